@@ -1,0 +1,107 @@
+// Catalogue: the zone's departments, parks, indicators and KPIs, loaded from TOML
+// (config/catalogue.toml is the shipped default; docs/catalogue.md is its reference).
+// Immutable once loaded; safe to share between threads. A reload builds a new Catalogue.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "kpihub/core/decimal.h"
+#include "kpihub/core/period.h"
+
+namespace kpihub::core {
+
+// The park code under which zone-wide totals are exported. Never a valid input park.
+inline constexpr std::string_view kZonePark = "zone";
+
+struct Department {
+  std::string code;  // e.g. "tax"
+  std::string name_zh;
+  std::string name_en;
+};
+
+struct Park {
+  std::string code;  // e.g. "auto_parts"
+  std::string name_zh;
+  std::string name_en;
+};
+
+enum class Aggregation { kSum, kLast };  // flows and counts add over time; stocks take the last
+
+struct Indicator {
+  std::string code;
+  std::string department;  // owner: the only department allowed to write it
+  std::string name_zh;
+  std::string name_en;
+  std::string unit;  // base unit: "yuan", "count", "m2", "ratio", "tonne", "kw", ...
+  int decimals = 0;  // decimal places accepted (0..6)
+  Decimal min;       // inclusive bounds
+  Decimal max;
+  PeriodKind period = PeriodKind::kYear;  // the granularity departments report at
+  Aggregation aggregation = Aggregation::kSum;
+  bool enterprise_level = false;  // true: one figure per enterprise (entity required)
+  std::string clause;             // policy clause, e.g. "§3"; may be empty for monitored ones
+};
+
+enum class Direction { kUp, kDown };  // kUp: higher is better, target is a floor
+
+struct Kpi {
+  std::string code;
+  std::string name_zh;
+  std::string name_en;
+  std::string unit;                    // of the exported value: "yuan", "ratio", "count", "m2"
+  std::string clause;                  // required, e.g. "§3"
+  std::vector<std::string> numerator;  // indicator codes, summed
+  std::vector<std::string> denominator;  // empty: the KPI is the numerator itself
+  double scale = 1.0;                    // exported value = scale * num / den
+  double target = 0;
+  int target_year = 0;
+  std::optional<double> baseline;  // value at baseline_year; absent: 0 at baseline_year
+  int baseline_year = 0;
+  Direction direction = Direction::kUp;
+  std::optional<int> cumulative_from;  // set: value for year Y sums years cumulative_from..Y
+};
+
+class Catalogue {
+ public:
+  struct LoadResult {
+    std::shared_ptr<const Catalogue> catalogue;  // null on error
+    std::string error;  // "<source>:<line>:<column>: <reason>" on error
+  };
+  // Parses and checks the whole catalogue: unique codes, known owner departments, indicators
+  // referenced by KPIs exist, bounds ordered, every KPI cites a clause.
+  static LoadResult FromToml(std::string_view text, std::string_view source_name);
+
+  const Department* FindDepartment(std::string_view code) const;
+  const Park* FindPark(std::string_view code) const;
+  const Indicator* FindIndicator(std::string_view code) const;
+  const Kpi* FindKpi(std::string_view code) const;
+
+  const std::vector<Department>& departments() const { return departments_; }
+  const std::vector<Park>& parks() const { return parks_; }
+  const std::vector<Indicator>& indicators() const { return indicators_; }
+  const std::vector<Kpi>& kpis() const { return kpis_; }
+
+  // Share of the straight-line expectation below which a KPI is off track rather than at risk
+  // (e.g. 0.1: within 10 % of the line is "at risk").
+  double at_risk_tolerance() const { return at_risk_tolerance_; }
+  // 64-bit FNV-1a of the source text, hex. Recorded in the store's metadata.
+  const std::string& fingerprint() const { return fingerprint_; }
+
+ private:
+  friend class CatalogueBuilder;
+  std::vector<Department> departments_;
+  std::vector<Park> parks_;
+  std::vector<Indicator> indicators_;
+  std::vector<Kpi> kpis_;
+  std::unordered_map<std::string, size_t> department_index_, park_index_, indicator_index_,
+      kpi_index_;
+  double at_risk_tolerance_ = 0.1;
+  std::string fingerprint_;
+};
+
+}  // namespace kpihub::core

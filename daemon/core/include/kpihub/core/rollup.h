@@ -1,0 +1,87 @@
+// Rollup: turns stored park-level cells into yearly indicator figures per park and for the
+// zone, and those into KPI figures with progress and status. Pure: computed from the rows it
+// is given, in any order, with exact sums. Not thread-safe; build one per snapshot.
+//
+// Rules (DESIGN.md, KPIS.md):
+//  - a cell is (indicator, park, period) with the exact sum over enterprises and the number
+//    of enterprises in it (0 for a park-level figure);
+//  - a year of a `sum` indicator is the sum of its periods; of a `last` indicator the cell of
+//    the latest period in that year that has data;
+//  - the zone is the sum of its parks, per year, after the time rule;
+//  - a KPI ratio is sum(numerator) / sum(denominator) at each level, never a mean of ratios;
+//    a cumulative KPI sums years from its start year;
+//  - small cells: a park-year of an enterprise-level indicator built from fewer than
+//    `min_cell_entities` enterprises is withheld, and so is, when exactly one park of an
+//    indicator-year is withheld, the next smallest park (complementary suppression), so that
+//    the zone total minus the shown parks cannot reveal it. The zone total stays shown.
+#pragma once
+
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "kpihub/core/catalogue.h"
+
+namespace kpihub::core {
+
+struct Cell {
+  std::string indicator;
+  std::string park;
+  Period period;
+  Decimal sum;
+  uint32_t entities = 0;
+};
+
+struct IndicatorYear {
+  const Indicator* indicator = nullptr;
+  std::string park;  // a park code or kZonePark
+  int year = 0;
+  Decimal value;
+  uint32_t entities = 0;  // largest enterprise count of any period used (0: park-level)
+  bool withheld = false;
+};
+
+enum class KpiStatus { kOnTrack, kAtRisk, kOffTrack, kNoData };
+std::string_view KpiStatusName(KpiStatus status);  // "on_track", "at_risk", "off_track", "no_data"
+
+struct KpiFigure {
+  const Kpi* kpi = nullptr;
+  std::string park;  // a park code or kZonePark
+  int year = 0;
+  bool has_value = false;  // false when an input is missing or the denominator is zero
+  bool withheld = false;   // an input cell is withheld: value must not be exported
+  double value = 0;        // scale * numerator / denominator
+  Decimal numerator;
+  Decimal denominator;
+  double progress = 0;  // value / target (kDown: target / value), 0 when no value
+  double expected = 0;  // straight-line expectation for `year` as a share of target
+  KpiStatus status = KpiStatus::kNoData;
+};
+
+struct RollupOptions {
+  uint32_t min_cell_entities = 3;
+};
+
+struct RollupResult {
+  std::vector<IndicatorYear> indicator_years;  // sorted by (indicator, park, year)
+  std::vector<KpiFigure> kpi_figures;          // sorted by (kpi, park, year)
+};
+
+class Rollup {
+ public:
+  Rollup(const Catalogue& catalogue, RollupOptions options)
+      : catalogue_(catalogue), options_(options) {}
+  // Cells of indicators unknown to the catalogue are ignored (a catalogue may drop one).
+  void Add(const Cell& cell);
+  RollupResult Finish() const;
+
+ private:
+  const Catalogue& catalogue_;
+  RollupOptions options_;
+  // (indicator, park) -> period -> (sum, entities)
+  std::map<std::pair<std::string, std::string>, std::map<Period, std::pair<Decimal, uint32_t>>>
+      cells_;
+};
+
+}  // namespace kpihub::core

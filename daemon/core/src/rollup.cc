@@ -1,0 +1,157 @@
+// Rollup: cells -> yearly figures per park (time rule) -> small-cell suppression -> zone totals
+// -> KPI figures. Every step works on exact Decimals held in ordered maps, so the result
+// depends only on the set of cells given, never on the order they were added in.
+#include "kpihub/core/rollup.h"
+
+#include <algorithm>
+#include <set>
+
+#include "kpi_figure.h"
+
+namespace kpihub::core {
+namespace {
+
+// The yearly figure of one (indicator, park) from its periods, per the indicator's time rule.
+std::vector<IndicatorYear> YearsOf(const Indicator& indicator, const std::string& park,
+                                   const std::map<Period, std::pair<Decimal, uint32_t>>& periods) {
+  std::map<int, IndicatorYear> years;
+  for (const auto& [period, cell] : periods) {  // ascending: the last write of a year wins
+    IndicatorYear& y = years[period.year];
+    y.indicator = &indicator;
+    y.park = park;
+    y.year = period.year;
+    if (indicator.aggregation == Aggregation::kSum) {
+      y.value += cell.first;
+      y.entities = std::max(y.entities, cell.second);
+    } else {
+      y.value = cell.first;
+      y.entities = cell.second;
+    }
+  }
+  std::vector<IndicatorYear> out;
+  for (auto& [year, y] : years) out.push_back(std::move(y));
+  return out;
+}
+
+// Orders candidates for complementary suppression: fewest enterprises first, then smallest
+// value, then park code, so the choice is deterministic.
+bool SmallerForSuppression(const IndicatorYear* a, const IndicatorYear* b) {
+  return std::tie(a->entities, a->value, a->park) < std::tie(b->entities, b->value, b->park);
+}
+
+// Withholds the park figures of one (indicator, year) built from too few enterprises, plus
+// one complementary park when a single figure is withheld: otherwise the zone total minus the
+// shown parks would give the withheld figure away.
+void SuppressSmallCells(std::vector<IndicatorYear*>& parks, uint32_t min_entities) {
+  if (parks.empty() || !parks.front()->indicator->enterprise_level) return;  // not confidential
+  size_t withheld = 0;
+  for (IndicatorYear* y : parks) {
+    y->withheld = y->entities < min_entities;
+    withheld += y->withheld ? 1 : 0;
+  }
+  if (withheld != 1) return;
+  IndicatorYear* complement = nullptr;
+  for (IndicatorYear* y : parks) {
+    if (!y->withheld && (complement == nullptr || SmallerForSuppression(y, complement))) complement = y;
+  }
+  if (complement != nullptr) complement->withheld = true;
+}
+
+// Zone figures: the sum of the parks per (indicator, year), after the time rule. Never
+// withheld: it is the total the parks are suppressed against.
+std::vector<IndicatorYear> ZoneYears(const std::vector<IndicatorYear>& park_years) {
+  std::map<std::pair<std::string, int>, IndicatorYear> zone;
+  for (const IndicatorYear& p : park_years) {
+    IndicatorYear& z = zone[{p.indicator->code, p.year}];
+    z.indicator = p.indicator;
+    z.park = std::string(kZonePark);
+    z.year = p.year;
+    z.value += p.value;
+    z.entities += p.entities;
+  }
+  std::vector<IndicatorYear> out;
+  for (auto& [key, z] : zone) out.push_back(std::move(z));
+  return out;
+}
+
+bool IndicatorYearLess(const IndicatorYear& a, const IndicatorYear& b) {
+  return std::tie(a.indicator->code, a.park, a.year) < std::tie(b.indicator->code, b.park, b.year);
+}
+
+// Years in which any numerator indicator of `kpi` has a figure for `park`.
+std::set<int> YearsWithNumerator(const Kpi& kpi, const std::string& park,
+                                 const IndicatorYearIndex& index) {
+  std::set<int> years;
+  for (const auto& [key, y] : index) {
+    const auto& [code, key_park, year] = key;
+    if (key_park != park) continue;
+    if (std::find(kpi.numerator.begin(), kpi.numerator.end(), code) == kpi.numerator.end()) continue;
+    // A cumulative KPI has no figure before its window opens.
+    if (kpi.cumulative_from && year < *kpi.cumulative_from) continue;
+    years.insert(year);
+  }
+  return years;
+}
+
+}  // namespace
+
+std::string_view KpiStatusName(KpiStatus status) {
+  switch (status) {
+    case KpiStatus::kOnTrack: return "on_track";
+    case KpiStatus::kAtRisk: return "at_risk";
+    case KpiStatus::kOffTrack: return "off_track";
+    case KpiStatus::kNoData: return "no_data";
+  }
+  return "no_data";
+}
+
+void Rollup::Add(const Cell& cell) {
+  const Indicator* indicator = catalogue_.FindIndicator(cell.indicator);
+  if (indicator == nullptr) return;
+  // A park the catalogue no longer lists (or "zone", which is computed) cannot be labelled.
+  if (catalogue_.FindPark(cell.park) == nullptr) return;
+  // Validation admits only the indicator's own period kind; cells of another kind can only
+  // come from before a catalogue change, and mixing kinds would count a year twice.
+  if (cell.period.kind != indicator->period) return;
+  // Adding the same cell twice counts it twice: the caller gives each stored cell once.
+  auto& slot = cells_[{cell.indicator, cell.park}][cell.period];
+  slot.first += cell.sum;
+  slot.second += cell.entities;
+}
+
+RollupResult Rollup::Finish() const {
+  RollupResult result;
+  std::vector<IndicatorYear> park_years;
+  for (const auto& [key, periods] : cells_) {
+    const Indicator* indicator = catalogue_.FindIndicator(key.first);
+    for (IndicatorYear& y : YearsOf(*indicator, key.second, periods)) park_years.push_back(std::move(y));
+  }
+  std::map<std::pair<std::string, int>, std::vector<IndicatorYear*>> by_indicator_year;
+  for (IndicatorYear& y : park_years) by_indicator_year[{y.indicator->code, y.year}].push_back(&y);
+  for (auto& [key, parks] : by_indicator_year) SuppressSmallCells(parks, options_.min_cell_entities);
+
+  result.indicator_years = ZoneYears(park_years);
+  for (IndicatorYear& y : park_years) result.indicator_years.push_back(std::move(y));
+  std::sort(result.indicator_years.begin(), result.indicator_years.end(), IndicatorYearLess);
+
+  IndicatorYearIndex index;
+  for (const IndicatorYear& y : result.indicator_years) index[{y.indicator->code, y.park, y.year}] = &y;
+  std::vector<std::string> places;
+  for (const Park& park : catalogue_.parks()) places.push_back(park.code);
+  places.emplace_back(kZonePark);
+  std::sort(places.begin(), places.end());
+  for (const Kpi& kpi : catalogue_.kpis()) {
+    for (const std::string& place : places) {
+      for (int year : YearsWithNumerator(kpi, place, index)) {
+        result.kpi_figures.push_back(
+            ComputeKpiFigure(kpi, place, year, index, catalogue_.at_risk_tolerance()));
+      }
+    }
+  }
+  std::sort(result.kpi_figures.begin(), result.kpi_figures.end(), [](const KpiFigure& a, const KpiFigure& b) {
+    return std::tie(a.kpi->code, a.park, a.year) < std::tie(b.kpi->code, b.park, b.year);
+  });
+  return result;
+}
+
+}  // namespace kpihub::core

@@ -1,0 +1,105 @@
+#include "kpihub/core/key_registry.h"
+
+#include <gtest/gtest.h>
+
+namespace kpihub::core {
+namespace {
+
+// The public example keys of the ZeroMQ CURVE documentation (never used in production).
+constexpr std::string_view kKeyA = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+constexpr std::string_view kKeyB = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+
+std::shared_ptr<const Catalogue> TwoDepartments() {
+  auto r = Catalogue::FromToml(R"(
+[[department]]
+code = "tax"
+name_zh = "税务"
+name_en = "Taxation"
+[[department]]
+code = "finance"
+name_zh = "财政"
+name_en = "Finance"
+[[park]]
+code = "core"
+name_zh = "核心区"
+name_en = "Core"
+[[indicator]]
+code = "gdp"
+department = "finance"
+name_zh = "地区生产总值"
+name_en = "GDP"
+unit = "yuan"
+decimals = 2
+min = 0
+max = 1000
+period = "year"
+aggregation = "sum"
+enterprise_level = false
+)",
+                               "cat.toml");
+  EXPECT_NE(r.catalogue, nullptr) << r.error;
+  return r.catalogue;
+}
+
+std::string Adapter(std::string_view id, std::string_view dept, std::string_view key) {
+  return "[[adapter]]\nid = \"" + std::string(id) + "\"\ndepartment = \"" + std::string(dept) +
+         "\"\npublic_key = \"" + std::string(key) + "\"\n";
+}
+
+std::string LoadError(const std::string& text) {
+  auto r = KeyRegistry::FromToml(text, "keys.toml", *TwoDepartments());
+  EXPECT_EQ(r.registry, nullptr);
+  return r.error;
+}
+
+TEST(KeyRegistryTest, LoadsAndFindsAdapters) {
+  auto r = KeyRegistry::FromToml(Adapter("tax-1", "tax", kKeyA) + Adapter("finance_main", "finance", kKeyB),
+                                 "keys.toml", *TwoDepartments());
+  ASSERT_NE(r.registry, nullptr) << r.error;
+  ASSERT_EQ(r.registry->adapters().size(), 2u);
+  const AdapterKey* a = r.registry->FindByPublicKey(kKeyA);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->adapter_id, "tax-1");
+  EXPECT_EQ(a->department, "tax");
+  EXPECT_EQ(r.registry->FindById("finance_main")->public_key_z85, kKeyB);
+  EXPECT_EQ(r.registry->FindById("nobody"), nullptr);
+  EXPECT_EQ(r.registry->FindByPublicKey(std::string(40, '0')), nullptr);
+}
+
+TEST(KeyRegistryTest, RefusesBadEntriesWithPositions) {
+  EXPECT_EQ(LoadError(Adapter("Tax", "tax", kKeyA)).substr(0, 15), "keys.toml:2:6: ");
+  EXPECT_EQ(LoadError(Adapter("tax-1", "environment", kKeyA)),
+            "keys.toml:3:14: adapter 'tax-1': unknown department 'environment'");
+  EXPECT_EQ(LoadError(Adapter("tax-1", "tax", kKeyA.substr(1))).substr(0, 16), "keys.toml:4:14: ");
+  EXPECT_EQ(LoadError(Adapter("tax-1", "tax", kKeyA) + Adapter("tax-1", "finance", kKeyB)),
+            "keys.toml:6:6: duplicate adapter id 'tax-1'");
+  EXPECT_EQ(LoadError(Adapter("tax-1", "tax", kKeyA) + Adapter("tax-2", "tax", kKeyA)),
+            "keys.toml:8:14: adapter 'tax-2': public_key already used by 'tax-1'");
+  EXPECT_EQ(LoadError(Adapter("tax-1", "tax", kKeyA) + "secret_key = \"x\"\n"),
+            "keys.toml:5:1: [[adapter]] has unknown key 'secret_key'");
+  EXPECT_EQ(LoadError("[[adapter]]\nid = \"tax-1\"\ndepartment = \"tax\"\n"),
+            "keys.toml:1:1: [[adapter]] needs 'public_key'");
+  EXPECT_EQ(LoadError("adapters = []\n"), "keys.toml:1:1: unknown top-level key 'adapters'");
+  EXPECT_EQ(LoadError("[[adapter]\n").substr(0, 12), "keys.toml:1:");
+}
+
+TEST(KeyRegistryTest, EmptyRegistryIsAnError) {
+  std::string error = LoadError("# nobody\n");
+  EXPECT_NE(error.find("no [[adapter]]"), std::string::npos) << error;
+}
+
+TEST(KeyRegistryTest, Z85KeyShape) {
+  EXPECT_TRUE(IsZ85Key(kKeyA));
+  EXPECT_TRUE(IsZ85Key(kKeyB));
+  EXPECT_FALSE(IsZ85Key(kKeyA.substr(0, 39)));
+  EXPECT_FALSE(IsZ85Key(std::string(kKeyA) + "0"));
+  EXPECT_FALSE(IsZ85Key(""));
+  for (char bad : {' ', '"', '\'', ',', ';', '\\', '_', '`', '|', '~', '\0'}) {
+    std::string key(kKeyA);
+    key[7] = bad;
+    EXPECT_FALSE(IsZ85Key(key)) << "char " << static_cast<int>(bad);
+  }
+}
+
+}  // namespace
+}  // namespace kpihub::core

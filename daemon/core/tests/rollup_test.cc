@@ -1,0 +1,545 @@
+#include "kpihub/core/rollup.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "kpihub/core/observation.h"
+
+namespace kpihub::core {
+namespace {
+
+// A catalogue small enough to reason about by hand. Enterprise-level: out_m, hi_m. Park-level:
+// the rest.
+constexpr std::string_view kCatalogue = R"(
+[rules]
+at_risk_tolerance = 0.1
+
+[[department]]
+code = "d"
+name_zh = "部门"
+name_en = "Dept"
+
+[[park]]
+code = "p1"
+name_zh = "一"
+name_en = "One"
+[[park]]
+code = "p2"
+name_zh = "二"
+name_en = "Two"
+[[park]]
+code = "p3"
+name_zh = "三"
+name_en = "Three"
+
+[[indicator]]
+code = "out_m"
+department = "d"
+name_zh = "产值"
+name_en = "Output"
+unit = "yuan"
+decimals = 2
+min = 0
+max = "1000000000"
+period = "month"
+aggregation = "sum"
+enterprise_level = true
+
+[[indicator]]
+code = "hi_m"
+department = "d"
+name_zh = "高新产值"
+name_en = "High-tech output"
+unit = "yuan"
+decimals = 2
+min = 0
+max = "1000000000"
+period = "month"
+aggregation = "sum"
+enterprise_level = true
+
+[[indicator]]
+code = "stock_q"
+department = "d"
+name_zh = "存量"
+name_en = "Stock"
+unit = "count"
+decimals = 0
+min = 0
+max = 1000
+period = "quarter"
+aggregation = "last"
+enterprise_level = false
+
+[[indicator]]
+code = "flow_y"
+department = "d"
+name_zh = "流量"
+name_en = "Flow"
+unit = "count"
+decimals = 0
+min = 0
+max = 1000
+period = "year"
+aggregation = "sum"
+enterprise_level = false
+
+[[indicator]]
+code = "num_y"
+department = "d"
+name_zh = "分子"
+name_en = "Numerator"
+unit = "yuan"
+decimals = 2
+min = 0
+max = "1000000000"
+period = "year"
+aggregation = "sum"
+enterprise_level = false
+
+[[indicator]]
+code = "den_y"
+department = "d"
+name_zh = "分母"
+name_en = "Denominator"
+unit = "yuan"
+decimals = 2
+min = 0
+max = "1000000000"
+period = "year"
+aggregation = "sum"
+enterprise_level = false
+
+[[kpi]]
+code = "share"
+name_zh = "占比"
+name_en = "Share"
+unit = "ratio"
+clause = "§3"
+numerator = ["hi_m"]
+denominator = ["out_m"]
+target = 0.5
+target_year = 2020
+baseline_year = 2016
+
+[[kpi]]
+code = "intensity"
+name_zh = "强度"
+name_en = "Intensity"
+unit = "ratio"
+clause = "§3"
+numerator = ["num_y"]
+denominator = ["den_y"]
+target = 0.025
+target_year = 2020
+baseline_year = 2016
+
+[[kpi]]
+code = "stock"
+name_zh = "存量"
+name_en = "Stock"
+unit = "count"
+clause = "§4"
+numerator = ["stock_q"]
+target = 100
+target_year = 2020
+baseline_year = 2016
+
+[[kpi]]
+code = "teams"
+name_zh = "团队"
+name_en = "Teams"
+unit = "count"
+clause = "§8"
+numerator = ["flow_y"]
+target = 10
+target_year = 2020
+baseline_year = 2016
+cumulative_from = 2017
+
+[[kpi]]
+code = "cases"
+name_zh = "案件"
+name_en = "Cases"
+unit = "count"
+clause = "§14"
+numerator = ["flow_y"]
+target = 50
+target_year = 2020
+baseline = 100
+baseline_year = 2016
+direction = "down"
+)";
+
+Decimal D(std::string_view text) { return *Decimal::Parse(text).value; }
+
+Cell C(std::string_view indicator, std::string_view park, std::string_view period, std::string_view sum,
+       uint32_t entities = 0) {
+  return Cell{std::string(indicator), std::string(park), *Period::Parse(period), D(sum), entities};
+}
+
+class RollupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto r = Catalogue::FromToml(kCatalogue, "rollup.toml");
+    ASSERT_NE(r.catalogue, nullptr) << r.error;
+    catalogue_ = r.catalogue;
+  }
+
+  RollupResult Run(const std::vector<Cell>& cells, uint32_t min_entities = 3) const {
+    Rollup rollup(*catalogue_, RollupOptions{min_entities});
+    for (const Cell& c : cells) rollup.Add(c);
+    return rollup.Finish();
+  }
+
+  static const IndicatorYear* Year(const RollupResult& r, std::string_view indicator, std::string_view park,
+                                   int year) {
+    for (const IndicatorYear& y : r.indicator_years) {
+      if (y.indicator->code == indicator && y.park == park && y.year == year) return &y;
+    }
+    return nullptr;
+  }
+  static const KpiFigure* Figure(const RollupResult& r, std::string_view kpi, std::string_view park, int year) {
+    for (const KpiFigure& f : r.kpi_figures) {
+      if (f.kpi->code == kpi && f.park == park && f.year == year) return &f;
+    }
+    return nullptr;
+  }
+
+  std::shared_ptr<const Catalogue> catalogue_;
+};
+
+TEST_F(RollupTest, SumAddsMonthsAndLastTakesTheLatestPeriod) {
+  RollupResult r = Run({
+      C("out_m", "p1", "2020-01", "10.5", 3), C("out_m", "p1", "2020-12", "5", 4),
+      C("out_m", "p1", "2020-02", "20", 3), C("out_m", "p1", "2021-01", "1000", 3),
+      C("stock_q", "p1", "2020Q1", "3"), C("stock_q", "p1", "2020Q3", "7"), C("stock_q", "p1", "2020Q2", "9"),
+  });
+  const IndicatorYear* out = Year(r, "out_m", "p1", 2020);
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->value, D("35.5"));
+  EXPECT_EQ(out->entities, 4u);  // the largest count of any month used
+  EXPECT_EQ(Year(r, "out_m", "p1", 2021)->value, D("1000"));
+  const IndicatorYear* stock = Year(r, "stock_q", "p1", 2020);
+  ASSERT_NE(stock, nullptr);
+  EXPECT_EQ(stock->value, D("7"));  // Q3 is the latest, though Q2 was added last and is larger
+  EXPECT_FALSE(stock->withheld);
+}
+
+TEST_F(RollupTest, ZoneIsTheSumOfParksAfterTheTimeRule) {
+  RollupResult r = Run({
+      C("stock_q", "p1", "2020Q1", "5"), C("stock_q", "p1", "2020Q4", "6"),
+      C("stock_q", "p2", "2020Q2", "10"),
+      C("out_m", "p1", "2020-01", "1", 3), C("out_m", "p2", "2020-01", "2", 4), C("out_m", "p2", "2020-02", "3", 5),
+  });
+  // Not the latest quarter of the zone (Q4: 6) but the parks' own latest values: 6 + 10.
+  EXPECT_EQ(Year(r, "stock_q", "zone", 2020)->value, D("16"));
+  const IndicatorYear* zone = Year(r, "out_m", "zone", 2020);
+  ASSERT_NE(zone, nullptr);
+  EXPECT_EQ(zone->value, D("6"));
+  EXPECT_EQ(zone->entities, 8u);  // 3 + 5
+  EXPECT_EQ(Year(r, "stock_q", "p3", 2020), nullptr);  // no data, no figure
+}
+
+TEST_F(RollupTest, RatioIsSumOverSumNeverMeanOfRatios) {
+  // p1: 1/100 = 0.01, p2: 9/10 = 0.9. Mean of ratios 0.455; the true zone ratio is 10/110.
+  RollupResult r = Run({
+      C("num_y", "p1", "2020", "1"), C("den_y", "p1", "2020", "100"),
+      C("num_y", "p2", "2020", "9"), C("den_y", "p2", "2020", "10"),
+  });
+  const KpiFigure* zone = Figure(r, "intensity", "zone", 2020);
+  ASSERT_NE(zone, nullptr);
+  ASSERT_TRUE(zone->has_value);
+  EXPECT_DOUBLE_EQ(zone->value, 10.0 / 110.0);
+  EXPECT_NE(zone->value, (0.01 + 0.9) / 2);
+  EXPECT_EQ(zone->numerator, D("10"));
+  EXPECT_EQ(zone->denominator, D("110"));
+  EXPECT_DOUBLE_EQ(Figure(r, "intensity", "p1", 2020)->value, 0.01);
+
+  // Over months too: Jan 1/1, Feb 1/9. Mean of monthly ratios 0.5556; the year is 2/10.
+  RollupResult months = Run({
+      C("hi_m", "p1", "2020-01", "1", 3), C("out_m", "p1", "2020-01", "1", 3),
+      C("hi_m", "p1", "2020-02", "1", 3), C("out_m", "p1", "2020-02", "9", 3),
+  });
+  EXPECT_DOUBLE_EQ(Figure(months, "share", "p1", 2020)->value, 0.2);
+}
+
+TEST_F(RollupTest, RatioWithoutDenominatorHasNoValue) {
+  RollupResult r = Run({
+      C("num_y", "p1", "2020", "1"),                                  // denominator missing
+      C("num_y", "p2", "2020", "1"), C("den_y", "p2", "2020", "0"),   // denominator zero
+      C("den_y", "p3", "2020", "50"),                                 // no numerator: no figure
+  });
+  for (const char* park : {"p1", "p2"}) {
+    const KpiFigure* f = Figure(r, "intensity", park, 2020);
+    ASSERT_NE(f, nullptr) << park;
+    EXPECT_FALSE(f->has_value) << park;
+    EXPECT_EQ(f->status, KpiStatus::kNoData) << park;
+    EXPECT_EQ(f->progress, 0) << park;
+  }
+  EXPECT_EQ(Figure(r, "intensity", "p3", 2020), nullptr);
+  // The zone has numerator 2 over denominator 50 (p2's 0 and p3's 50).
+  EXPECT_DOUBLE_EQ(Figure(r, "intensity", "zone", 2020)->value, 0.04);
+}
+
+TEST_F(RollupTest, CumulativeKpiSumsFromItsStartYear) {
+  RollupResult r = Run({
+      C("flow_y", "p1", "2016", "5"), C("flow_y", "p1", "2017", "2"), C("flow_y", "p1", "2018", "3"),
+      C("flow_y", "p1", "2020", "4"), C("flow_y", "p2", "2018", "1"),
+  });
+  EXPECT_EQ(Figure(r, "teams", "p1", 2016), nullptr);  // before the window opens
+  EXPECT_DOUBLE_EQ(Figure(r, "teams", "p1", 2017)->value, 2);
+  EXPECT_DOUBLE_EQ(Figure(r, "teams", "p1", 2018)->value, 5);
+  EXPECT_EQ(Figure(r, "teams", "p1", 2019), nullptr);  // no data reported that year
+  EXPECT_DOUBLE_EQ(Figure(r, "teams", "p1", 2020)->value, 9);  // 2 + 3 + 4, not the 2016 figure
+  EXPECT_DOUBLE_EQ(Figure(r, "teams", "zone", 2018)->value, 6);
+  // The non-cumulative KPI on the same indicator takes the year alone.
+  EXPECT_DOUBLE_EQ(Figure(r, "cases", "p1", 2020)->value, 4);
+  EXPECT_NE(Figure(r, "cases", "p1", 2016), nullptr);
+}
+
+TEST_F(RollupTest, SmallCellsAreWithheldWithOneComplement) {
+  RollupResult r = Run({
+      C("out_m", "p1", "2020-01", "100", 1),  // one enterprise: its own figure
+      C("out_m", "p2", "2020-01", "500", 5),
+      C("out_m", "p3", "2020-01", "900", 4),  // fewest enterprises among the rest
+      C("hi_m", "p1", "2020-01", "10", 1), C("hi_m", "p2", "2020-01", "50", 5), C("hi_m", "p3", "2020-01", "90", 4),
+  });
+  EXPECT_TRUE(Year(r, "out_m", "p1", 2020)->withheld);
+  EXPECT_TRUE(Year(r, "out_m", "p3", 2020)->withheld);  // else zone - p2 - p3 = p1
+  EXPECT_FALSE(Year(r, "out_m", "p2", 2020)->withheld);
+  const IndicatorYear* zone = Year(r, "out_m", "zone", 2020);
+  EXPECT_FALSE(zone->withheld);
+  EXPECT_EQ(zone->value, D("1500"));
+  // KPI figures built on withheld cells are withheld too; the zone's are not.
+  EXPECT_TRUE(Figure(r, "share", "p1", 2020)->withheld);
+  EXPECT_TRUE(Figure(r, "share", "p3", 2020)->withheld);
+  EXPECT_FALSE(Figure(r, "share", "p2", 2020)->withheld);
+  EXPECT_FALSE(Figure(r, "share", "zone", 2020)->withheld);
+  EXPECT_DOUBLE_EQ(Figure(r, "share", "zone", 2020)->value, 0.1);
+}
+
+TEST_F(RollupTest, ComplementTiesBreakOnValueThenPark) {
+  RollupResult r = Run({
+      C("out_m", "p1", "2020-01", "100", 2), C("out_m", "p2", "2020-01", "700", 4),
+      C("out_m", "p3", "2020-01", "300", 4),
+  });
+  EXPECT_TRUE(Year(r, "out_m", "p1", 2020)->withheld);
+  EXPECT_TRUE(Year(r, "out_m", "p3", 2020)->withheld);  // same count as p2, smaller value
+  EXPECT_FALSE(Year(r, "out_m", "p2", 2020)->withheld);
+}
+
+TEST_F(RollupTest, NoComplementWhenTwoAreWithheldOrForParkLevel) {
+  RollupResult two = Run({
+      C("out_m", "p1", "2020-01", "100", 1), C("out_m", "p2", "2020-01", "200", 2),
+      C("out_m", "p3", "2020-01", "300", 3),
+  });
+  EXPECT_TRUE(Year(two, "out_m", "p1", 2020)->withheld);
+  EXPECT_TRUE(Year(two, "out_m", "p2", 2020)->withheld);
+  EXPECT_FALSE(Year(two, "out_m", "p3", 2020)->withheld);  // at the threshold: shown
+  // Park-level figures are not confidential, whatever their (zero) enterprise count.
+  RollupResult park_level = Run({C("stock_q", "p1", "2020Q1", "3"), C("stock_q", "p2", "2020Q1", "4")});
+  EXPECT_FALSE(Year(park_level, "stock_q", "p1", 2020)->withheld);
+  EXPECT_FALSE(Year(park_level, "stock_q", "p2", 2020)->withheld);
+  // Suppression is per year: 2021 has enough enterprises everywhere.
+  RollupResult years = Run({C("out_m", "p1", "2020-01", "1", 1), C("out_m", "p2", "2020-01", "1", 3),
+                            C("out_m", "p1", "2021-01", "1", 3), C("out_m", "p2", "2021-01", "1", 3)});
+  EXPECT_TRUE(Year(years, "out_m", "p2", 2020)->withheld);
+  EXPECT_FALSE(Year(years, "out_m", "p1", 2021)->withheld);
+  EXPECT_FALSE(Year(years, "out_m", "p2", 2021)->withheld);
+  // The threshold is an option.
+  EXPECT_FALSE(Year(Run({C("out_m", "p1", "2020-01", "1", 1)}, 1), "out_m", "p1", 2020)->withheld);
+}
+
+TEST_F(RollupTest, StatusAgainstTheStraightLine) {
+  // stock: 0 at 2016 -> 100 at 2020, so 2018 expects 50; at-risk band down to 45.
+  auto status = [&](std::string_view value) {
+    RollupResult r = Run({C("stock_q", "p1", "2018Q4", value)});
+    return *Figure(r, "stock", "p1", 2018);
+  };
+  KpiFigure on = status("50");
+  EXPECT_EQ(on.status, KpiStatus::kOnTrack);
+  EXPECT_DOUBLE_EQ(on.expected, 0.5);
+  EXPECT_DOUBLE_EQ(on.progress, 0.5);
+  EXPECT_EQ(status("46").status, KpiStatus::kAtRisk);
+  EXPECT_EQ(status("45").status, KpiStatus::kAtRisk);
+  EXPECT_EQ(status("44").status, KpiStatus::kOffTrack);
+  // Before the baseline year the line is flat at the baseline; after the target year at target.
+  RollupResult late = Run({C("stock_q", "p1", "2022Q1", "99")});
+  EXPECT_DOUBLE_EQ(Figure(late, "stock", "p1", 2022)->expected, 1.0);
+  EXPECT_EQ(Figure(late, "stock", "p1", 2022)->status, KpiStatus::kAtRisk);
+  RollupResult early = Run({C("stock_q", "p1", "2015Q1", "0")});
+  EXPECT_DOUBLE_EQ(Figure(early, "stock", "p1", 2015)->expected, 0.0);
+  EXPECT_EQ(Figure(early, "stock", "p1", 2015)->status, KpiStatus::kOnTrack);
+}
+
+TEST_F(RollupTest, RatioTargetIsMetExactlyAtTheTargetYear) {
+  // 25 / 1000 = 0.025 exactly the target: on track, progress 1.
+  RollupResult r = Run({C("num_y", "p1", "2020", "25"), C("den_y", "p1", "2020", "1000")});
+  const KpiFigure* f = Figure(r, "intensity", "p1", 2020);
+  EXPECT_EQ(f->value, 0.025);
+  EXPECT_EQ(f->expected, 1.0);
+  EXPECT_EQ(f->status, KpiStatus::kOnTrack);
+  EXPECT_DOUBLE_EQ(f->progress, 1.0);
+}
+
+TEST_F(RollupTest, FallingKpiMirrorsTheBands) {
+  // cases: 100 at 2016 -> 50 at 2020, so 2018 expects 75; at risk up to 82.5.
+  auto figure = [&](std::string_view value) {
+    return *Figure(Run({C("flow_y", "p1", "2018", value)}), "cases", "p1", 2018);
+  };
+  EXPECT_EQ(figure("75").status, KpiStatus::kOnTrack);
+  EXPECT_EQ(figure("60").status, KpiStatus::kOnTrack);
+  EXPECT_EQ(figure("82").status, KpiStatus::kAtRisk);
+  EXPECT_EQ(figure("83").status, KpiStatus::kOffTrack);
+  EXPECT_DOUBLE_EQ(figure("75").progress, 50.0 / 75.0);
+  EXPECT_DOUBLE_EQ(figure("75").expected, 1.5);
+}
+
+TEST_F(RollupTest, IgnoresUnknownIndicatorsParksAndForeignPeriodKinds) {
+  RollupResult r = Run({
+      C("dropped", "p1", "2020", "1"), C("out_m", "gone", "2020-01", "1", 5),
+      C("out_m", "zone", "2020-01", "1", 5), C("out_m", "p1", "2020Q1", "1", 5),
+      C("out_m", "p1", "2020-03", "2", 5),
+  });
+  ASSERT_EQ(r.indicator_years.size(), 2u);  // p1 and zone, from 2020-03 only
+  EXPECT_EQ(Year(r, "out_m", "p1", 2020)->value, D("2"));
+  EXPECT_EQ(Year(r, "out_m", "zone", 2020)->value, D("2"));
+}
+
+TEST_F(RollupTest, OutputsAreSorted) {
+  RollupResult r = Run({C("stock_q", "p2", "2021Q1", "1"), C("out_m", "p3", "2020-01", "1", 9),
+                        C("stock_q", "p1", "2020Q1", "1"), C("stock_q", "p1", "2019Q1", "1"),
+                        C("hi_m", "p1", "2020-01", "1", 9)});
+  EXPECT_TRUE(std::is_sorted(r.indicator_years.begin(), r.indicator_years.end(),
+                             [](const IndicatorYear& a, const IndicatorYear& b) {
+                               return std::tie(a.indicator->code, a.park, a.year) <
+                                      std::tie(b.indicator->code, b.park, b.year);
+                             }));
+  EXPECT_TRUE(std::is_sorted(r.kpi_figures.begin(), r.kpi_figures.end(), [](const KpiFigure& a, const KpiFigure& b) {
+    return std::tie(a.kpi->code, a.park, a.year) < std::tie(b.kpi->code, b.park, b.year);
+  }));
+  EXPECT_EQ(r.indicator_years.front().indicator->code, "hi_m");
+  EXPECT_EQ(KpiStatusName(KpiStatus::kAtRisk), "at_risk");
+  EXPECT_EQ(KpiStatusName(KpiStatus::kNoData), "no_data");
+}
+
+// ---- Order independence: the store's merge, modelled ----
+
+// What the store keeps: the latest value per figure, and per (indicator, park, period) the
+// running sum and enterprise count, maintained incrementally. A revision replaces the old
+// value (sum -= old; sum += new); it never adds to it.
+class CellFold {
+ public:
+  void Apply(const FigureKey& key, Decimal value) {
+    auto& cell = cells_[{key.indicator, key.park, key.period}];
+    auto [it, inserted] = latest_.try_emplace(key, value);
+    if (inserted) {
+      cell.first += value;
+      cell.second += key.entity.empty() ? 0 : 1;
+    } else {
+      cell.first -= it->second;
+      cell.first += value;
+      it->second = value;
+    }
+  }
+  std::vector<Cell> Cells() const {
+    std::vector<Cell> out;
+    for (const auto& [key, cell] : cells_) {
+      const auto& [indicator, park, period] = key;
+      out.push_back(Cell{indicator, park, *Period::Parse(period), cell.first, cell.second});
+    }
+    return out;
+  }
+
+ private:
+  std::map<FigureKey, Decimal> latest_;
+  std::map<std::tuple<std::string, std::string, std::string>, std::pair<Decimal, uint32_t>> cells_;
+};
+
+// Every field of the results, compared exactly (doubles bit for bit).
+void ExpectIdentical(const RollupResult& a, const RollupResult& b) {
+  ASSERT_EQ(a.indicator_years.size(), b.indicator_years.size());
+  for (size_t i = 0; i < a.indicator_years.size(); ++i) {
+    const IndicatorYear& x = a.indicator_years[i];
+    const IndicatorYear& y = b.indicator_years[i];
+    EXPECT_EQ(std::tie(x.indicator, x.park, x.year, x.value, x.entities, x.withheld),
+              std::tie(y.indicator, y.park, y.year, y.value, y.entities, y.withheld));
+  }
+  ASSERT_EQ(a.kpi_figures.size(), b.kpi_figures.size());
+  for (size_t i = 0; i < a.kpi_figures.size(); ++i) {
+    const KpiFigure& x = a.kpi_figures[i];
+    const KpiFigure& y = b.kpi_figures[i];
+    EXPECT_EQ(std::tie(x.kpi, x.park, x.year, x.has_value, x.withheld, x.numerator, x.denominator, x.status),
+              std::tie(y.kpi, y.park, y.year, y.has_value, y.withheld, y.numerator, y.denominator, y.status));
+    EXPECT_EQ(std::memcmp(&x.value, &y.value, sizeof(double)), 0);
+    EXPECT_EQ(std::memcmp(&x.progress, &y.progress, sizeof(double)), 0);
+    EXPECT_EQ(std::memcmp(&x.expected, &y.expected, sizeof(double)), 0);
+  }
+}
+
+TEST_F(RollupTest, SameFinalFiguresGiveIdenticalResultsWhateverTheArrivalOrder) {
+  std::mt19937 rng(63);
+  const std::vector<std::string> entities = {"91350100M000100Y43", "914403001922038216", "9144030071526726XG",
+                                             "91330100799655058B", "91110000802100433B", "91110108551385082Q"};
+  const std::vector<std::string> parks = {"p1", "p2", "p3"};
+  auto amount = [&rng] {
+    // Values with cents, from small to large, as a wire double would carry them.
+    return Decimal::FromMicros(static_cast<__int128>(std::uniform_int_distribution<int64_t>(0, 5000000000)(rng)) *
+                               10000);
+  };
+  // The final figures.
+  std::map<FigureKey, Decimal> final_figures;
+  for (const std::string& park : parks) {
+    for (int month = 1; month <= 12; month += 1 + static_cast<int>(rng() % 3)) {
+      char period[8];
+      std::snprintf(period, sizeof period, "2020-%02d", month);
+      for (const std::string& entity : entities) {
+        if (rng() % 3 == 0) continue;
+        final_figures[{"out_m", park, period, entity}] = amount();
+        final_figures[{"hi_m", park, period, entity}] = amount();
+      }
+    }
+    final_figures[{"stock_q", park, "2020Q1", ""}] = amount();
+    final_figures[{"stock_q", park, "2020Q3", ""}] = amount();
+    final_figures[{"num_y", park, "2020", ""}] = amount();
+    final_figures[{"den_y", park, "2020", ""}] = amount();
+    final_figures[{"flow_y", park, "2018", ""}] = Decimal::FromInt(rng() % 5);
+    final_figures[{"flow_y", park, "2019", ""}] = Decimal::FromInt(rng() % 5);
+  }
+  // The reference: each final figure applied once.
+  CellFold reference;
+  for (const auto& [key, value] : final_figures) reference.Apply(key, value);
+  const RollupResult expected = Run(reference.Cells());
+  ASSERT_FALSE(expected.kpi_figures.empty());
+
+  for (int trial = 0; trial < 20; ++trial) {
+    // Arrivals: some figures first arrive with a wrong value and are revised later, some are
+    // resent unchanged; the final arrival of every key carries its final value.
+    std::vector<std::pair<FigureKey, Decimal>> arrivals;
+    for (const auto& [key, value] : final_figures) {
+      int drafts = static_cast<int>(rng() % 3);
+      for (int i = 0; i < drafts; ++i) arrivals.emplace_back(key, amount());
+    }
+    std::shuffle(arrivals.begin(), arrivals.end(), rng);
+    std::vector<std::pair<FigureKey, Decimal>> finals(final_figures.begin(), final_figures.end());
+    std::shuffle(finals.begin(), finals.end(), rng);
+    // Interleave the finals after the drafts of the same key: append, since a later arrival
+    // of a key is what a revision is.
+    for (auto& f : finals) arrivals.push_back(f);
+    CellFold fold;
+    for (const auto& [key, value] : arrivals) fold.Apply(key, value);
+    std::vector<Cell> cells = fold.Cells();
+    std::shuffle(cells.begin(), cells.end(), rng);  // the order of Add does not matter either
+    ExpectIdentical(Run(cells), expected);
+  }
+}
+
+}  // namespace
+}  // namespace kpihub::core

@@ -1,0 +1,103 @@
+#include "kpihub/export/kpi_collector.h"
+
+#include <string>
+
+#include "kpihub/export/gauge_family.h"
+
+namespace kpihub::exporter {
+namespace {
+
+using Labels = std::vector<prometheus::ClientMetric::Label>;
+
+struct KpiFamilies {
+  GaugeFamily info{"kpihub_kpi_info",
+                   "KPI catalogue entry: Chinese and English name, unit and policy clause."};
+  GaugeFamily target{"kpihub_kpi_target", "KPI target value, in the KPI's unit, for target_year."};
+  GaugeFamily value{"kpihub_kpi_value",
+                    "KPI value per park (park=\"zone\" for the zone) and year, in the KPI's unit."};
+  GaugeFamily progress{"kpihub_kpi_progress_ratio",
+                       "KPI value as a share of its target (inverted for lower-is-better KPIs)."};
+  GaugeFamily expected{"kpihub_kpi_expected_ratio",
+                       "Share of the target expected by the year on the straight line from "
+                       "baseline to target."};
+  GaugeFamily status{"kpihub_kpi_status",
+                     "KPI status per park and year: 1 for the current state "
+                     "(on_track, at_risk, off_track), 0 for the others."};
+  GaugeFamily indicator{"kpihub_indicator_value",
+                        "Indicator yearly aggregate per department, park and year, base unit."};
+  GaugeFamily withheld{"kpihub_cells_withheld",
+                       "Park-year figures withheld from export as small cells, per indicator."};
+};
+
+void AddKpiCatalogue(const core::Catalogue& catalogue, KpiFamilies& f) {
+  for (const core::Kpi& kpi : catalogue.kpis()) {
+    f.info.Add({{"kpi", kpi.code},
+                {"name_zh", kpi.name_zh},
+                {"name_en", kpi.name_en},
+                {"unit", kpi.unit},
+                {"clause", kpi.clause},
+                {"direction", kpi.direction == core::Direction::kUp ? "up" : "down"}},
+               1);
+    f.target.Add({{"kpi", kpi.code}, {"target_year", std::to_string(kpi.target_year)}},
+                 kpi.target);
+  }
+}
+
+void AddKpiFigure(const core::KpiFigure& k, KpiFamilies& f) {
+  if (k.withheld || !k.has_value) return;
+  Labels labels = {{"kpi", k.kpi->code}, {"park", k.park}, {"period", std::to_string(k.year)}};
+  f.value.Add(labels, k.value);
+  f.progress.Add(labels, k.progress);
+  f.expected.Add(labels, k.expected);
+  for (auto s : {core::KpiStatus::kOnTrack, core::KpiStatus::kAtRisk, core::KpiStatus::kOffTrack}) {
+    Labels with_status = labels;
+    with_status.push_back({"status", std::string(core::KpiStatusName(s))});
+    f.status.Add(std::move(with_status), k.status == s ? 1 : 0);
+  }
+}
+
+void AddIndicators(const core::RollupResult& result, KpiFamilies& f) {
+  std::map<std::string, int> withheld;
+  for (const core::IndicatorYear& y : result.indicator_years) {
+    if (y.withheld) {
+      withheld[y.indicator->code]++;
+      continue;
+    }
+    f.indicator.Add({{"indicator", y.indicator->code},
+                     {"department", y.indicator->department},
+                     {"park", y.park},
+                     {"period", std::to_string(y.year)}},
+                    y.value.ToDouble());
+  }
+  for (const auto& [code, n] : withheld) f.withheld.Add({{"indicator", code}}, n);
+}
+
+}  // namespace
+
+std::vector<prometheus::MetricFamily> KpiCollector::Collect() const {
+  auto view = config_.Get();
+  core::Rollup rollup(*view.catalogue, options_);
+  {
+    std::unique_ptr<store::Snapshot> snapshot;
+    store::Status status = store_.OpenSnapshot(&snapshot);
+    if (status.ok()) status = snapshot->ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
+    if (!status.ok()) {
+      // An empty scrape makes the absent-series alerts fire, which is what an operator needs.
+      log_->error("scrape could not read the store: {}", status.ToString());
+      return {};
+    }
+  }  // the read transaction ends before the (longer) rollup
+  core::RollupResult result = rollup.Finish();
+  KpiFamilies f;
+  AddKpiCatalogue(*view.catalogue, f);
+  for (const core::KpiFigure& k : result.kpi_figures) AddKpiFigure(k, f);
+  AddIndicators(result, f);
+  std::vector<prometheus::MetricFamily> out;
+  for (GaugeFamily* g : {&f.info, &f.target, &f.value, &f.progress, &f.expected, &f.status,
+                         &f.indicator, &f.withheld}) {
+    g->MoveTo(&out);
+  }
+  return out;
+}
+
+}  // namespace kpihub::exporter

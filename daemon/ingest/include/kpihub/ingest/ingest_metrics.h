@@ -1,0 +1,44 @@
+// IngestMetrics: the daemon's own ingest figures, registered in a prometheus-cpp Registry
+// that main owns. Labels are bounded: department and adapter come from the key registry,
+// reason and result from closed enums. Thread-safe (prometheus-cpp metrics are).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <string>
+
+#include "kpihub/core/reason.h"
+
+namespace kpihub::ingest {
+
+class IngestMetrics {
+ public:
+  explicit IngestMetrics(prometheus::Registry& registry);
+
+  // result: accepted, duplicate, out_of_order, retry_later, malformed, unauthorized
+  void CountBatch(const std::string& department, const std::string& adapter,
+                  std::string_view result);
+  void CountObservations(const std::string& department, const std::string& adapter,
+                         uint64_t accepted, uint64_t rejected);
+  void CountRejection(const std::string& department, core::RejectReason reason);
+  void CountZap(bool allowed, const std::string& mechanism);
+  void CountAckDropped();
+  void ObserveCommit(double seconds, size_t batches);
+  void SetStorageFailed();
+
+ private:
+  prometheus::Family<prometheus::Counter>& batches_;
+  prometheus::Family<prometheus::Counter>& observations_;
+  prometheus::Family<prometheus::Counter>& rejections_;
+  prometheus::Family<prometheus::Counter>& zap_;
+  prometheus::Counter& acks_dropped_;
+  prometheus::Histogram& commit_seconds_;
+  prometheus::Histogram& group_batches_;
+  prometheus::Gauge& storage_failed_;
+};
+
+}  // namespace kpihub::ingest

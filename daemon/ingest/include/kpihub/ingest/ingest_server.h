@@ -1,0 +1,70 @@
+// IngestServer: the ROUTER socket (CURVE server) and its loop: receive every frame waiting,
+// authenticate and validate it, apply the group in one durable commit, then ack each batch.
+// An ack is sent only after the commit that applied it returned success.
+//
+// Not thread-safe: Start and Run are called from the one ingest thread. LiveConfig may be
+// swapped from another thread at any time; each group uses the view taken at its start.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "kpihub/core/clock.h"
+#include "kpihub/core/live_config.h"
+#include "kpihub/ingest/batch_intake.h"
+#include "kpihub/ingest/ingest_metrics.h"
+#include "kpihub/ingest/zap_authenticator.h"
+#include "kpihub/store/store.h"
+
+namespace kpihub::ingest {
+
+struct IngestOptions {
+  std::string endpoint = "tcp://127.0.0.1:7730";  // "tcp://127.0.0.1:*" picks a free port
+  std::string server_secret_z85;
+  wire::DecodeLimits limits;
+  size_t max_group_batches = 512;  // frames folded into one commit at most
+  int poll_timeout_ms = 100;       // how often the stop flag and the watchdog are checked
+  int send_hwm = 100000;
+};
+
+class IngestServer {
+ public:
+  IngestServer(zmq::context_t& context, IngestOptions options, const core::LiveConfig& config,
+               store::Store& store, const core::Clock& clock, IngestMetrics& metrics,
+               std::shared_ptr<spdlog::logger> log);
+
+  // Binds the ZAP handler, then the server socket. Throws zmq::error_t on a bad endpoint.
+  void Start();
+  // The endpoint actually bound (with the port resolved).
+  std::string bound_endpoint() const;
+
+  // Serves until `stop` is set, then returns Ok after acking the group in progress. Returns
+  // the storage error if a commit failed: nothing of that group was acked, the caller exits.
+  // `on_tick` runs at least every poll_timeout_ms (watchdog pings).
+  store::Status Run(const std::atomic<bool>& stop, const std::function<void()>& on_tick);
+
+ private:
+  struct Received;
+  bool ReceiveOne(Received* out);
+  store::Status ServeGroup();
+  void SendAck(const zmq::message_t& routing_id, const wire::AckMessage& ack);
+  void Account(const Received& r, const wire::AckMessage& ack);
+
+  IngestOptions options_;
+  const core::LiveConfig& config_;
+  store::Store& store_;
+  const core::Clock& clock_;
+  IngestMetrics& metrics_;
+  std::shared_ptr<spdlog::logger> log_;
+  BatchIntake intake_;
+  ZapAuthenticator zap_;
+  zmq::socket_t router_;
+};
+
+}  // namespace kpihub::ingest

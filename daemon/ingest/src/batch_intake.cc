@@ -1,0 +1,67 @@
+#include "kpihub/ingest/batch_intake.h"
+
+#include <variant>
+
+#include "kpihub/core/validation.h"
+
+namespace kpihub::ingest {
+namespace {
+
+wire::AckMessage Refusal(uint64_t sequence, wire::AckStatus status, core::RejectReason reason,
+                         std::string detail) {
+  wire::AckMessage ack;
+  ack.sequence = sequence;
+  ack.status = status;
+  ack.frame_reason = reason;
+  ack.frame_detail = std::move(detail);
+  return ack;
+}
+
+bool Authorized(const Sender& sender, const core::KeyRegistry& registry) {
+  const core::AdapterKey* key = registry.FindById(sender.adapter);
+  return key != nullptr && key->department == sender.department;
+}
+
+}  // namespace
+
+IntakeResult BatchIntake::Process(const Sender& sender, const void* frame, size_t size,
+                                  const core::LiveConfig::View& view, int64_t now_unix_ms) const {
+  IntakeResult result;
+  if (!Authorized(sender, *view.registry)) {
+    result.immediate_ack = Refusal(0, wire::AckStatus::kUnauthorized, core::RejectReason::kNotOwner,
+                                   "sender key is not registered for this department");
+    return result;
+  }
+  auto decoded = wire::DecodeBatch(frame, size, limits_);
+  if (auto* error = std::get_if<wire::DecodeError>(&decoded)) {
+    result.immediate_ack =
+        Refusal(0, wire::AckStatus::kMalformed, error->reason, std::move(error->detail));
+    return result;
+  }
+  auto& batch = std::get<wire::DecodedBatch>(decoded);
+  if (batch.sequence == 0) {
+    result.immediate_ack = Refusal(0, wire::AckStatus::kMalformed, core::RejectReason::kBadSequence,
+                                   "sequence numbers start at 1");
+    return result;
+  }
+  store::BatchToApply& out = result.batch;
+  out.adapter = sender.adapter;
+  out.department = sender.department;
+  out.sequence = batch.sequence;
+  out.received_unix_ms = now_unix_ms;
+  out.accepted.reserve(batch.observations.size());
+  core::Validator validator(*view.catalogue, now_unix_ms / 1000);
+  for (uint32_t i = 0; i < batch.observations.size(); ++i) {
+    auto checked = validator.Validate(sender.department, batch.observations[i], i);
+    if (auto* valid = std::get_if<core::ValidObservation>(&checked)) {
+      out.accepted.push_back(std::move(*valid));
+    } else {
+      auto& rejection = std::get<core::Rejection>(checked);
+      result.rejections.push_back(rejection);
+      out.rejected.emplace_back(std::move(rejection), std::move(batch.observations[i]));
+    }
+  }
+  return result;
+}
+
+}  // namespace kpihub::ingest

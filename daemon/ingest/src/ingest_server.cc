@@ -1,0 +1,212 @@
+#include "kpihub/ingest/ingest_server.h"
+
+#include <chrono>
+#include <vector>
+
+namespace kpihub::ingest {
+
+struct IngestServer::Received {
+  zmq::message_t routing_id;
+  Sender sender;
+  IntakeResult intake;
+};
+
+IngestServer::IngestServer(zmq::context_t& context, IngestOptions options,
+                           const core::LiveConfig& config, store::Store& store,
+                           const core::Clock& clock, IngestMetrics& metrics,
+                           std::shared_ptr<spdlog::logger> log)
+    : options_(std::move(options)),
+      config_(config),
+      store_(store),
+      clock_(clock),
+      metrics_(metrics),
+      log_(std::move(log)),
+      intake_(options_.limits),
+      zap_(context, config,
+           [this](bool allowed, const std::string& mechanism, const std::string& adapter) {
+             metrics_.CountZap(allowed, mechanism);
+             if (allowed) {
+               log_->info("connection admitted adapter={}", adapter);
+             } else {
+               log_->warn("connection refused mechanism={} reason=unknown_key_or_mechanism",
+                          mechanism);
+             }
+           }),
+      router_(context, zmq::socket_type::router) {}
+
+void IngestServer::Start() {
+  router_.set(zmq::sockopt::linger, 0);
+  router_.set(zmq::sockopt::curve_server, 1);
+  router_.set(zmq::sockopt::curve_secretkey, options_.server_secret_z85);
+  router_.set(zmq::sockopt::zap_domain, "kpihub");
+  // Without this a ROUTER silently drops replies it cannot route.
+  router_.set(zmq::sockopt::router_mandatory, 1);
+  router_.set(zmq::sockopt::sndhwm, options_.send_hwm);
+  router_.set(zmq::sockopt::rcvhwm, options_.send_hwm);
+  // libzmq drops the connection without a word above ZMQ_MAXMSGSIZE, so it is only a last
+  // guard for memory; frames between the decode limit and this one get a `frameTooLarge` ack.
+  router_.set(zmq::sockopt::maxmsgsize,
+              static_cast<int64_t>(options_.limits.max_frame_bytes) * 4);
+  router_.set(zmq::sockopt::heartbeat_ivl, 5000);
+  router_.set(zmq::sockopt::heartbeat_timeout, 15000);
+  router_.bind(options_.endpoint);
+}
+
+std::string IngestServer::bound_endpoint() const {
+  return router_.get(zmq::sockopt::last_endpoint);
+}
+
+store::Status IngestServer::Run(const std::atomic<bool>& stop,
+                                const std::function<void()>& on_tick) {
+  std::vector<zmq::pollitem_t> items = {{zap_.socket().handle(), 0, ZMQ_POLLIN, 0},
+                                        {router_.handle(), 0, ZMQ_POLLIN, 0}};
+  while (!stop.load()) {
+    if (on_tick) on_tick();
+    zmq::poll(items, std::chrono::milliseconds(options_.poll_timeout_ms));
+    if (items[0].revents & ZMQ_POLLIN) zap_.HandlePending();
+    if (items[1].revents & ZMQ_POLLIN) {
+      store::Status status = ServeGroup();
+      if (!status.ok()) return status;
+    }
+  }
+  return store::Status::Ok();
+}
+
+bool IngestServer::ReceiveOne(Received* out) {
+  if (!router_.recv(out->routing_id, zmq::recv_flags::dontwait)) return false;
+  std::vector<zmq::message_t> parts;
+  while (true) {
+    zmq::message_t part;
+    (void)router_.recv(part);  // the rest of a multipart message is already here
+    bool more = part.more();
+    parts.push_back(std::move(part));
+    if (!more) break;
+  }
+  const char* user = nullptr;
+  const char* department = nullptr;
+  try {
+    user = parts.front().gets("User-Id");
+    department = parts.front().gets("X-Department");
+  } catch (const zmq::error_t&) {
+    // No ZAP metadata: cannot happen with the handler bound; treat as unauthorized.
+  }
+  out->sender = Sender{user ? user : "", department ? department : ""};
+  if (parts.size() != 1) {
+    wire::AckMessage ack;
+    ack.status = wire::AckStatus::kMalformed;
+    ack.frame_reason = core::RejectReason::kUndecodable;
+    ack.frame_detail = "a batch is exactly one frame, got " + std::to_string(parts.size());
+    out->intake.immediate_ack = ack;
+    return true;
+  }
+  out->intake = intake_.Process(out->sender, parts.front().data(), parts.front().size(),
+                                config_.Get(), clock_.NowUnixMillis());
+  return true;
+}
+
+store::Status IngestServer::ServeGroup() {
+  std::vector<Received> group;
+  std::vector<store::BatchToApply> batches;
+  std::vector<size_t> batch_owner;  // index in `group` of each entry of `batches`
+  while (group.size() < options_.max_group_batches) {
+    Received r;
+    if (!ReceiveOne(&r)) break;
+    if (r.intake.immediate_ack) {
+      // Nothing to commit: answer at once.
+      SendAck(r.routing_id, *r.intake.immediate_ack);
+      Account(r, *r.intake.immediate_ack);
+      continue;
+    }
+    batch_owner.push_back(group.size());
+    batches.push_back(std::move(r.intake.batch));
+    group.push_back(std::move(r));
+  }
+  if (batches.empty()) return store::Status::Ok();
+
+  std::vector<store::ApplyResult> results;
+  auto started = std::chrono::steady_clock::now();
+  store::Status status = store_.ApplyGroup(batches, &results);
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (status.code() == store::Status::Code::kIoError || status.code() == store::Status::Code::kCorruption ||
+      status.code() == store::Status::Code::kReadOnly) {
+    metrics_.SetStorageFailed();
+    log_->critical("commit failed, no batch of this group is acked: {}", status.ToString());
+    return status;
+  }
+  metrics_.ObserveCommit(seconds, batches.size());
+  for (size_t i = 0; i < batches.size(); ++i) {
+    Received& r = group[batch_owner[i]];
+    wire::AckMessage ack;
+    ack.sequence = batches[i].sequence;
+    if (!status.ok()) {
+      ack.status = wire::AckStatus::kRetryLater;  // map full: nothing applied
+    } else {
+      const store::ApplyResult& result = results[i];
+      ack.next_expected = result.next_expected;
+      switch (result.outcome) {
+        case store::BatchOutcome::kApplied:
+          ack.status = wire::AckStatus::kAccepted;
+          ack.rejections = std::move(r.intake.rejections);
+          break;
+        case store::BatchOutcome::kDuplicate: ack.status = wire::AckStatus::kDuplicate; break;
+        case store::BatchOutcome::kOutOfOrder: ack.status = wire::AckStatus::kOutOfOrder; break;
+      }
+    }
+    r.intake.batch = std::move(batches[i]);
+    Account(r, ack);
+    SendAck(r.routing_id, ack);
+  }
+  if (!status.ok()) log_->error("storage full, group answered retry_later: {}", status.ToString());
+  return store::Status::Ok();
+}
+
+void IngestServer::SendAck(const zmq::message_t& routing_id, const wire::AckMessage& ack) {
+  std::string bytes = wire::EncodeAck(ack);
+  try {
+    zmq::message_t id(routing_id.data(), routing_id.size());
+    if (!router_.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait) ||
+        !router_.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) {
+      metrics_.CountAckDropped();  // peer not reading: it will resend and get `duplicate`
+    }
+  } catch (const zmq::error_t& e) {
+    metrics_.CountAckDropped();  // EHOSTUNREACH: the peer is gone
+  }
+}
+
+void IngestServer::Account(const Received& r, const wire::AckMessage& ack) {
+  const std::string& dept = r.sender.department.empty() ? std::string("unknown") : r.sender.department;
+  const std::string& adapter = r.sender.adapter.empty() ? std::string("unknown") : r.sender.adapter;
+  metrics_.CountBatch(dept, adapter, wire::AckStatusName(ack.status));
+  switch (ack.status) {
+    case wire::AckStatus::kAccepted:
+      metrics_.CountObservations(dept, adapter, r.intake.batch.accepted.size(),
+                                 r.intake.batch.rejected.size());
+      for (const auto& rej : ack.rejections) metrics_.CountRejection(dept, rej.reason);
+      log_->debug("batch applied adapter={} department={} seq={} accepted={} rejected={}",
+                  adapter, dept, ack.sequence, r.intake.batch.accepted.size(),
+                  r.intake.batch.rejected.size());
+      break;
+    case wire::AckStatus::kDuplicate:
+      log_->info("batch duplicate adapter={} seq={} next_expected={}", adapter, ack.sequence,
+                 ack.next_expected);
+      break;
+    case wire::AckStatus::kOutOfOrder:
+      log_->info("batch out_of_order adapter={} seq={} next_expected={}", adapter, ack.sequence,
+                 ack.next_expected);
+      break;
+    case wire::AckStatus::kRetryLater:
+      log_->warn("batch retry_later adapter={} seq={}", adapter, ack.sequence);
+      break;
+    case wire::AckStatus::kMalformed:
+      metrics_.CountRejection(dept, ack.frame_reason);
+      log_->warn("frame refused adapter={} reason={} detail=\"{}\"", adapter,
+                 core::ReasonName(ack.frame_reason), ack.frame_detail);
+      break;
+    case wire::AckStatus::kUnauthorized:
+      log_->warn("frame refused adapter={} department={} reason=unauthorized", adapter, dept);
+      break;
+  }
+}
+
+}  // namespace kpihub::ingest

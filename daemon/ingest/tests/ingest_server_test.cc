@@ -1,0 +1,226 @@
+// IngestServer in-process: real ZeroMQ sockets on loopback, a real store in a temp dir, a fake
+// clock, and a fault-injecting store wrapper.
+#include "kpihub/ingest/ingest_server.h"
+
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
+#include <spdlog/sinks/null_sink.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "kpihub/client/connection.h"
+#include "kpihub/core/uscc.h"
+
+namespace kpihub::ingest {
+namespace {
+
+std::string Uscc(int serial) {
+  char org[16];
+  std::snprintf(org, sizeof org, "%08d", serial);
+  static const int kWeights[8] = {3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (int i = 0; i < 8; ++i) sum += (org[i] - '0') * kWeights[i];
+  int c = 11 - sum % 11;
+  std::string first17 = std::string("91410800") + org + (c == 10 ? 'X' : c == 11 ? '0' : char('0' + c));
+  return first17 + core::UsccCheckCharacter(first17);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Decorates the real store; makes ApplyGroup fail on demand.
+class FaultInjectingStore : public store::Store {
+ public:
+  explicit FaultInjectingStore(store::Store& real) : real_(real) {}
+  std::atomic<int> fail_with{-1};  // a Status::Code, or -1 for none
+  store::Status ApplyGroup(const std::vector<store::BatchToApply>& b,
+                           std::vector<store::ApplyResult>* r) override {
+    int code = fail_with.load();
+    if (code >= 0) return store::Status::Error(static_cast<store::Status::Code>(code), "injected");
+    return real_.ApplyGroup(b, r);
+  }
+  store::Status OpenSnapshot(std::unique_ptr<store::Snapshot>* out) override {
+    return real_.OpenSnapshot(out);
+  }
+  store::Status SetCatalogueFingerprint(const std::string& f) override {
+    return real_.SetCatalogueFingerprint(f);
+  }
+  store::Status Verify(std::vector<std::string>* d) override { return real_.Verify(d); }
+  store::StoreStats Stats() override { return real_.Stats(); }
+
+ private:
+  store::Store& real_;
+};
+
+class IngestServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/kpihub-ingest-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    auto catalogue = core::Catalogue::FromToml(
+        ReadFile(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml"), "catalogue.toml");
+    ASSERT_TRUE(catalogue.catalogue) << catalogue.error;
+    server_keys_ = wire::GenerateCurveKeyPair();
+    scitech_keys_ = wire::GenerateCurveKeyPair();
+    std::string registry_text = "[[adapter]]\nid = \"scitech-1\"\ndepartment = \"scitech\"\n"
+                                "public_key = \"" + scitech_keys_.public_z85 + "\"\n";
+    auto registry = core::KeyRegistry::FromToml(registry_text, "keys.toml", *catalogue.catalogue);
+    ASSERT_TRUE(registry.registry) << registry.error;
+    config_ = std::make_unique<core::LiveConfig>(catalogue.catalogue, registry.registry);
+    store::StoreOptions options;
+    options.path = dir_ + "/state";
+    ASSERT_TRUE(store::Store::Open(options, &real_store_).ok());
+    store_ = std::make_unique<FaultInjectingStore>(*real_store_);
+    metrics_ = std::make_unique<IngestMetrics>(registry_);
+    IngestOptions ingest;
+    ingest.endpoint = "tcp://127.0.0.1:*";
+    ingest.server_secret_z85 = server_keys_.secret_z85;
+    server_ = std::make_unique<IngestServer>(
+        context_, ingest, *config_, *store_, clock_, *metrics_,
+        std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    server_->Start();
+  }
+
+  void TearDown() override {
+    StopServer();
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void StartServer() {
+    stop_ = false;
+    thread_ = std::thread([this] { run_status_ = server_->Run(stop_, nullptr); });
+  }
+  void StopServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+  std::unique_ptr<client::Connection> Connect() {
+    client::ConnectionOptions options;
+    options.endpoint = server_->bound_endpoint();
+    options.server_public_z85 = server_keys_.public_z85;
+    options.client_keys = scitech_keys_;
+    return std::make_unique<client::Connection>(context_, options);
+  }
+
+  std::vector<core::Observation> Batch(int first, int n) {
+    std::vector<core::Observation> obs;
+    for (int i = 0; i < n; ++i) {
+      obs.push_back({"industrial_output", "core", Uscc(first + i), "2020-01", 10.0, ""});
+    }
+    return obs;
+  }
+
+  double MetricValue(const std::string& name) {
+    std::ostringstream os;
+    prometheus::TextSerializer().Serialize(os, registry_.Collect());
+    std::istringstream in(os.str());
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind(name + " ", 0) == 0) return std::stod(line.substr(name.size() + 1));
+    }
+    return -1;
+  }
+
+  std::string dir_;
+  zmq::context_t context_{1};
+  core::FakeClock clock_{1704067200000};  // 2024-01-01
+  wire::CurveKeyPair server_keys_, scitech_keys_;
+  std::unique_ptr<core::LiveConfig> config_;
+  std::unique_ptr<store::Store> real_store_;
+  std::unique_ptr<FaultInjectingStore> store_;
+  prometheus::Registry registry_;
+  std::unique_ptr<IngestMetrics> metrics_;
+  std::unique_ptr<IngestServer> server_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  store::Status run_status_;
+};
+
+TEST_F(IngestServerTest, BatchesWaitingTogetherShareOneCommit) {
+  StartServer();
+  auto client = Connect();
+  ASSERT_EQ(client->SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
+  StopServer();  // the session stays up; frames now queue in the server socket
+  for (uint64_t seq = 2; seq <= 51; ++seq) {
+    ASSERT_TRUE(client->SendFrame(wire::EncodeBatch(seq, 0, Batch(static_cast<int>(seq) * 10, 3))));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  StartServer();
+  for (uint64_t seq = 2; seq <= 51; ++seq) {
+    auto ack = client->ReceiveAck(10000);
+    ASSERT_TRUE(ack.has_value());
+    EXPECT_EQ(ack->sequence, seq);  // acks in order
+    EXPECT_EQ(ack->status, wire::AckStatus::kAccepted);
+  }
+  EXPECT_EQ(MetricValue("kpihub_commit_duration_seconds_count"), 2);  // 1 + one group of 50
+  EXPECT_EQ(MetricValue("kpihub_commit_group_batches_sum"), 51);
+}
+
+TEST_F(IngestServerTest, FailedCommitIsNeverAckedAndStopsTheLoop) {
+  StartServer();
+  auto client = Connect();
+  ASSERT_EQ(client->SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
+  store_->fail_with = static_cast<int>(store::Status::Code::kIoError);
+  EXPECT_FALSE(client->SendBatch(2, Batch(100, 3), 0, 1000).has_value());  // no ack
+  thread_.join();  // Run returned by itself
+  EXPECT_EQ(run_status_.code(), store::Status::Code::kIoError);
+  EXPECT_EQ(MetricValue("kpihub_storage_failed"), 1);
+  std::unique_ptr<store::Snapshot> snap;
+  ASSERT_TRUE(real_store_->OpenSnapshot(&snap).ok());
+  uint64_t last = 0;
+  ASSERT_TRUE(snap->ForEachSender([&](const store::SenderState& s) { last = s.last_sequence; }).ok());
+  EXPECT_EQ(last, 1u);
+}
+
+TEST_F(IngestServerTest, FullStoreAnswersRetryLaterAndRecovers) {
+  StartServer();
+  auto client = Connect();
+  store_->fail_with = static_cast<int>(store::Status::Code::kMapFull);
+  auto ack = client->SendBatch(1, Batch(0, 3), 0, 10000);
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ(ack->status, wire::AckStatus::kRetryLater);
+  store_->fail_with = -1;
+  EXPECT_EQ(client->SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
+}
+
+TEST_F(IngestServerTest, MultipartFrameIsMalformedNotDropped) {
+  StartServer();
+  zmq::socket_t raw(context_, zmq::socket_type::dealer);
+  raw.set(zmq::sockopt::linger, 0);
+  raw.set(zmq::sockopt::curve_serverkey, server_keys_.public_z85);
+  raw.set(zmq::sockopt::curve_publickey, scitech_keys_.public_z85);
+  raw.set(zmq::sockopt::curve_secretkey, scitech_keys_.secret_z85);
+  raw.connect(server_->bound_endpoint());
+  std::string frame = wire::EncodeBatch(1, 0, Batch(0, 3));
+  raw.send(zmq::buffer(frame), zmq::send_flags::sndmore);
+  raw.send(zmq::buffer(frame), zmq::send_flags::none);
+  zmq::message_t reply;
+  raw.set(zmq::sockopt::rcvtimeo, 10000);
+  ASSERT_TRUE(raw.recv(reply));
+  auto ack = wire::DecodeAck(reply.data(), reply.size());
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ(ack->status, wire::AckStatus::kMalformed);
+}
+
+TEST_F(IngestServerTest, ZeroSequenceIsRefused) {
+  StartServer();
+  auto client = Connect();
+  auto ack = client->SendBatch(0, Batch(0, 3), 0, 10000);
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ(ack->status, wire::AckStatus::kMalformed);
+  EXPECT_EQ(ack->frame_reason, core::RejectReason::kBadSequence);
+}
+
+}  // namespace
+}  // namespace kpihub::ingest

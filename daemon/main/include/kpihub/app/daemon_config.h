@@ -1,0 +1,49 @@
+// DaemonConfig: kpihubd's settings (config/kpihubd.toml documents every key), with the
+// built-in defaults that make `kpihubd` run with no file at all. Value type.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "kpihub/core/catalogue.h"
+#include "kpihub/core/key_registry.h"
+
+namespace kpihub::app {
+
+struct DaemonConfig {
+  std::string state_dir = "/var/lib/kpihub";
+  std::string catalogue;  // empty: the catalogue built into the binary
+  std::string key_registry = "/etc/kpihub/keys.toml";
+  std::string server_key = "/etc/kpihub/server.key";
+  std::string listen = "tcp://127.0.0.1:7730";
+  std::string metrics_listen = "127.0.0.1:9730";
+  std::string metrics_basic_auth;  // "" or a file with "user:password" on one line
+  std::string log_level = "info";
+  uint32_t min_cell_entities = 3;
+  uint64_t max_frame_bytes = 8u << 20;
+  uint32_t max_observations = 100000;
+  uint32_t max_group_batches = 512;
+  uint64_t initial_map_mib = 64;
+  uint64_t max_map_mib = 64 * 1024;
+};
+
+// Parses a config file's text over the defaults. Relative paths are resolved against the
+// directory of `source_path`. `error` gets "<file>:<line>:<col>: <reason>".
+std::optional<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string& source_path,
+                                              std::string* error);
+std::optional<DaemonConfig> LoadDaemonConfig(const std::string& path, std::string* error);
+
+// The catalogue shipped in config/catalogue.toml, compiled in.
+std::string_view BuiltInCatalogueText();
+
+// Loads `path`, or the built-in catalogue when `path` is empty.
+core::Catalogue::LoadResult LoadCatalogue(const std::string& path);
+core::KeyRegistry::LoadResult LoadKeyRegistry(const std::string& path,
+                                              const core::Catalogue& catalogue);
+
+// Reads a whole file; nullopt with `error` set when it cannot.
+std::optional<std::string> ReadTextFile(const std::string& path, std::string* error);
+
+}  // namespace kpihub::app

@@ -1,0 +1,266 @@
+// kpihubd: wires the real store, ingest server and exporters together, then serves until
+// SIGTERM/SIGINT. SIGHUP reloads the catalogue and key registry (an invalid one is refused
+// and the old one stays). Exit codes: 0 stopped cleanly, 1 bad configuration, 3 storage
+// failure (nothing unacked was lost; systemd restarts the daemon).
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <prometheus/exposer.h>
+#include <prometheus/registry.h>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <thread>
+
+#include "kpihub/app/daemon_config.h"
+#include "kpihub/export/kpi_collector.h"
+#include "kpihub/export/state_collector.h"
+#include "kpihub/ingest/ingest_server.h"
+#include "kpihub/ingest/system_clock.h"
+#include "kpihub/wire/curve_keys.h"
+
+#ifndef KPIHUB_VERSION
+#define KPIHUB_VERSION "0.0.0"
+#endif
+
+namespace kpihub::app {
+namespace {
+
+constexpr int kExitConfig = 1;
+constexpr int kExitStorage = 3;
+
+std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level) {
+  auto log = std::make_shared<spdlog::logger>("kpihubd",
+                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  // Under systemd the journal stamps lines itself; "<N>" prefixes give it the priority.
+  if (std::getenv("JOURNAL_STREAM") != nullptr) {
+    log->set_pattern("%v");
+  } else {
+    log->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  }
+  log->set_level(spdlog::level::from_str(level));
+  log->flush_on(spdlog::level::info);
+  return log;
+}
+
+struct Options {
+  std::string config_path;
+  std::string ready_file;
+  DaemonConfig config;
+};
+
+// Loads the catalogue and registry named by `config`; nullopt (error logged) if either fails.
+std::optional<core::LiveConfig::View> LoadView(const DaemonConfig& config, spdlog::logger& log) {
+  auto catalogue = LoadCatalogue(config.catalogue);
+  if (!catalogue.catalogue) {
+    log.error("catalogue refused: {}", catalogue.error);
+    return std::nullopt;
+  }
+  auto registry = LoadKeyRegistry(config.key_registry, *catalogue.catalogue);
+  if (!registry.registry) {
+    log.error("key registry refused: {}", registry.error);
+    return std::nullopt;
+  }
+  return core::LiveConfig::View{catalogue.catalogue, registry.registry};
+}
+
+// Waits for signals on its own thread (they are blocked everywhere else).
+class SignalWatcher {
+ public:
+  SignalWatcher(std::atomic<bool>& stop, std::function<void()> on_reload)
+      : stop_(stop), on_reload_(std::move(on_reload)) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~SignalWatcher() {
+    done_ = true;
+    pthread_kill(thread_.native_handle(), SIGUSR2);
+    thread_.join();
+  }
+  static void BlockAll() {
+    sigset_t set = Set();
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  }
+
+ private:
+  static sigset_t Set() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR2}) sigaddset(&set, s);
+    return set;
+  }
+  void Loop() {
+    sigset_t set = Set();
+    while (!done_) {
+      int sig = 0;
+      if (sigwait(&set, &sig) != 0) continue;
+      if (sig == SIGHUP) on_reload_();
+      if (sig == SIGTERM || sig == SIGINT) stop_ = true;
+    }
+  }
+  std::atomic<bool>& stop_;
+  std::function<void()> on_reload_;
+  std::atomic<bool> done_{false};
+  std::thread thread_;
+};
+
+void WriteReadyFile(const std::string& path, const std::string& ingest, int metrics_port) {
+  if (path.empty()) return;
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << "ingest=" << ingest << "\nmetrics_port=" << metrics_port << "\npid=" << getpid()
+        << "\n";
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+std::unique_ptr<prometheus::Exposer> StartExposer(const DaemonConfig& config,
+                                                  spdlog::logger& log) {
+  auto exposer = std::make_unique<prometheus::Exposer>(config.metrics_listen, 2);
+  if (!config.metrics_basic_auth.empty()) {
+    std::string error;
+    auto text = ReadTextFile(config.metrics_basic_auth, &error);
+    auto colon = text ? text->find(':') : std::string::npos;
+    if (colon == std::string::npos) {
+      throw std::runtime_error("metrics_basic_auth: " +
+                               (text ? config.metrics_basic_auth + ": expected user:password" : error));
+    }
+    std::string user = text->substr(0, colon);
+    std::string password = text->substr(colon + 1);
+    while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
+    exposer->RegisterAuth([user, password](const std::string& u, const std::string& p) {
+      return u == user && p == password;
+    }, "kpihub");
+  }
+  return exposer;
+}
+
+int Serve(const Options& options) {
+  const DaemonConfig& config = options.config;
+  auto log = MakeLogger(config.log_level);
+  SignalWatcher::BlockAll();  // before any thread starts, so all inherit the mask
+
+  auto view = LoadView(config, *log);
+  if (!view) return kExitConfig;
+  std::string error;
+  auto server_keys = wire::ReadKeyFile(config.server_key, true, &error);
+  if (!server_keys) {
+    log->error("server key refused: {}", error);
+    return kExitConfig;
+  }
+  core::LiveConfig live(view->catalogue, view->registry);
+
+  std::unique_ptr<store::Store> store;
+  store::StoreOptions store_options;
+  store_options.path = config.state_dir;
+  store_options.initial_map_bytes = config.initial_map_mib << 20;
+  store_options.max_map_bytes = config.max_map_mib << 20;
+  store::Status status = store::Store::Open(store_options, &store);
+  if (!status.ok()) {
+    log->error("cannot open the store at {}: {}", config.state_dir, status.ToString());
+    return kExitStorage;
+  }
+  (void)store->SetCatalogueFingerprint(view->catalogue->fingerprint());
+
+  auto registry = std::make_shared<prometheus::Registry>();
+  ingest::IngestMetrics metrics(*registry);
+  ingest::SystemClock clock;
+  zmq::context_t context(1);
+  ingest::IngestOptions ingest_options;
+  ingest_options.endpoint = config.listen;
+  ingest_options.server_secret_z85 = server_keys->secret_z85;
+  ingest_options.limits.max_frame_bytes = config.max_frame_bytes;
+  ingest_options.limits.max_observations = config.max_observations;
+  ingest_options.max_group_batches = config.max_group_batches;
+  ingest::IngestServer server(context, ingest_options, live, *store, clock, metrics, log);
+  std::unique_ptr<prometheus::Exposer> exposer;
+  try {
+    server.Start();  // ZAP handler first, then the CURVE server socket
+    exposer = StartExposer(config, *log);
+  } catch (const std::exception& e) {
+    log->error("cannot listen: {}", e.what());
+    return kExitConfig;
+  }
+  auto kpis = std::make_shared<exporter::KpiCollector>(
+      *store, live, core::RollupOptions{config.min_cell_entities}, log);
+  auto state = std::make_shared<exporter::StateCollector>(*store, KPIHUB_VERSION);
+  exposer->RegisterCollectable(registry);
+  exposer->RegisterCollectable(kpis);
+  exposer->RegisterCollectable(state);
+
+  std::atomic<bool> stop{false};
+  SignalWatcher signals(stop, [&] {
+    auto fresh = LoadView(config, *log);
+    if (!fresh) {
+      log->error("reload refused, the configuration in force stays");
+      return;
+    }
+    live.Set(*fresh);
+    log->info("reloaded catalogue ({} KPIs) and key registry ({} adapters)",
+              fresh->catalogue->kpis().size(), fresh->registry->adapters().size());
+  });
+  int metrics_port = exposer->GetListeningPorts().empty() ? 0 : exposer->GetListeningPorts()[0];
+  WriteReadyFile(options.ready_file, server.bound_endpoint(), metrics_port);
+  log->info("ready ingest={} metrics=:{} state={} adapters={} version={}", server.bound_endpoint(),
+            metrics_port, config.state_dir, view->registry->adapters().size(), KPIHUB_VERSION);
+  sd_notify(0, "READY=1");
+
+  uint64_t watchdog_usec = 0;
+  bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
+  status = server.Run(stop, [watchdog] {
+    if (watchdog) sd_notify(0, "WATCHDOG=1");
+  });
+  sd_notify(0, "STOPPING=1");
+  if (!status.ok()) {
+    log->critical("stopping: storage failed ({}); acked data is safe, unacked batches will be "
+                  "resent by their adapters",
+                  status.ToString());
+    return kExitStorage;
+  }
+  log->info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+}  // namespace kpihub::app
+
+int main(int argc, char** argv) {
+  using kpihub::app::DaemonConfig;
+  CLI::App app{"kpihubd: authenticated ingest of department feeds into KPI state"};
+  kpihub::app::Options options;
+  std::string state_dir, listen, metrics_listen, keys, server_key, catalogue, log_level;
+  app.add_option("-c,--config", options.config_path, "daemon configuration file (TOML)");
+  app.add_option("--state-dir", state_dir, "overrides state_dir");
+  app.add_option("--listen", listen, "overrides listen (ZeroMQ endpoint; port * picks one)");
+  app.add_option("--metrics-listen", metrics_listen, "overrides metrics_listen (host:port)");
+  app.add_option("--keys", keys, "overrides key_registry");
+  app.add_option("--server-key", server_key, "overrides server_key");
+  app.add_option("--catalogue", catalogue, "overrides catalogue");
+  app.add_option("--log-level", log_level, "overrides log_level (debug, info, warn, error)");
+  app.add_option("--ready-file", options.ready_file,
+                 "write the bound endpoints to this file once ready");
+  app.set_version_flag("--version", KPIHUB_VERSION);
+  CLI11_PARSE(app, argc, argv);
+
+  std::string error;
+  if (!options.config_path.empty()) {
+    auto loaded = kpihub::app::LoadDaemonConfig(options.config_path, &error);
+    if (!loaded) {
+      std::fprintf(stderr, "kpihubd: %s\n", error.c_str());
+      return 1;
+    }
+    options.config = *loaded;
+  }
+  DaemonConfig& c = options.config;
+  for (auto [value, target] : {std::pair{&state_dir, &c.state_dir}, {&listen, &c.listen},
+                               {&metrics_listen, &c.metrics_listen}, {&keys, &c.key_registry},
+                               {&server_key, &c.server_key}, {&catalogue, &c.catalogue},
+                               {&log_level, &c.log_level}}) {
+    if (!value->empty()) *target = *value;
+  }
+  return kpihub::app::Serve(options);
+}

@@ -1,0 +1,98 @@
+// Records the store keeps, as plain values. Value types.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kpihub/core/observation.h"
+
+namespace kpihub::store {
+
+// One batch ready to be applied: the sender's identity (from ZAP, never the body), its
+// sequence, and the observations already split by validation.
+struct BatchToApply {
+  std::string adapter;
+  std::string department;
+  uint64_t sequence = 0;
+  int64_t received_unix_ms = 0;
+  std::vector<core::ValidObservation> accepted;
+  // Refused observations with the raw observation, kept in the dead-letter table.
+  std::vector<std::pair<core::Rejection, core::Observation>> rejected;
+};
+
+enum class BatchOutcome { kApplied, kDuplicate, kOutOfOrder };
+
+struct ApplyResult {
+  BatchOutcome outcome = BatchOutcome::kApplied;
+  uint64_t next_expected = 1;  // after this batch
+  uint64_t journal_id = 0;     // set when applied
+};
+
+// Per adapter, updated in the same transaction as its batches.
+struct SenderState {
+  std::string adapter;
+  std::string department;
+  uint64_t last_sequence = 0;
+  int64_t last_batch_unix_ms = 0;
+  uint64_t batches = 0;
+  uint64_t observations_accepted = 0;
+  uint64_t observations_rejected = 0;
+};
+
+// A figure as stored, with who wrote it last.
+struct StoredObservation {
+  core::FigureKey key;
+  core::Decimal value;
+  std::string note;
+  std::string adapter;
+  uint64_t sequence = 0;
+  int64_t unix_ms = 0;
+};
+
+// One change to a figure: old value absent for the first write.
+struct HistoryEntry {
+  core::FigureKey key;
+  std::optional<core::Decimal> old_value;
+  core::Decimal new_value;
+  std::string adapter;
+  std::string department;
+  uint64_t sequence = 0;
+  int64_t unix_ms = 0;
+  uint64_t journal_id = 0;
+};
+
+// One accepted batch, in commit order.
+struct JournalEntry {
+  uint64_t journal_id = 0;  // 1, 2, ... across all adapters
+  std::string adapter;
+  std::string department;
+  uint64_t sequence = 0;
+  int64_t received_unix_ms = 0;
+  uint32_t accepted = 0;
+  uint32_t rejected = 0;
+};
+
+struct DeadLetter {
+  uint64_t id = 0;
+  std::string adapter;
+  std::string department;
+  uint64_t sequence = 0;
+  int64_t unix_ms = 0;
+  core::Rejection rejection;
+  core::Observation observation;
+};
+
+struct StoreStats {
+  uint64_t map_size_bytes = 0;   // current map size
+  uint64_t used_bytes = 0;       // pages in use * page size
+  uint64_t file_bytes = 0;       // data file size on disk
+  uint64_t observations = 0;
+  uint64_t cells = 0;
+  uint64_t journal_entries = 0;
+  uint64_t dead_letters = 0;
+  uint64_t history_entries = 0;
+};
+
+}  // namespace kpihub::store

@@ -1,0 +1,80 @@
+// Store: the LMDB environment holding kpihub's state (see docs/architecture.md, "State").
+// Tables: meta, observations, cells (park aggregates), senders, journal, history, dead letters.
+//
+// Thread-safety: ApplyGroup must be called from one thread at a time (LMDB has one writer).
+// OpenSnapshot may be called from any thread, concurrently with ApplyGroup; each Snapshot is
+// used by one thread at a time. A store opened read-only (the CLI) can run beside the daemon.
+//
+// Errors are sticky (leveldb's bg_error_): after a failed commit every later ApplyGroup
+// returns the first error, because LMDB cannot tell what reached the disk.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kpihub/core/rollup.h"
+#include "kpihub/store/records.h"
+#include "kpihub/store/status.h"
+
+namespace kpihub::store {
+
+struct StoreOptions {
+  std::string path;                              // a directory; created if missing (not read-only)
+  uint64_t initial_map_bytes = 64ull << 20;      // grown by doubling on MDB_MAP_FULL
+  uint64_t max_map_bytes = 64ull << 30;          // never grown beyond: answer retryLater
+  bool read_only = false;
+  bool no_sync = false;                          // tests and benchmarks of non-durable paths only
+};
+
+// A consistent read view (one LMDB read transaction). Keep it short: a long-lived reader
+// makes the file grow.
+class Snapshot {
+ public:
+  virtual ~Snapshot() = default;
+  virtual Status ForEachCell(const std::function<void(const core::Cell&)>& fn) = 0;
+  virtual Status ForEachSender(const std::function<void(const SenderState&)>& fn) = 0;
+  virtual Status ForEachObservation(const std::function<void(const StoredObservation&)>& fn) = 0;
+  // Every change to figures whose key starts with the given fields (empty = any), oldest first.
+  virtual Status ForEachHistory(const core::FigureKey& prefix,
+                                const std::function<void(const HistoryEntry&)>& fn) = 0;
+  virtual Status ForEachJournal(const std::function<void(const JournalEntry&)>& fn) = 0;
+  virtual Status ForEachDeadLetter(const std::function<void(const DeadLetter&)>& fn) = 0;
+  virtual Status GetObservation(const core::FigureKey& key, StoredObservation* out) = 0;
+  virtual StoreStats Stats() = 0;
+};
+
+class Store {
+ public:
+  static constexpr uint32_t kFormatVersion = 1;
+
+  // Opens or creates the environment, checks the format version (refuses an unknown one with
+  // kCorruption) and clears stale reader slots (mdb_reader_check).
+  static Status Open(const StoreOptions& options, std::unique_ptr<Store>* out);
+  virtual ~Store() = default;
+
+  // Applies batches in order in ONE write transaction and commits it durably. Per batch:
+  // sequence <= last applied -> kDuplicate (no effect); > last + 1 -> kOutOfOrder (no effect);
+  // otherwise every accepted observation replaces the stored figure (history records old and
+  // new value, an unchanged value records nothing), cells are adjusted exactly, rejected ones
+  // go to dead letters, the journal and the sender state advance. `results` gets one entry per
+  // batch. On MDB_MAP_FULL the map is grown and the whole group retried; kMapFull when it
+  // cannot grow. Any other failure: kIoError, sticky.
+  virtual Status ApplyGroup(const std::vector<BatchToApply>& batches,
+                            std::vector<ApplyResult>* results) = 0;
+
+  virtual Status OpenSnapshot(std::unique_ptr<Snapshot>* out) = 0;
+
+  // Records the catalogue fingerprint in the metadata (informational).
+  virtual Status SetCatalogueFingerprint(const std::string& fingerprint) = 0;
+
+  // Recomputes every cell from the stored observations and compares with the stored cells.
+  // `differences` gets a line per mismatch (no entity ids). Ok with empty list means equal.
+  virtual Status Verify(std::vector<std::string>* differences) = 0;
+
+  virtual StoreStats Stats() = 0;
+};
+
+}  // namespace kpihub::store

@@ -1,0 +1,144 @@
+#include "codec.h"
+
+#include <cstring>
+
+namespace kpihub::store::internal {
+
+void RecordWriter::PutLittleEndian(uint64_t v, int bytes) {
+  for (int i = 0; i < bytes; ++i) buf_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void RecordWriter::PutI128(__int128 v) {
+  const auto u = static_cast<unsigned __int128>(v);
+  PutU64(static_cast<uint64_t>(u));
+  PutU64(static_cast<uint64_t>(u >> 64));
+}
+
+void RecordWriter::PutF64(double v) {
+  uint64_t bits;
+  static_assert(sizeof bits == sizeof v);
+  std::memcpy(&bits, &v, sizeof bits);
+  PutU64(bits);
+}
+
+void RecordWriter::PutString(std::string_view s) {
+  PutU32(static_cast<uint32_t>(s.size()));  // callers bound lengths far below 4 GiB
+  buf_.append(s);
+}
+
+bool RecordReader::Take(size_t n, std::string_view* out) {
+  if (!ok_ || rest_.size() < n) {
+    ok_ = false;
+    return false;
+  }
+  *out = rest_.substr(0, n);
+  rest_.remove_prefix(n);
+  return true;
+}
+
+uint64_t RecordReader::GetLittleEndian(int bytes) {
+  std::string_view b;
+  if (!Take(static_cast<size_t>(bytes), &b)) return 0;
+  uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(b[i])) << (8 * i);
+  return v;
+}
+
+__int128 RecordReader::GetI128() {
+  const unsigned __int128 lo = GetU64();
+  const unsigned __int128 hi = GetU64();
+  return static_cast<__int128>((hi << 64) | lo);
+}
+
+double RecordReader::GetF64() {
+  const uint64_t bits = GetU64();
+  double v;
+  std::memcpy(&v, &bits, sizeof v);
+  return v;
+}
+
+std::string RecordReader::GetString() {
+  const uint32_t n = GetU32();
+  std::string_view b;
+  if (!Take(n, &b)) return {};
+  return std::string(b);
+}
+
+void AppendBigEndian64(std::string* out, uint64_t v) {
+  for (int i = 7; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+void AppendBigEndian32(std::string* out, uint32_t v) {
+  for (int i = 3; i >= 0; --i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint64_t ReadBigEndian64(std::string_view bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+uint32_t ReadBigEndian32(std::string_view bytes) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+std::string BigEndian64Key(uint64_t v) {
+  std::string key;
+  AppendBigEndian64(&key, v);
+  return key;
+}
+
+bool IsKeyField(std::string_view field) { return field.find('\0') == std::string_view::npos; }
+
+bool SplitKey(std::string_view bytes, size_t count, std::vector<std::string_view>* fields) {
+  fields->clear();
+  for (;;) {
+    const size_t nul = bytes.find('\0');
+    fields->push_back(bytes.substr(0, nul));
+    if (fields->size() > count) return false;
+    if (nul == std::string_view::npos) break;
+    bytes.remove_prefix(nul + 1);
+  }
+  return fields->size() == count;
+}
+
+std::string EncodeCellKey(std::string_view indicator, std::string_view park,
+                          std::string_view period) {
+  std::string key;
+  key.reserve(indicator.size() + park.size() + period.size() + 2);
+  key.append(indicator).push_back('\0');
+  key.append(park).push_back('\0');
+  key.append(period);
+  return key;
+}
+
+bool DecodeCellKey(std::string_view bytes, std::string* indicator, std::string* park,
+                   std::string* period) {
+  std::vector<std::string_view> f;
+  if (!SplitKey(bytes, 3, &f)) return false;
+  indicator->assign(f[0]);
+  park->assign(f[1]);
+  period->assign(f[2]);
+  return true;
+}
+
+std::string EncodeFigureKey(const core::FigureKey& key) {
+  std::string out = EncodeCellKey(key.indicator, key.park, key.period);
+  out.push_back('\0');
+  out.append(key.entity);
+  return out;
+}
+
+bool DecodeFigureKey(std::string_view bytes, core::FigureKey* key) {
+  std::vector<std::string_view> f;
+  if (!SplitKey(bytes, 4, &f)) return false;
+  key->indicator.assign(f[0]);
+  key->park.assign(f[1]);
+  key->period.assign(f[2]);
+  key->entity.assign(f[3]);
+  return true;
+}
+
+}  // namespace kpihub::store::internal

@@ -1,0 +1,51 @@
+// LmdbSnapshot: a Snapshot over one LMDB read transaction. Internal.
+// Must be destroyed before the Store that opened it (it uses the store's environment).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <lmdb.h>
+
+#include "kpihub/store/store.h"
+#include "lmdb_env.h"
+#include "map_gate.h"
+#include "tables.h"
+
+namespace kpihub::store::internal {
+
+class LmdbSnapshot final : public Snapshot {
+ public:
+  // Takes over `txn` (a read transaction) and one share of `gate`; gives both back on
+  // destruction, txn first, so that a waiting remap finds the map unused.
+  LmdbSnapshot(MDB_env* env, const Tables& tables, Txn txn, MapGate* gate,
+               std::string data_file);
+  ~LmdbSnapshot() override;
+
+  Status ForEachCell(const std::function<void(const core::Cell&)>& fn) override;
+  Status ForEachSender(const std::function<void(const SenderState&)>& fn) override;
+  Status ForEachObservation(const std::function<void(const StoredObservation&)>& fn) override;
+  Status ForEachHistory(const core::FigureKey& prefix,
+                        const std::function<void(const HistoryEntry&)>& fn) override;
+  Status ForEachJournal(const std::function<void(const JournalEntry&)>& fn) override;
+  Status ForEachDeadLetter(const std::function<void(const DeadLetter&)>& fn) override;
+  Status GetObservation(const core::FigureKey& key, StoredObservation* out) override;
+  StoreStats Stats() override;
+
+  // Store::Verify: folds every observation into fresh cells and compares with the stored
+  // ones both ways. One line per difference, naming the cell, never an entity.
+  Status VerifyCells(std::vector<std::string>* differences);
+
+ private:
+  // Decodes every record of `dbi` with `decode(key, value, &record)` and hands it to `fn`.
+  template <typename Record, typename Decode, typename Fn>
+  Status ForEachRecord(MDB_dbi dbi, std::string_view table, Decode decode, const Fn& fn);
+
+  MDB_env* env_;
+  Tables tables_;
+  Txn txn_;
+  MapGate* gate_;
+  std::string data_file_;
+};
+
+}  // namespace kpihub::store::internal

@@ -1,0 +1,233 @@
+// The LMDB-backed Store: environment lifetime, the write path (one transaction per group,
+// grow-and-retry on MDB_MAP_FULL, sticky errors) and snapshots. Table layout: tables.h.
+#include <algorithm>
+#include <mutex>
+
+#include <lmdb.h>
+
+#include "group_writer.h"
+#include "lmdb_env.h"
+#include "map_gate.h"
+#include "snapshot.h"
+#include "store_impl.h"
+#include "tables.h"
+
+namespace kpihub::store {
+namespace internal {
+namespace {
+
+Status ReadOnlyError() {
+  return Status::Error(Status::Code::kReadOnly, "store opened read-only");
+}
+
+class LmdbStore final : public Store {
+ public:
+  LmdbStore(const StoreOptions& options, StoreTuning tuning, MDB_env* env, const Tables& tables)
+      : options_(options), tuning_(std::move(tuning)), env_(env), tables_(tables),
+        data_file_(options.path + "/data.mdb") {}
+  // Every Snapshot must have been destroyed before: they use env_.
+  ~LmdbStore() override { mdb_env_close(env_); }
+
+  Status ApplyGroup(const std::vector<BatchToApply>& batches,
+                    std::vector<ApplyResult>* results) override;
+  Status OpenSnapshot(std::unique_ptr<Snapshot>* out) override;
+  Status SetCatalogueFingerprint(const std::string& fingerprint) override;
+  Status Verify(std::vector<std::string>* differences) override;
+  StoreStats Stats() override;
+
+ private:
+  using TxnBody = std::function<Status(MDB_txn*)>;
+  // Runs `body` in a write txn and commits, growing the map and rerunning `body` from
+  // scratch on MDB_MAP_FULL. Requires write_mu_.
+  Status RunWrite(const TxnBody& body);
+  Status WriteOnce(const TxnBody& body);
+  Status BeginWrite(Txn* txn);
+  Status GrowMap();
+  // mdb_env_set_mapsize; 0 adopts a size another process set. Requires write_mu_ (so no
+  // write txn is open) and waits for this process's snapshots to close.
+  Status Remap(uint64_t bytes);
+  // Makes a kIoError sticky. Requires write_mu_.
+  Status Remember(Status s);
+  Status OpenLmdbSnapshot(std::unique_ptr<LmdbSnapshot>* out);
+
+  const StoreOptions options_;
+  const StoreTuning tuning_;
+  MDB_env* const env_;
+  const Tables tables_;
+  const std::string data_file_;
+  MapGate gate_;
+  std::mutex write_mu_;  // LMDB's single writer, plus remaps
+  Status sticky_error_;  // guarded by write_mu_; the first failed write, for good
+};
+
+Status LmdbStore::ApplyGroup(const std::vector<BatchToApply>& batches,
+                             std::vector<ApplyResult>* results) {
+  if (results != nullptr) results->clear();
+  if (options_.read_only) return ReadOnlyError();
+  std::lock_guard lock(write_mu_);
+  if (!sticky_error_.ok()) return sticky_error_;
+  if (Status s = CheckGroup(env_, batches); !s.ok()) return s;
+  std::vector<ApplyResult> applied;
+  Status s = RunWrite([&](MDB_txn* txn) {
+    applied.assign(batches.size(), ApplyResult{});  // a retry starts from scratch
+    GroupWriter writer(txn, tables_);
+    if (Status st = writer.Start(); !st.ok()) return st;
+    for (size_t i = 0; i < batches.size(); ++i) {
+      if (Status st = writer.Apply(batches[i], &applied[i]); !st.ok()) return st;
+    }
+    return Status::Ok();
+  });
+  // Outcomes are reported only for a group whose commit returned 0.
+  if (s.ok() && results != nullptr) *results = std::move(applied);
+  return s;
+}
+
+Status LmdbStore::SetCatalogueFingerprint(const std::string& fingerprint) {
+  if (options_.read_only) return ReadOnlyError();
+  std::lock_guard lock(write_mu_);
+  if (!sticky_error_.ok()) return sticky_error_;
+  return RunWrite([&](MDB_txn* txn) {
+    return PutRecord(txn, tables_.meta, kMetaCatalogueFingerprint, fingerprint);
+  });
+}
+
+Status LmdbStore::RunWrite(const TxnBody& body) {
+  for (;;) {
+    Status s = WriteOnce(body);
+    if (s.code() != Status::Code::kMapFull) return Remember(std::move(s));
+    if (Status grown = GrowMap(); !grown.ok()) return Remember(std::move(grown));
+  }
+}
+
+Status LmdbStore::Remember(Status s) {
+  if (s.code() == Status::Code::kIoError) sticky_error_ = s;
+  return s;
+}
+
+Status LmdbStore::WriteOnce(const TxnBody& body) {
+  Txn txn;
+  if (Status s = BeginWrite(&txn); !s.ok()) return s;
+  if (Status s = body(txn.get()); !s.ok()) return s;  // ~Txn aborts
+  int rc = tuning_.commit_fault ? tuning_.commit_fault() : 0;
+  if (rc == 0) {
+    rc = txn.Commit();
+  } else {
+    txn.Abort();
+  }
+  return rc == 0 ? Status::Ok() : LmdbWriteError(rc, "commit");
+}
+
+// A writer in another process may have grown the map beyond ours (MDB_MAP_RESIZED).
+Status LmdbStore::BeginWrite(Txn* txn) {
+  for (int attempt = 0;; ++attempt) {
+    MDB_txn* raw = nullptr;
+    const int rc = mdb_txn_begin(env_, nullptr, 0, &raw);
+    if (rc == 0) {
+      *txn = Txn(raw);
+      return Status::Ok();
+    }
+    if (rc != MDB_MAP_RESIZED || attempt > 0) return LmdbWriteError(rc, "begin write");
+    if (Status s = Remap(0); !s.ok()) return s;
+  }
+}
+
+Status LmdbStore::GrowMap() {
+  MDB_envinfo info;
+  MDB_stat st;
+  if (int rc = mdb_env_info(env_, &info); rc != 0) return LmdbWriteError(rc, "env info");
+  if (int rc = mdb_env_stat(env_, &st); rc != 0) return LmdbWriteError(rc, "env stat");
+  const uint64_t current = info.me_mapsize;
+  uint64_t next = std::min<uint64_t>(current * 2, options_.max_map_bytes);
+  next -= next % st.ms_psize;  // lmdb.h: the size should be a multiple of the page size
+  if (next <= current) {
+    return Status::Error(Status::Code::kMapFull,
+                         "map full at " + std::to_string(current) + " bytes (max_map_bytes " +
+                             std::to_string(options_.max_map_bytes) + ")");
+  }
+  return Remap(next);
+}
+
+Status LmdbStore::Remap(uint64_t bytes) {
+  if (!gate_.EnterExclusive(tuning_.remap_wait)) {
+    return Status::Error(Status::Code::kMapFull,
+                         "cannot resize the map while snapshots stay open; retry later");
+  }
+  const int rc = mdb_env_set_mapsize(env_, bytes);
+  gate_.ExitExclusive();
+  // A failed remap leaves the environment without a map: sticky.
+  return rc == 0 ? Status::Ok() : Status::Error(Status::Code::kIoError,
+                                                std::string("resize map: ") + mdb_strerror(rc));
+}
+
+Status LmdbStore::OpenLmdbSnapshot(std::unique_ptr<LmdbSnapshot>* out) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    gate_.EnterShared();
+    MDB_txn* raw = nullptr;
+    const int rc = mdb_txn_begin(env_, nullptr, MDB_RDONLY, &raw);
+    if (rc == 0) {
+      *out = std::make_unique<LmdbSnapshot>(env_, tables_, Txn(raw), &gate_, data_file_);
+      return Status::Ok();
+    }
+    gate_.ExitShared();
+    if (rc != MDB_MAP_RESIZED) return LmdbError(rc, "begin snapshot");
+    // Another process grew the map past ours: adopt its size, with no txn of ours open.
+    std::lock_guard lock(write_mu_);
+    if (Status s = Remap(0); !s.ok()) return Remember(std::move(s));
+  }
+  return Status::Error(Status::Code::kIoError, "map resized repeatedly while opening a snapshot");
+}
+
+Status LmdbStore::OpenSnapshot(std::unique_ptr<Snapshot>* out) {
+  std::unique_ptr<LmdbSnapshot> snapshot;
+  if (Status s = OpenLmdbSnapshot(&snapshot); !s.ok()) return s;
+  *out = std::move(snapshot);
+  return Status::Ok();
+}
+
+Status LmdbStore::Verify(std::vector<std::string>* differences) {
+  std::unique_ptr<LmdbSnapshot> snapshot;
+  if (Status s = OpenLmdbSnapshot(&snapshot); !s.ok()) return s;
+  return snapshot->VerifyCells(differences);
+}
+
+StoreStats LmdbStore::Stats() {
+  std::unique_ptr<LmdbSnapshot> snapshot;
+  if (OpenLmdbSnapshot(&snapshot).ok()) return snapshot->Stats();
+  StoreStats stats;
+  MDB_envinfo info;
+  if (mdb_env_info(env_, &info) == 0) stats.map_size_bytes = info.me_mapsize;
+  return stats;
+}
+
+Status ValidateOptions(const StoreOptions& options) {
+  if (options.path.empty()) return Status::Error(Status::Code::kInvalid, "empty store path");
+  if (!options.read_only &&
+      (options.initial_map_bytes == 0 || options.initial_map_bytes > options.max_map_bytes)) {
+    return Status::Error(Status::Code::kInvalid, "need 0 < initial_map_bytes <= max_map_bytes");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status OpenLmdbStore(const StoreOptions& options, StoreTuning tuning,
+                     std::unique_ptr<Store>* out) {
+  if (Status s = ValidateOptions(options); !s.ok()) return s;
+  MDB_env* env = nullptr;
+  if (Status s = OpenEnvironment(options, &env); !s.ok()) return s;
+  Tables tables;
+  if (Status s = OpenTables(env, options.read_only, &tables); !s.ok()) {
+    mdb_env_close(env);
+    return s;
+  }
+  *out = std::make_unique<LmdbStore>(options, std::move(tuning), env, tables);
+  return Status::Ok();
+}
+
+}  // namespace internal
+
+Status Store::Open(const StoreOptions& options, std::unique_ptr<Store>* out) {
+  return internal::OpenLmdbStore(options, internal::StoreTuning{}, out);
+}
+
+}  // namespace kpihub::store

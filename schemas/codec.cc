@@ -1,0 +1,162 @@
+#include "kpihub/wire/codec.h"
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/exception.h>
+
+#include <cstring>
+
+#include "kpihub.capnp.h"
+
+namespace kpihub::wire {
+namespace {
+
+// Cap'n Proto reads words in place: copy the frame into word-aligned memory first.
+kj::Array<capnp::word> AlignedCopy(const void* data, size_t size) {
+  auto words = kj::heapArray<capnp::word>(size / sizeof(capnp::word));
+  std::memcpy(words.begin(), data, words.size() * sizeof(capnp::word));
+  return words;
+}
+
+capnp::ReaderOptions ReaderLimits(const DecodeLimits& limits) {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = limits.traversal_limit_words;
+  options.nestingLimit = limits.nesting_limit;
+  return options;
+}
+
+core::Observation ReadObservation(proto::Observation::Reader r) {
+  core::Observation o;
+  o.indicator = r.getIndicator().cStr();
+  o.park = r.getPark().cStr();
+  o.entity = r.getEntity().cStr();
+  o.period = r.getPeriod().cStr();
+  o.value = r.getValue();
+  o.note = r.getNote().cStr();
+  return o;
+}
+
+std::string ToBytes(capnp::MessageBuilder& message) {
+  auto words = capnp::messageToFlatArray(message);
+  auto bytes = words.asBytes();
+  return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+}
+
+}  // namespace
+
+std::variant<DecodedBatch, DecodeError> DecodeBatch(const void* data, size_t size,
+                                                    const DecodeLimits& limits) {
+  if (size > limits.max_frame_bytes) {
+    return DecodeError{core::RejectReason::kFrameTooLarge,
+                       "frame of " + std::to_string(size) + " bytes exceeds the limit of " +
+                           std::to_string(limits.max_frame_bytes)};
+  }
+  if (size == 0 || size % sizeof(capnp::word) != 0) {
+    return DecodeError{core::RejectReason::kUndecodable,
+                       "frame of " + std::to_string(size) + " bytes is not a whole number of words"};
+  }
+  auto words = AlignedCopy(data, size);
+  DecodedBatch batch;
+  uint64_t too_many = 0;
+  // Every field is read inside the try: Cap'n Proto validates pointers lazily on access.
+  KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&]() {
+                capnp::FlatArrayMessageReader reader(words, ReaderLimits(limits));
+                auto root = reader.getRoot<proto::Batch>();
+                batch.sequence = root.getSequence();
+                batch.sent_unix_ms = root.getSentUnixMs();
+                auto list = root.getObservations();
+                if (list.size() > limits.max_observations) {
+                  too_many = list.size();
+                  return;
+                }
+                batch.observations.reserve(list.size());
+                for (auto r : list) batch.observations.push_back(ReadObservation(r));
+              })) {
+    return DecodeError{core::RejectReason::kUndecodable,
+                       std::string("not a Batch: ") + exception->getDescription().cStr()};
+  }
+  if (too_many > 0) {
+    return DecodeError{core::RejectReason::kTooManyObservations,
+                       std::to_string(too_many) + " observations exceed the limit of " +
+                           std::to_string(limits.max_observations)};
+  }
+  return batch;
+}
+
+std::string EncodeBatch(uint64_t sequence, int64_t sent_unix_ms,
+                        const std::vector<core::Observation>& observations) {
+  capnp::MallocMessageBuilder message;
+  auto root = message.initRoot<proto::Batch>();
+  root.setSequence(sequence);
+  root.setSentUnixMs(sent_unix_ms);
+  auto list = root.initObservations(observations.size());
+  for (size_t i = 0; i < observations.size(); ++i) {
+    const auto& o = observations[i];
+    auto w = list[i];
+    w.setIndicator(o.indicator);
+    w.setPark(o.park);
+    w.setEntity(o.entity);
+    w.setPeriod(o.period);
+    w.setValue(o.value);
+    w.setNote(o.note);
+  }
+  return ToBytes(message);
+}
+
+std::string_view AckStatusName(AckStatus status) {
+  switch (status) {
+    case AckStatus::kAccepted: return "accepted";
+    case AckStatus::kDuplicate: return "duplicate";
+    case AckStatus::kOutOfOrder: return "out_of_order";
+    case AckStatus::kRetryLater: return "retry_later";
+    case AckStatus::kMalformed: return "malformed";
+    case AckStatus::kUnauthorized: return "unauthorized";
+  }
+  return "unknown";
+}
+
+std::string EncodeAck(const AckMessage& ack) {
+  capnp::MallocMessageBuilder message;
+  auto root = message.initRoot<proto::Ack>();
+  root.setSequence(ack.sequence);
+  root.setStatus(static_cast<proto::AckStatus>(ack.status));
+  root.setNextExpected(ack.next_expected);
+  auto list = root.initRejections(ack.rejections.size());
+  for (size_t i = 0; i < ack.rejections.size(); ++i) {
+    list[i].setIndex(ack.rejections[i].index);
+    list[i].setReason(static_cast<proto::Reason>(ack.rejections[i].reason));
+    list[i].setDetail(ack.rejections[i].detail);
+  }
+  root.setFrameReason(static_cast<proto::Reason>(ack.frame_reason));
+  root.setFrameDetail(ack.frame_detail);
+  return ToBytes(message);
+}
+
+std::optional<AckMessage> DecodeAck(const void* data, size_t size) {
+  if (size == 0 || size % sizeof(capnp::word) != 0 || size > (64u << 20)) return std::nullopt;
+  auto words = AlignedCopy(data, size);
+  AckMessage ack;
+  bool ok = false;
+  KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&]() {
+                capnp::FlatArrayMessageReader reader(words);
+                auto root = reader.getRoot<proto::Ack>();
+                ack.sequence = root.getSequence();
+                ack.status = static_cast<wire::AckStatus>(root.getStatus());
+                ack.next_expected = root.getNextExpected();
+                for (auto r : root.getRejections()) {
+                  ack.rejections.push_back(core::Rejection{
+                      r.getIndex(), static_cast<core::RejectReason>(r.getReason()),
+                      r.getDetail().cStr()});
+                }
+                ack.frame_reason = static_cast<core::RejectReason>(root.getFrameReason());
+                ack.frame_detail = root.getFrameDetail().cStr();
+                ok = true;
+              })) {
+    (void)exception;
+    return std::nullopt;
+  }
+  if (!ok) return std::nullopt;
+  return ack;
+}
+
+}  // namespace kpihub::wire

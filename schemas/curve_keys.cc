@@ -1,0 +1,81 @@
+#include "kpihub/wire/curve_keys.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <toml++/toml.h>
+
+namespace kpihub::wire {
+namespace {
+
+bool IsZ85Key(const std::string& s) {
+  if (s.size() != 40) return false;
+  uint8_t raw[32];
+  return zmq_z85_decode(raw, s.c_str()) != nullptr;
+}
+
+bool WriteFile(const std::string& path, const std::string& text, mode_t mode, std::string* error) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) {
+    *error = path + ": cannot create (" + std::string(strerror(errno)) + ")";
+    return false;
+  }
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ok = (::fsync(fd) == 0) && ok;
+  ok = (::close(fd) == 0) && ok;
+  if (!ok) *error = path + ": write failed";
+  return ok;
+}
+
+}  // namespace
+
+CurveKeyPair GenerateCurveKeyPair() {
+  char pub[41], sec[41];
+  if (zmq_curve_keypair(pub, sec) != 0) {
+    throw std::runtime_error("zmq_curve_keypair failed: libzmq built without CURVE support");
+  }
+  return CurveKeyPair{pub, sec};
+}
+
+std::optional<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secret,
+                                        std::string* error) {
+  toml::table table;
+  try {
+    table = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream os;
+    os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+       << e.description();
+    *error = os.str();
+    return std::nullopt;
+  }
+  CurveKeyPair keys;
+  keys.public_z85 = table["public_key"].value_or(std::string());
+  keys.secret_z85 = table["secret_key"].value_or(std::string());
+  if (!IsZ85Key(keys.public_z85)) {
+    *error = path + ": public_key missing or not a 40-character Z85 key";
+    return std::nullopt;
+  }
+  if (need_secret && !IsZ85Key(keys.secret_z85)) {
+    *error = path + ": secret_key missing or not a 40-character Z85 key";
+    return std::nullopt;
+  }
+  return keys;
+}
+
+bool WriteKeyFiles(const std::string& dir, const std::string& name, const CurveKeyPair& keys,
+                   std::string* error) {
+  std::string pub = "public_key = \"" + keys.public_z85 + "\"\n";
+  std::string sec = "# CURVE secret key of " + name + ": keep it private (mode 0600).\n" + pub +
+                    "secret_key = \"" + keys.secret_z85 + "\"\n";
+  return WriteFile(dir + "/" + name + ".key", sec, 0600, error) &&
+         WriteFile(dir + "/" + name + ".pub", "# CURVE public key of " + name + "\n" + pub, 0644,
+                   error);
+}
+
+}  // namespace kpihub::wire

@@ -1,0 +1,28 @@
+// CURVE key pairs and the files that hold them. A secret key file holds both halves and is
+// written with mode 0600; a public key file holds only the public half. Format (TOML):
+//   public_key = "<40 Z85 chars>"
+//   secret_key = "<40 Z85 chars>"      (secret files only)
+// Functions are thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+namespace kpihub::wire {
+
+struct CurveKeyPair {
+  std::string public_z85;
+  std::string secret_z85;  // empty when only the public half is known
+};
+
+// A fresh key pair from libzmq's CSPRNG.
+CurveKeyPair GenerateCurveKeyPair();
+
+// Reads a key file; `error` gets "<path>: <reason>" on failure.
+std::optional<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secret,
+                                        std::string* error);
+// Writes `<dir>/<name>.key` (0600, both halves) and `<dir>/<name>.pub`. Refuses to overwrite.
+bool WriteKeyFiles(const std::string& dir, const std::string& name, const CurveKeyPair& keys,
+                   std::string* error);
+
+}  // namespace kpihub::wire

@@ -1,0 +1,69 @@
+# kpihub wire contract, protocol v1.
+#
+# Evolution rules: fields are only ever added, at new ordinals; no field is renamed in a way
+# that changes its meaning, removed, or renumbered; enum values are only appended. A reader
+# must treat an enum value it does not know as the most conservative meaning.
+@0xa441d3cbfdf2967e;
+
+$import "/capnp/c++.capnp".namespace("kpihub::proto");
+
+struct Observation {
+  indicator @0 :Text;   # catalogue indicator code, e.g. "industrial_output"
+  park @1 :Text;        # catalogue park code, e.g. "auto_parts"
+  entity @2 :Text;      # unified social credit code (18 chars), or "" for a park-level figure
+  period @3 :Text;      # "2020", "2020Q3" or "2020-09"
+  value @4 :Float64;    # in the indicator's base unit; NaN and +/-Inf are refused
+  note @5 :Text;        # optional free text, at most 256 bytes
+}
+
+struct Batch {
+  sequence @0 :UInt64;      # per adapter, from 1, contiguous
+  sentUnixMs @1 :Int64;     # adapter's clock, informational only
+  observations @2 :List(Observation);
+}
+
+enum AckStatus {
+  accepted @0;     # committed durably; rejections (if any) list refused observations
+  duplicate @1;    # sequence at or below the last applied one: no effect
+  outOfOrder @2;   # a gap: nothing applied, resend from nextExpected
+  retryLater @3;   # storage cannot take it now: nothing applied, resend the same batch later
+  malformed @4;    # the frame could not be decoded or breaks a limit: nothing applied
+  unauthorized @5; # the sender's key is not (or no longer) in the key registry
+}
+
+enum Reason {
+  unknownIndicator @0;
+  notOwner @1;              # the sender's department does not own the indicator
+  unknownPark @2;
+  malformedPeriod @3;
+  periodTypeNotAllowed @4;  # e.g. a month for a yearly indicator
+  futurePeriod @5;          # the period has not started yet
+  notFinite @6;             # NaN, +Inf or -Inf
+  outOfBounds @7;           # outside the indicator's declared [min, max]
+  tooPrecise @8;            # more decimal places than the indicator declares
+  malformedEntity @9;       # not a valid unified social credit code (GB 32100-2015)
+  entityNotAllowed @10;     # an entity given for a park-level indicator
+  entityRequired @11;       # no entity given for an enterprise-level indicator
+  noteTooLong @12;
+  # Frame-level reasons (Ack.frameReason), index is meaningless for these.
+  frameTooLarge @13;
+  undecodable @14;
+  tooManyObservations @15;
+  badSequence @16;          # sequence 0
+  fieldTooLong @17;         # a code or period text longer than its limit
+}
+
+struct Rejection {
+  index @0 :UInt32;   # position of the observation in Batch.observations
+  reason @1 :Reason;
+  detail @2 :Text;
+}
+
+struct Ack {
+  sequence @0 :UInt64;        # the batch's sequence (0 if the frame could not be decoded)
+  status @1 :AckStatus;
+  nextExpected @2 :UInt64;    # the sequence the daemon expects next from this adapter
+  rejections @3 :List(Rejection);
+  frameReason @4 :Reason;     # meaningful when status is malformed
+  frameDetail @5 :Text;
+}

@@ -1,0 +1,112 @@
+#include "kpihub/wire/codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "kpihub/wire/curve_keys.h"
+
+namespace kpihub::wire {
+namespace {
+
+std::vector<core::Observation> Sample() {
+  return {{"industrial_output", "auto_parts", "91410800MA44XYZ12Q", "2020-09", 1234.5, "rev"},
+          {"gdp", "core", "", "2020Q3", std::numeric_limits<double>::quiet_NaN(), ""}};
+}
+
+TEST(CodecTest, BatchRoundTripsEveryField) {
+  std::string bytes = EncodeBatch(42, 1600000000000, Sample());
+  auto decoded = DecodeBatch(bytes.data(), bytes.size(), DecodeLimits{});
+  ASSERT_TRUE(std::holds_alternative<DecodedBatch>(decoded));
+  const auto& b = std::get<DecodedBatch>(decoded);
+  EXPECT_EQ(b.sequence, 42u);
+  EXPECT_EQ(b.sent_unix_ms, 1600000000000);
+  ASSERT_EQ(b.observations.size(), 2u);
+  EXPECT_EQ(b.observations[0].indicator, "industrial_output");
+  EXPECT_EQ(b.observations[0].park, "auto_parts");
+  EXPECT_EQ(b.observations[0].entity, "91410800MA44XYZ12Q");
+  EXPECT_EQ(b.observations[0].period, "2020-09");
+  EXPECT_EQ(b.observations[0].value, 1234.5);
+  EXPECT_EQ(b.observations[0].note, "rev");
+  EXPECT_TRUE(std::isnan(b.observations[1].value));  // NaN crosses the wire; validation refuses it
+}
+
+TEST(CodecTest, UnalignedInputIsCopiedNotMisread) {
+  std::string bytes = EncodeBatch(7, 0, Sample());
+  std::string shifted = "x" + bytes;
+  auto decoded = DecodeBatch(shifted.data() + 1, bytes.size(), DecodeLimits{});
+  ASSERT_TRUE(std::holds_alternative<DecodedBatch>(decoded));
+  EXPECT_EQ(std::get<DecodedBatch>(decoded).sequence, 7u);
+}
+
+TEST(CodecTest, FrameOverTheLimitIsRefusedUnread) {
+  std::string bytes = EncodeBatch(1, 0, Sample());
+  DecodeLimits limits;
+  limits.max_frame_bytes = bytes.size() - 8;
+  auto decoded = DecodeBatch(bytes.data(), bytes.size(), limits);
+  ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded));
+  EXPECT_EQ(std::get<DecodeError>(decoded).reason, core::RejectReason::kFrameTooLarge);
+}
+
+TEST(CodecTest, TooManyObservationsIsItsOwnReason) {
+  std::vector<core::Observation> many(11, Sample()[0]);
+  std::string bytes = EncodeBatch(1, 0, many);
+  DecodeLimits limits;
+  limits.max_observations = 10;
+  auto decoded = DecodeBatch(bytes.data(), bytes.size(), limits);
+  ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded));
+  EXPECT_EQ(std::get<DecodeError>(decoded).reason, core::RejectReason::kTooManyObservations);
+}
+
+TEST(CodecTest, GarbageTruncationAndEmptyAreUndecodableNotCrashes) {
+  std::mt19937 rng(1);
+  std::string good = EncodeBatch(3, 0, Sample());
+  std::vector<std::string> inputs = {"", "abc", good.substr(0, good.size() - 8),
+                                     good.substr(0, 8), std::string(64, '\xff')};
+  for (int i = 0; i < 200; ++i) {
+    std::string mutated = good;
+    for (int j = 0; j < 4; ++j) mutated[rng() % mutated.size()] = static_cast<char>(rng());
+    inputs.push_back(mutated);
+  }
+  int undecodable = 0;
+  for (const auto& in : inputs) {
+    auto decoded = DecodeBatch(in.data(), in.size(), DecodeLimits{});
+    if (auto* e = std::get_if<DecodeError>(&decoded)) {
+      EXPECT_EQ(e->reason, core::RejectReason::kUndecodable);
+      EXPECT_FALSE(e->detail.empty());
+      ++undecodable;
+    }
+  }
+  EXPECT_GE(undecodable, 5);  // at least the hand-made broken frames
+}
+
+TEST(CodecTest, AckRoundTripsRejections) {
+  AckMessage ack;
+  ack.sequence = 9;
+  ack.status = AckStatus::kAccepted;
+  ack.next_expected = 10;
+  ack.rejections.push_back({3, core::RejectReason::kMalformedEntity, "bad check character"});
+  std::string bytes = EncodeAck(ack);
+  auto back = DecodeAck(bytes.data(), bytes.size());
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->sequence, 9u);
+  EXPECT_EQ(back->status, AckStatus::kAccepted);
+  EXPECT_EQ(back->next_expected, 10u);
+  ASSERT_EQ(back->rejections.size(), 1u);
+  EXPECT_EQ(back->rejections[0].index, 3u);
+  EXPECT_EQ(back->rejections[0].reason, core::RejectReason::kMalformedEntity);
+  EXPECT_FALSE(DecodeAck("nonsense", 8).has_value());
+}
+
+TEST(CurveKeysTest, GeneratedPairsAreDistinctZ85) {
+  auto a = GenerateCurveKeyPair();
+  auto b = GenerateCurveKeyPair();
+  EXPECT_EQ(a.public_z85.size(), 40u);
+  EXPECT_EQ(a.secret_z85.size(), 40u);
+  EXPECT_NE(a.public_z85, b.public_z85);
+}
+
+}  // namespace
+}  // namespace kpihub::wire

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages kpihub needs to build, test and run, and only those that are
+# missing: a second run installs nothing and takes a fraction of a second.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates curl
+  libzmq3-dev cppzmq-dev capnproto libcapnp-dev
+  liblmdb-dev lmdb-utils
+  prometheus-cpp-dev libspdlog-dev libfmt-dev
+  libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libsystemd-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus  # promtool and the server the end-to-end tests scrape with
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+echo "installing: ${missing[*]}" >&2
+# Keep package scripts from starting services (the prometheus package would start one on
+# :9090); the tests start their own on ephemeral loopback ports.
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  made_policy=1
+fi
+cleanup() { [ "$made_policy" -eq 1 ] && $SUDO rm -f "$policy"; }
+trap cleanup EXIT
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

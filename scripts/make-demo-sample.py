@@ -1,0 +1,1006 @@
+#!/usr/bin/env python3
+"""Generates the demo sample: one canonical observation CSV per department.
+
+    scripts/make-demo-sample.py [--seed 20170531] [--enterprises 240] [--out samples/demo]
+
+Writes DIR/{tax,finance,scitech,environment}.csv in the format `kpihub push` sends
+(header `indicator,park,entity,period,value,note`, UTF-8, no quoting, notes without commas)
+and DIR/README.md, which lists the row counts, the revisions, the deliberately bad rows with
+the reason code the daemon gives each, and the zone KPIs the sample should produce.
+
+The zone is invented but plausible for 2017-2020: enterprises with valid unified social credit
+codes spread over the eleven parks, monthly industrial output growing from about 4.5e10 to
+7e10 yuan a year, and the other indicators of config/catalogue.toml at sensible magnitudes.
+The output depends only on --seed and --enterprises (Python 3 standard library only; the
+catalogue is read with tomllib when available, to check every good row against it).
+"""
+
+import argparse
+import math
+import os
+import random
+import sys
+import time
+from collections import defaultdict
+
+YEARS = [2017, 2018, 2019, 2020]
+DEPARTMENTS = ["tax", "finance", "scitech", "environment"]
+HEADER = "indicator,park,entity,period,value,note"
+MIN_CELL_ENTITIES = 3  # the daemon's default small-cell threshold
+ABOVE_SCALE_YUAN = 20_000_000  # 规模以上工业企业: annual main business revenue >= 20 million yuan
+SUBSIDY_CAP_YUAN = 100_000  # §10: one-time start-up subsidy of at most 10万元
+
+# Park codes of config/catalogue.toml, with a weight for the number of enterprises in each.
+PARK_WEIGHTS = {
+    "core": 17, "auto_parts": 15, "smart_mfg": 14, "startup_center": 11, "hpu_park": 8,
+    "zgc_base": 8, "tengyun": 7, "inspection": 6, "hq_economy": 5, "culture_tourism": 4,
+    "agri_tech": 5,
+}
+PARKS = list(PARK_WEIGHTS)
+SMALL_PARK = "agri_tech"  # only two enterprises report industrial output: a withheld cell
+MIN_PER_PARK = 5
+ANCHORS_PER_PARK = 3  # long-established industrial, high-tech, R&D-active enterprises
+
+# Share of the other enterprises of a park that are industrial, and of those that make
+# high-tech or strategic emerging products.
+INDUSTRIAL_SHARE = {
+    "core": 0.55, "auto_parts": 0.9, "smart_mfg": 0.85, "startup_center": 0.3, "hpu_park": 0.4,
+    "zgc_base": 0.55, "tengyun": 0.15, "inspection": 0.3, "hq_economy": 0.2,
+    "culture_tourism": 0.3, "agri_tech": 0.0,
+}
+HITECH_SHARE = {
+    "core": 0.45, "auto_parts": 0.4, "smart_mfg": 0.6, "startup_center": 0.5, "hpu_park": 0.6,
+    "zgc_base": 0.6, "tengyun": 0.5, "inspection": 0.4, "hq_economy": 0.3,
+    "culture_tourism": 0.3, "agri_tech": 1.0,
+}
+# Park shares of the zone's GDP (services included, so not the same as industrial output).
+GDP_SHARE = {
+    "core": 0.26, "auto_parts": 0.20, "smart_mfg": 0.16, "startup_center": 0.035,
+    "hpu_park": 0.04, "zgc_base": 0.06, "tengyun": 0.05, "inspection": 0.04, "hq_economy": 0.07,
+    "culture_tourism": 0.04, "agri_tech": 0.045,
+}
+
+# Zone-level paths for 2017..2020. KPI targets (2020, straight line from 0 in 2016):
+# some are met, some are at risk (within 10 % below the line), some are off track.
+INDUSTRIAL_OUTPUT = [4.52e10, 5.31e10, 6.08e10, 7.02e10]   # target 7.5e10: at risk in 2020
+HITECH_SEI_SHARE = [0.405, 0.428, 0.451, 0.474]           # target 50 %: at risk
+ZONE_GDP = [2.62e10, 2.93e10, 3.24e10, 3.41e10]
+RD_INTENSITY = [0.0201, 0.0218, 0.0236, 0.0256]           # target 2.5 %: on track
+HIGHTECH_SHARE = [0.165, 0.172, 0.182, 0.192]             # target 20 %: at risk
+RD_CENTER_COVERAGE = [0.72, 0.78, 0.83, 0.88]             # target 100 %: off track
+RD_INSTITUTIONS_PROV_MUNI = [58, 72, 88, 104]             # target 100: met
+RD_INSTITUTIONS_NATIONAL = [8, 10, 12, 15]                # target 20: off track
+HIGH_LEVEL_TEAMS = [2, 3, 3, 3]                           # target 10 cumulative: met
+LEADING_TALENTS = [19, 23, 26, 24]                        # target 100 cumulative: at risk
+ACCELERATOR_AREA = [180_000, 290_000, 400_000, 510_000]   # target 500,000 m2: met
+NEW_INCUBATION_AREA = [90_000, 115_000, 110_000, 105_000]  # target 500,000 cumulative: off track
+NATIONAL_STARTUP_ORGS = [2, 3, 4, 5]                      # target 5: met
+FISCAL_EXPENDITURE = [2.10e9, 2.35e9, 2.60e9, 2.75e9]
+SCIENCE_SPENDING_SHARE = [0.045, 0.051, 0.056, 0.062]
+SPECIAL_SUPPORT_FUND = [4.0e7, 5.0e7, 5.0e7, 6.0e7]
+
+# Industrial output by month: the Spring Festival dip, the year-end push.
+MONTH_WEIGHTS = [0.060, 0.055, 0.085, 0.083, 0.085, 0.088, 0.082, 0.084, 0.088, 0.086, 0.092,
+                 0.112]
+COVID_2020 = {2: 0.45, 3: 0.80, 4: 0.95}  # 2020 months hit by the epidemic
+# Budget spending by month: slow start, December settlement.
+SPENDING_WEIGHTS = [0.055, 0.060, 0.080, 0.075, 0.078, 0.090, 0.075, 0.072, 0.088, 0.070,
+                    0.080, 0.177]
+GDP_QUARTERS = {2017: [0.21, 0.245, 0.25, 0.295], 2018: [0.21, 0.245, 0.25, 0.295],
+                2019: [0.21, 0.245, 0.25, 0.295], 2020: [0.185, 0.25, 0.262, 0.303]}
+RD_QUARTERS = [0.20, 0.24, 0.25, 0.31]
+
+# Unified social credit code, GB 32100-2015.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
+# 焦作市, 解放区, 中站区, 马村区, 山阳区: where the zone's enterprises are registered.
+ADMIN_DIVISIONS = ["410800"] * 5 + ["410811"] * 3 + ["410802", "410803", "410804"]
+
+
+def org_code_check(body8):
+    """GB 11714 check character of an eight-character organisation code body."""
+    total = 0
+    for ch, w in zip(body8, ORG_WEIGHTS):
+        total += (int(ch) if ch.isdigit() else ord(ch) - ord("A") + 10) * w
+    c = 11 - total % 11
+    return "X" if c == 10 else "0" if c == 11 else str(c)
+
+
+def uscc_check(first17):
+    total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(first17, USCC_WEIGHTS))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def is_valid_uscc(code):
+    if len(code) != 18 or any(ch not in USCC_ALPHABET for ch in code):
+        return False
+    if not code[2:8].isdigit():
+        return False
+    return org_code_check(code[8:16]) == code[16] and uscc_check(code[:17]) == code[17]
+
+
+def make_uscc(rng, founded, taken):
+    """A fresh valid code: legal-person enterprise ("91"), a Jiaozuo division, an org code.
+    Enterprises registered since the 2015 reform carry the "MA" organisation code prefix."""
+    while True:
+        if founded >= 2016:
+            tail = "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(5))
+            body = "MA4" + tail
+        else:
+            body = "%08d" % rng.randrange(10_000_000, 100_000_000)
+        first16 = "91" + rng.choice(ADMIN_DIVISIONS) + body
+        first17 = first16 + org_code_check(body)
+        code = first17 + uscc_check(first17)
+        if code not in taken:
+            taken.add(code)
+            return code
+
+
+def wrong_check(code):
+    """The same code with a wrong final check character."""
+    i = USCC_ALPHABET.index(code[17])
+    return code[:17] + USCC_ALPHABET[(i + 7) % 31]
+
+
+def allocate(total, weights, minimum=0):
+    """Integers summing to `total`, proportional to `weights` (largest remainder), each at
+    least `minimum`."""
+    keys = list(weights)
+    base = {k: minimum for k in keys}
+    rest = total - minimum * len(keys)
+    wsum = float(sum(weights.values()))
+    exact = {k: rest * weights[k] / wsum for k in keys}
+    for k in keys:
+        base[k] += int(math.floor(exact[k]))
+    left = total - sum(base.values())
+    for k in sorted(keys, key=lambda k: (-(exact[k] - math.floor(exact[k])), k))[:left]:
+        base[k] += 1
+    return base
+
+
+def month(y, m):
+    return "%04d-%02d" % (y, m)
+
+
+def quarter(y, q):
+    return "%04dQ%d" % (y, q)
+
+
+def fmt(value, decimals=0):
+    """Plain decimal text with at most `decimals` places and no trailing zeros."""
+    if decimals == 0:
+        return str(int(round(value)))
+    text = "%.*f" % (decimals, value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class Enterprise:
+    def __init__(self, uscc, park, founded, anchor):
+        self.uscc = uscc
+        self.park = park
+        self.founded = founded
+        self.founded_month = 1
+        self.closed = None  # year of deregistration (注销): only registered=0 that year
+        self.anchor = anchor
+        self.industrial = False
+        self.size = 0.0  # industrial output in its first full year, before scaling
+        self.growth = 0.0
+        self.hitech = False
+        self.hitech_share = 0.0
+        self.revenue = 0.0  # non-industrial revenue, for profit and tax relief
+        self.margin = 0.0
+        self.rd_active = False
+        self.rd_ratio = 0.0
+        self.certified_from = None
+        self.institution_from = None
+        self.output = {}  # (year, month) -> yuan
+        self.hitech_output = {}
+
+    def active(self, year):
+        return self.founded <= year and (self.closed is None or year < self.closed)
+
+    def first_month(self, year):
+        return self.founded_month if year == self.founded else 1
+
+    def annual_output(self, year):
+        return sum(v for (y, _), v in self.output.items() if y == year)
+
+
+class Sample:
+    """Builds the zone and the four departments' rows."""
+
+    def __init__(self, seed, n_enterprises):
+        self.rng = random.Random(seed)
+        self.n = n_enterprises
+        self.rows = {d: [] for d in DEPARTMENTS}
+        self.enterprises = []
+        self.facts = {}  # things the README tells about
+
+    # -- enterprises -----------------------------------------------------------------------
+
+    def build_enterprises(self):
+        rng = self.rng
+        per_park = allocate(self.n, PARK_WEIGHTS, MIN_PER_PARK)
+        taken = set()
+        for park in PARKS:
+            for i in range(per_park[park]):
+                anchor = i < ANCHORS_PER_PARK
+                if anchor:
+                    founded = rng.randint(1996, 2014)
+                elif rng.random() < (0.5 if park == "startup_center" else 0.75):
+                    founded = rng.randint(2000, 2016)
+                else:
+                    founded = rng.choice(YEARS)
+                e = Enterprise(make_uscc(rng, founded, taken), park, founded, anchor)
+                if founded >= 2017:
+                    e.founded_month = rng.randint(1, 12)
+                self.shape(e, i)
+                self.enterprises.append(e)
+        self.close_some()
+
+    def shape(self, e, index_in_park):
+        """Industrial or not, size, growth, high-tech products, margins."""
+        rng = self.rng
+        if e.park == SMALL_PARK:
+            e.industrial = index_in_park in (1, 2)  # agricultural machinery, bio-fertiliser
+        else:
+            e.industrial = e.anchor or rng.random() < INDUSTRIAL_SHARE[e.park]
+        e.hitech = e.industrial and (
+            e.anchor or e.park == SMALL_PARK or rng.random() < HITECH_SHARE[e.park])
+        e.hitech_share = rng.uniform(0.5, 1.0)
+        e.size = min(3e9, max(4e6, rng.lognormvariate(math.log(9.5e7), 1.3)))
+        if e.anchor:
+            e.size = max(e.size, 8e7)
+        if e.founded >= 2017:
+            e.size *= 0.35  # young enterprises start small
+        e.growth = min(0.5, max(-0.15, rng.gauss(0.13, 0.10)))
+        e.revenue = min(2e9, rng.lognormvariate(math.log(3e7), 1.0))
+        e.margin = rng.uniform(-0.02, 0.12)
+        e.rd_ratio = min(0.06, rng.lognormvariate(math.log(0.011), 0.5))
+        if e.park == "auto_parts" and index_in_park < 2:
+            # The anchors of §7: an engine maker and an axle maker.
+            e.size = [6.5e9, 4.2e9][index_in_park]
+            e.hitech_share = [0.40, 0.32][index_in_park]
+            e.growth = [0.12, 0.10][index_in_park]
+        if e.park == "smart_mfg" and index_in_park == 0:
+            e.size = 2.4e9
+        if e.park == SMALL_PARK and e.industrial:
+            e.size = [2.2e8, 1.3e8][index_in_park - 1]  # agricultural machinery, bio-fertiliser
+
+    def close_some(self):
+        """About 3 % of small, young-ish enterprises are deregistered in 2018-2020."""
+        rng = self.rng
+        candidates = [e for e in self.enterprises
+                      if not e.anchor and e.park != SMALL_PARK and e.founded <= 2017
+                      and e.size < 3e7]
+        rng.shuffle(candidates)
+        for e in candidates[:max(1, self.n * 3 // 100)]:
+            e.closed = rng.choice([2018, 2019, 2020])
+
+    # -- industrial output -----------------------------------------------------------------
+
+    def build_output(self):
+        rng = self.rng
+        weights = [w / sum(MONTH_WEIGHTS) for w in MONTH_WEIGHTS]
+        for year_index, year in enumerate(YEARS):
+            raw = {}
+            for e in self.enterprises:
+                if not (e.industrial and e.active(year)):
+                    continue
+                years_running = max(0, year - max(e.founded, 2017))
+                annual = e.size * (1 + e.growth) ** years_running
+                if year == 2020:
+                    annual *= 0.97
+                for m in range(e.first_month(year), 13):
+                    w = weights[m - 1] * (COVID_2020.get(m, 1.0) if year == 2020 else 1.0)
+                    raw[(e, m)] = annual * w * rng.gauss(1.0, 0.05)
+            scale = INDUSTRIAL_OUTPUT[year_index] / sum(raw.values())
+            for (e, m), v in raw.items():
+                e.output[(year, m)] = int(round(v * scale))
+        self.build_hitech_output()
+
+    def build_hitech_output(self):
+        for year_index, year in enumerate(YEARS):
+            makers = [e for e in self.enterprises if e.hitech and e.active(year)]
+            total = sum(e.annual_output(year) for e in self.enterprises)
+            wanted = HITECH_SEI_SHARE[year_index] * total
+            factor = self.solve_share_factor(makers, year, wanted)
+            for e in makers:
+                share = min(1.0, factor * e.hitech_share)
+                for (y, m), v in e.output.items():
+                    if y == year:
+                        e.hitech_output[(y, m)] = int(math.floor(v * share))
+
+    @staticmethod
+    def solve_share_factor(makers, year, wanted):
+        """f with sum(min(1, f * share) * output) == wanted (bisection)."""
+        outputs = [(e.hitech_share, e.annual_output(year)) for e in makers]
+        if sum(o for _, o in outputs) < wanted:
+            raise SystemExit("too few high-tech makers to reach the share; change --seed")
+        lo, hi = 0.0, 100.0
+        for _ in range(100):
+            mid = (lo + hi) / 2
+            if sum(min(1.0, mid * s) * o for s, o in outputs) < wanted:
+                lo = mid
+            else:
+                hi = mid
+        return hi
+
+    # -- flags: above scale, R&D institutions, certification ---------------------------------
+
+    def above_scale(self, e, year):
+        return e.industrial and e.active(year) and e.annual_output(year) >= ABOVE_SCALE_YUAN
+
+    def build_institutions(self):
+        """Above-scale enterprises with an R&D institution: a growing set (an institution,
+        once built, stays) covering RD_CENTER_COVERAGE of the above-scale ones."""
+        rng = self.rng
+        for year_index, year in enumerate(YEARS):
+            above = [e for e in self.enterprises if self.above_scale(e, year)]
+            wanted = int(round(RD_CENTER_COVERAGE[year_index] * len(above)))
+            have = [e for e in above if e.institution_from is not None]
+            without = [e for e in above if e.institution_from is None]
+            # Bigger enterprises build one first; a little randomness in the order.
+            without.sort(key=lambda e: -e.annual_output(year) * rng.uniform(0.3, 1.0))
+            for e in without[:max(0, wanted - len(have))]:
+                e.institution_from = year
+        for e in self.enterprises:
+            e.rd_active = (e.anchor or e.institution_from is not None
+                           or (e.park == SMALL_PARK and self.rng.random() < 0.8)
+                           or self.rng.random() < 0.35)
+
+    def build_certification(self):
+        """Certified high-tech enterprises: a growing set, HIGHTECH_SHARE of the registered.
+        The anchors of every park hold a certificate from the start."""
+        rng = self.rng
+        for e in self.enterprises:
+            if e.anchor:
+                e.certified_from = YEARS[0]
+        for year_index, year in enumerate(YEARS):
+            registered = [e for e in self.enterprises if e.active(year)]
+            wanted = int(round(HIGHTECH_SHARE[year_index] * len(registered)))
+            have = [e for e in registered if e.certified_from is not None]
+            pool = [e for e in registered if e.certified_from is None and e.closed is None]
+            pool.sort(key=lambda e: -(e.rd_active * 2 + e.hitech + rng.random() * 1.5))
+            for e in pool[:max(0, wanted - len(have))]:
+                e.certified_from = year
+
+    def certified(self, e, year):
+        return e.certified_from is not None and e.certified_from <= year and e.active(year)
+
+    def has_institution(self, e, year):
+        return e.institution_from is not None and e.institution_from <= year
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def add(self, department, indicator, park, entity, period, value, note=""):
+        self.rows[department].append([indicator, park, entity, period, value, note])
+
+    def scitech_enterprise_rows(self):
+        for e in self.enterprises:
+            for (y, m), v in sorted(e.output.items()):
+                self.add("scitech", "industrial_output", e.park, e.uscc, month(y, m), fmt(v))
+            for (y, m), v in sorted(e.hitech_output.items()):
+                self.add("scitech", "hitech_sei_output", e.park, e.uscc, month(y, m), fmt(v))
+            for year in YEARS:
+                if not e.active(year):
+                    continue
+                self.add("scitech", "hightech_certified", e.park, e.uscc, str(year),
+                         "1" if self.certified(e, year) else "0")
+                if self.above_scale(e, year):
+                    self.add("scitech", "above_scale_with_rd_institution", e.park, e.uscc,
+                             str(year), "1" if self.has_institution(e, year) else "0")
+        self.rd_expenditure_rows()
+
+    def rd_weight(self, e, year):
+        if e.industrial:
+            return e.annual_output(year) * e.rd_ratio
+        return e.revenue * e.rd_ratio * 4  # software, testing, agri research: R&D heavy
+
+    def rd_expenditure_rows(self):
+        rng = self.rng
+        self.rd_by_enterprise_year = {}
+        for year_index, year in enumerate(YEARS):
+            wanted = RD_INTENSITY[year_index] * ZONE_GDP[year_index]
+            spenders = [e for e in self.enterprises if e.rd_active and e.active(year)]
+            raw = {}
+            for e in spenders:
+                first_q = (e.first_month(year) - 1) // 3 + 1
+                for q in range(first_q, 5):
+                    raw[(e, q)] = self.rd_weight(e, year) * RD_QUARTERS[q - 1] * rng.gauss(1, 0.06)
+            scale = wanted / sum(raw.values())
+            for (e, q), v in raw.items():
+                v = int(round(v * scale))
+                key = (e, year)
+                self.rd_by_enterprise_year[key] = self.rd_by_enterprise_year.get(key, 0) + v
+                self.add("scitech", "rd_expenditure", e.park, e.uscc, quarter(year, q), fmt(v))
+
+    def scitech_park_rows(self):
+        rng = self.rng
+        stock_weights = {"core": 22, "auto_parts": 16, "smart_mfg": 18, "startup_center": 7,
+                         "hpu_park": 12, "zgc_base": 9, "tengyun": 4, "inspection": 6,
+                         "hq_economy": 2, "culture_tourism": 1, "agri_tech": 3}
+        self.park_stock("rd_institutions_prov_muni", RD_INSTITUTIONS_PROV_MUNI, stock_weights)
+        national = {"core": 5, "auto_parts": 4, "smart_mfg": 4, "hpu_park": 3, "zgc_base": 2,
+                    "inspection": 3, "agri_tech": 1}
+        self.park_stock("rd_institutions_national", RD_INSTITUTIONS_NATIONAL,
+                        {p: national.get(p, 0) for p in PARKS})
+        startup = {"startup_center": 3, "hpu_park": 2, "zgc_base": 1, "core": 1}
+        self.park_stock("national_startup_orgs", NATIONAL_STARTUP_ORGS,
+                        {p: startup.get(p, 0) for p in PARKS})
+        accel = {"core": 3, "smart_mfg": 3, "auto_parts": 2, "startup_center": 2, "zgc_base": 2}
+        self.park_stock("accelerator_area", ACCELERATOR_AREA, accel, area=True)
+        for name, totals, weights in [
+                ("high_level_teams", HIGH_LEVEL_TEAMS,
+                 {"core": 3, "smart_mfg": 3, "hpu_park": 2, "zgc_base": 2, "auto_parts": 1}),
+                ("leading_talents", LEADING_TALENTS,
+                 {p: w + 1 for p, w in stock_weights.items()})]:
+            for year_index, year in enumerate(YEARS):
+                noisy = {p: w * rng.uniform(0.5, 1.5) for p, w in weights.items()}
+                for park, v in allocate(totals[year_index], noisy).items():
+                    self.add("scitech", name, park, "", str(year), fmt(v))
+        incubation = {"startup_center": 4, "hpu_park": 3, "zgc_base": 2, "tengyun": 1, "core": 2}
+        for year_index, year in enumerate(YEARS):
+            noisy = {p: w * rng.uniform(0.6, 1.4) for p, w in incubation.items()}
+            for park, v in allocate(NEW_INCUBATION_AREA[year_index] * 100, noisy).items():
+                self.add("scitech", "new_incubation_area", park, "", str(year), fmt(v / 100.0, 2))
+
+    def park_stock(self, indicator, totals, weights, area=False):
+        """A stock that never falls in a park: each year's increase shared out, cumulated."""
+        level = {p: 0 for p in weights}
+        previous = 0
+        unit = 100 if area else 1  # areas to the hundredth of a square metre
+        for year_index, year in enumerate(YEARS):
+            noisy = {p: w * self.rng.uniform(0.5, 1.5) for p, w in weights.items() if w > 0}
+            added = allocate((totals[year_index] - previous) * unit, noisy)
+            previous = totals[year_index]
+            for park in PARKS:
+                if park not in weights or (area and weights[park] == 0):
+                    continue
+                level[park] += added.get(park, 0)
+                value = fmt(level[park] / unit, 2) if area else fmt(level[park])
+                self.add("scitech", indicator, park, "", str(year), value)
+
+    def tax_rows(self):
+        rng = self.rng
+        for e in self.enterprises:
+            for year in YEARS:
+                if e.founded > year or (e.closed is not None and year > e.closed):
+                    continue
+                self.add("tax", "enterprise_registered", e.park, e.uscc, str(year),
+                         "0" if e.closed == year else "1")
+                if not e.active(year):
+                    continue
+                if e.industrial:
+                    self.add("tax", "above_scale_industrial", e.park, e.uscc, str(year),
+                             "1" if self.above_scale(e, year) else "0")
+                rd = self.rd_by_enterprise_year.get((e, year))
+                if rd and rng.random() < 0.85:  # most, not all, claim the super-deduction
+                    rate = 0.75 if year >= 2018 or e.revenue < 2e8 else 0.5
+                    self.add("tax", "rd_super_deduction", e.park, e.uscc, str(year),
+                             fmt(rd * rng.uniform(0.7, 0.95) * rate))
+                if self.certified(e, year):
+                    revenue = e.annual_output(year) if e.industrial else e.revenue
+                    profit = max(0.0, revenue * (e.margin + rng.gauss(0, 0.01)))
+                    self.add("tax", "hightech_tax_relief", e.park, e.uscc, str(year),
+                             fmt(profit * 0.10))  # 15 % instead of 25 % income tax
+
+    def finance_rows(self):
+        rng = self.rng
+        for year_index, year in enumerate(YEARS):
+            parks = allocate(int(ZONE_GDP[year_index]),
+                             {p: s * rng.uniform(0.95, 1.05) for p, s in GDP_SHARE.items()})
+            for q in range(1, 5):
+                for park in PARKS:
+                    v = parks[park] * GDP_QUARTERS[year][q - 1] * rng.gauss(1.0, 0.01)
+                    self.add("finance", "gdp", park, "", quarter(year, q), fmt(v))
+        self.budget_rows()
+        for year_index, year in enumerate(YEARS):
+            weights = {p: GDP_SHARE[p] + 0.03 for p in PARKS}
+            for park, v in allocate(int(SPECIAL_SUPPORT_FUND[year_index]) // 10000,
+                                    weights).items():
+                self.add("finance", "special_support_fund", park, "", str(year), fmt(v * 10000))
+            for park in ["core", "auto_parts", "smart_mfg", "inspection"]:
+                v = rng.uniform(1.5e6, 8.5e6)
+                self.add("finance", "interest_subsidy", park, "", str(year), fmt(v, 0))
+        self.subsidy_rows()
+
+    def budget_rows(self):
+        """The zone's budget is the administrative committee's: booked under the core park."""
+        rng = self.rng
+        weights = [w / sum(SPENDING_WEIGHTS) for w in SPENDING_WEIGHTS]
+        for year_index, year in enumerate(YEARS):
+            for m in range(1, 13):
+                fiscal = FISCAL_EXPENDITURE[year_index] * weights[m - 1] * rng.gauss(1, 0.04)
+                science = fiscal * SCIENCE_SPENDING_SHARE[year_index] * rng.gauss(1, 0.15)
+                self.add("finance", "fiscal_expenditure", "core", "", month(year, m), fmt(fiscal))
+                self.add("finance", "science_tech_spending", "core", "", month(year, m),
+                         fmt(science))
+
+    def subsidy_rows(self):
+        """§10 one-time start-up subsidies to small tech enterprises founded by researchers,
+        each enterprise once; exactly one payment exceeds the 100,000 yuan cap."""
+        rng = self.rng
+        plan = {"startup_center": [3, 4, 4, 3], "hpu_park": [0, 3, 3, 3], "zgc_base": [1, 0, 2, 1]}
+        given = set()
+        payments = []
+        for park, counts in plan.items():
+            for year, count in zip(YEARS, counts):
+                pool = [e for e in self.enterprises if e.park == park and e.active(year)
+                        and not e.anchor and e not in given and e.closed is None
+                        and (not e.industrial or e.size < 5e7)]
+                pool.sort(key=lambda e: (-e.founded, e.uscc))  # the youngest first
+                if len(pool) < count:
+                    raise SystemExit("too few small enterprises in %s for the subsidies of %d"
+                                     % (park, year))
+                for e in pool[:count]:
+                    given.add(e)
+                    payments.append((e, year, rng.choice([30000, 50000, 50000, 80000, 100000])))
+        over = payments[len(payments) // 2]
+        payments[len(payments) // 2] = (over[0], over[1], 150000)
+        self.facts["subsidy_over_cap"] = (over[0].park, over[1], 150000)
+        self.facts["subsidies"] = len(payments)
+        for e, year, amount in payments:
+            self.add("finance", "startup_subsidy", e.park, e.uscc, str(year), fmt(amount))
+
+    def environment_rows(self):
+        rng = self.rng
+        sewage = {"core": 1.6e5, "auto_parts": 2.4e5, "smart_mfg": 1.8e5, "startup_center": 2.5e4,
+                  "hpu_park": 3.5e4, "zgc_base": 6e4, "tengyun": 3e4, "inspection": 4e4,
+                  "hq_economy": 3.5e4, "culture_tourism": 4.5e4, "agri_tech": 5.5e4}
+        treat = {2017: 0.86, 2018: 0.905, 2019: 0.94, 2020: 0.965}
+        harmless = {2017: 0.93, 2018: 0.96, 2019: 0.985, 2020: 0.998}
+        cases = {p: 0.4 + 2.4 * sewage[p] / 2.4e5 for p in PARKS}
+        solar = {p: 0.0 for p in PARKS}
+        green = {p: 0.0 for p in PARKS}
+        solar_share = allocate(100, {p: sewage[p] for p in PARKS})
+        for year_index, year in enumerate(YEARS):
+            for m in range(1, 13):
+                t = year_index * 12 + m  # months since 2016-12
+                for park in PARKS:
+                    season = 1.0 + 0.12 * math.sin((m - 4) / 12 * 2 * math.pi)
+                    produced = sewage[park] * (1.06 ** year_index) * season * rng.gauss(1, 0.04)
+                    rate = min(1.0, treat[year] * rng.gauss(1, 0.015))
+                    collected = sewage[park] / 120 * (1.04 ** year_index) * rng.gauss(1, 0.06)
+                    hrate = min(1.0, harmless[year] * rng.gauss(1, 0.006))
+                    lam = cases[park] * (1.5 if year >= 2018 else 1.0)
+                    solar[park] = max(solar[park], solar_share[park] * (60 + 8.6 * t) *
+                                      rng.uniform(0.97, 1.0))
+                    if rng.random() < 0.12 or t == 1:
+                        green[park] += rng.uniform(2e3, 1.0e4) * (1 + year_index * 0.4)
+                    self.add("environment", "sewage_produced", park, "", month(year, m),
+                             fmt(produced, 1))
+                    self.add("environment", "sewage_treated", park, "", month(year, m),
+                             fmt(produced * rate, 1))
+                    self.add("environment", "waste_collected", park, "", month(year, m),
+                             fmt(collected, 1))
+                    self.add("environment", "waste_harmless", park, "", month(year, m),
+                             fmt(collected * hrate, 1))
+                    self.add("environment", "env_cases_handled", park, "", month(year, m),
+                             str(poisson(rng, lam)))
+                    self.add("environment", "solar_capacity", park, "", month(year, m),
+                             fmt(solar[park], 2))
+                    self.add("environment", "green_building_area", park, "", month(year, m),
+                             fmt(green[park], 2))
+
+    # -- revisions and deliberately bad rows -------------------------------------------------
+
+    def find(self, department, indicator, park=None, period=None, entity_pred=None):
+        for row in self.rows[department]:
+            if row[0] != indicator or (park and row[1] != park) or (period and row[3] != period):
+                continue
+            if entity_pred and not entity_pred(row[2]):
+                continue
+            return row
+        raise SystemExit("no %s row for %s %s %s" % (department, indicator, park, period))
+
+    def revise(self, department, indicator, park, period, factor, decimals=0, entity_pred=None):
+        row = self.find(department, indicator, park, period, entity_pred)
+        new = fmt(float(row[4]) * factor, decimals)
+        self.revisions.append((department, indicator, park, period, row[4], new))
+        return [row[0], row[1], row[2], row[3], new, "revision"]
+
+    def revisions_and_bad_rows(self):
+        self.revisions = []
+        revised = {
+            "scitech": [
+                self.revise("scitech", "industrial_output", "auto_parts", "2020-06", 1.037),
+                self.revise("scitech", "rd_expenditure", "smart_mfg", "2020Q3", 0.96)],
+            "tax": [self.revise("tax", "rd_super_deduction", "core", "2019", 1.08)],
+            "finance": [self.revise("finance", "gdp", "core", "2020Q4", 1.012),
+                        self.revise("finance", "fiscal_expenditure", "core", "2020-12", 1.02)],
+            "environment": [
+                self.revise("environment", "sewage_produced", "auto_parts", "2020-11", 1.03, 1),
+                self.revise("environment", "waste_collected", "core", "2020-10", 1.05, 1)],
+        }
+        some = {p: next(e for e in self.enterprises if e.park == p and e.anchor) for p in PARKS}
+        bad = {
+            "tax": [
+                ["enterprise_registered", "core", wrong_check(some["core"].uscc), "2020", "1",
+                 "deliberately bad: wrong USCC check character", "malformed_entity"],
+                ["industrial_output", "smart_mfg", some["smart_mfg"].uscc, "2020-05", "1000000",
+                 "deliberately bad: indicator owned by scitech", "not_owner"],
+                ["rd_super_deduction", "hpu_park", some["hpu_park"].uscc, "2020", "123456.789",
+                 "deliberately bad: three decimals for a yuan figure", "too_precise"],
+                ["enterprise_registered", "tengyun", some["tengyun"].uscc, "2031", "1",
+                 "deliberately bad: period 2031 lies in the future", "future_period"],
+            ],
+            "finance": [
+                ["gdp", "wenxian_park", "", "2020Q4", "350000000",
+                 "deliberately bad: unknown park", "unknown_park"],
+                ["special_support_fund", "core", "", "2020-09", "5000000",
+                 "deliberately bad: month period for a yearly indicator",
+                 "period_type_not_allowed"],
+                ["fiscal_expenditure", "core", "", "2020-07", "nan",
+                 "deliberately bad: value is NaN", "not_finite"],
+                ["rd_expenditure", "core", some["core"].uscc, "2020Q2", "2500000",
+                 "deliberately bad: indicator owned by scitech", "not_owner"],
+            ],
+            "scitech": [
+                ["industrial_output", "auto_parts", some["auto_parts"].uscc, "2020-03", "nan",
+                 "deliberately bad: value is NaN", "not_finite"],
+                ["hightech_certified", "zgc_base", wrong_check(some["zgc_base"].uscc), "2019",
+                 "1", "deliberately bad: wrong USCC check character", "malformed_entity"],
+                ["rd_institutions_prov_muni", "gaoxin_east", "", "2020", "3",
+                 "deliberately bad: unknown park", "unknown_park"],
+                ["rd_institutions_national", "core", "", "2020-06", "6",
+                 "deliberately bad: month period for a yearly indicator",
+                 "period_type_not_allowed"],
+                ["high_level_teams", "hpu_park", "", "2031", "1",
+                 "deliberately bad: period 2031 lies in the future", "future_period"],
+            ],
+            "environment": [
+                ["sewage_treated", "inspection", "", "2020-08", "41234.567",
+                 "deliberately bad: three decimals for a two-decimal indicator", "too_precise"],
+                ["solar_capacity", "core", "", "2031-01", "9000",
+                 "deliberately bad: period 2031-01 lies in the future", "future_period"],
+                ["gdp", "core", "", "2020Q4", "3000000000",
+                 "deliberately bad: indicator owned by finance", "not_owner"],
+                ["waste_harmless", "hq_economy", "", "2020-04", "inf",
+                 "deliberately bad: value is infinite", "not_finite"],
+            ],
+        }
+        return revised, bad
+
+
+def poisson(rng, lam):
+    """Knuth's method; lam is small."""
+    limit, k, p = math.exp(-lam), 0, 1.0
+    while True:
+        p *= rng.random()
+        if p <= limit:
+            return k
+        k += 1
+
+
+def period_key(period):
+    """Chronological order of mixed period kinds: a year sorts after its months."""
+    if len(period) == 4:
+        return (int(period), 13, 0)
+    if "Q" in period:
+        return (int(period[:4]), int(period[5]) * 3, 1)
+    return (int(period[:4]), int(period[5:]), 2)
+
+
+# -- checks mirroring the daemon's validation (daemon/core/src/validation.cc) -----------------
+
+def load_catalogue(path):
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11: no checks against the catalogue
+        return None
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def expected_reason(catalogue, department, row, now):
+    """The daemon's reason code for `row` sent by `department`, or None when accepted."""
+    indicator, park, entity, period, value = row[:5]
+    ind = {i["code"]: i for i in catalogue["indicator"]}.get(indicator)
+    if ind is None:
+        return "unknown_indicator"
+    if ind["department"] != department:
+        return "not_owner"
+    if park not in {p["code"] for p in catalogue["park"]}:
+        return "unknown_park"
+    kind = "year" if len(period) == 4 else "quarter" if "Q" in period else "month"
+    if ind["period"] != kind:
+        return "period_type_not_allowed"
+    first_month = 1 if kind == "year" else (int(period[5]) - 1) * 3 + 1 if kind == "quarter" \
+        else int(period[5:])
+    start = time.mktime((int(period[:4]), first_month, 1, 0, 0, 0, 0, 0, 0))
+    if start > now + 86400:
+        return "future_period"
+    if ind["enterprise_level"]:
+        if not entity:
+            return "entity_required"
+        if not is_valid_uscc(entity):
+            return "malformed_entity"
+    elif entity:
+        return "entity_not_allowed"
+    v = float(value)
+    if not math.isfinite(v):
+        return "not_finite"
+    text = repr(v)
+    places = len(text.split(".")[1]) if "." in text and "e" not in text else 0
+    if text.endswith(".0"):
+        places = 0
+    if places > ind["decimals"]:
+        return "too_precise"
+    if not (float(ind["min"]) <= v <= float(ind["max"])):
+        return "out_of_bounds"
+    return None
+
+
+# -- the rollup the daemon will compute (daemon/core/include/kpihub/core/rollup.h) ------------
+
+def rollup(catalogue, accepted):
+    """Zone KPI figures and withheld park cells from the accepted rows (last write wins)."""
+    indicators = {i["code"]: i for i in catalogue["indicator"]}
+    figures = {}
+    for _, row in accepted:
+        figures[(row[0], row[1], row[3], row[2])] = float(row[4])
+    cells = defaultdict(lambda: [0.0, 0])
+    for (ind, park, period, entity), v in figures.items():
+        cell = cells[(ind, park, period)]
+        cell[0] += v
+        cell[1] += 1 if entity else 0
+    years = {}  # (indicator, park, year) -> [value, entities, latest period key]
+    for (ind, park, period), (v, n) in cells.items():
+        y = int(period[:4])
+        slot = years.setdefault((ind, park, y), [0.0, 0, None])
+        if indicators[ind]["aggregation"] == "sum":
+            slot[0] += v
+            slot[1] = max(slot[1], n)
+        elif slot[2] is None or period_key(period) > slot[2]:
+            slot[0], slot[1], slot[2] = v, n, period_key(period)
+    withheld = set()
+    by_indicator_year = defaultdict(list)
+    for (ind, park, y), slot in years.items():
+        by_indicator_year[(ind, y)].append((slot[1], slot[0], park))
+    for (ind, y), parks in by_indicator_year.items():
+        if not indicators[ind]["enterprise_level"]:
+            continue
+        small = [p for p in parks if p[0] < MIN_CELL_ENTITIES]
+        for p in small:
+            withheld.add((ind, p[2], y))
+        if len(small) == 1:
+            rest = sorted(p for p in parks if p[0] >= MIN_CELL_ENTITIES)
+            if rest:
+                withheld.add((ind, rest[0][2], y))
+    zone = defaultdict(float)
+    for (ind, park, y), slot in years.items():
+        zone[(ind, y)] += slot[0]
+    kpis = []
+    for kpi in catalogue["kpi"]:
+        for y in YEARS:
+            first = kpi.get("cumulative_from", y)
+            num = sum(zone.get((c, yy), 0.0) for c in kpi["numerator"] for yy in range(first, y + 1))
+            den_codes = kpi.get("denominator", [])
+            den = sum(zone.get((c, yy), 0.0) for c in den_codes for yy in range(first, y + 1))
+            value = num / den if den_codes else num
+            share = (y - kpi["baseline_year"]) / (kpi["target_year"] - kpi["baseline_year"])
+            expected = kpi["target"] * min(1.0, max(0.0, share))
+            status = ("on_track" if value >= expected else
+                      "at_risk" if value >= expected * (1 - catalogue["rules"]["at_risk_tolerance"])
+                      else "off_track")
+            kpis.append((kpi, y, value, expected, status))
+    return kpis, withheld
+
+
+# -- output ----------------------------------------------------------------------------------
+
+def assemble(sample, revised, bad):
+    """Final rows per department: data in chronological order, revisions after, bad rows
+    spread through the file. Returns {dept: [(line, row, expected_reason)]}."""
+    files = {}
+    for d in DEPARTMENTS:
+        data = sorted(sample.rows[d], key=lambda r: (period_key(r[3]), r[0], r[1], r[2]))
+        data += revised[d]
+        out = [(row, None) for row in data]
+        for i, b in enumerate(bad[d]):
+            at = (i + 1) * len(out) // (len(bad[d]) + 1)
+            out.insert(at, (b[:6], b[6]))
+        files[d] = [(n + 2, row, reason) for n, (row, reason) in enumerate(out)]
+    return files
+
+
+def write_csv(path, numbered):
+    with open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(HEADER + "\n")
+        for _, row, _ in numbered:
+            for field in row:
+                if "," in field or "\n" in field:
+                    raise SystemExit("field with a comma or newline: %r" % field)
+            f.write(",".join(row) + "\n")
+
+
+def check(catalogue, files):
+    """Every good row is accepted and every bad row gets its intended reason."""
+    now = time.time()
+    for d, numbered in files.items():
+        for line, row, reason in numbered:
+            got = expected_reason(catalogue, d, row, now)
+            if got != reason:
+                raise SystemExit("%s.csv:%d: expected %s, the daemon would say %s: %s"
+                                 % (d, line, reason, got, ",".join(row)))
+
+
+def fmt_kpi(kpi, value):
+    if kpi["unit"] == "ratio":
+        return "%.2f %%" % (value * 100)
+    if kpi["unit"] == "yuan":
+        return "%.2f 亿元" % (value / 1e8)
+    if kpi["unit"] == "m2":
+        return "%s m²" % format(int(round(value)), ",")
+    return "%d" % round(value)
+
+
+def write_readme(path, args, sample, files, revised, catalogue):
+    counts = {d: len(files[d]) for d in DEPARTMENTS}
+    bad_rows = [(d, line, row, reason) for d in DEPARTMENTS for line, row, reason in files[d]
+                if reason]
+    lines = [
+        "# Demo sample",
+        "",
+        "Generated by `scripts/make-demo-sample.py --seed %d --enterprises %d`; do not edit by "
+        "hand, run the generator again. `scripts/demo.sh` pushes these files, one adapter key per "
+        "department, with `kpihub push`." % (args.seed, args.enterprises),
+        "",
+        "The zone is invented: %d enterprises with valid unified social credit codes "
+        "(统一社会信用代码, GB 32100-2015) spread over the eleven parks, reporting 2017 to "
+        "2020 (months and quarters up to 2020-12). The figures are meant to look like a real "
+        "high-tech zone's, not to be one." % len(sample.enterprises),
+        "",
+        "## Files",
+        "",
+        "Canonical observation CSV (`indicator,park,entity,period,value,note`, UTF-8, no quoting, "
+        "notes without commas). Each file holds only the indicators its department owns in "
+        "`config/catalogue.toml`, each with the indicator's own period kind; enterprise-level "
+        "rows carry the enterprise's code in `entity`, park-level rows leave it empty.",
+        "",
+        "| file | department | data rows | of which revisions | deliberately bad |",
+        "|---|---|---:|---:|---:|",
+    ]
+    names = {"tax": "税务 tax", "finance": "财政 finance", "scitech": "科技 scitech",
+             "environment": "生态环境 environment"}
+    for d in DEPARTMENTS:
+        nbad = sum(1 for _, _, r in files[d] if r)
+        lines.append("| `%s.csv` | %s | %s | %d | %d |" % (
+            d, names[d], format(counts[d], ","), len(revised[d]), nbad))
+    lines += ["| total | | %s | %d | %d |" % (
+        format(sum(counts.values()), ","), sum(len(r) for r in revised.values()), len(bad_rows)),
+        "", "Row counts exclude the header line. The whole sample stays under 30,000 rows so "
+        "that the demo pushes it in a few seconds.", ""]
+    lines += [
+        "## Deliberately bad rows",
+        "",
+        "Each is refused on its own with the reason below (`kpihub push` prints it with the "
+        "line number); the other rows of its batch are applied. The note of each row says what "
+        "is wrong with it.",
+        "",
+        "| file:line | indicator | park | period | value | what is wrong | reason code |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for d, line, row, reason in bad_rows:
+        what = row[5].replace("deliberately bad: ", "")
+        lines.append("| `%s.csv:%d` | %s | %s | %s | %s | %s | `%s` |" % (
+            d, line, row[0], row[1], row[3], row[4], what, reason))
+    lines += ["", "Seven reason codes are shown: " + ", ".join(
+        "`%s`" % r for r in sorted({r for _, _, _, r in bad_rows})) + ".", ""]
+    lines += [
+        "## Revisions",
+        "",
+        "Departments revise figures (统计数据修订). Each revision repeats a key that appears "
+        "earlier in the same file with a new value and the note `revision`; the later value "
+        "replaces the earlier one (it is not added), and the change is kept in the value history.",
+        "",
+        "| file | indicator | park | period | first value | revised value |",
+        "|---|---|---|---|---:|---:|",
+    ]
+    for d in DEPARTMENTS:
+        for rd, ind, park, period, old, new in sample.revisions:
+            if rd == d:
+                lines.append("| `%s.csv` | %s | %s | %s | %s | %s |" % (d, ind, park, period, old, new))
+    over_park, over_year, over_value = sample.facts["subsidy_over_cap"]
+    lines += [
+        "",
+        "## Things the demo shows",
+        "",
+        "- **A withheld small cell.** In `%s` only two enterprises report industrial output, "
+        "so its park figures of `industrial_output`, `hitech_sei_output` and "
+        "`above_scale_industrial` (and of the KPIs built on them) are withheld from "
+        "`/metrics` (threshold %d enterprises). Because exactly one park is withheld, the next "
+        "smallest park of the same indicator and year is withheld as well (complementary "
+        "suppression), so that the zone total minus the shown parks reveals nothing. Sparse "
+        "enterprise-level figures of other parks (start-up subsidies, tax relief of a park "
+        "with one or two certified enterprises) are withheld the same way; the table at the "
+        "end lists them all. Zone totals are always shown." % (SMALL_PARK, MIN_CELL_ENTITIES),
+        "- **A subsidy above the §10 cap.** Of %d one-time start-up subsidies (`startup_subsidy`, "
+        "finance), exactly one exceeds 100,000 yuan: %s yuan in `%s`, %d. It is valid data "
+        "(the rule is to flag it, not drop it), so it is accepted." % (
+            sample.facts["subsidies"], format(over_value, ","), over_park, over_year),
+        "- **Cross-department KPIs.** R&D intensity is scitech's `rd_expenditure` over finance's "
+        "`gdp`; the high-tech enterprise share and R&D institution coverage divide scitech "
+        "counts by tax counts. They appear once both departments have pushed.",
+        "- **The zone's budget** (`fiscal_expenditure`, `science_tech_spending`) is the "
+        "administrative committee's and is booked under the `core` park.",
+        "",
+        "## Zone KPIs the sample should produce",
+        "",
+        "As `kpihub kpis --park zone --year Y` should show them once all four files are pushed "
+        "(targets for 2020, straight line from 0 in 2016, at risk within 10 % below the line).",
+        "",
+        "| KPI | 2017 | 2018 | 2019 | 2020 | target | 2020 status |",
+        "|---|---:|---:|---:|---:|---:|---|",
+    ]
+    if catalogue is not None:
+        accepted = [(d, row) for d in DEPARTMENTS for _, row, reason in files[d] if not reason]
+        kpis, withheld = rollup(catalogue, accepted)
+        by_code = defaultdict(dict)
+        for kpi, y, value, expected, status in kpis:
+            by_code[kpi["code"]][y] = (kpi, value, status)
+        for code, per_year in by_code.items():
+            kpi = per_year[2020][0]
+            cells = [fmt_kpi(kpi, per_year[y][1]) for y in YEARS]
+            lines.append("| %s %s | %s | %s | %s |" % (
+                code, kpi["name_zh"], " | ".join(cells), fmt_kpi(kpi, kpi["target"]),
+                per_year[2020][2]))
+        lines += ["", "## Withheld park figures", "",
+                  "Park-year figures of enterprise-level indicators that `/metrics` withholds "
+                  "(threshold %d enterprises, with complementary suppression):" % MIN_CELL_ENTITIES,
+                  "", "| indicator | withheld park-years |", "|---|---|"]
+        for code in sorted({i for i, _, _ in withheld}):
+            cells = sorted((y, p) for i, p, y in withheld if i == code)
+            lines.append("| %s | %s |" % (code, ", ".join("%s %d" % (p, y) for y, p in cells)))
+    lines.append("")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, default=20170531,
+                        help="random seed (default: the policy's date, 20170531)")
+    parser.add_argument("--enterprises", type=int, default=240,
+                        help="number of enterprises (default 240, at least %d)"
+                             % (MIN_PER_PARK * len(PARKS)))
+    parser.add_argument("--out", default=os.path.join(here, "..", "samples", "demo"),
+                        help="output directory (default samples/demo)")
+    parser.add_argument("--catalogue", default=os.path.join(here, "..", "config", "catalogue.toml"),
+                        help="catalogue to check the rows against")
+    args = parser.parse_args()
+    if args.enterprises < MIN_PER_PARK * len(PARKS):
+        parser.error("--enterprises must be at least %d" % (MIN_PER_PARK * len(PARKS)))
+
+    sample = Sample(args.seed, args.enterprises)
+    sample.build_enterprises()
+    sample.build_output()
+    sample.build_institutions()
+    sample.build_certification()
+    sample.scitech_enterprise_rows()
+    sample.scitech_park_rows()
+    sample.tax_rows()
+    sample.finance_rows()
+    sample.environment_rows()
+    revised, bad = sample.revisions_and_bad_rows()
+    files = assemble(sample, revised, bad)
+
+    catalogue = load_catalogue(args.catalogue) if os.path.exists(args.catalogue) else None
+    if catalogue is not None:
+        check(catalogue, files)
+    else:
+        print("note: catalogue not checked (needs Python 3.11 tomllib)", file=sys.stderr)
+    os.makedirs(args.out, exist_ok=True)
+    for d in DEPARTMENTS:
+        write_csv(os.path.join(args.out, d + ".csv"), files[d])
+    write_readme(os.path.join(args.out, "README.md"), args, sample, files, revised, catalogue)
+    total = sum(len(v) for v in files.values())
+    print("wrote %s: %s rows (%s)" % (os.path.normpath(args.out), format(total, ","), ", ".join(
+        "%s %s" % (d, format(len(files[d]), ",")) for d in DEPARTMENTS)))
+
+
+if __name__ == "__main__":
+    main()
