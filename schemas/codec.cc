@@ -25,14 +25,18 @@ capnp::ReaderOptions ReaderLimits(const DecodeLimits& limits) {
   return options;
 }
 
+// The whole text, embedded NULs included: cStr() would stop at the first NUL and turn
+// "core\0xyz" into "core". Validation then refuses the odd bytes by reason.
+std::string Copy(capnp::Text::Reader text) { return std::string(text.begin(), text.size()); }
+
 core::Observation ReadObservation(proto::Observation::Reader r) {
   core::Observation o;
-  o.indicator = r.getIndicator().cStr();
-  o.park = r.getPark().cStr();
-  o.entity = r.getEntity().cStr();
-  o.period = r.getPeriod().cStr();
+  o.indicator = Copy(r.getIndicator());
+  o.park = Copy(r.getPark());
+  o.entity = Copy(r.getEntity());
+  o.period = Copy(r.getPeriod());
   o.value = r.getValue();
-  o.note = r.getNote().cStr();
+  o.note = Copy(r.getNote());
   return o;
 }
 

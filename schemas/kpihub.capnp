@@ -45,12 +45,15 @@ enum Reason {
   entityNotAllowed @10;     # an entity given for a park-level indicator
   entityRequired @11;       # no entity given for an enterprise-level indicator
   noteTooLong @12;
-  # Frame-level reasons (Ack.frameReason), index is meaningless for these.
+  # Frame-level reasons (Ack.frameReason, with status malformed or unauthorized).
   frameTooLarge @13;
   undecodable @14;
   tooManyObservations @15;
   badSequence @16;          # sequence 0
-  fieldTooLong @17;         # a code or period text longer than its limit
+  # Observation-level again (appended later, hence out of group).
+  fieldTooLong @17;         # a code, period or entity text longer than its limit
+  # Frame-level: the sender's key is no longer registered (or for another department).
+  unregisteredKey @18;
 }
 
 struct Rejection {
@@ -64,6 +67,6 @@ struct Ack {
   status @1 :AckStatus;
   nextExpected @2 :UInt64;    # the sequence the daemon expects next from this adapter
   rejections @3 :List(Rejection);
-  frameReason @4 :Reason;     # meaningful when status is malformed
+  frameReason @4 :Reason;     # meaningful only when status is malformed or unauthorized
   frameDetail @5 :Text;
 }

@@ -28,7 +28,7 @@ done
   done
 } > "$DEMO/keys.toml"
 cat > "$DEMO/kpihubd.toml" <<TOML
-# Demo configuration: everything else is the built-in default (docs/configuration.md).
+# Demo configuration: everything else is the built-in default (config/kpihubd.toml).
 state_dir = "state"
 key_registry = "keys.toml"
 server_key = "keys/server.key"

@@ -531,10 +531,7 @@ class Sample:
                         and not e.anchor and e not in given and e.closed is None
                         and (not e.industrial or e.size < 5e7)]
                 pool.sort(key=lambda e: (-e.founded, e.uscc))  # the youngest first
-                if len(pool) < count:
-                    raise SystemExit("too few small enterprises in %s for the subsidies of %d"
-                                     % (park, year))
-                for e in pool[:count]:
+                for e in pool[:count]:  # fewer when a small --enterprises leaves too few
                     given.add(e)
                     payments.append((e, year, rng.choice([30000, 50000, 50000, 80000, 100000])))
         over = payments[len(payments) // 2]
@@ -586,17 +583,16 @@ class Sample:
 
     # -- revisions and deliberately bad rows -------------------------------------------------
 
-    def find(self, department, indicator, park=None, period=None, entity_pred=None):
+    def find(self, department, indicator, park, period):
+        """The first row of the department for (indicator, park, period)."""
         for row in self.rows[department]:
-            if row[0] != indicator or (park and row[1] != park) or (period and row[3] != period):
-                continue
-            if entity_pred and not entity_pred(row[2]):
-                continue
-            return row
+            if row[0] == indicator and row[1] == park and row[3] == period:
+                return row
         raise SystemExit("no %s row for %s %s %s" % (department, indicator, park, period))
 
-    def revise(self, department, indicator, park, period, factor, decimals=0, entity_pred=None):
-        row = self.find(department, indicator, park, period, entity_pred)
+    def revise(self, department, indicator, park, period, factor, decimals=0):
+        """A revision of an existing row: same key, value times `factor`, note "revision"."""
+        row = self.find(department, indicator, park, period)
         new = fmt(float(row[4]) * factor, decimals)
         self.revisions.append((department, indicator, park, period, row[4], new))
         return [row[0], row[1], row[2], row[3], new, "revision"]
@@ -860,7 +856,7 @@ def write_readme(path, args, sample, files, revised, catalogue):
         "`config/catalogue.toml`, each with the indicator's own period kind; enterprise-level "
         "rows carry the enterprise's code in `entity`, park-level rows leave it empty.",
         "",
-        "| file | department | data rows | of which revisions | deliberately bad |",
+        "| file | department | rows | of which revisions | of which deliberately bad |",
         "|---|---|---:|---:|---:|",
     ]
     names = {"tax": "税务 tax", "finance": "财政 finance", "scitech": "科技 scitech",
@@ -872,7 +868,15 @@ def write_readme(path, args, sample, files, revised, catalogue):
     lines += ["| total | | %s | %d | %d |" % (
         format(sum(counts.values()), ","), sum(len(r) for r in revised.values()), len(bad_rows)),
         "", "Row counts exclude the header line. The whole sample stays under 30,000 rows so "
-        "that the demo pushes it in a few seconds.", ""]
+        "that the demo pushes it in a few seconds.", "",
+        "Money is in whole yuan, areas in m² (up to two decimals), sewage and waste in tonnes "
+        "(one decimal), solar capacity in kW, counts and 0/1 enterprise flags as integers. "
+        "Every row carries an empty note except the revisions and the bad rows.", "",
+        "To regenerate: `python3 scripts/make-demo-sample.py` (options `--seed`, "
+        "`--enterprises`, `--out`). Before writing, the generator checks every row against "
+        "`config/catalogue.toml` with the daemon's validation rules (Python 3.11 or later, for "
+        "`tomllib`): each good row must be accepted and each bad row refused with its "
+        "intended reason.", ""]
     lines += [
         "## Deliberately bad rows",
         "",

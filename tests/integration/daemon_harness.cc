@@ -71,6 +71,15 @@ void DaemonHarness::WriteRegistry(const std::vector<std::string>& ids) {
   fs::rename(keys_path_ + ".tmp", keys_path_);
 }
 
+void DaemonHarness::ReplaceKey(const std::string& id) {
+  std::vector<std::string> ids;
+  for (auto& a : adapters_) {
+    if (a.id == id) a.keys = wire::GenerateCurveKeyPair();
+    ids.push_back(a.id);
+  }
+  WriteRegistry(ids);
+}
+
 const TestAdapter& DaemonHarness::adapter(const std::string& id) const {
   for (const auto& a : adapters_) {
     if (a.id == id) return a;

@@ -58,6 +58,8 @@ class DaemonHarness {
   std::string ReadLog() const;
   // Rewrites keys.toml with the given adapters only (for SIGHUP tests).
   void WriteRegistry(const std::vector<std::string>& adapter_ids);
+  // Gives adapter `id` a fresh key pair (the old one leaked) and rewrites keys.toml.
+  void ReplaceKey(const std::string& id);
 
  private:
   TempDir dir_;

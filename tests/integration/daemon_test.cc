@@ -265,6 +265,21 @@ TEST_F(DaemonTest, RevokedKeyOnALiveSessionIsRefusedAfterReload) {
                                     {{"adapter", "tax-1"}, {"department", "tax"}})), 1);
 }
 
+TEST_F(DaemonTest, ReplacedKeyStopsWorkingOnItsLiveSession) {
+  auto leaked = Connect("scitech-1");
+  ASSERT_EQ(leaked->SendBatch(1, {}, 0, kAckTimeoutMs)->status, AckStatus::kAccepted);
+  daemon_.ReplaceKey("scitech-1");  // same adapter id, new key
+  daemon_.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(daemon_, "reloaded catalogue")) << daemon_.ReadLog();
+  auto ack = leaked->SendBatch(2, Output("core", 1300, 3, 1.0), 0, kAckTimeoutMs);
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ(ack->status, AckStatus::kUnauthorized);
+  EXPECT_EQ(ack->frame_reason, core::RejectReason::kUnregisteredKey);
+  auto fresh = Connect("scitech-1");  // the new key works
+  EXPECT_EQ(fresh->SendBatch(2, Output("core", 1300, 3, 1.0), 0, kAckTimeoutMs)->status,
+            AckStatus::kAccepted);
+}
+
 TEST_F(DaemonTest, BrokenRegistryOnReloadKeepsTheOldOne) {
   {
     std::ofstream broken(daemon_.dir() + "/keys.toml");

@@ -1,9 +1,10 @@
 // Catalogue lookups and the builder that fills it. The TOML loader is catalogue_toml.cc.
+#include "kpihub/core/catalogue.h"
+
 #include <cstdio>
 #include <utility>
 
 #include "catalogue_builder.h"
-#include "kpihub/core/catalogue.h"
 
 namespace kpihub::core {
 namespace {

@@ -1,7 +1,6 @@
 // Catalogue::FromToml: reads config/catalogue.toml (schema in docs/catalogue.md) and checks
 // everything that can be checked without data, so that a bad catalogue stops the daemon at
 // start with a file:line:column message instead of skewing KPIs later.
-#include <cmath>
 #include <set>
 #include <string>
 
@@ -25,8 +24,9 @@ struct Loader {
   void ReadPark(const toml::table& table);
   void ReadIndicator(const toml::table& table);
   void ReadKpi(const toml::table& table);
+  void ReadStraightLine(TableReader& reader, Kpi& kpi);
   std::vector<std::string> IndicatorList(TableReader& reader, const std::vector<StringAt>& codes);
-  void Require(const char* key, std::string_view what);
+  std::vector<const toml::table*> Tables(const char* key, bool required);
 };
 
 void Loader::ReadRules() {
@@ -49,7 +49,9 @@ void Loader::ReadDepartment(const toml::table& table) {
   Department d{reader.Code("code"), reader.String("name_zh"), reader.String("name_en")};
   reader.RejectUnknownKeys();
   std::string code = d.code;
-  if (!builder.AddDepartment(std::move(d))) reader.Fail("code", "duplicate department '" + code + "'");
+  if (!builder.AddDepartment(std::move(d))) {
+    reader.Fail("code", "duplicate department '" + code + "'");
+  }
 }
 
 void Loader::ReadPark(const toml::table& table) {
@@ -69,7 +71,8 @@ void Loader::ReadIndicator(const toml::table& table) {
   i.code = reader.Code("code");
   i.department = reader.Code("department");
   if (builder.partial().FindDepartment(i.department) == nullptr) {
-    reader.Fail("department", "indicator '" + i.code + "': unknown department '" + i.department + "'");
+    reader.Fail("department",
+                "indicator '" + i.code + "': unknown department '" + i.department + "'");
   }
   i.name_zh = reader.String("name_zh");
   i.name_en = reader.String("name_en");
@@ -79,7 +82,9 @@ void Loader::ReadIndicator(const toml::table& table) {
   i.max = reader.ExactDecimal("max");
   if (i.min > i.max) reader.Fail("max", "indicator '" + i.code + "': max is below min");
   std::optional<PeriodKind> kind = ParsePeriodKind(reader.String("period"));
-  if (!kind) reader.Fail("period", "indicator '" + i.code + "': period must be year, quarter or month");
+  if (!kind) {
+    reader.Fail("period", "indicator '" + i.code + "': period must be year, quarter or month");
+  }
   i.period = *kind;
   std::string aggregation = reader.String("aggregation");
   if (aggregation != "sum" && aggregation != "last") {
@@ -90,7 +95,9 @@ void Loader::ReadIndicator(const toml::table& table) {
   i.clause = reader.OptionalString("clause").value_or("");
   reader.RejectUnknownKeys();
   std::string code = i.code;
-  if (!builder.AddIndicator(std::move(i))) reader.Fail("code", "duplicate indicator '" + code + "'");
+  if (!builder.AddIndicator(std::move(i))) {
+    reader.Fail("code", "duplicate indicator '" + code + "'");
+  }
 }
 
 // Checks that each code names a known indicator, once.
@@ -124,6 +131,14 @@ void Loader::ReadKpi(const toml::table& table) {
   }
   k.scale = reader.OptionalNumber("scale").value_or(1.0);
   if (k.scale <= 0) reader.Fail("scale", "kpi '" + k.code + "': scale must be positive");
+  ReadStraightLine(reader, k);
+  reader.RejectUnknownKeys();
+  std::string code = k.code;
+  if (!builder.AddKpi(std::move(k))) reader.Fail("code", "duplicate kpi '" + code + "'");
+}
+
+// Target, baseline, direction and cumulative window: what status is judged against.
+void Loader::ReadStraightLine(TableReader& reader, Kpi& k) {
   // Progress and the straight line divide by the target; a zero target has no progress.
   k.target = reader.Number("target");
   if (k.target <= 0) reader.Fail("target", "kpi '" + k.code + "': target must be positive");
@@ -144,31 +159,34 @@ void Loader::ReadKpi(const toml::table& table) {
     }
     k.cumulative_from = static_cast<int>(*from);
   }
-  reader.RejectUnknownKeys();
-  std::string code = k.code;
-  if (!builder.AddKpi(std::move(k))) reader.Fail("code", "duplicate kpi '" + code + "'");
 }
 
-// A catalogue without departments, parks or indicators can accept nothing: refuse it.
-void Loader::Require(const char* key, std::string_view what) {
-  if (root.get(key) == nullptr) {
-    FailAt(source, toml::source_region{}, std::string("the catalogue defines no ") + std::string(what));
+// The [[key]] tables of the catalogue. A catalogue without departments, parks or indicators
+// can accept nothing, so those must have at least one table.
+std::vector<const toml::table*> Loader::Tables(const char* key, bool required) {
+  std::vector<const toml::table*> tables = ArrayOfTables(root, key, source);
+  if (required && tables.empty()) {
+    const toml::node* node = root.get(key);
+    FailAt(source, node != nullptr ? node->source() : toml::source_region{},
+           "the catalogue defines no [[" + std::string(key) + "]]");
   }
+  return tables;
 }
 
 std::shared_ptr<const Catalogue> Load(const toml::table& root, std::string_view source,
                                       std::string_view text) {
   RejectUnknownTopLevelKeys(root, {"rules", "department", "park", "indicator", "kpi"}, source);
   Loader loader{root, source, CatalogueBuilder()};
-  loader.Require("department", "[[department]]");
-  loader.Require("park", "[[park]]");
-  loader.Require("indicator", "[[indicator]]");
+  auto departments = loader.Tables("department", true);
+  auto parks = loader.Tables("park", true);
+  auto indicators = loader.Tables("indicator", true);
+  auto kpis = loader.Tables("kpi", false);
   loader.ReadRules();
   // Fixed order, whatever the order in the file: references always point backwards.
-  for (const toml::table* t : ArrayOfTables(root, "department", source)) loader.ReadDepartment(*t);
-  for (const toml::table* t : ArrayOfTables(root, "park", source)) loader.ReadPark(*t);
-  for (const toml::table* t : ArrayOfTables(root, "indicator", source)) loader.ReadIndicator(*t);
-  for (const toml::table* t : ArrayOfTables(root, "kpi", source)) loader.ReadKpi(*t);
+  for (const toml::table* t : departments) loader.ReadDepartment(*t);
+  for (const toml::table* t : parks) loader.ReadPark(*t);
+  for (const toml::table* t : indicators) loader.ReadIndicator(*t);
+  for (const toml::table* t : kpis) loader.ReadKpi(*t);
   return loader.builder.Finish(Fnv1a64Hex(text));
 }
 

@@ -132,8 +132,8 @@ Decimal::Parsed Decimal::Parse(std::string_view text, int max_decimals) {
 }
 
 std::string Decimal::ToString() const {
-  unsigned __int128 magnitude =
-      micros_ < 0 ? -static_cast<unsigned __int128>(micros_) : static_cast<unsigned __int128>(micros_);
+  unsigned __int128 magnitude = micros_ < 0 ? -static_cast<unsigned __int128>(micros_)
+                                            : static_cast<unsigned __int128>(micros_);
   unsigned __int128 integer = magnitude / kUnit;
   auto fraction = static_cast<int64_t>(magnitude % kUnit);
   std::string int_text;

@@ -20,7 +20,8 @@ bool IsAdapterId(std::string_view id) {
   return true;
 }
 
-AdapterKey ReadAdapter(const toml::table& table, std::string_view source, const Catalogue& catalogue) {
+AdapterKey ReadAdapter(const toml::table& table, std::string_view source,
+                       const Catalogue& catalogue) {
   TableReader reader(table, source, "[[adapter]]");
   AdapterKey key{reader.String("id"), reader.String("department"), reader.String("public_key")};
   reader.RejectUnknownKeys();
@@ -28,8 +29,8 @@ AdapterKey ReadAdapter(const toml::table& table, std::string_view source, const 
     reader.Fail("id", "adapter id \"" + key.adapter_id + "\" must match [a-z0-9_-]{1,64}");
   }
   if (catalogue.FindDepartment(key.department) == nullptr) {
-    reader.Fail("department", "adapter '" + key.adapter_id + "': unknown department '" +
-                                  key.department + "'");
+    reader.Fail("department",
+                "adapter '" + key.adapter_id + "': unknown department '" + key.department + "'");
   }
   if (!IsZ85Key(key.public_key_z85)) {
     // The key is public, but echoing a possibly pasted secret key into logs is not worth it.
@@ -64,8 +65,8 @@ KeyRegistry::LoadResult KeyRegistry::FromToml(std::string_view text, std::string
       if (auto it = registry->by_key_.find(key.public_key_z85); it != registry->by_key_.end()) {
         // One key, two identities: the ZAP handler could not tell which adapter is speaking.
         const std::string& other = registry->adapters_[it->second].adapter_id;
-        reader.Fail("public_key", "adapter '" + key.adapter_id + "': public_key already used by '" +
-                                      other + "'");
+        reader.Fail("public_key",
+                    "adapter '" + key.adapter_id + "': public_key already used by '" + other + "'");
       }
       registry->by_id_.emplace(key.adapter_id, registry->adapters_.size());
       registry->by_key_.emplace(key.public_key_z85, registry->adapters_.size());

@@ -12,7 +12,8 @@
 namespace kpihub::core {
 
 // Yearly figures by (indicator code, park, year).
-using IndicatorYearIndex = std::map<std::tuple<std::string, std::string, int>, const IndicatorYear*>;
+using IndicatorYearIndex =
+    std::map<std::tuple<std::string, std::string, int>, const IndicatorYear*>;
 
 // The KPI's figure for `park` (or kZonePark) in `year`. `tolerance` is the catalogue's
 // at_risk_tolerance.

@@ -11,11 +11,15 @@
 namespace kpihub::core {
 namespace {
 
+// Rollup::cells_: (indicator, park) -> period -> (sum, entities).
+using CellMap =
+    std::map<std::pair<std::string, std::string>, std::map<Period, std::pair<Decimal, uint32_t>>>;
+
 // The yearly figure of one (indicator, park) from its periods, per the indicator's time rule.
 std::vector<IndicatorYear> YearsOf(const Indicator& indicator, const std::string& park,
                                    const std::map<Period, std::pair<Decimal, uint32_t>>& periods) {
   std::map<int, IndicatorYear> years;
-  for (const auto& [period, cell] : periods) {  // ascending: the last write of a year wins
+  for (const auto& [period, cell] : periods) {  // ascending: for `last`, the latest period wins
     IndicatorYear& y = years[period.year];
     y.indicator = &indicator;
     y.park = park;
@@ -52,7 +56,9 @@ void SuppressSmallCells(std::vector<IndicatorYear*>& parks, uint32_t min_entitie
   if (withheld != 1) return;
   IndicatorYear* complement = nullptr;
   for (IndicatorYear* y : parks) {
-    if (!y->withheld && (complement == nullptr || SmallerForSuppression(y, complement))) complement = y;
+    if (!y->withheld && (complement == nullptr || SmallerForSuppression(y, complement))) {
+      complement = y;
+    }
   }
   if (complement != nullptr) complement->withheld = true;
 }
@@ -85,12 +91,48 @@ std::set<int> YearsWithNumerator(const Kpi& kpi, const std::string& park,
   for (const auto& [key, y] : index) {
     const auto& [code, key_park, year] = key;
     if (key_park != park) continue;
-    if (std::find(kpi.numerator.begin(), kpi.numerator.end(), code) == kpi.numerator.end()) continue;
+    if (std::find(kpi.numerator.begin(), kpi.numerator.end(), code) == kpi.numerator.end()) {
+      continue;
+    }
     // A cumulative KPI has no figure before its window opens.
     if (kpi.cumulative_from && year < *kpi.cumulative_from) continue;
     years.insert(year);
   }
   return years;
+}
+
+// Yearly figures of every (indicator, park) that has cells.
+std::vector<IndicatorYear> ParkYears(const Catalogue& catalogue, const CellMap& cells) {
+  std::vector<IndicatorYear> out;
+  for (const auto& [key, periods] : cells) {
+    const Indicator* indicator = catalogue.FindIndicator(key.first);  // known: checked in Add
+    for (IndicatorYear& y : YearsOf(*indicator, key.second, periods)) out.push_back(std::move(y));
+  }
+  return out;
+}
+
+// KPI figures for every park and the zone, in every year with numerator data, sorted by
+// (kpi, park, year).
+std::vector<KpiFigure> KpiFigures(const Catalogue& catalogue,
+                                  const std::vector<IndicatorYear>& indicator_years) {
+  IndicatorYearIndex index;
+  for (const IndicatorYear& y : indicator_years) index[{y.indicator->code, y.park, y.year}] = &y;
+  std::vector<std::string> places;
+  for (const Park& park : catalogue.parks()) places.push_back(park.code);
+  places.emplace_back(kZonePark);
+  std::sort(places.begin(), places.end());
+  std::vector<KpiFigure> out;
+  for (const Kpi& kpi : catalogue.kpis()) {
+    for (const std::string& place : places) {
+      for (int year : YearsWithNumerator(kpi, place, index)) {
+        out.push_back(ComputeKpiFigure(kpi, place, year, index, catalogue.at_risk_tolerance()));
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const KpiFigure& a, const KpiFigure& b) {
+    return std::tie(a.kpi->code, a.park, a.year) < std::tie(b.kpi->code, b.park, b.year);
+  });
+  return out;
 }
 
 }  // namespace
@@ -121,36 +163,16 @@ void Rollup::Add(const Cell& cell) {
 
 RollupResult Rollup::Finish() const {
   RollupResult result;
-  std::vector<IndicatorYear> park_years;
-  for (const auto& [key, periods] : cells_) {
-    const Indicator* indicator = catalogue_.FindIndicator(key.first);
-    for (IndicatorYear& y : YearsOf(*indicator, key.second, periods)) park_years.push_back(std::move(y));
-  }
+  std::vector<IndicatorYear> park_years = ParkYears(catalogue_, cells_);
   std::map<std::pair<std::string, int>, std::vector<IndicatorYear*>> by_indicator_year;
   for (IndicatorYear& y : park_years) by_indicator_year[{y.indicator->code, y.year}].push_back(&y);
-  for (auto& [key, parks] : by_indicator_year) SuppressSmallCells(parks, options_.min_cell_entities);
-
+  for (auto& [key, parks] : by_indicator_year) {
+    SuppressSmallCells(parks, options_.min_cell_entities);
+  }
   result.indicator_years = ZoneYears(park_years);
   for (IndicatorYear& y : park_years) result.indicator_years.push_back(std::move(y));
   std::sort(result.indicator_years.begin(), result.indicator_years.end(), IndicatorYearLess);
-
-  IndicatorYearIndex index;
-  for (const IndicatorYear& y : result.indicator_years) index[{y.indicator->code, y.park, y.year}] = &y;
-  std::vector<std::string> places;
-  for (const Park& park : catalogue_.parks()) places.push_back(park.code);
-  places.emplace_back(kZonePark);
-  std::sort(places.begin(), places.end());
-  for (const Kpi& kpi : catalogue_.kpis()) {
-    for (const std::string& place : places) {
-      for (int year : YearsWithNumerator(kpi, place, index)) {
-        result.kpi_figures.push_back(
-            ComputeKpiFigure(kpi, place, year, index, catalogue_.at_risk_tolerance()));
-      }
-    }
-  }
-  std::sort(result.kpi_figures.begin(), result.kpi_figures.end(), [](const KpiFigure& a, const KpiFigure& b) {
-    return std::tie(a.kpi->code, a.park, a.year) < std::tie(b.kpi->code, b.park, b.year);
-  });
+  result.kpi_figures = KpiFigures(catalogue_, result.indicator_years);
   return result;
 }
 

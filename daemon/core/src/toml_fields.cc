@@ -181,8 +181,8 @@ std::vector<const toml::table*> ArrayOfTables(const toml::table& root, std::stri
   if (node == nullptr) return out;
   const auto* array = node->as_array();
   if (array == nullptr) {
-    FailAt(source, node->source(), "'" + std::string(key) + "' must be an array of tables [[" +
-                                       std::string(key) + "]]");
+    FailAt(source, node->source(),
+           "'" + std::string(key) + "' must be an array of tables [[" + std::string(key) + "]]");
   }
   for (const toml::node& element : *array) {
     const auto* table = element.as_table();
@@ -200,7 +200,9 @@ void RejectUnknownTopLevelKeys(const toml::table& root,
   for (const auto& [key, unused] : root) {
     bool known = false;
     for (std::string_view a : allowed) known = known || key.str() == a;
-    if (!known) FailAt(source, key.source(), "unknown top-level key '" + std::string(key.str()) + "'");
+    if (!known) {
+      FailAt(source, key.source(), "unknown top-level key '" + std::string(key.str()) + "'");
+    }
   }
 }
 

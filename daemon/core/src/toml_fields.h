@@ -8,6 +8,8 @@
 // ConfigError, which the loaders catch at their API boundary; nothing escapes the core API.
 #pragma once
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -16,8 +18,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "kpihub/core/decimal.h"
 
@@ -94,7 +94,8 @@ std::vector<const toml::table*> ArrayOfTables(const toml::table& root, std::stri
                                               std::string_view source);
 
 // Refuses the first top-level key of `root` that is not in `allowed`.
-void RejectUnknownTopLevelKeys(const toml::table& root, std::initializer_list<std::string_view> allowed,
+void RejectUnknownTopLevelKeys(const toml::table& root,
+                               std::initializer_list<std::string_view> allowed,
                                std::string_view source);
 
 }  // namespace kpihub::core

@@ -1,10 +1,10 @@
 #include "kpihub/core/catalogue.h"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace kpihub::core {
 namespace {
@@ -16,7 +16,9 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-std::string ShippedCatalogueText() { return ReadFile(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml"); }
+std::string ShippedCatalogueText() {
+  return ReadFile(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml");
+}
 
 // A small valid catalogue; tests append or replace lines to break it in one place.
 constexpr std::string_view kMinimal = R"([[department]]
@@ -104,7 +106,8 @@ TEST(CatalogueTest, FingerprintIsFnv1a64OfTheText) {
   EXPECT_EQ(a.catalogue->fingerprint().size(), 16u);
   EXPECT_NE(a.catalogue->fingerprint(), b.catalogue->fingerprint());
   // Same text, same fingerprint, whatever the source name.
-  EXPECT_EQ(Catalogue::FromToml(kMinimal, "b.toml").catalogue->fingerprint(), a.catalogue->fingerprint());
+  EXPECT_EQ(Catalogue::FromToml(kMinimal, "b.toml").catalogue->fingerprint(),
+            a.catalogue->fingerprint());
   // Pins the algorithm and format: FNV-1a 64 of kMinimal, computed independently.
   EXPECT_EQ(a.catalogue->fingerprint(), kMinimalFnv1a64);
 }
@@ -130,33 +133,52 @@ TEST(CatalogueTest, SemanticErrorsCarryThePositionOfTheNode) {
   std::vector<Case> cases = {
       {Replace(kMinimal, "department = \"tax\"", "department = \"finance\""),
        "cat.toml:13:14: indicator 'output': unknown department 'finance'"},
-      {Replace(kMinimal, "max = \"1000.5\"", "max = -1"), "cat.toml:19:7: indicator 'output': max is below min"},
-      {Replace(kMinimal, "code = \"core\"", "code = \"zone\""), "cat.toml:7:8: park code 'zone' is reserved"},
-      {Replace(kMinimal, "code = \"core\"", "code = \"Core\""), "cat.toml:7:8: [[park]] 'code' \"Core\" must match"},
+      {Replace(kMinimal, "max = \"1000.5\"", "max = -1"),
+       "cat.toml:19:7: indicator 'output': max is below min"},
+      {Replace(kMinimal, "code = \"core\"", "code = \"zone\""),
+       "cat.toml:7:8: park code 'zone' is reserved"},
+      {Replace(kMinimal, "code = \"core\"", "code = \"Core\""),
+       "cat.toml:7:8: [[park]] 'code' \"Core\" must match"},
       {Replace(kMinimal, "clause = \"§3\"\n", ""), "cat.toml:24:1: [[kpi]] needs 'clause'"},
-      {Replace(kMinimal, "clause = \"§3\"", "clause = \"\""), "cat.toml:29:10: [[kpi]] 'clause' must not be empty"},
+      {Replace(kMinimal, "clause = \"§3\"", "clause = \"\""),
+       "cat.toml:29:10: [[kpi]] 'clause' must not be empty"},
       {Replace(kMinimal, "numerator = [\"output\"]", "numerator = [\"output\", \"gdp\"]"),
        "cat.toml:30:24: unknown indicator 'gdp'"},
       {Replace(kMinimal, "numerator = [\"output\"]", "numerator = [\"output\", \"output\"]"),
        "cat.toml:30:24: indicator 'output' listed twice"},
-      {Replace(kMinimal, "numerator = [\"output\"]", "numerator = []"), "cat.toml:30:13: [[kpi]] 'numerator' must not be empty"},
-      {Replace(kMinimal, "decimals = 2", "decimals = 7"), "cat.toml:17:12: [[indicator]] 'decimals' must be between 0 and 6"},
-      {Replace(kMinimal, "period = \"month\"", "period = \"week\""), "cat.toml:20:10: indicator 'output': period must be"},
-      {Replace(kMinimal, "aggregation = \"sum\"", "aggregation = \"mean\""), "cat.toml:21:15: indicator 'output': aggregation"},
-      {Replace(kMinimal, "enterprise_level = true", "enterprise_level = \"yes\""), "cat.toml:22:20: [[indicator]] 'enterprise_level' must be"},
-      {Replace(kMinimal, "max = \"1000.5\"", "max = \"1000.0000001\""), "cat.toml:19:7: [[indicator]] 'max' has more than 6"},
-      {Replace(kMinimal, "max = \"1000.5\"", "max = \"1e3\""), "cat.toml:19:7: [[indicator]] 'max' is not a plain decimal"},
-      {Replace(kMinimal, "baseline_year = 2016", "baseline_year = 2020"), "cat.toml:33:17: kpi 'output': baseline_year must be before"},
-      {Replace(kMinimal, "target = 100", "target = 0"), "cat.toml:31:10: kpi 'output': target must be positive"},
-      {Replace(kMinimal, "target = 100", "target = 100\ndirection = \"sideways\""), "cat.toml:32:13: kpi 'output': direction"},
-      {Replace(kMinimal, "target = 100", "target = 100\ncumulative_from = 2021"), "cat.toml:32:19: kpi 'output': cumulative_from is after"},
+      {Replace(kMinimal, "numerator = [\"output\"]", "numerator = []"),
+       "cat.toml:30:13: [[kpi]] 'numerator' must not be empty"},
+      {Replace(kMinimal, "decimals = 2", "decimals = 7"),
+       "cat.toml:17:12: [[indicator]] 'decimals' must be between 0 and 6"},
+      {Replace(kMinimal, "period = \"month\"", "period = \"week\""),
+       "cat.toml:20:10: indicator 'output': period must be"},
+      {Replace(kMinimal, "aggregation = \"sum\"", "aggregation = \"mean\""),
+       "cat.toml:21:15: indicator 'output': aggregation"},
+      {Replace(kMinimal, "enterprise_level = true", "enterprise_level = \"yes\""),
+       "cat.toml:22:20: [[indicator]] 'enterprise_level' must be"},
+      {Replace(kMinimal, "max = \"1000.5\"", "max = \"1000.0000001\""),
+       "cat.toml:19:7: [[indicator]] 'max' has more than 6"},
+      {Replace(kMinimal, "max = \"1000.5\"", "max = \"1e3\""),
+       "cat.toml:19:7: [[indicator]] 'max' is not a plain decimal"},
+      {Replace(kMinimal, "baseline_year = 2016", "baseline_year = 2020"),
+       "cat.toml:33:17: kpi 'output': baseline_year must be before"},
+      {Replace(kMinimal, "target = 100", "target = 0"),
+       "cat.toml:31:10: kpi 'output': target must be positive"},
+      {Replace(kMinimal, "target = 100", "target = 100\ndirection = \"sideways\""),
+       "cat.toml:32:13: kpi 'output': direction"},
+      {Replace(kMinimal, "target = 100", "target = 100\ncumulative_from = 2021"),
+       "cat.toml:32:19: kpi 'output': cumulative_from is after"},
       {Replace(kMinimal, "unit = \"yuan\"\ndecimals", "unit = \"yuan\"\nunits = \"x\"\ndecimals"),
        "cat.toml:17:1: [[indicator]] has unknown key 'units'"},
-      {std::string(kMinimal) + "\n[[department]]\ncode = \"tax\"\nname_zh = \"税\"\nname_en = \"Tax\"\n",
+      {std::string(kMinimal) +
+           "\n[[department]]\ncode = \"tax\"\nname_zh = \"税\"\nname_en = \"Tax\"\n",
        "cat.toml:36:8: duplicate department 'tax'"},
-      {std::string(kMinimal) + "\n[rules]\nat_risk_tolerance = 1.5\n", "cat.toml:36:21: [rules] 'at_risk_tolerance' must be in"},
-      {std::string(kMinimal) + "\n[extra]\nx = 1\n", "cat.toml:35:2: unknown top-level key 'extra'"},
-      {"department_typo = 1\n" + std::string(kMinimal), "cat.toml:1:1: unknown top-level key 'department_typo'"},
+      {std::string(kMinimal) + "\n[rules]\nat_risk_tolerance = 1.5\n",
+       "cat.toml:36:21: [rules] 'at_risk_tolerance' must be in"},
+      {std::string(kMinimal) + "\n[extra]\nx = 1\n",
+       "cat.toml:35:2: unknown top-level key 'extra'"},
+      {"department_typo = 1\n" + std::string(kMinimal),
+       "cat.toml:1:1: unknown top-level key 'department_typo'"},
   };
   for (const Case& c : cases) {
     std::string error = LoadError(c.text);
@@ -167,6 +189,11 @@ TEST(CatalogueTest, SemanticErrorsCarryThePositionOfTheNode) {
 TEST(CatalogueTest, EmptyCatalogueIsRefused) {
   EXPECT_EQ(LoadError(""), "cat.toml:1:1: the catalogue defines no [[department]]");
   EXPECT_EQ(LoadError("department = 3\npark = 1\nindicator = 2\n").substr(0, 12), "cat.toml:1:1");
+  EXPECT_EQ(LoadError("department = []\npark = []\nindicator = []\n"),
+            "cat.toml:1:14: the catalogue defines no [[department]]");
+  std::string no_parks = Replace(
+      kMinimal, "[[park]]\ncode = \"core\"\nname_zh = \"核心区\"\nname_en = \"Core\"\n", "");
+  EXPECT_EQ(LoadError(no_parks), "cat.toml:1:1: the catalogue defines no [[park]]");
 }
 
 TEST(CatalogueTest, ShippedCatalogueLoads) {
@@ -176,10 +203,12 @@ TEST(CatalogueTest, ShippedCatalogueLoads) {
   ASSERT_NE(r.catalogue, nullptr) << r.error;
   const Catalogue& c = *r.catalogue;
   EXPECT_EQ(c.departments().size(), 4u);
-  for (const char* d : {"tax", "finance", "scitech", "environment"}) EXPECT_NE(c.FindDepartment(d), nullptr) << d;
+  for (const char* d : {"tax", "finance", "scitech", "environment"}) {
+    EXPECT_NE(c.FindDepartment(d), nullptr) << d;
+  }
   EXPECT_EQ(c.parks().size(), 11u);
-  for (const char* p : {"core", "auto_parts", "smart_mfg", "startup_center", "hpu_park", "zgc_base", "tengyun",
-                        "inspection", "hq_economy", "culture_tourism", "agri_tech"}) {
+  for (const char* p : {"core", "auto_parts", "smart_mfg", "startup_center", "hpu_park", "zgc_base",
+                        "tengyun", "inspection", "hq_economy", "culture_tourism", "agri_tech"}) {
     EXPECT_NE(c.FindPark(p), nullptr) << p;
   }
   std::set<std::string> kpis;
@@ -193,11 +222,12 @@ TEST(CatalogueTest, ShippedCatalogueLoads) {
     for (const std::string& code : k.numerator) EXPECT_NE(c.FindIndicator(code), nullptr) << code;
     for (const std::string& code : k.denominator) EXPECT_NE(c.FindIndicator(code), nullptr) << code;
   }
-  EXPECT_EQ(kpis, (std::set<std::string>{"industrial_output", "hitech_sei_output_share", "rd_intensity",
-                                         "hightech_enterprise_share", "rd_center_coverage",
-                                         "rd_institutions_prov_muni", "rd_institutions_national",
-                                         "high_level_teams", "leading_talents", "accelerator_area",
-                                         "new_incubation_area", "national_startup_orgs"}));
+  EXPECT_EQ(kpis,
+            (std::set<std::string>{"industrial_output", "hitech_sei_output_share", "rd_intensity",
+                                   "hightech_enterprise_share", "rd_center_coverage",
+                                   "rd_institutions_prov_muni", "rd_institutions_national",
+                                   "high_level_teams", "leading_talents", "accelerator_area",
+                                   "new_incubation_area", "national_startup_orgs"}));
   EXPECT_EQ(c.fingerprint().size(), 16u);
 }
 
@@ -231,11 +261,11 @@ TEST(CatalogueTest, ShippedKpisMatchThePolicy) {
   EXPECT_EQ(c.FindIndicator("new_incubation_area")->aggregation, Aggregation::kSum);
   // The §10 cap is a flag, not a bound: a subsidy above 100,000 yuan must be accepted.
   EXPECT_GT(c.FindIndicator("startup_subsidy")->max, Decimal::FromInt(100000));
-  for (const char* monitored : {"startup_subsidy", "rd_super_deduction", "hightech_tax_relief",
-                                "special_support_fund", "science_tech_spending", "fiscal_expenditure",
-                                "interest_subsidy", "sewage_treated", "sewage_produced", "waste_harmless",
-                                "waste_collected", "env_cases_handled", "solar_capacity",
-                                "green_building_area"}) {
+  for (const char* monitored :
+       {"startup_subsidy", "rd_super_deduction", "hightech_tax_relief", "special_support_fund",
+        "science_tech_spending", "fiscal_expenditure", "interest_subsidy", "sewage_treated",
+        "sewage_produced", "waste_harmless", "waste_collected", "env_cases_handled",
+        "solar_capacity", "green_building_area"}) {
     EXPECT_NE(c.FindIndicator(monitored), nullptr) << monitored;
   }
 }

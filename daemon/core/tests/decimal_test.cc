@@ -1,10 +1,10 @@
 #include "kpihub/core/decimal.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <random>
-
-#include <gtest/gtest.h>
 
 namespace kpihub::core {
 namespace {
@@ -34,7 +34,8 @@ TEST(DecimalTest, SumsAreExact) {
 TEST(DecimalTest, FromDoubleTakesTheShortestDecimal) {
   EXPECT_EQ(Decimal::FromDouble(0.1, 1).value->micros(), 100000);
   EXPECT_EQ(Decimal::FromDouble(-12.345, 3).value->micros(), -12345000);
-  EXPECT_EQ(Decimal::FromDouble(750e8, 0).value->micros(), static_cast<__int128>(75000000000) * 1000000);
+  EXPECT_EQ(Decimal::FromDouble(750e8, 0).value->micros(),
+            static_cast<__int128>(75000000000) * 1000000);
   EXPECT_EQ(Decimal::FromDouble(-0.0, 0).value->micros(), 0);
   EXPECT_EQ(Decimal::FromDouble(1e-6, 6).value->micros(), 1);
   EXPECT_EQ(Decimal::FromDouble(0.000123, 6).value->micros(), 123);
@@ -59,9 +60,12 @@ TEST(DecimalTest, FromDoubleRefusesTooPrecise) {
 }
 
 TEST(DecimalTest, FromDoubleRefusesNonFiniteAndHuge) {
-  EXPECT_EQ(FromDoubleError(std::numeric_limits<double>::quiet_NaN(), 6), Decimal::Error::kNotFinite);
-  EXPECT_EQ(FromDoubleError(std::numeric_limits<double>::infinity(), 6), Decimal::Error::kNotFinite);
-  EXPECT_EQ(FromDoubleError(-std::numeric_limits<double>::infinity(), 6), Decimal::Error::kNotFinite);
+  EXPECT_EQ(FromDoubleError(std::numeric_limits<double>::quiet_NaN(), 6),
+            Decimal::Error::kNotFinite);
+  EXPECT_EQ(FromDoubleError(std::numeric_limits<double>::infinity(), 6),
+            Decimal::Error::kNotFinite);
+  EXPECT_EQ(FromDoubleError(-std::numeric_limits<double>::infinity(), 6),
+            Decimal::Error::kNotFinite);
   EXPECT_EQ(FromDoubleError(1.0000000000000002e18, 0), Decimal::Error::kOutOfRange);
   EXPECT_EQ(FromDoubleError(-1e19, 0), Decimal::Error::kOutOfRange);
   EXPECT_EQ(FromDoubleError(std::numeric_limits<double>::max(), 0), Decimal::Error::kOutOfRange);
@@ -131,7 +135,9 @@ TEST(DecimalTest, SumIsIndependentOfOrder) {
   std::vector<double> wire = {0.1, 0.2, 0.3, 1e12, 0.000001, 7.7, -3.3, 123456.789};
   Decimal forward, backward;
   for (double v : wire) forward += *Decimal::FromDouble(v, 6).value;
-  for (auto it = wire.rbegin(); it != wire.rend(); ++it) backward += *Decimal::FromDouble(*it, 6).value;
+  for (auto it = wire.rbegin(); it != wire.rend(); ++it) {
+    backward += *Decimal::FromDouble(*it, 6).value;
+  }
   EXPECT_EQ(forward, backward);
   EXPECT_EQ(forward.ToString(), "1000000123461.789001");
 }

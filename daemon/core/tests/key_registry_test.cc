@@ -53,8 +53,9 @@ std::string LoadError(const std::string& text) {
 }
 
 TEST(KeyRegistryTest, LoadsAndFindsAdapters) {
-  auto r = KeyRegistry::FromToml(Adapter("tax-1", "tax", kKeyA) + Adapter("finance_main", "finance", kKeyB),
-                                 "keys.toml", *TwoDepartments());
+  auto r = KeyRegistry::FromToml(
+      Adapter("tax-1", "tax", kKeyA) + Adapter("finance_main", "finance", kKeyB), "keys.toml",
+      *TwoDepartments());
   ASSERT_NE(r.registry, nullptr) << r.error;
   ASSERT_EQ(r.registry->adapters().size(), 2u);
   const AdapterKey* a = r.registry->FindByPublicKey(kKeyA);

@@ -14,9 +14,13 @@ TEST(PeriodTest, ParsesTheThreeForms) {
 }
 
 TEST(PeriodTest, RefusesAnythingElse) {
-  for (std::string_view bad : std::initializer_list<std::string_view>{"", "2020Q5", "2020Q0", "2020-13", "2020-00", "20201", " 2020", "2020 ", "2020-9", "2020q3",
-        "1899", "3000", "0202", "2020-09-01", "2020-Q3", "2020Q", "2020-", "+202", "２０２０",
-        "2020H1", "2020/09", "-2020", "2020\n", std::string_view("2020\0", 5)}) {
+  for (std::string_view bad : std::initializer_list<std::string_view>{
+           "",        "2020Q5",     "2020Q0",   "2020-13",
+           "2020-00", "20201",      " 2020",    "2020 ",
+           "2020-9",  "2020q3",     "1899",     "3000",
+           "0202",    "2020-09-01", "2020-Q3",  "2020Q",
+           "2020-",   "+202",       "２０２０", "2020H1",
+           "2020/09", "-2020",      "2020\n",   std::string_view("2020\0", 5)}) {
     EXPECT_FALSE(Period::Parse(bad).has_value()) << "'" << bad << "'";
   }
 }

@@ -1,13 +1,13 @@
 #include "kpihub/core/rollup.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "kpihub/core/observation.h"
 
@@ -179,8 +179,8 @@ direction = "down"
 
 Decimal D(std::string_view text) { return *Decimal::Parse(text).value; }
 
-Cell C(std::string_view indicator, std::string_view park, std::string_view period, std::string_view sum,
-       uint32_t entities = 0) {
+Cell C(std::string_view indicator, std::string_view park, std::string_view period,
+       std::string_view sum, uint32_t entities = 0) {
   return Cell{std::string(indicator), std::string(park), *Period::Parse(period), D(sum), entities};
 }
 
@@ -198,14 +198,15 @@ class RollupTest : public ::testing::Test {
     return rollup.Finish();
   }
 
-  static const IndicatorYear* Year(const RollupResult& r, std::string_view indicator, std::string_view park,
-                                   int year) {
+  static const IndicatorYear* Year(const RollupResult& r, std::string_view indicator,
+                                   std::string_view park, int year) {
     for (const IndicatorYear& y : r.indicator_years) {
       if (y.indicator->code == indicator && y.park == park && y.year == year) return &y;
     }
     return nullptr;
   }
-  static const KpiFigure* Figure(const RollupResult& r, std::string_view kpi, std::string_view park, int year) {
+  static const KpiFigure* Figure(const RollupResult& r, std::string_view kpi, std::string_view park,
+                                 int year) {
     for (const KpiFigure& f : r.kpi_figures) {
       if (f.kpi->code == kpi && f.park == park && f.year == year) return &f;
     }
@@ -217,9 +218,13 @@ class RollupTest : public ::testing::Test {
 
 TEST_F(RollupTest, SumAddsMonthsAndLastTakesTheLatestPeriod) {
   RollupResult r = Run({
-      C("out_m", "p1", "2020-01", "10.5", 3), C("out_m", "p1", "2020-12", "5", 4),
-      C("out_m", "p1", "2020-02", "20", 3), C("out_m", "p1", "2021-01", "1000", 3),
-      C("stock_q", "p1", "2020Q1", "3"), C("stock_q", "p1", "2020Q3", "7"), C("stock_q", "p1", "2020Q2", "9"),
+      C("out_m", "p1", "2020-01", "10.5", 3),
+      C("out_m", "p1", "2020-12", "5", 4),
+      C("out_m", "p1", "2020-02", "20", 3),
+      C("out_m", "p1", "2021-01", "1000", 3),
+      C("stock_q", "p1", "2020Q1", "3"),
+      C("stock_q", "p1", "2020Q3", "7"),
+      C("stock_q", "p1", "2020Q2", "9"),
   });
   const IndicatorYear* out = Year(r, "out_m", "p1", 2020);
   ASSERT_NE(out, nullptr);
@@ -234,24 +239,29 @@ TEST_F(RollupTest, SumAddsMonthsAndLastTakesTheLatestPeriod) {
 
 TEST_F(RollupTest, ZoneIsTheSumOfParksAfterTheTimeRule) {
   RollupResult r = Run({
-      C("stock_q", "p1", "2020Q1", "5"), C("stock_q", "p1", "2020Q4", "6"),
+      C("stock_q", "p1", "2020Q1", "5"),
+      C("stock_q", "p1", "2020Q4", "6"),
       C("stock_q", "p2", "2020Q2", "10"),
-      C("out_m", "p1", "2020-01", "1", 3), C("out_m", "p2", "2020-01", "2", 4), C("out_m", "p2", "2020-02", "3", 5),
+      C("out_m", "p1", "2020-01", "1", 3),
+      C("out_m", "p2", "2020-01", "2", 4),
+      C("out_m", "p2", "2020-02", "3", 5),
   });
   // Not the latest quarter of the zone (Q4: 6) but the parks' own latest values: 6 + 10.
   EXPECT_EQ(Year(r, "stock_q", "zone", 2020)->value, D("16"));
   const IndicatorYear* zone = Year(r, "out_m", "zone", 2020);
   ASSERT_NE(zone, nullptr);
   EXPECT_EQ(zone->value, D("6"));
-  EXPECT_EQ(zone->entities, 8u);  // 3 + 5
+  EXPECT_EQ(zone->entities, 8u);                       // 3 + 5
   EXPECT_EQ(Year(r, "stock_q", "p3", 2020), nullptr);  // no data, no figure
 }
 
 TEST_F(RollupTest, RatioIsSumOverSumNeverMeanOfRatios) {
   // p1: 1/100 = 0.01, p2: 9/10 = 0.9. Mean of ratios 0.455; the true zone ratio is 10/110.
   RollupResult r = Run({
-      C("num_y", "p1", "2020", "1"), C("den_y", "p1", "2020", "100"),
-      C("num_y", "p2", "2020", "9"), C("den_y", "p2", "2020", "10"),
+      C("num_y", "p1", "2020", "1"),
+      C("den_y", "p1", "2020", "100"),
+      C("num_y", "p2", "2020", "9"),
+      C("den_y", "p2", "2020", "10"),
   });
   const KpiFigure* zone = Figure(r, "intensity", "zone", 2020);
   ASSERT_NE(zone, nullptr);
@@ -264,17 +274,19 @@ TEST_F(RollupTest, RatioIsSumOverSumNeverMeanOfRatios) {
 
   // Over months too: Jan 1/1, Feb 1/9. Mean of monthly ratios 0.5556; the year is 2/10.
   RollupResult months = Run({
-      C("hi_m", "p1", "2020-01", "1", 3), C("out_m", "p1", "2020-01", "1", 3),
-      C("hi_m", "p1", "2020-02", "1", 3), C("out_m", "p1", "2020-02", "9", 3),
+      C("hi_m", "p1", "2020-01", "1", 3),
+      C("out_m", "p1", "2020-01", "1", 3),
+      C("hi_m", "p1", "2020-02", "1", 3),
+      C("out_m", "p1", "2020-02", "9", 3),
   });
   EXPECT_DOUBLE_EQ(Figure(months, "share", "p1", 2020)->value, 0.2);
 }
 
 TEST_F(RollupTest, RatioWithoutDenominatorHasNoValue) {
   RollupResult r = Run({
-      C("num_y", "p1", "2020", "1"),                                  // denominator missing
-      C("num_y", "p2", "2020", "1"), C("den_y", "p2", "2020", "0"),   // denominator zero
-      C("den_y", "p3", "2020", "50"),                                 // no numerator: no figure
+      C("num_y", "p1", "2020", "1"),                                 // denominator missing
+      C("num_y", "p2", "2020", "1"), C("den_y", "p2", "2020", "0"),  // denominator zero
+      C("den_y", "p3", "2020", "50"),                                // no numerator: no figure
   });
   for (const char* park : {"p1", "p2"}) {
     const KpiFigure* f = Figure(r, "intensity", park, 2020);
@@ -290,13 +302,16 @@ TEST_F(RollupTest, RatioWithoutDenominatorHasNoValue) {
 
 TEST_F(RollupTest, CumulativeKpiSumsFromItsStartYear) {
   RollupResult r = Run({
-      C("flow_y", "p1", "2016", "5"), C("flow_y", "p1", "2017", "2"), C("flow_y", "p1", "2018", "3"),
-      C("flow_y", "p1", "2020", "4"), C("flow_y", "p2", "2018", "1"),
+      C("flow_y", "p1", "2016", "5"),
+      C("flow_y", "p1", "2017", "2"),
+      C("flow_y", "p1", "2018", "3"),
+      C("flow_y", "p1", "2020", "4"),
+      C("flow_y", "p2", "2018", "1"),
   });
   EXPECT_EQ(Figure(r, "teams", "p1", 2016), nullptr);  // before the window opens
   EXPECT_DOUBLE_EQ(Figure(r, "teams", "p1", 2017)->value, 2);
   EXPECT_DOUBLE_EQ(Figure(r, "teams", "p1", 2018)->value, 5);
-  EXPECT_EQ(Figure(r, "teams", "p1", 2019), nullptr);  // no data reported that year
+  EXPECT_EQ(Figure(r, "teams", "p1", 2019), nullptr);          // no data reported that year
   EXPECT_DOUBLE_EQ(Figure(r, "teams", "p1", 2020)->value, 9);  // 2 + 3 + 4, not the 2016 figure
   EXPECT_DOUBLE_EQ(Figure(r, "teams", "zone", 2018)->value, 6);
   // The non-cumulative KPI on the same indicator takes the year alone.
@@ -309,7 +324,9 @@ TEST_F(RollupTest, SmallCellsAreWithheldWithOneComplement) {
       C("out_m", "p1", "2020-01", "100", 1),  // one enterprise: its own figure
       C("out_m", "p2", "2020-01", "500", 5),
       C("out_m", "p3", "2020-01", "900", 4),  // fewest enterprises among the rest
-      C("hi_m", "p1", "2020-01", "10", 1), C("hi_m", "p2", "2020-01", "50", 5), C("hi_m", "p3", "2020-01", "90", 4),
+      C("hi_m", "p1", "2020-01", "10", 1),
+      C("hi_m", "p2", "2020-01", "50", 5),
+      C("hi_m", "p3", "2020-01", "90", 4),
   });
   EXPECT_TRUE(Year(r, "out_m", "p1", 2020)->withheld);
   EXPECT_TRUE(Year(r, "out_m", "p3", 2020)->withheld);  // else zone - p2 - p3 = p1
@@ -327,7 +344,8 @@ TEST_F(RollupTest, SmallCellsAreWithheldWithOneComplement) {
 
 TEST_F(RollupTest, ComplementTiesBreakOnValueThenPark) {
   RollupResult r = Run({
-      C("out_m", "p1", "2020-01", "100", 2), C("out_m", "p2", "2020-01", "700", 4),
+      C("out_m", "p1", "2020-01", "100", 2),
+      C("out_m", "p2", "2020-01", "700", 4),
       C("out_m", "p3", "2020-01", "300", 4),
   });
   EXPECT_TRUE(Year(r, "out_m", "p1", 2020)->withheld);
@@ -337,19 +355,22 @@ TEST_F(RollupTest, ComplementTiesBreakOnValueThenPark) {
 
 TEST_F(RollupTest, NoComplementWhenTwoAreWithheldOrForParkLevel) {
   RollupResult two = Run({
-      C("out_m", "p1", "2020-01", "100", 1), C("out_m", "p2", "2020-01", "200", 2),
+      C("out_m", "p1", "2020-01", "100", 1),
+      C("out_m", "p2", "2020-01", "200", 2),
       C("out_m", "p3", "2020-01", "300", 3),
   });
   EXPECT_TRUE(Year(two, "out_m", "p1", 2020)->withheld);
   EXPECT_TRUE(Year(two, "out_m", "p2", 2020)->withheld);
   EXPECT_FALSE(Year(two, "out_m", "p3", 2020)->withheld);  // at the threshold: shown
   // Park-level figures are not confidential, whatever their (zero) enterprise count.
-  RollupResult park_level = Run({C("stock_q", "p1", "2020Q1", "3"), C("stock_q", "p2", "2020Q1", "4")});
+  RollupResult park_level =
+      Run({C("stock_q", "p1", "2020Q1", "3"), C("stock_q", "p2", "2020Q1", "4")});
   EXPECT_FALSE(Year(park_level, "stock_q", "p1", 2020)->withheld);
   EXPECT_FALSE(Year(park_level, "stock_q", "p2", 2020)->withheld);
   // Suppression is per year: 2021 has enough enterprises everywhere.
-  RollupResult years = Run({C("out_m", "p1", "2020-01", "1", 1), C("out_m", "p2", "2020-01", "1", 3),
-                            C("out_m", "p1", "2021-01", "1", 3), C("out_m", "p2", "2021-01", "1", 3)});
+  RollupResult years =
+      Run({C("out_m", "p1", "2020-01", "1", 1), C("out_m", "p2", "2020-01", "1", 3),
+           C("out_m", "p1", "2021-01", "1", 3), C("out_m", "p2", "2021-01", "1", 3)});
   EXPECT_TRUE(Year(years, "out_m", "p2", 2020)->withheld);
   EXPECT_FALSE(Year(years, "out_m", "p1", 2021)->withheld);
   EXPECT_FALSE(Year(years, "out_m", "p2", 2021)->withheld);
@@ -404,8 +425,10 @@ TEST_F(RollupTest, FallingKpiMirrorsTheBands) {
 
 TEST_F(RollupTest, IgnoresUnknownIndicatorsParksAndForeignPeriodKinds) {
   RollupResult r = Run({
-      C("dropped", "p1", "2020", "1"), C("out_m", "gone", "2020-01", "1", 5),
-      C("out_m", "zone", "2020-01", "1", 5), C("out_m", "p1", "2020Q1", "1", 5),
+      C("dropped", "p1", "2020", "1"),
+      C("out_m", "gone", "2020-01", "1", 5),
+      C("out_m", "zone", "2020-01", "1", 5),
+      C("out_m", "p1", "2020Q1", "1", 5),
       C("out_m", "p1", "2020-03", "2", 5),
   });
   ASSERT_EQ(r.indicator_years.size(), 2u);  // p1 and zone, from 2020-03 only
@@ -422,9 +445,10 @@ TEST_F(RollupTest, OutputsAreSorted) {
                                return std::tie(a.indicator->code, a.park, a.year) <
                                       std::tie(b.indicator->code, b.park, b.year);
                              }));
-  EXPECT_TRUE(std::is_sorted(r.kpi_figures.begin(), r.kpi_figures.end(), [](const KpiFigure& a, const KpiFigure& b) {
-    return std::tie(a.kpi->code, a.park, a.year) < std::tie(b.kpi->code, b.park, b.year);
-  }));
+  EXPECT_TRUE(std::is_sorted(
+      r.kpi_figures.begin(), r.kpi_figures.end(), [](const KpiFigure& a, const KpiFigure& b) {
+        return std::tie(a.kpi->code, a.park, a.year) < std::tie(b.kpi->code, b.park, b.year);
+      }));
   EXPECT_EQ(r.indicator_years.front().indicator->code, "hi_m");
   EXPECT_EQ(KpiStatusName(KpiStatus::kAtRisk), "at_risk");
   EXPECT_EQ(KpiStatusName(KpiStatus::kNoData), "no_data");
@@ -476,8 +500,10 @@ void ExpectIdentical(const RollupResult& a, const RollupResult& b) {
   for (size_t i = 0; i < a.kpi_figures.size(); ++i) {
     const KpiFigure& x = a.kpi_figures[i];
     const KpiFigure& y = b.kpi_figures[i];
-    EXPECT_EQ(std::tie(x.kpi, x.park, x.year, x.has_value, x.withheld, x.numerator, x.denominator, x.status),
-              std::tie(y.kpi, y.park, y.year, y.has_value, y.withheld, y.numerator, y.denominator, y.status));
+    EXPECT_EQ(std::tie(x.kpi, x.park, x.year, x.has_value, x.withheld, x.numerator, x.denominator,
+                       x.status),
+              std::tie(y.kpi, y.park, y.year, y.has_value, y.withheld, y.numerator, y.denominator,
+                       y.status));
     EXPECT_EQ(std::memcmp(&x.value, &y.value, sizeof(double)), 0);
     EXPECT_EQ(std::memcmp(&x.progress, &y.progress, sizeof(double)), 0);
     EXPECT_EQ(std::memcmp(&x.expected, &y.expected, sizeof(double)), 0);
@@ -486,19 +512,20 @@ void ExpectIdentical(const RollupResult& a, const RollupResult& b) {
 
 TEST_F(RollupTest, SameFinalFiguresGiveIdenticalResultsWhateverTheArrivalOrder) {
   std::mt19937 rng(63);
-  const std::vector<std::string> entities = {"91350100M000100Y43", "914403001922038216", "9144030071526726XG",
-                                             "91330100799655058B", "91110000802100433B", "91110108551385082Q"};
+  const std::vector<std::string> entities = {"91350100M000100Y43", "914403001922038216",
+                                             "9144030071526726XG", "91330100799655058B",
+                                             "91110000802100433B", "91110108551385082Q"};
   const std::vector<std::string> parks = {"p1", "p2", "p3"};
   auto amount = [&rng] {
     // Values with cents, from small to large, as a wire double would carry them.
-    return Decimal::FromMicros(static_cast<__int128>(std::uniform_int_distribution<int64_t>(0, 5000000000)(rng)) *
-                               10000);
+    return Decimal::FromMicros(
+        static_cast<__int128>(std::uniform_int_distribution<int64_t>(0, 5000000000)(rng)) * 10000);
   };
   // The final figures.
   std::map<FigureKey, Decimal> final_figures;
   for (const std::string& park : parks) {
     for (int month = 1; month <= 12; month += 1 + static_cast<int>(rng() % 3)) {
-      char period[8];
+      char period[32];
       std::snprintf(period, sizeof period, "2020-%02d", month);
       for (const std::string& entity : entities) {
         if (rng() % 3 == 0) continue;

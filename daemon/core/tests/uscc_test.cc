@@ -1,9 +1,9 @@
 #include "kpihub/core/uscc.h"
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace kpihub::core {
 namespace {
@@ -31,10 +31,12 @@ char OrgCheck(std::string_view body) {
 
 // A random well-formed code: both checks computed, so IsValidUscc must accept it.
 std::string RandomValidCode(std::mt19937& rng) {
-  auto pick = [&rng](std::string_view from) { return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)]; };
+  auto pick = [&rng](std::string_view from) {
+    return from[std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng)];
+  };
   std::string code;
-  code += pick("159Y");          // registration authority
-  code += pick("123");           // category
+  code += pick("159Y");                                    // registration authority
+  code += pick("123");                                     // category
   for (int i = 0; i < 6; ++i) code += pick("0123456789");  // administrative division
   for (int i = 0; i < 8; ++i) code += pick(kAlphabet);     // organisation code body
   code += OrgCheck(code.substr(8, 8));
@@ -52,7 +54,7 @@ TEST(UsccTest, AcceptsPublishedCodes) {
 TEST(UsccTest, ComputesTheStandardsExampleCheck) {
   EXPECT_EQ(UsccCheckCharacter("91350100M000100Y4"), '3');
   EXPECT_EQ(UsccCheckCharacter("91350100M000100y4"), '\0');  // lowercase is outside the alphabet
-  EXPECT_EQ(UsccCheckCharacter("9135010"), '\0');           // too short
+  EXPECT_EQ(UsccCheckCharacter("9135010"), '\0');            // too short
 }
 
 TEST(UsccTest, RefusesMalformedCodes) {

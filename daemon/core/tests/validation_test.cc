@@ -1,11 +1,11 @@
 #include "kpihub/core/validation.h"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <limits>
 #include <set>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace kpihub::core {
 namespace {
@@ -27,7 +27,8 @@ class ValidationTest : public ::testing::Test {
  protected:
   // Enterprise-level, monthly, 2 decimals, owned by scitech.
   static Observation Output(double value = 1234.5) {
-    return Observation{"industrial_output", "auto_parts", std::string(kUscc), "2020-09", value, "rev 2"};
+    return Observation{"industrial_output", "auto_parts", std::string(kUscc),
+                       "2020-09",           value,        "rev 2"};
   }
   // Park-level, quarterly, owned by finance.
   static Observation Gdp(double value = 1e9) {
@@ -52,7 +53,9 @@ class ValidationTest : public ::testing::Test {
     }
     return r;
   }
-  RejectReason Reason(std::string_view dept, const Observation& obs) { return Rejected(dept, obs).reason; }
+  RejectReason Reason(std::string_view dept, const Observation& obs) {
+    return Rejected(dept, obs).reason;
+  }
 
   std::shared_ptr<const Catalogue> catalogue_ = Shipped();
   Validator validator_{*catalogue_, kNow};
@@ -82,7 +85,8 @@ TEST_F(ValidationTest, BoundariesAreInclusive) {
   EXPECT_TRUE(std::holds_alternative<ValidObservation>(Check("scitech", current_month)));
   Validator at_start(*catalogue_, Period::Parse("2021-02")->StartUnixSeconds());
   current_month.period = "2021-02";
-  EXPECT_TRUE(std::holds_alternative<ValidObservation>(at_start.Validate("scitech", current_month, 0)));
+  EXPECT_TRUE(
+      std::holds_alternative<ValidObservation>(at_start.Validate("scitech", current_month, 0)));
 }
 
 TEST_F(ValidationTest, FieldLengths) {
@@ -150,8 +154,10 @@ TEST_F(ValidationTest, EntityRules) {
 }
 
 TEST_F(ValidationTest, Values) {
-  EXPECT_EQ(Reason("scitech", Output(std::numeric_limits<double>::quiet_NaN())), RejectReason::kNotFinite);
-  EXPECT_EQ(Reason("scitech", Output(std::numeric_limits<double>::infinity())), RejectReason::kNotFinite);
+  EXPECT_EQ(Reason("scitech", Output(std::numeric_limits<double>::quiet_NaN())),
+            RejectReason::kNotFinite);
+  EXPECT_EQ(Reason("scitech", Output(std::numeric_limits<double>::infinity())),
+            RejectReason::kNotFinite);
   EXPECT_EQ(Reason("scitech", Output(1.005)), RejectReason::kTooPrecise);  // 2 decimals allowed
   EXPECT_EQ(Reason("scitech", Output(1e-7)), RejectReason::kTooPrecise);
   EXPECT_EQ(Reason("scitech", Output(-0.01)), RejectReason::kOutOfBounds);
@@ -166,7 +172,8 @@ TEST_F(ValidationTest, Values) {
 }
 
 TEST_F(ValidationTest, FirstFailingCheckDecides) {
-  Observation o{"no_such", "no_park", "ENTITY-JUNK", "junk", std::numeric_limits<double>::quiet_NaN(), ""};
+  Observation o{
+      "no_such", "no_park", "ENTITY-JUNK", "junk", std::numeric_limits<double>::quiet_NaN(), ""};
   EXPECT_EQ(Reason("scitech", o), RejectReason::kUnknownIndicator);
   o.indicator = "industrial_output";
   EXPECT_EQ(Reason("tax", o), RejectReason::kNotOwner);
@@ -205,19 +212,32 @@ TEST_F(ValidationTest, EveryValidatorReasonIsReachable) {
     Observation obs;
     RejectReason reason;
   };
-  auto with = [](Observation o, auto change) { change(o); return o; };
+  auto with = [](Observation o, auto change) {
+    change(o);
+    return o;
+  };
   const std::vector<Case> cases = {
-      {"scitech", with(Output(), [](Observation& o) { o.park = std::string(65, 'p'); }), RejectReason::kFieldTooLong},
-      {"scitech", with(Output(), [](Observation& o) { o.note = std::string(300, 'n'); }), RejectReason::kNoteTooLong},
-      {"scitech", with(Output(), [](Observation& o) { o.indicator = "nope"; }), RejectReason::kUnknownIndicator},
+      {"scitech", with(Output(), [](Observation& o) { o.park = std::string(65, 'p'); }),
+       RejectReason::kFieldTooLong},
+      {"scitech", with(Output(), [](Observation& o) { o.note = std::string(300, 'n'); }),
+       RejectReason::kNoteTooLong},
+      {"scitech", with(Output(), [](Observation& o) { o.indicator = "nope"; }),
+       RejectReason::kUnknownIndicator},
       {"finance", Output(), RejectReason::kNotOwner},
-      {"scitech", with(Output(), [](Observation& o) { o.park = "zone"; }), RejectReason::kUnknownPark},
-      {"scitech", with(Output(), [](Observation& o) { o.period = "2020-13"; }), RejectReason::kMalformedPeriod},
-      {"scitech", with(Output(), [](Observation& o) { o.period = "2020"; }), RejectReason::kPeriodTypeNotAllowed},
-      {"scitech", with(Output(), [](Observation& o) { o.period = "2099-01"; }), RejectReason::kFuturePeriod},
-      {"scitech", with(Output(), [](Observation& o) { o.entity = ""; }), RejectReason::kEntityRequired},
-      {"scitech", with(Output(), [](Observation& o) { o.entity = "913501000000100Y43"; }), RejectReason::kMalformedEntity},
-      {"finance", with(Gdp(), [](Observation& o) { o.entity = std::string(kUscc); }), RejectReason::kEntityNotAllowed},
+      {"scitech", with(Output(), [](Observation& o) { o.park = "zone"; }),
+       RejectReason::kUnknownPark},
+      {"scitech", with(Output(), [](Observation& o) { o.period = "2020-13"; }),
+       RejectReason::kMalformedPeriod},
+      {"scitech", with(Output(), [](Observation& o) { o.period = "2020"; }),
+       RejectReason::kPeriodTypeNotAllowed},
+      {"scitech", with(Output(), [](Observation& o) { o.period = "2099-01"; }),
+       RejectReason::kFuturePeriod},
+      {"scitech", with(Output(), [](Observation& o) { o.entity = ""; }),
+       RejectReason::kEntityRequired},
+      {"scitech", with(Output(), [](Observation& o) { o.entity = "913501000000100Y43"; }),
+       RejectReason::kMalformedEntity},
+      {"finance", with(Gdp(), [](Observation& o) { o.entity = std::string(kUscc); }),
+       RejectReason::kEntityNotAllowed},
       {"scitech", Output(-std::numeric_limits<double>::infinity()), RejectReason::kNotFinite},
       {"scitech", Output(0.125), RejectReason::kTooPrecise},
       {"scitech", Output(-1), RejectReason::kOutOfBounds},
@@ -227,8 +247,10 @@ TEST_F(ValidationTest, EveryValidatorReasonIsReachable) {
     EXPECT_EQ(Reason(c.dept, c.obs), c.reason) << ReasonName(c.reason);
     covered.insert(c.reason);
   }
-  const std::set<RejectReason> frame_level = {RejectReason::kFrameTooLarge, RejectReason::kUndecodable,
-                                              RejectReason::kTooManyObservations, RejectReason::kBadSequence};
+  // Given by ingest for a whole frame or session, never by the validator.
+  const std::set<RejectReason> frame_level = {
+      RejectReason::kFrameTooLarge, RejectReason::kUndecodable, RejectReason::kTooManyObservations,
+      RejectReason::kBadSequence, RejectReason::kUnregisteredKey};
   for (int i = 0; i < kRejectReasonCount; ++i) {
     auto reason = static_cast<RejectReason>(i);
     EXPECT_TRUE(covered.count(reason) == 1 || frame_level.count(reason) == 1) << ReasonName(reason);
@@ -248,6 +270,7 @@ TEST(ReasonTest, NamesAreSnakeCaseAndUnique) {
   EXPECT_EQ(ReasonName(RejectReason::kPeriodTypeNotAllowed), "period_type_not_allowed");
   EXPECT_EQ(ReasonName(RejectReason::kFieldTooLong), "field_too_long");
   EXPECT_EQ(ReasonName(RejectReason::kTooManyObservations), "too_many_observations");
+  EXPECT_EQ(ReasonName(RejectReason::kUnregisteredKey), "unregistered_key");
   EXPECT_EQ(ReasonName(static_cast<RejectReason>(999)), "unknown");
 }
 

@@ -18,8 +18,9 @@ wire::AckMessage Refusal(uint64_t sequence, wire::AckStatus status, core::Reject
 }
 
 bool Authorized(const Sender& sender, const core::KeyRegistry& registry) {
-  const core::AdapterKey* key = registry.FindById(sender.adapter);
-  return key != nullptr && key->department == sender.department;
+  // By key, not by id: a key replaced under the same adapter id must stop working at once.
+  const core::AdapterKey* key = registry.FindByPublicKey(sender.public_key);
+  return key != nullptr && key->adapter_id == sender.adapter && key->department == sender.department;
 }
 
 }  // namespace
@@ -28,8 +29,9 @@ IntakeResult BatchIntake::Process(const Sender& sender, const void* frame, size_
                                   const core::LiveConfig::View& view, int64_t now_unix_ms) const {
   IntakeResult result;
   if (!Authorized(sender, *view.registry)) {
-    result.immediate_ack = Refusal(0, wire::AckStatus::kUnauthorized, core::RejectReason::kNotOwner,
-                                   "sender key is not registered for this department");
+    result.immediate_ack =
+        Refusal(0, wire::AckStatus::kUnauthorized, core::RejectReason::kUnregisteredKey,
+                "the sender's key is no longer registered for this adapter and department");
     return result;
   }
   auto decoded = wire::DecodeBatch(frame, size, limits_);

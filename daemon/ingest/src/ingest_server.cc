@@ -8,6 +8,7 @@ namespace kpihub::ingest {
 struct IngestServer::Received {
   zmq::message_t routing_id;
   Sender sender;
+  size_t frame_bytes = 0;
   IntakeResult intake;
 };
 
@@ -42,11 +43,11 @@ void IngestServer::Start() {
   // Without this a ROUTER silently drops replies it cannot route.
   router_.set(zmq::sockopt::router_mandatory, 1);
   router_.set(zmq::sockopt::sndhwm, options_.send_hwm);
-  router_.set(zmq::sockopt::rcvhwm, options_.send_hwm);
+  router_.set(zmq::sockopt::rcvhwm, options_.receive_hwm);
   // libzmq drops the connection without a word above ZMQ_MAXMSGSIZE, so it is only a last
   // guard for memory; frames between the decode limit and this one get a `frameTooLarge` ack.
   router_.set(zmq::sockopt::maxmsgsize,
-              static_cast<int64_t>(options_.limits.max_frame_bytes) * 4);
+              static_cast<int64_t>(options_.limits.max_frame_bytes) * 2);
   router_.set(zmq::sockopt::heartbeat_ivl, 5000);
   router_.set(zmq::sockopt::heartbeat_timeout, 15000);
   router_.bind(options_.endpoint);
@@ -84,13 +85,16 @@ bool IngestServer::ReceiveOne(Received* out) {
   }
   const char* user = nullptr;
   const char* department = nullptr;
+  const char* key = nullptr;
   try {
     user = parts.front().gets("User-Id");
     department = parts.front().gets("X-Department");
+    key = parts.front().gets("X-Public-Key");
   } catch (const zmq::error_t&) {
-    // No ZAP metadata: cannot happen with the handler bound; treat as unauthorized.
+    // No ZAP metadata: cannot happen with the handler bound; treated as unauthorized.
   }
-  out->sender = Sender{user ? user : "", department ? department : ""};
+  out->sender = Sender{user ? user : "", department ? department : "", key ? key : ""};
+  out->frame_bytes = parts.front().size();
   if (parts.size() != 1) {
     wire::AckMessage ack;
     ack.status = wire::AckStatus::kMalformed;
@@ -105,60 +109,70 @@ bool IngestServer::ReceiveOne(Received* out) {
 }
 
 store::Status IngestServer::ServeGroup() {
+  // Frames in arrival order; acks go out in the same order, so a client with several batches
+  // in flight can match a frame-level refusal (sequence 0) to the frame it sent.
   std::vector<Received> group;
   std::vector<store::BatchToApply> batches;
-  std::vector<size_t> batch_owner;  // index in `group` of each entry of `batches`
-  while (group.size() < options_.max_group_batches) {
+  size_t observations = 0;
+  while (group.size() < options_.max_group_batches && observations < options_.max_group_observations) {
     Received r;
     if (!ReceiveOne(&r)) break;
-    if (r.intake.immediate_ack) {
-      // Nothing to commit: answer at once.
-      SendAck(r.routing_id, *r.intake.immediate_ack);
-      Account(r, *r.intake.immediate_ack);
-      continue;
+    if (!r.intake.immediate_ack) {
+      observations += r.intake.batch.accepted.size() + r.intake.batch.rejected.size();
+      batches.push_back(std::move(r.intake.batch));
     }
-    batch_owner.push_back(group.size());
-    batches.push_back(std::move(r.intake.batch));
     group.push_back(std::move(r));
   }
-  if (batches.empty()) return store::Status::Ok();
-
   std::vector<store::ApplyResult> results;
-  auto started = std::chrono::steady_clock::now();
-  store::Status status = store_.ApplyGroup(batches, &results);
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (status.code() == store::Status::Code::kIoError || status.code() == store::Status::Code::kCorruption ||
-      status.code() == store::Status::Code::kReadOnly) {
-    metrics_.SetStorageFailed();
-    log_->critical("commit failed, no batch of this group is acked: {}", status.ToString());
-    return status;
-  }
-  metrics_.ObserveCommit(seconds, batches.size());
-  for (size_t i = 0; i < batches.size(); ++i) {
-    Received& r = group[batch_owner[i]];
-    wire::AckMessage ack;
-    ack.sequence = batches[i].sequence;
-    if (!status.ok()) {
-      ack.status = wire::AckStatus::kRetryLater;  // map full: nothing applied
-    } else {
-      const store::ApplyResult& result = results[i];
-      ack.next_expected = result.next_expected;
-      switch (result.outcome) {
-        case store::BatchOutcome::kApplied:
-          ack.status = wire::AckStatus::kAccepted;
-          ack.rejections = std::move(r.intake.rejections);
-          break;
-        case store::BatchOutcome::kDuplicate: ack.status = wire::AckStatus::kDuplicate; break;
-        case store::BatchOutcome::kOutOfOrder: ack.status = wire::AckStatus::kOutOfOrder; break;
-      }
+  store::Status status;
+  if (!batches.empty()) {
+    auto started = std::chrono::steady_clock::now();
+    status = store_.ApplyGroup(batches, &results);
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    // Only a full map is an expected answer; anything else means the store can no longer be
+    // trusted to have what it acked (or a bug): no ack for this group, and stop.
+    if (!status.ok() && status.code() != store::Status::Code::kMapFull) {
+      metrics_.SetStorageFailed();
+      log_->critical("commit failed, no batch of this group is acked: {}", status.ToString());
+      return status;
     }
+    metrics_.ObserveCommit(seconds, batches.size());
+    if (!status.ok()) log_->error("storage full, group answered retry_later: {}", status.ToString());
+  }
+  size_t next_batch = 0;
+  for (Received& r : group) {
+    if (r.intake.immediate_ack) {
+      Account(r, *r.intake.immediate_ack);
+      SendAck(r.routing_id, *r.intake.immediate_ack);
+      continue;
+    }
+    size_t i = next_batch++;
     r.intake.batch = std::move(batches[i]);
+    wire::AckMessage ack = BatchAck(r, status.ok() ? &results[i] : nullptr);
     Account(r, ack);
     SendAck(r.routing_id, ack);
   }
-  if (!status.ok()) log_->error("storage full, group answered retry_later: {}", status.ToString());
   return store::Status::Ok();
+}
+
+wire::AckMessage IngestServer::BatchAck(Received& r, const store::ApplyResult* result) {
+  wire::AckMessage ack;
+  ack.sequence = r.intake.batch.sequence;
+  if (result == nullptr) {
+    ack.status = wire::AckStatus::kRetryLater;  // map full: nothing of the group applied
+    return ack;
+  }
+  ack.next_expected = result->next_expected;
+  switch (result->outcome) {
+    case store::BatchOutcome::kApplied:
+      ack.status = wire::AckStatus::kAccepted;
+      ack.rejections = std::move(r.intake.rejections);
+      break;
+    case store::BatchOutcome::kDuplicate: ack.status = wire::AckStatus::kDuplicate; break;
+    case store::BatchOutcome::kOutOfOrder: ack.status = wire::AckStatus::kOutOfOrder; break;
+  }
+  return ack;
 }
 
 void IngestServer::SendAck(const zmq::message_t& routing_id, const wire::AckMessage& ack) {

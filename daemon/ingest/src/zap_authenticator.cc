@@ -74,7 +74,8 @@ void ZapAuthenticator::HandleOne(std::vector<zmq::message_t>& request) {
     return;
   }
   Reply(version, request_id, "200", "OK", adapter->adapter_id,
-        EncodeZapProperty("X-Department", adapter->department));
+        EncodeZapProperty("X-Department", adapter->department) +
+            EncodeZapProperty("X-Public-Key", key));
   observer_(true, mechanism, adapter->adapter_id);
 }
 

@@ -1,5 +1,6 @@
 #include "kpihub/app/daemon_config.h"
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -7,6 +8,8 @@
 
 namespace kpihub::app {
 namespace {
+
+constexpr uint32_t kMinCellFloor = 3;
 
 std::string Where(const std::string& source, const toml::source_region& region) {
   std::ostringstream os;
@@ -85,6 +88,11 @@ std::optional<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::
             Take(table, "initial_map_mib", &c.initial_map_mib, source_path, error) &&
             Take(table, "max_map_mib", &c.max_map_mib, source_path, error);
   if (!ok) return std::nullopt;
+  if (c.min_cell_entities < kMinCellFloor) {
+    *error = source_path + ": min_cell_entities must be at least " + std::to_string(kMinCellFloor) +
+             ": smaller cells would let a single enterprise's figure be read off a board";
+    return std::nullopt;
+  }
   if (c.max_group_batches == 0 || c.max_frame_bytes < 64 || c.initial_map_mib == 0 ||
       c.max_map_mib < c.initial_map_mib) {
     *error = source_path + ": limits out of range (max_group_batches > 0, max_frame_bytes >= 64, "

@@ -118,8 +118,26 @@ void WriteReadyFile(const std::string& path, const std::string& ingest, int metr
   std::filesystem::rename(tmp, path);
 }
 
+bool ConstantTimeEquals(const std::string& a, const std::string& b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < b.size(); ++i) {
+    diff |= static_cast<unsigned char>((i < a.size() ? a[i] : 0) ^ b[i]);
+  }
+  return diff == 0;
+}
+
+bool IsLoopback(const std::string& host_port) {
+  return host_port.rfind("127.", 0) == 0 || host_port.rfind("localhost:", 0) == 0 ||
+         host_port.rfind("[::1]:", 0) == 0;
+}
+
 std::unique_ptr<prometheus::Exposer> StartExposer(const DaemonConfig& config,
                                                   spdlog::logger& log) {
+  if (!IsLoopback(config.metrics_listen)) {
+    // civetweb's TLS is unusable on Debian 12: off loopback the figures travel in clear.
+    log.warn("metrics_listen {} is not loopback: put a TLS proxy in front and set "
+             "metrics_basic_auth", config.metrics_listen);
+  }
   auto exposer = std::make_unique<prometheus::Exposer>(config.metrics_listen, 2);
   if (!config.metrics_basic_auth.empty()) {
     std::string error;
@@ -132,9 +150,12 @@ std::unique_ptr<prometheus::Exposer> StartExposer(const DaemonConfig& config,
     std::string user = text->substr(0, colon);
     std::string password = text->substr(colon + 1);
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
-    exposer->RegisterAuth([user, password](const std::string& u, const std::string& p) {
-      return u == user && p == password;
-    }, "kpihub");
+    exposer->RegisterAuth(
+        [user, password](const std::string& u, const std::string& p) {
+          // Both compared in full whatever the first difference: no timing hint.
+          return ConstantTimeEquals(u, user) & ConstantTimeEquals(p, password);
+        },
+        "kpihub");
   }
   return exposer;
 }
@@ -200,6 +221,7 @@ int Serve(const Options& options) {
       return;
     }
     live.Set(*fresh);
+    (void)store->SetCatalogueFingerprint(fresh->catalogue->fingerprint());
     log->info("reloaded catalogue ({} KPIs) and key registry ({} adapters)",
               fresh->catalogue->kpis().size(), fresh->registry->adapters().size());
   });

@@ -43,13 +43,15 @@ Status PrepareDirectory(const std::string& path, bool read_only) {
     if (S_ISDIR(st.st_mode)) return Status::Ok();
     return Status::Error(Status::Code::kInvalid, path + " is not a directory");
   }
-  if (errno != ENOENT) return LmdbError(errno, "stat " + path);
+  if (const int err = errno; err != ENOENT) return LmdbError(err, "stat " + path);
   if (read_only) return Status::Error(Status::Code::kNotFound, path + " does not exist");
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
   if (ec) return Status::Error(Status::Code::kIoError, "create " + parent.string() + ": " + ec.message());
-  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) return LmdbError(errno, "mkdir " + path);
+  if (::mkdir(path.c_str(), 0700) != 0) {
+    if (const int err = errno; err != EEXIST) return LmdbError(err, "mkdir " + path);
+  }
   return Status::Ok();
 }
 

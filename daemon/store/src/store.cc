@@ -1,7 +1,11 @@
 // The LMDB-backed Store: environment lifetime, the write path (one transaction per group,
 // grow-and-retry on MDB_MAP_FULL, sticky errors) and snapshots. Table layout: tables.h.
 #include <algorithm>
+#include <functional>
+#include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include <lmdb.h>
 

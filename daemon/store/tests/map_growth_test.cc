@@ -1,5 +1,8 @@
 // The map grows by doubling on MDB_MAP_FULL, the group is retried from scratch, and when it
 // cannot grow the answer is kMapFull with nothing applied and the store still usable.
+#include <atomic>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "../src/store_impl.h"
@@ -96,6 +99,44 @@ TEST(MapGrowthTest, OpenSnapshotDefersGrowth) {
   ASSERT_TRUE(store->ApplyGroup({big}, &results).ok());
   EXPECT_EQ(results[0].outcome, BatchOutcome::kApplied);
   EXPECT_EQ(store->Stats().observations, 20001u);
+}
+
+// Scrapes on another thread while the writer grows the map again and again: every snapshot
+// must read a consistent, growing view (and ASan must find no access to an unmapped map).
+TEST(MapGrowthTest, ConcurrentSnapshotsDuringGrowth) {
+  testing_util::TempDir dir;
+  auto store = testing_util::OpenStore(TinyMap(dir.path(), 1ull << 30));
+  std::atomic<bool> done{false};
+  std::atomic<int> snapshots{0};
+  std::atomic<int> failures{0};
+  std::thread scraper([&] {
+    uint64_t last_count = 0;
+    while (!done.load()) {
+      std::unique_ptr<Snapshot> snapshot;
+      if (!store->OpenSnapshot(&snapshot).ok()) {
+        ++failures;
+        continue;
+      }
+      uint64_t count = 0;
+      core::Decimal sum;
+      const Status s = snapshot->ForEachObservation([&](const StoredObservation& o) {
+        ++count;
+        sum += o.value;
+      });
+      if (!s.ok() || count < last_count || count % 2000 != 0) ++failures;
+      last_count = count;
+      ++snapshots;
+    }
+  });
+  for (uint64_t seq = 1; seq <= 10; ++seq) {
+    testing_util::Apply(*store, {Batch("a", seq, ManyObservations(2000, std::to_string(2000 + seq)))});
+  }
+  done.store(true);
+  scraper.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_GT(snapshots.load(), 0);
+  EXPECT_GT(store->Stats().map_size_bytes, 1ull << 20);
+  EXPECT_EQ(store->Stats().observations, 20000u);
 }
 
 }  // namespace

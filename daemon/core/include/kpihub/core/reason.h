@@ -26,8 +26,9 @@ enum class RejectReason : uint16_t {
   kTooManyObservations = 15,
   kBadSequence = 16,
   kFieldTooLong = 17,
+  kUnregisteredKey = 18,
 };
-inline constexpr int kRejectReasonCount = 18;
+inline constexpr int kRejectReasonCount = 19;
 
 // snake_case name used in logs, metrics labels and CLI output, e.g. "unknown_indicator".
 std::string_view ReasonName(RejectReason reason);

@@ -16,6 +16,7 @@ namespace kpihub::ingest {
 struct Sender {
   std::string adapter;     // ZAP User-Id
   std::string department;  // ZAP metadata X-Department
+  std::string public_key;  // ZAP metadata X-Public-Key (Z85)
 };
 
 struct IntakeResult {
@@ -29,8 +30,8 @@ class BatchIntake {
  public:
   explicit BatchIntake(wire::DecodeLimits limits) : limits_(limits) {}
 
-  // `view` is the configuration in force; a sender whose key is no longer registered, or
-  // registered for another department, is unauthorized even on a live session.
+  // `view` is the configuration in force; a sender whose key is no longer registered, or now
+  // registered as another adapter or department, is unauthorized even on a live session.
   IntakeResult Process(const Sender& sender, const void* frame, size_t size,
                        const core::LiveConfig::View& view, int64_t now_unix_ms) const;
 

@@ -29,8 +29,12 @@ struct IngestOptions {
   std::string server_secret_z85;
   wire::DecodeLimits limits;
   size_t max_group_batches = 512;  // frames folded into one commit at most
-  int poll_timeout_ms = 100;       // how often the stop flag and the watchdog are checked
-  int send_hwm = 100000;
+  // Observations held decoded for one commit at most (bounds memory with large batches;
+  // the frame that crosses it is still taken whole).
+  size_t max_group_observations = 200000;
+  int poll_timeout_ms = 100;  // how often the stop flag and the watchdog are checked
+  int send_hwm = 100000;      // acks queued per peer before they are dropped (peer not reading)
+  int receive_hwm = 1000;     // frames queued per peer before libzmq stops reading its socket
 };
 
 class IngestServer {
@@ -53,6 +57,7 @@ class IngestServer {
   struct Received;
   bool ReceiveOne(Received* out);
   store::Status ServeGroup();
+  wire::AckMessage BatchAck(Received& r, const store::ApplyResult* result);
   void SendAck(const zmq::message_t& routing_id, const wire::AckMessage& ack);
   void Account(const Received& r, const wire::AckMessage& ack);
 

@@ -30,7 +30,8 @@ struct StoreOptions {
 };
 
 // A consistent read view (one LMDB read transaction). Keep it short: a long-lived reader
-// makes the file grow.
+// makes the file grow, and growing the map waits for open snapshots (up to 5 s, then the
+// group is answered retryLater). A Snapshot must be destroyed before its Store.
 class Snapshot {
  public:
   virtual ~Snapshot() = default;
