@@ -175,11 +175,19 @@ TEST_F(DaemonTest, NanAndBadCreditCodeAreRejectedTheRestApplied) {
   EXPECT_EQ(ack->rejections[1].index, 2u);
   EXPECT_EQ(ack->rejections[1].reason, core::RejectReason::kMalformedEntity);
   EXPECT_EQ(ack->rejections[1].detail.find(bad), std::string::npos);  // no entity id echoed
-  // 2 of 4 enterprises: below the small-cell threshold of 3, so the park is withheld...
+  // 2 of 4 enterprises: below the small-cell threshold of 3, so the park is withheld; alone,
+  // the zone total would give it away, so that is withheld too.
   auto m = Scrape();
   EXPECT_TRUE(std::isnan(Get(m, IndicatorSeries("industrial_output", "scitech", "smart_mfg", "2020"))));
-  // ...but the zone total still counts both accepted figures.
-  EXPECT_DOUBLE_EQ(Get(m, IndicatorSeries("industrial_output", "scitech", "zone", "2020")), 2e6);
+  EXPECT_TRUE(std::isnan(Get(m, IndicatorSeries("industrial_output", "scitech", "zone", "2020"))));
+  // With another park to hide it behind (withheld as its complement), the zone total shows
+  // both accepted figures.
+  ASSERT_EQ(scitech->SendBatch(2, Output("core", 850, 4, 1e6), 0, kAckTimeoutMs)->status,
+            AckStatus::kAccepted);
+  m = Scrape();
+  EXPECT_TRUE(std::isnan(Get(m, IndicatorSeries("industrial_output", "scitech", "smart_mfg", "2020"))));
+  EXPECT_TRUE(std::isnan(Get(m, IndicatorSeries("industrial_output", "scitech", "core", "2020"))));
+  EXPECT_DOUBLE_EQ(Get(m, IndicatorSeries("industrial_output", "scitech", "zone", "2020")), 6e6);
   std::string out;
   ASSERT_EQ(RunCommand(BinaryPath("kpihub") + " status --config " + daemon_.config_path(), &out), 0)
       << out;

@@ -92,6 +92,12 @@ void Loader::ReadIndicator(const toml::table& table) {
   }
   i.aggregation = aggregation == "sum" ? Aggregation::kSum : Aggregation::kLast;
   i.enterprise_level = reader.Bool("enterprise_level");
+  if (i.enterprise_level && i.aggregation == Aggregation::kLast && i.period != PeriodKind::kYear) {
+    // Cells hold sums over enterprises per period; "the last period with data" would drop an
+    // enterprise that reported earlier in the year, so such stocks are reported yearly.
+    reader.Fail("period", "indicator '" + i.code +
+                              "': an enterprise-level stock (aggregation last) must be reported yearly");
+  }
   i.clause = reader.OptionalString("clause").value_or("");
   reader.RejectUnknownKeys();
   std::string code = i.code;

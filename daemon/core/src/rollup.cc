@@ -43,29 +43,38 @@ bool SmallerForSuppression(const IndicatorYear* a, const IndicatorYear* b) {
   return std::tie(a->entities, a->value, a->park) < std::tie(b->entities, b->value, b->park);
 }
 
-// Withholds the park figures of one (indicator, year) built from too few enterprises, plus
-// one complementary park when a single figure is withheld: otherwise the zone total minus the
-// shown parks would give the withheld figure away.
-void SuppressSmallCells(std::vector<IndicatorYear*>& parks, uint32_t min_entities) {
-  if (parks.empty() || !parks.front()->indicator->enterprise_level) return;  // not confidential
+// Withholds the park figures of one (indicator, year) built from too few enterprises
+// (primary suppression), then adds complementary parks, fewest enterprises first, until the
+// withheld set holds at least two parks and at least `min_entities` enterprises: otherwise
+// the zone total minus the shown parks would give a withheld figure away. Returns true when
+// that cannot be reached, in which case the zone total must be withheld as well.
+bool SuppressSmallCells(std::vector<IndicatorYear*>& parks, uint32_t min_entities) {
+  if (parks.empty() || !parks.front()->indicator->enterprise_level) return false;  // not confidential
   size_t withheld = 0;
+  uint64_t withheld_entities = 0;
   for (IndicatorYear* y : parks) {
     y->withheld = y->entities < min_entities;
     withheld += y->withheld ? 1 : 0;
+    withheld_entities += y->withheld ? y->entities : 0;
   }
-  if (withheld != 1) return;
-  IndicatorYear* complement = nullptr;
-  for (IndicatorYear* y : parks) {
-    if (!y->withheld && (complement == nullptr || SmallerForSuppression(y, complement))) {
-      complement = y;
+  if (withheld == 0) return false;
+  while (withheld < 2 || withheld_entities < min_entities) {
+    IndicatorYear* complement = nullptr;
+    for (IndicatorYear* y : parks) {
+      if (!y->withheld && (complement == nullptr || SmallerForSuppression(y, complement))) complement = y;
     }
+    if (complement == nullptr) return true;  // every park is withheld and still too few
+    complement->withheld = true;
+    withheld++;
+    withheld_entities += complement->entities;
   }
-  if (complement != nullptr) complement->withheld = true;
+  return false;
 }
 
-// Zone figures: the sum of the parks per (indicator, year), after the time rule. Never
-// withheld: it is the total the parks are suppressed against.
-std::vector<IndicatorYear> ZoneYears(const std::vector<IndicatorYear>& park_years) {
+// Zone figures: the sum of the parks per (indicator, year), after the time rule. Shown,
+// since it is the total the parks are suppressed against, unless `withheld_zones` names it.
+std::vector<IndicatorYear> ZoneYears(const std::vector<IndicatorYear>& park_years,
+                                     const std::set<std::pair<std::string, int>>& withheld_zones) {
   std::map<std::pair<std::string, int>, IndicatorYear> zone;
   for (const IndicatorYear& p : park_years) {
     IndicatorYear& z = zone[{p.indicator->code, p.year}];
@@ -74,6 +83,7 @@ std::vector<IndicatorYear> ZoneYears(const std::vector<IndicatorYear>& park_year
     z.year = p.year;
     z.value += p.value;
     z.entities += p.entities;
+    z.withheld = withheld_zones.count({p.indicator->code, p.year}) > 0;
   }
   std::vector<IndicatorYear> out;
   for (auto& [key, z] : zone) out.push_back(std::move(z));
@@ -166,10 +176,11 @@ RollupResult Rollup::Finish() const {
   std::vector<IndicatorYear> park_years = ParkYears(catalogue_, cells_);
   std::map<std::pair<std::string, int>, std::vector<IndicatorYear*>> by_indicator_year;
   for (IndicatorYear& y : park_years) by_indicator_year[{y.indicator->code, y.year}].push_back(&y);
+  std::set<std::pair<std::string, int>> withheld_zones;
   for (auto& [key, parks] : by_indicator_year) {
-    SuppressSmallCells(parks, options_.min_cell_entities);
+    if (SuppressSmallCells(parks, options_.min_cell_entities)) withheld_zones.insert(key);
   }
-  result.indicator_years = ZoneYears(park_years);
+  result.indicator_years = ZoneYears(park_years, withheld_zones);
   for (IndicatorYear& y : park_years) result.indicator_years.push_back(std::move(y));
   std::sort(result.indicator_years.begin(), result.indicator_years.end(), IndicatorYearLess);
   result.kpi_figures = KpiFigures(catalogue_, result.indicator_years);

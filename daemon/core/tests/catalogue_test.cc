@@ -154,6 +154,8 @@ TEST(CatalogueTest, SemanticErrorsCarryThePositionOfTheNode) {
        "cat.toml:20:10: indicator 'output': period must be"},
       {Replace(kMinimal, "aggregation = \"sum\"", "aggregation = \"mean\""),
        "cat.toml:21:15: indicator 'output': aggregation"},
+      {Replace(kMinimal, "aggregation = \"sum\"", "aggregation = \"last\""),
+       "cat.toml:20:10: indicator 'output': an enterprise-level stock"},
       {Replace(kMinimal, "enterprise_level = true", "enterprise_level = \"yes\""),
        "cat.toml:22:20: [[indicator]] 'enterprise_level' must be"},
       {Replace(kMinimal, "max = \"1000.5\"", "max = \"1000.0000001\""),

@@ -374,6 +374,17 @@ TEST_F(RollupTest, NoComplementWhenTwoAreWithheldOrForParkLevel) {
   EXPECT_TRUE(Year(years, "out_m", "p2", 2020)->withheld);
   EXPECT_FALSE(Year(years, "out_m", "p1", 2021)->withheld);
   EXPECT_FALSE(Year(years, "out_m", "p2", 2021)->withheld);
+  // One park alone cannot be hidden behind the others: the zone total goes too.
+  RollupResult alone = Run({C("out_m", "p1", "2020-01", "9", 2)});
+  EXPECT_TRUE(Year(alone, "out_m", "p1", 2020)->withheld);
+  EXPECT_TRUE(Year(alone, "out_m", "zone", 2020)->withheld);
+  EXPECT_TRUE(Figure(alone, "share", "zone", 2020) == nullptr ||
+              Figure(alone, "share", "zone", 2020)->withheld);
+  // Two withheld parks holding too few enterprises together take a third one with them.
+  RollupResult pair = Run({C("out_m", "p1", "2020-01", "1", 1), C("out_m", "p2", "2020-01", "1", 1),
+                           C("out_m", "p3", "2020-01", "1", 8)});
+  EXPECT_TRUE(Year(pair, "out_m", "p3", 2020)->withheld);
+  EXPECT_FALSE(Year(pair, "out_m", "zone", 2020)->withheld);  // 10 enterprises: shown
   // The threshold is an option.
   EXPECT_FALSE(Year(Run({C("out_m", "p1", "2020-01", "1", 1)}, 1), "out_m", "p1", 2020)->withheld);
 }

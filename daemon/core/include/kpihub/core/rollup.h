@@ -11,9 +11,11 @@
 //  - a KPI ratio is sum(numerator) / sum(denominator) at each level, never a mean of ratios;
 //    a cumulative KPI sums years from its start year;
 //  - small cells: a park-year of an enterprise-level indicator built from fewer than
-//    `min_cell_entities` enterprises is withheld, and so is, when exactly one park of an
-//    indicator-year is withheld, the next smallest park (complementary suppression), so that
-//    the zone total minus the shown parks cannot reveal it. The zone total stays shown.
+//    `min_cell_entities` enterprises is withheld (primary suppression); then the parks with
+//    the fewest enterprises are withheld too until the withheld parks are at least two and
+//    hold at least `min_cell_entities` enterprises together (complementary suppression), so
+//    that the zone total minus the shown parks cannot reveal a small cell. When even all
+//    parks together cannot meet that, the zone total is withheld as well.
 #pragma once
 
 #include <map>
