@@ -9,6 +9,7 @@
 
 #include <lmdb.h>
 
+#include "backup.h"
 #include "group_writer.h"
 #include "lmdb_env.h"
 #include "map_gate.h"
@@ -38,6 +39,7 @@ class LmdbStore final : public Store {
   Status SetCatalogueFingerprint(const std::string& fingerprint) override;
   Status Verify(std::vector<std::string>* differences) override;
   StoreStats Stats() override;
+  Status Backup(const std::string& dest_dir) override;
 
  private:
   using TxnBody = std::function<Status(MDB_txn*)>;
@@ -201,6 +203,19 @@ StoreStats LmdbStore::Stats() {
   MDB_envinfo info;
   if (mdb_env_info(env_, &info) == 0) stats.map_size_bytes = info.me_mapsize;
   return stats;
+}
+
+// The snapshot holds a share of the gate, so this process does not remap under the copy, and
+// it adopts a map another process (the daemon, for a CLI backup) has grown. Should the daemon
+// grow the map again between the two, the copy reports MDB_MAP_RESIZED and is retried.
+Status LmdbStore::Backup(const std::string& dest_dir) {
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<LmdbSnapshot> snapshot;
+    if (Status s = OpenLmdbSnapshot(&snapshot); !s.ok()) return s;
+    int rc = 0;
+    Status s = CopyEnvironment(env_, dest_dir, &rc);
+    if (rc != MDB_MAP_RESIZED || attempt == 2) return s;
+  }
 }
 
 Status ValidateOptions(const StoreOptions& options) {

@@ -76,6 +76,14 @@ class Store {
   virtual Status Verify(std::vector<std::string>* differences) = 0;
 
   virtual StoreStats Stats() = 0;
+
+  // Writes a consistent, compacted copy of the whole environment (one read transaction's
+  // view, free pages dropped: mdb_env_copy2 with MDB_CP_COMPACT) to `dest_dir`/data.mdb.
+  // `dest_dir` must not exist: it is written under a temporary name, synced, then renamed,
+  // so a backup that exists is complete. Runs beside ApplyGroup and works on a read-only
+  // store; while it runs a map growth in this process waits, as for any snapshot. The
+  // default is for stores that have no file to copy.
+  virtual Status Backup(const std::string& dest_dir);
 };
 
 }  // namespace kpihub::store
