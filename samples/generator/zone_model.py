@@ -1,19 +1,8 @@
-#!/usr/bin/env python3
-"""Generates the demo sample: one canonical observation CSV per department.
-
-    scripts/make-demo-sample.py [--seed 20170531] [--enterprises 240] [--out samples/demo]
-
-Writes DIR/{tax,finance,scitech,environment}.csv in the format `kpihub push` sends
-(header `indicator,park,entity,period,value,note`, UTF-8, no quoting, notes without commas)
-and DIR/README.md, which lists the row counts, the revisions, the deliberately bad rows with
-the reason code the daemon gives each, and the zone KPIs the sample should produce.
-
-The zone is invented but plausible for 2017-2020: enterprises with valid unified social credit
-codes spread over the eleven parks, monthly industrial output growing from about 4.5e10 to
-7e10 yuan a year, and the other indicators of config/catalogue.toml at sensible magnitudes.
-The output depends only on --seed and --enterprises (Python 3 standard library only; the
-catalogue is read with tomllib when available, to check every good row against it).
-"""
+"""The invented zone behind the sample data: enterprises, their figures 2017-2020, and the
+rows each department would hold, as canonical observations [indicator, park, entity, period,
+value, note]. Also the daemon's validation rules and the KPI rollup, re-implemented here
+independently of kpihub's C++ code so that the demo can check the daemon against them.
+Deterministic from the seed. Python 3.11 standard library only."""
 
 import argparse
 import math
@@ -22,6 +11,7 @@ import random
 import sys
 import time
 from collections import defaultdict
+from fractions import Fraction
 
 YEARS = [2017, 2018, 2019, 2020]
 DEPARTMENTS = ["tax", "finance", "scitech", "environment"]
@@ -610,54 +600,7 @@ class Sample:
                 self.revise("environment", "sewage_produced", "auto_parts", "2020-11", 1.03, 1),
                 self.revise("environment", "waste_collected", "core", "2020-10", 1.05, 1)],
         }
-        some = {p: next(e for e in self.enterprises if e.park == p and e.anchor) for p in PARKS}
-        bad = {
-            "tax": [
-                ["enterprise_registered", "core", wrong_check(some["core"].uscc), "2020", "1",
-                 "deliberately bad: wrong USCC check character", "malformed_entity"],
-                ["industrial_output", "smart_mfg", some["smart_mfg"].uscc, "2020-05", "1000000",
-                 "deliberately bad: indicator owned by scitech", "not_owner"],
-                ["rd_super_deduction", "hpu_park", some["hpu_park"].uscc, "2020", "123456.789",
-                 "deliberately bad: three decimals for a yuan figure", "too_precise"],
-                ["enterprise_registered", "tengyun", some["tengyun"].uscc, "2031", "1",
-                 "deliberately bad: period 2031 lies in the future", "future_period"],
-            ],
-            "finance": [
-                ["gdp", "wenxian_park", "", "2020Q4", "350000000",
-                 "deliberately bad: unknown park", "unknown_park"],
-                ["special_support_fund", "core", "", "2020-09", "5000000",
-                 "deliberately bad: month period for a yearly indicator",
-                 "period_type_not_allowed"],
-                ["fiscal_expenditure", "core", "", "2020-07", "nan",
-                 "deliberately bad: value is NaN", "not_finite"],
-                ["rd_expenditure", "core", some["core"].uscc, "2020Q2", "2500000",
-                 "deliberately bad: indicator owned by scitech", "not_owner"],
-            ],
-            "scitech": [
-                ["industrial_output", "auto_parts", some["auto_parts"].uscc, "2020-03", "nan",
-                 "deliberately bad: value is NaN", "not_finite"],
-                ["hightech_certified", "zgc_base", wrong_check(some["zgc_base"].uscc), "2019",
-                 "1", "deliberately bad: wrong USCC check character", "malformed_entity"],
-                ["rd_institutions_prov_muni", "gaoxin_east", "", "2020", "3",
-                 "deliberately bad: unknown park", "unknown_park"],
-                ["rd_institutions_national", "core", "", "2020-06", "6",
-                 "deliberately bad: month period for a yearly indicator",
-                 "period_type_not_allowed"],
-                ["high_level_teams", "hpu_park", "", "2031", "1",
-                 "deliberately bad: period 2031 lies in the future", "future_period"],
-            ],
-            "environment": [
-                ["sewage_treated", "inspection", "", "2020-08", "41234.567",
-                 "deliberately bad: three decimals for a two-decimal indicator", "too_precise"],
-                ["solar_capacity", "core", "", "2031-01", "9000",
-                 "deliberately bad: period 2031-01 lies in the future", "future_period"],
-                ["gdp", "core", "", "2020Q4", "3000000000",
-                 "deliberately bad: indicator owned by finance", "not_owner"],
-                ["waste_harmless", "hq_economy", "", "2020-04", "inf",
-                 "deliberately bad: value is infinite", "not_finite"],
-            ],
-        }
-        return revised, bad
+        return revised
 
 
 def poisson(rng, lam):
@@ -736,8 +679,8 @@ def rollup(catalogue, accepted):
     indicators = {i["code"]: i for i in catalogue["indicator"]}
     figures = {}
     for _, row in accepted:
-        figures[(row[0], row[1], row[3], row[2])] = float(row[4])
-    cells = defaultdict(lambda: [0.0, 0])
+        figures[(row[0], row[1], row[3], row[2])] = Fraction(row[4])
+    cells = defaultdict(lambda: [Fraction(0), 0])
     for (ind, park, period, entity), v in figures.items():
         cell = cells[(ind, park, period)]
         cell[0] += v
@@ -745,7 +688,7 @@ def rollup(catalogue, accepted):
     years = {}  # (indicator, park, year) -> [value, entities, latest period key]
     for (ind, park, period), (v, n) in cells.items():
         y = int(period[:4])
-        slot = years.setdefault((ind, park, y), [0.0, 0, None])
+        slot = years.setdefault((ind, park, y), [Fraction(0), 0, None])
         if indicators[ind]["aggregation"] == "sum":
             slot[0] += v
             slot[1] = max(slot[1], n)
@@ -765,17 +708,17 @@ def rollup(catalogue, accepted):
             rest = sorted(p for p in parks if p[0] >= MIN_CELL_ENTITIES)
             if rest:
                 withheld.add((ind, rest[0][2], y))
-    zone = defaultdict(float)
+    zone = defaultdict(Fraction)
     for (ind, park, y), slot in years.items():
         zone[(ind, y)] += slot[0]
     kpis = []
     for kpi in catalogue["kpi"]:
         for y in YEARS:
             first = kpi.get("cumulative_from", y)
-            num = sum(zone.get((c, yy), 0.0) for c in kpi["numerator"] for yy in range(first, y + 1))
+            num = sum(zone.get((c, yy), Fraction(0)) for c in kpi["numerator"] for yy in range(first, y + 1))
             den_codes = kpi.get("denominator", [])
-            den = sum(zone.get((c, yy), 0.0) for c in den_codes for yy in range(first, y + 1))
-            value = num / den if den_codes else num
+            den = sum(zone.get((c, yy), Fraction(0)) for c in den_codes for yy in range(first, y + 1))
+            value = float(num / den if den_codes else num)
             share = (y - kpi["baseline_year"]) / (kpi["target_year"] - kpi["baseline_year"])
             expected = kpi["target"] * min(1.0, max(0.0, share))
             status = ("on_track" if value >= expected else
@@ -785,45 +728,10 @@ def rollup(catalogue, accepted):
     return kpis, withheld
 
 
-# -- output ----------------------------------------------------------------------------------
-
-def assemble(sample, revised, bad):
-    """Final rows per department: data in chronological order, revisions after, bad rows
-    spread through the file. Returns {dept: [(line, row, expected_reason)]}."""
-    files = {}
-    for d in DEPARTMENTS:
-        data = sorted(sample.rows[d], key=lambda r: (period_key(r[3]), r[0], r[1], r[2]))
-        data += revised[d]
-        out = [(row, None) for row in data]
-        for i, b in enumerate(bad[d]):
-            at = (i + 1) * len(out) // (len(bad[d]) + 1)
-            out.insert(at, (b[:6], b[6]))
-        files[d] = [(n + 2, row, reason) for n, (row, reason) in enumerate(out)]
-    return files
-
-
-def write_csv(path, numbered):
-    with open(path, "w", encoding="utf-8", newline="\n") as f:
-        f.write(HEADER + "\n")
-        for _, row, _ in numbered:
-            for field in row:
-                if "," in field or "\n" in field:
-                    raise SystemExit("field with a comma or newline: %r" % field)
-            f.write(",".join(row) + "\n")
-
-
-def check(catalogue, files):
-    """Every good row is accepted and every bad row gets its intended reason."""
-    now = time.time()
-    for d, numbered in files.items():
-        for line, row, reason in numbered:
-            got = expected_reason(catalogue, d, row, now)
-            if got != reason:
-                raise SystemExit("%s.csv:%d: expected %s, the daemon would say %s: %s"
-                                 % (d, line, reason, got, ",".join(row)))
 
 
 def fmt_kpi(kpi, value):
+    """A KPI figure as the leadership group reads it."""
     if kpi["unit"] == "ratio":
         return "%.2f %%" % (value * 100)
     if kpi["unit"] == "yuan":
@@ -831,180 +739,3 @@ def fmt_kpi(kpi, value):
     if kpi["unit"] == "m2":
         return "%s m²" % format(int(round(value)), ",")
     return "%d" % round(value)
-
-
-def write_readme(path, args, sample, files, revised, catalogue):
-    counts = {d: len(files[d]) for d in DEPARTMENTS}
-    bad_rows = [(d, line, row, reason) for d in DEPARTMENTS for line, row, reason in files[d]
-                if reason]
-    lines = [
-        "# Demo sample",
-        "",
-        "Generated by `scripts/make-demo-sample.py --seed %d --enterprises %d`; do not edit by "
-        "hand, run the generator again. `scripts/demo.sh` pushes these files, one adapter key per "
-        "department, with `kpihub push`." % (args.seed, args.enterprises),
-        "",
-        "The zone is invented: %d enterprises with valid unified social credit codes "
-        "(统一社会信用代码, GB 32100-2015) spread over the eleven parks, reporting 2017 to "
-        "2020 (months and quarters up to 2020-12). The figures are meant to look like a real "
-        "high-tech zone's, not to be one." % len(sample.enterprises),
-        "",
-        "## Files",
-        "",
-        "Canonical observation CSV (`indicator,park,entity,period,value,note`, UTF-8, no quoting, "
-        "notes without commas). Each file holds only the indicators its department owns in "
-        "`config/catalogue.toml`, each with the indicator's own period kind; enterprise-level "
-        "rows carry the enterprise's code in `entity`, park-level rows leave it empty.",
-        "",
-        "| file | department | rows | of which revisions | of which deliberately bad |",
-        "|---|---|---:|---:|---:|",
-    ]
-    names = {"tax": "税务 tax", "finance": "财政 finance", "scitech": "科技 scitech",
-             "environment": "生态环境 environment"}
-    for d in DEPARTMENTS:
-        nbad = sum(1 for _, _, r in files[d] if r)
-        lines.append("| `%s.csv` | %s | %s | %d | %d |" % (
-            d, names[d], format(counts[d], ","), len(revised[d]), nbad))
-    lines += ["| total | | %s | %d | %d |" % (
-        format(sum(counts.values()), ","), sum(len(r) for r in revised.values()), len(bad_rows)),
-        "", "Row counts exclude the header line. The whole sample stays under 30,000 rows so "
-        "that the demo pushes it in a few seconds.", "",
-        "Money is in whole yuan, areas in m² (up to two decimals), sewage and waste in tonnes "
-        "(one decimal), solar capacity in kW, counts and 0/1 enterprise flags as integers. "
-        "Every row carries an empty note except the revisions and the bad rows.", "",
-        "To regenerate: `python3 scripts/make-demo-sample.py` (options `--seed`, "
-        "`--enterprises`, `--out`). Before writing, the generator checks every row against "
-        "`config/catalogue.toml` with the daemon's validation rules (Python 3.11 or later, for "
-        "`tomllib`): each good row must be accepted and each bad row refused with its "
-        "intended reason.", ""]
-    lines += [
-        "## Deliberately bad rows",
-        "",
-        "Each is refused on its own with the reason below (`kpihub push` prints it with the "
-        "line number); the other rows of its batch are applied. The note of each row says what "
-        "is wrong with it.",
-        "",
-        "| file:line | indicator | park | period | value | what is wrong | reason code |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for d, line, row, reason in bad_rows:
-        what = row[5].replace("deliberately bad: ", "")
-        lines.append("| `%s.csv:%d` | %s | %s | %s | %s | %s | `%s` |" % (
-            d, line, row[0], row[1], row[3], row[4], what, reason))
-    lines += ["", "Seven reason codes are shown: " + ", ".join(
-        "`%s`" % r for r in sorted({r for _, _, _, r in bad_rows})) + ".", ""]
-    lines += [
-        "## Revisions",
-        "",
-        "Departments revise figures (统计数据修订). Each revision repeats a key that appears "
-        "earlier in the same file with a new value and the note `revision`; the later value "
-        "replaces the earlier one (it is not added), and the change is kept in the value history.",
-        "",
-        "| file | indicator | park | period | first value | revised value |",
-        "|---|---|---|---|---:|---:|",
-    ]
-    for d in DEPARTMENTS:
-        for rd, ind, park, period, old, new in sample.revisions:
-            if rd == d:
-                lines.append("| `%s.csv` | %s | %s | %s | %s | %s |" % (d, ind, park, period, old, new))
-    over_park, over_year, over_value = sample.facts["subsidy_over_cap"]
-    lines += [
-        "",
-        "## Things the demo shows",
-        "",
-        "- **A withheld small cell.** In `%s` only two enterprises report industrial output, "
-        "so its park figures of `industrial_output`, `hitech_sei_output` and "
-        "`above_scale_industrial` (and of the KPIs built on them) are withheld from "
-        "`/metrics` (threshold %d enterprises). Because exactly one park is withheld, the next "
-        "smallest park of the same indicator and year is withheld as well (complementary "
-        "suppression), so that the zone total minus the shown parks reveals nothing. Sparse "
-        "enterprise-level figures of other parks (start-up subsidies, tax relief of a park "
-        "with one or two certified enterprises) are withheld the same way; the table at the "
-        "end lists them all. Zone totals are always shown." % (SMALL_PARK, MIN_CELL_ENTITIES),
-        "- **A subsidy above the §10 cap.** Of %d one-time start-up subsidies (`startup_subsidy`, "
-        "finance), exactly one exceeds 100,000 yuan: %s yuan in `%s`, %d. It is valid data "
-        "(the rule is to flag it, not drop it), so it is accepted." % (
-            sample.facts["subsidies"], format(over_value, ","), over_park, over_year),
-        "- **Cross-department KPIs.** R&D intensity is scitech's `rd_expenditure` over finance's "
-        "`gdp`; the high-tech enterprise share and R&D institution coverage divide scitech "
-        "counts by tax counts. They appear once both departments have pushed.",
-        "- **The zone's budget** (`fiscal_expenditure`, `science_tech_spending`) is the "
-        "administrative committee's and is booked under the `core` park.",
-        "",
-        "## Zone KPIs the sample should produce",
-        "",
-        "As `kpihub kpis --park zone --year Y` should show them once all four files are pushed "
-        "(targets for 2020, straight line from 0 in 2016, at risk within 10 % below the line).",
-        "",
-        "| KPI | 2017 | 2018 | 2019 | 2020 | target | 2020 status |",
-        "|---|---:|---:|---:|---:|---:|---|",
-    ]
-    if catalogue is not None:
-        accepted = [(d, row) for d in DEPARTMENTS for _, row, reason in files[d] if not reason]
-        kpis, withheld = rollup(catalogue, accepted)
-        by_code = defaultdict(dict)
-        for kpi, y, value, expected, status in kpis:
-            by_code[kpi["code"]][y] = (kpi, value, status)
-        for code, per_year in by_code.items():
-            kpi = per_year[2020][0]
-            cells = [fmt_kpi(kpi, per_year[y][1]) for y in YEARS]
-            lines.append("| %s %s | %s | %s | %s |" % (
-                code, kpi["name_zh"], " | ".join(cells), fmt_kpi(kpi, kpi["target"]),
-                per_year[2020][2]))
-        lines += ["", "## Withheld park figures", "",
-                  "Park-year figures of enterprise-level indicators that `/metrics` withholds "
-                  "(threshold %d enterprises, with complementary suppression):" % MIN_CELL_ENTITIES,
-                  "", "| indicator | withheld park-years |", "|---|---|"]
-        for code in sorted({i for i, _, _ in withheld}):
-            cells = sorted((y, p) for i, p, y in withheld if i == code)
-            lines.append("| %s | %s |" % (code, ", ".join("%s %d" % (p, y) for y, p in cells)))
-    lines.append("")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
-
-
-def main():
-    here = os.path.dirname(os.path.abspath(__file__))
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seed", type=int, default=20170531,
-                        help="random seed (default: the policy's date, 20170531)")
-    parser.add_argument("--enterprises", type=int, default=240,
-                        help="number of enterprises (default 240, at least %d)"
-                             % (MIN_PER_PARK * len(PARKS)))
-    parser.add_argument("--out", default=os.path.join(here, "..", "samples", "demo"),
-                        help="output directory (default samples/demo)")
-    parser.add_argument("--catalogue", default=os.path.join(here, "..", "config", "catalogue.toml"),
-                        help="catalogue to check the rows against")
-    args = parser.parse_args()
-    if args.enterprises < MIN_PER_PARK * len(PARKS):
-        parser.error("--enterprises must be at least %d" % (MIN_PER_PARK * len(PARKS)))
-
-    sample = Sample(args.seed, args.enterprises)
-    sample.build_enterprises()
-    sample.build_output()
-    sample.build_institutions()
-    sample.build_certification()
-    sample.scitech_enterprise_rows()
-    sample.scitech_park_rows()
-    sample.tax_rows()
-    sample.finance_rows()
-    sample.environment_rows()
-    revised, bad = sample.revisions_and_bad_rows()
-    files = assemble(sample, revised, bad)
-
-    catalogue = load_catalogue(args.catalogue) if os.path.exists(args.catalogue) else None
-    if catalogue is not None:
-        check(catalogue, files)
-    else:
-        print("note: catalogue not checked (needs Python 3.11 tomllib)", file=sys.stderr)
-    os.makedirs(args.out, exist_ok=True)
-    for d in DEPARTMENTS:
-        write_csv(os.path.join(args.out, d + ".csv"), files[d])
-    write_readme(os.path.join(args.out, "README.md"), args, sample, files, revised, catalogue)
-    total = sum(len(v) for v in files.values())
-    print("wrote %s: %s rows (%s)" % (os.path.normpath(args.out), format(total, ","), ", ".join(
-        "%s %s" % (d, format(len(files[d]), ",")) for d in DEPARTMENTS)))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,78 @@
+// Outbox: the adapter's durable queue of numbered batches, an LMDB environment in the
+// adapter's own state directory. A batch is written (and synced) here before anything is sent;
+// it leaves only when the daemon has acknowledged it. The next sequence number is stored in the
+// same transaction as the batches it numbers, so sequences stay contiguous across restarts.
+//
+// Errors are sticky: after the first failed write the outbox refuses further writes (LMDB
+// cannot tell what reached the disk), and the caller should stop.
+//
+// Not thread-safe: one thread (the adapter's sending loop) owns an Outbox. Two processes must
+// not share a state directory; Open takes an exclusive lock file to refuse that.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kpihub/core/observation.h"
+
+namespace kpihub::delivery {
+
+// One observation and an opaque note about where it came from (the adapter program stores
+// "file, row, column, value" there so that a rejection can be traced to its row).
+struct OutboxEntry {
+  core::Observation observation;
+  std::string origin;
+};
+
+struct StoredBatch {
+  uint64_t sequence = 0;
+  int64_t created_unix_ms = 0;
+  std::vector<OutboxEntry> entries;
+};
+
+class Outbox {
+ public:
+  // Opens (creating if needed, mode 0700) the outbox in `dir`. Null and `error` on failure,
+  // including when another process holds the directory.
+  static std::unique_ptr<Outbox> Open(const std::string& dir, std::string* error);
+  ~Outbox();
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  // Numbers `batches` next_sequence(), next_sequence()+1, ... and stores them with the new
+  // next sequence in one synced transaction. Empty batches are stored too (they advance the
+  // daemon's sequence like any other). False and `error` on failure: nothing was stored.
+  bool Append(const std::vector<std::vector<OutboxEntry>>& batches, int64_t now_unix_ms,
+              std::vector<uint64_t>* sequences, std::string* error);
+
+  // Sequences of the batches not yet acknowledged, ascending.
+  std::vector<uint64_t> Pending(std::string* error) const;
+  std::optional<StoredBatch> Load(uint64_t sequence, std::string* error) const;
+  // Removes an acknowledged batch. Removing an absent sequence is not an error.
+  bool Remove(uint64_t sequence, std::string* error);
+  // Gives the pending batches the sequences first, first+1, ... in their order, and sets the
+  // next sequence after them. Used when the daemon expects a sequence that the outbox no longer
+  // holds (a refused frame did not consume its number, or the daemon's state was restored).
+  bool Renumber(uint64_t first, std::string* error);
+
+  // One more than the highest sequence ever assigned (1 for a new outbox).
+  uint64_t next_sequence() const { return next_sequence_; }
+  bool failed() const { return failed_; }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  struct Env;
+  Outbox(std::string dir, std::unique_ptr<Env> env, int lock_fd);
+  bool Fail(const std::string& what, int rc, std::string* error);
+
+  std::string dir_;
+  std::unique_ptr<Env> env_;
+  int lock_fd_ = -1;
+  uint64_t next_sequence_ = 1;
+  bool failed_ = false;
+};
+
+}  // namespace kpihub::delivery

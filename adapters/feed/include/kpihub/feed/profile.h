@@ -1,0 +1,66 @@
+// Profile: how one department's exports become observations — a TOML file per department
+// (config/profiles/*.toml; reference: docs/adapters.md), so that a new department or a new
+// export shape is configuration, not code. A profile has one or more layouts, one per shape of
+// export file (e.g. finance's monthly budget sheet and its quarterly GDP sheet); each layout
+// says the format and encoding, which columns (CSV) or fields (JSON) hold the park, the
+// period and the enterprise code, and which hold which indicator, in which unit.
+//
+// Loading checks the profile against the catalogue: the department exists, every indicator
+// exists and belongs to it, every unit converts to the indicator's unit, every park alias
+// names a catalogue park. Immutable once loaded; safe to share between threads.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "kpihub/core/catalogue.h"
+#include "kpihub/feed/decimal_text.h"
+
+namespace kpihub::feed {
+
+enum class InputFormat { kCsv, kJson };  // JSON: one object per line, or one array of objects
+
+struct ColumnMapping {
+  std::string name;        // CSV header or JSON field, exactly as exported
+  std::string indicator;   // catalogue indicator code
+  UnitSpec unit;           // how the column's figures convert to the indicator's unit
+  std::optional<int> round_to;  // round half up to this many places after conversion
+  std::map<std::string, std::string> values;  // text → figure (e.g. "是" → "1"), exact match
+};
+
+struct Layout {
+  std::string name;
+  InputFormat format = InputFormat::kCsv;
+  std::string encoding = "utf-8";
+  char delimiter = ',';
+  std::string file_pattern;  // glob on the file name; empty: chosen by its columns alone
+  std::string park_column;
+  std::string period_column;
+  std::string entity_column;  // empty for a layout of park-level figures
+  std::string note_column;    // optional
+  std::vector<ColumnMapping> columns;
+};
+
+struct Profile {
+  std::string department;
+  std::string description;
+  std::vector<Layout> layouts;
+  // Park name (as written in exports) → park code. Holds the profile's aliases, and the
+  // catalogue's codes and Chinese and English names.
+  std::map<std::string, std::string> park_names;
+  // Cell texts that mean "no figure" (e.g. "-", "—"): skipped, not rejected.
+  std::vector<std::string> empty_values = {"", "-", "--", "—", "/"};
+
+  std::optional<std::string> ParkCode(std::string_view name) const;
+};
+
+// Parses and checks a profile. On error: "<source>:<line>:<column>: <reason>".
+std::variant<Profile, std::string> LoadProfile(std::string_view toml_text,
+                                               std::string_view source_name,
+                                               const core::Catalogue& catalogue);
+
+}  // namespace kpihub::feed

@@ -1,0 +1,282 @@
+#!/usr/bin/env python3
+"""Generates department-shaped sample exports of an invented zone, and what kpihub should make
+of them.
+
+    samples/generator/make_samples.py [--seed 20170531] [--enterprises 240] [--out samples/demo]
+
+Writes into --out, deterministically from --seed and --enterprises:
+  - each department's export files as its own system would give them (export_shapes.py):
+    Chinese headers, GB18030 for tax and finance, UTF-8 CSV for scitech, JSON lines for
+    environment; units such as 万元, 亿元, 千元, 万平方米; wide sheets (one column per
+    indicator); a few revisions of earlier periods; a handful of deliberately bad rows;
+  - expected-rejects.csv: file,row,column,reason_code for every cell or row kpihub-adapter or
+    the daemon must refuse;
+  - expected-observations.csv: file,department,rows,observations (cells that become
+    observations, including those the daemon then refuses);
+  - expected-kpis.csv: kpi,park,period,value,status for the zone, computed by zone_model.py from
+    the generator's own figures (exact fractions), not by kpihub's code.
+Use --enterprises 2500 for a benchmark-sized zone.
+"""
+
+import argparse
+import csv
+import hashlib
+import io
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import zone_model as zm  # noqa: E402
+from export_shapes import FILES, bad_rows, scaled  # noqa: E402
+
+NAME_HEADS = ["瑞丰", "中原", "豫北", "太行", "怀川", "山阳", "云台", "恒信", "华兴", "宏达",
+              "远航", "智创", "天润", "博远", "新源", "鑫达", "嘉和", "龙翔", "金穗", "卓越"]
+NAME_TRADES = {"core": "信息技术", "auto_parts": "汽车零部件", "smart_mfg": "智能装备",
+               "startup_center": "电子科技", "hpu_park": "新材料", "zgc_base": "生物科技",
+               "tengyun": "电子商务", "inspection": "检验检测", "hq_economy": "实业",
+               "culture_tourism": "文化传媒", "agri_tech": "农业科技"}
+
+
+def company_name(uscc, park):
+    h = int(hashlib.sha256(uscc.encode()).hexdigest(), 16)
+    return "焦作%s%s有限公司" % (NAME_HEADS[h % len(NAME_HEADS)] + NAME_HEADS[(h >> 8) % len(NAME_HEADS)],
+                             NAME_TRADES.get(park, "科技"))
+
+
+def load_catalogue(path):
+    import tomllib
+    with open(path, "rb") as f:
+        return tomllib.load(f)
+
+
+def file_rows(spec, canonical, revisions, park_names_zh):
+    """The data rows of one export file: canonical observations pivoted to one row per
+    (entity, park, period), revisions as extra rows after them. Returns (rows, cells) where a
+    row is {column: text} and cells counts the non-empty indicator cells."""
+    by_indicator = {ind: (h, power, vmap) for h, ind, power, vmap in spec["columns"]}
+    park_names = spec.get("park_names", park_names_zh)
+    rows, index = [], {}
+
+    def cell_text(indicator, value):
+        h, power, vmap = by_indicator[indicator]
+        return h, (vmap[value] if vmap else scaled(value, power))
+
+    def new_row(park, entity, period):
+        row = {spec["park"]: park_names[park], spec["period"]: spec["period_text"](period)}
+        if "entity" in spec:
+            row[spec["entity"]] = entity
+            row[spec["company"]] = company_name(entity, park)
+        return row
+
+    for ind, park, entity, period, value, _ in canonical:
+        if ind not in by_indicator:
+            continue
+        key = (park, entity, period)
+        if key not in index:
+            index[key] = len(rows)
+            rows.append(new_row(park, entity, period))
+        h, text = cell_text(ind, value)
+        rows[index[key]][h] = text
+    for ind, park, entity, period, value, _ in revisions:
+        if ind not in by_indicator:
+            continue
+        row = new_row(park, entity, period)
+        h, text = cell_text(ind, value)
+        row[h] = text
+        if "note" in spec:
+            row[spec["note"]] = "数据更正"
+        rows.append(row)
+    cells = sum(1 for r in rows for h, _, _, _ in spec["columns"] if r.get(h, "") != "")
+    return rows, cells
+
+
+def headers(spec):
+    keys = []
+    if "entity" in spec:
+        keys += [spec["entity"], spec["company"]]
+    keys += [spec["park"], spec["period"]]
+    keys += [h for h, _, _, _ in spec["columns"]]
+    if "note" in spec:
+        keys.append(spec["note"])
+    return keys
+
+
+def render(spec, rows):
+    """File bytes and, per output row, its 1-based row number (CSV header is row 1)."""
+    cols = headers(spec)
+    if spec.get("json"):
+        lines = []
+        for r in rows:
+            if r == "BROKEN_JSON":
+                lines.append('{"park_name": "核心区", "month": "2020-05", "sewage_produced_t": 12')
+                continue
+            parts = ['"%s": "%s"' % (spec["park"], r[spec["park"]]),
+                     '"%s": "%s"' % (spec["period"], r[spec["period"]])]
+            for h, _, _, _ in spec["columns"]:
+                v = r.get(h, "")
+                parts.append('"%s": %s' % (h, v if _is_plain_number(v) else
+                                             ("null" if v == "" else '"%s"' % v)))
+            lines.append("{" + ", ".join(parts) + "}")
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\r\n")
+    w.writerow(cols)
+    for r in rows:
+        if r == "SHORT":
+            w.writerow([spec_short_value(spec, c) for c in cols[:4]])
+            continue
+        w.writerow([r.get(c, "") for c in cols])
+    return out.getvalue().encode(spec["encoding"])
+
+
+def _is_plain_number(v):
+    try:
+        float(v)
+        return v not in ("nan", "inf") and v != ""
+    except ValueError:
+        return False
+
+
+def spec_short_value(spec, column):
+    return {"统一社会信用代码": SHORT_USCC[0], "纳税人名称": "焦作示例有限公司",
+            "主管园区": spec.get("park_names", {}).get("core", ""), "所属年度": "2019年度"}.get(column, "")
+
+
+SHORT_USCC = [""]
+
+
+def write_readme(path, args, counts, rejects, kpis):
+    by_file = {}
+    for f, _, _, reason in rejects:
+        by_file.setdefault(f, []).append(reason)
+    lines = [
+        "# Demo sample: department exports of an invented zone",
+        "",
+        "Generated by `samples/generator/make_samples.py --seed %d --enterprises %d`; do not edit "
+        "by hand, run the generator again (it rewrites this page). `scripts/demo.sh` feeds these "
+        "files to kpihubd through `kpihub-adapter`, one profile and key per department "
+        "(`config/profiles/`), and checks the result against `expected-*.csv`." % (args.seed, args.enterprises),
+        "",
+        "The zone is invented: %d enterprises with valid unified social credit codes "
+        "(GB 32100-2015) over the core zone and ten parks, 2017-2020, every indicator of "
+        "`config/catalogue.toml`, each department in its own export shape (see "
+        "`samples/generator/export_shapes.py` and `docs/adapters.md`)." % args.enterprises,
+        "",
+        "| file | department | encoding | rows | observations | refused (reasons) |",
+        "|---|---|---|---:|---:|---|",
+    ]
+    encodings = {f["name"]: ("JSON lines" if f.get("json") else f["encoding"].upper()) for f in FILES}
+    for name, dept, rows, obs in counts:
+        reasons = ", ".join("`%s`" % r for r in by_file.get(name, []))
+        lines.append("| `%s` | %s | %s | %s | %s | %d (%s) |" % (
+            name, dept, encodings[name], format(rows, ","), format(obs, ","),
+            len(by_file.get(name, [])), reasons))
+    lines += [
+        "",
+        "Rows are data rows (the CSV header is not counted; in the reject report it is row 1). "
+        "Observations are the non-empty indicator cells that parse, including the few the daemon "
+        "then refuses. Revisions (统计数据修订) are extra rows that repeat an earlier key with a "
+        "new figure: it replaces the first, it is never added to it.",
+        "",
+        "- `expected-observations.csv`: file, department, rows, observations.",
+        "- `expected-rejects.csv`: file, row, column, reason_code of every refusal, by the "
+        "adapter or by the daemon.",
+        "- `expected-kpis.csv`: the zone KPIs by year, computed by the generator's own model "
+        "(`zone_model.py`, exact fractions), not by kpihub's code.",
+        "",
+        "## Zone KPIs the sample should produce",
+        "",
+        "| KPI | 2017 | 2018 | 2019 | 2020 | 2020 status |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    per = {}
+    for kpi, y, value, _, status in kpis:
+        per.setdefault(kpi["code"], (kpi, {}))[1][y] = (value, status)
+    for code, (kpi, years) in per.items():
+        lines.append("| %s %s | %s | %s |" % (code, kpi["name_zh"], " | ".join(
+            zm.fmt_kpi(kpi, years[y][0]) for y in zm.YEARS), years[2020][1]))
+    lines.append("")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.normpath(os.path.join(here, "..", ".."))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seed", type=int, default=20170531)
+    ap.add_argument("--enterprises", type=int, default=240)
+    ap.add_argument("--out", default=os.path.join(root, "samples", "demo"))
+    ap.add_argument("--catalogue", default=os.path.join(root, "config", "catalogue.toml"))
+    args = ap.parse_args()
+    if args.enterprises < zm.MIN_PER_PARK * len(zm.PARKS):
+        ap.error("--enterprises must be at least %d" % (zm.MIN_PER_PARK * len(zm.PARKS)))
+    catalogue = load_catalogue(args.catalogue)
+    park_zh = {p["code"]: p["name_zh"] for p in catalogue["park"]}
+
+    sample = zm.Sample(args.seed, args.enterprises)
+    for step in (sample.build_enterprises, sample.build_output, sample.build_institutions,
+                 sample.build_certification, sample.scitech_enterprise_rows,
+                 sample.scitech_park_rows, sample.tax_rows, sample.finance_rows,
+                 sample.environment_rows):
+        step()
+    revised = sample.revisions_and_bad_rows()
+    now = time.time()
+    accepted = []
+    for d in zm.DEPARTMENTS:
+        for row in sample.rows[d] + revised[d]:
+            reason = zm.expected_reason(catalogue, d, row, now)
+            if reason:
+                raise SystemExit("generated row refused (%s): %s" % (reason, row))
+            accepted.append((d, row))
+    anchor = next(e for e in sample.enterprises if e.anchor)
+    SHORT_USCC[0] = anchor.uscc
+
+    os.makedirs(args.out, exist_ok=True)
+    rejects, counts = [], []
+    for spec in FILES:
+        d = spec["department"]
+        canonical = sorted(sample.rows[d], key=lambda r: (zm.period_key(r[3]), r[1], r[2], r[0]))
+        rows, cells = file_rows(spec, canonical, revised[d], park_zh)
+        bads = bad_rows(spec, anchor.uscc, zm.wrong_check(anchor.uscc))
+        out = list(rows)
+        for i, (cells_bad, _) in enumerate(bads):
+            out.insert((i + 1) * len(rows) // (len(bads) + 1) + i, cells_bad)
+        first_row = 1 if spec.get("json") else 2
+        for n, r in enumerate(out):
+            for b, expected in bads:
+                if r is b:
+                    for column, reason in expected:
+                        rejects.append((spec["name"], n + first_row, column, reason))
+        # Bad rows whose figure parses still become observations (refused by the daemon).
+        daemon_side = sum(1 for b, exp in bads for _, reason in exp
+                          if reason in ("too_precise", "future_period", "out_of_bounds",
+                                        "period_type_not_allowed"))
+        counts.append((spec["name"], d, len(out), cells + daemon_side))
+        with open(os.path.join(args.out, spec["name"]), "wb") as f:
+            f.write(render(spec, out))
+
+    with open(os.path.join(args.out, "expected-rejects.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["file", "row", "column", "reason_code"])
+        w.writerows(sorted(rejects, key=lambda r: (r[0], r[1], r[2])))
+    with open(os.path.join(args.out, "expected-observations.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["file", "department", "rows", "observations"])
+        w.writerows(counts)
+    kpis, _ = zm.rollup(catalogue, accepted)
+    with open(os.path.join(args.out, "expected-kpis.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["kpi", "park", "period", "value", "status"])
+        for kpi, y, value, _, status in kpis:
+            w.writerow([kpi["code"], "zone", y, repr(value), status])
+    write_readme(os.path.join(args.out, "README.md"), args, counts, rejects, kpis)
+    total_rows = sum(c[2] for c in counts)
+    print("wrote %s: %d files, %s rows, %s observations, %d expected rejects" % (
+        os.path.relpath(args.out), len(FILES), format(total_rows, ","),
+        format(sum(c[3] for c in counts), ","), len(rejects)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+// CSV (libcsv), JSON (nlohmann) and encodings (iconv), and the mapper's row handling.
+#include <gtest/gtest.h>
+
+#include "feed_test_util.h"
+#include "kpihub/feed/export_mapper.h"
+#include "kpihub/feed/table.h"
+#include "kpihub/feed/text_encoding.h"
+
+namespace kpihub::feed {
+namespace {
+
+TEST(CsvTest, QuotingAndRowNumbers) {
+  Table t = ReadCsv("a,b,c\r\n1,\"x,y\",3\n\n\"multi\nline\",2,3\n4,5\n", ',');
+  ASSERT_EQ(t.fatal, "");
+  EXPECT_EQ(t.columns, (std::vector<std::string>{"a", "b", "c"}));
+  ASSERT_EQ(t.records.size(), 3u);
+  EXPECT_EQ(t.records[0].row, 2u);
+  EXPECT_EQ(t.records[0].fields.at("b"), "x,y");
+  EXPECT_EQ(t.records[1].row, 4u);  // line 3 is blank
+  EXPECT_EQ(t.records[1].fields.at("a"), "multi\nline");
+  EXPECT_EQ(t.records[2].row, 6u);
+  EXPECT_EQ(t.records[2].fields.count("c"), 0u);  // a short row lacks the field
+}
+
+TEST(CsvTest, TooManyFieldsIsARecordErrorAndBadQuotingIsFatal) {
+  Table t = ReadCsv("a,b\n1,2,3\n4,5\n", ',');
+  ASSERT_EQ(t.errors.size(), 1u);
+  EXPECT_EQ(t.errors[0].row, 2u);
+  EXPECT_EQ(t.records.size(), 1u);
+  EXPECT_NE(ReadCsv("a,b\n1,\"2\"x\n", ',').fatal, "");
+  EXPECT_NE(ReadCsv("", ',').fatal, "");
+}
+
+TEST(JsonTest, LinesAndArrays) {
+  Table lines = ReadJson("{\"p\":\"core\",\"v\":1234.5,\"n\":null}\n\n[1]\n{bad\n{\"p\":\"x\",\"v\":\"7\"}\n");
+  ASSERT_EQ(lines.records.size(), 2u);
+  EXPECT_EQ(lines.records[0].row, 1u);
+  EXPECT_EQ(lines.records[0].fields.at("v"), "1234.5");
+  EXPECT_EQ(lines.records[0].fields.at("n"), "");
+  EXPECT_EQ(lines.records[1].row, 5u);
+  ASSERT_EQ(lines.errors.size(), 2u);
+  EXPECT_EQ(lines.errors[0].row, 3u);  // an array is not an object
+  EXPECT_EQ(lines.errors[1].row, 4u);
+  Table array = ReadJson(" [{\"p\":\"a\"},{\"p\":\"b\",\"q\":{\"x\":1}}]");
+  EXPECT_EQ(array.records.size(), 1u);
+  ASSERT_EQ(array.errors.size(), 1u);
+  EXPECT_EQ(array.errors[0].row, 2u);
+  EXPECT_NE(ReadJson("[{\"p\":").fatal, "");
+}
+
+TEST(EncodingTest, Gb18030RoundTripAndRefusal) {
+  std::string utf8 = "园区,季度\n汽车零部件产业园,2020年第4季度\n";
+  std::string gb = FromUtf8(utf8, "gb18030");
+  EXPECT_NE(gb, utf8);
+  DecodeFailure f;
+  EXPECT_EQ(ToUtf8(gb, "gb18030", &f), utf8);
+  EXPECT_EQ(ToUtf8("\xEF\xBB\xBF" + utf8, "utf-8", &f), utf8);  // BOM dropped
+  EXPECT_FALSE(ToUtf8(gb, "utf-8", &f).has_value());             // GB18030 read as UTF-8
+  EXPECT_EQ(f.line, 1u);
+  EXPECT_FALSE(ToUtf8("a\nb\n\x81", "gb18030", &f).has_value());  // truncated double byte
+  EXPECT_EQ(f.line, 3u);
+  EXPECT_FALSE(IsKnownEncoding("big5"));
+}
+
+TEST(MapperTest, WideRowBecomesOneObservationPerFilledCell) {
+  Profile p = testing::ShippedProfile("scitech");
+  std::string csv =
+      "园区,年度,省、市级研发机构（家）,科技企业加速器建筑面积（万平方米）,新增孵化面积（平方米）\n"
+      "智能制造产业园,2020年度,12,5.1234,-\n"
+      "东区,2020,1,,\n"
+      "智能制造产业园,2020,x,,\n";
+  MappedExport m = MapExport(p, "parks.csv", csv);
+  EXPECT_EQ(m.layout, "park_annual");
+  ASSERT_EQ(m.observations.size(), 2u);
+  EXPECT_EQ(m.observations[0].observation.indicator, "rd_institutions_prov_muni");
+  EXPECT_EQ(m.observations[0].observation.park, "smart_mfg");
+  EXPECT_EQ(m.observations[0].observation.period, "2020");
+  EXPECT_EQ(m.observations[1].observation.value, 51234.0);
+  EXPECT_EQ(m.observations[1].row, 2u);
+  EXPECT_EQ(m.empty_cells, 3u);
+  // 4 of the 7 mapped columns are absent from the header (row 1), then two bad rows.
+  ASSERT_EQ(m.rejects.size(), 6u);
+  EXPECT_EQ(m.rejects[4].row, 3u);
+  EXPECT_EQ(m.rejects[4].reason, kUnknownParkName);
+  EXPECT_EQ(m.rejects[5].row, 4u);
+  EXPECT_EQ(m.rejects[5].reason, kUnparseableNumber);
+  EXPECT_EQ(m.rejects[5].column, "省、市级研发机构（家）");
+}
+
+TEST(MapperTest, UnreadableFilesFailWhole) {
+  Profile tax = testing::ShippedProfile("tax");
+  MappedExport wrong_encoding = MapExport(tax, "t.csv", "统一社会信用代码,主管园区\n");
+  EXPECT_TRUE(wrong_encoding.failed);  // UTF-8 bytes are not valid GB18030 here
+  Profile env = testing::ShippedProfile("environment");
+  MappedExport no_layout = MapExport(env, "e.jsonl", "{\"station\": 1}\n");
+  EXPECT_TRUE(no_layout.failed);
+  ASSERT_EQ(no_layout.rejects.size(), 1u);
+  EXPECT_EQ(no_layout.rejects[0].reason, kNoLayout);
+}
+
+}  // namespace
+}  // namespace kpihub::feed
