@@ -255,16 +255,6 @@ int RunCommand(const std::string& command, std::string* output) {
 
 namespace kpihub::testing {
 
-std::string MakeUscc(uint32_t serial) {
-  char org[9];
-  std::snprintf(org, sizeof org, "%08u", serial % 100000000u);
-  static const int kWeights[8] = {3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 8; ++i) sum += (org[i] - '0') * kWeights[i];
-  int c = 11 - sum % 11;
-  char org_check = c == 10 ? 'X' : c == 11 ? '0' : static_cast<char>('0' + c);
-  std::string first17 = std::string("91410800") + org + org_check;
-  return first17 + core::UsccCheckCharacter(first17);
-}
+std::string MakeUscc(uint32_t serial) { return core::SyntheticUscc(serial); }
 
 }  // namespace kpihub::testing

@@ -68,4 +68,11 @@ bool IsValidUscc(std::string_view code) {
   return UsccCheckCharacter(code.substr(0, 17)) == code[17];
 }
 
+std::string SyntheticUscc(uint32_t serial) {
+  std::string org = std::to_string(serial % 100000000u);
+  org.insert(0, 8 - org.size(), '0');
+  std::string first17 = "91410800" + org + OrgCodeCheckCharacter(org);
+  return first17 + UsccCheckCharacter(first17);
+}
+
 }  // namespace kpihub::core

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <random>
 #include <string>
 
@@ -107,6 +109,18 @@ TEST(UsccTest, EverySingleCharacterChangeIsDetected) {
     }
   }
   EXPECT_EQ(mutations, static_cast<int>(codes.size()) * 18 * 30);
+}
+
+TEST(UsccTest, SyntheticCodesAreValidAndDistinct) {
+  std::set<std::string> seen;
+  for (uint32_t serial : {0u, 1u, 42u, 99999999u, 123456789u}) {
+    std::string code = SyntheticUscc(serial);
+    EXPECT_EQ(code.size(), 18u);
+    EXPECT_TRUE(IsValidUscc(code)) << code;
+    EXPECT_EQ(code.rfind("91410800", 0), 0u);
+    seen.insert(code);
+  }
+  EXPECT_EQ(seen.size(), 5u);
 }
 
 }  // namespace

@@ -12,75 +12,10 @@
 
 #include "kpihub/core/uscc.h"
 #include "kpihub/export/state_collector.h"
+#include "collector_fixture.h"
 
 namespace kpihub::exporter {
 namespace {
-
-std::string Uscc(int serial) {
-  char org[16];
-  std::snprintf(org, sizeof org, "%08d", serial);
-  static const int kWeights[8] = {3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 8; ++i) sum += (org[i] - '0') * kWeights[i];
-  int c = 11 - sum % 11;
-  std::string first17 = std::string("91410800") + org + (c == 10 ? 'X' : c == 11 ? '0' : char('0' + c));
-  return first17 + core::UsccCheckCharacter(first17);
-}
-
-class CollectorTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/kpihub-export-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    std::ifstream in(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto catalogue = core::Catalogue::FromToml(ss.str(), "catalogue.toml");
-    ASSERT_TRUE(catalogue.catalogue) << catalogue.error;
-    catalogue_ = catalogue.catalogue;
-    auto registry = core::KeyRegistry::FromToml(
-        "[[adapter]]\nid = \"s\"\ndepartment = \"scitech\"\npublic_key = \"" +
-            std::string(40, 'a') + "\"\n",
-        "keys.toml", *catalogue_);
-    ASSERT_TRUE(registry.registry) << registry.error;
-    config_ = std::make_unique<core::LiveConfig>(catalogue_, registry.registry);
-    store::StoreOptions options;
-    options.path = dir_;
-    ASSERT_TRUE(store::Store::Open(options, &store_).ok());
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  void Apply(const std::string& park, int first, int n, const std::string& indicator,
-             const std::string& value, const std::string& period = "2020-06") {
-    store::BatchToApply b;
-    b.adapter = "s";
-    b.department = "scitech";
-    b.sequence = ++seq_;
-    for (int i = 0; i < n; ++i) {
-      core::ValidObservation o;
-      o.key = {indicator, park, period, Uscc(first + i)};
-      o.value = *core::Decimal::Parse(value).value;
-      b.accepted.push_back(o);
-    }
-    std::vector<store::ApplyResult> results;
-    ASSERT_TRUE(store_->ApplyGroup({b}, &results).ok());
-  }
-
-  std::string Scrape(const prometheus::Collectable& c) {
-    std::ostringstream os;
-    prometheus::TextSerializer().Serialize(os, c.Collect());
-    return os.str();
-  }
-
-  std::string dir_;
-  uint64_t seq_ = 0;
-  std::shared_ptr<const core::Catalogue> catalogue_;
-  std::unique_ptr<core::LiveConfig> config_;
-  std::unique_ptr<store::Store> store_;
-  std::shared_ptr<spdlog::logger> log_ =
-      std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>());
-};
 
 TEST_F(CollectorTest, ExportsKpiAndIndicatorFiguresWithoutEntityIds) {
   Apply("auto_parts", 1, 5, "industrial_output", "1000000");

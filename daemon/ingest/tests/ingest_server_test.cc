@@ -18,16 +18,7 @@
 namespace kpihub::ingest {
 namespace {
 
-std::string Uscc(int serial) {
-  char org[16];
-  std::snprintf(org, sizeof org, "%08d", serial);
-  static const int kWeights[8] = {3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (int i = 0; i < 8; ++i) sum += (org[i] - '0') * kWeights[i];
-  int c = 11 - sum % 11;
-  std::string first17 = std::string("91410800") + org + (c == 10 ? 'X' : c == 11 ? '0' : char('0' + c));
-  return first17 + core::UsccCheckCharacter(first17);
-}
+std::string Uscc(int serial) { return core::SyntheticUscc(static_cast<uint32_t>(serial)); }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
