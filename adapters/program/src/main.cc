@@ -15,6 +15,7 @@
 #include <csignal>
 #include <cstdio>
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -135,7 +136,9 @@ bool QueueInputs(const Args& a, const feed::Profile& p, delivery::DurableSender&
                  FileTotals* sum) {
   for (const auto& input : a.inputs) {
     std::vector<delivery::OutboxEntry> entries;
-    std::string report = ReportPathFor(input);
+    // Absolute: the origin stored with each observation must still name the report when a
+    // later run, from another directory, delivers what this one queued.
+    std::string report = ReportPathFor(std::filesystem::absolute(input).string());
     std::remove(report.c_str());
     FileTotals t = PrepareFile(p, input, input, report, &entries);
     if (!t.error.empty() || t.failed) {

@@ -27,7 +27,7 @@ std::vector<fs::path> NewFiles(const fs::path& dir) {
 // Processes one file; false when the outbox could not take it (the file stays in the spool).
 bool ProcessOne(const fs::path& file, const feed::Profile& profile,
                 delivery::DurableSender& sender, SpoolTotals* totals) {
-  fs::path dir = file.parent_path();
+  fs::path dir = fs::absolute(file.parent_path());
   std::string name = file.filename().string();
   std::vector<delivery::OutboxEntry> entries;
   // Map first into failed/ paths; the report moves with the file once the outcome is known.
