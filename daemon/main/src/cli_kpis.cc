@@ -1,8 +1,10 @@
 #include <cmath>
 #include <cstdio>
 
+#include "kpihub/app/cli_format.h"
 #include "kpihub/app/state_access.h"
 #include "kpihub/core/rollup.h"
+#include "kpihub/store/history_fold.h"
 
 namespace kpihub::app {
 namespace {
@@ -39,22 +41,48 @@ struct KpisArgs {
   std::string park = std::string(core::kZonePark);
   bool csv = false;
   int min_cell = -1;  // -1: from the config
+  std::string as_of;  // empty: now, from the stored cells
 };
+
+// The cells now, or as they stood at `as_of` rebuilt from the value history.
+store::Status FeedRollup(store::Store& store, const std::optional<int64_t>& as_of,
+                         core::Rollup* rollup, std::string* provenance) {
+  std::unique_ptr<store::Snapshot> snapshot;
+  store::Status status = store.OpenSnapshot(&snapshot);
+  if (!status.ok()) return status;
+  if (!as_of) return snapshot->ForEachCell([&](const core::Cell& c) { rollup->Add(c); });
+  store::HistoryFold fold(*as_of);
+  status = snapshot->ForEachHistory(core::FigureKey{},
+                                    [&](const store::HistoryEntry& h) { fold.Add(h); });
+  if (!status.ok()) return status;
+  for (const core::Cell& c : fold.Cells()) rollup->Add(c);
+  *provenance = "as of " + FormatUnixMs(*as_of) + ", rebuilt from " +
+                std::to_string(fold.changes_used()) + " recorded changes (latest received " +
+                FormatUnixMs(fold.latest_change_unix_ms()) + ")";
+  return status;
+}
 
 int RunKpis(const KpisArgs& args) {
   auto opened = OpenStateReadOnly(args.where);
   if (!opened) return 1;
   uint32_t min_cell = args.min_cell >= 0 ? static_cast<uint32_t>(args.min_cell)
                                          : opened->config.min_cell_entities;
-  core::Rollup rollup(*opened->catalogue, core::RollupOptions{min_cell});
-  {
-    std::unique_ptr<store::Snapshot> snapshot;
-    store::Status status = opened->store->OpenSnapshot(&snapshot);
-    if (status.ok()) status = snapshot->ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
-    if (!status.ok()) {
-      std::fprintf(stderr, "kpihub kpis: %s\n", status.ToString().c_str());
+  std::optional<int64_t> as_of;
+  if (!args.as_of.empty()) {
+    as_of = ParseMoment(args.as_of);
+    if (!as_of) {
+      std::fprintf(stderr, "kpihub kpis: --as-of '%s': expected 2021-03-15T10:00:00+08:00, "
+                   "2021-03-15 10:00 (zone time), 2021-03-15 or @UNIX_SECONDS\n",
+                   args.as_of.c_str());
       return 1;
     }
+  }
+  core::Rollup rollup(*opened->catalogue, core::RollupOptions{min_cell});
+  std::string provenance;
+  if (store::Status status = FeedRollup(*opened->store, as_of, &rollup, &provenance);
+      !status.ok()) {
+    std::fprintf(stderr, "kpihub kpis: %s\n", status.ToString().c_str());
+    return 1;
   }
   core::RollupResult result = rollup.Finish();
   int year = args.year;
@@ -62,7 +90,8 @@ int RunKpis(const KpisArgs& args) {
   if (args.csv) std::printf("kpi,name_zh,park,period,value,target,progress,expected,status\n");
   else
     std::printf("KPI table — park %s, year %d (value / target, progress against the straight "
-                "line)\n\n", args.park.c_str(), year);
+                "line)%s%s\n\n", args.park.c_str(), year, provenance.empty() ? "" : "\n",
+                provenance.c_str());
   for (const core::Kpi& kpi : opened->catalogue->kpis()) {
     for (const auto& k : result.kpi_figures) {
       if (k.kpi->code != kpi.code || k.year != year) continue;
@@ -98,6 +127,10 @@ CommandRunner AddKpisCommand(CLI::App& app) {
   cmd->add_option("--park", args->park, "park code, 'zone' (default) or 'all'");
   cmd->add_option("--min-cell", args->min_cell, "small-cell threshold (default: the config's)");
   cmd->add_flag("--csv", args->csv, "machine-readable CSV output");
+  cmd->add_option("--as-of", args->as_of,
+                  "the table as it stood at this moment, rebuilt from the value history "
+                  "(2021-03-15T10:00:00+08:00, '2021-03-15 10:00' zone time, 2021-03-15, "
+                  "@UNIX_SECONDS)");
   return [args] { return RunKpis(*args); };
 }
 

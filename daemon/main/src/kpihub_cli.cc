@@ -1,5 +1,6 @@
-// kpihub: the operator's CLI. Every command but `push` only reads the state, and can run
-// beside the daemon.
+// kpihub: the operator's CLI. Every command only reads the state and can run beside the
+// daemon, except `push` (sends data to the daemon), `keys add|revoke` (edit the key
+// registry) and `restore` (replaces the state; refuses while the daemon runs).
 #include <cstdio>
 
 #include "kpihub/app/cli_commands.h"
@@ -10,7 +11,10 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, kpihub::app::CommandRunner>> commands;
   for (auto add : {kpihub::app::AddKeygenCommand, kpihub::app::AddStatusCommand,
                    kpihub::app::AddKpisCommand, kpihub::app::AddVerifyCommand,
-                   kpihub::app::AddPushCommand}) {
+                   kpihub::app::AddPushCommand, kpihub::app::AddHistoryCommand,
+                   kpihub::app::AddRejectsCommand, kpihub::app::AddExportCommand,
+                   kpihub::app::AddExplainCommand, kpihub::app::AddBackupCommand,
+                   kpihub::app::AddRestoreCommand, kpihub::app::AddKeysCommand}) {
     auto runner = add(app);
     commands.emplace_back(app.get_subcommands([](CLI::App*) { return true; }).back(), runner);
   }

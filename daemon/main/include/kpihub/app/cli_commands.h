@@ -21,6 +21,13 @@ CommandRunner AddKeygenCommand(CLI::App& app);
 CommandRunner AddStatusCommand(CLI::App& app);
 CommandRunner AddKpisCommand(CLI::App& app);
 CommandRunner AddVerifyCommand(CLI::App& app);
-CommandRunner AddPushCommand(CLI::App& app);  // sends data: the only writing command
+CommandRunner AddPushCommand(CLI::App& app);  // sends data
+CommandRunner AddHistoryCommand(CLI::App& app);
+CommandRunner AddRejectsCommand(CLI::App& app);
+CommandRunner AddExportCommand(CLI::App& app);
+CommandRunner AddExplainCommand(CLI::App& app);
+CommandRunner AddBackupCommand(CLI::App& app);
+CommandRunner AddRestoreCommand(CLI::App& app);  // writes the state: the daemon must be stopped
+CommandRunner AddKeysCommand(CLI::App& app);     // `add` and `revoke` write the key registry
 
 }  // namespace kpihub::app

@@ -1,0 +1,238 @@
+// The operator's CLI against a real daemon's state: kpis --as-of, history, rejects, export,
+// explain, keys, verify on a sound and a corrupted store.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <regex>
+#include <thread>
+
+#include "ops_test_util.h"
+
+namespace kpihub::testing {
+namespace {
+
+using wire::AckStatus;
+
+constexpr int kAckTimeoutMs = 10000;
+
+bool WaitForLog(const DaemonHarness& d, const std::string& needle, int occurrences = 1) {
+  for (int i = 0; i < 500; ++i) {
+    std::string log = d.ReadLog();
+    int n = 0;
+    for (size_t p = log.find(needle); p != std::string::npos; p = log.find(needle, p + 1)) ++n;
+    if (n >= occurrences) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+size_t Lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+class OpsCliTest : public ::testing::Test {
+ protected:
+  OpsCliTest() : daemon_({{"scitech-1", "scitech"}, {"tax-1", "tax"}}) {}
+  void SetUp() override { ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog(); }
+
+  std::unique_ptr<client::Connection> Connect(const std::string& id) {
+    return std::make_unique<client::Connection>(
+        context_, client::ConnectionOptions{daemon_.endpoint(), daemon_.server_public(),
+                                            daemon_.adapter(id).keys, 5000});
+  }
+  AckStatus Send(client::Connection& c, uint64_t seq, std::vector<core::Observation> obs) {
+    auto ack = c.SendBatch(seq, std::move(obs), 0, kAckTimeoutMs);
+    return ack ? ack->status : AckStatus::kMalformed;
+  }
+  static std::vector<core::Observation> Output(uint32_t first, int n, double value) {
+    std::vector<core::Observation> obs;
+    for (int i = 0; i < n; ++i) {
+      obs.push_back({"industrial_output", "auto_parts", MakeUscc(first + i), "2020-03", value, ""});
+    }
+    return obs;
+  }
+  std::string Where() const { return " --config " + daemon_.config_path(); }
+
+  zmq::context_t context_{1};
+  DaemonHarness daemon_;
+};
+
+int64_t NowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// The table shown before a revision can be reproduced after it, and the table after it is
+// the live one.
+TEST_F(OpsCliTest, KpisAsOfGivesTheOldTableBeforeARevisionAndTheNewAfter) {
+  auto scitech = Connect("scitech-1");
+  ASSERT_EQ(Send(*scitech, 1, Output(100, 4, 2.5e8)), AckStatus::kAccepted);
+  const std::string kpis = " kpis --csv --park all --year 2020" + Where();
+  CliResult before = Kpihub(kpis);
+  ASSERT_EQ(before.code, 0) << before.output;
+  ASSERT_NE(before.output.find("industrial_output,"), std::string::npos) << before.output;
+  const int64_t meeting = NowSeconds();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // moments have 1 s precision
+  ASSERT_EQ(Send(*scitech, 2, Output(100, 1, 9.5e8)), AckStatus::kAccepted);  // a revision
+  CliResult after = Kpihub(kpis);
+  ASSERT_EQ(after.code, 0) << after.output;
+  ASSERT_NE(before.output, after.output);
+
+  CliResult then = Kpihub(kpis + " --as-of @" + std::to_string(meeting));
+  EXPECT_EQ(then.code, 0) << then.output;
+  EXPECT_EQ(then.output, before.output);
+  CliResult now = Kpihub(kpis + " --as-of @" + std::to_string(NowSeconds() + 1));
+  EXPECT_EQ(now.output, after.output);
+  CliResult bad = Kpihub(kpis + " --as-of yesterday");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.output.find("--as-of 'yesterday'"), std::string::npos) << bad.output;
+}
+
+TEST_F(OpsCliTest, HistoryShowsEveryChangeWithItsSource) {
+  auto scitech = Connect("scitech-1");
+  ASSERT_EQ(Send(*scitech, 1, Output(200, 3, 1e6)), AckStatus::kAccepted);
+  ASSERT_EQ(Send(*scitech, 2, Output(200, 1, 4e6)), AckStatus::kAccepted);
+  CliResult r = Kpihub("history --csv --indicator industrial_output --park auto_parts --period "
+                       "2020-03 --entity " + MakeUscc(200) + Where());
+  ASSERT_EQ(r.code, 0) << r.output;
+  ASSERT_EQ(Lines(r.output), 3u) << r.output;  // header, first write, revision
+  EXPECT_NE(r.output.find(",,1000000,scitech,scitech-1,1,1\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(",1000000,4000000,scitech,scitech-1,2,2\n"), std::string::npos) << r.output;
+  CliResult park = Kpihub("history --indicator industrial_output --park auto_parts" + Where());
+  EXPECT_NE(park.output.find("4 changes"), std::string::npos) << park.output;
+}
+
+TEST_F(OpsCliTest, RejectsFilterByDepartmentAndReasonAndExportCsv) {
+  auto scitech = Connect("scitech-1");
+  auto batch = Output(300, 3, 1e6);
+  batch[0].value = std::numeric_limits<double>::quiet_NaN();
+  ASSERT_EQ(Send(*scitech, 1, batch), AckStatus::kAccepted);
+  auto tax = Connect("tax-1");
+  ASSERT_EQ(Send(*tax, 1, Output(310, 2, 1.0)), AckStatus::kAccepted);  // not_owner x2
+
+  CliResult all = Kpihub("rejects" + Where());
+  EXPECT_NE(all.output.find("3 rejected observations shown of 3 matching"), std::string::npos) << all.output;
+  CliResult csv = Kpihub("rejects --csv --department tax --reason not_owner" + Where());
+  ASSERT_EQ(csv.code, 0) << csv.output;
+  EXPECT_EQ(Lines(csv.output), 3u) << csv.output;
+  EXPECT_EQ(csv.output.find("not_finite"), std::string::npos);
+  EXPECT_EQ(csv.output.find(MakeUscc(310)), std::string::npos) << "entity ids only on request";
+  CliResult entities = Kpihub("rejects --csv --entities --department tax" + Where());
+  EXPECT_NE(entities.output.find(MakeUscc(310)), std::string::npos) << entities.output;
+  CliResult nan = Kpihub("rejects --department scitech --reason not_finite" + Where());
+  EXPECT_NE(nan.output.find("1 rejected observations shown of 1 matching"), std::string::npos) << nan.output;
+  EXPECT_EQ(Kpihub("rejects --reason no_such_reason" + Where()).code, 1);
+}
+
+TEST_F(OpsCliTest, ExportForTheDepartmentAndTheStatisticsOffice) {
+  auto scitech = Connect("scitech-1");
+  ASSERT_EQ(Send(*scitech, 1, Output(400, 4, 2e6)), AckStatus::kAccepted);
+  CliResult dept = Kpihub("export --department scitech" + Where());
+  ASSERT_EQ(dept.code, 0) << dept.output;
+  EXPECT_EQ(Lines(dept.output), 5u) << dept.output;
+  EXPECT_NE(dept.output.find("industrial_output,auto_parts," + MakeUscc(400) + ",2020-03,2000000,"),
+            std::string::npos) << dept.output;
+  EXPECT_EQ(Lines(Kpihub("export --department tax" + Where()).output), 1u);
+  CliResult stats = Kpihub("export --statistics" + Where());
+  ASSERT_EQ(stats.code, 0) << stats.output;
+  EXPECT_NE(stats.output.find("industrial_output,scitech,yuan,auto_parts,2020-03,8000000,4,no"),
+            std::string::npos) << stats.output;
+  EXPECT_EQ(stats.output.find("91410800"), std::string::npos) << "no enterprise id";
+  EXPECT_EQ(Kpihub("export" + Where()).code, 1);
+}
+
+TEST_F(OpsCliTest, ExplainNamesIndicatorsDepartmentsAdaptersAndBatches) {
+  auto scitech = Connect("scitech-1");
+  ASSERT_EQ(Send(*scitech, 1, Output(500, 3, 1e6)), AckStatus::kAccepted);
+  ASSERT_EQ(Send(*scitech, 2, Output(510, 2, 1e6)), AckStatus::kAccepted);
+  CliResult r = Kpihub("explain industrial_output zone 2020" + Where());
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("numerator industrial_output"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("department scitech"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("5 enterprise figures"), std::string::npos) << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(adapter scitech-1 +seq 1 +received 20\S+Z +3 figures)")))
+      << r.output;
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(adapter scitech-1 +seq 2 +received 20\S+Z +2 figures)")))
+      << r.output;
+  EXPECT_NE(r.output.find("value: 5000000 yuan"), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("91410800"), std::string::npos) << "no enterprise id";
+  EXPECT_EQ(Kpihub("explain no_such_kpi zone 2020" + Where()).code, 1);
+}
+
+// keys revoke writes the registry; the reload makes the adapter's next batch refused on its
+// live session; keys add brings it back with a new key.
+TEST_F(OpsCliTest, KeysRevokeAndReloadRefuseTheNextBatch) {
+  auto tax = Connect("tax-1");
+  ASSERT_EQ(Send(*tax, 1, {}), AckStatus::kAccepted);
+  CliResult list = Kpihub("keys list" + Where());
+  EXPECT_NE(list.output.find("tax-1"), std::string::npos) << list.output;
+  CliResult revoke = Kpihub("keys revoke tax-1" + Where());
+  ASSERT_EQ(revoke.code, 0) << revoke.output;
+  EXPECT_NE(revoke.output.find("systemctl reload kpihubd"), std::string::npos) << revoke.output;
+  EXPECT_EQ(Kpihub("keys revoke tax-1" + Where()).code, 1);  // already gone
+  daemon_.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(daemon_, "reloaded catalogue")) << daemon_.ReadLog();
+  EXPECT_EQ(Send(*tax, 2, {}), AckStatus::kUnauthorized);
+
+  // Re-registering with an unknown department is refused and leaves the file as it was.
+  wire::CurveKeyPair fresh = wire::GenerateCurveKeyPair();
+  std::string error;
+  ASSERT_TRUE(wire::WriteKeyFiles(daemon_.dir(), "tax-1b", fresh, &error)) << error;
+  const std::string pub = daemon_.dir() + "/tax-1b.pub";
+  EXPECT_EQ(Kpihub("keys add tax-1 --department nowhere --public-key " + pub + Where()).code, 1);
+  EXPECT_EQ(Kpihub("keys list" + Where()).output.find("tax-1 "), std::string::npos);
+  ASSERT_EQ(Kpihub("keys add tax-1 --department tax --public-key " + pub + Where()).code, 0);
+  daemon_.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(daemon_, "reloaded catalogue", 2)) << daemon_.ReadLog();
+  client::Connection renewed(context_, {daemon_.endpoint(), daemon_.server_public(), fresh, 5000});
+  EXPECT_EQ(Send(renewed, 2, {}), AckStatus::kAccepted);
+}
+
+TEST_F(OpsCliTest, VerifyPassesOnAFedStoreAndFailsOnACorruptedOne) {
+  auto scitech = Connect("scitech-1");
+  ASSERT_EQ(Send(*scitech, 1, Output(600, 4, 3e6)), AckStatus::kAccepted);
+  CliResult live = Kpihub("verify" + Where());  // beside the running daemon
+  EXPECT_EQ(live.code, 0) << live.output;
+  EXPECT_NE(live.output.find("0 differences"), std::string::npos) << live.output;
+  ASSERT_EQ(daemon_.Stop(), 0);
+  // Change the first byte of the first cell's sum with LMDB's own tools.
+  const std::string state = daemon_.state_dir(), dump = daemon_.dir() + "/cells.dump";
+  std::string out;
+  ASSERT_EQ(RunCommand("mdb_dump -s cells " + state + " > " + dump, &out), 0) << out;
+  ASSERT_EQ(RunCommand("awk 'f{n++} /HEADER=END/{f=1} {if(n==2){$0=\" ff\" substr($0,4)} print}' " +
+                       dump + " > " + dump + ".bad && mdb_load -s cells -f " + dump + ".bad " + state,
+                       &out), 0) << out;
+  CliResult corrupted = Kpihub("verify" + Where());
+  EXPECT_EQ(corrupted.code, 2) << corrupted.output;
+  EXPECT_NE(corrupted.output.find("MISMATCH indicator=industrial_output park=auto_parts"),
+            std::string::npos) << corrupted.output;
+  EXPECT_EQ(corrupted.output.find("91410800"), std::string::npos) << "no enterprise id";
+}
+
+// A catalogue that does not load is refused on SIGHUP; the one in force stays and batches go on.
+TEST(OpsReloadTest, BrokenCatalogueOnReloadKeepsTheOldOne) {
+  DaemonHarness daemon({std::pair<std::string, std::string>{"scitech-1", "scitech"}});
+  const std::string catalogue = daemon.dir() + "/catalogue.toml";
+  std::filesystem::copy_file(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml", catalogue);
+  { std::ofstream(daemon.config_path(), std::ios::app) << "catalogue = \"catalogue.toml\"\n"; }
+  ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
+  { std::ofstream(catalogue, std::ios::app) << "\n[[indicator]]\ncode = \"broken\"\n"; }
+  daemon.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(daemon, "reload refused")) << daemon.ReadLog();
+  EXPECT_NE(daemon.ReadLog().find("catalogue refused: " + catalogue), std::string::npos) << daemon.ReadLog();
+  zmq::context_t context(1);
+  client::Connection scitech(context, {daemon.endpoint(), daemon.server_public(),
+                                       daemon.adapter("scitech-1").keys, 5000});
+  std::vector<core::Observation> obs;
+  for (int i = 0; i < 3; ++i) obs.push_back({"industrial_output", "core", MakeUscc(700 + i), "2020-03", 1.0, ""});
+  auto ack = scitech.SendBatch(1, obs, 0, kAckTimeoutMs);
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ(ack->status, AckStatus::kAccepted);
+  EXPECT_TRUE(ack->rejections.empty());
+}
+
+}  // namespace
+}  // namespace kpihub::testing
