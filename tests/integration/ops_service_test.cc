@@ -156,3 +156,31 @@ TEST(OpsServiceTest, WatchdogPingsComeFromTheLoopAndStopWhenItIsStuck) {
 
 }  // namespace
 }  // namespace kpihub::testing
+
+namespace kpihub::testing {
+namespace {
+
+// At the production log level, no line names an enterprise, whatever the batch held: good
+// figures, a bad credit code, a value that is not a number, another department's indicator.
+TEST(OpsLogTest, InfoLevelLogsNameAdapterSequenceAndReasonButNoEnterprise) {
+  DaemonHarness daemon({{"scitech-1", "scitech"}, {"tax-1", "tax"}});
+  ASSERT_TRUE(daemon.Start({"--log-level", "info"})) << daemon.ReadLog();
+  zmq::context_t context(1);
+  client::Connection tax(context, {daemon.endpoint(), daemon.server_public(),
+                                   daemon.adapter("tax-1").keys, 5000});
+  auto batch = NumberedBatch(1);  // scitech's indicator: not_owner for tax
+  std::string bad = MakeUscc(77);
+  bad[17] = bad[17] == '0' ? '1' : '0';
+  batch.push_back({"industrial_output", "hpu_park", bad, "2020-03", 1.0, ""});
+  ASSERT_TRUE(tax.SendBatch(1, batch, 0, 10000).has_value());
+  ASSERT_TRUE(tax.SendBatch(1, batch, 0, 10000).has_value());  // duplicate: logged at info
+  ASSERT_TRUE(tax.SendBatch(7, batch, 0, 10000).has_value());  // out of order: logged
+  EXPECT_EQ(daemon.Stop(), 0);
+  const std::string log = daemon.ReadLog();
+  EXPECT_NE(log.find("adapter=tax-1 seq=1"), std::string::npos) << log;
+  EXPECT_NE(log.find("batch out_of_order adapter=tax-1 seq=7"), std::string::npos) << log;
+  EXPECT_EQ(log.find("91410800"), std::string::npos) << log;  // every MakeUscc id starts so
+}
+
+}  // namespace
+}  // namespace kpihub::testing
