@@ -1,0 +1,221 @@
+// DurableSender against a scripted daemon: a CURVE ROUTER on loopback that applies batches by
+// the protocol's sequence rules and can lose acks, answer retryLater, refuse a frame with a
+// sequence-0 ack, or refuse the key. Checks that every batch is applied exactly once, in order.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "daemon_harness.h"
+#include "kpihub/delivery/durable_sender.h"
+
+namespace kpihub::delivery {
+namespace {
+
+using wire::AckStatus;
+
+class ScriptedDaemon {
+ public:
+  ScriptedDaemon() : keys_(wire::GenerateCurveKeyPair()), socket_(context_, zmq::socket_type::router) {
+    socket_.set(zmq::sockopt::curve_server, 1);
+    socket_.set(zmq::sockopt::curve_secretkey, keys_.secret_z85);
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.bind("tcp://127.0.0.1:*");
+    endpoint_ = socket_.get(zmq::sockopt::last_endpoint);
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~ScriptedDaemon() {
+    stop_ = true;
+    thread_.join();
+  }
+
+  uint64_t last = 0;                 // last applied sequence
+  std::vector<uint64_t> applied;     // sequences applied, in order
+  std::set<uint64_t> lose_ack_of;    // apply, but send no ack (once)
+  std::set<uint64_t> retry_later;    // answer retryLater (once)
+  bool refuse_key = false;
+  std::mutex mutex;
+
+  const std::string& endpoint() const { return endpoint_; }
+  const std::string& server_public() const { return keys_.public_z85; }
+
+ private:
+  wire::AckMessage Answer(const wire::DecodedBatch& b) {
+    std::lock_guard lock(mutex);
+    wire::AckMessage ack;
+    ack.sequence = b.sequence;
+    if (refuse_key) {
+      ack.sequence = 0;
+      ack.status = AckStatus::kUnauthorized;
+      return ack;
+    }
+    if (!b.observations.empty() && b.observations[0].indicator == "poison") {
+      ack.sequence = 0;  // as the daemon answers a frame it cannot decode
+      ack.status = AckStatus::kMalformed;
+      ack.frame_reason = core::RejectReason::kUndecodable;
+      return ack;
+    }
+    if (retry_later.erase(b.sequence)) {
+      ack.status = AckStatus::kRetryLater;
+      return ack;
+    }
+    if (b.sequence <= last) ack.status = AckStatus::kDuplicate;
+    else if (b.sequence > last + 1) ack.status = AckStatus::kOutOfOrder;
+    else {
+      last = b.sequence;
+      applied.push_back(b.sequence);
+      ack.status = AckStatus::kAccepted;
+    }
+    ack.next_expected = last + 1;
+    return ack;
+  }
+
+  void Loop() {
+    while (!stop_) {
+      std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
+      zmq::poll(items, std::chrono::milliseconds(20));
+      zmq::message_t id, frame;
+      if (!socket_.recv(id, zmq::recv_flags::dontwait)) continue;
+      (void)socket_.recv(frame, zmq::recv_flags::dontwait);
+      auto decoded = wire::DecodeBatch(frame.data(), frame.size(), wire::DecodeLimits{});
+      auto* batch = std::get_if<wire::DecodedBatch>(&decoded);
+      if (!batch) continue;
+      wire::AckMessage ack = Answer(*batch);
+      {
+        std::lock_guard lock(mutex);
+        if (ack.status == AckStatus::kAccepted && lose_ack_of.erase(batch->sequence)) continue;
+      }
+      std::string bytes = wire::EncodeAck(ack);
+      socket_.send(id, zmq::send_flags::sndmore);
+      socket_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+    }
+  }
+
+  wire::CurveKeyPair keys_;
+  zmq::context_t context_{1};
+  zmq::socket_t socket_;
+  std::string endpoint_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+class Recorder : public DeliveryListener {
+ public:
+  void OnDelivered(const StoredBatch& b, const wire::AckMessage&) override { delivered.push_back(b.entries[0].origin); }
+  void OnRefused(const StoredBatch& b, const wire::AckMessage&) override { refused.push_back(b.entries[0].origin); }
+  std::vector<std::string> delivered, refused;
+};
+
+class DurableSenderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    outbox_ = Outbox::Open(dir_.path() + "/outbox", &error);
+    ASSERT_TRUE(outbox_) << error;
+    options_.endpoint = daemon_.endpoint();
+    options_.server_public_z85 = daemon_.server_public();
+    options_.client_keys = wire::GenerateCurveKeyPair();
+    options_.batch_size = 1;  // one observation per batch: origins name batches
+    options_.window = 4;
+    options_.ack_timeout_ms = 300;
+    options_.backoff_initial_ms = 20;
+    options_.backoff_max_ms = 100;
+  }
+
+  std::vector<OutboxEntry> Entries(int n, int poison_at = -1) {
+    std::vector<OutboxEntry> out;
+    for (int i = 0; i < n; ++i) {
+      std::string indicator = i == poison_at ? "poison" : "gdp";
+      out.push_back({{indicator, "core", "", "2020Q1", static_cast<double>(i), ""}, "e" + std::to_string(i)});
+    }
+    return out;
+  }
+
+  std::vector<uint64_t> Range(uint64_t from, uint64_t to) {
+    std::vector<uint64_t> v;
+    for (uint64_t s = from; s <= to; ++s) v.push_back(s);
+    return v;
+  }
+
+  kpihub::testing::TempDir dir_;
+  ScriptedDaemon daemon_;
+  std::unique_ptr<Outbox> outbox_;
+  SenderOptions options_;
+  zmq::context_t context_{1};
+  core::FakeClock clock_{1600000000000};
+  Recorder recorder_;
+};
+
+TEST_F(DurableSenderTest, LostAcksAndRetryLaterStillApplyEachBatchOnceInOrder) {
+  daemon_.lose_ack_of = {3, 7};
+  daemon_.retry_later = {5};
+  DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
+  ASSERT_TRUE(sender.Enqueue(Entries(12)));
+  EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
+  std::lock_guard lock(daemon_.mutex);
+  EXPECT_EQ(daemon_.applied, Range(1, 12));
+  EXPECT_EQ(recorder_.delivered.size(), 12u);
+  std::string error;
+  EXPECT_TRUE(outbox_->Pending(&error).empty());
+  EXPECT_GT(sender.counters().batches_resent, 0u);
+}
+
+TEST_F(DurableSenderTest, SequenceZeroRefusalIsFoundAndItsNumberReused) {
+  DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
+  ASSERT_TRUE(sender.Enqueue(Entries(8, /*poison_at=*/2)));
+  EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
+  EXPECT_EQ(recorder_.refused, std::vector<std::string>{"e2"});
+  EXPECT_EQ(recorder_.delivered.size(), 7u);
+  std::lock_guard lock(daemon_.mutex);
+  EXPECT_EQ(daemon_.applied, Range(1, 7));  // the refused frame consumed no sequence
+}
+
+TEST_F(DurableSenderTest, DaemonAheadOfAFreshOutboxRenumbersInsteadOfDropping) {
+  daemon_.last = 10;  // the daemon applied 1..10 from an outbox that no longer exists
+  DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
+  ASSERT_TRUE(sender.Enqueue(Entries(3)));
+  EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
+  std::lock_guard lock(daemon_.mutex);
+  EXPECT_EQ(daemon_.applied, Range(11, 13));
+  EXPECT_EQ(outbox_->next_sequence(), 14u);
+}
+
+TEST_F(DurableSenderTest, OutOfOrderRewindsToWhatTheDaemonExpects) {
+  std::string error;
+  // Batch 1 was acked and left the outbox, but the daemon's state was since restored from an
+  // older backup: it expects 1 again, and the outbox holds nothing numbered 1.
+  ASSERT_TRUE(outbox_->Append({Entries(1)}, 0, nullptr, &error));
+  ASSERT_TRUE(outbox_->Remove(1, &error));
+  daemon_.last = 0;
+  DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
+  ASSERT_TRUE(sender.Enqueue(Entries(3)));  // numbered 2..4; the daemon expects 1
+  EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
+  std::lock_guard lock(daemon_.mutex);
+  EXPECT_EQ(daemon_.applied, Range(1, 3));
+  EXPECT_GE(sender.counters().rewinds, 1u);
+}
+
+TEST_F(DurableSenderTest, UnauthorizedIsFatalAndKeepsEveryBatch) {
+  daemon_.refuse_key = true;
+  DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
+  ASSERT_TRUE(sender.Enqueue(Entries(5)));
+  EXPECT_EQ(sender.Drain(20000), DrainResult::kUnauthorized);
+  std::string error;
+  EXPECT_EQ(outbox_->Pending(&error).size(), 5u);
+  EXPECT_TRUE(recorder_.delivered.empty());
+}
+
+TEST_F(DurableSenderTest, NoDaemonTimesOutAndKeepsEverything) {
+  options_.endpoint = "tcp://127.0.0.1:1";  // nobody listens
+  DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
+  ASSERT_TRUE(sender.Enqueue(Entries(3)));
+  EXPECT_EQ(sender.Drain(500), DrainResult::kTimedOut);
+  std::string error;
+  EXPECT_EQ(outbox_->Pending(&error).size(), 3u);
+  EXPECT_EQ(sender.counters().batches_sent, 0u);  // ZMQ_IMMEDIATE: nothing queued without a session
+}
+
+}  // namespace
+}  // namespace kpihub::delivery
