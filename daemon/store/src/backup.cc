@@ -57,7 +57,10 @@ Status CopyEnvironment(MDB_env* env, const std::string& dest_dir, int* lmdb_rc) 
     std::filesystem::remove_all(partial, ec);
     return LmdbError(rc, "copy to " + partial);
   }
-  Status s = SyncPath(partial + "/data.mdb", O_RDONLY);
+  // The copy holds enterprise figures: private like the state, whatever the umask.
+  Status s = ::chmod((partial + "/data.mdb").c_str(), 0600) == 0 ? Status::Ok()
+                                                                   : Errno("chmod " + partial);
+  if (s.ok()) s = SyncPath(partial + "/data.mdb", O_RDONLY);
   if (s.ok()) s = SyncPath(partial, O_RDONLY | O_DIRECTORY);
   if (s.ok() && ::rename(partial.c_str(), dest.c_str()) != 0) s = Errno("rename to " + dest);
   if (s.ok()) s = SyncPath(ParentOf(dest), O_RDONLY | O_DIRECTORY);

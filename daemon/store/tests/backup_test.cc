@@ -31,6 +31,9 @@ TEST(BackupTest, CopyOpensWithTheSameCellsAndVerifies) {
   ASSERT_TRUE(store->Backup(dir.Sub("copy")).ok());
   EXPECT_TRUE(std::filesystem::exists(dir.Sub("copy") + "/data.mdb"));
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("copy.partial")));
+  const auto perms = std::filesystem::status(dir.Sub("copy") + "/data.mdb").permissions();
+  EXPECT_EQ(perms & std::filesystem::perms::all, std::filesystem::perms::owner_read |
+                                                     std::filesystem::perms::owner_write);
 
   StoreOptions read = testing_util::Options(dir.Sub("copy"));
   read.read_only = true;
