@@ -8,6 +8,7 @@ PACKAGES=(
   libzmq3-dev cppzmq-dev capnproto libcapnp-dev
   liblmdb-dev lmdb-utils
   prometheus-cpp-dev libspdlog-dev libfmt-dev
+  libcivetweb-dev  # kpihubd's HTTP server (/metrics, /healthz, /readyz)
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus  # promtool and the server the end-to-end tests scrape with

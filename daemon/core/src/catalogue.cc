@@ -41,6 +41,19 @@ const Kpi* Catalogue::FindKpi(std::string_view code) const {
   return FindIndexed(kpis_, kpi_index_, code);
 }
 
+const Rule* Catalogue::FindRule(std::string_view code) const {
+  return FindIndexed(rules_, rule_index_, code);
+}
+
+std::string_view RuleKindName(RuleKind kind) {
+  switch (kind) {
+    case RuleKind::kEntityMax: return "entity_max";
+    case RuleKind::kEntityNotAbove: return "entity_not_above";
+    case RuleKind::kParkNotAbove: return "park_not_above";
+  }
+  return "unknown";
+}
+
 bool CatalogueBuilder::AddDepartment(Department department) {
   return AddIndexed(catalogue_->departments_, catalogue_->department_index_, std::move(department));
 }
@@ -52,6 +65,10 @@ bool CatalogueBuilder::AddIndicator(Indicator indicator) {
 }
 bool CatalogueBuilder::AddKpi(Kpi kpi) {
   return AddIndexed(catalogue_->kpis_, catalogue_->kpi_index_, std::move(kpi));
+}
+
+bool CatalogueBuilder::AddRule(Rule rule) {
+  return AddIndexed(catalogue_->rules_, catalogue_->rule_index_, std::move(rule));
 }
 
 std::shared_ptr<const Catalogue> CatalogueBuilder::Finish(std::string fingerprint) {

@@ -21,6 +21,7 @@ class CatalogueBuilder {
   bool AddPark(Park park);
   bool AddIndicator(Indicator indicator);
   bool AddKpi(Kpi kpi);
+  bool AddRule(Rule rule);
   void SetAtRiskTolerance(double tolerance) { catalogue_->at_risk_tolerance_ = tolerance; }
 
   // Hands over the finished catalogue; the builder is empty afterwards.

@@ -21,9 +21,12 @@ struct Loader {
 
   void ReadRules();
   void ReadDepartment(const toml::table& table);
+  std::optional<FeedContract> ReadContract(TableReader& reader, const std::string& code);
   void ReadPark(const toml::table& table);
   void ReadIndicator(const toml::table& table);
   void ReadKpi(const toml::table& table);
+  void ReadRule(const toml::table& table);
+  std::string RuleIndicator(TableReader& reader, const char* key, const Rule& rule);
   void ReadStraightLine(TableReader& reader, Kpi& kpi);
   std::vector<std::string> IndicatorList(TableReader& reader, const std::vector<StringAt>& codes);
   std::vector<const toml::table*> Tables(const char* key, bool required);
@@ -46,12 +49,43 @@ void Loader::ReadRules() {
 
 void Loader::ReadDepartment(const toml::table& table) {
   TableReader reader(table, source, "[[department]]");
-  Department d{reader.Code("code"), reader.String("name_zh"), reader.String("name_en")};
+  Department d{reader.Code("code"), reader.String("name_zh"), reader.String("name_en"), {}};
+  d.contract = ReadContract(reader, d.code);
   reader.RejectUnknownKeys();
   std::string code = d.code;
   if (!builder.AddDepartment(std::move(d))) {
     reader.Fail("code", "duplicate department '" + code + "'");
   }
+}
+
+// Longest a period of each kind lasts, in days: the default gap allowed between deliveries is
+// one such period plus the deadline.
+int64_t LongestDays(PeriodKind kind) {
+  switch (kind) {
+    case PeriodKind::kYear: return 366;
+    case PeriodKind::kQuarter: return 92;
+    case PeriodKind::kMonth: return 31;
+  }
+  return 366;
+}
+
+std::optional<FeedContract> Loader::ReadContract(TableReader& reader, const std::string& code) {
+  std::optional<std::string> cadence = reader.OptionalString("cadence");
+  std::optional<int64_t> deadline = reader.OptionalInt("deadline_days", 0, 366);
+  std::optional<int64_t> silence =
+      reader.OptionalInt("max_silence_seconds", 1, int64_t{10} * 366 * 86400);
+  if (!cadence) {
+    if (deadline) reader.Fail("deadline_days", "department '" + code + "': deadline_days needs a cadence");
+    if (silence) reader.Fail("max_silence_seconds", "department '" + code + "': max_silence_seconds needs a cadence");
+    return std::nullopt;
+  }
+  std::optional<PeriodKind> kind = ParsePeriodKind(*cadence);
+  if (!kind) reader.Fail("cadence", "department '" + code + "': cadence must be year, quarter or month");
+  FeedContract c;
+  c.cadence = *kind;
+  c.deadline_days = static_cast<int>(deadline.value_or(0));
+  c.max_silence_seconds = silence.value_or((LongestDays(*kind) + c.deadline_days) * 86400);
+  return c;
 }
 
 void Loader::ReadPark(const toml::table& table) {
@@ -143,6 +177,51 @@ void Loader::ReadKpi(const toml::table& table) {
   if (!builder.AddKpi(std::move(k))) reader.Fail("code", "duplicate kpi '" + code + "'");
 }
 
+// An indicator a rule reads: known, and enterprise-level for the per-enterprise kinds (they
+// compare one enterprise's figures, which only enterprise-level indicators have).
+std::string Loader::RuleIndicator(TableReader& reader, const char* key, const Rule& rule) {
+  std::string code = reader.Code(key);
+  const Indicator* indicator = builder.partial().FindIndicator(code);
+  if (indicator == nullptr) {
+    reader.Fail(key, "rule '" + rule.code + "': unknown indicator '" + code + "'");
+  }
+  if (rule.kind != RuleKind::kParkNotAbove && !indicator->enterprise_level) {
+    reader.Fail(key, "rule '" + rule.code + "': " + std::string(RuleKindName(rule.kind)) +
+                         " needs an enterprise-level indicator, '" + code + "' is not");
+  }
+  return code;
+}
+
+void Loader::ReadRule(const toml::table& table) {
+  TableReader reader(table, source, "[[rule]]");
+  Rule r;
+  r.code = reader.Code("code");
+  r.name_zh = reader.String("name_zh");
+  r.name_en = reader.String("name_en");
+  r.clause = reader.String("clause");
+  std::string kind = reader.String("kind");
+  if (kind == "entity_max") {
+    r.kind = RuleKind::kEntityMax;
+  } else if (kind == "entity_not_above") {
+    r.kind = RuleKind::kEntityNotAbove;
+  } else if (kind == "park_not_above") {
+    r.kind = RuleKind::kParkNotAbove;
+  } else {
+    reader.Fail("kind", "rule '" + r.code + "': kind must be entity_max, entity_not_above or park_not_above");
+  }
+  r.indicator = RuleIndicator(reader, "indicator", r);
+  if (r.kind == RuleKind::kEntityMax) {
+    r.limit = reader.ExactDecimal("limit");
+  } else {
+    r.bound = RuleIndicator(reader, "bound", r);
+    r.factor = reader.OptionalNumber("factor").value_or(1.0);
+    if (r.factor <= 0) reader.Fail("factor", "rule '" + r.code + "': factor must be positive");
+  }
+  reader.RejectUnknownKeys();  // a limit on a not_above rule (or a bound on a max rule) is refused
+  std::string code = r.code;
+  if (!builder.AddRule(std::move(r))) reader.Fail("code", "duplicate rule '" + code + "'");
+}
+
 // Target, baseline, direction and cumulative window: what status is judged against.
 void Loader::ReadStraightLine(TableReader& reader, Kpi& k) {
   // Progress and the straight line divide by the target; a zero target has no progress.
@@ -181,18 +260,20 @@ std::vector<const toml::table*> Loader::Tables(const char* key, bool required) {
 
 std::shared_ptr<const Catalogue> Load(const toml::table& root, std::string_view source,
                                       std::string_view text) {
-  RejectUnknownTopLevelKeys(root, {"rules", "department", "park", "indicator", "kpi"}, source);
+  RejectUnknownTopLevelKeys(root, {"rules", "department", "park", "indicator", "kpi", "rule"}, source);
   Loader loader{root, source, CatalogueBuilder()};
   auto departments = loader.Tables("department", true);
   auto parks = loader.Tables("park", true);
   auto indicators = loader.Tables("indicator", true);
   auto kpis = loader.Tables("kpi", false);
+  auto rules = loader.Tables("rule", false);
   loader.ReadRules();
   // Fixed order, whatever the order in the file: references always point backwards.
   for (const toml::table* t : departments) loader.ReadDepartment(*t);
   for (const toml::table* t : parks) loader.ReadPark(*t);
   for (const toml::table* t : indicators) loader.ReadIndicator(*t);
   for (const toml::table* t : kpis) loader.ReadKpi(*t);
+  for (const toml::table* t : rules) loader.ReadRule(*t);
   return loader.builder.Finish(Fnv1a64Hex(text));
 }
 

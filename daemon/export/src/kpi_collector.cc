@@ -23,6 +23,9 @@ struct KpiFamilies {
   GaugeFamily status{"kpihub_kpi_status",
                      "KPI status per park and year: 1 for the current state "
                      "(on_track, at_risk, off_track), 0 for the others."};
+  GaugeFamily latest{"kpihub_kpi_latest",
+                     "1 on the latest year with an exported value, per KPI and park: the year "
+                     "whose status alerts judge."};
   GaugeFamily indicator{"kpihub_indicator_value",
                         "Indicator yearly aggregate per department, park and year, base unit."};
   GaugeFamily withheld{"kpihub_cells_withheld",
@@ -54,6 +57,24 @@ void AddKpiFigure(const core::KpiFigure& k, KpiFamilies& f) {
     with_status.push_back({"status", std::string(core::KpiStatusName(s))});
     f.status.Add(std::move(with_status), k.status == s ? 1 : 0);
   }
+}
+
+// Figures come sorted by (kpi, park, year): the last exported one of each run is the latest.
+void AddLatest(const std::vector<core::KpiFigure>& figures, KpiFamilies& f) {
+  const core::KpiFigure* latest = nullptr;
+  auto flush = [&] {
+    if (latest == nullptr) return;
+    f.latest.Add({{"kpi", latest->kpi->code},
+                  {"park", latest->park},
+                  {"period", std::to_string(latest->year)}},
+                 1);
+    latest = nullptr;
+  };
+  for (const core::KpiFigure& k : figures) {
+    if (latest != nullptr && (latest->kpi != k.kpi || latest->park != k.park)) flush();
+    if (!k.withheld && k.has_value) latest = &k;
+  }
+  flush();
 }
 
 void AddIndicators(const core::RollupResult& result, KpiFamilies& f) {
@@ -91,10 +112,11 @@ std::vector<prometheus::MetricFamily> KpiCollector::Collect() const {
   KpiFamilies f;
   AddKpiCatalogue(*view.catalogue, f);
   for (const core::KpiFigure& k : result.kpi_figures) AddKpiFigure(k, f);
+  AddLatest(result.kpi_figures, f);
   AddIndicators(result, f);
   std::vector<prometheus::MetricFamily> out;
   for (GaugeFamily* g : {&f.info, &f.target, &f.value, &f.progress, &f.expected, &f.status,
-                         &f.indicator, &f.withheld}) {
+                         &f.latest, &f.indicator, &f.withheld}) {
     g->MoveTo(&out);
   }
   return out;

@@ -12,7 +12,10 @@ std::vector<prometheus::MetricFamily> StateCollector::Collect() const {
   GaugeFamily used{"kpihub_store_used_bytes", "LMDB pages in use, in bytes."};
   GaugeFamily file{"kpihub_store_file_bytes", "Size of the LMDB data file on disk."};
   GaugeFamily rows{"kpihub_store_records", "Records per table."};
+  GaugeFamily max_map{"kpihub_store_max_map_size_bytes",
+                      "Largest size the LMDB map may grow to (max_map_mib)."};
   GaugeFamily build{"kpihub_build_info", "Build of the running daemon."};
+  GaugeFamily start{"kpihub_start_time_seconds", "Unix time at which the daemon started."};
 
   std::vector<prometheus::MetricFamily> out;
   std::unique_ptr<store::Snapshot> snapshot;
@@ -34,8 +37,11 @@ std::vector<prometheus::MetricFamily> StateCollector::Collect() const {
     rows.Add({{"table", "history"}}, static_cast<double>(stats.history_entries));
     rows.Add({{"table", "dead_letters"}}, static_cast<double>(stats.dead_letters));
   }
+  if (max_map_bytes_ > 0) max_map.Add({}, static_cast<double>(max_map_bytes_));
   build.Add({{"version", version_}}, 1);
-  for (GaugeFamily* g : {&last_seq, &last_time, &map_size, &used, &file, &rows, &build}) {
+  if (start_unix_seconds_ > 0) start.Add({}, start_unix_seconds_);
+  for (GaugeFamily* g : {&last_seq, &last_time, &map_size, &used, &file, &rows, &max_map, &build,
+                        &start}) {
     g->MoveTo(&out);
   }
   return out;

@@ -10,14 +10,16 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <prometheus/exposer.h>
 #include <prometheus/registry.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <thread>
 
 #include "kpihub/app/daemon_config.h"
+#include "kpihub/export/feed_collector.h"
 #include "kpihub/export/kpi_collector.h"
+#include "kpihub/export/metrics_server.h"
+#include "kpihub/export/rule_collector.h"
 #include "kpihub/export/state_collector.h"
 #include "kpihub/ingest/ingest_server.h"
 #include "kpihub/ingest/system_clock.h"
@@ -118,27 +120,22 @@ void WriteReadyFile(const std::string& path, const std::string& ingest, int metr
   std::filesystem::rename(tmp, path);
 }
 
-bool ConstantTimeEquals(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < b.size(); ++i) {
-    diff |= static_cast<unsigned char>((i < a.size() ? a[i] : 0) ^ b[i]);
-  }
-  return diff == 0;
-}
-
 bool IsLoopback(const std::string& host_port) {
   return host_port.rfind("127.", 0) == 0 || host_port.rfind("localhost:", 0) == 0 ||
          host_port.rfind("[::1]:", 0) == 0;
 }
 
-std::unique_ptr<prometheus::Exposer> StartExposer(const DaemonConfig& config,
-                                                  spdlog::logger& log) {
+// Starts serving /metrics, /healthz and /readyz (not ready yet). Throws when the basic-auth
+// file is unusable or the address cannot be bound.
+std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& config,
+                                                            spdlog::logger& log) {
   if (!IsLoopback(config.metrics_listen)) {
     // civetweb's TLS is unusable on Debian 12: off loopback the figures travel in clear.
     log.warn("metrics_listen {} is not loopback: put a TLS proxy in front and set "
              "metrics_basic_auth", config.metrics_listen);
   }
-  auto exposer = std::make_unique<prometheus::Exposer>(config.metrics_listen, 2);
+  exporter::MetricsServerOptions options;
+  options.listen = config.metrics_listen;
   if (!config.metrics_basic_auth.empty()) {
     std::string error;
     auto text = ReadTextFile(config.metrics_basic_auth, &error);
@@ -147,17 +144,11 @@ std::unique_ptr<prometheus::Exposer> StartExposer(const DaemonConfig& config,
       throw std::runtime_error("metrics_basic_auth: " +
                                (text ? config.metrics_basic_auth + ": expected user:password" : error));
     }
-    std::string user = text->substr(0, colon);
     std::string password = text->substr(colon + 1);
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
-    exposer->RegisterAuth(
-        [user, password](const std::string& u, const std::string& p) {
-          // Both compared in full whatever the first difference: no timing hint.
-          return ConstantTimeEquals(u, user) & ConstantTimeEquals(p, password);
-        },
-        "kpihub");
+    options.basic_auth = std::pair{text->substr(0, colon), password};
   }
-  return exposer;
+  return std::make_unique<exporter::MetricsServer>(options);
 }
 
 int Serve(const Options& options) {
@@ -174,8 +165,20 @@ int Serve(const Options& options) {
     return kExitConfig;
   }
   core::LiveConfig live(view->catalogue, view->registry);
-
+  ingest::SystemClock clock;
+  double start_seconds = static_cast<double>(clock.NowUnixMillis()) / 1000.0;
+  // Declared before the HTTP server, so that the server (whose collectors read the store)
+  // stops first.
   std::unique_ptr<store::Store> store;
+  // HTTP first, so that /healthz answers and /readyz says 503 while the store opens.
+  std::unique_ptr<exporter::MetricsServer> http;
+  try {
+    http = StartMetricsServer(config, *log);
+  } catch (const std::exception& e) {
+    log->error("cannot listen: {}", e.what());
+    return kExitConfig;
+  }
+
   store::StoreOptions store_options;
   store_options.path = config.state_dir;
   store_options.initial_map_bytes = config.initial_map_mib << 20;
@@ -189,7 +192,6 @@ int Serve(const Options& options) {
 
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry);
-  ingest::SystemClock clock;
   zmq::context_t context(1);
   ingest::IngestOptions ingest_options;
   ingest_options.endpoint = config.listen;
@@ -198,20 +200,20 @@ int Serve(const Options& options) {
   ingest_options.limits.max_observations = config.max_observations;
   ingest_options.max_group_batches = config.max_group_batches;
   ingest::IngestServer server(context, ingest_options, live, *store, clock, metrics, log);
-  std::unique_ptr<prometheus::Exposer> exposer;
   try {
     server.Start();  // ZAP handler first, then the CURVE server socket
-    exposer = StartExposer(config, *log);
   } catch (const std::exception& e) {
     log->error("cannot listen: {}", e.what());
     return kExitConfig;
   }
-  auto kpis = std::make_shared<exporter::KpiCollector>(
-      *store, live, core::RollupOptions{config.min_cell_entities}, log);
-  auto state = std::make_shared<exporter::StateCollector>(*store, KPIHUB_VERSION);
-  exposer->RegisterCollectable(registry);
-  exposer->RegisterCollectable(kpis);
-  exposer->RegisterCollectable(state);
+  http->RegisterCollectable(registry);
+  http->RegisterCollectable(std::make_shared<exporter::KpiCollector>(
+      *store, live, core::RollupOptions{config.min_cell_entities}, log));
+  http->RegisterCollectable(std::make_shared<exporter::StateCollector>(
+      *store, KPIHUB_VERSION, store_options.max_map_bytes, start_seconds));
+  http->RegisterCollectable(std::make_shared<exporter::FeedCollector>(*store, live, clock, log));
+  http->RegisterCollectable(std::make_shared<exporter::RuleCollector>(*store, live, log));
+  http->SetReady(true);  // storage open, ZAP handler bound
 
   std::atomic<bool> stop{false};
   SignalWatcher signals(stop, [&] {
@@ -225,7 +227,7 @@ int Serve(const Options& options) {
     log->info("reloaded catalogue ({} KPIs) and key registry ({} adapters)",
               fresh->catalogue->kpis().size(), fresh->registry->adapters().size());
   });
-  int metrics_port = exposer->GetListeningPorts().empty() ? 0 : exposer->GetListeningPorts()[0];
+  int metrics_port = http->port();
   WriteReadyFile(options.ready_file, server.bound_endpoint(), metrics_port);
   log->info("ready ingest={} metrics=:{} state={} adapters={} version={}", server.bound_endpoint(),
             metrics_port, config.state_dir, view->registry->adapters().size(), KPIHUB_VERSION);
@@ -237,6 +239,7 @@ int Serve(const Options& options) {
     if (watchdog) sd_notify(0, "WATCHDOG=1");
   });
   sd_notify(0, "STOPPING=1");
+  http->SetReady(false);
   if (!status.ok()) {
     log->critical("stopping: storage failed ({}); acked data is safe, unacked batches will be "
                   "resent by their adapters",

@@ -18,10 +18,20 @@ namespace kpihub::core {
 // The park code under which zone-wide totals are exported. Never a valid input park.
 inline constexpr std::string_view kZonePark = "zone";
 
+// A department's delivery contract (docs/catalogue.md, "Feed contracts"): it delivers each
+// `cadence` period within `deadline_days` after the period ends. So two deliveries are never
+// more than `max_silence_seconds` apart (by default one cadence period plus the deadline).
+struct FeedContract {
+  PeriodKind cadence = PeriodKind::kMonth;
+  int deadline_days = 0;
+  int64_t max_silence_seconds = 0;
+};
+
 struct Department {
   std::string code;  // e.g. "tax"
   std::string name_zh;
   std::string name_en;
+  std::optional<FeedContract> contract;  // absent: no freshness expectation
 };
 
 struct Park {
@@ -66,6 +76,27 @@ struct Kpi {
   std::optional<int> cumulative_from;  // set: value for year Y sums years cumulative_from..Y
 };
 
+// A validation rule evaluated on the merged state (core/rule_check.h). Violations are data
+// to flag, not data to drop: they are counted per park and year, never named by enterprise.
+enum class RuleKind {
+  kEntityMax,       // each enterprise's yearly figure of `indicator` <= `limit`
+  kEntityNotAbove,  // each enterprise's yearly `indicator` <= factor x its yearly `bound`
+  kParkNotAbove,    // each park's yearly `indicator` <= factor x the park's yearly `bound`
+};
+std::string_view RuleKindName(RuleKind kind);  // "entity_max", "entity_not_above", ...
+
+struct Rule {
+  std::string code;
+  std::string name_zh;
+  std::string name_en;
+  std::string clause;  // required, e.g. "§10"
+  RuleKind kind = RuleKind::kEntityMax;
+  std::string indicator;  // the checked indicator
+  Decimal limit;          // kEntityMax only
+  std::string bound;      // the indicator it may not exceed (kEntityNotAbove, kParkNotAbove)
+  double factor = 1.0;    // positive
+};
+
 class Catalogue {
  public:
   struct LoadResult {
@@ -73,18 +104,20 @@ class Catalogue {
     std::string error;  // "<source>:<line>:<column>: <reason>" on error
   };
   // Parses and checks the whole catalogue: unique codes, known owner departments, indicators
-  // referenced by KPIs exist, bounds ordered, every KPI cites a clause.
+  // referenced by KPIs and rules exist, bounds ordered, every KPI and rule cites a clause.
   static LoadResult FromToml(std::string_view text, std::string_view source_name);
 
   const Department* FindDepartment(std::string_view code) const;
   const Park* FindPark(std::string_view code) const;
   const Indicator* FindIndicator(std::string_view code) const;
   const Kpi* FindKpi(std::string_view code) const;
+  const Rule* FindRule(std::string_view code) const;
 
   const std::vector<Department>& departments() const { return departments_; }
   const std::vector<Park>& parks() const { return parks_; }
   const std::vector<Indicator>& indicators() const { return indicators_; }
   const std::vector<Kpi>& kpis() const { return kpis_; }
+  const std::vector<Rule>& rules() const { return rules_; }
 
   // Share of the straight-line expectation below which a KPI is off track rather than at risk
   // (e.g. 0.1: within 10 % of the line is "at risk").
@@ -98,8 +131,9 @@ class Catalogue {
   std::vector<Park> parks_;
   std::vector<Indicator> indicators_;
   std::vector<Kpi> kpis_;
+  std::vector<Rule> rules_;
   std::unordered_map<std::string, size_t> department_index_, park_index_, indicator_index_,
-      kpi_index_;
+      kpi_index_, rule_index_;
   double at_risk_tolerance_ = 0.1;
   std::string fingerprint_;
 };

@@ -1,0 +1,105 @@
+// MetricsServer over a real loopback socket: /metrics, basic auth, /healthz, /readyz.
+#include "kpihub/export/metrics_server.h"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <prometheus/gauge.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+
+namespace kpihub::exporter {
+namespace {
+
+// GET on 127.0.0.1:port; the status code and body ("" and 0 on failure).
+std::pair<int, std::string> Get(int port, const std::string& path, const std::string& auth = "") {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return {0, ""};
+  }
+  std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n";
+  if (!auth.empty()) request += "Authorization: Basic " + auth + "\r\n";
+  request += "\r\n";
+  (void)!write(fd, request.data(), request.size());
+  std::string response;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  size_t sp = response.find(' ');
+  size_t body = response.find("\r\n\r\n");
+  if (sp == std::string::npos || body == std::string::npos) return {0, ""};
+  return {std::atoi(response.c_str() + sp + 1), response.substr(body + 4)};
+}
+
+std::shared_ptr<prometheus::Registry> OneGauge() {
+  auto registry = std::make_shared<prometheus::Registry>();
+  prometheus::BuildGauge().Name("kpihub_test_gauge").Help("A test gauge.").Register(*registry).Add({}).Set(42);
+  return registry;
+}
+
+TEST(MetricsServerTest, ServesRegisteredCollectablesAndHealth) {
+  MetricsServerOptions options;
+  options.listen = "127.0.0.1:0";
+  MetricsServer server(options);
+  ASSERT_GT(server.port(), 0);
+  server.RegisterCollectable(OneGauge());
+  auto [code, body] = Get(server.port(), "/metrics");
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(body.find("kpihub_test_gauge 42"), std::string::npos) << body;
+  EXPECT_NE(body.find("kpihub_http_requests_total{code=\"200\",path=\"/metrics\"} 1"), std::string::npos) << body;
+  EXPECT_EQ(Get(server.port(), "/healthz"), std::make_pair(200, std::string("ok\n")));
+  EXPECT_EQ(Get(server.port(), "/nothing").first, 404);
+}
+
+TEST(MetricsServerTest, ReadyOnlyOnceToldSo) {
+  MetricsServerOptions options;
+  options.listen = "127.0.0.1:0";
+  MetricsServer server(options);
+  EXPECT_EQ(Get(server.port(), "/readyz").first, 503);
+  server.SetReady(true);
+  EXPECT_EQ(Get(server.port(), "/readyz").first, 200);
+  server.SetReady(false);
+  EXPECT_EQ(Get(server.port(), "/readyz").first, 503);
+}
+
+TEST(MetricsServerTest, BasicAuthGuardsMetricsButNotHealth) {
+  MetricsServerOptions options;
+  options.listen = "127.0.0.1:0";
+  options.basic_auth = std::pair<std::string, std::string>{"prom", "s3cret"};
+  MetricsServer server(options);
+  server.RegisterCollectable(OneGauge());
+  EXPECT_EQ(Get(server.port(), "/metrics").first, 401);
+  EXPECT_EQ(Get(server.port(), "/metrics", "cHJvbTp3cm9uZw==").first, 401);  // prom:wrong
+  EXPECT_EQ(Get(server.port(), "/metrics", "!!!").first, 401);
+  auto [code, body] = Get(server.port(), "/metrics", "cHJvbTpzM2NyZXQ=");  // prom:s3cret
+  EXPECT_EQ(code, 200);
+  EXPECT_NE(body.find("kpihub_test_gauge 42"), std::string::npos);
+  EXPECT_EQ(Get(server.port(), "/healthz").first, 200);
+}
+
+TEST(MetricsServerTest, RefusesAnAddressInUse) {
+  MetricsServerOptions options;
+  options.listen = "127.0.0.1:0";
+  MetricsServer first(options);
+  options.listen = "127.0.0.1:" + std::to_string(first.port());
+  EXPECT_THROW(MetricsServer second(options), std::runtime_error);
+}
+
+TEST(MetricsServerTest, DecodesBase64) {
+  EXPECT_EQ(DecodeBase64("cHJvbTpzM2NyZXQ="), "prom:s3cret");
+  EXPECT_EQ(DecodeBase64("YQ=="), "a");
+  EXPECT_EQ(DecodeBase64(""), "");
+  EXPECT_FALSE(DecodeBase64("a$b").has_value());
+  EXPECT_FALSE(DecodeBase64("Y").has_value());
+}
+
+}  // namespace
+}  // namespace kpihub::exporter

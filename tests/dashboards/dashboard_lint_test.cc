@@ -1,0 +1,185 @@
+// Lints every Grafana dashboard under dashboards/grafana/dashboards: valid structure, unique
+// panel ids, grid positions inside the 24 columns and never overlapping, the data source
+// always through the `datasource` variable, every variable used defined, Chinese titles with
+// English, and every PromQL expression parsing (promtool check rules on a generated file).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <regex>
+#include <set>
+
+#include "board_queries.h"
+
+namespace kpihub::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+std::vector<std::string> Boards() {
+  std::vector<std::string> out;
+  for (const auto& e : fs::directory_iterator(std::string(KPIHUB_SOURCE_DIR) + "/dashboards/grafana/dashboards")) {
+    if (e.path().extension() == ".json") out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class DashboardLint : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override { ASSERT_NO_THROW(board_ = ReadJsonFile(GetParam())) << GetParam(); }
+  json board_;
+};
+
+bool HasCjk(const std::string& s) {
+  for (unsigned char c : s) {
+    if (c >= 0xE4 && c <= 0xE9) return true;  // lead bytes of the CJK Unified Ideographs block
+  }
+  return false;
+}
+bool HasLatinWord(const std::string& s) { return std::regex_search(s, std::regex("[A-Za-z]{2,}")); }
+
+TEST_P(DashboardLint, HasTheStructureGrafanaNeeds) {
+  for (const char* key : {"uid", "title", "panels", "templating", "schemaVersion", "time"}) {
+    EXPECT_TRUE(board_.contains(key)) << key;
+  }
+  EXPECT_TRUE(board_["uid"].is_string());
+  EXPECT_LE(board_["uid"].get<std::string>().size(), 40u);  // Grafana's limit
+  EXPECT_TRUE(board_["panels"].is_array());
+  EXPECT_FALSE(board_["panels"].empty());
+  EXPECT_TRUE(HasCjk(board_["title"]) && HasLatinWord(board_["title"])) << board_["title"];
+}
+
+TEST_P(DashboardLint, PanelIdsAreUnique) {
+  std::set<int> ids;
+  for (const json* p : AllPanels(board_)) {
+    ASSERT_TRUE(p->contains("id") && (*p)["id"].is_number_integer()) << p->dump();
+    EXPECT_TRUE(ids.insert((*p)["id"].get<int>()).second) << "duplicate id " << (*p)["id"];
+  }
+}
+
+TEST_P(DashboardLint, GridPositionsFitAndNeverOverlap) {
+  struct Box { int x, y, w, h; std::string title; };
+  std::vector<Box> boxes;
+  for (const json* p : AllPanels(board_)) {
+    ASSERT_TRUE(p->contains("gridPos")) << (*p)["title"];
+    const json& g = (*p)["gridPos"];
+    Box b{g.value("x", -1), g.value("y", -1), g.value("w", 0), g.value("h", 0), p->value("title", "")};
+    EXPECT_GE(b.x, 0) << b.title;
+    EXPECT_GE(b.y, 0) << b.title;
+    EXPECT_GT(b.w, 0) << b.title;
+    EXPECT_GT(b.h, 0) << b.title;
+    EXPECT_LE(b.x + b.w, 24) << b.title;
+    boxes.push_back(b);
+  }
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    for (size_t j = i + 1; j < boxes.size(); ++j) {
+      const Box& a = boxes[i];
+      const Box& b = boxes[j];
+      bool overlap = a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+      EXPECT_FALSE(overlap) << "'" << a.title << "' overlaps '" << b.title << "'";
+    }
+  }
+}
+
+TEST_P(DashboardLint, DataSourceIsAlwaysTheVariable) {
+  bool has_variable = false;
+  for (const auto& v : board_["templating"]["list"]) {
+    if (v.value("name", "") == "datasource") {
+      has_variable = v.value("type", "") == "datasource" && v.value("query", "") == "prometheus";
+    }
+  }
+  EXPECT_TRUE(has_variable) << "a `datasource` variable of type datasource (prometheus)";
+  auto check = [](const json& holder, const std::string& where) {
+    ASSERT_TRUE(holder.contains("datasource")) << where;
+    EXPECT_EQ(holder["datasource"].value("uid", ""), "${datasource}") << where;
+  };
+  for (const json* p : AllPanels(board_)) {
+    if (p->value("type", "") == "row") continue;
+    check(*p, p->value("title", ""));
+    for (const auto& t : p->value("targets", json::array())) check(t, p->value("title", "") + " target");
+  }
+  for (const auto& v : board_["templating"]["list"]) {
+    if (v.value("type", "") == "query") check(v, "variable " + v.value("name", ""));
+  }
+}
+
+TEST_P(DashboardLint, TitlesAreChineseWithEnglishAndPanelsHaveQueries) {
+  for (const json* p : AllPanels(board_)) {
+    std::string title = p->value("title", "");
+    EXPECT_TRUE(HasCjk(title) && HasLatinWord(title)) << "title needs Chinese and English: " << title;
+    if (p->value("type", "") == "row") continue;
+    EXPECT_FALSE(p->value("description", "").empty()) << title;
+    EXPECT_FALSE(p->value("targets", json::array()).empty()) << title;
+  }
+}
+
+TEST_P(DashboardLint, EveryVariableUsedIsDefined) {
+  std::set<std::string> defined = {"__rate_interval", "__range", "__interval"};
+  for (const auto& v : board_["templating"]["list"]) defined.insert(v.value("name", ""));
+  std::regex use(R"(\$\{?([A-Za-z_][A-Za-z0-9_]*))");
+  auto check = [&](const std::string& text) {
+    for (std::sregex_iterator it(text.begin(), text.end(), use), end; it != end; ++it) {
+      EXPECT_TRUE(defined.count((*it)[1]) != 0) << "undefined variable $" << (*it)[1] << " in " << text;
+    }
+  };
+  for (const json* p : AllPanels(board_)) check(p->value("title", ""));
+  for (const BoardQuery& q : PanelQueries(board_)) check(q.expr);
+}
+
+TEST_P(DashboardLint, EveryExpressionParses) {
+  std::vector<BoardQuery> queries = PanelQueries(board_);
+  ASSERT_FALSE(queries.empty());
+  for (const auto& v : board_["templating"]["list"]) {
+    if (v.value("type", "") != "query") continue;
+    // label_values(metric, label) is Grafana's, not PromQL: its metric selector must parse.
+    std::smatch m;
+    std::string def = v.value("definition", "");
+    ASSERT_TRUE(std::regex_match(def, m, std::regex(R"(label_values\((.+),\s*[a-z_]+\))"))) << def;
+    queries.push_back({0, "variable " + v.value("name", ""), "", m[1]});
+  }
+  std::string path = fs::temp_directory_path() / ("kpihub-lint-" + std::to_string(getpid()) + ".yml");
+  {
+    std::ofstream out(path);
+    out << "groups:\n  - name: lint\n    rules:\n";
+    for (size_t i = 0; i < queries.size(); ++i) {
+      out << "      - record: lint:expr_" << i << "\n        expr: " << json(Substitute(queries[i].expr, DefaultVariableValues())).dump() << "\n";
+    }
+  }
+  std::string output;
+  FILE* pipe = popen(("promtool check rules " + path + " 2>&1").c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) output.append(buf, n);
+  int status = pclose(pipe);
+  fs::remove(path);
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0) << output;
+  EXPECT_NE(output.find("SUCCESS: " + std::to_string(queries.size()) + " rules found"), std::string::npos) << output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Boards, DashboardLint, ::testing::ValuesIn(Boards()),
+                         [](const auto& info) {
+                           std::string name = fs::path(info.param).stem().string();
+                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+                           return name;
+                         });
+
+TEST(DashboardFiles, BothBoardsShip) {
+  auto boards = Boards();
+  ASSERT_EQ(boards.size(), 2u);
+  EXPECT_NE(boards[0].find("kpihub-leadership.json"), std::string::npos);
+  EXPECT_NE(boards[1].find("kpihub-operations.json"), std::string::npos);
+}
+
+TEST(SubstituteTest, ReplacesLongestNamesFirstAndBracedForms) {
+  EXPECT_EQ(Substitute("a{p=\"$park\",y=\"${year}\"}[$__rate_interval]",
+                       {{"park", "zone"}, {"year", "2020"}, {"__rate_interval", "1m"}}),
+            "a{p=\"zone\",y=\"2020\"}[1m]");
+  EXPECT_EQ(Substitute("$years $year", {{"year", "Y"}, {"years", "YS"}}), "YS Y");
+}
+
+}  // namespace
+}  // namespace kpihub::testing

@@ -1,0 +1,334 @@
+// Live test of the monitoring mixin: the real kpihubd fed by the client library, Debian's
+// prometheus scraping it every second with the shipped rules, and every query of every
+// dashboard panel and every recording rule asked of that Prometheus. Also: an alert fires
+// when a feed stops beyond its (shortened) contract, small cells stay withheld, the rule
+// violation is counted, and the health endpoints answer. Everything is stopped by PID.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "../dashboards/board_queries.h"
+#include "daemon_harness.h"
+#include "kpihub/client/connection.h"
+#include "kpihub/core/catalogue.h"
+
+namespace kpihub::testing {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string SourcePath(const std::string& relative) {
+  return std::string(KPIHUB_SOURCE_DIR) + "/" + relative;
+}
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+std::string UrlEncode(const std::string& s) {
+  std::string out;
+  char buf[4];
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+// Debian's prometheus on an ephemeral loopback port with a temp config and TSDB.
+class PrometheusServer {
+ public:
+  PrometheusServer(const std::string& dir, int target_port) : dir_(dir) {
+    port_ = FreeLoopbackPort();
+    std::ofstream config(dir + "/prometheus.yml");
+    config << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+           << "rule_files:\n  - " << SourcePath("dashboards/prometheus/kpihub-rules.yml") << "\n"
+           << "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n"
+           << "      - targets: ['127.0.0.1:" << target_port << "']\n";
+  }
+  ~PrometheusServer() { Stop(); }
+
+  bool Start() {
+    std::vector<std::string> args = {"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
+                                     "--storage.tsdb.path=" + dir_ + "/tsdb",
+                                     "--web.listen-address=127.0.0.1:" + std::to_string(port_),
+                                     "--log.level=warn"};
+    pid_ = fork();
+    if (pid_ == 0) {
+      int fd = open((dir_ + "/prometheus.log").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    for (auto deadline = Clock::now() + std::chrono::seconds(15); Clock::now() < deadline;) {
+      int code = 0;
+      if (HttpGet(port_, "/-/ready", "", &code) && code == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+  void Stop() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  // The `data` of an instant query, or null on any failure.
+  json Query(const std::string& promql) const {
+    auto body = HttpGet(port_, "/api/v1/query?query=" + UrlEncode(promql));
+    if (!body) return nullptr;
+    json reply = json::parse(*body, nullptr, false);
+    if (reply.is_discarded() || reply.value("status", "") != "success") return nullptr;
+    return reply["data"];
+  }
+  size_t ResultCount(const std::string& promql) const {
+    json data = Query(promql);
+    return data.is_null() ? 0 : data["result"].size();
+  }
+  std::string Log() const { return ReadText(dir_ + "/prometheus.log"); }
+
+ private:
+  std::string dir_;
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+// Names of the recording rules in the shipped rules file.
+std::vector<std::string> RecordingRules() {
+  std::vector<std::string> out;
+  std::regex record(R"(^\s*- record:\s*(\S+))");
+  std::istringstream in(ReadText(SourcePath("dashboards/prometheus/kpihub-rules.yml")));
+  std::smatch m;
+  for (std::string line; std::getline(in, line);) {
+    if (std::regex_search(line, m, record)) out.push_back(m[1]);
+  }
+  return out;
+}
+
+// A synthetic zone for 2019 and 2020 generated from the catalogue: three enterprises per park
+// for each enterprise-level indicator (only two in agri_tech for the output figures: a small
+// cell), one subsidy above the §10 cap, and two invalid observations.
+std::map<std::string, std::vector<core::Observation>> SampleFeeds(const core::Catalogue& catalogue) {
+  std::map<std::string, std::vector<core::Observation>> feeds;  // department -> observations
+  uint32_t serial = 1000;
+  for (const core::Indicator& ind : catalogue.indicators()) {
+    double value = ind.max.ToDouble() <= 1 ? 1 : ind.unit == "yuan" ? 1e6 : 100;
+    if (ind.code == "startup_subsidy") value = 50000;
+    for (int year : {2019, 2020}) {
+      std::vector<std::string> periods;
+      int n = ind.period == core::PeriodKind::kYear ? 1 : ind.period == core::PeriodKind::kQuarter ? 4 : 12;
+      for (int i = 1; i <= n; ++i) {
+        core::Period p{ind.period, year, ind.period == core::PeriodKind::kYear ? 0 : i};
+        periods.push_back(p.ToString());
+      }
+      for (size_t park_index = 0; park_index < catalogue.parks().size(); ++park_index) {
+        const std::string& park = catalogue.parks()[park_index].code;
+        int enterprises = !ind.enterprise_level ? 1
+                          : (park == "agri_tech" && ind.code.find("output") != std::string::npos) ? 2 : 3;
+        for (int e = 0; e < enterprises; ++e) {
+          std::string entity = ind.enterprise_level ? MakeUscc(serial + static_cast<uint32_t>(park_index * 10 + e)) : "";
+          for (const std::string& period : periods) {
+            double v = value;
+            if (ind.code == "startup_subsidy" && park == "startup_center" && year == 2020 && e == 0) v = 150000;
+            feeds[ind.department].push_back({ind.code, park, entity, period, v, ""});
+          }
+        }
+      }
+    }
+  }
+  feeds["scitech"].push_back({"industrial_output", "core", MakeUscc(1), "2020-01", std::nan(""), ""});
+  feeds["scitech"].push_back({"rd_institutions_national", "nowhere", "", "2020", 1, ""});
+  return feeds;
+}
+
+class BoardsLiveTest : public ::testing::Test {
+ protected:
+  BoardsLiveTest()
+      : daemon_({{"scitech-1", "scitech"}, {"tax-1", "tax"}, {"finance-1", "finance"},
+                 {"env-1", "environment"}}) {}
+
+  // The shipped catalogue with finance's contract shortened to 3 s of silence.
+  std::string WriteShortContractCatalogue() {
+    std::string text = ReadText(SourcePath("config/catalogue.toml"));
+    std::string from = "name_en = \"Finance\"\ncadence = \"month\"\ndeadline_days = 20";
+    size_t pos = text.find(from);
+    EXPECT_NE(pos, std::string::npos);
+    text.replace(pos, from.size(), from + "\nmax_silence_seconds = 3");
+    std::string path = daemon_.dir() + "/catalogue.toml";
+    std::ofstream(path) << text;
+    auto loaded = core::Catalogue::FromToml(text, path);
+    EXPECT_TRUE(loaded.catalogue) << loaded.error;
+    catalogue_ = loaded.catalogue;
+    return path;
+  }
+
+  std::unique_ptr<client::Connection> Connect(const std::string& adapter) {
+    client::ConnectionOptions options;
+    options.endpoint = daemon_.endpoint();
+    options.server_public_z85 = daemon_.server_public();
+    options.client_keys = daemon_.adapter(adapter).keys;
+    return std::make_unique<client::Connection>(context_, options);
+  }
+
+  // Sends a department's observations in batches; the next sequence of its adapter.
+  uint64_t Push(client::Connection& c, const std::vector<core::Observation>& obs) {
+    uint64_t seq = 1;
+    for (size_t i = 0; i < obs.size(); i += 2000, ++seq) {
+      std::vector<core::Observation> batch(obs.begin() + static_cast<long>(i),
+                                           obs.begin() + static_cast<long>(std::min(obs.size(), i + 2000)));
+      auto ack = c.SendBatch(seq, batch, 0, 10000);
+      EXPECT_TRUE(ack.has_value());
+      if (ack) {
+        EXPECT_EQ(ack->status, wire::AckStatus::kAccepted);
+      }
+    }
+    return seq;
+  }
+
+  zmq::context_t context_{1};
+  DaemonHarness daemon_;
+  std::shared_ptr<const core::Catalogue> catalogue_;
+};
+
+TEST_F(BoardsLiveTest, EveryPanelAndRuleReturnsDataAndAStoppedFeedAlerts) {
+  auto started = Clock::now();
+  ASSERT_TRUE(daemon_.Start({"--catalogue", WriteShortContractCatalogue()})) << daemon_.ReadLog();
+  int code = 0;
+  ASSERT_TRUE(HttpGet(daemon_.metrics_port(), "/healthz", "", &code));
+  EXPECT_EQ(code, 200);
+  ASSERT_TRUE(HttpGet(daemon_.metrics_port(), "/readyz", "", &code));
+  EXPECT_EQ(code, 200);
+
+  std::map<std::string, std::string> adapter_of = {{"scitech", "scitech-1"}, {"tax", "tax-1"},
+                                                   {"finance", "finance-1"}, {"environment", "env-1"}};
+  std::map<std::string, std::unique_ptr<client::Connection>> connections;
+  uint64_t finance_seq = 0;
+  for (auto& [department, obs] : SampleFeeds(*catalogue_)) {
+    connections[department] = Connect(adapter_of[department]);
+    uint64_t next = Push(*connections[department], obs);
+    if (department == "finance") finance_seq = next;
+  }
+  auto fed = Clock::now();
+
+  // Scrape cost of the fed state.
+  auto t0 = Clock::now();
+  auto metrics = HttpGet(daemon_.metrics_port(), "/metrics");
+  double scrape_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  ASSERT_TRUE(metrics.has_value());
+  std::cout << "[ measure  ] /metrics: " << metrics->size() << " bytes in " << scrape_ms << " ms\n";
+  std::ofstream(daemon_.dir() + "/metrics.txt") << *metrics;
+  std::string lint;
+  EXPECT_EQ(RunCommand("promtool check metrics < " + daemon_.dir() + "/metrics.txt", &lint), 0) << lint;
+  EXPECT_EQ(lint, "") << lint;
+  EXPECT_EQ(metrics->find("91410800"), std::string::npos);  // no enterprise id of any kind
+
+  TempDir prom_dir;
+  PrometheusServer prometheus(prom_dir.path(), daemon_.metrics_port());
+  ASSERT_TRUE(prometheus.Start()) << prometheus.Log();
+
+  // Every panel query of both boards, every board variable's selector, every recording rule.
+  std::vector<std::pair<std::string, std::string>> queries;  // what, promql
+  for (const char* board : {"kpihub-leadership.json", "kpihub-operations.json"}) {
+    json b = ReadJsonFile(SourcePath(std::string("dashboards/grafana/dashboards/") + board));
+    for (const BoardQuery& q : PanelQueries(b)) {
+      queries.push_back({std::string(board) + " panel " + std::to_string(q.panel_id) + " " + q.ref_id + " '" + q.panel_title + "'",
+                         Substitute(q.expr, DefaultVariableValues())});
+    }
+    for (const auto& v : b["templating"]["list"]) {
+      std::smatch m;
+      std::string def = v.value("definition", "");
+      if (std::regex_match(def, m, std::regex(R"(label_values\((.+),\s*[a-z_]+\))"))) {
+        queries.push_back({std::string(board) + " variable " + v.value("name", ""), m[1]});
+      }
+    }
+  }
+  for (const std::string& rule : RecordingRules()) queries.push_back({"recording rule " + rule, rule});
+  ASSERT_GT(queries.size(), 40u);
+
+  // Until all return data (rates need two scrapes, recorded series an evaluation), feeding
+  // finance an empty batch each round so that its feed stays fresh.
+  std::vector<std::string> missing;
+  for (auto deadline = Clock::now() + std::chrono::seconds(20); Clock::now() < deadline;) {
+    missing.clear();
+    auto ack = connections["finance"]->SendBatch(finance_seq++, {}, 0, 5000);
+    ASSERT_TRUE(ack.has_value());
+    for (const auto& [what, promql] : queries) {
+      if (prometheus.ResultCount(promql) == 0) missing.push_back(what + ": " + promql);
+    }
+    if (missing.empty()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  for (const std::string& m : missing) ADD_FAILURE() << "no data: " << m;
+  // Fed within its contract: finance is not late, and nobody else is.
+  EXPECT_EQ(prometheus.ResultCount("ALERTS{alertname=\"KpihubFeedLate\"}"), 0u);
+
+  // Small cells: agri_tech's output is withheld with its complement, the zone total shown.
+  EXPECT_EQ(prometheus.ResultCount("kpihub_indicator_value{indicator=\"industrial_output\", park=\"agri_tech\"}"), 0u);
+  EXPECT_EQ(prometheus.ResultCount("kpihub_kpi_value{kpi=\"industrial_output\", park=\"agri_tech\"}"), 0u);
+  EXPECT_EQ(prometheus.ResultCount("kpihub_indicator_value{indicator=\"industrial_output\", park=\"zone\", period=\"2020\"}"), 1u);
+  EXPECT_EQ(prometheus.ResultCount("kpihub_cells_withheld{indicator=\"industrial_output\"} >= 4"), 1u);
+  // Rule checks on the merged state: the one subsidy above the cap, nothing else.
+  EXPECT_EQ(prometheus.ResultCount("kpihub_rule_violations{rule=\"startup_subsidy_cap\", park=\"startup_center\", period=\"2020\"} == 1"), 1u);
+  EXPECT_EQ(prometheus.ResultCount("sum(kpihub_rule_violations) == 1"), 1u);
+  EXPECT_EQ(prometheus.ResultCount("kpihub_ingest_rejections_total{department=\"scitech\", reason=\"not_finite\"}"), 1u);
+
+  // Stop the finance feed: beyond its 3 s contract KpihubFeedLate fires for finance only.
+  auto stopped = Clock::now();
+  bool firing = false;
+  for (auto deadline = Clock::now() + std::chrono::seconds(15); Clock::now() < deadline && !firing;) {
+    firing = prometheus.ResultCount("ALERTS{alertname=\"KpihubFeedLate\", department=\"finance\", alertstate=\"firing\"}") == 1;
+    if (!firing) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  EXPECT_TRUE(firing) << prometheus.Log();
+  EXPECT_GE(std::chrono::duration<double>(Clock::now() - stopped).count(), 2.0);  // not at once
+  EXPECT_EQ(prometheus.ResultCount("ALERTS{alertname=\"KpihubFeedLate\", department!=\"finance\"}"), 0u);
+  json alerts = prometheus.Query("ALERTS{alertname=\"KpihubFeedLate\"}");
+  std::cout << "[ measure  ] feed " << std::chrono::duration<double>(fed - started).count()
+            << " s, alert after " << std::chrono::duration<double>(Clock::now() - stopped).count()
+            << " s of silence, total " << std::chrono::duration<double>(Clock::now() - started).count() << " s\n";
+
+  prometheus.Stop();
+  EXPECT_EQ(daemon_.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace kpihub::testing
