@@ -130,10 +130,12 @@ int RunDryRun(const Args& a, const feed::Profile& p, const core::Catalogue& c) {
   return worst;
 }
 
-// Maps every input and queues its observations (durably) before anything is sent. False
-// when an input cannot be read at all or the outbox fails.
+// Maps every input and queues its observations (durably) before anything is sent. An input
+// that cannot be read at all is reported and skipped; the others still go. False when any
+// input was skipped or the outbox failed (`*storage_failed`).
 bool QueueInputs(const Args& a, const feed::Profile& p, delivery::DurableSender& sender,
-                 FileTotals* sum) {
+                 FileTotals* sum, bool* storage_failed) {
+  bool all = true;
   for (const auto& input : a.inputs) {
     std::vector<delivery::OutboxEntry> entries;
     // Absolute: the origin stored with each observation must still name the report when a
@@ -144,10 +146,12 @@ bool QueueInputs(const Args& a, const feed::Profile& p, delivery::DurableSender&
     if (!t.error.empty() || t.failed) {
       std::fprintf(stderr, "kpihub-adapter: %s: %s\n", input.c_str(),
                    t.error.empty() ? ("nothing could be read; see " + report).c_str() : t.error.c_str());
-      return false;
+      all = false;
+      continue;
     }
     if (!sender.Enqueue(entries)) {
       std::fprintf(stderr, "kpihub-adapter: %s\n", sender.error().c_str());
+      *storage_failed = true;
       return false;
     }
     std::fprintf(stderr, "queued %s (layout %s): %llu rows, %llu observations, %llu rejected while reading\n",
@@ -157,7 +161,7 @@ bool QueueInputs(const Args& a, const feed::Profile& p, delivery::DurableSender&
     sum->observations += t.observations;
     sum->rejected += t.rejected;
   }
-  return true;
+  return all;
 }
 
 int RunSending(const Args& a, const feed::Profile& p) {
@@ -184,6 +188,7 @@ int RunSending(const Args& a, const feed::Profile& p) {
   }
   delivery::DrainResult result;
   FileTotals t;
+  bool unreadable_input = false;
   if (!a.watch.empty()) {
     SpoolTotals s;
     result = RunSpool(a.watch, p, sender, g_stop, [&] { progress.Tick(0, s.observations, s.rejected); }, &s);
@@ -191,7 +196,9 @@ int RunSending(const Args& a, const feed::Profile& p) {
     t.rejected = s.rejected;
     if (result == delivery::DrainResult::kStopped) result = delivery::DrainResult::kEmpty;
   } else {
-    if (!QueueInputs(a, p, sender, &t)) return sender.error().empty() ? 1 : 5;
+    bool storage_failed = false;
+    unreadable_input = !QueueInputs(a, p, sender, &t, &storage_failed);
+    if (storage_failed) return 5;
     int64_t wait_ms = a.deadline_s < 0 ? -1 : static_cast<int64_t>(a.deadline_s * 1000);
     result = sender.Drain(wait_ms, [&] { progress.Tick(t.rows, t.observations, t.rejected); return !g_stop.load(); });
   }
@@ -208,7 +215,8 @@ int RunSending(const Args& a, const feed::Profile& p) {
               std::string(delivery::DrainResultName(result)).c_str());
   if (!sender.error().empty()) std::fprintf(stderr, "kpihub-adapter: %s\n", sender.error().c_str());
   if (listener.report_errors()) std::fprintf(stderr, "kpihub-adapter: %llu rejections could not be written to their report\n", (unsigned long long)listener.report_errors());
-  return ExitFor(result);
+  int code = ExitFor(result);
+  return code == 0 && unreadable_input ? 1 : code;
 }
 
 }  // namespace
