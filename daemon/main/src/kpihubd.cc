@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -235,8 +236,16 @@ int Serve(const Options& options) {
 
   uint64_t watchdog_usec = 0;
   bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
-  status = server.Run(stop, [watchdog] {
-    if (watchdog) sd_notify(0, "WATCHDOG=1");
+  // Pinged from the ingest loop itself, so a stuck loop gets the daemon restarted; a quarter
+  // of the timeout apart is enough and keeps the loop from a syscall per pass.
+  auto ping_every = std::chrono::microseconds(watchdog_usec / 4);
+  auto last_ping = std::chrono::steady_clock::time_point{};
+  status = server.Run(stop, [&] {
+    if (!watchdog) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ping < ping_every) return;
+    last_ping = now;
+    sd_notify(0, "WATCHDOG=1");
   });
   sd_notify(0, "STOPPING=1");
   http->SetReady(false);
