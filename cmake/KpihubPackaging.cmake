@@ -24,6 +24,10 @@ install(FILES systemd/kpihubd.service systemd/kpihub-adapter@.service
         DESTINATION "${KPIHUB_SYSTEMD_UNIT_DIR}")
 install(FILES systemd/kpihub.sysusers DESTINATION "${KPIHUB_SYSUSERS_DIR}" RENAME kpihub.conf)
 install(FILES systemd/kpihub.tmpfiles DESTINATION "${KPIHUB_TMPFILES_DIR}" RENAME kpihub.conf)
+# The department profiles are templates: an operator copies one to
+# /etc/kpihub-adapter/<dept>.toml (docs/operations.md, "Adapters").
+install(DIRECTORY config/profiles/ DESTINATION "${CMAKE_INSTALL_DATADIR}/kpihub/profiles"
+        FILES_MATCHING PATTERN "*.toml")
 install(DIRECTORY dashboards/ DESTINATION "${CMAKE_INSTALL_DATADIR}/kpihub/dashboards"
         PATTERN "*_test*" EXCLUDE PATTERN "tests" EXCLUDE)
 install(FILES README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")

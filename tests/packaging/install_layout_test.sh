@@ -11,13 +11,15 @@ fail=0
 expect() {
   for p in "$@"; do [ -e "$stage$p" ] || { echo "FAIL missing $p"; fail=1; }; done
 }
-expect /usr/bin/kpihubd /usr/bin/kpihub \
+expect /usr/bin/kpihubd /usr/bin/kpihub /usr/bin/kpihub-adapter \
   /etc/kpihub/kpihubd.toml /etc/kpihub/catalogue.toml \
   /lib/systemd/system/kpihubd.service /lib/systemd/system/kpihub-adapter@.service \
   /lib/systemd/system/kpihub-adapter@.timer /lib/systemd/system/kpihub-adapter@.path \
   /usr/lib/sysusers.d/kpihub.conf /usr/lib/tmpfiles.d/kpihub.conf \
   /usr/share/doc/kpihub/README.md /usr/share/doc/kpihub/operations.md \
-  /usr/share/kpihub/dashboards
+  /usr/share/kpihub/dashboards /usr/share/kpihub/profiles/tax.toml \
+  /usr/share/kpihub/profiles/finance.toml /usr/share/kpihub/profiles/scitech.toml \
+  /usr/share/kpihub/profiles/environment.toml
 [ -x "$stage/usr/bin/kpihubd" ] || { echo "FAIL kpihubd not executable"; fail=1; }
 # Nothing outside the directories a package may own.
 unexpected=$(cd "$stage" && find . -type f | grep -Ev '^\./(usr/(bin|share|lib/(sysusers|tmpfiles)\.d)|etc/kpihub|lib/systemd/system)/' || true)
