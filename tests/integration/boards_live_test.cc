@@ -1,4 +1,5 @@
-// Live test of the monitoring mixin: the real kpihubd fed by the client library, Debian's
+// Live test of the monitoring mixin: the real kpihubd fed the bundled department sample
+// (samples/demo) by the real kpihub-adapter with the shipped profiles, Debian's
 // prometheus scraping it every second with the shipped rules, and every query of every
 // dashboard panel and every recording rule asked of that Prometheus. Also: an alert fires
 // when a feed stops beyond its (shortened) contract, small cells stay withheld, the rule
@@ -21,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../adapters/adapter_process.h"
 #include "../dashboards/board_queries.h"
 #include "daemon_harness.h"
 #include "kpihub/client/connection.h"
@@ -144,41 +146,17 @@ std::vector<std::string> RecordingRules() {
   return out;
 }
 
-// A synthetic zone for 2019 and 2020 generated from the catalogue: three enterprises per park
-// for each enterprise-level indicator (only two in agri_tech for the output figures: a small
-// cell), one subsidy above the §10 cap, and two invalid observations.
-std::map<std::string, std::vector<core::Observation>> SampleFeeds(const core::Catalogue& catalogue) {
-  std::map<std::string, std::vector<core::Observation>> feeds;  // department -> observations
-  uint32_t serial = 1000;
-  for (const core::Indicator& ind : catalogue.indicators()) {
-    double value = ind.max.ToDouble() <= 1 ? 1 : ind.unit == "yuan" ? 1e6 : 100;
-    if (ind.code == "startup_subsidy") value = 50000;
-    for (int year : {2019, 2020}) {
-      std::vector<std::string> periods;
-      int n = ind.period == core::PeriodKind::kYear ? 1 : ind.period == core::PeriodKind::kQuarter ? 4 : 12;
-      for (int i = 1; i <= n; ++i) {
-        core::Period p{ind.period, year, ind.period == core::PeriodKind::kYear ? 0 : i};
-        periods.push_back(p.ToString());
-      }
-      for (size_t park_index = 0; park_index < catalogue.parks().size(); ++park_index) {
-        const std::string& park = catalogue.parks()[park_index].code;
-        int enterprises = !ind.enterprise_level ? 1
-                          : (park == "agri_tech" && ind.code.find("output") != std::string::npos) ? 2 : 3;
-        for (int e = 0; e < enterprises; ++e) {
-          std::string entity = ind.enterprise_level ? MakeUscc(serial + static_cast<uint32_t>(park_index * 10 + e)) : "";
-          for (const std::string& period : periods) {
-            double v = value;
-            if (ind.code == "startup_subsidy" && park == "startup_center" && year == 2020 && e == 0) v = 150000;
-            feeds[ind.department].push_back({ind.code, park, entity, period, v, ""});
-          }
-        }
-      }
-    }
-  }
-  feeds["scitech"].push_back({"industrial_output", "core", MakeUscc(1), "2020-01", std::nan(""), ""});
-  feeds["scitech"].push_back({"rd_institutions_national", "nowhere", "", "2020", 1, ""});
-  return feeds;
-}
+// The bundled sample's export files of each department (samples/demo/README.md).
+const std::map<std::string, std::vector<std::string>> kSampleFiles = {
+    {"tax", {"tax-enterprises-annual.csv"}},
+    {"finance", {"finance-gdp-quarterly.csv", "finance-budget-monthly.csv", "finance-park-annual.csv",
+                 "finance-startup-subsidies.csv"}},
+    {"scitech", {"scitech-enterprises-monthly.csv", "scitech-enterprises-quarterly.csv",
+                 "scitech-enterprises-annual.csv", "scitech-parks-annual.csv"}},
+    {"environment", {"environment-monitoring.jsonl"}},
+};
+const std::map<std::string, std::string> kAdapterOf = {
+    {"scitech", "scitech-1"}, {"tax", "tax-1"}, {"finance", "finance-1"}, {"environment", "env-1"}};
 
 class BoardsLiveTest : public ::testing::Test {
  protected:
@@ -209,19 +187,32 @@ class BoardsLiveTest : public ::testing::Test {
     return std::make_unique<client::Connection>(context_, options);
   }
 
-  // Sends a department's observations in batches; the next sequence of its adapter.
-  uint64_t Push(client::Connection& c, const std::vector<core::Observation>& obs) {
-    uint64_t seq = 1;
-    for (size_t i = 0; i < obs.size(); i += 2000, ++seq) {
-      std::vector<core::Observation> batch(obs.begin() + static_cast<long>(i),
-                                           obs.begin() + static_cast<long>(std::min(obs.size(), i + 2000)));
-      auto ack = c.SendBatch(seq, batch, 0, 10000);
-      EXPECT_TRUE(ack.has_value());
-      if (ack) {
-        EXPECT_EQ(ack->status, wire::AckStatus::kAccepted);
+  // One kpihub-adapter per department, all at once, each with its shipped profile and its
+  // department's sample files (copied: the adapter writes reject reports beside its inputs).
+  void FeedSample() {
+    std::string inbox = daemon_.dir() + "/inbox";
+    std::filesystem::create_directories(inbox);
+    std::vector<std::unique_ptr<AdapterProcess>> adapters;
+    for (const auto& [dept, files] : kSampleFiles) {
+      const std::string& id = kAdapterOf.at(dept);
+      std::vector<std::string> args = {
+          "--profile", SourcePath("config/profiles/" + dept + ".toml"), "--key", daemon_.dir() + "/" + id + ".key",
+          "--server-key", daemon_.dir() + "/server.pub", "--endpoint", daemon_.endpoint(),
+          "--state-dir", daemon_.dir() + "/adapter-" + id, "--deadline", "60"};
+      for (const std::string& f : files) {
+        std::filesystem::copy_file(SourcePath("samples/demo/" + f), inbox + "/" + f);
+        args.push_back("--input");
+        args.push_back(inbox + "/" + f);
       }
+      adapters.push_back(std::make_unique<AdapterProcess>(args, daemon_.dir() + "/adapter-" + dept + ".log"));
     }
-    return seq;
+    for (auto& a : adapters) EXPECT_EQ(a->Wait(60000), 0) << a->Log();
+  }
+
+  double Metric(const std::string& text, const std::string& name, std::map<std::string, std::string> labels) {
+    auto m = ParseMetrics(text);
+    auto it = m.find(SeriesKey(name, std::move(labels)));
+    return it == m.end() ? std::nan("") : it->second;
   }
 
   zmq::context_t context_{1};
@@ -238,16 +229,21 @@ TEST_F(BoardsLiveTest, EveryPanelAndRuleReturnsDataAndAStoppedFeedAlerts) {
   ASSERT_TRUE(HttpGet(daemon_.metrics_port(), "/readyz", "", &code));
   EXPECT_EQ(code, 200);
 
-  std::map<std::string, std::string> adapter_of = {{"scitech", "scitech-1"}, {"tax", "tax-1"},
-                                                   {"finance", "finance-1"}, {"environment", "env-1"}};
-  std::map<std::string, std::unique_ptr<client::Connection>> connections;
-  uint64_t finance_seq = 0;
-  for (auto& [department, obs] : SampleFeeds(*catalogue_)) {
-    connections[department] = Connect(adapter_of[department]);
-    uint64_t next = Push(*connections[department], obs);
-    if (department == "finance") finance_seq = next;
-  }
+  FeedSample();
   auto fed = Clock::now();
+  // Finance stays fresh on an empty batch per round, continuing the adapter's sequence.
+  auto fed_metrics = HttpGet(daemon_.metrics_port(), "/metrics");
+  ASSERT_TRUE(fed_metrics.has_value());
+  double finance_last = Metric(*fed_metrics, "kpihub_sender_last_sequence",
+                               {{"adapter", "finance-1"}, {"department", "finance"}});
+  ASSERT_FALSE(std::isnan(finance_last)) << "finance-1 delivered nothing";
+  uint64_t finance_seq = static_cast<uint64_t>(finance_last) + 1;
+  auto finance = Connect("finance-1");
+  {
+    auto ack = finance->SendBatch(finance_seq++, {}, 0, 5000);
+    ASSERT_TRUE(ack.has_value());
+    EXPECT_EQ(ack->status, wire::AckStatus::kAccepted);
+  }
 
   // Scrape cost of the fed state.
   auto t0 = Clock::now();
@@ -259,7 +255,9 @@ TEST_F(BoardsLiveTest, EveryPanelAndRuleReturnsDataAndAStoppedFeedAlerts) {
   std::string lint;
   EXPECT_EQ(RunCommand("promtool check metrics < " + daemon_.dir() + "/metrics.txt", &lint), 0) << lint;
   EXPECT_EQ(lint, "") << lint;
-  EXPECT_EQ(metrics->find("91410800"), std::string::npos);  // no enterprise id of any kind
+  // No enterprise id of any kind: not the sample's, nor any 18-character credit code as a label.
+  EXPECT_EQ(metrics->find("91410800"), std::string::npos);
+  EXPECT_FALSE(std::regex_search(*metrics, std::regex(R"("[0-9A-Z]{18}")")));
 
   TempDir prom_dir;
   PrometheusServer prometheus(prom_dir.path(), daemon_.metrics_port());
@@ -289,8 +287,9 @@ TEST_F(BoardsLiveTest, EveryPanelAndRuleReturnsDataAndAStoppedFeedAlerts) {
   std::vector<std::string> missing;
   for (auto deadline = Clock::now() + std::chrono::seconds(20); Clock::now() < deadline;) {
     missing.clear();
-    auto ack = connections["finance"]->SendBatch(finance_seq++, {}, 0, 5000);
+    auto ack = finance->SendBatch(finance_seq++, {}, 0, 5000);
     ASSERT_TRUE(ack.has_value());
+    EXPECT_EQ(ack->status, wire::AckStatus::kAccepted);
     for (const auto& [what, promql] : queries) {
       if (prometheus.ResultCount(promql) == 0) missing.push_back(what + ": " + promql);
     }
@@ -301,15 +300,28 @@ TEST_F(BoardsLiveTest, EveryPanelAndRuleReturnsDataAndAStoppedFeedAlerts) {
   // Fed within its contract: finance is not late, and nobody else is.
   EXPECT_EQ(prometheus.ResultCount("ALERTS{alertname=\"KpihubFeedLate\"}"), 0u);
 
-  // Small cells: agri_tech's output is withheld with its complement, the zone total shown.
-  EXPECT_EQ(prometheus.ResultCount("kpihub_indicator_value{indicator=\"industrial_output\", park=\"agri_tech\"}"), 0u);
+  // Small cells, as the sample makes them (samples/demo/README.md): agri_tech's industrial
+  // output has too few enterprises in every year; the complement withheld with it is tengyun
+  // in 2017-2019 and hq_economy in 2020 — eight park-years — and the zone total is shown.
+  auto output = [&](const std::string& park, int year) {
+    return prometheus.ResultCount("kpihub_indicator_value{indicator=\"industrial_output\", park=\"" + park +
+                                  "\", period=\"" + std::to_string(year) + "\"}");
+  };
+  for (int year = 2017; year <= 2020; ++year) {
+    EXPECT_EQ(output("agri_tech", year), 0u) << year;
+    EXPECT_EQ(output(year < 2020 ? "tengyun" : "hq_economy", year), 0u) << year;
+    EXPECT_EQ(output(year < 2020 ? "hq_economy" : "tengyun", year), 1u) << year;
+    EXPECT_EQ(output("auto_parts", year), 1u) << year;
+    EXPECT_EQ(output("zone", year), 1u) << year;
+  }
   EXPECT_EQ(prometheus.ResultCount("kpihub_kpi_value{kpi=\"industrial_output\", park=\"agri_tech\"}"), 0u);
-  EXPECT_EQ(prometheus.ResultCount("kpihub_indicator_value{indicator=\"industrial_output\", park=\"zone\", period=\"2020\"}"), 1u);
-  EXPECT_EQ(prometheus.ResultCount("kpihub_cells_withheld{indicator=\"industrial_output\"} >= 4"), 1u);
-  // Rule checks on the merged state: the one subsidy above the cap, nothing else.
+  EXPECT_EQ(prometheus.ResultCount("kpihub_cells_withheld{indicator=\"industrial_output\"} == 8"), 1u);
+  // Rule checks on the merged state: the sample's one subsidy above the cap, nothing else.
   EXPECT_EQ(prometheus.ResultCount("kpihub_rule_violations{rule=\"startup_subsidy_cap\", park=\"startup_center\", period=\"2020\"} == 1"), 1u);
   EXPECT_EQ(prometheus.ResultCount("sum(kpihub_rule_violations) == 1"), 1u);
-  EXPECT_EQ(prometheus.ResultCount("kpihub_ingest_rejections_total{department=\"scitech\", reason=\"not_finite\"}"), 1u);
+  // The rows the adapters pass but the daemon refuses (in samples/demo/expected-rejects.csv).
+  EXPECT_EQ(prometheus.ResultCount("kpihub_ingest_rejections_total{department=\"finance\", reason=\"out_of_bounds\"} == 1"), 1u);
+  EXPECT_EQ(prometheus.ResultCount("sum(kpihub_ingest_rejections_total) == 8"), 1u);
 
   // Stop the finance feed: beyond its 3 s contract KpihubFeedLate fires for finance only.
   auto stopped = Clock::now();
