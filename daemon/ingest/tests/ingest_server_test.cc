@@ -154,7 +154,12 @@ TEST_F(IngestServerTest, BatchesWaitingTogetherShareOneCommit) {
     EXPECT_EQ(ack->sequence, seq);  // acks in order
     EXPECT_EQ(ack->status, wire::AckStatus::kAccepted);
   }
-  EXPECT_EQ(MetricValue("kpihub_commit_duration_seconds_count"), 2);  // 1 + one group of 50
+  // 1 + one group of 50 when all 50 frames are decrypted before the loop resumes; on a loaded
+  // machine the I/O thread may still be handing over the last frames, which then form a second
+  // or third group. One commit per batch (51) would mean no grouping at all.
+  const double commits = MetricValue("kpihub_commit_duration_seconds_count");
+  EXPECT_GE(commits, 2);
+  EXPECT_LE(commits, 4);
   EXPECT_EQ(MetricValue("kpihub_commit_group_batches_sum"), 51);
 }
 
