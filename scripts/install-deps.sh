@@ -15,6 +15,7 @@ PACKAGES=(
   systemd     # systemd-analyze: the unit files are verified and scored by the tests
   libcsv-dev  # CSV parsing in kpihub-adapter (RFC 4180)
   python3     # the sample generator (samples/generator/make_samples.py)
+  clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for the fuzzer (scripts/fuzz.sh)
   prometheus-pushgateway postgresql libpq-dev  # compared against in bench/ (scripts/bench.sh)
   linux-perf  # profiles in docs/performance.md
 )

@@ -19,3 +19,5 @@ if [ "${KPIHUB_SKIP_SANITIZERS:-0}" != 1 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build-asan
 fi
+# Hostile input: libFuzzer over decode + validation for a bounded time (clang build of its own).
+./scripts/fuzz.sh "${KPIHUB_FUZZ_SECONDS:-60}"

@@ -1,0 +1,656 @@
+#!/usr/bin/env python3
+"""kpihub benchmark suite driver (scripts/bench.sh runs it; docs/performance.md explains it).
+
+Starts the real kpihubd, the ceiling pipeline, a Prometheus Pushgateway and a PostgreSQL
+server on ephemeral loopback ports in a scratch directory, drives them with kpihub-bench, and
+prints a Markdown report (ingest matrix, ratios, scrape, memory, start-up, scale, targets).
+With --doc it also writes the report into docs/performance.md, followed by the hand-written
+analysis in bench/analysis.md.
+
+Modes: --smoke (seconds; CI: every row must produce a figure, no timing is judged), default
+full, --long (adds 50 million stored observations).
+"""
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import pwd
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+
+# Observations per ingest row (split between the adapters), window of batches in flight per
+# adapter, by batch size.
+SIZES = {
+    "smoke": {1: 400, 100: 8000, 1000: 16000},
+    "full": {1: 40000, 100: 2000000, 1000: 2000000},
+}
+WINDOW = {1: 256, 100: 64, 1000: 8}
+PLANS = {
+    "smoke": dict(alt_obs=4000, scale=[10000, 20000], enterprises=500, scrapes=5, pg=True),
+    "full": dict(alt_obs=200000, scale=[1000000, 10000000], enterprises=100000, scrapes=50, pg=True),
+}
+# The seeded 100,000 enterprises x 4 years: a quarterly figure and two yearly flags each.
+ENTERPRISE_INDICATORS = "rd_expenditure,hightech_certified,above_scale_with_rd_institution"
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run_json(cmd, timeout=3600):
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    line = out.stdout.strip().splitlines()[-1] if out.stdout.strip() else ""
+    try:
+        data = json.loads(line)
+    except ValueError:
+        data = {"error": f"exit {out.returncode}: {out.stderr.strip()[-400:]}"}
+    if out.returncode != 0 and not data.get("error"):
+        data["error"] = f"exit {out.returncode}: {out.stderr.strip()[-400:]}"
+    return data
+
+
+def rss_kib(pid):
+    """VmRSS, RssAnon (heap: outside LMDB's page cache) and RssFile (mapped file) in KiB."""
+    out = {}
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "RssAnon", "RssFile", "RssShmem"):
+                    out[key] = int(value.split()[0])
+    except OSError:
+        pass
+    return out
+
+
+class RssSampler:
+    """Samples a process's RSS every 50 ms while a load runs; keeps the maxima."""
+
+    def __init__(self, pid):
+        self.pid, self.max = pid, {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            for k, v in rss_kib(self.pid).items():
+                self.max[k] = max(self.max.get(k, 0), v)
+            self._stop.wait(0.05)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+def http_get(port, path="/metrics"):
+    started = time.perf_counter()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=60) as r:
+        body = r.read()
+    return time.perf_counter() - started, len(body)
+
+
+def wait_file(path, proc, timeout, poll=0.002):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.exists(path):
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(poll)
+    return False
+
+
+def read_ready(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            k, _, v = line.strip().partition("=")
+            out[k] = v
+    return out
+
+
+class Process:
+    def __init__(self, cmd, log_path, ready_path, env=None):
+        self.ready_path = ready_path
+        if os.path.exists(ready_path):
+            os.remove(ready_path)
+        self.log = open(log_path, "ab")
+        started = time.perf_counter()
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=self.log, env=env)
+        if not wait_file(ready_path, self.proc, 600):
+            self.stop()
+            raise RuntimeError(f"{cmd[0]} did not become ready; see {log_path}")
+        self.startup_s = time.perf_counter() - started
+        self.ready = read_ready(ready_path)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+class Suite:
+    def __init__(self, args):
+        self.args = args
+        self.mode = "smoke" if args.smoke else "full"
+        self.plan = PLANS[self.mode]
+        self.bin = os.path.abspath(args.bin_dir)
+        self.kpihubd = f"{self.bin}/daemon/main/kpihubd"
+        self.kpihub = f"{self.bin}/daemon/main/kpihub"
+        self.bench = f"{self.bin}/bench/kpihub-bench"
+        self.ceiling = f"{self.bin}/bench/kpihub-ceiling"
+        self.adapter = f"{self.bin}/adapters/program/kpihub-adapter"
+        base = args.work_dir or self.bin
+        os.makedirs(base, exist_ok=True)
+        self.work = tempfile.mkdtemp(prefix="bench-run-", dir=base)
+        self.keys = f"{self.work}/keys"
+        os.makedirs(self.keys)
+        subprocess.run([self.bench, "keys", "--dir", self.keys, "--adapters", "4"], check=True)
+        self.cursor = 0  # next fresh workload index
+        self.results = {"ingest": [], "alt": {}, "scrape": {}, "rss": {}, "startup": {},
+                        "scale": [], "errors": []}
+        self.load_before = os.getloadavg()
+
+    # ---- processes ---------------------------------------------------------------------
+    def daemon(self, state, registry=None, server_key=None):
+        cfg = f"{self.work}/kpihubd-{os.path.basename(state)}.toml"
+        with open(cfg, "w") as f:
+            f.write(f'state_dir = "{state}"\nkey_registry = "{registry or self.keys + "/keys.toml"}"\n'
+                    f'server_key = "{server_key or self.keys + "/server.key"}"\n'
+                    'listen = "tcp://127.0.0.1:*"\nmetrics_listen = "127.0.0.1:0"\n'
+                    'log_level = "info"\n')
+        return Process([self.kpihubd, "--config", cfg, "--ready-file", f"{state}.ready"],
+                       f"{state}.log", f"{state}.ready")
+
+    def ceiling_process(self, state):
+        os.makedirs(state, exist_ok=True)
+        return Process([self.ceiling, "--server-key", f"{self.keys}/server.key", "--state-dir", state,
+                        "--ready-file", f"{state}.ready"], f"{state}.log", f"{state}.ready")
+
+    def fresh(self, name):
+        path = f"{self.work}/{name}"
+        shutil.rmtree(path, ignore_errors=True)
+        return path
+
+    def take(self, count):
+        first = self.cursor
+        self.cursor += count
+        return first
+
+    def ingest(self, endpoint, batch, adapters, order, observations):
+        cmd = [self.bench, "ingest", "--endpoint", endpoint, "--server-pub", f"{self.keys}/server.pub",
+               "--batch", str(batch), "--observations", str(observations), "--order", order,
+               "--window", str(WINDOW[batch]), "--first-index", str(self.take(observations))]
+        for a in range(adapters):
+            cmd += ["--key", f"{self.keys}/bench-{a}.key"]
+        return run_json(cmd)
+
+    def seed(self, state, **kw):
+        cmd = [self.bench, "seed", "--state-dir", state]
+        for k, v in kw.items():
+            cmd += [f"--{k.replace('_', '-')}", str(v)]
+        r = run_json(cmd, timeout=7200)
+        if r.get("error"):
+            raise RuntimeError(f"seeding failed: {r['error']}")
+        log(f"seeded {r['observations']} observations in {r['seconds']:.1f} s")
+        return r
+
+    # ---- 1 + 2: ingest matrix, kpihub and ceiling row by row ------------------------------
+    def run_ingest_matrix(self):
+        sizes = SIZES[self.mode]
+        for batch in (1, 100, 1000):
+            for adapters in (1, 4):
+                for order in ("clustered", "scattered"):
+                    n = sizes[batch]
+                    state = self.fresh(f"ingest-{batch}-{adapters}-{order}")
+                    d = self.daemon(state)
+                    key = (batch, adapters, order)
+                    try:
+                        idle = rss_kib(d.pid)
+                        with RssSampler(d.pid) as sampler:
+                            k = self.ingest(d.ready["ingest"], batch, adapters, order, n)
+                        time.sleep(1 if self.mode == "full" else 0.1)
+                        after = rss_kib(d.pid)
+                    finally:
+                        d.stop()
+                    shutil.rmtree(state, ignore_errors=True)
+                    cstate = self.fresh(f"ceiling-{batch}-{adapters}-{order}")
+                    c = self.ceiling_process(cstate)
+                    try:
+                        ref = self.ingest(c.ready["ingest"], batch, adapters, order, n)
+                    finally:
+                        c.stop()
+                    shutil.rmtree(cstate, ignore_errors=True)
+                    row = {"batch": batch, "adapters": adapters, "order": order, "kpihub": k,
+                           "ceiling": ref, "rss_idle": idle, "rss_load": sampler.max, "rss_after": after}
+                    self.results["ingest"].append(row)
+                    log(f"ingest {key}: kpihub {k.get('obs_per_s')} obs/s, ceiling {ref.get('obs_per_s')} obs/s"
+                        f"{'  ERROR ' + k['error'] if k.get('error') else ''}"
+                        f"{'  CEILING ERROR ' + ref['error'] if ref.get('error') else ''}")
+
+    # ---- 3: alternatives -----------------------------------------------------------------
+    def run_pushgateway(self):
+        exe = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
+        if not exe:
+            self.results["alt"]["pushgateway"] = {"error": "prometheus-pushgateway not installed"}
+            return
+        port = free_port()
+        logf = open(f"{self.work}/pushgateway.log", "wb")
+        proc = subprocess.Popen([exe, f"--web.listen-address=127.0.0.1:{port}",
+                                 f"--persistence.file={self.work}/pushgateway.data"],
+                                stdout=logf, stderr=logf)
+        try:
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                try:
+                    http_get(port, "/-/ready")
+                    break
+                except OSError:
+                    time.sleep(0.05)
+            n = self.plan["alt_obs"]
+            r = run_json([self.bench, "pushgateway", "--target", f"http://127.0.0.1:{port}",
+                          "--adapters", "4", "--batch", "100", "--observations", str(n),
+                          "--order", "scattered", "--first-index", str(self.take(n))])
+            r["rss"] = rss_kib(proc.pid)
+            self.results["alt"]["pushgateway"] = r
+            log(f"pushgateway: {r.get('obs_per_s')} samples/s {r.get('error') or ''}")
+        finally:
+            proc.terminate()
+            proc.wait()
+            logf.close()
+
+    def run_postgres(self):
+        bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+        if not bindirs:
+            self.results["alt"]["postgres"] = {"error": "postgresql not installed"}
+            return
+        pgbin = bindirs[-1]
+        data = f"{self.work}/pg"
+        os.makedirs(data)
+        prefix = []
+        if os.geteuid() == 0:  # the server refuses to run as root
+            user = "nobody"
+            uid = pwd.getpwnam(user).pw_uid
+            os.chmod(self.work, 0o755)
+            os.chown(data, uid, -1)
+            prefix = ["runuser", "-u", user, "--"]
+        port = free_port()
+        subprocess.run(prefix + [f"{pgbin}/initdb", "-D", f"{data}/db", "-U", "bench", "--auth=trust",
+                                 "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
+        opts = (f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=on "
+                "-c synchronous_commit=on -c shared_buffers=256MB")
+        subprocess.run(prefix + [f"{pgbin}/pg_ctl", "-D", f"{data}/db", "-o", opts, "-l",
+                                 f"{data}/server.log", "-w", "start"], check=True, capture_output=True)
+        conninfo = f"host=127.0.0.1 port={port} user=bench dbname=postgres"
+        try:
+            for order in ("scattered", "clustered"):
+                n = self.plan["alt_obs"]
+                r = run_json([self.bench, "postgres", "--target", conninfo, "--adapters", "4",
+                              "--batch", "100", "--observations", str(n), "--order", order,
+                              "--first-index", str(self.take(n))])
+                self.results["alt"][f"postgres-{order}"] = r
+                log(f"postgres {order}: {r.get('obs_per_s')} rows/s {r.get('error') or ''}")
+            self.results["alt"]["postgres-kpi"] = run_json([self.bench, "postgres-kpi", "--target", conninfo])
+        finally:
+            subprocess.run(prefix + [f"{pgbin}/pg_ctl", "-D", f"{data}/db", "-m", "fast", "-w", "stop"],
+                           capture_output=True)
+
+    # ---- 4: scrape, memory, start-up ----------------------------------------------------
+    def scrape(self, port):
+        times, size = [], 0
+        http_get(port)  # first scrape warms the page cache like any later one
+        for _ in range(self.plan["scrapes"]):
+            t, size = http_get(port)
+            times.append(t * 1000)
+        return {"median_ms": statistics.median(times), "max_ms": max(times), "bytes": size}
+
+    def demo_state(self):
+        """Feeds the bundled department sample through kpihub-adapter, as scripts/demo.sh does."""
+        demo = self.fresh("demo")
+        os.makedirs(f"{demo}/keys")
+        os.makedirs(f"{demo}/inbox")
+        departments = ["tax", "finance", "scitech", "environment"]
+        with open(f"{demo}/keys.toml", "w") as reg:
+            for name in ["server"] + [f"{d}-demo" for d in departments]:
+                subprocess.run([self.kpihub, "keygen", name, "--out", f"{demo}/keys"], check=True,
+                               capture_output=True)
+            for d in departments:
+                with open(f"{demo}/keys/{d}-demo.pub") as pub:
+                    line = next(l for l in pub if l.startswith("public_key"))
+                reg.write(f'[[adapter]]\nid = "{d}-demo"\ndepartment = "{d}"\n{line}\n')
+        for f in glob.glob(f"{REPO}/samples/demo/*"):
+            if not os.path.basename(f).startswith(("expected-", "README")):
+                shutil.copy(f, f"{demo}/inbox/")
+        d = self.daemon(f"{demo}/state", registry=f"{demo}/keys.toml", server_key=f"{demo}/keys/server.key")
+        procs = []
+        for dept in departments:
+            inputs = []
+            for f in sorted(glob.glob(f"{demo}/inbox/{dept}-*")):
+                inputs += ["--input", f]
+            procs.append(subprocess.Popen(
+                [self.adapter, "--profile", f"{REPO}/config/profiles/{dept}.toml", "--key",
+                 f"{demo}/keys/{dept}-demo.key", "--server-key", f"{demo}/keys/server.pub",
+                 "--endpoint", d.ready["ingest"], "--state-dir", f"{demo}/adapter-{dept}",
+                 "--deadline", "120"] + inputs, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        failed = sum(1 for p in procs if p.wait() != 0)
+        return d, failed
+
+    def run_scrape_and_memory(self):
+        d, failed = self.demo_state()
+        try:
+            s = self.scrape(int(d.ready["metrics_port"]))
+            if failed:
+                s["error"] = f"{failed} department adapter(s) did not deliver"
+            self.results["scrape"]["demo"] = s
+            self.results["rss"]["demo_idle"] = rss_kib(d.pid)
+            log(f"scrape demo: {s}")
+        finally:
+            d.stop()
+        state = self.fresh("enterprises")
+        r = self.seed(state, enterprise_indicators=ENTERPRISE_INDICATORS,
+                      enterprises=self.plan["enterprises"])
+        d = self.daemon(state)
+        try:
+            s = self.scrape(int(d.ready["metrics_port"]))
+            s["observations"] = r["observations"]
+            s["startup_s"] = d.startup_s
+            self.results["scrape"]["enterprises"] = s
+            self.results["rss"]["enterprises_idle"] = rss_kib(d.pid)
+            log(f"scrape enterprises: {s}")
+        finally:
+            d.stop()
+        shutil.rmtree(state, ignore_errors=True)
+
+    # ---- 5: scale ------------------------------------------------------------------------
+    def run_scale(self):
+        state = self.fresh("scale")
+        stored = 0
+        targets = list(self.plan["scale"]) + ([50000000] if self.args.long else [])
+        n = SIZES[self.mode][100]
+        # Stored figures come from their own index range, far above the rows' indices.
+        seed_base = 120000000
+        for target in targets:
+            self.seed(state, observations=target - stored, first_index=seed_base + stored,
+                      order="scattered")
+            stored = target
+            d = self.daemon(state)
+            try:
+                with RssSampler(d.pid) as sampler:
+                    r = self.ingest(d.ready["ingest"], 100, 4, "scattered", n)
+                time.sleep(1 if self.mode == "full" else 0.1)
+                row = {"stored": stored, "startup_s": d.startup_s, "ingest": r,
+                       "rss_load": sampler.max, "rss_after": rss_kib(d.pid),
+                       "data_bytes": os.path.getsize(f"{state}/data.mdb")}
+                self.results["scale"].append(row)
+                log(f"scale {stored}: start-up {d.startup_s:.3f} s, {r.get('obs_per_s')} obs/s")
+            finally:
+                d.stop()
+            stored += r.get("observations", 0) or 0
+        shutil.rmtree(state, ignore_errors=True)
+
+    def run(self):
+        steps = [("ingest matrix", self.run_ingest_matrix), ("pushgateway", self.run_pushgateway),
+                 ("postgres", self.run_postgres), ("scrape and memory", self.run_scrape_and_memory),
+                 ("scale", self.run_scale)]
+        for name, step in steps:
+            log(f"== {name}")
+            try:
+                step()
+            except Exception as e:  # a broken step is reported, the others still run
+                self.results["errors"].append(f"{name}: {e}")
+                log(f"{name} FAILED: {e}")
+        self.load_after = os.getloadavg()
+        if not self.args.keep:
+            shutil.rmtree(self.work, ignore_errors=True)
+        return self.results
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+def num(v, digits=0):
+    if v is None or v != v:
+        return "—"
+    if isinstance(v, (int, float)) and abs(v) >= 1000 and digits == 0:
+        return f"{v:,.0f}"
+    return f"{v:,.{digits}f}"
+
+
+def ratio(a, b):
+    try:
+        return a / b if a and b else None
+    except TypeError:
+        return None
+
+
+def find_row(res, batch, adapters, order):
+    for r in res["ingest"]:
+        if (r["batch"], r["adapters"], r["order"]) == (batch, adapters, order):
+            return r
+    return None
+
+
+def mib(kib):
+    return kib / 1024 if kib else None
+
+
+def report(res, suite):
+    lines = []
+    add = lines.append
+    add("### Ingest, end to end and durable (kpihubd) against the ceiling pipeline\n")
+    add("| batch | adapters | keys | kpihub obs/s | kpihub batches/s | ack p50 ms | ack p99 ms "
+        "| ceiling obs/s | ceiling p50 ms | kpihub / ceiling |")
+    add("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    for r in res["ingest"]:
+        k, c = r["kpihub"], r["ceiling"]
+        add(f"| {r['batch']} | {r['adapters']} | {r['order']} | {num(k.get('obs_per_s'))} | "
+            f"{num(k.get('batches_per_s'))} | {num(k.get('p50_ms'), 2)} | {num(k.get('p99_ms'), 2)} | "
+            f"{num(c.get('obs_per_s'))} | {num(c.get('p50_ms'), 2)} | {num(ratio(k.get('obs_per_s'), c.get('obs_per_s')), 2)} |")
+    alt = res["alt"]
+    main = find_row(res, 100, 4, "scattered") or {"kpihub": {}}
+    main_c = find_row(res, 100, 4, "clustered") or {"kpihub": {}}
+    push, pgs, pgc = alt.get("pushgateway", {}), alt.get("postgres-scattered", {}), alt.get("postgres-clustered", {})
+    add("\n### The alternatives (100-observation batches, 4 adapters, same figures)\n")
+    add("| system | keys | obs/s | p50 ms | p99 ms | kpihub obs/s, same keys | kpihub / system |")
+    add("|---|---|---:|---:|---:|---:|---:|")
+    for name, r, ref in (("Prometheus Pushgateway (in memory, no durable ack)", push, main),
+                         ("PostgreSQL upsert, synchronous commit", pgs, main),
+                         ("PostgreSQL upsert, synchronous commit", pgc, main_c)):
+        keys = "scattered" if ref is main else "clustered"
+        add(f"| {name} | {keys} | {num(r.get('obs_per_s'))} | {num(r.get('p50_ms'), 2)} | "
+            f"{num(r.get('p99_ms'), 2)} | {num(ref['kpihub'].get('obs_per_s'))} | "
+            f"{num(ratio(ref['kpihub'].get('obs_per_s'), r.get('obs_per_s')), 1)} |")
+    kq = alt.get("postgres-kpi", {})
+    if kq:
+        add(f"\nPostgreSQL KPI query over its {num(pgs.get('observations', 0) + pgc.get('observations', 0))} rows: "
+            f"{num((kq.get('seconds') or 0) * 1000, 1)} ms for {kq.get('rows', '—')} rows "
+            "(kpihub keeps the cells up to date at commit; its scrape is in the next table).")
+    sc = res["scrape"]
+    add("\n### Scrape, memory, start-up\n")
+    add("| figure | value |")
+    add("|---|---:|")
+    demo, ent = sc.get("demo", {}), sc.get("enterprises", {})
+    add(f"| /metrics, demo state: median / max ms | {num(demo.get('median_ms'), 2)} / {num(demo.get('max_ms'), 2)} |")
+    add(f"| /metrics, demo state: bytes | {num(demo.get('bytes'))} |")
+    add(f"| /metrics, {num(ent.get('observations'))} stored observations ({suite.plan['enterprises']:,} enterprises × 4 years): median / max ms "
+        f"| {num(ent.get('median_ms'), 2)} / {num(ent.get('max_ms'), 2)} |")
+    add(f"| /metrics, same state: bytes | {num(ent.get('bytes'))} |")
+    rss = res["rss"]
+    add(f"| RSS idle, demo state: total / heap (RssAnon) MiB | {num(mib(rss.get('demo_idle', {}).get('VmRSS')), 1)} / {num(mib(rss.get('demo_idle', {}).get('RssAnon')), 1)} |")
+    ml = main.get("rss_load", {})
+    add(f"| RSS under load (100 × 4 scattered): total / heap MiB | {num(mib(ml.get('VmRSS')), 1)} / {num(mib(ml.get('RssAnon')), 1)} |")
+    ma = main.get("rss_after", {})
+    add(f"| RSS after that load: total / heap MiB | {num(mib(ma.get('VmRSS')), 1)} / {num(mib(ma.get('RssAnon')), 1)} |")
+    for s in res["scale"]:
+        add(f"| start-up to ready, {num(s['stored'])} stored observations ({num(s['data_bytes'] / 2**20)} MiB data.mdb): s "
+            f"| {num(s['startup_s'], 3)} |")
+    add("\n### Scale: 100-observation batches, 4 adapters, scattered keys, on top of stored observations\n")
+    add("| stored | obs/s | ack p50 ms | ack p99 ms | µs per obs | vs. empty store | heap under load MiB | RSS incl. page cache MiB |")
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    base = main["kpihub"].get("obs_per_s")
+    rows = [{"stored": 0, "ingest": main["kpihub"], "rss_load": main.get("rss_load", {})}] + res["scale"]
+    for s in rows:
+        r = s["ingest"]
+        ops = r.get("obs_per_s")
+        add(f"| {num(s['stored'])} | {num(ops)} | {num(r.get('p50_ms'), 2)} | {num(r.get('p99_ms'), 2)} | "
+            f"{num(1e6 / ops if ops else None, 2)} | {num(ratio(base, ops), 2)}× cost | "
+            f"{num(mib(s['rss_load'].get('RssAnon')), 1)} | {num(mib(s['rss_load'].get('VmRSS')), 1)} |")
+    lines += targets(res, suite)
+    if res["errors"]:
+        add("\nSteps that failed: " + "; ".join(res["errors"]))
+    return "\n".join(lines) + "\n"
+
+
+def targets(res, suite):
+    main = (find_row(res, 100, 4, "scattered") or {"kpihub": {}, "ceiling": {}})
+    single = [r for r in res["ingest"] if r["batch"] == 1]
+    best_single = max((r["kpihub"].get("batches_per_s") or 0 for r in single), default=None)
+    alt = res["alt"]
+    scale = {s["stored"]: s for s in res["scale"]}
+    big = max(scale) if scale else None
+    small = min(scale) if scale else None
+    heap = [mib(r.get("rss_load", {}).get("RssAnon")) for r in res["ingest"]] + \
+           [mib(s["rss_load"].get("RssAnon")) for s in res["scale"]]
+    heap = max((h for h in heap if h), default=None)
+    k = main["kpihub"].get("obs_per_s")
+    growth = ratio(scale[small]["ingest"].get("obs_per_s"), scale[big]["ingest"].get("obs_per_s")) if scale else None
+    rows = [
+        ("durable ingest, 100-obs batches, 4 adapters (scattered)", f"{num(k)} obs/s", "≥ 1,000,000 obs/s", k and k >= 1e6),
+        ("… as a share of the ceiling, same run", num(ratio(k, main["ceiling"].get("obs_per_s")), 2), "≥ 0.6",
+         (ratio(k, main["ceiling"].get("obs_per_s")) or 0) >= 0.6),
+        ("single-observation batches (best of 1 and 4 adapters)", f"{num(best_single)} batches/s", "≥ 20,000/s",
+         (best_single or 0) >= 20000),
+        ("vs. Pushgateway's sample rate", num(ratio(k, alt.get("pushgateway", {}).get("obs_per_s")), 1) + "×", "≥ 50×",
+         (ratio(k, alt.get("pushgateway", {}).get("obs_per_s")) or 0) >= 50),
+        ("vs. PostgreSQL's upsert rate", num(ratio(k, alt.get("postgres-scattered", {}).get("obs_per_s")), 1) + "×", "≥ 5×",
+         (ratio(k, alt.get("postgres-scattered", {}).get("obs_per_s")) or 0) >= 5),
+        ("/metrics, demo state, median", f"{num(res['scrape'].get('demo', {}).get('median_ms'), 2)} ms", "< 10 ms",
+         (res["scrape"].get("demo", {}).get("median_ms") or 1e9) < 10),
+        (f"start-up to ready, {num(big)} stored", f"{num(scale[big]['startup_s'], 3) if big else '—'} s", "< 1 s",
+         big is not None and scale[big]["startup_s"] < 1),
+        ("heap RSS (outside LMDB's page cache), any run", f"{num(heap, 1)} MiB", "< 100 MB", heap is not None and heap * 1.048576 < 100),
+        (f"cost per observation, {num(small)} → {num(big)} stored", f"{num(growth, 2)}×", "≤ 1.5×",
+         growth is not None and growth <= 1.5),
+    ]
+    out = ["\n### Targets\n", "| target | measured | wanted | met |", "|---|---:|---:|:---:|"]
+    for name, got, want, ok in rows:
+        out.append(f"| {name} | {got} | {want} | {'yes' if ok else '**no**'} |")
+    if suite.mode == "smoke":
+        out.append("\n(Smoke mode: tiny runs that check every row produces a figure; not a measurement.)")
+    return out
+
+
+def missing_figures(res):
+    """Rows without a figure: the smoke test fails on any."""
+    missing = list(res["errors"])
+    for r in res["ingest"]:
+        for side in ("kpihub", "ceiling"):
+            d = r[side]
+            if d.get("error") or not d.get("obs_per_s") or d.get("p99_ms") is None or d.get("rejected"):
+                missing.append(f"ingest {r['batch']}x{r['adapters']} {r['order']} {side}: {d}")
+    for name, d in res["alt"].items():
+        if d.get("error") and "not installed" not in d["error"]:
+            missing.append(f"{name}: {d['error']}")
+        elif name != "postgres-kpi" and not d.get("error") and not d.get("obs_per_s"):
+            missing.append(f"{name}: no figure")
+    for name in ("demo", "enterprises"):
+        d = res["scrape"].get(name, {})
+        if d.get("error") or not d.get("bytes"):
+            missing.append(f"scrape {name}: {d}")
+    for s in res["scale"]:
+        if s["ingest"].get("error") or not s["ingest"].get("obs_per_s"):
+            missing.append(f"scale {s['stored']}: {s['ingest']}")
+    if not res["scale"]:
+        missing.append("scale: no rows")
+    return missing
+
+
+def machine(suite):
+    cpu = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) / 2**20
+    fs = subprocess.run(["df", "-T", suite.args.work_dir or suite.bin], capture_output=True, text=True).stdout.splitlines()[-1].split()[1]
+    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    return (f"- {os.cpu_count()} × {cpu}, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}, "
+            f"state on {fs}\n- load average (1, 5, 15 min) before the run: "
+            f"{', '.join(f'{x:.2f}' for x in suite.load_before)}; after: "
+            f"{', '.join(f'{x:.2f}' for x in suite.load_after)}\n"
+            f"- {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC, commit {commit}, mode {suite.mode}"
+            f"{' + long' if suite.args.long else ''}")
+
+
+def write_doc(path, table, suite):
+    with open(f"{HERE}/analysis.md") as f:
+        analysis = f.read()
+    head, _, tail = analysis.partition("<!-- results -->")
+    with open(path, "w") as f:
+        f.write(head.rstrip() + "\n\n## Results\n\nMachine:\n\n" + machine(suite) + "\n\n" + table + tail)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--bin-dir", required=True, help="CMake build directory with the built binaries")
+    p.add_argument("--smoke", action="store_true")
+    p.add_argument("--long", action="store_true", help="also 50 million stored observations")
+    p.add_argument("--work-dir", help="scratch directory (default: under --bin-dir, on disk)")
+    p.add_argument("--out", help="write the report (Markdown) here")
+    p.add_argument("--doc", help="write the full performance document here")
+    p.add_argument("--json", help="write the raw results here")
+    p.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    args = p.parse_args()
+    suite = Suite(args)
+    res = suite.run()
+    table = report(res, suite)
+    print(table)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(table)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(res, f, indent=1)
+    if args.doc:
+        write_doc(args.doc, table, suite)
+    missing = missing_figures(res)
+    for m in missing:
+        print(f"no figure: {m}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
