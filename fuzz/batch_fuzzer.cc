@@ -1,0 +1,116 @@
+// libFuzzer harness: one input is one frame as kpihubd's ingest server receives it. It runs
+// the daemon's own intake (ingest::BatchIntake: authorisation, wire::DecodeBatch with the
+// daemon's default limits, the sequence check, validation of every observation against the
+// shipped catalogue), minus the network and the store, and checks what must hold for any
+// input: a frame is either refused whole with a frame-level reason or split into accepted and
+// rejected observations that add up; rejections come in index order with bounded details that
+// never echo an entity id; and what decodes re-encodes to the same batch.
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "batch_fixture.h"
+#include "kpihub/core/uscc.h"
+
+namespace {
+
+using kpihub::fuzz::BatchFixture;
+
+#define FUZZ_CHECK(cond)                                              \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::fprintf(stderr, "invariant broken: %s (%s:%d)\n", #cond,   \
+                   __FILE__, __LINE__);                               \
+      std::abort();                                                   \
+    }                                                                 \
+  } while (0)
+
+const BatchFixture* fixture = nullptr;
+
+bool IsFrameReason(kpihub::core::RejectReason r) {
+  using kpihub::core::RejectReason;
+  return r == RejectReason::kFrameTooLarge || r == RejectReason::kUndecodable ||
+         r == RejectReason::kTooManyObservations || r == RejectReason::kBadSequence;
+}
+
+bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+bool SameObservation(const kpihub::core::Observation& a, const kpihub::core::Observation& b) {
+  return a.indicator == b.indicator && a.park == b.park && a.entity == b.entity &&
+         a.period == b.period && SameBits(a.value, b.value) && a.note == b.note;
+}
+
+// An entity id may appear in a detail only because the sender also put it in a code field.
+bool EchoesEntity(const kpihub::core::Observation& o, const std::string& detail) {
+  if (!kpihub::core::IsValidUscc(o.entity)) return false;
+  for (const std::string* field : {&o.indicator, &o.park, &o.period, &o.note}) {
+    if (field->find(o.entity) != std::string::npos) return false;
+  }
+  return detail.find(o.entity) != std::string::npos;
+}
+
+void CheckRoundTrip(const kpihub::wire::DecodedBatch& batch, const BatchFixture& f) {
+  std::string again =
+      kpihub::wire::EncodeBatch(batch.sequence, batch.sent_unix_ms, batch.observations);
+  auto decoded = kpihub::wire::DecodeBatch(again.data(), again.size(), f.limits());
+  // Re-encoding is canonical, so it can only grow past the frame limit, never fail otherwise.
+  if (auto* error = std::get_if<kpihub::wire::DecodeError>(&decoded)) {
+    FUZZ_CHECK(error->reason == kpihub::core::RejectReason::kFrameTooLarge);
+    return;
+  }
+  auto& back = std::get<kpihub::wire::DecodedBatch>(decoded);
+  FUZZ_CHECK(back.sequence == batch.sequence && back.sent_unix_ms == batch.sent_unix_ms);
+  FUZZ_CHECK(back.observations.size() == batch.observations.size());
+  for (size_t i = 0; i < back.observations.size(); ++i) {
+    FUZZ_CHECK(SameObservation(back.observations[i], batch.observations[i]));
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  static BatchFixture instance;
+  fixture = &instance;
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const BatchFixture& f = *fixture;
+  const kpihub::ingest::Sender& sender = f.SenderFor(size);
+  kpihub::ingest::IntakeResult result = f.intake().Process(sender, data, size, f.view(), f.now_ms());
+  auto decoded = kpihub::wire::DecodeBatch(data, size, f.limits());
+  if (result.immediate_ack) {
+    const auto& ack = *result.immediate_ack;
+    FUZZ_CHECK(ack.status == kpihub::wire::AckStatus::kMalformed);
+    FUZZ_CHECK(IsFrameReason(ack.frame_reason));
+    FUZZ_CHECK(ack.sequence == 0 && ack.frame_detail.size() < 1024);
+    FUZZ_CHECK(std::holds_alternative<kpihub::wire::DecodeError>(decoded) ||
+               ack.frame_reason == kpihub::core::RejectReason::kBadSequence);
+    return 0;
+  }
+  FUZZ_CHECK(std::holds_alternative<kpihub::wire::DecodedBatch>(decoded));
+  const auto& batch = std::get<kpihub::wire::DecodedBatch>(decoded);
+  const auto& out = result.batch;
+  FUZZ_CHECK(out.sequence == batch.sequence && out.sequence != 0);
+  FUZZ_CHECK(out.adapter == sender.adapter && out.department == sender.department);
+  FUZZ_CHECK(out.accepted.size() + out.rejected.size() == batch.observations.size());
+  FUZZ_CHECK(result.rejections.size() == out.rejected.size());
+  for (size_t i = 0; i < result.rejections.size(); ++i) {
+    const auto& r = result.rejections[i];
+    FUZZ_CHECK(r.index < batch.observations.size());
+    FUZZ_CHECK(i == 0 || result.rejections[i - 1].index < r.index);
+    FUZZ_CHECK(!IsFrameReason(r.reason) && r.reason != kpihub::core::RejectReason::kUnregisteredKey);
+    FUZZ_CHECK(r.detail.size() < 1024);
+    FUZZ_CHECK(!EchoesEntity(batch.observations[r.index], r.detail));
+  }
+  for (const auto& v : out.accepted) {
+    const auto* indicator = f.view().catalogue->FindIndicator(v.key.indicator);
+    FUZZ_CHECK(indicator != nullptr && indicator->department == sender.department);
+    FUZZ_CHECK(v.value >= indicator->min && v.value <= indicator->max);
+  }
+  CheckRoundTrip(batch, f);
+  return 0;
+}

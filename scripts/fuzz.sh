@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Fuzzes kpihubd's batch intake (decode + validation, fuzz/batch_fuzzer.cc) with libFuzzer,
+# ASan and UBSan, for SECONDS seconds (default 60), then replays every corpus input one by one
+# and fails if any took more than 100 ms, or if the fuzzer found a crash, a leak or a timeout.
+#   scripts/fuzz.sh 60      # CI: short run
+#   scripts/fuzz.sh 1800    # by hand: long run (see docs/reliability.md)
+# Environment: KPIHUB_FUZZ_DIR (default build-fuzz), KPIHUB_FUZZ_JOBS (build jobs, default 2).
+# The corpus grows in $KPIHUB_FUZZ_DIR/corpus across runs; seeds come from fuzz/batch_corpus.cc.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+dir=${KPIHUB_FUZZ_DIR:-build-fuzz}
+slow_ms=100
+
+CC=clang CXX=clang++ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKPIHUB_FUZZ=ON >/dev/null
+cmake --build "$dir" -j"${KPIHUB_FUZZ_JOBS:-2}" --target batch_fuzzer batch_corpus >/dev/null
+
+seeds="$dir/seeds" corpus="$dir/corpus" artifacts="$dir/artifacts"
+rm -rf "$seeds" "$artifacts"
+mkdir -p "$corpus" "$artifacts"
+"$dir/fuzz/batch_corpus" "$seeds" >/dev/null
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+log="$dir/fuzz.log"
+set +e
+# -timeout: a hang is a crash after 1 s (the 100 ms rule is checked by the replay below);
+# -rss_limit_mb: a frame may legitimately need tens of MiB (8 MiB frame limit).
+"$dir/fuzz/batch_fuzzer" "$corpus" "$seeds" -max_total_time="$seconds" -max_len=65536 \
+  -timeout=1 -rss_limit_mb=2560 -report_slow_units=1 -print_final_stats=1 \
+  -artifact_prefix="$artifacts/" >"$log" 2>&1
+fuzz_status=$?
+set -e
+runs=$(grep -oE 'Done [0-9]+ runs' "$log" | grep -oE '[0-9]+' | tail -1 || true)
+[ -n "$runs" ] || runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1 || true)
+crashes=$(find "$artifacts" -type f | wc -l)
+
+# Replay: every corpus input and seed once, timed by libFuzzer ("Executed FILE in N ms").
+replay="$dir/replay.log"
+find "$corpus" "$seeds" -type f -print0 |
+  xargs -0 -n 500 "$dir/fuzz/batch_fuzzer" -timeout=1 -rss_limit_mb=2560 >"$replay" 2>&1 || crashes=$((crashes + 1))
+inputs=$(find "$corpus" "$seeds" -type f | wc -l)
+replayed=$(grep -c '^Executed ' "$replay" || true)
+slowest=$(grep -oE '^Executed .* in [0-9]+ ms' "$replay" | awk '{print $(NF-1), $2}' | sort -n | tail -1)
+slowest_ms=${slowest%% *}
+slowest_file=${slowest#* }
+
+echo "fuzz: seconds=$seconds inputs_executed=${runs:-0} corpus=$(find "$corpus" -type f | wc -l)" \
+  "replayed=$replayed crashes=$crashes slowest_ms=${slowest_ms:-0} ($(basename "${slowest_file:-none}"))"
+status=0
+if [ "$fuzz_status" -ne 0 ] || [ "$crashes" -ne 0 ]; then
+  echo "fuzz: FAILED (status $fuzz_status); artifacts in $artifacts, log $log" >&2
+  tail -40 "$log" >&2
+  status=1
+fi
+if [ "$replayed" -ne "$inputs" ]; then
+  echo "fuzz: FAILED: replayed $replayed of $inputs inputs (see $replay)" >&2
+  status=1
+fi
+if [ "${slowest_ms:-0}" -gt "$slow_ms" ]; then
+  echo "fuzz: FAILED: $slowest_file took ${slowest_ms} ms (limit ${slow_ms} ms)" >&2
+  status=1
+fi
+exit $status
