@@ -34,12 +34,12 @@ REPO = os.path.dirname(HERE)
 # Observations per ingest row (split between the adapters), window of batches in flight per
 # adapter, by batch size.
 SIZES = {
-    "smoke": {1: 400, 100: 8000, 1000: 16000},
-    "full": {1: 40000, 100: 2000000, 1000: 2000000},
+    "smoke": {1: 100, 100: 2000, 1000: 4000},
+    "full": {1: 20000, 100: 600000, 1000: 600000},
 }
 WINDOW = {1: 256, 100: 64, 1000: 8}
 PLANS = {
-    "smoke": dict(alt_obs=4000, scale=[10000, 20000], enterprises=500, scrapes=5, pg=True),
+    "smoke": dict(alt_obs=2000, scale=[2000, 4000], enterprises=200, scrapes=3, pg=True),
     "full": dict(alt_obs=200000, scale=[1000000, 10000000], enterprises=100000, scrapes=50, pg=True),
 }
 # The seeded 100,000 enterprises x 4 years: a quarterly figure and two yearly flags each.
@@ -229,36 +229,49 @@ class Suite:
 
     # ---- 1 + 2: ingest matrix, kpihub and ceiling row by row ------------------------------
     def run_ingest_matrix(self):
+        """Each row runs kpihubd on a fresh state, then the ceiling with the same parameters.
+        Smoke mode keeps one of each for all rows: it only checks that every row yields a figure."""
         sizes = SIZES[self.mode]
-        for batch in (1, 100, 1000):
-            for adapters in (1, 4):
-                for order in ("clustered", "scattered"):
-                    n = sizes[batch]
-                    state = self.fresh(f"ingest-{batch}-{adapters}-{order}")
-                    d = self.daemon(state)
-                    key = (batch, adapters, order)
-                    try:
-                        idle = rss_kib(d.pid)
-                        with RssSampler(d.pid) as sampler:
-                            k = self.ingest(d.ready["ingest"], batch, adapters, order, n)
-                        time.sleep(1 if self.mode == "full" else 0.1)
-                        after = rss_kib(d.pid)
-                    finally:
-                        d.stop()
-                    shutil.rmtree(state, ignore_errors=True)
-                    cstate = self.fresh(f"ceiling-{batch}-{adapters}-{order}")
-                    c = self.ceiling_process(cstate)
-                    try:
-                        ref = self.ingest(c.ready["ingest"], batch, adapters, order, n)
-                    finally:
-                        c.stop()
-                    shutil.rmtree(cstate, ignore_errors=True)
-                    row = {"batch": batch, "adapters": adapters, "order": order, "kpihub": k,
-                           "ceiling": ref, "rss_idle": idle, "rss_load": sampler.max, "rss_after": after}
-                    self.results["ingest"].append(row)
-                    log(f"ingest {key}: kpihub {k.get('obs_per_s')} obs/s, ceiling {ref.get('obs_per_s')} obs/s"
-                        f"{'  ERROR ' + k['error'] if k.get('error') else ''}"
-                        f"{'  CEILING ERROR ' + ref['error'] if ref.get('error') else ''}")
+        shared = self.mode == "smoke"
+        d = self.daemon(self.fresh("ingest-shared")) if shared else None
+        c = self.ceiling_process(self.fresh("ceiling-shared")) if shared else None
+        try:
+            for batch in (1, 100, 1000):
+                for adapters in (1, 4):
+                    for order in ("clustered", "scattered"):
+                        self.ingest_row(batch, adapters, order, sizes[batch], d, c)
+        finally:
+            for p in (d, c):
+                if p:
+                    p.stop()
+
+    def ingest_row(self, batch, adapters, order, n, shared_daemon, shared_ceiling):
+        state = self.fresh(f"ingest-{batch}-{adapters}-{order}")
+        d = shared_daemon or self.daemon(state)
+        try:
+            idle = rss_kib(d.pid)
+            with RssSampler(d.pid) as sampler:
+                k = self.ingest(d.ready["ingest"], batch, adapters, order, n)
+            time.sleep(1 if self.mode == "full" else 0.05)
+            after = rss_kib(d.pid)
+        finally:
+            if not shared_daemon:
+                d.stop()
+                shutil.rmtree(state, ignore_errors=True)
+        cstate = self.fresh(f"ceiling-{batch}-{adapters}-{order}")
+        c = shared_ceiling or self.ceiling_process(cstate)
+        try:
+            ref = self.ingest(c.ready["ingest"], batch, adapters, order, n)
+        finally:
+            if not shared_ceiling:
+                c.stop()
+                shutil.rmtree(cstate, ignore_errors=True)
+        self.results["ingest"].append({"batch": batch, "adapters": adapters, "order": order, "kpihub": k,
+                                       "ceiling": ref, "rss_idle": idle, "rss_load": sampler.max,
+                                       "rss_after": after})
+        log(f"ingest {batch} x {adapters} {order}: kpihub {k.get('obs_per_s')} obs/s, ceiling "
+            f"{ref.get('obs_per_s')} obs/s{'  ERROR ' + k['error'] if k.get('error') else ''}"
+            f"{'  CEILING ERROR ' + ref['error'] if ref.get('error') else ''}")
 
     # ---- 3: alternatives -----------------------------------------------------------------
     def run_pushgateway(self):
@@ -396,15 +409,18 @@ class Suite:
     # ---- 5: scale ------------------------------------------------------------------------
     def run_scale(self):
         state = self.fresh("scale")
-        stored = 0
+        seeded = added = 0
         targets = list(self.plan["scale"]) + ([50000000] if self.args.long else [])
         n = SIZES[self.mode][100]
         # Stored figures come from their own index range, far above the rows' indices.
         seed_base = 120000000
         for target in targets:
-            self.seed(state, observations=target - stored, first_index=seed_base + stored,
-                      order="scattered")
-            stored = target
+            # Clustered: a backfill in key order, the fastest to write (10 M in about a
+            # minute); the measured rows then insert scattered keys among them.
+            self.seed(state, observations=target - seeded, first_index=seed_base + seeded,
+                      order="clustered")
+            seeded = target
+            stored = seeded + added  # the earlier rows' observations stay
             d = self.daemon(state)
             try:
                 with RssSampler(d.pid) as sampler:
@@ -417,7 +433,7 @@ class Suite:
                 log(f"scale {stored}: start-up {d.startup_s:.3f} s, {r.get('obs_per_s')} obs/s")
             finally:
                 d.stop()
-            stored += r.get("observations", 0) or 0
+            added += r.get("observations", 0) or 0
         shutil.rmtree(state, ignore_errors=True)
 
     def run(self):
