@@ -45,7 +45,23 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                           .Name("kpihub_storage_failed")
                           .Help("1 once a commit failed: the daemon stops accepting and exits.")
                           .Register(registry)
-                          .Add({})) {}
+                          .Add({})),
+      stale_readers_cleared_(BuildCounter()
+                                 .Name("kpihub_store_stale_readers_cleared_total")
+                                 .Help("LMDB reader slots of dead processes released.")
+                                 .Register(registry)
+                                 .Add({})),
+      readers_(BuildGauge()
+                   .Name("kpihub_store_readers")
+                   .Help("LMDB read transactions open, in any process, at the last check.")
+                   .Register(registry)
+                   .Add({})),
+      reader_lag_(BuildGauge()
+                      .Name("kpihub_store_reader_lag_transactions")
+                      .Help("Commits since the oldest open reader's snapshot; while it grows, "
+                            "freed pages cannot be reused and the file grows.")
+                      .Register(registry)
+                      .Add({})) {}
 
 void IngestMetrics::CountBatch(const std::string& department, const std::string& adapter,
                                std::string_view result) {
@@ -79,5 +95,11 @@ void IngestMetrics::ObserveCommit(double seconds, size_t batches) {
 }
 
 void IngestMetrics::SetStorageFailed() { storage_failed_.Set(1); }
+
+void IngestMetrics::ObserveReaders(const store::ReaderReport& report) {
+  stale_readers_cleared_.Increment(static_cast<double>(report.stale_cleared));
+  readers_.Set(static_cast<double>(report.readers));
+  reader_lag_.Set(static_cast<double>(report.oldest_lag));
+}
 
 }  // namespace kpihub::ingest

@@ -63,6 +63,7 @@ store::Status IngestServer::Run(const std::atomic<bool>& stop,
                                         {router_.handle(), 0, ZMQ_POLLIN, 0}};
   while (!stop.load()) {
     if (on_tick) on_tick();
+    CheckReaders();
     zmq::poll(items, std::chrono::milliseconds(options_.poll_timeout_ms));
     if (items[0].revents & ZMQ_POLLIN) zap_.HandlePending();
     if (items[1].revents & ZMQ_POLLIN) {
@@ -71,6 +72,23 @@ store::Status IngestServer::Run(const std::atomic<bool>& stop,
     }
   }
   return store::Status::Ok();
+}
+
+// On the ingest thread, between groups: the check only reads LMDB's reader table.
+void IngestServer::CheckReaders() {
+  if (options_.reader_check_interval_ms <= 0) return;
+  auto now = std::chrono::steady_clock::now();
+  if (now < next_reader_check_) return;
+  next_reader_check_ = now + std::chrono::milliseconds(options_.reader_check_interval_ms);
+  store::ReaderReport report;
+  if (store::Status s = store_.CheckReaders(&report); !s.ok()) {
+    log_->error("reader check failed: {}", s.ToString());
+    return;
+  }
+  metrics_.ObserveReaders(report);
+  if (report.stale_cleared > 0) {
+    log_->warn("cleared {} stale LMDB reader slot(s) left by dead processes", report.stale_cleared);
+  }
 }
 
 bool IngestServer::ReceiveOne(Received* out) {

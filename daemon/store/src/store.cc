@@ -13,6 +13,7 @@
 #include "group_writer.h"
 #include "lmdb_env.h"
 #include "map_gate.h"
+#include "reader_check.h"
 #include "snapshot.h"
 #include "store_impl.h"
 #include "tables.h"
@@ -40,6 +41,7 @@ class LmdbStore final : public Store {
   Status Verify(std::vector<std::string>* differences) override;
   StoreStats Stats() override;
   Status Backup(const std::string& dest_dir) override;
+  Status CheckReaders(ReaderReport* report) override { return CheckReaderTable(env_, report); }
 
  private:
   using TxnBody = std::function<Status(MDB_txn*)>;

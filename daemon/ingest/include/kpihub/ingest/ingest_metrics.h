@@ -12,6 +12,7 @@
 #include <string>
 
 #include "kpihub/core/reason.h"
+#include "kpihub/store/store.h"
 
 namespace kpihub::ingest {
 
@@ -29,6 +30,8 @@ class IngestMetrics {
   void CountAckDropped();
   void ObserveCommit(double seconds, size_t batches);
   void SetStorageFailed();
+  // The result of the periodic reader-table check (Store::CheckReaders).
+  void ObserveReaders(const store::ReaderReport& report);
 
  private:
   prometheus::Family<prometheus::Counter>& batches_;
@@ -39,6 +42,9 @@ class IngestMetrics {
   prometheus::Histogram& commit_seconds_;
   prometheus::Histogram& group_batches_;
   prometheus::Gauge& storage_failed_;
+  prometheus::Counter& stale_readers_cleared_;
+  prometheus::Gauge& readers_;
+  prometheus::Gauge& reader_lag_;
 };
 
 }  // namespace kpihub::ingest

@@ -9,6 +9,7 @@
 #include <zmq.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -33,6 +34,8 @@ struct IngestOptions {
   // the frame that crosses it is still taken whole).
   size_t max_group_observations = 200000;
   int poll_timeout_ms = 100;  // how often the stop flag and the watchdog are checked
+  // How often stale LMDB reader slots are cleared (Store::CheckReaders); 0 = never.
+  int reader_check_interval_ms = 2000;
   int send_hwm = 100000;      // acks queued per peer before they are dropped (peer not reading)
   int receive_hwm = 1000;     // frames queued per peer before libzmq stops reading its socket
 };
@@ -60,6 +63,7 @@ class IngestServer {
   wire::AckMessage BatchAck(Received& r, const store::ApplyResult* result);
   void SendAck(const zmq::message_t& routing_id, const wire::AckMessage& ack);
   void Account(const Received& r, const wire::AckMessage& ack);
+  void CheckReaders();
 
   IngestOptions options_;
   const core::LiveConfig& config_;
@@ -70,6 +74,7 @@ class IngestServer {
   BatchIntake intake_;
   ZapAuthenticator zap_;
   zmq::socket_t router_;
+  std::chrono::steady_clock::time_point next_reader_check_{};
 };
 
 }  // namespace kpihub::ingest

@@ -47,6 +47,13 @@ class Snapshot {
   virtual StoreStats Stats() = 0;
 };
 
+// What Store::CheckReaders found in the environment's reader table (all processes).
+struct ReaderReport {
+  int stale_cleared = 0;      // slots left by dead processes, released by this call
+  uint32_t readers = 0;       // read transactions open now
+  uint64_t oldest_lag = 0;    // commits since the oldest open reader's snapshot (0: none open)
+};
+
 class Store {
  public:
   static constexpr uint32_t kFormatVersion = 1;
@@ -84,6 +91,13 @@ class Store {
   // store; while it runs a map growth in this process waits, as for any snapshot. The
   // default is for stores that have no file to copy.
   virtual Status Backup(const std::string& dest_dir);
+
+  // Releases the reader slots of processes that died inside a read transaction (a killed
+  // `kpihub backup`, say): such a slot pins its snapshot, so LMDB can reuse no page freed
+  // after it and the file grows with every commit. The daemon calls it every few seconds, not
+  // only at open. Also reports the open readers and how far the oldest lags. The default is
+  // for stores without a reader table.
+  virtual Status CheckReaders(ReaderReport* report);
 };
 
 }  // namespace kpihub::store
