@@ -49,31 +49,53 @@ void FeedCompleteness::Add(const Cell& cell) {
   department_years_.emplace(indicator->department, cell.period.year);
 }
 
+// Expected cells are counted, not enumerated: every catalogue park owes each due period of
+// each of the department's indicators. Received ones come from ReceivedByDepartmentYear.
 DepartmentCompleteness FeedCompleteness::Count(const Department& department, int year,
-                                               int64_t now_s) const {
-  DepartmentCompleteness c{&department, year, 0, 0};
+                                               int64_t now_s, uint32_t received) const {
+  DepartmentCompleteness c{&department, year, 0, received};
   int deadline = department.contract ? department.contract->deadline_days : 0;
+  const auto parks = static_cast<uint32_t>(catalogue_.parks().size());
   for (const Indicator& indicator : catalogue_.indicators()) {
     if (indicator.department != department.code) continue;
     for (const Period& period : PeriodsOfYear(indicator.period, year)) {
-      if (PeriodDueUnixSeconds(period, deadline) > now_s) continue;  // not owed yet
-      for (const Park& park : catalogue_.parks()) {
-        c.expected++;
-        if (present_.count({indicator.code, park.code, period}) != 0) c.received++;
-      }
+      if (PeriodDueUnixSeconds(period, deadline) <= now_s) c.expected += parks;
     }
   }
   return c;
+}
+
+// One pass over the held cells: each counts for its indicator's department and year once its
+// period is due. Add admitted only cells of catalogue indicators and parks of the right kind,
+// so these are exactly the expected cells the store holds.
+std::map<std::tuple<std::string, int>, uint32_t> FeedCompleteness::ReceivedByDepartmentYear(
+    int64_t now_s) const {
+  std::map<std::tuple<std::string, int>, uint32_t> received;
+  for (const auto& [code, park, period] : present_) {
+    const Indicator* indicator = catalogue_.FindIndicator(code);
+    const Department* department = catalogue_.FindDepartment(indicator->department);
+    int deadline = department != nullptr && department->contract
+                       ? department->contract->deadline_days
+                       : 0;
+    if (PeriodDueUnixSeconds(period, deadline) > now_s) continue;
+    ++received[{indicator->department, period.year}];
+  }
+  return received;
 }
 
 std::vector<DepartmentCompleteness> FeedCompleteness::Finish(int64_t now_unix_ms) const {
   std::set<std::tuple<std::string, int>> years = department_years_;
   int current = CivilYear(now_unix_ms);
   for (const Department& d : catalogue_.departments()) years.emplace(d.code, current);
+  const int64_t now_s = now_unix_ms / 1000;
+  const auto received = ReceivedByDepartmentYear(now_s);
   std::vector<DepartmentCompleteness> out;
-  for (const auto& [code, year] : years) {
+  for (const auto& key : years) {
+    const auto& [code, year] = key;
     const Department* department = catalogue_.FindDepartment(code);
-    if (department != nullptr && year <= current) out.push_back(Count(*department, year, now_unix_ms / 1000));
+    if (department == nullptr || year > current) continue;
+    auto it = received.find(key);
+    out.push_back(Count(*department, year, now_s, it == received.end() ? 0 : it->second));
   }
   return out;
 }

@@ -52,38 +52,51 @@ void AddCompleteness(const std::vector<core::DepartmentCompleteness>& counts, Fe
 
 }  // namespace
 
-std::vector<prometheus::MetricFamily> FeedCollector::Collect() const {
-  auto view = config_.Get();
-  const core::Catalogue& catalogue = *view.catalogue;
-  core::FeedCompleteness completeness(catalogue);
-  std::map<std::string, int64_t> last_ms;  // department -> latest batch of its adapters
-  {
-    std::unique_ptr<store::Snapshot> snapshot;
-    store::Status status = store_.OpenSnapshot(&snapshot);
-    if (status.ok()) {
-      status = snapshot->ForEachCell([&](const core::Cell& c) { completeness.Add(c); });
-    }
-    if (status.ok()) {
-      status = snapshot->ForEachSender([&](const store::SenderState& s) {
-        int64_t& t = last_ms[s.department];
+std::shared_ptr<const FeedCollector::StoredFeeds> FeedCollector::Current(
+    const core::LiveConfig::View& view) const {
+  std::unique_ptr<store::Snapshot> snapshot;
+  store::Status status = store_.OpenSnapshot(&snapshot);
+  if (!status.ok()) {
+    log_->error("feed scrape could not read the store: {}", status.ToString());
+    return nullptr;
+  }
+  const ScrapeKey key{snapshot->Version(), view.catalogue};
+  return cache_.Get(key, [&]() -> std::shared_ptr<const StoredFeeds> {
+    // Holds the catalogue the completeness refers to for as long as the cache keeps it.
+    auto feeds = std::make_shared<StoredFeeds>(view.catalogue);
+    store::Status read =
+        snapshot->ForEachCell([&](const core::Cell& c) { feeds->completeness.Add(c); });
+    if (read.ok()) {
+      read = snapshot->ForEachSender([&](const store::SenderState& s) {
+        int64_t& t = feeds->last_ms[s.department];
         t = std::max(t, s.last_batch_unix_ms);
       });
     }
-    if (!status.ok()) {
-      log_->error("feed scrape could not read the store: {}", status.ToString());
-      return {};
+    if (!read.ok()) {
+      log_->error("feed scrape could not read the store: {}", read.ToString());
+      return nullptr;
     }
-  }
+    return feeds;
+  });
+}
+
+// The stored part is cached per data version; what depends on the clock (silence, which
+// periods are owed by now) is computed on every scrape.
+std::vector<prometheus::MetricFamily> FeedCollector::Collect() const {
+  auto view = config_.Get();
+  const core::Catalogue& catalogue = *view.catalogue;
+  std::shared_ptr<const StoredFeeds> feeds = Current(view);
+  if (feeds == nullptr) return {};
   int64_t now_ms = clock_.NowUnixMillis();
   FeedFamilies f;
   AddContracts(catalogue, f);
-  for (const auto& [department, ms] : last_ms) {
+  for (const auto& [department, ms] : feeds->last_ms) {
     if (catalogue.FindDepartment(department) == nullptr || ms <= 0) continue;
     f.last.Add({{"department", department}}, static_cast<double>(ms) / 1000.0);
     f.silence.Add({{"department", department}},
                   static_cast<double>(std::max<int64_t>(0, now_ms - ms)) / 1000.0);
   }
-  AddCompleteness(completeness.Finish(now_ms), f);
+  AddCompleteness(feeds->completeness.Finish(now_ms), f);
   std::vector<prometheus::MetricFamily> out;
   for (GaugeFamily* g : {&f.contract, &f.deadline, &f.max_silence, &f.last, &f.silence,
                          &f.expected, &f.received, &f.ratio}) {

@@ -95,31 +95,49 @@ void AddIndicators(const core::RollupResult& result, KpiFamilies& f) {
 
 }  // namespace
 
-std::vector<prometheus::MetricFamily> KpiCollector::Collect() const {
+std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
   auto view = config_.Get();
-  core::Rollup rollup(*view.catalogue, options_);
-  {
-    std::unique_ptr<store::Snapshot> snapshot;
-    store::Status status = store_.OpenSnapshot(&snapshot);
-    if (status.ok()) status = snapshot->ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
-    if (!status.ok()) {
-      // An empty scrape makes the absent-series alerts fire, which is what an operator needs.
-      log_->error("scrape could not read the store: {}", status.ToString());
-      return {};
-    }
-  }  // the read transaction ends before the (longer) rollup
-  core::RollupResult result = rollup.Finish();
-  KpiFamilies f;
-  AddKpiCatalogue(*view.catalogue, f);
-  for (const core::KpiFigure& k : result.kpi_figures) AddKpiFigure(k, f);
-  AddLatest(result.kpi_figures, f);
-  AddIndicators(result, f);
-  std::vector<prometheus::MetricFamily> out;
-  for (GaugeFamily* g : {&f.info, &f.target, &f.value, &f.progress, &f.expected, &f.status,
-                         &f.latest, &f.indicator, &f.withheld}) {
-    g->MoveTo(&out);
+  std::unique_ptr<store::Snapshot> snapshot;
+  store::Status status = store_.OpenSnapshot(&snapshot);
+  if (!status.ok()) {
+    // An empty scrape makes the absent-series alerts fire, which is what an operator needs.
+    log_->error("scrape could not read the store: {}", status.ToString());
+    return nullptr;
   }
-  return out;
+  const ScrapeKey key{snapshot->Version(), view.catalogue};
+  return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
+    core::Rollup rollup(*view.catalogue, options_);
+    store::Status read = snapshot->ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
+    snapshot.reset();  // the read transaction ends before the (longer) rollup
+    if (!read.ok()) {
+      log_->error("scrape could not read the store: {}", read.ToString());
+      return nullptr;
+    }
+    core::RollupResult result = rollup.Finish();
+    KpiFamilies f;
+    AddKpiCatalogue(*view.catalogue, f);
+    for (const core::KpiFigure& k : result.kpi_figures) AddKpiFigure(k, f);
+    AddLatest(result.kpi_figures, f);
+    AddIndicators(result, f);
+    std::vector<prometheus::MetricFamily> out;
+    for (GaugeFamily* g : {&f.info, &f.target, &f.value, &f.progress, &f.expected, &f.status,
+                           &f.latest, &f.indicator, &f.withheld}) {
+      g->MoveTo(&out);
+    }
+    return Render(std::move(out));
+  });
+}
+
+std::vector<prometheus::MetricFamily> KpiCollector::Collect() const {
+  std::shared_ptr<const RenderedFamilies> current = Current();
+  if (current == nullptr) return {};
+  return current->families;
+}
+
+std::shared_ptr<const std::string> KpiCollector::CollectText() const {
+  std::shared_ptr<const RenderedFamilies> current = Current();
+  if (current == nullptr) return std::make_shared<const std::string>();
+  return {current, &current->text};
 }
 
 }  // namespace kpihub::exporter

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "kpihub/export/rendered_collectable.h"
+
 namespace kpihub::exporter {
 namespace {
 
@@ -134,14 +136,19 @@ int MetricsServer::ServeMetrics(mg_connection* conn) {
     std::lock_guard lock(mutex_);
     collectables = collectables_;
   }
-  std::vector<prometheus::MetricFamily> families;
+  // In registration order, each collectable's families serialised on their own: the text
+  // format is family after family, so the body is what serialising them all at once gives.
+  // A RenderedCollectable hands its text over ready (usually from its scrape cache).
+  std::string body;
+  const prometheus::TextSerializer serializer;
   for (const auto& c : collectables) {
-    auto collected = c->Collect();
-    families.insert(families.end(), std::make_move_iterator(collected.begin()),
-                    std::make_move_iterator(collected.end()));
+    if (const auto* rendered = dynamic_cast<const RenderedCollectable*>(c.get())) {
+      body += *rendered->CollectText();
+    } else {
+      body += serializer.Serialize(c->Collect());
+    }
   }
-  Reply(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8",
-        prometheus::TextSerializer().Serialize(families));
+  Reply(conn, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", body);
   return 200;
 }
 

@@ -1,34 +1,89 @@
 #include "kpihub/export/rule_collector.h"
 
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
 #include "kpihub/core/rule_check.h"
 #include "kpihub/export/gauge_family.h"
 
 namespace kpihub::exporter {
+namespace {
 
-std::vector<prometheus::MetricFamily> RuleCollector::Collect() const {
-  auto view = config_.Get();
-  const core::Catalogue& catalogue = *view.catalogue;
-  if (catalogue.rules().empty()) return {};
-  // Park rules read park-year figures before small-cell suppression: only counts leave.
-  core::Rollup rollup(catalogue, core::RollupOptions{});
-  core::RuleCheck check(catalogue);
-  {
-    std::unique_ptr<store::Snapshot> snapshot;
-    store::Status status = store_.OpenSnapshot(&snapshot);
-    if (status.ok()) status = snapshot->ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
-    if (status.ok()) {
-      status = snapshot->ForEachObservation([&](const store::StoredObservation& o) {
-        if (!check.NeedsEntityFigures(o.key.indicator)) return;
-        std::optional<core::Period> period = core::Period::Parse(o.key.period);
-        if (!period) return;
-        check.AddEntityFigure({o.key.indicator, o.key.park, o.key.entity, *period, o.value});
-      });
-    }
-    if (!status.ok()) {
-      log_->error("rule scrape could not read the store: {}", status.ToString());
-      return {};
+// Entity rules count the enterprises that reported the checked indicator; a bound indicator
+// only matters for those enterprise-years. So the checked indicators' ranges of the
+// observation table are scanned, and a bound that no rule checks itself is looked up figure
+// by figure for the (park, entity, year)s seen, instead of scanning (and holding) all of it.
+struct RuleIndicators {
+  std::set<std::string> checked;
+  std::set<std::string> bound_only;
+};
+
+RuleIndicators IndicatorsOfEntityRules(const core::Catalogue& catalogue) {
+  RuleIndicators out;
+  for (const core::Rule& r : catalogue.rules()) {
+    if (r.kind != core::RuleKind::kParkNotAbove) out.checked.insert(r.indicator);
+  }
+  for (const core::Rule& r : catalogue.rules()) {
+    if (r.kind == core::RuleKind::kEntityNotAbove && !out.checked.count(r.bound)) {
+      out.bound_only.insert(r.bound);
     }
   }
+  return out;
+}
+
+// The periods of `kind` in `year`, as stored (canonical text).
+std::vector<std::string> PeriodTexts(core::PeriodKind kind, int year) {
+  const int subs = kind == core::PeriodKind::kYear ? 0 : kind == core::PeriodKind::kQuarter ? 4 : 12;
+  std::vector<std::string> out;
+  if (subs == 0) out.push_back(core::Period{kind, year, 0}.ToString());
+  for (int sub = 1; sub <= subs; ++sub) out.push_back(core::Period{kind, year, sub}.ToString());
+  return out;
+}
+
+using EntityYear = std::tuple<std::string, std::string, int>;  // park, entity, year
+
+store::Status AddBound(store::Snapshot& snapshot, const core::Indicator& bound,
+                       const std::set<EntityYear>& seen, core::RuleCheck& check) {
+  for (const auto& [park, entity, year] : seen) {
+    for (const std::string& period : PeriodTexts(bound.period, year)) {
+      store::StoredObservation o;
+      store::Status s = snapshot.GetObservation({bound.code, park, period, entity}, &o);
+      if (s.code() == store::Status::Code::kNotFound) continue;
+      if (!s.ok()) return s;
+      check.AddEntityFigure({bound.code, park, entity, *core::Period::Parse(period), o.value});
+    }
+  }
+  return store::Status::Ok();
+}
+
+store::Status ReadState(store::Snapshot& snapshot, const core::Catalogue& catalogue,
+                        core::Rollup& rollup, core::RuleCheck& check) {
+  store::Status status = snapshot.ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
+  const RuleIndicators indicators = IndicatorsOfEntityRules(catalogue);
+  std::set<EntityYear> seen;
+  for (const std::string& indicator : indicators.checked) {
+    if (!status.ok()) return status;
+    status = snapshot.ForEachObservationOf(indicator, [&](const store::StoredObservation& o) {
+      std::optional<core::Period> period = core::Period::Parse(o.key.period);
+      if (!period) return;
+      check.AddEntityFigure({o.key.indicator, o.key.park, o.key.entity, *period, o.value});
+      if (!indicators.bound_only.empty() && !o.key.entity.empty()) {
+        seen.emplace(o.key.park, o.key.entity, period->year);
+      }
+    });
+  }
+  for (const std::string& code : indicators.bound_only) {
+    if (!status.ok()) return status;
+    const core::Indicator* bound = catalogue.FindIndicator(code);
+    if (bound != nullptr) status = AddBound(snapshot, *bound, seen, check);
+  }
+  return status;
+}
+
+std::vector<prometheus::MetricFamily> Families(const core::Catalogue& catalogue,
+                                               const std::vector<core::RuleCount>& counts) {
   GaugeFamily info{"kpihub_rule_info",
                    "Validation rule of the catalogue: names, policy clause and kind."};
   GaugeFamily violations{"kpihub_rule_violations",
@@ -42,7 +97,7 @@ std::vector<prometheus::MetricFamily> RuleCollector::Collect() const {
               {"kind", std::string(core::RuleKindName(r.kind))}},
              1);
   }
-  for (const core::RuleCount& c : check.Finish(rollup.Finish())) {
+  for (const core::RuleCount& c : counts) {
     violations.Add({{"rule", c.rule->code}, {"park", c.park}, {"period", std::to_string(c.year)}},
                    c.violations);
   }
@@ -50,6 +105,45 @@ std::vector<prometheus::MetricFamily> RuleCollector::Collect() const {
   info.MoveTo(&out);
   violations.MoveTo(&out);
   return out;
+}
+
+}  // namespace
+
+std::shared_ptr<const RenderedFamilies> RuleCollector::Current() const {
+  auto view = config_.Get();
+  const core::Catalogue& catalogue = *view.catalogue;
+  if (catalogue.rules().empty()) return Render({});
+  std::unique_ptr<store::Snapshot> snapshot;
+  store::Status status = store_.OpenSnapshot(&snapshot);
+  if (!status.ok()) {
+    log_->error("rule scrape could not read the store: {}", status.ToString());
+    return nullptr;
+  }
+  const ScrapeKey key{snapshot->Version(), view.catalogue};
+  return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
+    // Park rules read park-year figures before small-cell suppression: only counts leave.
+    core::Rollup rollup(catalogue, core::RollupOptions{});
+    core::RuleCheck check(catalogue);
+    store::Status read = ReadState(*snapshot, catalogue, rollup, check);
+    snapshot.reset();
+    if (!read.ok()) {
+      log_->error("rule scrape could not read the store: {}", read.ToString());
+      return nullptr;
+    }
+    return Render(Families(catalogue, check.Finish(rollup.Finish())));
+  });
+}
+
+std::vector<prometheus::MetricFamily> RuleCollector::Collect() const {
+  std::shared_ptr<const RenderedFamilies> current = Current();
+  if (current == nullptr) return {};
+  return current->families;
+}
+
+std::shared_ptr<const std::string> RuleCollector::CollectText() const {
+  std::shared_ptr<const RenderedFamilies> current = Current();
+  if (current == nullptr) return std::make_shared<const std::string>();
+  return {current, &current->text};
 }
 
 }  // namespace kpihub::exporter

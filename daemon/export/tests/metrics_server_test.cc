@@ -1,5 +1,6 @@
 // MetricsServer over a real loopback socket: /metrics, basic auth, /healthz, /readyz.
 #include "kpihub/export/metrics_server.h"
+#include "kpihub/export/rendered_collectable.h"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -99,6 +100,36 @@ TEST(MetricsServerTest, DecodesBase64) {
   EXPECT_EQ(DecodeBase64(""), "");
   EXPECT_FALSE(DecodeBase64("a$b").has_value());
   EXPECT_FALSE(DecodeBase64("Y").has_value());
+}
+
+// A collectable with its own rendering: the server sends that text, in registration order.
+class PreRendered : public RenderedCollectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    ADD_FAILURE() << "Collect called although the text is at hand";
+    return {};
+  }
+  std::shared_ptr<const std::string> CollectText() const override {
+    return std::make_shared<const std::string>(
+        "# HELP kpihub_rendered A rendered gauge.\n# TYPE kpihub_rendered gauge\n"
+        "kpihub_rendered 7\n");
+  }
+};
+
+TEST(MetricsServerTest, ServesRenderedTextInRegistrationOrder) {
+  MetricsServerOptions options;
+  options.listen = "127.0.0.1:0";
+  MetricsServer server(options);
+  server.RegisterCollectable(OneGauge());
+  server.RegisterCollectable(std::make_shared<PreRendered>());
+  auto [code, body] = Get(server.port(), "/metrics");
+  EXPECT_EQ(code, 200);
+  const size_t gauge = body.find("kpihub_test_gauge 42");
+  const size_t rendered = body.find("# HELP kpihub_rendered A rendered gauge.\n# TYPE "
+                                    "kpihub_rendered gauge\nkpihub_rendered 7\n");
+  ASSERT_NE(gauge, std::string::npos) << body;
+  ASSERT_NE(rendered, std::string::npos) << body;
+  EXPECT_LT(gauge, rendered);
 }
 
 }  // namespace

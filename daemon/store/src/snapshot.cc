@@ -70,6 +70,21 @@ Status LmdbSnapshot::ForEachObservation(
   return ForEachRecord<StoredObservation>(tables_.obs, "obs", DecodeObservation, fn);
 }
 
+Status LmdbSnapshot::ForEachObservationOf(
+    std::string_view indicator, const std::function<void(const StoredObservation&)>& fn) {
+  std::string prefix(indicator);
+  prefix.push_back('\0');
+  StoredObservation record;
+  return ScanPrefix(txn_.get(), tables_.obs, prefix,
+                    [&](std::string_view key, std::string_view value) {
+                      if (!DecodeObservation(key, value, &record)) {
+                        return Corrupt("obs", "undecodable record");
+                      }
+                      fn(record);
+                      return Status::Ok();
+                    });
+}
+
 Status LmdbSnapshot::ForEachJournal(const std::function<void(const JournalEntry&)>& fn) {
   return ForEachRecord<JournalEntry>(tables_.journal, "journal", DecodeJournal, fn);
 }

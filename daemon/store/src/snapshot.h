@@ -25,12 +25,15 @@ class LmdbSnapshot final : public Snapshot {
   Status ForEachCell(const std::function<void(const core::Cell&)>& fn) override;
   Status ForEachSender(const std::function<void(const SenderState&)>& fn) override;
   Status ForEachObservation(const std::function<void(const StoredObservation&)>& fn) override;
+  Status ForEachObservationOf(std::string_view indicator,
+                              const std::function<void(const StoredObservation&)>& fn) override;
   Status ForEachHistory(const core::FigureKey& prefix,
                         const std::function<void(const HistoryEntry&)>& fn) override;
   Status ForEachJournal(const std::function<void(const JournalEntry&)>& fn) override;
   Status ForEachDeadLetter(const std::function<void(const DeadLetter&)>& fn) override;
   Status GetObservation(const core::FigureKey& key, StoredObservation* out) override;
   StoreStats Stats() override;
+  uint64_t Version() const override { return mdb_txn_id(txn_.get()); }
 
   // Store::Verify: folds every observation into fresh cells and compares with the stored
   // ones both ways. One line per difference, naming the cell, never an entity.

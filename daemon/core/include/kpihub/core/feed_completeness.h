@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -39,7 +40,9 @@ class FeedCompleteness {
   std::vector<DepartmentCompleteness> Finish(int64_t now_unix_ms) const;
 
  private:
-  DepartmentCompleteness Count(const Department& department, int year, int64_t now_s) const;
+  DepartmentCompleteness Count(const Department& department, int year, int64_t now_s,
+                               uint32_t received) const;
+  std::map<std::tuple<std::string, int>, uint32_t> ReceivedByDepartmentYear(int64_t now_s) const;
 
   const Catalogue& catalogue_;
   std::set<std::tuple<std::string, std::string, Period>> present_;  // indicator, park, period

@@ -1,31 +1,39 @@
 // RuleCollector: the catalogue's validation rules ([[rule]]) evaluated on the merged state at
 // scrape time (core::RuleCheck): a violation count per rule, park and year, and a `_info`
-// series per rule. Enterprise figures are read inside the daemon, only counts are exported.
-// Thread-safe: each Collect uses its own snapshot.
+// series per rule. Enterprise figures are read inside the daemon (only the ranges of the
+// indicators the rules name), only counts are exported. Computed on the first scrape after a
+// commit or a reload, then served from a ScrapeCache.
+// Thread-safe: each Collect opens its own snapshot.
 #pragma once
 
-#include <prometheus/collectable.h>
 #include <spdlog/logger.h>
 
 #include <memory>
 
 #include "kpihub/core/live_config.h"
+#include "kpihub/export/rendered_collectable.h"
+#include "kpihub/export/scrape_cache.h"
 #include "kpihub/store/store.h"
 
 namespace kpihub::exporter {
 
-class RuleCollector : public prometheus::Collectable {
+class RuleCollector : public RenderedCollectable {
  public:
   RuleCollector(store::Store& store, const core::LiveConfig& config,
                 std::shared_ptr<spdlog::logger> log)
       : store_(store), config_(config), log_(std::move(log)) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override;
+  std::shared_ptr<const std::string> CollectText() const override;
+  uint64_t computations() const { return cache_.computations(); }
 
  private:
+  std::shared_ptr<const RenderedFamilies> Current() const;
+
   store::Store& store_;
   const core::LiveConfig& config_;
   std::shared_ptr<spdlog::logger> log_;
+  mutable ScrapeCache<RenderedFamilies> cache_;
 };
 
 }  // namespace kpihub::exporter

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "kpihub/core/rollup.h"
@@ -38,6 +39,9 @@ class Snapshot {
   virtual Status ForEachCell(const std::function<void(const core::Cell&)>& fn) = 0;
   virtual Status ForEachSender(const std::function<void(const SenderState&)>& fn) = 0;
   virtual Status ForEachObservation(const std::function<void(const StoredObservation&)>& fn) = 0;
+  // The stored figures of one indicator only (one range of the table), in key order.
+  virtual Status ForEachObservationOf(std::string_view indicator,
+                                      const std::function<void(const StoredObservation&)>& fn) = 0;
   // Every change to figures whose key starts with the given fields (empty = any), oldest first.
   virtual Status ForEachHistory(const core::FigureKey& prefix,
                                 const std::function<void(const HistoryEntry&)>& fn) = 0;
@@ -45,6 +49,11 @@ class Snapshot {
   virtual Status ForEachDeadLetter(const std::function<void(const DeadLetter&)>& fn) = 0;
   virtual Status GetObservation(const core::FigureKey& key, StoredObservation* out) = 0;
   virtual StoreStats Stats() = 0;
+  // The version of the data this snapshot sees: the id of the last write transaction
+  // committed before it was opened (by any process). Every commit makes it larger, so two
+  // snapshots with the same version see the same contents; caches of figures computed from
+  // a snapshot are keyed on it.
+  virtual uint64_t Version() const = 0;
 };
 
 // What Store::CheckReaders found in the environment's reader table (all processes).
