@@ -73,19 +73,20 @@ std::optional<Failure> CheckLengths(const Observation& obs) {
 }
 
 // Entity rules: enterprise-level figures need a valid USCC, park-level ones must not have one.
+// Messages are built only on failure: most observations pass, and the ingest path is hot.
 std::optional<Failure> CheckEntity(const Indicator& indicator, const Observation& obs) {
-  const std::string name = "indicator " + Quoted(indicator.code);
+  auto name = [&] { return "indicator " + Quoted(indicator.code); };
   if (!indicator.enterprise_level) {
     if (obs.entity.empty()) return std::nullopt;
     return Failure{RejectReason::kEntityNotAllowed,
-                   name + " is a park-level figure: entity must be empty"};
+                   name() + " is a park-level figure: entity must be empty"};
   }
   if (obs.entity.empty()) {
-    return Failure{RejectReason::kEntityRequired, name + " is per enterprise: entity required"};
+    return Failure{RejectReason::kEntityRequired, name() + " is per enterprise: entity required"};
   }
   if (!IsValidUscc(obs.entity)) {
     return Failure{RejectReason::kMalformedEntity,
-                   "entity is not a valid unified social credit code (" + name + ", park " +
+                   "entity is not a valid unified social credit code (" + name() + ", park " +
                        Quoted(obs.park) + ")"};
   }
   return std::nullopt;
@@ -93,26 +94,26 @@ std::optional<Failure> CheckEntity(const Indicator& indicator, const Observation
 
 // Value checks: finite, no more decimals than the indicator allows, within its bounds.
 std::variant<Decimal, Failure> CheckValue(const Indicator& indicator, double value) {
-  const std::string text = "value " + DoubleText(value);
-  const std::string where = " for indicator " + Quoted(indicator.code);
+  auto text = [&] { return "value " + DoubleText(value); };
+  auto where = [&] { return " for indicator " + Quoted(indicator.code); };
   Decimal::Parsed parsed = Decimal::FromDouble(value, indicator.decimals);
   if (!parsed.value) {
     switch (parsed.error) {
       case Decimal::Error::kNotFinite:
-        return Failure{RejectReason::kNotFinite, text + " is not finite" + where};
+        return Failure{RejectReason::kNotFinite, text() + " is not finite" + where()};
       case Decimal::Error::kTooPrecise:
-        return Failure{RejectReason::kTooPrecise, text + " has more than " +
+        return Failure{RejectReason::kTooPrecise, text() + " has more than " +
                                                       std::to_string(indicator.decimals) +
-                                                      " decimal places" + where};
+                                                      " decimal places" + where()};
       case Decimal::Error::kOutOfRange:
       case Decimal::Error::kSyntax: break;
     }
-    return Failure{RejectReason::kOutOfBounds, text + " is beyond 1e18" + where};
+    return Failure{RejectReason::kOutOfBounds, text() + " is beyond 1e18" + where()};
   }
   if (*parsed.value < indicator.min || *parsed.value > indicator.max) {
     return Failure{RejectReason::kOutOfBounds, "value " + parsed.value->ToString() + " outside [" +
                                                    indicator.min.ToString() + ", " +
-                                                   indicator.max.ToString() + "]" + where};
+                                                   indicator.max.ToString() + "]" + where()};
   }
   return *parsed.value;
 }
@@ -121,6 +122,13 @@ std::variant<Decimal, Failure> CheckValue(const Indicator& indicator, double val
 
 std::variant<ValidObservation, Rejection> Validator::Validate(std::string_view department,
                                                               const Observation& obs,
+                                                              uint32_t index) const {
+  Observation copy = obs;
+  return Validate(department, std::move(copy), index);
+}
+
+std::variant<ValidObservation, Rejection> Validator::Validate(std::string_view department,
+                                                              Observation&& obs,
                                                               uint32_t index) const {
   auto reject = [index](Failure f) {
     return std::variant<ValidObservation, Rejection>(
@@ -132,9 +140,9 @@ std::variant<ValidObservation, Rejection> Validator::Validate(std::string_view d
   if (indicator == nullptr) {
     return reject({RejectReason::kUnknownIndicator, "unknown indicator " + Quoted(obs.indicator)});
   }
-  const std::string name = "indicator " + Quoted(indicator->code);
+  auto name = [&] { return "indicator " + Quoted(indicator->code); };
   if (indicator->department != department) {
-    return reject({RejectReason::kNotOwner, name + " belongs to department " +
+    return reject({RejectReason::kNotOwner, name() + " belongs to department " +
                                                 Quoted(indicator->department) + ", not " +
                                                 Quoted(department)});
   }
@@ -148,7 +156,7 @@ std::variant<ValidObservation, Rejection> Validator::Validate(std::string_view d
   }
   if (period->kind != indicator->period) {
     return reject({RejectReason::kPeriodTypeNotAllowed,
-                   name + " is reported per " + std::string(PeriodKindName(indicator->period)) +
+                   name() + " is reported per " + std::string(PeriodKindName(indicator->period)) +
                        ", got period " + Quoted(obs.period)});
   }
   if (period->StartUnixSeconds() > now_) {
@@ -159,8 +167,11 @@ std::variant<ValidObservation, Rejection> Validator::Validate(std::string_view d
 
   std::variant<Decimal, Failure> value = CheckValue(*indicator, obs.value);
   if (auto* failure = std::get_if<Failure>(&value)) return reject(std::move(*failure));
-  FigureKey key{indicator->code, obs.park, period->ToString(), obs.entity};
-  return ValidObservation{std::move(key), std::get<Decimal>(value), obs.note};
+  // The strings are taken, not copied: the indicator text equals the catalogue code (found
+  // by exact match); the period is stored in its canonical text.
+  FigureKey key{std::move(obs.indicator), std::move(obs.park), period->ToString(),
+                std::move(obs.entity)};
+  return ValidObservation{std::move(key), std::get<Decimal>(value), std::move(obs.note)};
 }
 
 }  // namespace kpihub::core

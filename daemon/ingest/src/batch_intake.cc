@@ -54,7 +54,8 @@ IntakeResult BatchIntake::Process(const Sender& sender, const void* frame, size_
   out.accepted.reserve(batch.observations.size());
   core::Validator validator(*view.catalogue, now_unix_ms / 1000);
   for (uint32_t i = 0; i < batch.observations.size(); ++i) {
-    auto checked = validator.Validate(sender.department, batch.observations[i], i);
+    // Moved from only when valid: a rejection leaves the raw observation for the dead letter.
+    auto checked = validator.Validate(sender.department, std::move(batch.observations[i]), i);
     if (auto* valid = std::get_if<core::ValidObservation>(&checked)) {
       out.accepted.push_back(std::move(*valid));
     } else {

@@ -57,11 +57,13 @@ double RecordReader::GetF64() {
   return v;
 }
 
-std::string RecordReader::GetString() {
+std::string RecordReader::GetString() { return std::string(GetStringView()); }
+
+std::string_view RecordReader::GetStringView() {
   const uint32_t n = GetU32();
   std::string_view b;
   if (!Take(n, &b)) return {};
-  return std::string(b);
+  return b;
 }
 
 void AppendBigEndian64(std::string* out, uint64_t v) {
@@ -125,10 +127,18 @@ bool DecodeCellKey(std::string_view bytes, std::string* indicator, std::string* 
 }
 
 std::string EncodeFigureKey(const core::FigureKey& key) {
-  std::string out = EncodeCellKey(key.indicator, key.park, key.period);
-  out.push_back('\0');
-  out.append(key.entity);
+  std::string out;
+  AppendFigureKey(&out, key);
   return out;
+}
+
+void AppendFigureKey(std::string* out, const core::FigureKey& key) {
+  out->reserve(out->size() + key.indicator.size() + key.park.size() + key.period.size() +
+               key.entity.size() + 3);
+  out->append(key.indicator).push_back('\0');
+  out->append(key.park).push_back('\0');
+  out->append(key.period).push_back('\0');
+  out->append(key.entity);
 }
 
 bool DecodeFigureKey(std::string_view bytes, core::FigureKey* key) {

@@ -28,6 +28,8 @@ class RecordWriter {
   void PutString(std::string_view s);
 
   const std::string& data() const { return buf_; }
+  // Empties the record, keeping the buffer, so one writer can encode record after record.
+  void Clear() { buf_.clear(); }
 
  private:
   void PutLittleEndian(uint64_t v, int bytes);
@@ -48,6 +50,8 @@ class RecordReader {
   __int128 GetI128();
   double GetF64();
   std::string GetString();
+  // The string's bytes where they lie (valid as long as the record's bytes are).
+  std::string_view GetStringView();
 
   // True when every read succeeded and nothing is left over: a record with trailing bytes
   // is not one we wrote.
@@ -72,6 +76,8 @@ bool IsKeyField(std::string_view field);
 
 // indicator\0park\0period\0entity
 std::string EncodeFigureKey(const core::FigureKey& key);
+// The same appended to `out`, which is returned, so that a buffer can be reused.
+void AppendFigureKey(std::string* out, const core::FigureKey& key);
 bool DecodeFigureKey(std::string_view bytes, core::FigureKey* key);
 // indicator\0park\0period: the cell a figure adds to.
 std::string EncodeCellKey(std::string_view indicator, std::string_view park,

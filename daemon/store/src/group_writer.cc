@@ -1,6 +1,8 @@
 #include "group_writer.h"
 
+#include <algorithm>
 #include <limits>
+#include <tuple>
 
 #include "codec.h"
 #include "lmdb_env.h"
@@ -19,7 +21,7 @@ Status CheckKey(const core::FigureKey& key, size_t max_key) {
   if (key.indicator.empty() || key.park.empty() || key.period.empty()) {
     return Invalid("empty indicator, park or period");
   }
-  if (EncodeHistoryKey(key, 0, 0).size() > max_key) return Invalid("key too long");
+  if (HistoryKeySize(key) > max_key) return Invalid("key too long");
   return Status::Ok();
 }
 
@@ -61,12 +63,11 @@ Status GroupWriter::Apply(const BatchToApply& batch, ApplyResult* result) {
   }
   const uint64_t journal_id = next_journal_id_++;
   for (size_t i = 0; i < batch.accepted.size(); ++i) {
-    Status s = ApplyObservation(batch, batch.accepted[i], journal_id, static_cast<uint32_t>(i));
-    if (!s.ok()) return s;
+    pending_.push_back({&batch, &batch.accepted[i], journal_id, static_cast<uint32_t>(i)});
   }
   if (Status s = PutDeadLetters(batch); !s.ok()) return s;
   if (Status s = PutJournal(batch, journal_id); !s.ok()) return s;
-  if (Status s = PutSender(batch, std::move(state)); !s.ok()) return s;
+  PutSender(batch, std::move(state));
   result->outcome = BatchOutcome::kApplied;
   result->next_expected = batch.sequence + 1;
   result->journal_id = journal_id;
@@ -74,6 +75,10 @@ Status GroupWriter::Apply(const BatchToApply& batch, ApplyResult* result) {
 }
 
 Status GroupWriter::LoadSender(const std::string& adapter, SenderState* state) {
+  if (auto it = senders_.find(adapter); it != senders_.end()) {
+    *state = it->second;
+    return Status::Ok();
+  }
   std::string_view value;
   bool found = false;
   if (Status s = GetRecord(txn_, tables_.senders, adapter, &value, &found); !s.ok()) return s;
@@ -89,42 +94,85 @@ Status GroupWriter::LoadSender(const std::string& adapter, SenderState* state) {
 Status GroupWriter::ApplyObservation(const BatchToApply& batch,
                                      const core::ValidObservation& obs, uint64_t journal_id,
                                      uint32_t index) {
-  const std::string key = EncodeFigureKey(obs.key);
+  key_.clear();
+  AppendFigureKey(&key_, obs.key);
   std::string_view bytes;
   bool found = false;
-  if (Status s = GetRecord(txn_, tables_.obs, key, &bytes, &found); !s.ok()) return s;
+  if (Status s = GetRecord(txn_, tables_.obs, key_, &bytes, &found); !s.ok()) return s;
   std::optional<core::Decimal> old_value;
   if (found) {
-    // Decoded into copies before any put: a put may move the page `bytes` points into.
-    StoredObservation old;
-    if (!DecodeObservation(key, bytes, &old)) return Corrupt("obs", "undecodable record");
+    // `bytes` and `old_note` point into the page; they are used before any put moves it.
+    core::Decimal old;
+    std::string_view old_note;
+    if (!DecodeObservationValueAndNote(bytes, &old, &old_note)) {
+      return Corrupt("obs", "undecodable record");
+    }
     // A resend of the same figure changes nothing, so it leaves no trace in history either.
-    if (old.value == obs.value && old.note == obs.note) return Status::Ok();
-    old_value = old.value;
+    if (old == obs.value && old_note == obs.note) return Status::Ok();
+    old_value = old;
   }
-  const StoredObservation stored{obs.key,       obs.value,      obs.note,
-                                 batch.adapter, batch.sequence, batch.received_unix_ms};
-  if (Status s = PutRecord(txn_, tables_.obs, key, EncodeObservation(stored)); !s.ok()) return s;
-  const core::Decimal delta = obs.value - old_value.value_or(core::Decimal());
-  if (Status s = AddToCell(obs.key, delta, !found && !obs.key.entity.empty()); !s.ok()) return s;
-  const HistoryEntry change{obs.key,       old_value,      obs.value,
-                            batch.adapter, batch.department, batch.sequence,
-                            batch.received_unix_ms, journal_id};
-  return PutRecord(txn_, tables_.history, EncodeHistoryKey(obs.key, journal_id, index),
-                   EncodeHistory(change), MDB_NOOVERWRITE);
+  EncodeObservationTo(obs.value, batch.adapter, batch.sequence, batch.received_unix_ms, obs.note,
+                      &value_);
+  if (Status s = PutRecord(txn_, tables_.obs, key_, value_.data()); !s.ok()) return s;
+  AddToCell(obs.key, obs.value - old_value.value_or(core::Decimal()),
+            !found && !obs.key.entity.empty());
+  history_key_.assign(key_);
+  history_key_.push_back('\0');
+  AppendBigEndian64(&history_key_, journal_id);
+  AppendBigEndian32(&history_key_, index);
+  EncodeHistoryTo(old_value, obs.value, batch.adapter, batch.department, batch.sequence,
+                  batch.received_unix_ms, &value_);
+  return PutRecord(txn_, tables_.history, history_key_, value_.data(), MDB_NOOVERWRITE);
 }
 
-Status GroupWriter::AddToCell(const core::FigureKey& figure, core::Decimal delta,
-                              bool new_entity) {
-  const std::string key = EncodeCellKey(figure.indicator, figure.park, figure.period);
-  std::string_view bytes;
-  bool found = false;
-  if (Status s = GetRecord(txn_, tables_.cells, key, &bytes, &found); !s.ok()) return s;
-  CellValue cell;
-  if (found && !DecodeCellValue(bytes, &cell)) return Corrupt("cells", "undecodable record");
-  cell.sum += delta;
-  if (new_entity) ++cell.entities;
-  return PutRecord(txn_, tables_.cells, key, EncodeCell(cell));
+void GroupWriter::AddToCell(const core::FigureKey& figure, core::Decimal delta,
+                            bool new_entity) {
+  // The cell key is the figure key without its entity field.
+  const std::string_view key = std::string_view(key_).substr(
+      0, figure.indicator.size() + figure.park.size() + figure.period.size() + 2);
+  auto it = cells_.find(key);
+  if (it == cells_.end()) it = cells_.emplace(std::string(key), CellDelta{}).first;
+  it->second.sum += delta;
+  if (new_entity) ++it->second.new_entities;
+}
+
+// Observations are applied in key order, not arrival order: neighbouring puts then land on
+// the same B-tree pages (of obs and of history, whose keys start with the obs key), which
+// LMDB has already copied and will write once. The sort is stable, so two changes of one
+// figure keep their arrival order, and figures are independent of one another: the result
+// is the one arrival order gives. Sequence checks, journal and dead letters were done in
+// arrival order by Apply.
+Status GroupWriter::Finish() {
+  std::stable_sort(pending_.begin(), pending_.end(),
+                   [](const PendingObservation& a, const PendingObservation& b) {
+                     const core::FigureKey& x = a.obs->key;
+                     const core::FigureKey& y = b.obs->key;
+                     // Field by field is the order of the NUL-joined key LMDB compares.
+                     return std::tie(x.indicator, x.park, x.period, x.entity) <
+                            std::tie(y.indicator, y.park, y.period, y.entity);
+                   });
+  for (const PendingObservation& p : pending_) {
+    if (Status s = ApplyObservation(*p.batch, *p.obs, p.journal_id, p.index); !s.ok()) return s;
+  }
+  pending_.clear();
+  for (const auto& [key, delta] : cells_) {
+    std::string_view bytes;
+    bool found = false;
+    if (Status s = GetRecord(txn_, tables_.cells, key, &bytes, &found); !s.ok()) return s;
+    CellValue cell;
+    if (found && !DecodeCellValue(bytes, &cell)) return Corrupt("cells", "undecodable record");
+    cell.sum += delta.sum;
+    cell.entities += delta.new_entities;
+    if (Status s = PutRecord(txn_, tables_.cells, key, EncodeCell(cell)); !s.ok()) return s;
+  }
+  cells_.clear();
+  for (const auto& [adapter, state] : senders_) {
+    if (Status s = PutRecord(txn_, tables_.senders, adapter, EncodeSender(state)); !s.ok()) {
+      return s;
+    }
+  }
+  senders_.clear();
+  return Status::Ok();
 }
 
 Status GroupWriter::PutDeadLetters(const BatchToApply& batch) {
@@ -151,14 +199,14 @@ Status GroupWriter::PutJournal(const BatchToApply& batch, uint64_t journal_id) {
                    MDB_APPEND);
 }
 
-Status GroupWriter::PutSender(const BatchToApply& batch, SenderState state) {
+void GroupWriter::PutSender(const BatchToApply& batch, SenderState state) {
   state.department = batch.department;
   state.last_sequence = batch.sequence;
   state.last_batch_unix_ms = batch.received_unix_ms;
   state.batches += 1;
   state.observations_accepted += batch.accepted.size();
   state.observations_rejected += batch.rejected.size();
-  return PutRecord(txn_, tables_.senders, batch.adapter, EncodeSender(state));
+  senders_.insert_or_assign(batch.adapter, std::move(state));
 }
 
 }  // namespace kpihub::store::internal

@@ -3,14 +3,22 @@
 // It neither commits nor retries: the store does, so that a group is all or nothing.
 // Reads go through the same transaction, so a batch sees what earlier batches of the group
 // wrote (a second batch of the same adapter checks its sequence against the first).
+// Observations are applied by Finish in key order; cell adjustments are summed in memory over
+// the whole group and sender states kept there, and both are written once per key by Finish:
+// a group touches the same few cells and the same few senders many times.
 // Internal; one per attempt, on the writer's thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <lmdb.h>
 
 #include "kpihub/store/records.h"
+#include "codec.h"
 #include "kpihub/store/status.h"
 #include "tables.h"
 
@@ -24,20 +32,44 @@ class GroupWriter {
   Status Start();
   // kMapFull from here means "grow the map and retry the group", not a final answer.
   Status Apply(const BatchToApply& batch, ApplyResult* result);
+  // Applies the observations of the applied batches and writes the cells and sender states
+  // the group changed. Call once after the last Apply, before committing; the batches must
+  // outlive it.
+  Status Finish();
 
  private:
+  // An accepted observation of an applied batch, waiting for Finish.
+  struct PendingObservation {
+    const BatchToApply* batch;
+    const core::ValidObservation* obs;
+    uint64_t journal_id;
+    uint32_t index;  // in the batch's accepted list
+  };
+  // The net change of one cell over the group so far.
+  struct CellDelta {
+    core::Decimal sum;
+    uint32_t new_entities = 0;
+  };
+
   Status LoadSender(const std::string& adapter, SenderState* state);
   Status ApplyObservation(const BatchToApply& batch, const core::ValidObservation& obs,
                           uint64_t journal_id, uint32_t index);
-  Status AddToCell(const core::FigureKey& key, core::Decimal delta, bool new_entity);
+  void AddToCell(const core::FigureKey& key, core::Decimal delta, bool new_entity);
   Status PutDeadLetters(const BatchToApply& batch);
   Status PutJournal(const BatchToApply& batch, uint64_t journal_id);
-  Status PutSender(const BatchToApply& batch, SenderState state);
+  void PutSender(const BatchToApply& batch, SenderState state);
 
   MDB_txn* txn_;
   Tables tables_;
   uint64_t next_journal_id_ = 1;
   uint64_t next_dead_letter_id_ = 1;
+  std::vector<PendingObservation> pending_;
+  std::map<std::string, CellDelta, std::less<>> cells_;  // by encoded cell key
+  std::map<std::string, SenderState, std::less<>> senders_;  // by adapter, as of this group
+  // Buffers reused from one observation to the next.
+  std::string key_;
+  std::string history_key_;
+  RecordWriter value_;
 };
 
 // Refuses a group the tables cannot represent: a '\0' inside a key field, a key longer than

@@ -83,7 +83,7 @@ Status LmdbStore::ApplyGroup(const std::vector<BatchToApply>& batches,
     for (size_t i = 0; i < batches.size(); ++i) {
       if (Status st = writer.Apply(batches[i], &applied[i]); !st.ok()) return st;
     }
-    return Status::Ok();
+    return writer.Finish();
   });
   // Outcomes are reported only for a group whose commit returned 0.
   if (s.ok() && results != nullptr) *results = std::move(applied);

@@ -17,12 +17,29 @@ bool DecodeId(std::string_view key, uint64_t* id) {
 
 std::string EncodeObservation(const StoredObservation& obs) {
   RecordWriter w;
-  w.PutI128(obs.value.micros());
-  w.PutString(obs.adapter);
-  w.PutU64(obs.sequence);
-  w.PutI64(obs.unix_ms);
-  w.PutString(obs.note);
+  EncodeObservationTo(obs.value, obs.adapter, obs.sequence, obs.unix_ms, obs.note, &w);
   return w.data();
+}
+
+void EncodeObservationTo(core::Decimal value, std::string_view adapter, uint64_t sequence,
+                         int64_t unix_ms, std::string_view note, RecordWriter* w) {
+  w->Clear();
+  w->PutI128(value.micros());
+  w->PutString(adapter);
+  w->PutU64(sequence);
+  w->PutI64(unix_ms);
+  w->PutString(note);
+}
+
+bool DecodeObservationValueAndNote(std::string_view value, core::Decimal* out,
+                                   std::string_view* note) {
+  RecordReader r(value);
+  *out = core::Decimal::FromMicros(r.GetI128());
+  r.GetStringView();
+  r.GetU64();
+  r.GetI64();
+  *note = r.GetStringView();
+  return r.Done();
 }
 
 bool DecodeObservation(std::string_view key, std::string_view value, StoredObservation* out) {
@@ -130,14 +147,27 @@ std::string EncodeHistoryKey(const core::FigureKey& key, uint64_t journal_id, ui
 
 std::string EncodeHistory(const HistoryEntry& entry) {
   RecordWriter w;
-  w.PutU8(entry.old_value ? 1 : 0);
-  w.PutI128(entry.old_value ? entry.old_value->micros() : 0);
-  w.PutI128(entry.new_value.micros());
-  w.PutString(entry.adapter);
-  w.PutString(entry.department);
-  w.PutU64(entry.sequence);
-  w.PutI64(entry.unix_ms);
+  EncodeHistoryTo(entry.old_value, entry.new_value, entry.adapter, entry.department,
+                  entry.sequence, entry.unix_ms, &w);
   return w.data();
+}
+
+void EncodeHistoryTo(const std::optional<core::Decimal>& old_value, core::Decimal new_value,
+                     std::string_view adapter, std::string_view department, uint64_t sequence,
+                     int64_t unix_ms, RecordWriter* w) {
+  w->Clear();
+  w->PutU8(old_value ? 1 : 0);
+  w->PutI128(old_value ? old_value->micros() : 0);
+  w->PutI128(new_value.micros());
+  w->PutString(adapter);
+  w->PutString(department);
+  w->PutU64(sequence);
+  w->PutI64(unix_ms);
+}
+
+size_t HistoryKeySize(const core::FigureKey& key) {
+  return key.indicator.size() + key.park.size() + key.period.size() + key.entity.size() + 3 +
+         kIdSuffix;
 }
 
 bool DecodeHistory(std::string_view key, std::string_view value, HistoryEntry* out,

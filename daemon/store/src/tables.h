@@ -37,11 +37,13 @@
 // sum of their values, and the number of those with a non-empty entity.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include <lmdb.h>
 
+#include "codec.h"
 #include "kpihub/core/rollup.h"
 #include "kpihub/store/records.h"
 
@@ -69,6 +71,12 @@ struct CellValue {
 // Encoders write the value only; the key comes from codec.h. Decoders take key and value,
 // return false for anything that is not a well-formed record.
 std::string EncodeObservation(const StoredObservation& obs);
+// The same record written from its parts into `w` (cleared first), for the write path.
+void EncodeObservationTo(core::Decimal value, std::string_view adapter, uint64_t sequence,
+                         int64_t unix_ms, std::string_view note, RecordWriter* w);
+// The value and note of an obs record, as views into `value`.
+bool DecodeObservationValueAndNote(std::string_view value, core::Decimal* out,
+                                   std::string_view* note);
 bool DecodeObservation(std::string_view key, std::string_view value, StoredObservation* out);
 // Just the value of an obs record, for folding without copying strings.
 bool DecodeObservationValue(std::string_view value, core::Decimal* out);
@@ -85,6 +93,11 @@ bool DecodeJournal(std::string_view key, std::string_view value, JournalEntry* o
 
 std::string EncodeHistoryKey(const core::FigureKey& key, uint64_t journal_id, uint32_t index);
 std::string EncodeHistory(const HistoryEntry& entry);
+void EncodeHistoryTo(const std::optional<core::Decimal>& old_value, core::Decimal new_value,
+                     std::string_view adapter, std::string_view department, uint64_t sequence,
+                     int64_t unix_ms, RecordWriter* w);
+// The size of EncodeHistoryKey(key, ...), without building it.
+size_t HistoryKeySize(const core::FigureKey& key);
 bool DecodeHistory(std::string_view key, std::string_view value, HistoryEntry* out,
                    uint32_t* index);
 

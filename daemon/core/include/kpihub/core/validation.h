@@ -29,6 +29,10 @@ class Validator {
   std::variant<ValidObservation, Rejection> Validate(std::string_view department,
                                                      const Observation& obs,
                                                      uint32_t index) const;
+  // The same, taking the observation's strings into the ValidObservation instead of copying
+  // them. On a Rejection `obs` is left untouched, so the caller can keep the raw observation.
+  std::variant<ValidObservation, Rejection> Validate(std::string_view department,
+                                                     Observation&& obs, uint32_t index) const;
 
  private:
   const Catalogue& catalogue_;
