@@ -20,14 +20,16 @@ rm -rf "$seeds" "$artifacts"
 mkdir -p "$corpus" "$artifacts"
 "$dir/fuzz/batch_corpus" "$seeds" >/dev/null
 
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:allocator_may_return_null=1:quarantine_size_mb=64
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 log="$dir/fuzz.log"
 set +e
-# -timeout: a hang is a crash after 1 s (the 100 ms rule is checked by the replay below);
+# -timeout: a hang is a crash after 10 s. The 100 ms rule is checked by the replay below, not
+# here: on a loaded machine a descheduled process or an ASan quarantine sweep can stall one
+# input for a second, which says nothing about the input.
 # -rss_limit_mb: a frame may legitimately need tens of MiB (8 MiB frame limit).
 "$dir/fuzz/batch_fuzzer" "$corpus" "$seeds" -max_total_time="$seconds" -max_len=65536 \
-  -timeout=1 -rss_limit_mb=2560 -report_slow_units=1 -print_final_stats=1 \
+  -timeout=10 -rss_limit_mb=2560 -report_slow_units=1 -print_final_stats=1 \
   -artifact_prefix="$artifacts/" >"$log" 2>&1
 fuzz_status=$?
 set -e
@@ -41,7 +43,24 @@ find "$corpus" "$seeds" -type f -print0 |
   xargs -0 -n 500 "$dir/fuzz/batch_fuzzer" -timeout=1 -rss_limit_mb=2560 >"$replay" 2>&1 || crashes=$((crashes + 1))
 inputs=$(find "$corpus" "$seeds" -type f | wc -l)
 replayed=$(grep -c '^Executed ' "$replay" || true)
-slowest=$(grep -oE '^Executed .* in [0-9]+ ms' "$replay" | awk '{print $(NF-1), $2}' | sort -n | tail -1)
+# An input over the limit is timed twice more and judged by its fastest run: scheduling
+# noise only ever adds time.
+retime() {
+  local file=$1 best=$2 ms
+  for _ in 1 2; do
+    ms=$("$dir/fuzz/batch_fuzzer" -timeout=10 -rss_limit_mb=2560 "$file" 2>&1 |
+      grep -oE '^Executed .* in [0-9]+ ms' | awk '{print $(NF-1)}')
+    [ -n "$ms" ] && [ "$ms" -lt "$best" ] && best=$ms
+  done
+  echo "$best"
+}
+timings="$dir/timings.txt"
+grep -oE '^Executed .* in [0-9]+ ms' "$replay" | awk '{print $(NF-1), $2}' | sort -n >"$timings"
+while read -r ms file; do
+  [ "$ms" -gt "$slow_ms" ] || continue
+  echo "$(retime "$file" "$ms") $file"
+done < <(awk -v limit="$slow_ms" '$1 > limit' "$timings") >"$timings.retimed"
+slowest=$( (awk -v limit="$slow_ms" '$1 <= limit' "$timings"; cat "$timings.retimed") | sort -n | tail -1)
 slowest_ms=${slowest%% *}
 slowest_file=${slowest#* }
 
