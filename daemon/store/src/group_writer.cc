@@ -42,7 +42,19 @@ Status CheckGroup(MDB_env* env, const std::vector<BatchToApply>& batches) {
   return Status::Ok();
 }
 
+// mdb_put is mdb_cursor_put on a temporary cursor; this one keeps its place.
+Status GroupWriter::CursorPut(const Cursor& cursor, std::string_view key, std::string_view value,
+                              unsigned flags) {
+  MDB_val k = ToVal(key), v = ToVal(value);
+  const int rc = mdb_cursor_put(cursor.get(), &k, &v, flags);
+  return rc == 0 ? Status::Ok() : LmdbWriteError(rc, "put");
+}
+
 Status GroupWriter::Start() {
+  if (int rc = obs_cursor_.Open(txn_, tables_.obs); rc != 0) return LmdbWriteError(rc, "cursor");
+  if (int rc = history_cursor_.Open(txn_, tables_.history); rc != 0) {
+    return LmdbWriteError(rc, "cursor");
+  }
   if (Status s = NextId(txn_, tables_.journal, "journal", &next_journal_id_); !s.ok()) return s;
   return NextId(txn_, tables_.dead, "dead", &next_dead_letter_id_);
 }
@@ -96,9 +108,11 @@ Status GroupWriter::ApplyObservation(const BatchToApply& batch,
                                      uint32_t index) {
   key_.clear();
   AppendFigureKey(&key_, obs.key);
-  std::string_view bytes;
-  bool found = false;
-  if (Status s = GetRecord(txn_, tables_.obs, key_, &bytes, &found); !s.ok()) return s;
+  MDB_val k = ToVal(key_), v;
+  const int rc = mdb_cursor_get(obs_cursor_.get(), &k, &v, MDB_SET_KEY);
+  if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "get");
+  const bool found = rc == 0;
+  const std::string_view bytes = found ? FromVal(v) : std::string_view();
   std::optional<core::Decimal> old_value;
   if (found) {
     // `bytes` and `old_note` point into the page; they are used before any put moves it.
@@ -113,7 +127,7 @@ Status GroupWriter::ApplyObservation(const BatchToApply& batch,
   }
   EncodeObservationTo(obs.value, batch.adapter, batch.sequence, batch.received_unix_ms, obs.note,
                       &value_);
-  if (Status s = PutRecord(txn_, tables_.obs, key_, value_.data()); !s.ok()) return s;
+  if (Status s = CursorPut(obs_cursor_, key_, value_.data(), 0); !s.ok()) return s;
   AddToCell(obs.key, obs.value - old_value.value_or(core::Decimal()),
             !found && !obs.key.entity.empty());
   history_key_.assign(key_);
@@ -122,7 +136,7 @@ Status GroupWriter::ApplyObservation(const BatchToApply& batch,
   AppendBigEndian32(&history_key_, index);
   EncodeHistoryTo(old_value, obs.value, batch.adapter, batch.department, batch.sequence,
                   batch.received_unix_ms, &value_);
-  return PutRecord(txn_, tables_.history, history_key_, value_.data(), MDB_NOOVERWRITE);
+  return CursorPut(history_cursor_, history_key_, value_.data(), MDB_NOOVERWRITE);
 }
 
 void GroupWriter::AddToCell(const core::FigureKey& figure, core::Decimal delta,

@@ -20,6 +20,7 @@
 #include "kpihub/store/records.h"
 #include "codec.h"
 #include "kpihub/store/status.h"
+#include "lmdb_env.h"
 #include "tables.h"
 
 namespace kpihub::store::internal {
@@ -55,6 +56,8 @@ class GroupWriter {
   Status ApplyObservation(const BatchToApply& batch, const core::ValidObservation& obs,
                           uint64_t journal_id, uint32_t index);
   void AddToCell(const core::FigureKey& key, core::Decimal delta, bool new_entity);
+  static Status CursorPut(const Cursor& cursor, std::string_view key, std::string_view value,
+                          unsigned flags);
   Status PutDeadLetters(const BatchToApply& batch);
   Status PutJournal(const BatchToApply& batch, uint64_t journal_id);
   void PutSender(const BatchToApply& batch, SenderState state);
@@ -66,6 +69,10 @@ class GroupWriter {
   std::vector<PendingObservation> pending_;
   std::map<std::string, CellDelta, std::less<>> cells_;  // by encoded cell key
   std::map<std::string, SenderState, std::less<>> senders_;  // by adapter, as of this group
+  // Kept open over the group: with keys in order, LMDB finds the next key on the page the
+  // cursor is on without searching from the root.
+  Cursor obs_cursor_;
+  Cursor history_cursor_;
   // Buffers reused from one observation to the next.
   std::string key_;
   std::string history_key_;
