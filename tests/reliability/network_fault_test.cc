@@ -44,7 +44,9 @@ void ExpectExactlyOnce(AdapterFleet& fleet, const DaemonHarness& daemon, Figures
   EXPECT_EQ(CliVerify(daemon, &verify), 0) << verify;
 }
 
-int64_t DaemonRssKib(const DaemonHarness& daemon) {
+// The daemon's anonymous resident memory (heap, queues), KiB. File-backed pages of the LMDB
+// map are left out: they grow with the data, not with what the daemon holds for a peer.
+int64_t DaemonAnonKib(const DaemonHarness& daemon) {
   std::ifstream ready(daemon.dir() + "/ready");
   std::string line, pid;
   while (std::getline(ready, line)) {
@@ -52,7 +54,7 @@ int64_t DaemonRssKib(const DaemonHarness& daemon) {
   }
   std::ifstream status("/proc/" + pid + "/status");
   while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
+    if (line.rfind("RssAnon:", 0) == 0) return std::stoll(line.substr(8));
   }
   return -1;
 }
@@ -248,7 +250,7 @@ TEST(NetworkFaultTest, PeerThatStopsReadingDoesNotHoldUpOthersOrGrowMemory) {
   AdapterFleet fleet(feeds, FleetFor(daemon));
   fleet.Start();
   ASSERT_TRUE(fleet.WaitAcked(20, 60000)) << Join(fleet.Errors());
-  const int64_t rss_before = DaemonRssKib(daemon);
+  const int64_t rss_before = DaemonAnonKib(daemon);
 
   zmq::context_t context(1);
   zmq::socket_t dealer(context, zmq::socket_type::dealer);
@@ -278,8 +280,12 @@ TEST(NetworkFaultTest, PeerThatStopsReadingDoesNotHoldUpOthersOrGrowMemory) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_EQ(applied, frames);
-  const int64_t rss_during = DaemonRssKib(daemon);
-  EXPECT_LT(rss_during - rss_before, 64 * 1024) << "daemon RSS " << rss_before << " -> " << rss_during << " KiB";
+  const int64_t rss_during = DaemonAnonKib(daemon);
+  ASSERT_GT(rss_before, 0);
+  // Its acks wait in the daemon's send queue (at most send_hwm = 100000 per peer, about
+  // 100 bytes each) and in the socket buffers: bounded, whatever the peer does.
+  EXPECT_LT(rss_during - rss_before, 32 * 1024) << "daemon RssAnon " << rss_before << " -> "
+                                                << rss_during << " KiB";
   // Now it reads: every ack is there, each batch accepted once.
   std::map<std::string, std::set<uint64_t>> acked = fleet.Acked();
   uint64_t accepted = 0, other = 0;
@@ -305,7 +311,7 @@ TEST(NetworkFaultTest, PeerThatStopsReadingDoesNotHoldUpOthersOrGrowMemory) {
   Figures f = Compare(all, fleet.batch_size(), acked, ReadStore(daemon.state_dir()));
   EXPECT_EQ(f.lost + f.duplicated + f.mismatched, 0u) << Join(f.details);
   PrintSummary("slow-consumer", {{"unread_acks", std::to_string(frames)},
-                                 {"rss_growth_kib", std::to_string(rss_during - rss_before)},
+                                 {"anon_rss_growth_kib", std::to_string(rss_during - rss_before)},
                                  {"acked", std::to_string(f.acked)},
                                  {"lost", std::to_string(f.lost)},
                                  {"duplicated", std::to_string(f.duplicated)},
