@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <ostream>
 #include <sstream>
 #include <thread>
 
@@ -44,6 +45,8 @@ struct FaultCase {
   std::string err;     // EIO | ENOSPC
   int skip;            // matching calls that succeed first (the store's opening commits too)
 };
+
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.op << " " << c.err << " after " << c.skip; }
 
 class StorageFaultTest : public ::testing::TestWithParam<FaultCase> {};
 
