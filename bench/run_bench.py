@@ -39,8 +39,8 @@ SIZES = {
 }
 WINDOW = {1: 256, 100: 64, 1000: 8}
 PLANS = {
-    "smoke": dict(alt_obs=2000, scale=[2000, 4000], enterprises=200, scrapes=3, pg=True),
-    "full": dict(alt_obs=200000, scale=[1000000, 10000000], enterprises=100000, scrapes=50, pg=True),
+    "smoke": dict(push_obs=2000, alt_obs=2000, scale=[2000, 4000], enterprises=200, scrapes=3, pg=True),
+    "full": dict(push_obs=40000, alt_obs=200000, scale=[1000000, 10000000], enterprises=100000, scrapes=50, pg=True),
 }
 # The seeded 100,000 enterprises x 4 years: a quarterly figure and two yearly flags each.
 ENTERPRISE_INDICATORS = "rd_expenditure,hightech_certified,above_scale_with_rd_institution"
@@ -80,6 +80,27 @@ def rss_kib(pid):
     except OSError:
         pass
     return out
+
+
+def cpu_seconds(pid):
+    """User + system CPU time a process has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return None
+
+
+def with_cpu(pid, run):
+    """Runs `run()` and adds the server's CPU µs per observation to its result: a figure that
+    other load on the machine does not change much, unlike the wall-clock rate."""
+    before = cpu_seconds(pid)
+    r = run()
+    after = cpu_seconds(pid)
+    if before is not None and after is not None and r.get("observations"):
+        r["cpu_us_per_obs"] = (after - before) * 1e6 / r["observations"]
+    return r
 
 
 class RssSampler:
@@ -224,6 +245,9 @@ class Suite:
         r = run_json(cmd, timeout=7200)
         if r.get("error"):
             raise RuntimeError(f"seeding failed: {r['error']}")
+        # The seeder writes without sync; flush now so that the daemon's first commit (and
+        # so its start-up time) does not pay for writing the seeded gigabytes to disk.
+        subprocess.run(["sync", f"{state}/data.mdb"], check=True)
         log(f"seeded {r['observations']} observations in {r['seconds']:.1f} s")
         return r
 
@@ -251,7 +275,7 @@ class Suite:
         try:
             idle = rss_kib(d.pid)
             with RssSampler(d.pid) as sampler:
-                k = self.ingest(d.ready["ingest"], batch, adapters, order, n)
+                k = with_cpu(d.pid, lambda: self.ingest(d.ready["ingest"], batch, adapters, order, n))
             time.sleep(1 if self.mode == "full" else 0.05)
             after = rss_kib(d.pid)
         finally:
@@ -261,7 +285,7 @@ class Suite:
         cstate = self.fresh(f"ceiling-{batch}-{adapters}-{order}")
         c = shared_ceiling or self.ceiling_process(cstate)
         try:
-            ref = self.ingest(c.ready["ingest"], batch, adapters, order, n)
+            ref = with_cpu(c.pid, lambda: self.ingest(c.ready["ingest"], batch, adapters, order, n))
         finally:
             if not shared_ceiling:
                 c.stop()
@@ -282,7 +306,10 @@ class Suite:
         port = free_port()
         logf = open(f"{self.work}/pushgateway.log", "wb")
         proc = subprocess.Popen([exe, f"--web.listen-address=127.0.0.1:{port}",
-                                 f"--persistence.file={self.work}/pushgateway.data"],
+                                 f"--persistence.file={self.work}/pushgateway.data",
+                                 # Its best case: by default every push is checked against
+                                 # every metric it holds, which slows it with each group.
+                                 "--push.disable-consistency-check"],
                                 stdout=logf, stderr=logf)
         try:
             deadline = time.monotonic() + 20
@@ -292,7 +319,7 @@ class Suite:
                     break
                 except OSError:
                     time.sleep(0.05)
-            n = self.plan["alt_obs"]
+            n = self.plan["push_obs"]
             r = run_json([self.bench, "pushgateway", "--target", f"http://127.0.0.1:{port}",
                           "--adapters", "4", "--batch", "100", "--observations", str(n),
                           "--order", "scattered", "--first-index", str(self.take(n))])
@@ -424,7 +451,7 @@ class Suite:
             d = self.daemon(state)
             try:
                 with RssSampler(d.pid) as sampler:
-                    r = self.ingest(d.ready["ingest"], 100, 4, "scattered", n)
+                    r = with_cpu(d.pid, lambda: self.ingest(d.ready["ingest"], 100, 4, "scattered", n))
                 time.sleep(1 if self.mode == "full" else 0.1)
                 row = {"stored": stored, "startup_s": d.startup_s, "ingest": r,
                        "rss_load": sampler.max, "rss_after": rss_kib(d.pid),
@@ -486,13 +513,14 @@ def report(res, suite):
     add = lines.append
     add("### Ingest, end to end and durable (kpihubd) against the ceiling pipeline\n")
     add("| batch | adapters | keys | kpihub obs/s | kpihub batches/s | ack p50 ms | ack p99 ms "
-        "| ceiling obs/s | ceiling p50 ms | kpihub / ceiling |")
-    add("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+        "| ceiling obs/s | ceiling p50 ms | kpihub / ceiling | CPU µs/obs kpihub / ceiling |")
+    add("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in res["ingest"]:
         k, c = r["kpihub"], r["ceiling"]
         add(f"| {r['batch']} | {r['adapters']} | {r['order']} | {num(k.get('obs_per_s'))} | "
             f"{num(k.get('batches_per_s'))} | {num(k.get('p50_ms'), 2)} | {num(k.get('p99_ms'), 2)} | "
-            f"{num(c.get('obs_per_s'))} | {num(c.get('p50_ms'), 2)} | {num(ratio(k.get('obs_per_s'), c.get('obs_per_s')), 2)} |")
+            f"{num(c.get('obs_per_s'))} | {num(c.get('p50_ms'), 2)} | {num(ratio(k.get('obs_per_s'), c.get('obs_per_s')), 2)} | "
+            f"{num(k.get('cpu_us_per_obs'), 1)} / {num(c.get('cpu_us_per_obs'), 1)} |")
     alt = res["alt"]
     main = find_row(res, 100, 4, "scattered") or {"kpihub": {}}
     main_c = find_row(res, 100, 4, "clustered") or {"kpihub": {}}
@@ -532,15 +560,15 @@ def report(res, suite):
         add(f"| start-up to ready, {num(s['stored'])} stored observations ({num(s['data_bytes'] / 2**20)} MiB data.mdb): s "
             f"| {num(s['startup_s'], 3)} |")
     add("\n### Scale: 100-observation batches, 4 adapters, scattered keys, on top of stored observations\n")
-    add("| stored | obs/s | ack p50 ms | ack p99 ms | µs per obs | vs. empty store | heap under load MiB | RSS incl. page cache MiB |")
-    add("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    add("| stored | obs/s | ack p50 ms | ack p99 ms | wall µs per obs | vs. empty store | daemon CPU µs per obs | heap under load MiB | RSS incl. page cache MiB |")
+    add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     base = main["kpihub"].get("obs_per_s")
     rows = [{"stored": 0, "ingest": main["kpihub"], "rss_load": main.get("rss_load", {})}] + res["scale"]
     for s in rows:
         r = s["ingest"]
         ops = r.get("obs_per_s")
         add(f"| {num(s['stored'])} | {num(ops)} | {num(r.get('p50_ms'), 2)} | {num(r.get('p99_ms'), 2)} | "
-            f"{num(1e6 / ops if ops else None, 2)} | {num(ratio(base, ops), 2)}× cost | "
+            f"{num(1e6 / ops if ops else None, 2)} | {num(ratio(base, ops), 2)}× cost | {num(r.get('cpu_us_per_obs'), 1)} | "
             f"{num(mib(s['rss_load'].get('RssAnon')), 1)} | {num(mib(s['rss_load'].get('VmRSS')), 1)} |")
     lines += targets(res, suite)
     if res["errors"]:
@@ -549,7 +577,6 @@ def report(res, suite):
 
 
 def targets(res, suite):
-    main = (find_row(res, 100, 4, "scattered") or {"kpihub": {}, "ceiling": {}})
     single = [r for r in res["ingest"] if r["batch"] == 1]
     best_single = max((r["kpihub"].get("batches_per_s") or 0 for r in single), default=None)
     alt = res["alt"]
@@ -559,24 +586,31 @@ def targets(res, suite):
     heap = [mib(r.get("rss_load", {}).get("RssAnon")) for r in res["ingest"]] + \
            [mib(s["rss_load"].get("RssAnon")) for s in res["scale"]]
     heap = max((h for h in heap if h), default=None)
-    k = main["kpihub"].get("obs_per_s")
     growth = ratio(scale[small]["ingest"].get("obs_per_s"), scale[big]["ingest"].get("obs_per_s")) if scale else None
-    rows = [
-        ("durable ingest, 100-obs batches, 4 adapters (scattered)", f"{num(k)} obs/s", "≥ 1,000,000 obs/s", k and k >= 1e6),
-        ("… as a share of the ceiling, same run", num(ratio(k, main["ceiling"].get("obs_per_s")), 2), "≥ 0.6",
-         (ratio(k, main["ceiling"].get("obs_per_s")) or 0) >= 0.6),
+    rows = []
+    for order in ("scattered", "clustered"):
+        main = find_row(res, 100, 4, order) or {"kpihub": {}, "ceiling": {}}
+        k = main["kpihub"].get("obs_per_s")
+        share = ratio(k, main["ceiling"].get("obs_per_s"))
+        push = ratio(k, alt.get("pushgateway", {}).get("obs_per_s"))
+        pg = ratio(k, alt.get(f"postgres-{order}", {}).get("obs_per_s"))
+        rows += [
+            (f"durable ingest, 100-obs batches, 4 adapters, {order} keys", f"{num(k)} obs/s", "≥ 1,000,000 obs/s",
+             bool(k and k >= 1e6)),
+            (f"… as a share of the ceiling, same run ({order})", num(share, 2), "≥ 0.6", (share or 0) >= 0.6),
+            (f"… against Pushgateway's sample rate ({order} keys for kpihub)", num(push, 1) + "×", "≥ 50×", (push or 0) >= 50),
+            (f"… against PostgreSQL's upsert rate, same keys ({order})", num(pg, 1) + "×", "≥ 5×", (pg or 0) >= 5),
+        ]
+    rows += [
         ("single-observation batches (best of 1 and 4 adapters)", f"{num(best_single)} batches/s", "≥ 20,000/s",
          (best_single or 0) >= 20000),
-        ("vs. Pushgateway's sample rate", num(ratio(k, alt.get("pushgateway", {}).get("obs_per_s")), 1) + "×", "≥ 50×",
-         (ratio(k, alt.get("pushgateway", {}).get("obs_per_s")) or 0) >= 50),
-        ("vs. PostgreSQL's upsert rate", num(ratio(k, alt.get("postgres-scattered", {}).get("obs_per_s")), 1) + "×", "≥ 5×",
-         (ratio(k, alt.get("postgres-scattered", {}).get("obs_per_s")) or 0) >= 5),
         ("/metrics, demo state, median", f"{num(res['scrape'].get('demo', {}).get('median_ms'), 2)} ms", "< 10 ms",
          (res["scrape"].get("demo", {}).get("median_ms") or 1e9) < 10),
         (f"start-up to ready, {num(big)} stored", f"{num(scale[big]['startup_s'], 3) if big else '—'} s", "< 1 s",
          big is not None and scale[big]["startup_s"] < 1),
-        ("heap RSS (outside LMDB's page cache), any run", f"{num(heap, 1)} MiB", "< 100 MB", heap is not None and heap * 1.048576 < 100),
-        (f"cost per observation, {num(small)} → {num(big)} stored", f"{num(growth, 2)}×", "≤ 1.5×",
+        ("heap RSS (outside LMDB's page cache), any run", f"{num(heap, 1)} MiB", "< 100 MB",
+         heap is not None and heap * 1.048576 < 100),
+        (f"cost per observation, {num(small)} → {num(big)} stored (scattered)", f"{num(growth, 2)}×", "≤ 1.5×",
          growth is not None and growth <= 1.5),
     ]
     out = ["\n### Targets\n", "| target | measured | wanted | met |", "|---|---:|---:|:---:|"]
@@ -622,7 +656,7 @@ def machine(suite):
     with open("/proc/meminfo") as f:
         mem = int(f.readline().split()[1]) / 2**20
     fs = subprocess.run(["df", "-T", suite.args.work_dir or suite.bin], capture_output=True, text=True).stdout.splitlines()[-1].split()[1]
-    commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
     return (f"- {os.cpu_count()} × {cpu}, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}, "
             f"state on {fs}\n- load average (1, 5, 15 min) before the run: "
             f"{', '.join(f'{x:.2f}' for x in suite.load_before)}; after: "
