@@ -17,6 +17,7 @@ PACKAGES=(
   python3     # the sample generator (samples/generator/make_samples.py)
   clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for the fuzzer (scripts/fuzz.sh)
   prometheus-pushgateway postgresql libpq-dev  # compared against in bench/ (scripts/bench.sh)
+  libcurl4-openssl-dev  # the benchmark's HTTP client for the Pushgateway
   linux-perf  # profiles in docs/performance.md
 )
 
