@@ -11,6 +11,9 @@
 namespace kpihub::wire {
 namespace {
 
+// The smallest an observation can be as any encoder of this schema writes it: 6 words.
+constexpr size_t kMinObservationBytes = 6 * sizeof(capnp::word);
+
 // Cap'n Proto reads words in place: copy the frame into word-aligned memory first.
 kj::Array<capnp::word> AlignedCopy(const void* data, size_t size) {
   auto words = kj::heapArray<capnp::word>(size / sizeof(capnp::word));
@@ -40,6 +43,10 @@ core::Observation ReadObservation(proto::Observation::Reader r) {
   return o;
 }
 
+// Every byte of `s`, embedded NULs included: a std::string would otherwise convert through
+// c_str() and be cut at its first NUL, so that "core\0x" went out as the park "core".
+capnp::Text::Reader Whole(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
+
 std::string ToBytes(capnp::MessageBuilder& message) {
   auto words = capnp::messageToFlatArray(message);
   auto bytes = words.asBytes();
@@ -61,7 +68,7 @@ std::variant<DecodedBatch, DecodeError> DecodeBatch(const void* data, size_t siz
   }
   auto words = AlignedCopy(data, size);
   DecodedBatch batch;
-  uint64_t too_many = 0;
+  uint64_t too_many = 0, amplified = 0;
   // Every field is read inside the try: Cap'n Proto validates pointers lazily on access.
   KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&]() {
                 capnp::FlatArrayMessageReader reader(words, ReaderLimits(limits));
@@ -73,11 +80,24 @@ std::variant<DecodedBatch, DecodeError> DecodeBatch(const void* data, size_t siz
                   too_many = list.size();
                   return;
                 }
+                // An encoder lays out every observation whole (1 data word and 5 pointers, at
+                // least). A list claiming more than the frame could hold so is hand-made — a
+                // list of zero-size structs costs 8 bytes however long — and would buy up to
+                // max_observations of work and dead letters for a few bytes.
+                if (list.size() > size / kMinObservationBytes) {
+                  amplified = list.size();
+                  return;
+                }
                 batch.observations.reserve(list.size());
                 for (auto r : list) batch.observations.push_back(ReadObservation(r));
               })) {
     return DecodeError{core::RejectReason::kUndecodable,
                        std::string("not a Batch: ") + exception->getDescription().cStr()};
+  }
+  if (amplified > 0) {
+    return DecodeError{core::RejectReason::kUndecodable,
+                       std::to_string(amplified) + " observations cannot fit in a frame of " +
+                           std::to_string(size) + " bytes"};
   }
   if (too_many > 0) {
     return DecodeError{core::RejectReason::kTooManyObservations,
@@ -97,12 +117,12 @@ std::string EncodeBatch(uint64_t sequence, int64_t sent_unix_ms,
   for (size_t i = 0; i < observations.size(); ++i) {
     const auto& o = observations[i];
     auto w = list[i];
-    w.setIndicator(o.indicator);
-    w.setPark(o.park);
-    w.setEntity(o.entity);
-    w.setPeriod(o.period);
+    w.setIndicator(Whole(o.indicator));
+    w.setPark(Whole(o.park));
+    w.setEntity(Whole(o.entity));
+    w.setPeriod(Whole(o.period));
     w.setValue(o.value);
-    w.setNote(o.note);
+    w.setNote(Whole(o.note));
   }
   return ToBytes(message);
 }

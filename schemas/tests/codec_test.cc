@@ -33,6 +33,18 @@ TEST(CodecTest, BatchRoundTripsEveryField) {
   EXPECT_TRUE(std::isnan(b.observations[1].value));  // NaN crosses the wire; validation refuses it
 }
 
+// Texts cross the wire whole: a NUL inside one is kept (and validation refuses the odd code),
+// never a silent cut that turns "core\0x" into the park "core".
+TEST(CodecTest, EmbeddedNulIsKeptBothWays) {
+  core::Observation o{"gdp", std::string("core\0x", 6), "", "2020Q3", 1, std::string("a\0b", 3)};
+  std::string bytes = EncodeBatch(1, 0, {o});
+  auto decoded = DecodeBatch(bytes.data(), bytes.size(), DecodeLimits{});
+  ASSERT_TRUE(std::holds_alternative<DecodedBatch>(decoded));
+  const auto& back = std::get<DecodedBatch>(decoded).observations.at(0);
+  EXPECT_EQ(back.park, o.park);
+  EXPECT_EQ(back.note, o.note);
+}
+
 TEST(CodecTest, UnalignedInputIsCopiedNotMisread) {
   std::string bytes = EncodeBatch(7, 0, Sample());
   std::string shifted = "x" + bytes;
@@ -58,6 +70,24 @@ TEST(CodecTest, TooManyObservationsIsItsOwnReason) {
   auto decoded = DecodeBatch(bytes.data(), bytes.size(), limits);
   ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded));
   EXPECT_EQ(std::get<DecodeError>(decoded).reason, core::RejectReason::kTooManyObservations);
+}
+
+// A list of zero-size structs costs 8 bytes however many elements it claims: it is refused
+// before any observation is built, instead of buying 100,000 of them for a 48-byte frame.
+TEST(CodecTest, ListLongerThanTheFrameCouldHoldIsUndecodable) {
+  // Segment table (one segment of 5 words); root -> Batch {sequence 1, sentUnixMs 0,
+  // observations -> a composite list of 0 words whose tag claims 50,000 empty structs}.
+  const uint64_t words[] = {uint64_t{5} << 32, (uint64_t{2} << 32) | (uint64_t{1} << 48), 1, 0,
+                            1 | (uint64_t{7} << 32), uint64_t{50000} << 2};
+  auto decoded = DecodeBatch(words, sizeof words, DecodeLimits{});
+  ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded));
+  EXPECT_EQ(std::get<DecodeError>(decoded).reason, core::RejectReason::kUndecodable);
+  EXPECT_NE(std::get<DecodeError>(decoded).detail.find("50000 observations"), std::string::npos);
+  // What an encoder writes always fits, even with every field empty.
+  std::string bytes = EncodeBatch(1, 0, std::vector<core::Observation>(1000));
+  auto encoded = DecodeBatch(bytes.data(), bytes.size(), DecodeLimits{});
+  ASSERT_TRUE(std::holds_alternative<DecodedBatch>(encoded));
+  EXPECT_EQ(std::get<DecodedBatch>(encoded).observations.size(), 1000u);
 }
 
 TEST(CodecTest, GarbageTruncationAndEmptyAreUndecodableNotCrashes) {

@@ -1,0 +1,365 @@
+// Hostile input, end to end: a table of bad batches, each sent as raw frames over a real CURVE
+// DEALER (a registered key) to the real kpihubd. Every case must get its documented answer
+// (docs/protocol.md: ack status, frame reason or per-observation reasons), move its counter on
+// /metrics by exactly the expected amount, and leave the daemon serving: a good batch sent
+// right after it is accepted and its figure is visible on /metrics. One daemon serves the
+// whole table, so the cases also run against the state the earlier ones left.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <random>
+
+#include "daemon_harness.h"
+#include "hostile_frames.h"
+#include "raw_dealer.h"
+
+namespace kpihub::testing {
+namespace {
+
+using core::Observation;
+using core::RejectReason;
+using wire::AckStatus;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kAckTimeoutMs = 30000;  // generous: ctest -j2 and ASan share two cores
+const std::string kDept = "finance";
+const std::string kAdapter = "finance-1";
+
+// What the protocol says the daemon answers to each frame of a case.
+struct Expected {
+  AckStatus status = AckStatus::kAccepted;
+  RejectReason frame_reason = RejectReason::kUndecodable;  // for kMalformed
+  uint32_t rejected = 0;                                   // for kAccepted: how many refused
+  RejectReason reason = RejectReason::kUndecodable;        // ... and why, all of them
+};
+
+struct Case {
+  std::string name;
+  // The frames (each a list of parts) for a case whose first frame uses `sequence`.
+  std::function<std::vector<std::vector<std::string>>(uint64_t sequence)> frames;
+  Expected expected;
+};
+
+std::vector<std::vector<std::string>> One(std::string frame) { return {{std::move(frame)}}; }
+
+Observation Gdp(const std::string& period, double value, const std::string& park = "core") {
+  return {"gdp", park, "", period, value, ""};
+}
+
+std::string Batch(uint64_t sequence, std::vector<Observation> observations) {
+  return wire::EncodeBatch(sequence, 0, observations);
+}
+
+// A batch of `values.size()` gdp figures, each with a value of its own.
+std::string GdpValues(uint64_t sequence, const std::vector<double>& values) {
+  std::vector<Observation> obs;
+  for (double v : values) obs.push_back(Gdp("2019Q4", v));
+  return Batch(sequence, obs);
+}
+
+// A batch of gdp figures for each of `periods`.
+std::string GdpPeriods(uint64_t sequence, const std::vector<std::string>& periods) {
+  std::vector<Observation> obs;
+  for (const auto& p : periods) obs.push_back(Gdp(p, 1));
+  return Batch(sequence, obs);
+}
+
+double Bits(uint64_t bits) {
+  double d;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
+}
+
+std::string RandomBytes(std::mt19937_64& random, size_t size) {
+  std::string bytes(size, '\0');
+  for (char& c : bytes) c = static_cast<char>(random());
+  return bytes;
+}
+
+Expected Malformed(RejectReason reason) { return {AckStatus::kMalformed, reason, 0, {}}; }
+Expected Refused(uint32_t n, RejectReason reason) { return {AckStatus::kAccepted, {}, n, reason}; }
+
+std::vector<Case> Table() {
+  const std::string one_mib(1 << 20, 'x');
+  const int next_year = [] {
+    std::time_t now = std::time(nullptr) + 8 * 3600;  // China Standard Time
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    return tm.tm_year + 1900 + 1;
+  }();
+  return {
+      {"empty frame", [](uint64_t) { return One(""); }, Malformed(RejectReason::kUndecodable)},
+      {"truncated to the segment table",
+       [](uint64_t s) { return One(Truncated(Batch(s, {Gdp("2020Q1", 1)}), 8)); },
+       Malformed(RejectReason::kUndecodable)},
+      {"truncated mid-message",
+       [](uint64_t s) {
+         std::string f = Batch(s, {Gdp("2020Q1", 1), Gdp("2020Q2", 2)});
+         return One(Truncated(f, f.size() / 16 * 8));
+       },
+       Malformed(RejectReason::kUndecodable)},
+      {"unaligned (not whole words)",
+       [](uint64_t s) { return One(Batch(s, {Gdp("2020Q1", 1)}) + "abc"); },
+       Malformed(RejectReason::kUndecodable)},
+      {"random bytes",
+       [](uint64_t) {
+         std::mt19937_64 random(1128);
+         std::vector<std::vector<std::string>> frames;
+         for (size_t size : {8, 16, 64, 1024, 65536}) frames.push_back({RandomBytes(random, size)});
+         return frames;
+       },
+       Malformed(RejectReason::kUndecodable)},
+      {"two parts", [](uint64_t s) {
+         return std::vector<std::vector<std::string>>{{Batch(s, {}), Batch(s, {})}};
+       }, Malformed(RejectReason::kUndecodable)},
+      {"oversized frame (8 MiB + 8)",
+       [](uint64_t) { return One(std::string((8u << 20) + 8, '\0')); },
+       Malformed(RejectReason::kFrameTooLarge)},
+      {"too many segments (600)", [](uint64_t) { return One(TooManySegments(600)); },
+       Malformed(RejectReason::kUndecodable)},
+      {"struct pointer where the list is", [](uint64_t s) { return One(WrongPointerKind(s)); },
+       Malformed(RejectReason::kUndecodable)},
+      {"traversal: 40 notes sharing one 1 MiB blob",
+       [](uint64_t s) { return One(SharedBlob(s, 40, 1 << 20)); },
+       Malformed(RejectReason::kUndecodable)},
+      {"too many observations (100,001 of zero size)",
+       [](uint64_t s) { return One(ZeroSizedObservations(s, 100001)); },
+       Malformed(RejectReason::kTooManyObservations)},
+      {"text without NUL", [](uint64_t s) { return One(TextWithoutNul(s)); },
+       Malformed(RejectReason::kUndecodable)},
+      {"sequence 0", [](uint64_t) { return One(Batch(0, {Gdp("2020Q1", 1)})); },
+       Malformed(RejectReason::kBadSequence)},
+      {"sequence 2^64-1",
+       [](uint64_t) { return One(Batch(std::numeric_limits<uint64_t>::max(), {Gdp("2020Q1", 1)})); },
+       {AckStatus::kOutOfOrder, {}, 0, {}}},
+      {"nesting: 64 structs deep in an unknown field (ignored)",
+       [](uint64_t s) { return One(DeepUnknownField(s, 64, "gdp", "core", "2019Q3", 5)); },
+       Refused(0, {})},
+      {"embedded NUL in a code",
+       [](uint64_t s) { return One(Batch(s, {Gdp("2019Q4", 1, std::string("core\0x", 6))})); },
+       Refused(1, RejectReason::kUnknownPark)},
+      {"invalid UTF-8 in codes",
+       [](uint64_t s) {
+         return One(Batch(s, {{"gd\xff", "core", "", "2019Q4", 1, ""},
+                              {"\xc3\x28", "core", "", "2019Q4", 1, ""}}));
+       },
+       Refused(2, RejectReason::kUnknownIndicator)},
+      {"invalid UTF-8 in the period",
+       [](uint64_t s) { return One(GdpPeriods(s, {"2019Q\xff", "\xed\xa0\x80", "2019\xc0\xb1"})); },
+       Refused(3, RejectReason::kMalformedPeriod)},
+      {"1 MiB note", [one_mib](uint64_t s) {
+         return One(Batch(s, {{"gdp", "core", "", "2019Q4", 1, one_mib}}));
+       }, Refused(1, RejectReason::kNoteTooLong)},
+      {"1 MiB codes, period and entity", [one_mib](uint64_t s) {
+         return One(Batch(s, {{one_mib, "core", "", "2019Q4", 1, ""},
+                              {"gdp", one_mib, "", "2019Q4", 1, ""},
+                              {"gdp", "core", one_mib, "2019Q4", 1, ""},
+                              {"gdp", "core", "", one_mib, 1, ""}}));
+       }, Refused(4, RejectReason::kFieldTooLong)},
+      {"NaN, signalling NaN, negative NaN, +Inf, -Inf",
+       [](uint64_t s) {
+         return One(GdpValues(s, {std::numeric_limits<double>::quiet_NaN(),
+                                  std::numeric_limits<double>::signaling_NaN(),
+                                  Bits(0xfff8000000000123ull),
+                                  std::numeric_limits<double>::infinity(),
+                                  -std::numeric_limits<double>::infinity()}));
+       },
+       Refused(5, RejectReason::kNotFinite)},
+      {"future periods",
+       [next_year](uint64_t s) {
+         return One(GdpPeriods(s, {"2999Q4", std::to_string(next_year) + "Q1"}));
+       },
+       Refused(2, RejectReason::kFuturePeriod)},
+      {"malformed periods",
+       [](uint64_t s) {
+         return One(GdpPeriods(s, {"", "2020-9", "2020q3", "2020Q5", "2020Q0", "2020-13", "2020-00",
+                                   "1899", "3000", "20201", " 2020Q3", "2020Q3 ", "+2020Q3",
+                                   "\xef\xbc\x92\xef\xbc\x90\xef\xbc\x92\xef\xbc\x90Q3"}));
+       },
+       Refused(14, RejectReason::kMalformedPeriod)},
+      {"amplification: 100,000 zero-size observations in 48 bytes",
+       [](uint64_t s) { return One(ZeroSizedObservations(s, 100000)); },
+       Malformed(RejectReason::kUndecodable)},
+      {"200,000 distinct unknown indicators (2 batches of 100,000)",
+       [](uint64_t s) {
+         return std::vector<std::vector<std::string>>{{CompactUnknownIndicators(s, 0, 100000)},
+                                                      {CompactUnknownIndicators(s + 1, 100000, 100000)}};
+       },
+       Refused(100000, RejectReason::kUnknownIndicator)},
+  };
+}
+
+class HostileTest : public ::testing::Test {
+ protected:
+  HostileTest() : daemon_({{kAdapter, kDept}}) {}
+
+  void SetUp() override {
+    ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog();
+    dealer_ = Dealer();
+  }
+
+  std::unique_ptr<RawDealer> Dealer() {
+    RawDealerOptions options{daemon_.endpoint(), daemon_.server_public(),
+                             daemon_.adapter(kAdapter).keys, ""};
+    return std::make_unique<RawDealer>(context_, options);
+  }
+
+  std::map<std::string, double> Scrape() {
+    auto body = HttpGet(daemon_.metrics_port(), "/metrics");
+    EXPECT_TRUE(body.has_value());
+    return body ? ParseMetrics(*body) : std::map<std::string, double>{};
+  }
+
+  static double Get(const std::map<std::string, double>& m, const std::string& key) {
+    auto it = m.find(key);
+    return it == m.end() ? 0 : it->second;  // a counter not yet exported is 0
+  }
+
+  static std::string Batches(std::string_view result) {
+    return SeriesKey("kpihub_ingest_batches_total",
+                     {{"adapter", kAdapter}, {"department", kDept}, {"result", std::string(result)}});
+  }
+  static std::string Rejections(RejectReason reason) {
+    return SeriesKey("kpihub_ingest_rejections_total",
+                     {{"department", kDept}, {"reason", std::string(core::ReasonName(reason))}});
+  }
+  static std::string GdpSeries() {
+    return SeriesKey("kpihub_indicator_value", {{"department", kDept}, {"indicator", "gdp"},
+                                                {"park", "core"}, {"period", "2018"}});
+  }
+
+  // Checks one ack against the table; true when it matches.
+  static void CheckAck(const std::optional<wire::AckMessage>& ack, const Expected& e,
+                       const std::string& what) {
+    ASSERT_TRUE(ack.has_value()) << what << ": no answer";
+    EXPECT_EQ(ack->status, e.status) << what << ": " << ack->frame_detail;
+    if (e.status == AckStatus::kMalformed) {
+      EXPECT_EQ(ack->frame_reason, e.frame_reason) << what << ": " << ack->frame_detail;
+      EXPECT_EQ(ack->sequence, 0u) << what;
+      EXPECT_LT(ack->frame_detail.size(), 1024u) << what;
+    }
+    if (e.status == AckStatus::kAccepted) {
+      ASSERT_EQ(ack->rejections.size(), e.rejected) << what;
+      for (const auto& r : ack->rejections) {
+        ASSERT_EQ(r.reason, e.reason) << what << ": " << r.detail;
+        ASSERT_LT(r.detail.size(), 1024u) << what;  // a 1 MiB field is never echoed whole
+      }
+    }
+  }
+
+  // A good batch: gdp of core for 2018Q1 set to `value`; its ack and its figure on /metrics.
+  void GoodBatchIsServed(uint64_t sequence, double value, const std::string& after) {
+    ASSERT_TRUE(dealer_->Send(Batch(sequence, {Gdp("2018Q1", value)}))) << after;
+    auto ack = dealer_->Receive(kAckTimeoutMs);
+    ASSERT_TRUE(ack.has_value()) << "no ack for the good batch after " << after;
+    EXPECT_EQ(ack->status, AckStatus::kAccepted) << after;
+    EXPECT_EQ(ack->sequence, sequence) << after;
+    EXPECT_TRUE(ack->rejections.empty()) << after;
+    auto m = Scrape();
+    EXPECT_EQ(Get(m, GdpSeries()), value) << after;
+    EXPECT_EQ(Get(m, SeriesKey("kpihub_sender_last_sequence",
+                               {{"adapter", kAdapter}, {"department", kDept}})),
+              static_cast<double>(sequence))
+        << after;
+  }
+
+  zmq::context_t context_{1};
+  DaemonHarness daemon_;
+  std::unique_ptr<RawDealer> dealer_;
+};
+
+TEST_F(HostileTest, EveryBadBatchGetsItsDocumentedAnswerAndCounter) {
+  uint64_t sequence = 1;
+  int cases = 0, frames = 0, as_documented = 0, good_after = 0;
+  for (const Case& c : Table()) {
+    SCOPED_TRACE(c.name);
+    auto started = Clock::now();
+    auto before = Scrape();
+    auto parts = c.frames(sequence);
+    for (const auto& frame : parts) {
+      ASSERT_TRUE(frame.size() == 1 ? dealer_->Send(frame[0]) : dealer_->SendParts(frame));
+      auto ack = dealer_->Receive(kAckTimeoutMs);
+      CheckAck(ack, c.expected, c.name);
+      if (HasFatalFailure()) return;
+      if (c.expected.status == AckStatus::kOutOfOrder) {
+        EXPECT_EQ(ack->next_expected, sequence);
+      }
+      if (c.expected.status == AckStatus::kAccepted) {
+        EXPECT_EQ(ack->sequence, sequence++);
+      }
+      ++frames;
+    }
+    auto after = Scrape();
+    const double n = static_cast<double>(parts.size());
+    std::string result(wire::AckStatusName(c.expected.status));
+    EXPECT_EQ(Get(after, Batches(result)) - Get(before, Batches(result)), n);
+    if (c.expected.status == AckStatus::kMalformed) {
+      EXPECT_EQ(Get(after, Rejections(c.expected.frame_reason)) -
+                    Get(before, Rejections(c.expected.frame_reason)), n);
+    }
+    if (c.expected.status == AckStatus::kAccepted && c.expected.rejected > 0) {
+      EXPECT_EQ(Get(after, Rejections(c.expected.reason)) - Get(before, Rejections(c.expected.reason)),
+                n * c.expected.rejected);
+    }
+    if (HasFailure()) return;
+    ++as_documented;
+    GoodBatchIsServed(sequence, 1000.0 + cases, c.name);
+    if (HasFailure()) return;
+    ++sequence;
+    ++good_after;
+    ++cases;
+    std::printf("hostile: %-58s %3zu frame(s) %6lld ms\n", c.name.c_str(), parts.size(),
+                static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           Clock::now() - started).count()));
+  }
+  EXPECT_EQ(dealer_->unreadable(), 0);
+  EXPECT_EQ(daemon_.WaitExit(1), -1) << "kpihubd exited\n" << daemon_.ReadLog();
+  const int crashes = daemon_.running() ? 0 : 1;
+  std::printf("hostile: summary cases=%d frames=%d answered_as_documented=%d "
+              "good_batches_served_after=%d daemon_crashes=%d\n",
+              cases, frames, as_documented, good_after, crashes);
+}
+
+// Unknown indicators are refused by reason code, never turned into metric series: /metrics
+// stays the same size however many distinct codes a sender makes up.
+TEST_F(HostileTest, UnknownIndicatorsNeverBecomeSeries) {
+  auto before = HttpGet(daemon_.metrics_port(), "/metrics");
+  ASSERT_TRUE(before.has_value());
+  ASSERT_TRUE(dealer_->Send(CompactUnknownIndicators(1, 0, 5000)));
+  auto ack = dealer_->Receive(kAckTimeoutMs);
+  CheckAck(ack, Refused(5000, RejectReason::kUnknownIndicator), "5,000 unknown indicators");
+  auto after = HttpGet(daemon_.metrics_port(), "/metrics");
+  ASSERT_TRUE(after.has_value());
+  EXPECT_EQ(after->find("u000042"), std::string::npos);
+  EXPECT_EQ(after->find("u004999"), std::string::npos);
+  // A handful of new series (this adapter's counters), not thousands.
+  EXPECT_LT(after->size(), before->size() + 4096) << *after;
+}
+
+// Above the hard limit (2 x max_frame_bytes) libzmq drops the connection without an answer;
+// the adapter's next attempt, on a fresh connection, is served.
+TEST_F(HostileTest, FrameAboveTheHardLimitDropsOnlyThatConnection) {
+  auto before = Scrape();
+  ASSERT_TRUE(dealer_->Send(std::string((16u << 20) + 8, '\0')));
+  // The protocol: no ack means resend the same batch under the same sequence.
+  std::optional<wire::AckMessage> ack;
+  for (int attempt = 0; attempt < 10 && !ack; ++attempt) {
+    dealer_ = Dealer();
+    ASSERT_TRUE(dealer_->Send(Batch(1, {Gdp("2018Q1", 77)})));
+    ack = dealer_->Receive(5000);
+  }
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ(ack->status, AckStatus::kAccepted);  // the dropped frame was never answered
+  EXPECT_EQ(ack->sequence, 1u);
+  auto after = Scrape();
+  EXPECT_EQ(Get(after, Batches("malformed")), Get(before, Batches("malformed")));
+  EXPECT_EQ(Get(after, GdpSeries()), 77);
+  EXPECT_EQ(daemon_.WaitExit(1), -1) << daemon_.ReadLog();
+}
+
+}  // namespace
+}  // namespace kpihub::testing
