@@ -186,7 +186,7 @@ TEST_F(ReaderTest, ReaderKilledMidTransactionIsClearedAndTheFileStopsGrowing) {
       << "waste " << before.waste() << " -> " << after.waste() << " pages over " << commits
       << " commits";
   Finish();
-  PrintSummary("stale-reader", {{"cleared", "1"}, {"commits", std::to_string(commits)},
+  PrintSummary("stale-reader", {{"cleared", "1"}, {"batches_after", std::to_string(commits)},
                                 {"waste_pages_before", std::to_string(before.waste())},
                                 {"waste_pages_after", std::to_string(after.waste())},
                                 {"high_water_pages", std::to_string(after.high_water)}});
@@ -219,7 +219,7 @@ TEST_F(ReaderTest, LongOpenReaderIsReportedAndGrowthStopsWhenItCloses) {
   EXPECT_LE(after.waste(), pinned.waste() + 64)
       << "waste " << pinned.waste() << " -> " << after.waste() << " after the reader closed";
   Finish();
-  PrintSummary("long-reader", {{"commits_pinned", std::to_string(commits)},
+  PrintSummary("long-reader", {{"batches_pinned", std::to_string(commits)},
                                {"waste_pages_start", std::to_string(start.waste())},
                                {"waste_pages_pinned", std::to_string(pinned.waste())},
                                {"waste_pages_after", std::to_string(after.waste())}});

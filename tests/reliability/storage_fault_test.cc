@@ -10,6 +10,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <ostream>
 #include <sstream>
@@ -50,8 +51,14 @@ void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.op << " " << c.err
 
 class StorageFaultTest : public ::testing::TestWithParam<FaultCase> {};
 
-TEST_P(StorageFaultTest, FailedCommitIsNeverAckedAndTheDaemonExitsThenRestartsClean) {
-  const FaultCase& fault = GetParam();
+struct FaultRun {
+  int exit_code = -1;
+  size_t injected = 0;
+  Figures at_exit, final;
+};
+
+// One daemon life with the fault, then one without: see the file comment for what must hold.
+void RunFault(const FaultCase& fault, FaultRun* run) {
   DaemonHarness daemon(AdapterIds(FourFeeds()));
   const std::string fault_log = daemon.dir() + "/faults.log";
   {
@@ -79,7 +86,6 @@ TEST_P(StorageFaultTest, FailedCommitIsNeverAckedAndTheDaemonExitsThenRestartsCl
   auto acked = fleet.Acked();
   Figures at_exit = Compare(FourFeeds(), fleet.batch_size(), acked, ReadStore(daemon.state_dir()));
   EXPECT_EQ(at_exit.lost + at_exit.duplicated + at_exit.mismatched, 0u) << Join(at_exit.details);
-  EXPECT_GT(at_exit.acked, 0u) << "the fault hit before any batch was acked";
   std::string out;
   EXPECT_EQ(CliVerify(daemon, &out), 0) << out;
 
@@ -95,14 +101,56 @@ TEST_P(StorageFaultTest, FailedCommitIsNeverAckedAndTheDaemonExitsThenRestartsCl
   EXPECT_EQ(final.acked, final.applied);
   EXPECT_EQ(CliVerify(daemon, &out), 0) << out;
   EXPECT_EQ(daemon.Stop(), 0);
+  *run = FaultRun{code, CountLines(ReadFile(fault_log)), at_exit, final};
+}
+
+TEST_P(StorageFaultTest, FailedCommitIsNeverAckedAndTheDaemonExitsThenRestartsClean) {
+  const FaultCase& fault = GetParam();
+  FaultRun run;
+  RunFault(fault, &run);
+  EXPECT_GT(run.at_exit.acked, 0u) << "the fault hit before any batch was acked";
   PrintSummary("storage-fault", {{"op", fault.op}, {"errno", fault.err},
-                                 {"injected", std::to_string(CountLines(ReadFile(fault_log)))},
-                                 {"exit_code", std::to_string(code)},
-                                 {"acked_before_fault", std::to_string(at_exit.acked)},
-                                 {"acked", std::to_string(final.acked)},
-                                 {"lost", std::to_string(at_exit.lost + final.lost)},
-                                 {"duplicated", std::to_string(at_exit.duplicated + final.duplicated)},
-                                 {"mismatched", std::to_string(at_exit.mismatched + final.mismatched)}});
+                                 {"injected", std::to_string(run.injected)},
+                                 {"exit_code", std::to_string(run.exit_code)},
+                                 {"acked_before_fault", std::to_string(run.at_exit.acked)},
+                                 {"acked", std::to_string(run.final.acked)},
+                                 {"lost", std::to_string(run.at_exit.lost + run.final.lost)},
+                                 {"duplicated", std::to_string(run.at_exit.duplicated + run.final.duplicated)},
+                                 {"mismatched", std::to_string(run.at_exit.mismatched + run.final.mismatched)}});
+}
+
+// The fault at a random call of a random kind, again and again (CI: once; long: 30 times).
+TEST(StorageFaultLoopTest, FaultAtRandomCallsNeverLosesOrDoublesAnAckedBatch) {
+  const int64_t runs = LongRun() ? 30 : 1;
+  const uint64_t seed = static_cast<uint64_t>(EnvInt(
+      "KPIHUB_RELIABILITY_SEED", std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::mt19937_64 rng(seed);
+  const FaultCase kinds[] = {{"sync", "EIO", 0}, {"write", "ENOSPC", 0}, {"write", "EIO", 0},
+                             {"write", "EDQUOT", 0}};
+  uint64_t acked = 0, lost = 0, duplicated = 0, mismatched = 0, exits = 0;
+  for (int64_t i = 0; i < runs; ++i) {
+    FaultCase fault = kinds[rng() % 4];
+    // After the store's opening commits (2 syncs, a few writes), within the first seconds.
+    fault.skip = fault.op == "sync" ? 5 + static_cast<int>(rng() % 60)
+                                    : 20 + static_cast<int>(rng() % 150);
+    SCOPED_TRACE(fault.op + " " + fault.err + " after " + std::to_string(fault.skip) + " (seed " +
+                 std::to_string(seed) + ")");
+    FaultRun run;
+    RunFault(fault, &run);
+    if (::testing::Test::HasFatalFailure()) return;
+    exits += run.exit_code == 3;
+    acked += run.final.acked;
+    lost += run.at_exit.lost + run.final.lost;
+    duplicated += run.at_exit.duplicated + run.final.duplicated;
+    mismatched += run.at_exit.mismatched + run.final.mismatched;
+  }
+  PrintSummary("storage-fault-loop", {{"runs", std::to_string(runs)},
+                                      {"exits_code_3", std::to_string(exits)},
+                                      {"acked", std::to_string(acked)},
+                                      {"lost", std::to_string(lost)},
+                                      {"duplicated", std::to_string(duplicated)},
+                                      {"mismatched", std::to_string(mismatched)},
+                                      {"seed", std::to_string(seed)}});
 }
 
 INSTANTIATE_TEST_SUITE_P(Faults, StorageFaultTest,
