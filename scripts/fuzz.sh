@@ -64,7 +64,7 @@ slowest=$( (awk -v limit="$slow_ms" '$1 <= limit' "$timings"; cat "$timings.reti
 slowest_ms=${slowest%% *}
 slowest_file=${slowest#* }
 
-echo "fuzz: seconds=$seconds inputs_executed=${runs:-0} corpus=$(find "$corpus" -type f | wc -l)" \
+echo "[reliability] fuzz: seconds=$seconds inputs_executed=${runs:-0} corpus=$(find "$corpus" -type f | wc -l)" \
   "replayed=$replayed crashes=$crashes slowest_ms=${slowest_ms:-0} ($(basename "${slowest_file:-none}"))"
 status=0
 if [ "$fuzz_status" -ne 0 ] || [ "$crashes" -ne 0 ]; then

@@ -319,7 +319,7 @@ TEST_F(HostileTest, EveryBadBatchGetsItsDocumentedAnswerAndCounter) {
   EXPECT_EQ(dealer_->unreadable(), 0);
   EXPECT_EQ(daemon_.WaitExit(1), -1) << "kpihubd exited\n" << daemon_.ReadLog();
   const int crashes = daemon_.running() ? 0 : 1;
-  std::printf("hostile: summary cases=%d frames=%d answered_as_documented=%d "
+  std::printf("[reliability] hostile: cases=%d frames=%d answered_as_documented=%d "
               "good_batches_served_after=%d daemon_crashes=%d\n",
               cases, frames, as_documented, good_after, crashes);
 }

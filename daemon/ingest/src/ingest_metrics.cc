@@ -23,6 +23,11 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                .Name("kpihub_zap_requests_total")
                .Help("ZAP authentication requests, by mechanism and result.")
                .Register(registry)),
+      handshake_failures_(BuildCounter()
+                              .Name("kpihub_ingest_handshake_failures_total")
+                              .Help("Connections refused in the handshake before ZAP (another "
+                                    "server key, no CURVE), by reason.")
+                              .Register(registry)),
       acks_dropped_(BuildCounter()
                         .Name("kpihub_ingest_acks_dropped_total")
                         .Help("Acks that could not be delivered (peer gone or not reading).")
@@ -85,6 +90,10 @@ void IngestMetrics::CountRejection(const std::string& department, core::RejectRe
 void IngestMetrics::CountZap(bool allowed, const std::string& mechanism) {
   // The mechanism string comes from libzmq (NULL, PLAIN, CURVE, GSSAPI): a closed set.
   zap_.Add({{"mechanism", mechanism}, {"result", allowed ? "allowed" : "denied"}}).Increment();
+}
+
+void IngestMetrics::CountHandshakeFailure(const std::string& reason) {
+  handshake_failures_.Add({{"reason", reason}}).Increment();  // a closed set of four
 }
 
 void IngestMetrics::CountAckDropped() { acks_dropped_.Increment(); }

@@ -4,6 +4,28 @@
 #include <vector>
 
 namespace kpihub::ingest {
+namespace {
+
+bool IsPowerOfTen(uint64_t n) {
+  while (n >= 10 && n % 10 == 0) n /= 10;
+  return n == 1;
+}
+
+// "not_owner=2 unknown_park=1": how many observations of a batch each reason refused.
+std::string ReasonCounts(const std::vector<core::Rejection>& rejections) {
+  uint64_t counts[core::kRejectReasonCount] = {};
+  for (const auto& r : rejections) ++counts[static_cast<size_t>(r.reason) % core::kRejectReasonCount];
+  std::string out;
+  for (int i = 0; i < core::kRejectReasonCount; ++i) {
+    if (counts[i] == 0) continue;
+    if (!out.empty()) out += ' ';
+    out += std::string(core::ReasonName(static_cast<core::RejectReason>(i))) + "=" +
+           std::to_string(counts[i]);
+  }
+  return out;
+}
+
+}  // namespace
 
 struct IngestServer::Received {
   zmq::message_t routing_id;
@@ -33,7 +55,15 @@ IngestServer::IngestServer(zmq::context_t& context, IngestOptions options,
                           mechanism);
              }
            }),
-      router_(context, zmq::socket_type::router) {}
+      router_(context, zmq::socket_type::router),
+      handshake_(context, [this](const std::string& reason, uint64_t nth) {
+        metrics_.CountHandshakeFailure(reason);
+        // A misconfigured client retries every 100 ms: log the 1st, 10th, 100th... refusal.
+        if (IsPowerOfTen(nth)) {
+          log_->warn("connection refused: handshake failed reason={} count={} (client trusts "
+                     "another server key, or does not use CURVE)", reason, nth);
+        }
+      }) {}
 
 void IngestServer::Start() {
   router_.set(zmq::sockopt::linger, 0);
@@ -50,6 +80,7 @@ void IngestServer::Start() {
               static_cast<int64_t>(options_.limits.max_frame_bytes) * 2);
   router_.set(zmq::sockopt::heartbeat_ivl, 5000);
   router_.set(zmq::sockopt::heartbeat_timeout, 15000);
+  handshake_.Watch(router_);  // before bind: no handshake goes unobserved
   router_.bind(options_.endpoint);
 }
 
@@ -60,12 +91,14 @@ std::string IngestServer::bound_endpoint() const {
 store::Status IngestServer::Run(const std::atomic<bool>& stop,
                                 const std::function<void()>& on_tick) {
   std::vector<zmq::pollitem_t> items = {{zap_.socket().handle(), 0, ZMQ_POLLIN, 0},
-                                        {router_.handle(), 0, ZMQ_POLLIN, 0}};
+                                        {router_.handle(), 0, ZMQ_POLLIN, 0},
+                                        {handshake_.socket().handle(), 0, ZMQ_POLLIN, 0}};
   while (!stop.load()) {
     if (on_tick) on_tick();
     CheckReaders();
     zmq::poll(items, std::chrono::milliseconds(options_.poll_timeout_ms));
     if (items[0].revents & ZMQ_POLLIN) zap_.HandlePending();
+    if (items[2].revents & ZMQ_POLLIN) handshake_.HandlePending();
     if (items[1].revents & ZMQ_POLLIN) {
       store::Status status = ServeGroup();
       if (!status.ok()) return status;
@@ -215,6 +248,11 @@ void IngestServer::Account(const Received& r, const wire::AckMessage& ack) {
       metrics_.CountObservations(dept, adapter, r.intake.batch.accepted.size(),
                                  r.intake.batch.rejected.size());
       for (const auto& rej : ack.rejections) metrics_.CountRejection(dept, rej.reason);
+      // Refusals by reason, never their details: those may echo wire text.
+      if (!ack.rejections.empty()) {
+        log_->info("observations refused adapter={} department={} seq={} {}", adapter, dept,
+                   ack.sequence, ReasonCounts(ack.rejections));
+      }
       log_->debug("batch applied adapter={} department={} seq={} accepted={} rejected={}",
                   adapter, dept, ack.sequence, r.intake.batch.accepted.size(),
                   r.intake.batch.rejected.size());

@@ -27,6 +27,8 @@ class IngestMetrics {
                          uint64_t accepted, uint64_t rejected);
   void CountRejection(const std::string& department, core::RejectReason reason);
   void CountZap(bool allowed, const std::string& mechanism);
+  // reason: a HandshakeMonitor reason (cryptographic, mechanism_mismatch, protocol, no_detail)
+  void CountHandshakeFailure(const std::string& reason);
   void CountAckDropped();
   void ObserveCommit(double seconds, size_t batches);
   void SetStorageFailed();
@@ -38,6 +40,7 @@ class IngestMetrics {
   prometheus::Family<prometheus::Counter>& observations_;
   prometheus::Family<prometheus::Counter>& rejections_;
   prometheus::Family<prometheus::Counter>& zap_;
+  prometheus::Family<prometheus::Counter>& handshake_failures_;
   prometheus::Counter& acks_dropped_;
   prometheus::Histogram& commit_seconds_;
   prometheus::Histogram& group_batches_;

@@ -19,6 +19,7 @@
 #include "kpihub/core/clock.h"
 #include "kpihub/core/live_config.h"
 #include "kpihub/ingest/batch_intake.h"
+#include "kpihub/ingest/handshake_monitor.h"
 #include "kpihub/ingest/ingest_metrics.h"
 #include "kpihub/ingest/zap_authenticator.h"
 #include "kpihub/store/store.h"
@@ -74,6 +75,7 @@ class IngestServer {
   BatchIntake intake_;
   ZapAuthenticator zap_;
   zmq::socket_t router_;
+  HandshakeMonitor handshake_;
   std::chrono::steady_clock::time_point next_reader_check_{};
 };
 

@@ -1,0 +1,152 @@
+// Confidentiality, end to end: a kpihubd logging at info level (the production default) is
+// fed the bundled department sample (samples/demo) by the real kpihub-adapter with the
+// shipped profiles, plus hostile rows that put credit codes where they do not belong. Then
+// /metrics and the daemon's log must hold none of the enterprise ids (unified social credit
+// codes) it was sent, nor anything shaped like one.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "../adapters/adapter_process.h"
+#include "daemon_harness.h"
+#include "raw_dealer.h"
+
+namespace kpihub::testing {
+namespace {
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string SourcePath(const std::string& relative) {
+  return std::string(KPIHUB_SOURCE_DIR) + "/" + relative;
+}
+
+// A credit code's shape: a token of 18 characters of the code alphabet with the division
+// digits in place — a word of its own, not the digits of a decimal number like 0.0042930693...
+const std::regex kCodeShape(
+    "(^|[^0-9A-Za-z.])([0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10})(?![0-9A-Za-z.])");
+
+std::set<std::string> CodeShapedTokens(const std::string& text) {
+  std::set<std::string> out;
+  for (std::sregex_iterator it(text.begin(), text.end(), kCodeShape), end; it != end; ++it) {
+    out.insert((*it)[2].str());
+  }
+  return out;
+}
+
+const std::map<std::string, std::vector<std::string>> kSampleFiles = {
+    {"tax", {"tax-enterprises-annual.csv"}},
+    {"finance", {"finance-gdp-quarterly.csv", "finance-budget-monthly.csv", "finance-park-annual.csv",
+                 "finance-startup-subsidies.csv"}},
+    {"scitech", {"scitech-enterprises-monthly.csv", "scitech-enterprises-quarterly.csv",
+                 "scitech-enterprises-annual.csv", "scitech-parks-annual.csv"}},
+    {"environment", {"environment-monitoring.jsonl"}},
+};
+const std::map<std::string, std::string> kAdapterOf = {
+    {"scitech", "scitech-1"}, {"tax", "tax-1"}, {"finance", "finance-1"}, {"environment", "env-1"}};
+
+TEST(LeakTest, NoEnterpriseIdInMetricsOrInfoLog) {
+  DaemonHarness daemon({{"scitech-1", "scitech"}, {"tax-1", "tax"}, {"finance-1", "finance"},
+                        {"env-1", "environment"}});
+  {  // The production log level, not the harness's debug.
+    std::string config = ReadText(daemon.config_path());
+    size_t pos = config.find("log_level = \"debug\"");
+    ASSERT_NE(pos, std::string::npos);
+    config.replace(pos, 19, "log_level = \"info\"");
+    std::ofstream(daemon.config_path()) << config;
+  }
+  ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
+
+  std::set<std::string> fed;  // every credit code the daemon is sent
+  std::string inbox = daemon.dir() + "/inbox";
+  std::filesystem::create_directories(inbox);
+  std::vector<std::unique_ptr<AdapterProcess>> adapters;
+  for (const auto& [dept, files] : kSampleFiles) {
+    const std::string& id = kAdapterOf.at(dept);
+    std::vector<std::string> args = {
+        "--profile", SourcePath("config/profiles/" + dept + ".toml"), "--key", daemon.dir() + "/" + id + ".key",
+        "--server-key", daemon.dir() + "/server.pub", "--endpoint", daemon.endpoint(),
+        "--state-dir", daemon.dir() + "/adapter-" + id, "--deadline", "120"};
+    for (const std::string& f : files) {
+      for (const auto& code : CodeShapedTokens(ReadText(SourcePath("samples/demo/" + f)))) fed.insert(code);
+      std::filesystem::copy_file(SourcePath("samples/demo/" + f), inbox + "/" + f);
+      args.push_back("--input");
+      args.push_back(inbox + "/" + f);
+    }
+    adapters.push_back(std::make_unique<AdapterProcess>(args, daemon.dir() + "/adapter-" + dept + ".log"));
+  }
+  for (auto& a : adapters) ASSERT_EQ(a->Wait(120000), 0) << a->Log();
+  ASSERT_GT(fed.size(), 200u);  // the sample's enterprises (samples/demo/README.md)
+
+  // Hostile rows: codes with a wrong check character, on a park-level indicator, for an
+  // unknown park, in the future, not finite; and a replay (duplicate) of a batch with codes.
+  zmq::context_t context(1);
+  RawDealer tax(context, {daemon.endpoint(), daemon.server_public(), daemon.adapter("tax-1").keys, ""});
+  std::vector<core::Observation> rows;
+  for (uint32_t i = 0; i < 50; ++i) {
+    std::string code = MakeUscc(700000 + i), bad = code;
+    bad[17] = bad[17] == '0' ? '1' : '0';
+    fed.insert(code);
+    fed.insert(bad);
+    rows.push_back({"enterprise_registered", "core", bad, "2020", 1, ""});
+    rows.push_back({"gdp", "core", code, "2020Q1", 1, ""});
+    rows.push_back({"enterprise_registered", "no_such_park", code, "2020", 1, ""});
+    rows.push_back({"enterprise_registered", "core", code, "2999", 1, ""});
+    rows.push_back({"enterprise_registered", "core", code, "2020", std::nan(""), ""});
+  }
+  const std::string frame = wire::EncodeBatch(1000000, 0, rows);  // far ahead: out of order
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(tax.Send(frame));
+    auto ack = tax.Receive(30000);
+    ASSERT_TRUE(ack.has_value());
+    EXPECT_EQ(ack->status, wire::AckStatus::kOutOfOrder);
+    // ... and applied at the sequence the daemon expects next, then replayed.
+    for (int j = 0; j < 2; ++j) {
+      ASSERT_TRUE(tax.Send(wire::EncodeBatch(ack->next_expected, 0, rows)));
+      auto applied = tax.Receive(30000);
+      ASSERT_TRUE(applied.has_value());
+      EXPECT_EQ(applied->status, j == 0 ? wire::AckStatus::kAccepted : wire::AckStatus::kDuplicate);
+      if (j == 0) {
+        EXPECT_EQ(applied->rejections.size(), rows.size());
+      }
+    }
+  }
+
+  auto metrics = HttpGet(daemon.metrics_port(), "/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  double accepted = 0;  // the sample did go in: about 17,000 observations
+  for (const auto& [series, value] : ParseMetrics(*metrics)) {
+    if (series.rfind("kpihub_ingest_observations_total{", 0) == 0 &&
+        series.find("result=\"accepted\"") != std::string::npos) {
+      accepted += value;
+    }
+  }
+  EXPECT_GT(accepted, 10000) << *metrics;
+  const std::string log = daemon.ReadLog();
+  ASSERT_NE(log.find(" info "), std::string::npos) << log;  // the log is there, at info level
+  EXPECT_EQ(log.find(" debug "), std::string::npos);
+  int leaked = 0;
+  for (const auto& code : fed) {
+    if (metrics->find(code) != std::string::npos || log.find(code) != std::string::npos) {
+      ++leaked;
+      ADD_FAILURE() << "credit code " << code << " leaked";
+    }
+  }
+  auto shaped = CodeShapedTokens(*metrics + "\n" + log);
+  for (const auto& token : shaped) ADD_FAILURE() << "credit-code-shaped token " << token;
+  std::printf("[reliability] leak: codes_fed=%zu metrics_bytes=%zu log_bytes=%zu codes_found=%d shaped_tokens_found=%zu\n",
+              fed.size(), metrics->size(), log.size(), leaked, shaped.size());
+}
+
+}  // namespace
+}  // namespace kpihub::testing
