@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <mutex>
 #include <random>
@@ -172,14 +173,14 @@ class CuttingRelay {
         fds.push_back({b, POLLIN, 0});
       }
       if (poll(fds.data(), fds.size(), 20) <= 0) continue;
+      std::vector<std::pair<int, int>> alive;
       if (fds[0].revents & POLLIN) {
         int client = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
         int server = client >= 0 ? Connect() : -1;
-        if (server >= 0) pairs_.emplace_back(client, server);
+        if (server >= 0) alive.emplace_back(client, server);
         else if (client >= 0) close(client);
       }
-      std::vector<std::pair<int, int>> alive;
-      for (size_t i = 0; i < pairs_.size(); ++i) {
+      for (size_t i = 0; i < pairs_.size(); ++i) {  // the pairs polled above
         auto [a, b] = pairs_[i];
         bool ok = true;
         if (fds[1 + 2 * i].revents & (POLLIN | POLLHUP | POLLERR)) ok = ok && Pump(a, b);
@@ -284,7 +285,13 @@ TEST(NetworkFaultTest, PeerThatStopsReadingDoesNotHoldUpOthersOrGrowMemory) {
   ASSERT_GT(rss_before, 0);
   // Its acks wait in the daemon's send queue (at most send_hwm = 100000 per peer, about
   // 100 bytes each) and in the socket buffers: bounded, whatever the peer does.
-  EXPECT_LT(rss_during - rss_before, 32 * 1024) << "daemon RssAnon " << rss_before << " -> "
+  int64_t bound_kib = 32 * 1024;
+#ifdef KPIHUB_ASAN_RUNTIME
+  // ASan keeps freed blocks in a quarantine of up to 256 MiB before reusing them.
+  bound_kib += 256 * 1024;
+  std::printf("slow-consumer: ASan build, memory bound widened by the 256 MiB quarantine\n");
+#endif
+  EXPECT_LT(rss_during - rss_before, bound_kib) << "daemon RssAnon " << rss_before << " -> "
                                                 << rss_during << " KiB";
   // Now it reads: every ack is there, each batch accepted once.
   std::map<std::string, std::set<uint64_t>> acked = fleet.Acked();
