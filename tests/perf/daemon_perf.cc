@@ -13,6 +13,7 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 #include <spdlog/sinks/null_sink.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -172,6 +173,9 @@ void BM_Ingest(benchmark::State& state) {
   state.counters["batches_per_s"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * per_group, benchmark::Counter::kIsRate);
   state.counters["stored"] = static_cast<double>(next_obs);
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  state.counters["maxrss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
   st.reset();
   std::filesystem::remove_all(dir);
 }
@@ -298,7 +302,7 @@ void BM_OpenStore(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 
-BENCHMARK(BM_Ingest)->Args({100, 4})->Args({100, 16})->Args({100, 64})->Args({1, 64})
+BENCHMARK(BM_Ingest)->Args({100, 256})->Args({100, 4})->Args({100, 16})->Args({100, 64})->Args({1, 64})
     ->Args({1, 256})->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
 BENCHMARK(BM_Ceiling)->Args({100, 4})->Args({100, 16})->Args({100, 64})->Args({1, 64})
     ->Args({1, 256})->Unit(benchmark::kMillisecond)->MinTime(2.0)->UseRealTime();
