@@ -31,9 +31,13 @@ struct IngestOptions {
   std::string server_secret_z85;
   wire::DecodeLimits limits;
   size_t max_group_batches = 512;  // frames folded into one commit at most
-  // Observations held decoded for one commit at most (bounds memory with large batches;
-  // the frame that crosses it is still taken whole).
-  size_t max_group_observations = 200000;
+  // Observations in one commit at most (the frame that crosses it is still taken whole).
+  // This bounds the daemon's memory outside LMDB's map: besides the decoded batches, LMDB
+  // keeps a malloc'd copy of every page the write transaction dirties (and reuses, never
+  // frees, them), about 7 KB per observation with scattered keys, so 10,000 keeps the
+  // process well under 100 MB whatever the window of the adapters; a commit more per
+  // 10,000 observations costs one fsync against hundreds of milliseconds of B-tree work.
+  size_t max_group_observations = 10000;
   int poll_timeout_ms = 100;  // how often the stop flag and the watchdog are checked
   // How often stale LMDB reader slots are cleared (Store::CheckReaders); 0 = never.
   int reader_check_interval_ms = 2000;
