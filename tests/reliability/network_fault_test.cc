@@ -73,7 +73,7 @@ TEST(NetworkFaultTest, FrozenDaemonIsDetectedByHeartbeatsAndNothingIsLostOrDoubl
   for (int i = 0; i < freezes; ++i) {
     const uint64_t reconnects = fleet.Counters().reconnects;
     daemon.Signal(SIGSTOP);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // the freeze itself
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000));  // the freeze itself
     daemon.Signal(SIGCONT);
     // Each adapter's heartbeat timed out during the freeze: it dropped the link, connected
     // again and resent its window on the new session.
