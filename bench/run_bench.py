@@ -681,12 +681,27 @@ def machine(suite):
             f"{' + long' if suite.args.long else ''}")
 
 
+KEPT_SECTION = "## Daemon internals"  # in-process measurements of the daemon, written by hand
+
+
 def write_doc(path, table, suite):
+    """The generated report and bench/analysis.md; the document's hand-written "Daemon
+    internals" section, if any, is kept as it is, at the end."""
     with open(f"{HERE}/analysis.md") as f:
         analysis = f.read()
+    kept = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+        if KEPT_SECTION in old:
+            kept = old[old.index(KEPT_SECTION):]
+            for heading in ("\n## Results", "\n## How to run", "\n## Method", "\n## What binds"):
+                if heading in kept:
+                    kept = kept[:kept.index(heading)]
     head, _, tail = analysis.partition("<!-- results -->")
     with open(path, "w") as f:
-        f.write(head.rstrip() + "\n\n## Results\n\nMachine:\n\n" + machine(suite) + "\n\n" + table + tail)
+        f.write(head.rstrip() + "\n\n## Results\n\nMachine:\n\n" + machine(suite) + "\n\n" + table +
+                tail.rstrip() + "\n" + ("\n" + kept.rstrip() + "\n" if kept else ""))
 
 
 def main():
