@@ -395,6 +395,13 @@ class Suite:
             if not os.path.basename(f).startswith(("expected-", "README")):
                 shutil.copy(f, f"{demo}/inbox/")
         d = self.daemon(f"{demo}/state", registry=f"{demo}/keys.toml", server_key=f"{demo}/keys/server.key")
+        try:
+            return d, self.feed_demo(d, demo, departments)
+        except Exception:
+            d.stop()
+            raise
+
+    def feed_demo(self, d, demo, departments):
         procs = []
         for dept in departments:
             inputs = []
@@ -405,8 +412,7 @@ class Suite:
                  f"{demo}/keys/{dept}-demo.key", "--server-key", f"{demo}/keys/server.pub",
                  "--endpoint", d.ready["ingest"], "--state-dir", f"{demo}/adapter-{dept}",
                  "--deadline", "120"] + inputs, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        failed = sum(1 for p in procs if p.wait() != 0)
-        return d, failed
+        return sum(1 for p in procs if p.wait() != 0)
 
     def run_scrape_and_memory(self):
         d, failed = self.demo_state()
