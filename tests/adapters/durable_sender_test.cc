@@ -149,8 +149,11 @@ class DurableSenderTest : public ::testing::Test {
 };
 
 TEST_F(DurableSenderTest, LostAcksAndRetryLaterStillApplyEachBatchOnceInOrder) {
-  daemon_.lose_ack_of = {3, 7};
-  daemon_.retry_later = {5};
+  {
+    std::lock_guard lock(daemon_.mutex);  // its thread is already serving
+    daemon_.lose_ack_of = {3, 7};
+    daemon_.retry_later = {5};
+  }
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
   ASSERT_TRUE(sender.Enqueue(Entries(12)));
   EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
@@ -173,7 +176,10 @@ TEST_F(DurableSenderTest, SequenceZeroRefusalIsFoundAndItsNumberReused) {
 }
 
 TEST_F(DurableSenderTest, DaemonAheadOfAFreshOutboxRenumbersInsteadOfDropping) {
-  daemon_.last = 10;  // the daemon applied 1..10 from an outbox that no longer exists
+  {
+    std::lock_guard lock(daemon_.mutex);
+    daemon_.last = 10;  // the daemon applied 1..10 from an outbox that no longer exists
+  }
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
   ASSERT_TRUE(sender.Enqueue(Entries(3)));
   EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
@@ -188,7 +194,10 @@ TEST_F(DurableSenderTest, OutOfOrderRewindsToWhatTheDaemonExpects) {
   // older backup: it expects 1 again, and the outbox holds nothing numbered 1.
   ASSERT_TRUE(outbox_->Append({Entries(1)}, 0, nullptr, &error));
   ASSERT_TRUE(outbox_->Remove(1, &error));
-  daemon_.last = 0;
+  {
+    std::lock_guard lock(daemon_.mutex);
+    daemon_.last = 0;
+  }
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
   ASSERT_TRUE(sender.Enqueue(Entries(3)));  // numbered 2..4; the daemon expects 1
   EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
@@ -198,7 +207,10 @@ TEST_F(DurableSenderTest, OutOfOrderRewindsToWhatTheDaemonExpects) {
 }
 
 TEST_F(DurableSenderTest, UnauthorizedIsFatalAndKeepsEveryBatch) {
-  daemon_.refuse_key = true;
+  {
+    std::lock_guard lock(daemon_.mutex);
+    daemon_.refuse_key = true;
+  }
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
   ASSERT_TRUE(sender.Enqueue(Entries(5)));
   EXPECT_EQ(sender.Drain(20000), DrainResult::kUnauthorized);
