@@ -8,7 +8,10 @@
 //    synchronous_commit, one connection per adapter. The KPI table is then one SQL query.
 #pragma once
 
+#include <barrier>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "latency.h"
@@ -24,6 +27,15 @@ struct AlternativeLoadOptions {
   uint64_t first_index = 0;
   KeyOrder order = KeyOrder::kScattered;
 };
+
+// One adapter's share of a run: `batches` batches, started at `start`, its own figures in `out`
+// and the moment it finished in `finished`.
+using AdapterRun = std::function<void(const AlternativeLoadOptions& options, size_t adapter,
+                                      uint64_t batches, std::barrier<>& start, RunSummary* out,
+                                      std::chrono::steady_clock::time_point* finished)>;
+// Runs options.adapters adapters in threads released together, and sums their figures; the
+// run lasts until the last adapter finishes.
+RunSummary RunAdapters(const AlternativeLoadOptions& options, const AdapterRun& run);
 
 RunSummary RunPushgatewayLoad(const AlternativeLoadOptions& options);
 
