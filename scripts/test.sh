@@ -20,4 +20,4 @@ if [ "${KPIHUB_SKIP_SANITIZERS:-0}" != 1 ]; then
     run_suite build-asan
 fi
 # Hostile input: libFuzzer over decode + validation for a bounded time (clang build of its own).
-./scripts/fuzz.sh "${KPIHUB_FUZZ_SECONDS:-60}"
+./scripts/fuzz.sh "${KPIHUB_FUZZ_SECONDS:-30}"
