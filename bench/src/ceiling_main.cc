@@ -33,7 +33,7 @@ std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
 constexpr size_t kMaxGroupBatches = 512;        // kpihubd's max_group_batches default
-constexpr size_t kMaxGroupObservations = 200000;  // IngestOptions::max_group_observations
+constexpr size_t kMaxGroupObservations = 10000;  // IngestOptions::max_group_observations
 
 struct Frame {
   zmq::message_t routing_id;
