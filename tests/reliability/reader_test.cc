@@ -107,7 +107,7 @@ PageUse MeasurePages(const std::string& state_dir) {
     };
     add(0);  // FREE_DBI
     add(1);  // MAIN_DBI (holds the named tables' records)
-    for (const char* name : {"meta", "obs", "cells", "senders", "journal", "history", "dead"}) {
+    for (const char* name : {"meta", "obs", "cells", "senders", "journal", "changes", "dead"}) {
       MDB_dbi dbi;
       if (mdb_dbi_open(txn, name, 0, &dbi) == 0) add(dbi);
     }

@@ -21,7 +21,7 @@ Status CheckKey(const core::FigureKey& key, size_t max_key) {
   if (key.indicator.empty() || key.park.empty() || key.period.empty()) {
     return Invalid("empty indicator, park or period");
   }
-  if (HistoryKeySize(key) > max_key) return Invalid("key too long");
+  if (FigureKeySize(key) > max_key) return Invalid("key too long");
   return Status::Ok();
 }
 
@@ -52,7 +52,7 @@ Status GroupWriter::CursorPut(const Cursor& cursor, std::string_view key, std::s
 
 Status GroupWriter::Start() {
   if (int rc = obs_cursor_.Open(txn_, tables_.obs); rc != 0) return LmdbWriteError(rc, "cursor");
-  if (int rc = history_cursor_.Open(txn_, tables_.history); rc != 0) {
+  if (int rc = changes_cursor_.Open(txn_, tables_.changes); rc != 0) {
     return LmdbWriteError(rc, "cursor");
   }
   if (Status s = NextId(txn_, tables_.journal, "journal", &next_journal_id_); !s.ok()) return s;
@@ -75,7 +75,8 @@ Status GroupWriter::Apply(const BatchToApply& batch, ApplyResult* result) {
   }
   const uint64_t journal_id = next_journal_id_++;
   for (size_t i = 0; i < batch.accepted.size(); ++i) {
-    pending_.push_back({&batch, &batch.accepted[i], journal_id, static_cast<uint32_t>(i)});
+    pending_.push_back({&batch, &batch.accepted[i], ChangeId{journal_id, static_cast<uint32_t>(i)},
+                        false, std::nullopt, ChangeId{}});
   }
   if (Status s = PutDeadLetters(batch); !s.ok()) return s;
   if (Status s = PutJournal(batch, journal_id); !s.ok()) return s;
@@ -103,40 +104,55 @@ Status GroupWriter::LoadSender(const std::string& adapter, SenderState* state) {
   return Status::Ok();
 }
 
-Status GroupWriter::ApplyObservation(const BatchToApply& batch,
-                                     const core::ValidObservation& obs, uint64_t journal_id,
-                                     uint32_t index) {
+// One B-tree descent for a new figure (the common case): the put refuses to overwrite and,
+// when the figure exists, leaves the cursor on it and hands back the stored record, which
+// is then replaced in place.
+Status GroupWriter::ApplyObservation(PendingObservation* p) {
+  const BatchToApply& batch = *p->batch;
+  const core::ValidObservation& obs = *p->obs;
   key_.clear();
   AppendFigureKey(&key_, obs.key);
-  MDB_val k = ToVal(key_), v;
-  const int rc = mdb_cursor_get(obs_cursor_.get(), &k, &v, MDB_SET_KEY);
-  if (rc != 0 && rc != MDB_NOTFOUND) return LmdbError(rc, "get");
-  const bool found = rc == 0;
-  const std::string_view bytes = found ? FromVal(v) : std::string_view();
-  std::optional<core::Decimal> old_value;
-  if (found) {
-    // `bytes` and `old_note` point into the page; they are used before any put moves it.
-    core::Decimal old;
-    std::string_view old_note;
-    if (!DecodeObservationValueAndNote(bytes, &old, &old_note)) {
-      return Corrupt("obs", "undecodable record");
-    }
-    // A resend of the same figure changes nothing, so it leaves no trace in history either.
-    if (old == obs.value && old_note == obs.note) return Status::Ok();
-    old_value = old;
-  }
   EncodeObservationTo(obs.value, batch.adapter, batch.sequence, batch.received_unix_ms, obs.note,
-                      &value_);
-  if (Status s = CursorPut(obs_cursor_, key_, value_.data(), 0); !s.ok()) return s;
-  AddToCell(obs.key, obs.value - old_value.value_or(core::Decimal()),
-            !found && !obs.key.entity.empty());
-  history_key_.assign(key_);
-  history_key_.push_back('\0');
-  AppendBigEndian64(&history_key_, journal_id);
-  AppendBigEndian32(&history_key_, index);
-  EncodeHistoryTo(old_value, obs.value, batch.adapter, batch.department, batch.sequence,
-                  batch.received_unix_ms, &value_);
-  return CursorPut(history_cursor_, history_key_, value_.data(), MDB_NOOVERWRITE);
+                      p->id, &value_);
+  MDB_val k = ToVal(key_), v = ToVal(value_.data());
+  int rc = mdb_cursor_put(obs_cursor_.get(), &k, &v, MDB_NOOVERWRITE);
+  if (rc == 0) {
+    p->changed = true;
+    AddToCell(obs.key, obs.value, !obs.key.entity.empty());
+    return Status::Ok();
+  }
+  if (rc != MDB_KEYEXIST) return LmdbWriteError(rc, "put");
+  // `v` and `old_note` point into the page; they are used before the put below moves it.
+  core::Decimal old;
+  std::string_view old_note;
+  if (!DecodeObservationForMerge(FromVal(v), &old, &old_note, &p->previous)) {
+    return Corrupt("obs", "undecodable record");
+  }
+  // A resend of the same figure changes nothing, so it leaves no trace in history either.
+  if (old == obs.value && old_note == obs.note) return Status::Ok();
+  p->changed = true;
+  p->old_value = old;
+  k = ToVal(key_);
+  v = ToVal(value_.data());
+  rc = mdb_cursor_put(obs_cursor_.get(), &k, &v, MDB_CURRENT);
+  if (rc != 0) return LmdbWriteError(rc, "put");
+  AddToCell(obs.key, obs.value - old, false);
+  return Status::Ok();
+}
+
+// Change ids only grow, so the entry goes after the last one: MDB_APPEND skips the search
+// and fills the table's last page. It refuses (MDB_KEYEXIST) a key that is not the largest,
+// which would mean a journal id used twice.
+Status GroupWriter::AppendHistory(const PendingObservation& p) {
+  const BatchToApply& batch = *p.batch;
+  EncodeHistoryTo(p.obs->key, p.old_value, p.obs->value, batch.adapter, batch.department,
+                  batch.sequence, batch.received_unix_ms, p.previous, &value_);
+  change_key_.clear();
+  AppendChangeKey(&change_key_, p.id);
+  MDB_val k = ToVal(change_key_), v = ToVal(value_.data());
+  const int rc = mdb_cursor_put(changes_cursor_.get(), &k, &v, MDB_APPEND);
+  if (rc == MDB_KEYEXIST) return Corrupt("changes", "change id not after the last one");
+  return rc == 0 ? Status::Ok() : LmdbWriteError(rc, "put");
 }
 
 void GroupWriter::AddToCell(const core::FigureKey& figure, core::Decimal delta,
@@ -151,22 +167,29 @@ void GroupWriter::AddToCell(const core::FigureKey& figure, core::Decimal delta,
 }
 
 // Observations are applied in key order, not arrival order: neighbouring puts then land on
-// the same B-tree pages (of obs and of history, whose keys start with the obs key), which
-// LMDB has already copied and will write once. The sort is stable, so two changes of one
-// figure keep their arrival order, and figures are independent of one another: the result
-// is the one arrival order gives. Sequence checks, journal and dead letters were done in
-// arrival order by Apply.
+// the same B-tree pages of obs, which LMDB has already copied and will write once. The sort is
+// stable, so two changes of one figure keep their arrival order, and figures are independent
+// of one another: the result is the one arrival order gives. Their history entries are then
+// appended in arrival order, which is change id order. Sequence checks, journal and dead
+// letters were done in arrival order by Apply.
 Status GroupWriter::Finish() {
-  std::stable_sort(pending_.begin(), pending_.end(),
-                   [](const PendingObservation& a, const PendingObservation& b) {
-                     const core::FigureKey& x = a.obs->key;
-                     const core::FigureKey& y = b.obs->key;
+  std::vector<PendingObservation*> by_key;
+  by_key.reserve(pending_.size());
+  for (PendingObservation& p : pending_) by_key.push_back(&p);
+  std::stable_sort(by_key.begin(), by_key.end(),
+                   [](const PendingObservation* a, const PendingObservation* b) {
+                     const core::FigureKey& x = a->obs->key;
+                     const core::FigureKey& y = b->obs->key;
                      // Field by field is the order of the NUL-joined key LMDB compares.
                      return std::tie(x.indicator, x.park, x.period, x.entity) <
                             std::tie(y.indicator, y.park, y.period, y.entity);
                    });
+  for (PendingObservation* p : by_key) {
+    if (Status s = ApplyObservation(p); !s.ok()) return s;
+  }
   for (const PendingObservation& p : pending_) {
-    if (Status s = ApplyObservation(*p.batch, *p.obs, p.journal_id, p.index); !s.ok()) return s;
+    if (!p.changed) continue;
+    if (Status s = AppendHistory(p); !s.ok()) return s;
   }
   pending_.clear();
   for (const auto& [key, delta] : cells_) {

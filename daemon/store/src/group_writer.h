@@ -3,7 +3,8 @@
 // It neither commits nor retries: the store does, so that a group is all or nothing.
 // Reads go through the same transaction, so a batch sees what earlier batches of the group
 // wrote (a second batch of the same adapter checks its sequence against the first).
-// Observations are applied by Finish in key order; cell adjustments are summed in memory over
+// Observations are applied by Finish in key order, then their history entries appended in
+// arrival order (which is change id order); cell adjustments are summed in memory over
 // the whole group and sender states kept there, and both are written once per key by Finish:
 // a group touches the same few cells and the same few senders many times.
 // Internal; one per attempt, on the writer's thread.
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,8 +45,11 @@ class GroupWriter {
   struct PendingObservation {
     const BatchToApply* batch;
     const core::ValidObservation* obs;
-    uint64_t journal_id;
-    uint32_t index;  // in the batch's accepted list
+    ChangeId id;  // journal id of the batch, index in its accepted list
+    // Set by ApplyObservation, for the history entry written after all of them.
+    bool changed = false;
+    std::optional<core::Decimal> old_value;
+    ChangeId previous;  // the figure's change before this one
   };
   // The net change of one cell over the group so far.
   struct CellDelta {
@@ -53,8 +58,8 @@ class GroupWriter {
   };
 
   Status LoadSender(const std::string& adapter, SenderState* state);
-  Status ApplyObservation(const BatchToApply& batch, const core::ValidObservation& obs,
-                          uint64_t journal_id, uint32_t index);
+  Status ApplyObservation(PendingObservation* p);
+  Status AppendHistory(const PendingObservation& p);
   void AddToCell(const core::FigureKey& key, core::Decimal delta, bool new_entity);
   static Status CursorPut(const Cursor& cursor, std::string_view key, std::string_view value,
                           unsigned flags);
@@ -72,10 +77,10 @@ class GroupWriter {
   // Kept open over the group: with keys in order, LMDB finds the next key on the page the
   // cursor is on without searching from the root.
   Cursor obs_cursor_;
-  Cursor history_cursor_;
+  Cursor changes_cursor_;
   // Buffers reused from one observation to the next.
   std::string key_;
-  std::string history_key_;
+  std::string change_key_;
   RecordWriter value_;
 };
 

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "codec.h"
+#include "migrate_v1.h"
 
 namespace kpihub::store::internal {
 namespace {
@@ -73,7 +74,7 @@ Status IsEmpty(MDB_txn* txn, MDB_dbi dbi, bool* empty) {
 
 // A fresh environment gets the current version; data without a version is not ours.
 Status InitialiseFormatVersion(MDB_txn* txn, const Tables& t) {
-  for (MDB_dbi dbi : {t.obs, t.cells, t.senders, t.journal, t.history, t.dead}) {
+  for (MDB_dbi dbi : {t.obs, t.cells, t.senders, t.journal, t.changes, t.dead}) {
     bool empty = false;
     if (Status s = IsEmpty(txn, dbi, &empty); !s.ok()) return s;
     if (!empty) return Corrupt("meta", "format_version missing in a non-empty store");
@@ -83,13 +84,25 @@ Status InitialiseFormatVersion(MDB_txn* txn, const Tables& t) {
   return PutRecord(txn, t.meta, kMetaFormatVersion, w.data());
 }
 
-Status CheckFormatVersion(MDB_txn* txn, MDB_dbi meta, bool* present) {
+// *upgrade: a format 1 store this open must upgrade (writers only).
+Status CheckFormatVersion(MDB_txn* txn, MDB_dbi meta, bool read_only, bool* present,
+                          bool* upgrade) {
+  *upgrade = false;
   std::string_view value;
   if (Status s = GetRecord(txn, meta, kMetaFormatVersion, &value, present); !s.ok()) return s;
   if (!*present) return Status::Ok();
   RecordReader r(value);
   const uint32_t version = r.GetU32();
   if (!r.Done()) return Corrupt("meta", "undecodable format_version");
+  if (version == kFormatVersion1) {
+    if (read_only) {
+      return Status::Error(Status::Code::kInvalid,
+                           "store has format_version 1; kpihubd upgrades it to " +
+                               std::to_string(Store::kFormatVersion) + " when it next starts");
+    }
+    *upgrade = true;
+    return Status::Ok();
+  }
   if (version != Store::kFormatVersion) {
     return Corrupt("meta", "format_version " + std::to_string(version) + ", this build reads " +
                                std::to_string(Store::kFormatVersion));
@@ -100,7 +113,7 @@ Status CheckFormatVersion(MDB_txn* txn, MDB_dbi meta, bool* present) {
 Status OpenDataTables(MDB_txn* txn, bool read_only, Tables* t) {
   const std::pair<const char*, MDB_dbi*> tables[] = {
       {"obs", &t->obs},         {"cells", &t->cells},     {"senders", &t->senders},
-      {"journal", &t->journal}, {"history", &t->history}, {"dead", &t->dead}};
+      {"journal", &t->journal}, {"changes", &t->changes}, {"dead", &t->dead}};
   for (const auto& [name, dbi] : tables) {
     if (Status s = OpenTable(txn, name, read_only, dbi); !s.ok()) return s;
   }
@@ -206,14 +219,20 @@ Status OpenTables(MDB_env* env, bool read_only, Tables* tables) {
   }
   Txn txn(raw);
   if (Status s = OpenTable(txn.get(), "meta", read_only, &tables->meta); !s.ok()) return s;
-  bool present = false;
-  if (Status s = CheckFormatVersion(txn.get(), tables->meta, &present); !s.ok()) return s;
+  bool present = false, upgrade = false;
+  if (Status s = CheckFormatVersion(txn.get(), tables->meta, read_only, &present, &upgrade);
+      !s.ok()) {
+    return s;
+  }
   if (!present && read_only) {
     return Status::Error(Status::Code::kNotFound, "store not initialised (no format_version)");
   }
   if (Status s = OpenDataTables(txn.get(), read_only, tables); !s.ok()) return s;
   if (!present) {
     if (Status s = InitialiseFormatVersion(txn.get(), *tables); !s.ok()) return s;
+  }
+  if (upgrade) {
+    if (Status s = MigrateV1(txn.get(), *tables); !s.ok()) return s;
   }
   // Committing (even a read txn) keeps the table handles open for the env's lifetime.
   if (int rc = txn.Commit(); rc != 0) return LmdbError(rc, "commit");

@@ -58,6 +58,10 @@ class Cursor {
     if (cursor_ != nullptr) mdb_cursor_close(cursor_);
   }
   int Open(MDB_txn* txn, MDB_dbi dbi) { return mdb_cursor_open(txn, dbi, &cursor_); }
+  void Close() {
+    if (cursor_ != nullptr) mdb_cursor_close(cursor_);
+    cursor_ = nullptr;
+  }
   MDB_cursor* get() const { return cursor_; }
 
  private:
@@ -94,7 +98,9 @@ Status ScanPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
 Status OpenEnvironment(const StoreOptions& options, MDB_env** env);
 
 // Opens (the writer: creates) the named tables, checks the format version and writes it
-// into a fresh environment. kCorruption for any other version.
+// into a fresh environment; a writer upgrades a format 1 store (migrate_v1.h) in the same
+// transaction. kCorruption for any other version; kMapFull when the upgrade needs a larger
+// map (the caller grows it and calls again: nothing was written).
 Status OpenTables(MDB_env* env, bool read_only, Tables* tables);
 
 }  // namespace kpihub::store::internal

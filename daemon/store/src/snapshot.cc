@@ -10,14 +10,16 @@
 namespace kpihub::store::internal {
 namespace {
 
-// "ind\0park\0" for the leading non-empty fields: history keys start with the obs key.
-std::string HistoryScanPrefix(const core::FigureKey& prefix) {
+// "ind\0park\0" for the leading non-empty fields: the obs keys of the figures they name.
+// The entity is the last field of an obs key, without a NUL after it; KeyMatches then drops
+// the longer entities the prefix also matches.
+std::string ObsScanPrefix(const core::FigureKey& prefix) {
   std::string out;
-  for (const std::string* field : {&prefix.indicator, &prefix.park, &prefix.period, &prefix.entity}) {
-    if (field->empty()) break;
+  for (const std::string* field : {&prefix.indicator, &prefix.park, &prefix.period}) {
+    if (field->empty()) return out;
     out.append(*field).push_back('\0');
   }
-  return out;
+  return out.append(prefix.entity);
 }
 
 bool FieldMatches(const std::string& wanted, const std::string& actual) {
@@ -67,7 +69,12 @@ Status LmdbSnapshot::ForEachSender(const std::function<void(const SenderState&)>
 
 Status LmdbSnapshot::ForEachObservation(
     const std::function<void(const StoredObservation&)>& fn) {
-  return ForEachRecord<StoredObservation>(tables_.obs, "obs", DecodeObservation, fn);
+  return ForEachRecord<StoredObservation>(
+      tables_.obs, "obs",
+      [](std::string_view key, std::string_view value, StoredObservation* out) {
+        return DecodeObservation(key, value, out);
+      },
+      fn);
 }
 
 Status LmdbSnapshot::ForEachObservationOf(
@@ -93,26 +100,64 @@ Status LmdbSnapshot::ForEachDeadLetter(const std::function<void(const DeadLetter
   return ForEachRecord<DeadLetter>(tables_.dead, "dead", DecodeDeadLetter, fn);
 }
 
-// Key order groups changes by figure; "oldest first" across figures needs a sort by
-// (journal id, index in batch), so the matches are collected first.
+// The changes table is in commit order. Without an indicator the whole table is read in that
+// order. With one, the figures under the prefix are found in obs (one range) and each
+// figure's chain of changes is followed from its latest change back to its first; the
+// matches are then sorted into commit order.
 Status LmdbSnapshot::ForEachHistory(const core::FigureKey& prefix,
                                     const std::function<void(const HistoryEntry&)>& fn) {
-  std::vector<std::pair<uint32_t, HistoryEntry>> matches;
-  Status s = ScanPrefix(txn_.get(), tables_.history, HistoryScanPrefix(prefix),
+  HistoryEntry entry;
+  ChangeId previous;
+  if (prefix.indicator.empty()) {
+    return ScanPrefix(txn_.get(), tables_.changes, "",
+                      [&](std::string_view key, std::string_view value) {
+                        if (!DecodeHistory(key, value, &entry, &previous)) {
+                          return Corrupt("changes", "undecodable record");
+                        }
+                        if (KeyMatches(prefix, entry.key)) fn(entry);
+                        return Status::Ok();
+                      });
+  }
+  std::vector<HistoryEntry> matches;
+  StoredObservation figure;
+  Status s = ScanPrefix(txn_.get(), tables_.obs, ObsScanPrefix(prefix),
                         [&](std::string_view key, std::string_view value) {
-                          HistoryEntry entry;
-                          uint32_t index = 0;
-                          if (!DecodeHistory(key, value, &entry, &index)) {
-                            return Corrupt("history", "undecodable record");
+                          ChangeId next;
+                          if (!DecodeObservation(key, value, &figure, &next)) {
+                            return Corrupt("obs", "undecodable record");
                           }
-                          if (KeyMatches(prefix, entry.key)) matches.emplace_back(index, std::move(entry));
-                          return Status::Ok();
+                          if (!KeyMatches(prefix, figure.key)) return Status::Ok();
+                          return CollectChain(figure.key, next, &matches);
                         });
   if (!s.ok()) return s;
-  std::stable_sort(matches.begin(), matches.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.second.journal_id, a.first) < std::tie(b.second.journal_id, b.first);
+  std::sort(matches.begin(), matches.end(), [](const HistoryEntry& a, const HistoryEntry& b) {
+    return std::tie(a.journal_id, a.index) < std::tie(b.journal_id, b.index);
   });
-  for (const auto& match : matches) fn(match.second);
+  for (const HistoryEntry& match : matches) fn(match);
+  return Status::Ok();
+}
+
+// Every link must be a change of this figure and older than the one before it, so the walk
+// ends; anything else is reported as corruption.
+Status LmdbSnapshot::CollectChain(const core::FigureKey& figure, ChangeId next,
+                                  std::vector<HistoryEntry>* out) {
+  std::string key;
+  while (!next.none()) {
+    key.clear();
+    AppendChangeKey(&key, next);
+    std::string_view value;
+    bool found = false;
+    if (Status s = GetRecord(txn_.get(), tables_.changes, key, &value, &found); !s.ok()) return s;
+    if (!found) return Corrupt("changes", "a figure's change is missing");
+    HistoryEntry entry;
+    ChangeId previous;
+    if (!DecodeHistory(key, value, &entry, &previous)) {
+      return Corrupt("changes", "undecodable record");
+    }
+    if (entry.key != figure) return Corrupt("changes", "a change of another figure in a chain");
+    out->push_back(std::move(entry));
+    next = previous;  // DecodeHistory checked that it is older
+  }
   return Status::Ok();
 }
 
@@ -140,7 +185,7 @@ StoreStats LmdbSnapshot::Stats() {
   stats.cells = Entries(txn_.get(), tables_.cells);
   stats.journal_entries = Entries(txn_.get(), tables_.journal);
   stats.dead_letters = Entries(txn_.get(), tables_.dead);
-  stats.history_entries = Entries(txn_.get(), tables_.history);
+  stats.history_entries = Entries(txn_.get(), tables_.changes);
   return stats;
 }
 

@@ -43,6 +43,9 @@ class LmdbSnapshot final : public Snapshot {
   // Decodes every record of `dbi` with `decode(key, value, &record)` and hands it to `fn`.
   template <typename Record, typename Decode, typename Fn>
   Status ForEachRecord(MDB_dbi dbi, std::string_view table, Decode decode, const Fn& fn);
+  // Appends the changes of `figure` from `next` (its latest) back to its first.
+  Status CollectChain(const core::FigureKey& figure, ChangeId next,
+                      std::vector<HistoryEntry>* out);
 
   MDB_env* env_;
   Tables tables_;

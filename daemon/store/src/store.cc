@@ -237,7 +237,19 @@ Status OpenLmdbStore(const StoreOptions& options, StoreTuning tuning,
   MDB_env* env = nullptr;
   if (Status s = OpenEnvironment(options, &env); !s.ok()) return s;
   Tables tables;
-  if (Status s = OpenTables(env, options.read_only, &tables); !s.ok()) {
+  for (;;) {
+    Status s = OpenTables(env, options.read_only, &tables);
+    if (s.ok()) break;
+    // Only an upgrade from format 1 writes enough to fill the map here. No transaction is
+    // open, so the map can be grown directly.
+    MDB_envinfo info;
+    MDB_stat st;
+    if (s.code() == Status::Code::kMapFull && mdb_env_info(env, &info) == 0 &&
+        mdb_env_stat(env, &st) == 0 && info.me_mapsize < options.max_map_bytes) {
+      uint64_t next = std::min<uint64_t>(info.me_mapsize * 2, options.max_map_bytes);
+      next -= next % st.ms_psize;
+      if (next > info.me_mapsize && mdb_env_set_mapsize(env, next) == 0) continue;
+    }
     mdb_env_close(env);
     return s;
   }

@@ -1,11 +1,11 @@
 #include "tables.h"
 
+#include <tuple>
+
 #include "codec.h"
 
 namespace kpihub::store::internal {
 namespace {
-
-constexpr size_t kIdSuffix = 1 + 8 + 4;  // '\0', BE journal id, BE index
 
 bool DecodeId(std::string_view key, uint64_t* id) {
   if (key.size() != 8) return false;
@@ -13,36 +13,71 @@ bool DecodeId(std::string_view key, uint64_t* id) {
   return true;
 }
 
+void PutChangeId(RecordWriter* w, ChangeId id) {
+  w->PutU64(id.journal_id);
+  w->PutU32(id.index);
+}
+
+ChangeId GetChangeId(RecordReader* r) {
+  ChangeId id;
+  id.journal_id = r->GetU64();
+  id.index = r->GetU32();
+  return id;
+}
+
 }  // namespace
 
-std::string EncodeObservation(const StoredObservation& obs) {
+std::string EncodeChangeKey(ChangeId id) {
+  std::string out;
+  AppendChangeKey(&out, id);
+  return out;
+}
+
+void AppendChangeKey(std::string* out, ChangeId id) {
+  AppendBigEndian64(out, id.journal_id);
+  AppendBigEndian32(out, id.index);
+}
+
+bool DecodeChangeKey(std::string_view key, ChangeId* id) {
+  if (key.size() != kChangeKeySize) return false;
+  id->journal_id = ReadBigEndian64(key);
+  id->index = ReadBigEndian32(key.substr(8));
+  return id->journal_id != 0;
+}
+
+std::string EncodeObservation(const StoredObservation& obs, ChangeId last_change) {
   RecordWriter w;
-  EncodeObservationTo(obs.value, obs.adapter, obs.sequence, obs.unix_ms, obs.note, &w);
+  EncodeObservationTo(obs.value, obs.adapter, obs.sequence, obs.unix_ms, obs.note, last_change,
+                      &w);
   return w.data();
 }
 
 void EncodeObservationTo(core::Decimal value, std::string_view adapter, uint64_t sequence,
-                         int64_t unix_ms, std::string_view note, RecordWriter* w) {
+                         int64_t unix_ms, std::string_view note, ChangeId last_change,
+                         RecordWriter* w) {
   w->Clear();
   w->PutI128(value.micros());
   w->PutString(adapter);
   w->PutU64(sequence);
   w->PutI64(unix_ms);
   w->PutString(note);
+  PutChangeId(w, last_change);
 }
 
-bool DecodeObservationValueAndNote(std::string_view value, core::Decimal* out,
-                                   std::string_view* note) {
+bool DecodeObservationForMerge(std::string_view value, core::Decimal* out,
+                               std::string_view* note, ChangeId* last_change) {
   RecordReader r(value);
   *out = core::Decimal::FromMicros(r.GetI128());
   r.GetStringView();
   r.GetU64();
   r.GetI64();
   *note = r.GetStringView();
+  *last_change = GetChangeId(&r);
   return r.Done();
 }
 
-bool DecodeObservation(std::string_view key, std::string_view value, StoredObservation* out) {
+bool DecodeObservation(std::string_view key, std::string_view value, StoredObservation* out,
+                       ChangeId* last_change) {
   if (!DecodeFigureKey(key, &out->key)) return false;
   RecordReader r(value);
   out->value = core::Decimal::FromMicros(r.GetI128());
@@ -50,18 +85,16 @@ bool DecodeObservation(std::string_view key, std::string_view value, StoredObser
   out->sequence = r.GetU64();
   out->unix_ms = r.GetI64();
   out->note = r.GetString();
+  const ChangeId change = GetChangeId(&r);
+  if (last_change != nullptr) *last_change = change;
   return r.Done();
 }
 
 bool DecodeObservationValue(std::string_view value, core::Decimal* out) {
-  RecordReader r(value);
-  *out = core::Decimal::FromMicros(r.GetI128());
+  std::string_view note;
+  ChangeId change;
   // The rest is read only to prove the record whole.
-  r.GetString();
-  r.GetU64();
-  r.GetI64();
-  r.GetString();
-  return r.Done();
+  return DecodeObservationForMerge(value, out, &note, &change);
 }
 
 std::string EncodeCell(const CellValue& cell) {
@@ -137,24 +170,17 @@ bool DecodeJournal(std::string_view key, std::string_view value, JournalEntry* o
   return r.Done();
 }
 
-std::string EncodeHistoryKey(const core::FigureKey& key, uint64_t journal_id, uint32_t index) {
-  std::string out = EncodeFigureKey(key);
-  out.push_back('\0');
-  AppendBigEndian64(&out, journal_id);
-  AppendBigEndian32(&out, index);
-  return out;
-}
-
-std::string EncodeHistory(const HistoryEntry& entry) {
+std::string EncodeHistory(const HistoryEntry& entry, ChangeId previous) {
   RecordWriter w;
-  EncodeHistoryTo(entry.old_value, entry.new_value, entry.adapter, entry.department,
-                  entry.sequence, entry.unix_ms, &w);
+  EncodeHistoryTo(entry.key, entry.old_value, entry.new_value, entry.adapter, entry.department,
+                  entry.sequence, entry.unix_ms, previous, &w);
   return w.data();
 }
 
-void EncodeHistoryTo(const std::optional<core::Decimal>& old_value, core::Decimal new_value,
-                     std::string_view adapter, std::string_view department, uint64_t sequence,
-                     int64_t unix_ms, RecordWriter* w) {
+void EncodeHistoryTo(const core::FigureKey& key, const std::optional<core::Decimal>& old_value,
+                     core::Decimal new_value, std::string_view adapter,
+                     std::string_view department, uint64_t sequence, int64_t unix_ms,
+                     ChangeId previous, RecordWriter* w) {
   w->Clear();
   w->PutU8(old_value ? 1 : 0);
   w->PutI128(old_value ? old_value->micros() : 0);
@@ -163,20 +189,23 @@ void EncodeHistoryTo(const std::optional<core::Decimal>& old_value, core::Decima
   w->PutString(department);
   w->PutU64(sequence);
   w->PutI64(unix_ms);
+  w->PutString(key.indicator);
+  w->PutString(key.park);
+  w->PutString(key.period);
+  w->PutString(key.entity);
+  PutChangeId(w, previous);
 }
 
-size_t HistoryKeySize(const core::FigureKey& key) {
-  return key.indicator.size() + key.park.size() + key.period.size() + key.entity.size() + 3 +
-         kIdSuffix;
+size_t FigureKeySize(const core::FigureKey& key) {
+  return key.indicator.size() + key.park.size() + key.period.size() + key.entity.size() + 3;
 }
 
 bool DecodeHistory(std::string_view key, std::string_view value, HistoryEntry* out,
-                   uint32_t* index) {
-  if (key.size() < kIdSuffix || key[key.size() - kIdSuffix] != '\0') return false;
-  const std::string_view ids = key.substr(key.size() - kIdSuffix + 1);
-  if (!DecodeFigureKey(key.substr(0, key.size() - kIdSuffix), &out->key)) return false;
-  out->journal_id = ReadBigEndian64(ids);
-  *index = ReadBigEndian32(ids.substr(8));
+                   ChangeId* previous) {
+  ChangeId id;
+  if (!DecodeChangeKey(key, &id)) return false;
+  out->journal_id = id.journal_id;
+  out->index = id.index;
   RecordReader r(value);
   const uint8_t has_old = r.GetU8();
   const __int128 old_micros = r.GetI128();
@@ -185,7 +214,21 @@ bool DecodeHistory(std::string_view key, std::string_view value, HistoryEntry* o
   out->department = r.GetString();
   out->sequence = r.GetU64();
   out->unix_ms = r.GetI64();
+  out->key.indicator = r.GetString();
+  out->key.park = r.GetString();
+  out->key.period = r.GetString();
+  out->key.entity = r.GetString();
+  *previous = GetChangeId(&r);
   if (has_old > 1) return false;
+  // A chain runs backwards in commit order.
+  if (!previous->none() && !(std::tie(previous->journal_id, previous->index) <
+                             std::tie(id.journal_id, id.index))) {
+    return false;
+  }
+  for (const std::string* field :
+       {&out->key.indicator, &out->key.park, &out->key.period, &out->key.entity}) {
+    if (!IsKeyField(*field)) return false;
+  }
   out->old_value.reset();
   if (has_old) out->old_value = core::Decimal::FromMicros(old_micros);
   return r.Done();

@@ -1,13 +1,16 @@
-// The store's LMDB tables and their record formats (format_version 1). Internal.
+// The store's LMDB tables and their record formats (format_version 2). Internal.
 //
 // One environment (a directory holding data.mdb and lock.mdb), named databases:
 //
 //   table    key                                         value
 //   -------  ------------------------------------------  -------------------------------------
-//   meta     "format_version"                            u32 (1); any other value: refuse
+//   meta     "format_version"                            u32 (2); 1 is upgraded by a writer
+//                                                        at open (migrate_v1.h); any other
+//                                                        value: refuse
 //            "catalogue_fingerprint"                     raw bytes (informational)
 //   obs      indicator\0park\0period\0entity             i128 value micros, str adapter,
-//                                                        u64 sequence, i64 unix_ms, str note
+//                                                        u64 sequence, i64 unix_ms, str note,
+//                                                        change id of its latest change
 //   cells    indicator\0park\0period                     i128 sum micros, u32 entities
 //   senders  adapter                                     str department, u64 last_sequence,
 //                                                        i64 last_batch_unix_ms, u64 batches,
@@ -15,10 +18,12 @@
 //   journal  BE u64 journal id (1, 2, ...)               str adapter, str department,
 //                                                        u64 sequence, i64 received_unix_ms,
 //                                                        u32 accepted, u32 rejected
-//   history  obs key \0 BE u64 journal id                u8 has_old, i128 old micros (0 when
+//   changes  change id: BE u64 journal id,               u8 has_old, i128 old micros (0 when
 //            BE u32 index in the batch's accepted list   absent), i128 new micros, str adapter,
 //                                                        str department, u64 sequence,
-//                                                        i64 unix_ms
+//                                                        i64 unix_ms, str indicator, str park,
+//                                                        str period, str entity, change id of
+//                                                        the figure's previous change
 //   dead     BE u64 dead letter id (1, 2, ...)           str adapter, str department,
 //                                                        u64 sequence, i64 unix_ms,
 //                                                        u32 rejection index, u16 reason,
@@ -27,14 +32,21 @@
 //                                                        f64 value (IEEE bits), str note
 //
 // Integers in values are little-endian; i128 is two's complement, 16 bytes; str is a u32
-// length then the bytes. Ids in keys are big-endian so that key order is numeric order, and
+// length then the bytes; a change id in a value is u64 journal id then u32 index, journal
+// id 0 meaning "none". Ids in keys are big-endian so that key order is numeric order, and
 // the next journal / dead letter id is the last key + 1 (MDB_LAST). Text key fields never
-// contain '\0' (checked before a write). A history key starts with its figure's obs key, so
-// the history of a figure, a park or an indicator is one range scan, oldest first within a
-// figure.
+// contain '\0' (checked before a write).
 //
-// Invariant (checked by Verify): every cell equals the fold of the obs under it: the exact
-// sum of their values, and the number of those with a non-empty entity.
+// `changes` is the value history. Its keys grow with every commit, so a commit appends its
+// changes at the end of the table (MDB_APPEND: no search, the last leaf page only) instead
+// of inserting them at random places; key order is commit order. The changes of one figure
+// form a chain, newest to oldest: the obs record points to the latest, each change to the
+// one before. Format 1 keyed the history by figure key and change id, which cost a random
+// B-tree insert and a dirtied leaf page per observation (docs/performance.md).
+//
+// Invariants (the first checked by Verify): every cell equals the fold of the obs under it:
+// the exact sum of their values, and the number of those with a non-empty entity. Every obs
+// record's change id names a change of that figure whose new value is the stored value.
 #pragma once
 
 #include <optional>
@@ -58,7 +70,7 @@ struct Tables {
   MDB_dbi cells = 0;
   MDB_dbi senders = 0;
   MDB_dbi journal = 0;
-  MDB_dbi history = 0;
+  MDB_dbi changes = 0;
   MDB_dbi dead = 0;
 };
 
@@ -68,16 +80,33 @@ struct CellValue {
   uint32_t entities = 0;
 };
 
+// A change's place in the value history: the batch's journal id and the observation's index
+// in that batch's accepted list. Journal id 0: no change.
+struct ChangeId {
+  uint64_t journal_id = 0;
+  uint32_t index = 0;
+  bool none() const { return journal_id == 0; }
+  bool operator==(const ChangeId&) const = default;
+};
+
+inline constexpr size_t kChangeKeySize = 12;
+std::string EncodeChangeKey(ChangeId id);
+void AppendChangeKey(std::string* out, ChangeId id);
+bool DecodeChangeKey(std::string_view key, ChangeId* id);
+
 // Encoders write the value only; the key comes from codec.h. Decoders take key and value,
 // return false for anything that is not a well-formed record.
-std::string EncodeObservation(const StoredObservation& obs);
+std::string EncodeObservation(const StoredObservation& obs, ChangeId last_change = {});
 // The same record written from its parts into `w` (cleared first), for the write path.
 void EncodeObservationTo(core::Decimal value, std::string_view adapter, uint64_t sequence,
-                         int64_t unix_ms, std::string_view note, RecordWriter* w);
-// The value and note of an obs record, as views into `value`.
-bool DecodeObservationValueAndNote(std::string_view value, core::Decimal* out,
-                                   std::string_view* note);
-bool DecodeObservation(std::string_view key, std::string_view value, StoredObservation* out);
+                         int64_t unix_ms, std::string_view note, ChangeId last_change,
+                         RecordWriter* w);
+// The value, the note (a view into `value`) and the latest change of an obs record, for
+// merging a new figure with the stored one.
+bool DecodeObservationForMerge(std::string_view value, core::Decimal* out,
+                               std::string_view* note, ChangeId* last_change);
+bool DecodeObservation(std::string_view key, std::string_view value, StoredObservation* out,
+                       ChangeId* last_change = nullptr);
 // Just the value of an obs record, for folding without copying strings.
 bool DecodeObservationValue(std::string_view value, core::Decimal* out);
 
@@ -91,15 +120,17 @@ bool DecodeSender(std::string_view key, std::string_view value, SenderState* out
 std::string EncodeJournal(const JournalEntry& entry);
 bool DecodeJournal(std::string_view key, std::string_view value, JournalEntry* out);
 
-std::string EncodeHistoryKey(const core::FigureKey& key, uint64_t journal_id, uint32_t index);
-std::string EncodeHistory(const HistoryEntry& entry);
-void EncodeHistoryTo(const std::optional<core::Decimal>& old_value, core::Decimal new_value,
-                     std::string_view adapter, std::string_view department, uint64_t sequence,
-                     int64_t unix_ms, RecordWriter* w);
-// The size of EncodeHistoryKey(key, ...), without building it.
-size_t HistoryKeySize(const core::FigureKey& key);
+// A `changes` record; its key is EncodeChangeKey({entry.journal_id, entry.index}).
+std::string EncodeHistory(const HistoryEntry& entry, ChangeId previous);
+void EncodeHistoryTo(const core::FigureKey& key, const std::optional<core::Decimal>& old_value,
+                     core::Decimal new_value, std::string_view adapter,
+                     std::string_view department, uint64_t sequence, int64_t unix_ms,
+                     ChangeId previous, RecordWriter* w);
+// `previous` gets the figure's change before this one (none for its first).
 bool DecodeHistory(std::string_view key, std::string_view value, HistoryEntry* out,
-                   uint32_t* index);
+                   ChangeId* previous);
+// The size of EncodeFigureKey(key), the longest key the store writes for a figure.
+size_t FigureKeySize(const core::FigureKey& key);
 
 std::string EncodeDeadLetter(const DeadLetter& letter);
 bool DecodeDeadLetter(std::string_view key, std::string_view value, DeadLetter* out);

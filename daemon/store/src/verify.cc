@@ -1,4 +1,5 @@
-// Store::Verify's fold: the cells must equal what the observations add up to, exactly.
+// Store::Verify's fold: the cells must equal what the observations add up to, exactly, and
+// every figure's latest change in the history must hold the stored value.
 #include <map>
 
 #include "codec.h"
@@ -18,13 +19,43 @@ std::string Describe(const CellValue& cell) {
   return "sum=" + cell.sum.ToString() + " entities=" + std::to_string(cell.entities);
 }
 
+// The figure's latest change must be in the history, be a change of this figure and have
+// the stored value as its new value. False if not; a read error is returned as such.
+Status LatestChangeMatches(MDB_txn* txn, const Tables& tables, const core::FigureKey& figure,
+                           core::Decimal value, ChangeId latest, bool* matches) {
+  *matches = false;
+  if (latest.none()) return Status::Ok();
+  const std::string key = EncodeChangeKey(latest);
+  std::string_view bytes;
+  bool found = false;
+  if (Status s = GetRecord(txn, tables.changes, key, &bytes, &found); !s.ok()) return s;
+  HistoryEntry change;
+  ChangeId previous;
+  *matches = found && DecodeHistory(key, bytes, &change, &previous) && change.key == figure &&
+             change.new_value == value;
+  return Status::Ok();
+}
+
 Status FoldObservations(MDB_txn* txn, const Tables& tables,
-                        std::map<std::string, CellValue, std::less<>>* fresh) {
+                        std::map<std::string, CellValue, std::less<>>* fresh,
+                        std::vector<std::string>* differences) {
   return ScanPrefix(txn, tables.obs, "", [&](std::string_view key, std::string_view value) {
     core::FigureKey figure;
     core::Decimal v;
-    if (!DecodeFigureKey(key, &figure) || !DecodeObservationValue(value, &v)) {
+    std::string_view note;
+    ChangeId latest;
+    if (!DecodeFigureKey(key, &figure) || !DecodeObservationForMerge(value, &v, &note, &latest)) {
       return Corrupt("obs", "undecodable record");
+    }
+    bool matches = false;
+    if (Status s = LatestChangeMatches(txn, tables, figure, v, latest, &matches); !s.ok()) {
+      return s;
+    }
+    if (!matches) {
+      // Named by its cell: the line must not carry an entity id.
+      differences->push_back(CellName(EncodeCellKey(figure.indicator, figure.park, figure.period)) +
+                             ": a figure's latest change is missing from the history or "
+                             "does not hold its value");
     }
     CellValue& cell = (*fresh)[EncodeCellKey(figure.indicator, figure.park, figure.period)];
     cell.sum += v;
@@ -38,7 +69,7 @@ Status FoldObservations(MDB_txn* txn, const Tables& tables,
 Status LmdbSnapshot::VerifyCells(std::vector<std::string>* differences) {
   differences->clear();
   std::map<std::string, CellValue, std::less<>> fresh;
-  if (Status s = FoldObservations(txn_.get(), tables_, &fresh); !s.ok()) return s;
+  if (Status s = FoldObservations(txn_.get(), tables_, &fresh, differences); !s.ok()) return s;
   Status s = ScanPrefix(txn_.get(), tables_.cells, "",
                         [&](std::string_view key, std::string_view value) {
                           CellValue stored;

@@ -59,30 +59,61 @@ TEST(CodecTest, EmptyEntityKeyRoundTrips) {
 
 TEST(CodecTest, HistoryRoundTrip) {
   HistoryEntry in{{"rev", "p1", "2020", ""}, Decimal::FromInt(3), Decimal::FromInt(-4),
-                  "a", "tax", 7, 99, 0x0100000000000000ull};
-  const std::string key = EncodeHistoryKey(in.key, in.journal_id, 0x00010203);
-  const std::string value = EncodeHistory(in);
+                  "a", "tax", 7, 99, 0x0100000000000000ull, 0x00010203};
+  const ChangeId previous{0x0100000000000000ull, 0x00010202};
+  const std::string key = EncodeChangeKey({in.journal_id, in.index});
+  ASSERT_EQ(key.size(), kChangeKeySize);
+  const std::string value = EncodeHistory(in, previous);
   HistoryEntry out;
-  uint32_t index = 0;
-  ASSERT_TRUE(DecodeHistory(key, value, &out, &index));
+  ChangeId got_previous;
+  ASSERT_TRUE(DecodeHistory(key, value, &out, &got_previous));
   EXPECT_EQ(out.key, in.key);
   EXPECT_EQ(out.journal_id, in.journal_id);  // a NUL byte inside the id is fine
-  EXPECT_EQ(index, 0x00010203u);
+  EXPECT_EQ(out.index, 0x00010203u);
+  EXPECT_EQ(got_previous, previous);
   ASSERT_TRUE(out.old_value.has_value());
   EXPECT_TRUE(*out.old_value == Decimal::FromInt(3));
   EXPECT_TRUE(out.new_value == Decimal::FromInt(-4));
+  EXPECT_EQ(out.adapter, "a");
+  EXPECT_EQ(out.department, "tax");
+  EXPECT_EQ(out.sequence, 7u);
+  EXPECT_EQ(out.unix_ms, 99);
   in.old_value.reset();
-  ASSERT_TRUE(DecodeHistory(key, EncodeHistory(in), &out, &index));
+  ASSERT_TRUE(DecodeHistory(key, EncodeHistory(in, {}), &out, &got_previous));
   EXPECT_FALSE(out.old_value.has_value());
+  EXPECT_TRUE(got_previous.none());
   ExpectStrict(key, value, [](std::string_view k, std::string_view v) {
     HistoryEntry h;
-    uint32_t i;
-    return DecodeHistory(k, v, &h, &i);
+    ChangeId p;
+    return DecodeHistory(k, v, &h, &p);
   });
   std::string bad_flag = value;
   bad_flag[0] = 2;
-  EXPECT_FALSE(DecodeHistory(key, bad_flag, &out, &index));
-  EXPECT_FALSE(DecodeHistory(key.substr(0, 12), value, &out, &index));
+  EXPECT_FALSE(DecodeHistory(key, bad_flag, &out, &got_previous));
+  EXPECT_FALSE(DecodeHistory(key.substr(0, 11), value, &out, &got_previous));
+  EXPECT_FALSE(DecodeHistory(EncodeChangeKey({0, 1}), value, &out, &got_previous));
+  // A chain must run backwards: a "previous" change at or after this one would loop.
+  EXPECT_FALSE(DecodeHistory(key, EncodeHistory(in, {in.journal_id, in.index}), &out,
+                             &got_previous));
+  EXPECT_FALSE(DecodeHistory(key, EncodeHistory(in, {in.journal_id + 1, 0}), &out,
+                             &got_previous));
+  in.key.entity = std::string("E\0X", 3);
+  EXPECT_FALSE(DecodeHistory(key, EncodeHistory(in, {}), &out, &got_previous));
+}
+
+TEST(CodecTest, ObservationCarriesItsLatestChange) {
+  StoredObservation in{{"rev", "p1", "2020", "E1"}, Decimal::FromInt(5), "n", "a", 1, 2};
+  const std::string value = EncodeObservation(in, {9, 4});
+  StoredObservation out;
+  ChangeId latest;
+  ASSERT_TRUE(DecodeObservation(EncodeFigureKey(in.key), value, &out, &latest));
+  EXPECT_EQ(latest, (ChangeId{9, 4}));
+  Decimal merged;
+  std::string_view note;
+  ASSERT_TRUE(DecodeObservationForMerge(value, &merged, &note, &latest));
+  EXPECT_TRUE(merged == Decimal::FromInt(5));
+  EXPECT_EQ(note, "n");
+  EXPECT_EQ(latest, (ChangeId{9, 4}));
 }
 
 TEST(CodecTest, OtherRecordsRoundTripAndAreStrict) {
@@ -153,13 +184,13 @@ TEST(CodecTest, RandomBytesNeverCrash) {
     if (bytes.size() > 4 && rng() % 2) bytes[0] = static_cast<char>(rng() % 8), bytes[1] = bytes[2] = bytes[3] = 0;
     StoredObservation o;
     HistoryEntry h;
-    uint32_t index;
+    ChangeId previous;
     DeadLetter d;
     JournalEntry j;
     SenderState s;
     core::Cell c;
     DecodeObservation(bytes, bytes, &o);
-    DecodeHistory(bytes, bytes, &h, &index);
+    DecodeHistory(bytes.substr(0, std::min<size_t>(bytes.size(), 12)), bytes, &h, &previous);
     DecodeDeadLetter(bytes.substr(0, 8), bytes, &d);
     DecodeJournal(bytes.substr(0, 8), bytes, &j);
     DecodeSender("a", bytes, &s);

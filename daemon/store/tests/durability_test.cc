@@ -54,7 +54,7 @@ TEST(DurabilityTest, RefusesOtherFormatVersion) {
   testing_util::OpenStore(options);
   {
     testing_util::RawEnv raw(dir.path());
-    raw.Put("meta", "format_version", U32(2));
+    raw.Put("meta", "format_version", U32(Store::kFormatVersion + 1));
   }
   std::unique_ptr<Store> store;
   Status s = Store::Open(options, &store);
@@ -70,7 +70,7 @@ TEST(DurabilityTest, RefusesOtherFormatVersion) {
   EXPECT_EQ(Store::Open(options, &store).code(), Status::Code::kCorruption);
   {
     testing_util::RawEnv raw(dir.path());
-    raw.Put("meta", "format_version", U32(1));
+    raw.Put("meta", "format_version", U32(Store::kFormatVersion));
   }
   EXPECT_TRUE(Store::Open(options, &store).ok());
 }

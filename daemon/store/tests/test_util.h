@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -132,7 +133,7 @@ inline std::vector<HistoryEntry> History(Store& store, const core::FigureKey& pr
 }
 
 // Raw LMDB on a store that is NOT open in this process (LMDB forbids opening one
-// environment twice in a process). Used to plant corruption.
+// environment twice in a process). Used to plant corruption and to build old formats.
 class RawEnv {
  public:
   explicit RawEnv(const std::string& path) {
@@ -149,6 +150,37 @@ class RawEnv {
       MDB_val v{value.size(), const_cast<char*>(value.data())};
       return mdb_put(txn, dbi, &k, &v, 0);
     });
+  }
+  // Many records in one transaction.
+  void PutAll(const char* table, const std::vector<std::pair<std::string, std::string>>& records) {
+    Write(table, [&](MDB_txn* txn, MDB_dbi dbi) {
+      for (const auto& [key, value] : records) {
+        MDB_val k{key.size(), const_cast<char*>(key.data())};
+        MDB_val v{value.size(), const_cast<char*>(value.data())};
+        if (int rc = mdb_put(txn, dbi, &k, &v, 0); rc != 0) return rc;
+      }
+      return 0;
+    });
+  }
+  // The record under `key`, or nullopt; the table must exist.
+  std::optional<std::string> Get(const char* table, std::string_view key) {
+    std::optional<std::string> out;
+    MDB_txn* txn = nullptr;
+    EXPECT_EQ(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn), 0);
+    MDB_dbi dbi;
+    EXPECT_EQ(mdb_dbi_open(txn, table, 0, &dbi), 0);
+    MDB_val k{key.size(), const_cast<char*>(key.data())}, v;
+    if (mdb_get(txn, dbi, &k, &v) == 0) out.emplace(static_cast<const char*>(v.mv_data), v.mv_size);
+    mdb_txn_abort(txn);
+    return out;
+  }
+  bool HasTable(const char* table) {
+    MDB_txn* txn = nullptr;
+    EXPECT_EQ(mdb_txn_begin(env_, nullptr, MDB_RDONLY, &txn), 0);
+    MDB_dbi dbi;
+    const int rc = mdb_dbi_open(txn, table, 0, &dbi);
+    mdb_txn_abort(txn);
+    return rc == 0;
   }
   void Delete(const char* table, std::string_view key) {
     Write(table, [&](MDB_txn* txn, MDB_dbi dbi) {

@@ -100,7 +100,7 @@ TEST_F(VerifyTest, GarbledRecordsInEveryTable) {
     raw.Put("senders", "a", "\x05");
     raw.Put("journal", internal::BigEndian64Key(7), std::string(40, '\xff'));
     raw.Put("dead", internal::BigEndian64Key(1), "");
-    raw.Put("history", "rev", "x");
+    raw.Put("changes", "rev", "x");
   }
   auto store = Reopen();
   std::unique_ptr<Snapshot> snapshot;
@@ -114,6 +114,47 @@ TEST_F(VerifyTest, GarbledRecordsInEveryTable) {
   snapshot.reset();
   std::vector<ApplyResult> results;
   EXPECT_EQ(store->ApplyGroup({Batch("a", 2, {})}, &results).code(), Status::Code::kCorruption);
+}
+
+// The value history is a chain per figure, from the obs record to its first change. A figure
+// whose latest change is gone or holds another value is reported (by cell, no entity id); a
+// broken chain makes the history unreadable rather than silently short.
+TEST_F(VerifyTest, BrokenHistoryChainsAreFound) {
+  const core::FigureKey secret{"rev", "p1", "2020", "91350200MA2SECRET1"};
+  {
+    auto store = Reopen();
+    testing_util::Apply(*store, {Batch("a", 2, {Obs("rev", "p1", "2020", secret.entity, 11)})});
+    ASSERT_EQ(testing_util::History(*store, secret).size(), 2u);
+  }
+  {
+    // Journal 2 holds the second change of the figure; its first is (1, 0).
+    testing_util::RawEnv raw(dir_.path());
+    HistoryEntry wrong{secret, core::Decimal::FromInt(10), core::Decimal::FromInt(99), "a", "tax",
+                       2, 1700000000000, 2, 0};
+    raw.Put("changes", internal::EncodeChangeKey({2, 0}),
+            internal::EncodeHistory(wrong, {1, 0}));
+  }
+  {
+    auto store = Reopen();
+    std::vector<std::string> differences;
+    ASSERT_TRUE(store->Verify(&differences).ok());
+    ASSERT_EQ(differences.size(), 1u);
+    EXPECT_NE(differences[0].find("latest change"), std::string::npos) << differences[0];
+    EXPECT_EQ(differences[0].find("SECRET"), std::string::npos) << differences[0];
+  }
+  {
+    testing_util::RawEnv raw(dir_.path());
+    raw.Delete("changes", internal::EncodeChangeKey({1, 0}));
+  }
+  auto store = Reopen();
+  std::unique_ptr<Snapshot> snapshot;
+  ASSERT_TRUE(store->OpenSnapshot(&snapshot).ok());
+  EXPECT_EQ(snapshot->ForEachHistory(secret, [](const HistoryEntry&) {}).code(),
+            Status::Code::kCorruption);
+  // The full history is read in commit order, without chains: still readable.
+  size_t changes = 0;
+  EXPECT_TRUE(snapshot->ForEachHistory({}, [&](const HistoryEntry&) { ++changes; }).ok());
+  EXPECT_EQ(changes, 4u);
 }
 
 TEST_F(VerifyTest, JournalKeyOfWrongSizeIsCorruption) {

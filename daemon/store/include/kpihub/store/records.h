@@ -60,7 +60,8 @@ struct HistoryEntry {
   std::string department;
   uint64_t sequence = 0;
   int64_t unix_ms = 0;
-  uint64_t journal_id = 0;
+  uint64_t journal_id = 0;  // the batch that made the change
+  uint32_t index = 0;       // the observation's place in that batch's accepted list
 };
 
 // One accepted batch, in commit order.

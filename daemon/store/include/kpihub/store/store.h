@@ -65,10 +65,12 @@ struct ReaderReport {
 
 class Store {
  public:
-  static constexpr uint32_t kFormatVersion = 1;
+  static constexpr uint32_t kFormatVersion = 2;
 
   // Opens or creates the environment, checks the format version (refuses an unknown one with
-  // kCorruption) and clears stale reader slots (mdb_reader_check).
+  // kCorruption) and clears stale reader slots (mdb_reader_check). A writable open upgrades a
+  // format 1 store to format 2 in one write transaction (all or nothing); a read-only open of
+  // one is refused with kInvalid until a writer has upgraded it.
   static Status Open(const StoreOptions& options, std::unique_ptr<Store>* out);
   virtual ~Store() = default;
 
@@ -87,7 +89,8 @@ class Store {
   // Records the catalogue fingerprint in the metadata (informational).
   virtual Status SetCatalogueFingerprint(const std::string& fingerprint) = 0;
 
-  // Recomputes every cell from the stored observations and compares with the stored cells.
+  // Recomputes every cell from the stored observations and compares with the stored cells,
+  // and checks that every figure's latest change in the history holds its stored value.
   // `differences` gets a line per mismatch (no entity ids). Ok with empty list means equal.
   virtual Status Verify(std::vector<std::string>* differences) = 0;
 
