@@ -32,20 +32,55 @@ bool Fail(const std::string& message) {
   return false;
 }
 
-bool CheckBackup(const std::string& dir) {
+bool VerifyOpened(const std::string& dir, store::Store& store) {
+  std::vector<std::string> differences;
+  store::Status status = store.Verify(&differences);
+  if (!status.ok()) return Fail("backup " + dir + " refused: " + status.ToString());
+  if (!differences.empty()) {
+    return Fail("backup " + dir + " refused: " + std::to_string(differences.size()) +
+                " aggregates do not match their observations (kpihub verify --state-dir " + dir + ")");
+  }
+  return true;
+}
+
+// Checks the backup where it is, read-only. A backup written before the current store format
+// cannot be read in place; *upgrade is then set and the copy is upgraded and checked instead
+// (CheckUpgradedCopy), so the backup itself is never written to.
+bool CheckBackup(const std::string& dir, bool* upgrade) {
+  *upgrade = false;
   if (!fs::exists(fs::path(dir) / "data.mdb")) return Fail(dir + " holds no data.mdb: not a backup");
   store::StoreOptions options;
   options.path = dir;
   options.read_only = true;
   std::unique_ptr<store::Store> backup;
   store::Status status = store::Store::Open(options, &backup);  // checks the format version
-  std::vector<std::string> differences;
-  if (status.ok()) status = backup->Verify(&differences);
-  if (!status.ok()) return Fail("backup " + dir + " refused: " + status.ToString());
-  if (!differences.empty()) {
-    return Fail("backup " + dir + " refused: " + std::to_string(differences.size()) +
-                " aggregates do not match their observations (kpihub verify --state-dir " + dir + ")");
+  if (status.code() == store::Status::Code::kOldFormat) {
+    *upgrade = true;
+    return true;
   }
+  if (!status.ok()) return Fail("backup " + dir + " refused: " + status.ToString());
+  return VerifyOpened(dir, *backup);
+}
+
+// Opens the staged copy as the daemon would (which upgrades its format, in one transaction,
+// synced), verifies it, and removes the lock file the open created, which would otherwise
+// belong to whoever runs the restore.
+bool CheckUpgradedCopy(const std::string& backup, const std::string& staging,
+                       const DaemonConfig& config) {
+  {
+    store::StoreOptions options;
+    options.path = staging;
+    options.initial_map_bytes = config.initial_map_mib << 20;
+    options.max_map_bytes = config.max_map_mib << 20;
+    std::unique_ptr<store::Store> copy;
+    store::Status status = store::Store::Open(options, &copy);
+    if (!status.ok()) return Fail("upgrading the copy of " + backup + ": " + status.ToString());
+    if (!VerifyOpened(backup, *copy)) return false;
+    std::printf("upgraded the copy of %s from store format %u to %u.\n", backup.c_str(),
+                copy->UpgradedFrom(), store::Store::kFormatVersion);
+  }
+  std::error_code ec;
+  fs::remove(fs::path(staging) / "lock.mdb", ec);
   return true;
 }
 
@@ -95,11 +130,17 @@ int RunRestore(const RestoreArgs& args) {
   if (!ResolveConfig(args.where, &config)) return 1;
   std::string state = config.state_dir;
   while (state.size() > 1 && state.back() == '/') state.pop_back();
-  if (!CheckBackup(args.backup) || !LockOutOtherUsers(state)) return 1;
+  bool upgrade = false;
+  if (!CheckBackup(args.backup, &upgrade) || !LockOutOtherUsers(state)) return 1;
   const bool had_state = fs::exists(state);
   const fs::path owner_of = had_state ? fs::path(state) : fs::path(state).parent_path();
   const std::string staging = state + ".restoring";
   if (!CopyData(args.backup, staging, owner_of)) return 1;
+  if (upgrade && !CheckUpgradedCopy(args.backup, staging, config)) {
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    return 1;
+  }
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   std::string stamp = FormatUnixMs(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
   for (char& c : stamp) c = c == ':' ? '-' : c;

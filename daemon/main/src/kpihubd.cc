@@ -8,9 +8,11 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <prometheus/registry.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -152,6 +154,37 @@ std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& 
   return std::make_unique<exporter::MetricsServer>(options);
 }
 
+// Opening a store takes milliseconds, but upgrading one written in an older format rewrites
+// its whole value history and can take minutes. systemd's start timeout must not kill that
+// (the upgrade would be rolled back and restarted for ever), so while the open runs the
+// start timeout is extended, 60 s at a time.
+store::Status OpenStore(const store::StoreOptions& options, std::unique_ptr<store::Store>* out,
+                        spdlog::logger& log) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  std::thread keep_alive([&] {
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, std::chrono::seconds(20), [&] { return done; })) {
+      sd_notify(0, "EXTEND_TIMEOUT_USEC=60000000\nSTATUS=opening the store (upgrading its format)");
+    }
+  });
+  const auto start = std::chrono::steady_clock::now();
+  store::Status status = store::Store::Open(options, out);
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  cv.notify_all();
+  keep_alive.join();
+  if (status.ok() && (*out)->UpgradedFrom() != 0) {
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    log.info("store upgraded from format {} to {} in {:.1f} s", (*out)->UpgradedFrom(),
+             store::Store::kFormatVersion, took.count());
+  }
+  return status;
+}
+
 int Serve(const Options& options) {
   const DaemonConfig& config = options.config;
   auto log = MakeLogger(config.log_level);
@@ -184,7 +217,7 @@ int Serve(const Options& options) {
   store_options.path = config.state_dir;
   store_options.initial_map_bytes = config.initial_map_mib << 20;
   store_options.max_map_bytes = config.max_map_mib << 20;
-  store::Status status = store::Store::Open(store_options, &store);
+  store::Status status = OpenStore(store_options, &store, *log);
   if (!status.ok()) {
     log->error("cannot open the store at {}: {}", config.state_dir, status.ToString());
     return kExitStorage;

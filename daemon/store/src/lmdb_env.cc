@@ -96,7 +96,7 @@ Status CheckFormatVersion(MDB_txn* txn, MDB_dbi meta, bool read_only, bool* pres
   if (!r.Done()) return Corrupt("meta", "undecodable format_version");
   if (version == kFormatVersion1) {
     if (read_only) {
-      return Status::Error(Status::Code::kInvalid,
+      return Status::Error(Status::Code::kOldFormat,
                            "store has format_version 1; kpihubd upgrades it to " +
                                std::to_string(Store::kFormatVersion) + " when it next starts");
     }
@@ -212,7 +212,8 @@ Status OpenEnvironment(const StoreOptions& options, MDB_env** out) {
   return Status::Ok();
 }
 
-Status OpenTables(MDB_env* env, bool read_only, Tables* tables) {
+Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgraded_from) {
+  *upgraded_from = 0;
   MDB_txn* raw = nullptr;
   if (int rc = mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0, &raw); rc != 0) {
     return LmdbError(rc, "begin");
@@ -236,6 +237,7 @@ Status OpenTables(MDB_env* env, bool read_only, Tables* tables) {
   }
   // Committing (even a read txn) keeps the table handles open for the env's lifetime.
   if (int rc = txn.Commit(); rc != 0) return LmdbError(rc, "commit");
+  if (upgrade) *upgraded_from = kFormatVersion1;
   return Status::Ok();
 }
 

@@ -101,6 +101,7 @@ Status OpenEnvironment(const StoreOptions& options, MDB_env** env);
 // into a fresh environment; a writer upgrades a format 1 store (migrate_v1.h) in the same
 // transaction. kCorruption for any other version; kMapFull when the upgrade needs a larger
 // map (the caller grows it and calls again: nothing was written).
-Status OpenTables(MDB_env* env, bool read_only, Tables* tables);
+// *upgraded_from: the version upgraded from, or 0.
+Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgraded_from);
 
 }  // namespace kpihub::store::internal

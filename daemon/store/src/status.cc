@@ -12,6 +12,7 @@ const char* CodeName(Status::Code code) {
     case Status::Code::kNotFound: return "Not found";
     case Status::Code::kInvalid: return "Invalid argument";
     case Status::Code::kReadOnly: return "Read-only";
+    case Status::Code::kOldFormat: return "Older store format";
   }
   return "Unknown status";
 }

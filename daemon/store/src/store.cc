@@ -28,9 +28,10 @@ Status ReadOnlyError() {
 
 class LmdbStore final : public Store {
  public:
-  LmdbStore(const StoreOptions& options, StoreTuning tuning, MDB_env* env, const Tables& tables)
+  LmdbStore(const StoreOptions& options, StoreTuning tuning, MDB_env* env, const Tables& tables,
+            uint32_t upgraded_from)
       : options_(options), tuning_(std::move(tuning)), env_(env), tables_(tables),
-        data_file_(options.path + "/data.mdb") {}
+        data_file_(options.path + "/data.mdb"), upgraded_from_(upgraded_from) {}
   // Every Snapshot must have been destroyed before: they use env_.
   ~LmdbStore() override { mdb_env_close(env_); }
 
@@ -42,6 +43,7 @@ class LmdbStore final : public Store {
   StoreStats Stats() override;
   Status Backup(const std::string& dest_dir) override;
   Status CheckReaders(ReaderReport* report) override { return CheckReaderTable(env_, report); }
+  uint32_t UpgradedFrom() const override { return upgraded_from_; }
 
  private:
   using TxnBody = std::function<Status(MDB_txn*)>;
@@ -63,6 +65,7 @@ class LmdbStore final : public Store {
   MDB_env* const env_;
   const Tables tables_;
   const std::string data_file_;
+  const uint32_t upgraded_from_;
   MapGate gate_;
   std::mutex write_mu_;  // LMDB's single writer, plus remaps
   Status sticky_error_;  // guarded by write_mu_; the first failed write, for good
@@ -237,8 +240,9 @@ Status OpenLmdbStore(const StoreOptions& options, StoreTuning tuning,
   MDB_env* env = nullptr;
   if (Status s = OpenEnvironment(options, &env); !s.ok()) return s;
   Tables tables;
+  uint32_t upgraded_from = 0;
   for (;;) {
-    Status s = OpenTables(env, options.read_only, &tables);
+    Status s = OpenTables(env, options.read_only, &tables, &upgraded_from);
     if (s.ok()) break;
     // Only an upgrade from format 1 writes enough to fill the map here. No transaction is
     // open, so the map can be grown directly.
@@ -253,7 +257,7 @@ Status OpenLmdbStore(const StoreOptions& options, StoreTuning tuning,
     mdb_env_close(env);
     return s;
   }
-  *out = std::make_unique<LmdbStore>(options, std::move(tuning), env, tables);
+  *out = std::make_unique<LmdbStore>(options, std::move(tuning), env, tables, upgraded_from);
   return Status::Ok();
 }
 

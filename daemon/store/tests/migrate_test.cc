@@ -7,6 +7,7 @@
 #include "../src/migrate_v1.h"
 #include "../src/tables.h"
 #include "test_util.h"
+#include "v1_store.h"
 
 namespace kpihub::store {
 namespace {
@@ -16,70 +17,13 @@ using core::FigureKey;
 using testing_util::Batch;
 using testing_util::Obs;
 
-std::string U32(uint32_t v) {
-  return std::string(reinterpret_cast<const char*>(&v), 4);  // little-endian host
-}
-
-struct V1Change {
-  FigureKey key;
-  std::optional<int64_t> old_value;
-  int64_t new_value;
-  uint64_t journal_id;
-  uint32_t index;
-};
-
-// Writes a format 1 store: obs holding each figure's last new value, history, cells, the
-// journal and the sender state of adapter "a" (one batch per journal id, sequence = id).
-void WriteV1Store(const std::string& dir, const std::vector<V1Change>& changes) {
-  testing_util::RawEnv raw(dir);
-  std::map<FigureKey, int64_t> figures;
-  std::map<std::string, std::pair<int64_t, uint32_t>> cells;
-  std::vector<std::pair<std::string, std::string>> history, obs, cell_records, journal;
-  uint64_t last_journal = 0;
-  for (const V1Change& c : changes) {
-    HistoryEntry h{c.key, std::nullopt, Decimal::FromInt(c.new_value), "a", "tax",
-                   c.journal_id, 1700000000000 + static_cast<int64_t>(c.journal_id),
-                   c.journal_id, c.index};
-    if (c.old_value) h.old_value = Decimal::FromInt(*c.old_value);
-    history.emplace_back(internal::EncodeV1HistoryKey(c.key, c.journal_id, c.index),
-                         internal::EncodeV1History(h));
-    figures[c.key] = c.new_value;
-    last_journal = std::max(last_journal, c.journal_id);
-  }
-  for (const auto& [key, value] : figures) {
-    StoredObservation o{key, Decimal::FromInt(value), "", "a", 1, 1700000000000};
-    obs.emplace_back(internal::EncodeFigureKey(key), internal::EncodeV1Observation(o));
-    auto& cell = cells[internal::EncodeCellKey(key.indicator, key.park, key.period)];
-    cell.first += value;
-    if (!key.entity.empty()) ++cell.second;
-  }
-  for (const auto& [key, cell] : cells) {
-    cell_records.emplace_back(key, internal::EncodeCell({Decimal::FromInt(cell.first), cell.second}));
-  }
-  for (uint64_t id = 1; id <= last_journal; ++id) {
-    journal.emplace_back(internal::BigEndian64Key(id),
-                         internal::EncodeJournal({id, "a", "tax", id, 1700000000000, 1, 0}));
-  }
-  raw.Put("meta", "format_version", U32(1));
-  raw.PutAll("history", history);
-  raw.PutAll("obs", obs);
-  raw.PutAll("cells", cell_records);
-  raw.PutAll("journal", journal);
-  raw.Put("senders", "a", internal::EncodeSender({"a", "tax", last_journal, 1700000000000,
-                                                  last_journal, changes.size(), 0}));
-  raw.PutAll("dead", {});
-}
-
-const FigureKey kA{"rev", "p1", "2020", "91350200MA2SECRET1"};
-const FigureKey kB{"rev", "p1", "2020", ""};
-const FigureKey kC{"jobs", "p2", "2021-03", "91350200MA2SECRET2"};
-
-std::vector<V1Change> SmallHistory() {
-  return {{kA, std::nullopt, 10, 1, 0},
-          {kB, std::nullopt, 7, 1, 1},
-          {kA, 10, 12, 2, 0},
-          {kC, std::nullopt, 3, 2, 1}};
-}
+using testing_util::kA;
+using testing_util::kB;
+using testing_util::kC;
+using testing_util::SmallHistory;
+using testing_util::U32;
+using testing_util::V1Change;
+using testing_util::WriteV1Store;
 
 TEST(MigrateTest, UpgradesFormat1KeepingEveryChangeInOrder) {
   testing_util::TempDir dir;
@@ -87,6 +31,7 @@ TEST(MigrateTest, UpgradesFormat1KeepingEveryChangeInOrder) {
   {
     auto store = testing_util::OpenStore(testing_util::Options(dir.path()));
     ASSERT_NE(store, nullptr);
+    EXPECT_EQ(store->UpgradedFrom(), 1u);
     const std::vector<HistoryEntry> all = testing_util::History(*store);
     ASSERT_EQ(all.size(), 4u);
     const std::vector<std::tuple<FigureKey, uint64_t, uint32_t, int64_t>> want = {
@@ -122,6 +67,7 @@ TEST(MigrateTest, UpgradesFormat1KeepingEveryChangeInOrder) {
     ASSERT_TRUE(store->Verify(&differences).ok());
     EXPECT_TRUE(differences.empty());
   }
+  EXPECT_EQ(testing_util::OpenStore(testing_util::Options(dir.path()))->UpgradedFrom(), 0u);
   testing_util::RawEnv raw(dir.path());
   EXPECT_FALSE(raw.HasTable("history"));
   EXPECT_EQ(raw.Get("meta", "format_version"), U32(Store::kFormatVersion));
@@ -134,7 +80,7 @@ TEST(MigrateTest, ReadOnlyOpenOfFormat1IsRefusedAndChangesNothing) {
   options.read_only = true;
   std::unique_ptr<Store> store;
   const Status s = Store::Open(options, &store);
-  EXPECT_EQ(s.code(), Status::Code::kInvalid);
+  EXPECT_EQ(s.code(), Status::Code::kOldFormat);
   EXPECT_NE(s.ToString().find("format_version 1"), std::string::npos) << s.ToString();
   testing_util::RawEnv raw(dir.path());
   EXPECT_TRUE(raw.HasTable("history"));

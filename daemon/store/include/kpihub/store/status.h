@@ -16,6 +16,7 @@ class Status {
     kNotFound,
     kInvalid,       // bad argument or configuration
     kReadOnly,      // a write on a read-only or failed store (sticky error)
+    kOldFormat,     // a read-only open of a store in an older format a writer would upgrade
   };
   Status() = default;
   static Status Ok() { return Status(); }

@@ -70,9 +70,12 @@ class Store {
   // Opens or creates the environment, checks the format version (refuses an unknown one with
   // kCorruption) and clears stale reader slots (mdb_reader_check). A writable open upgrades a
   // format 1 store to format 2 in one write transaction (all or nothing); a read-only open of
-  // one is refused with kInvalid until a writer has upgraded it.
+  // one is refused with kOldFormat until a writer has upgraded it.
   static Status Open(const StoreOptions& options, std::unique_ptr<Store>* out);
   virtual ~Store() = default;
+
+  // The format version this open upgraded the store from; 0 if it did not upgrade it.
+  virtual uint32_t UpgradedFrom() const { return 0; }
 
   // Applies batches in order in ONE write transaction and commits it durably. Per batch:
   // sequence <= last applied -> kDuplicate (no effect); > last + 1 -> kOutOfOrder (no effect);
