@@ -61,6 +61,20 @@ std::optional<Period> Period::Parse(std::string_view text) {
 }
 
 std::string Period::ToString() const {
+  // Every validated observation's period passes here: the common case without printf.
+  if (year >= 0 && year <= 9999 && sub >= 0 && sub <= 12) {
+    std::string out = {static_cast<char>('0' + year / 1000), static_cast<char>('0' + year / 100 % 10),
+                       static_cast<char>('0' + year / 10 % 10), static_cast<char>('0' + year % 10)};
+    if (kind == PeriodKind::kQuarter) {
+      out += 'Q';
+      out += static_cast<char>('0' + sub);
+    } else if (kind == PeriodKind::kMonth) {
+      out += '-';
+      out += static_cast<char>('0' + sub / 10);
+      out += static_cast<char>('0' + sub % 10);
+    }
+    return out;
+  }
   char buf[32];
   switch (kind) {
     case PeriodKind::kYear: std::snprintf(buf, sizeof buf, "%04d", year); break;

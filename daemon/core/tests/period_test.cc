@@ -26,11 +26,17 @@ TEST(PeriodTest, RefusesAnythingElse) {
 }
 
 TEST(PeriodTest, ToStringIsCanonicalAndRoundTrips) {
-  for (std::string_view text : {"2020", "2020Q1", "2020Q4", "2020-01", "2020-12", "1999-07"}) {
+  for (std::string_view text : {"2020", "2020Q1", "2020Q4", "2020-01", "2020-12", "1999-07",
+                                "1900-10", "2999Q3"}) {
     std::optional<Period> p = Period::Parse(text);
     ASSERT_TRUE(p.has_value()) << text;
     EXPECT_EQ(p->ToString(), text);
   }
+  // Years Parse refuses, as computed periods may hold them, print the same way.
+  EXPECT_EQ((Period{PeriodKind::kMonth, 7, 3}).ToString(), "0007-03");
+  EXPECT_EQ((Period{PeriodKind::kQuarter, 999, 2}).ToString(), "0999Q2");
+  EXPECT_EQ((Period{PeriodKind::kMonth, 12345, 1}).ToString(), "12345-01");
+  EXPECT_EQ((Period{PeriodKind::kYear, -5, 0}).ToString(), "-005");
 }
 
 TEST(PeriodTest, StartsAtLocalMidnightInUtcPlus8) {

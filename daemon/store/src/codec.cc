@@ -4,8 +4,11 @@
 
 namespace kpihub::store::internal {
 
+// The bytes go in as one append (this is on the write path of every observation).
 void RecordWriter::PutLittleEndian(uint64_t v, int bytes) {
-  for (int i = 0; i < bytes; ++i) buf_.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  char le[8];
+  for (int i = 0; i < 8; ++i) le[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  buf_.append(le, static_cast<size_t>(bytes));
 }
 
 void RecordWriter::PutI128(__int128 v) {
@@ -23,7 +26,7 @@ void RecordWriter::PutF64(double v) {
 
 void RecordWriter::PutString(std::string_view s) {
   PutU32(static_cast<uint32_t>(s.size()));  // callers bound lengths far below 4 GiB
-  buf_.append(s);
+  buf_.append(s.data(), s.size());
 }
 
 bool RecordReader::Take(size_t n, std::string_view* out) {

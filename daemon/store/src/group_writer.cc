@@ -173,10 +173,9 @@ void GroupWriter::AddToCell(const core::FigureKey& figure, core::Decimal delta,
 // appended in arrival order, which is change id order. Sequence checks, journal and dead
 // letters were done in arrival order by Apply.
 Status GroupWriter::Finish() {
-  std::vector<PendingObservation*> by_key;
-  by_key.reserve(pending_.size());
-  for (PendingObservation& p : pending_) by_key.push_back(&p);
-  std::stable_sort(by_key.begin(), by_key.end(),
+  by_key_.clear();
+  for (PendingObservation& p : pending_) by_key_.push_back(&p);
+  std::stable_sort(by_key_.begin(), by_key_.end(),
                    [](const PendingObservation* a, const PendingObservation* b) {
                      const core::FigureKey& x = a->obs->key;
                      const core::FigureKey& y = b->obs->key;
@@ -184,7 +183,7 @@ Status GroupWriter::Finish() {
                      return std::tie(x.indicator, x.park, x.period, x.entity) <
                             std::tie(y.indicator, y.park, y.period, y.entity);
                    });
-  for (PendingObservation* p : by_key) {
+  for (PendingObservation* p : by_key_) {
     if (Status s = ApplyObservation(p); !s.ok()) return s;
   }
   for (const PendingObservation& p : pending_) {

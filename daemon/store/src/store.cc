@@ -69,6 +69,7 @@ class LmdbStore final : public Store {
   MapGate gate_;
   std::mutex write_mu_;  // LMDB's single writer, plus remaps
   Status sticky_error_;  // guarded by write_mu_; the first failed write, for good
+  GroupScratch scratch_;  // guarded by write_mu_
 };
 
 Status LmdbStore::ApplyGroup(const std::vector<BatchToApply>& batches,
@@ -81,7 +82,7 @@ Status LmdbStore::ApplyGroup(const std::vector<BatchToApply>& batches,
   std::vector<ApplyResult> applied;
   Status s = RunWrite([&](MDB_txn* txn) {
     applied.assign(batches.size(), ApplyResult{});  // a retry starts from scratch
-    GroupWriter writer(txn, tables_);
+    GroupWriter writer(txn, tables_, &scratch_);
     if (Status st = writer.Start(); !st.ok()) return st;
     for (size_t i = 0; i < batches.size(); ++i) {
       if (Status st = writer.Apply(batches[i], &applied[i]); !st.ok()) return st;
