@@ -144,9 +144,7 @@ Status GroupWriter::ApplyObservation(PendingObservation* p) {
 // and fills the table's last page. It refuses (MDB_KEYEXIST) a key that is not the largest,
 // which would mean a journal id used twice.
 Status GroupWriter::AppendHistory(const PendingObservation& p) {
-  const BatchToApply& batch = *p.batch;
-  EncodeHistoryTo(p.obs->key, p.old_value, p.obs->value, batch.adapter, batch.department,
-                  batch.sequence, batch.received_unix_ms, p.previous, &value_);
+  EncodeHistoryTo(p.obs->key, p.old_value, p.obs->value, p.previous, &value_);
   change_key_.clear();
   AppendChangeKey(&change_key_, p.id);
   MDB_val k = ToVal(change_key_), v = ToVal(value_.data());

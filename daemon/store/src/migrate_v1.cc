@@ -114,8 +114,8 @@ Status MigrateV1(MDB_txn* txn, const Tables& tables) {
         return Corrupt("history", "undecodable record");
       }
       const ChangeId id{change.journal_id, change.index};
-      EncodeHistoryTo(change.key, change.old_value, change.new_value, change.adapter,
-                      change.department, change.sequence, change.unix_ms, previous, &value);
+      // Adapter, department, sequence and time are in the journal, which format 1 had too.
+      EncodeHistoryTo(change.key, change.old_value, change.new_value, previous, &value);
       change_key.clear();
       AppendChangeKey(&change_key, id);
       MDB_val k = ToVal(change_key), v = ToVal(value.data());

@@ -108,13 +108,16 @@ Status LmdbSnapshot::ForEachHistory(const core::FigureKey& prefix,
                                     const std::function<void(const HistoryEntry&)>& fn) {
   HistoryEntry entry;
   ChangeId previous;
+  JournalEntry batch;
   if (prefix.indicator.empty()) {
     return ScanPrefix(txn_.get(), tables_.changes, "",
                       [&](std::string_view key, std::string_view value) {
                         if (!DecodeHistory(key, value, &entry, &previous)) {
                           return Corrupt("changes", "undecodable record");
                         }
-                        if (KeyMatches(prefix, entry.key)) fn(entry);
+                        if (!KeyMatches(prefix, entry.key)) return Status::Ok();
+                        if (Status s = AddProvenance(&entry, &batch); !s.ok()) return s;
+                        fn(entry);
                         return Status::Ok();
                       });
   }
@@ -127,7 +130,7 @@ Status LmdbSnapshot::ForEachHistory(const core::FigureKey& prefix,
                             return Corrupt("obs", "undecodable record");
                           }
                           if (!KeyMatches(prefix, figure.key)) return Status::Ok();
-                          return CollectChain(figure.key, next, &matches);
+                          return CollectChain(figure.key, next, &batch, &matches);
                         });
   if (!s.ok()) return s;
   std::sort(matches.begin(), matches.end(), [](const HistoryEntry& a, const HistoryEntry& b) {
@@ -140,7 +143,7 @@ Status LmdbSnapshot::ForEachHistory(const core::FigureKey& prefix,
 // Every link must be a change of this figure and older than the one before it, so the walk
 // ends; anything else is reported as corruption.
 Status LmdbSnapshot::CollectChain(const core::FigureKey& figure, ChangeId next,
-                                  std::vector<HistoryEntry>* out) {
+                                  JournalEntry* batch, std::vector<HistoryEntry>* out) {
   std::string key;
   while (!next.none()) {
     key.clear();
@@ -155,9 +158,26 @@ Status LmdbSnapshot::CollectChain(const core::FigureKey& figure, ChangeId next,
       return Corrupt("changes", "undecodable record");
     }
     if (entry.key != figure) return Corrupt("changes", "a change of another figure in a chain");
+    if (Status s = AddProvenance(&entry, batch); !s.ok()) return s;
     out->push_back(std::move(entry));
     next = previous;  // DecodeHistory checked that it is older
   }
+  return Status::Ok();
+}
+
+Status LmdbSnapshot::AddProvenance(HistoryEntry* change, JournalEntry* batch) {
+  if (batch->journal_id != change->journal_id) {
+    const std::string key = BigEndian64Key(change->journal_id);
+    std::string_view value;
+    bool found = false;
+    if (Status s = GetRecord(txn_.get(), tables_.journal, key, &value, &found); !s.ok()) return s;
+    if (!found) return Corrupt("changes", "a change without its batch in the journal");
+    if (!DecodeJournal(key, value, batch)) return Corrupt("journal", "undecodable record");
+  }
+  change->adapter = batch->adapter;
+  change->department = batch->department;
+  change->sequence = batch->sequence;
+  change->unix_ms = batch->received_unix_ms;
   return Status::Ok();
 }
 

@@ -44,8 +44,11 @@ class LmdbSnapshot final : public Snapshot {
   template <typename Record, typename Decode, typename Fn>
   Status ForEachRecord(MDB_dbi dbi, std::string_view table, Decode decode, const Fn& fn);
   // Appends the changes of `figure` from `next` (its latest) back to its first.
-  Status CollectChain(const core::FigureKey& figure, ChangeId next,
+  Status CollectChain(const core::FigureKey& figure, ChangeId next, JournalEntry* batch,
                       std::vector<HistoryEntry>* out);
+  // Fills who made the change from its batch's journal entry. `batch` caches the last entry
+  // read: changes come in runs of one batch.
+  Status AddProvenance(HistoryEntry* change, JournalEntry* batch);
 
   MDB_env* env_;
   Tables tables_;

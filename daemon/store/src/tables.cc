@@ -172,23 +172,16 @@ bool DecodeJournal(std::string_view key, std::string_view value, JournalEntry* o
 
 std::string EncodeHistory(const HistoryEntry& entry, ChangeId previous) {
   RecordWriter w;
-  EncodeHistoryTo(entry.key, entry.old_value, entry.new_value, entry.adapter, entry.department,
-                  entry.sequence, entry.unix_ms, previous, &w);
+  EncodeHistoryTo(entry.key, entry.old_value, entry.new_value, previous, &w);
   return w.data();
 }
 
 void EncodeHistoryTo(const core::FigureKey& key, const std::optional<core::Decimal>& old_value,
-                     core::Decimal new_value, std::string_view adapter,
-                     std::string_view department, uint64_t sequence, int64_t unix_ms,
-                     ChangeId previous, RecordWriter* w) {
+                     core::Decimal new_value, ChangeId previous, RecordWriter* w) {
   w->Clear();
   w->PutU8(old_value ? 1 : 0);
   w->PutI128(old_value ? old_value->micros() : 0);
   w->PutI128(new_value.micros());
-  w->PutString(adapter);
-  w->PutString(department);
-  w->PutU64(sequence);
-  w->PutI64(unix_ms);
   w->PutString(key.indicator);
   w->PutString(key.park);
   w->PutString(key.period);
@@ -210,10 +203,6 @@ bool DecodeHistory(std::string_view key, std::string_view value, HistoryEntry* o
   const uint8_t has_old = r.GetU8();
   const __int128 old_micros = r.GetI128();
   out->new_value = core::Decimal::FromMicros(r.GetI128());
-  out->adapter = r.GetString();
-  out->department = r.GetString();
-  out->sequence = r.GetU64();
-  out->unix_ms = r.GetI64();
   out->key.indicator = r.GetString();
   out->key.park = r.GetString();
   out->key.period = r.GetString();

@@ -19,11 +19,10 @@
 //                                                        u64 sequence, i64 received_unix_ms,
 //                                                        u32 accepted, u32 rejected
 //   changes  change id: BE u64 journal id,               u8 has_old, i128 old micros (0 when
-//            BE u32 index in the batch's accepted list   absent), i128 new micros, str adapter,
-//                                                        str department, u64 sequence,
-//                                                        i64 unix_ms, str indicator, str park,
-//                                                        str period, str entity, change id of
-//                                                        the figure's previous change
+//            BE u32 index in the batch's accepted list   absent), i128 new micros,
+//                                                        str indicator, str park, str period,
+//                                                        str entity, change id of the
+//                                                        figure's previous change
 //   dead     BE u64 dead letter id (1, 2, ...)           str adapter, str department,
 //                                                        u64 sequence, i64 unix_ms,
 //                                                        u32 rejection index, u16 reason,
@@ -39,7 +38,8 @@
 //
 // `changes` is the value history. Its keys grow with every commit, so a commit appends its
 // changes at the end of the table (MDB_APPEND: no search, the last leaf page only) instead
-// of inserting them at random places; key order is commit order. The changes of one figure
+// of inserting them at random places; key order is commit order. Who made a change (adapter,
+// department, sequence, receive time) is its batch's journal entry, not repeated per change. The changes of one figure
 // form a chain, newest to oldest: the obs record points to the latest, each change to the
 // one before. Format 1 keyed the history by figure key and change id, which cost a random
 // B-tree insert and a dirtied leaf page per observation (docs/performance.md).
@@ -120,12 +120,12 @@ bool DecodeSender(std::string_view key, std::string_view value, SenderState* out
 std::string EncodeJournal(const JournalEntry& entry);
 bool DecodeJournal(std::string_view key, std::string_view value, JournalEntry* out);
 
-// A `changes` record; its key is EncodeChangeKey({entry.journal_id, entry.index}).
+// A `changes` record; its key is EncodeChangeKey({entry.journal_id, entry.index}). The
+// entry's adapter, department, sequence and time are not part of it (the journal has them).
 std::string EncodeHistory(const HistoryEntry& entry, ChangeId previous);
 void EncodeHistoryTo(const core::FigureKey& key, const std::optional<core::Decimal>& old_value,
-                     core::Decimal new_value, std::string_view adapter,
-                     std::string_view department, uint64_t sequence, int64_t unix_ms,
-                     ChangeId previous, RecordWriter* w);
+                     core::Decimal new_value, ChangeId previous, RecordWriter* w);
+// Fills all of `out` but adapter, department, sequence and time (see JournalCache).
 // `previous` gets the figure's change before this one (none for its first).
 bool DecodeHistory(std::string_view key, std::string_view value, HistoryEntry* out,
                    ChangeId* previous);

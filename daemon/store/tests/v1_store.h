@@ -62,7 +62,8 @@ inline void WriteV1Store(const std::string& dir, const std::vector<V1Change>& ch
   }
   for (uint64_t id = 1; id <= last_journal; ++id) {
     journal.emplace_back(internal::BigEndian64Key(id),
-                         internal::EncodeJournal({id, adapter, department, id, 1700000000000, 1, 0}));
+                         internal::EncodeJournal({id, adapter, department, id,
+                                                  1700000000000 + static_cast<int64_t>(id), 1, 0}));
   }
   raw.Put("meta", "format_version", U32(1));
   raw.PutAll("history", history);
