@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -27,13 +28,19 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-// Decorates the real store; makes ApplyGroup fail on demand.
+// Decorates the real store; makes ApplyGroup fail, or hold until released, on demand.
 class FaultInjectingStore : public store::Store {
  public:
   explicit FaultInjectingStore(store::Store& real) : real_(real) {}
   std::atomic<int> fail_with{-1};  // a Status::Code, or -1 for none
+  std::atomic<bool> hold{false};   // ApplyGroup waits while set (a commit stuck on the disk)
+  std::atomic<int> held{0};        // ApplyGroup calls that have started waiting
   store::Status ApplyGroup(const std::vector<store::BatchToApply>& b,
                            std::vector<store::ApplyResult>* r) override {
+    if (hold.load()) {
+      ++held;
+      while (hold.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     int code = fail_with.load();
     if (code >= 0) return store::Status::Error(static_cast<store::Status::Code>(code), "injected");
     return real_.ApplyGroup(b, r);
@@ -75,11 +82,15 @@ class IngestServerTest : public ::testing::Test {
     IngestOptions ingest;
     ingest.endpoint = "tcp://127.0.0.1:*";
     ingest.server_secret_z85 = server_keys_.secret_z85;
+    AdjustOptions(&ingest);
     server_ = std::make_unique<IngestServer>(
         context_, ingest, *config_, *store_, clock_, *metrics_,
         std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>()));
     server_->Start();
   }
+
+  // For fixtures that need other options (the ZAP endpoint allows one server per context).
+  virtual void AdjustOptions(IngestOptions*) {}
 
   void TearDown() override {
     StopServer();
@@ -89,7 +100,22 @@ class IngestServerTest : public ::testing::Test {
 
   void StartServer() {
     stop_ = false;
-    thread_ = std::thread([this] { run_status_ = server_->Run(stop_, nullptr); });
+    thread_ = std::thread([this] { run_status_ = server_->Run(stop_, [this] { ++ticks_; }); });
+  }
+
+  uint64_t LastSequence() {
+    std::unique_ptr<store::Snapshot> snap;
+    EXPECT_TRUE(real_store_->OpenSnapshot(&snap).ok());
+    uint64_t last = 0;
+    EXPECT_TRUE(snap->ForEachSender([&](const store::SenderState& s) { last = s.last_sequence; }).ok());
+    return last;
+  }
+
+  static bool WaitFor(const std::function<bool()>& done, int timeout_ms) {
+    for (int waited = 0; waited < timeout_ms && !done(); waited += 5) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return done();
   }
   void StopServer() {
     stop_ = true;
@@ -134,6 +160,7 @@ class IngestServerTest : public ::testing::Test {
   std::unique_ptr<IngestMetrics> metrics_;
   std::unique_ptr<IngestServer> server_;
   std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> ticks_{0};
   std::thread thread_;
   store::Status run_status_;
 };
@@ -216,6 +243,72 @@ TEST_F(IngestServerTest, ZeroSequenceIsRefused) {
   ASSERT_TRUE(ack.has_value());
   EXPECT_EQ(ack->status, wire::AckStatus::kMalformed);
   EXPECT_EQ(ack->frame_reason, core::RejectReason::kBadSequence);
+}
+
+// A commit stuck on the disk stops the watchdog pings (on_tick): that is what makes systemd
+// restart a daemon hung in fsync. They come back once the commit returns.
+class StuckCommitTest : public IngestServerTest {
+ protected:
+  void AdjustOptions(IngestOptions* o) override { o->poll_timeout_ms = 20; }
+};
+
+TEST_F(StuckCommitTest, ACommitStuckOnTheDiskStopsTheWatchdogPings) {
+  StartServer();
+  auto client = Connect();
+  ASSERT_EQ(client->SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
+  store_->hold = true;
+  ASSERT_TRUE(client->SendFrame(wire::EncodeBatch(2, 0, Batch(10, 3))));
+  ASSERT_TRUE(WaitFor([&] { return store_->held.load() == 1; }, 5000));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const uint64_t stuck = ticks_.load();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(ticks_.load(), stuck) << "pings went on during a stuck commit";
+  store_->hold = false;
+  auto ack = client->ReceiveAck(10000);
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ(ack->status, wire::AckStatus::kAccepted);
+  EXPECT_TRUE(WaitFor([&] { return ticks_.load() > stuck; }, 2000));
+}
+
+// SIGTERM during a commit: the commit finishes and its batch is acked before Run returns.
+TEST_F(IngestServerTest, StopWaitsForTheCommitInProgressAndAcksIt) {
+  StartServer();
+  auto client = Connect();
+  store_->hold = true;
+  ASSERT_TRUE(client->SendFrame(wire::EncodeBatch(1, 0, Batch(0, 3))));
+  ASSERT_TRUE(WaitFor([&] { return store_->held.load() == 1; }, 5000));
+  stop_ = true;
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_TRUE(thread_.joinable());
+  store_->hold = false;
+  thread_.join();
+  EXPECT_TRUE(run_status_.ok()) << run_status_.ToString();
+  auto ack = client->ReceiveAck(5000);
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ(ack->status, wire::AckStatus::kAccepted);
+  EXPECT_EQ(LastSequence(), 1u);
+}
+
+// A batch that arrives while a commit is in progress is never applied when that commit
+// fails: the daemon stops, and the adapters resend both from their outboxes.
+TEST_F(IngestServerTest, AfterAFailedCommitTheNextGroupIsNeitherAppliedNorAcked) {
+  StartServer();
+  auto client = Connect();
+  ASSERT_EQ(client->SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
+  store_->hold = true;
+  ASSERT_TRUE(client->SendFrame(wire::EncodeBatch(2, 0, Batch(10, 3))));
+  ASSERT_TRUE(WaitFor([&] { return store_->held.load() == 1; }, 5000));
+  ASSERT_TRUE(client->SendFrame(wire::EncodeBatch(3, 0, Batch(20, 3))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // batch 3 queued
+  store_->fail_with = static_cast<int>(store::Status::Code::kIoError);
+  store_->hold = false;
+  thread_.join();  // Run returned by itself
+  EXPECT_EQ(run_status_.code(), store::Status::Code::kIoError);
+  EXPECT_FALSE(client->ReceiveAck(300).has_value());
+  store_->fail_with = -1;
+  server_.reset();
+  EXPECT_EQ(LastSequence(), 1u);
+  EXPECT_EQ(store_->held.load(), 1);  // batch 3 never reached the store
 }
 
 }  // namespace
