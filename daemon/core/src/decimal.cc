@@ -93,6 +93,11 @@ int DecimalPlaces(const DigitsExponent& d) { return d.exponent < 0 ? -d.exponent
 Decimal::Parsed Decimal::FromDouble(double v, int max_decimals) {
   if (!std::isfinite(v)) return Fail(Error::kNotFinite);
   if (std::fabs(v) > kMaxMagnitude) return Fail(Error::kOutOfRange);
+  // Whole numbers below 2^53 (most figures: counts, yuan) are exact doubles whose shortest
+  // text is the number itself, so the text below would give the same; skip it.
+  if (std::fabs(v) < 9007199254740992.0 && v == std::trunc(v)) {
+    return Ok(static_cast<__int128>(static_cast<int64_t>(v)) * kUnit);
+  }
   // Shortest text that round-trips: the decimal the sender most plausibly meant.
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);

@@ -41,6 +41,24 @@ TEST(DecimalTest, FromDoubleTakesTheShortestDecimal) {
   EXPECT_EQ(Decimal::FromDouble(0.000123, 6).value->micros(), 123);
 }
 
+// Whole numbers take a shortcut; it must agree with the decimal text of the number.
+TEST(DecimalTest, FromDoubleOfWholeNumbersIsExact) {
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 20000; ++i) {
+    const int64_t n = static_cast<int64_t>(rng() % (uint64_t{1} << (1 + i % 53))) * (i % 2 ? -1 : 1);
+    const Decimal::Parsed from_double = Decimal::FromDouble(static_cast<double>(n), 0);
+    const Decimal::Parsed from_text = Decimal::Parse(std::to_string(n), 0);
+    ASSERT_TRUE(from_double.value.has_value()) << n;
+    ASSERT_TRUE(from_text.value.has_value()) << n;
+    EXPECT_EQ(from_double.value->micros(), from_text.value->micros()) << n;
+  }
+  // Past 2^53 the shortest text is taken, not the binary value.
+  // 123456789012345678.0 is the double 123456789012345680, whose shortest text is
+  // 1.2345678901234568e+17.
+  ASSERT_TRUE(Decimal::FromDouble(123456789012345678.0, 0).value.has_value());
+  EXPECT_EQ(Decimal::FromDouble(123456789012345678.0, 0).value->ToString(), "123456789012345680");
+}
+
 TEST(DecimalTest, FromDoubleHandlesExponentForms) {
   // std::to_chars writes these in scientific form; they must still be exact.
   EXPECT_EQ(Decimal::FromDouble(1e+17, 0).value->ToString(), "100000000000000000");
