@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <tuple>
 
 #include "codec.h"
 #include "lmdb_env.h"
@@ -173,14 +172,19 @@ void GroupWriter::AddToCell(const core::FigureKey& figure, core::Decimal delta,
 Status GroupWriter::Finish() {
   by_key_.clear();
   for (PendingObservation& p : pending_) by_key_.push_back(&p);
-  std::stable_sort(by_key_.begin(), by_key_.end(),
-                   [](const PendingObservation* a, const PendingObservation* b) {
-                     const core::FigureKey& x = a->obs->key;
-                     const core::FigureKey& y = b->obs->key;
-                     // Field by field is the order of the NUL-joined key LMDB compares.
-                     return std::tie(x.indicator, x.park, x.period, x.entity) <
-                            std::tie(y.indicator, y.park, y.period, y.entity);
-                   });
+  // Field by field is the order of the NUL-joined key LMDB compares; one compare() per field.
+  const auto before = [](const PendingObservation* a, const PendingObservation* b) {
+    const core::FigureKey& x = a->obs->key;
+    const core::FigureKey& y = b->obs->key;
+    if (int c = x.indicator.compare(y.indicator); c != 0) return c < 0;
+    if (int c = x.park.compare(y.park); c != 0) return c < 0;
+    if (int c = x.period.compare(y.period); c != 0) return c < 0;
+    return x.entity.compare(y.entity) < 0;
+  };
+  // A department's batch usually arrives in key order already.
+  if (!std::is_sorted(by_key_.begin(), by_key_.end(), before)) {
+    std::stable_sort(by_key_.begin(), by_key_.end(), before);
+  }
   for (PendingObservation* p : by_key_) {
     if (Status s = ApplyObservation(p); !s.ok()) return s;
   }
