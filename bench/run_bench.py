@@ -484,6 +484,7 @@ class Suite:
                 self.results["errors"].append(f"{name}: {e}")
                 log(f"{name} FAILED: {e}")
         self.load_after = os.getloadavg()
+        self.results["machine"] = machine(self)
         if not self.args.keep:
             shutil.rmtree(self.work, ignore_errors=True)
         return self.results
@@ -601,11 +602,14 @@ def targets(res, suite):
     scale = {s["stored"]: s for s in res["scale"]}
     big = max(scale) if scale else None
     small = min(scale) if scale else None
+    # The targets are judged from 1 to 10 million stored; a --long run's 50 million is shown
+    # beside them, for information.
+    ten = min(scale, key=lambda n: abs(n - 10_000_000)) if scale else None
     heap = [mib(r.get("rss_load", {}).get("RssAnon")) for r in res["ingest"]] + \
            [mib(s["rss_load"].get("RssAnon")) for s in res["scale"]]
     heap = max((h for h in heap if h), default=None)
-    growth = ratio(scale[small]["ingest"].get("obs_per_s"), scale[big]["ingest"].get("obs_per_s")) if scale else None
-    growth_c = ratio(scale[small]["clustered"].get("obs_per_s"), scale[big]["clustered"].get("obs_per_s")) if scale else None
+    def growth_to(stored, field):
+        return ratio(scale[small][field].get("obs_per_s"), scale[stored][field].get("obs_per_s")) if scale else None
     rows = []
     for order in ("scattered", "clustered"):
         main = find_row(res, 100, 4, order) or {"kpihub": {}, "ceiling": {}}
@@ -625,18 +629,25 @@ def targets(res, suite):
          (best_single or 0) >= 20000),
         ("/metrics, demo state, median", f"{num(res['scrape'].get('demo', {}).get('median_ms'), 2)} ms", "< 10 ms",
          (res["scrape"].get("demo", {}).get("median_ms") or 1e9) < 10),
-        (f"start-up to ready, {num(big)} stored", f"{num(scale[big]['startup_s'], 3) if big else '—'} s", "< 1 s",
-         big is not None and scale[big]["startup_s"] < 1),
+        (f"start-up to ready, {num(ten)} stored", f"{num(scale[ten]['startup_s'], 3) if ten else '—'} s", "< 1 s",
+         ten is not None and scale[ten]["startup_s"] < 1),
         ("heap RSS (outside LMDB's page cache), any run", f"{num(heap, 1)} MiB", "< 100 MB",
          heap is not None and heap * 1.048576 < 100),
-        (f"cost per observation, {num(small)} → {num(big)} stored (scattered)", f"{num(growth, 2)}×", "≤ 1.5×",
-         growth is not None and growth <= 1.5),
-        (f"cost per observation, {num(small)} → {num(big)} stored (clustered)", f"{num(growth_c, 2)}×", "≤ 1.5×",
-         growth_c is not None and growth_c <= 1.5),
     ]
+    for order, field in (("scattered", "ingest"), ("clustered", "clustered")):
+        g = growth_to(ten, field)
+        rows.append((f"cost per observation, {num(small)} → {num(ten)} stored ({order})", f"{num(g, 2)}×",
+                     "≤ 1.5×", g is not None and g <= 1.5))
+    out_info = []
+    if big is not None and big != ten:
+        out_info.append(f"\nBeyond the targets (long run): start-up with {num(big)} stored "
+                        f"{num(scale[big]['startup_s'], 3)} s; cost per observation {num(small)} → {num(big)} "
+                        f"stored {num(growth_to(big, 'ingest'), 2)}× scattered, "
+                        f"{num(growth_to(big, 'clustered'), 2)}× clustered.")
     out = ["\n### Targets\n", "| target | measured | wanted | met |", "|---|---:|---:|:---:|"]
     for name, got, want, ok in rows:
         out.append(f"| {name} | {got} | {want} | {'yes' if ok else '**no**'} |")
+    out += out_info
     if suite.mode == "smoke":
         out.append("\n(Smoke mode: tiny runs that check every row produces a figure; not a measurement.)")
     return out
@@ -690,7 +701,7 @@ def machine(suite):
 KEPT_SECTION = "## Daemon internals"  # in-process measurements of the daemon, written by hand
 
 
-def write_doc(path, table, suite):
+def write_doc(path, table, suite, machine_text=None):
     """The generated report and bench/analysis.md; the document's hand-written "Daemon
     internals" section, if any, is kept as it is, at the end."""
     with open(f"{HERE}/analysis.md") as f:
@@ -706,7 +717,8 @@ def write_doc(path, table, suite):
                     kept = kept[:kept.index(heading)]
     head, _, tail = analysis.partition("<!-- results -->")
     with open(path, "w") as f:
-        f.write(head.rstrip() + "\n\n## Results\n\nMachine:\n\n" + machine(suite) + "\n\n" + table +
+        f.write(head.rstrip() + "\n\n## Results\n\nMachine:\n\n" + (machine_text or machine(suite)) +
+                "\n\n" + table +
                 tail.rstrip() + "\n" + ("\n" + kept.rstrip() + "\n" if kept else ""))
 
 
@@ -720,7 +732,12 @@ def main():
     p.add_argument("--doc", help="write the full performance document here")
     p.add_argument("--json", help="write the raw results here")
     p.add_argument("--keep", action="store_true", help="keep the scratch directory")
+    p.add_argument("--render", metavar="JSON",
+                   help="run nothing: write the report from the raw results of an earlier run "
+                        "(after editing bench/analysis.md)")
     args = p.parse_args()
+    if args.render:
+        return render(args)
     suite = Suite(args)
     res = suite.run()
     table = report(res, suite)
@@ -737,6 +754,21 @@ def main():
     for m in missing:
         print(f"no figure: {m}", file=sys.stderr)
     return 1 if missing else 0
+
+
+def render(args):
+    with open(args.render) as f:
+        res = json.load(f)
+    suite = argparse.Namespace(mode="smoke" if args.smoke else "full", plan=PLANS["smoke" if args.smoke else "full"],
+                               args=args)
+    table = report(res, suite)
+    print(table)
+    if args.out:
+        with open(args.out, "w") as f:
+            f.write(table)
+    if args.doc:
+        write_doc(args.doc, table, suite, res.get("machine", "(not recorded)"))
+    return 0
 
 
 if __name__ == "__main__":
