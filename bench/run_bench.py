@@ -740,16 +740,10 @@ def main():
         return render(args)
     suite = Suite(args)
     res = suite.run()
-    table = report(res, suite)
-    print(table)
-    if args.out:
-        with open(args.out, "w") as f:
-            f.write(table)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(res, f, indent=1)
-    if args.doc:
-        write_doc(args.doc, table, suite)
+    publish(res, suite, args)
     missing = missing_figures(res)
     for m in missing:
         print(f"no figure: {m}", file=sys.stderr)
@@ -761,14 +755,19 @@ def render(args):
         res = json.load(f)
     suite = argparse.Namespace(mode="smoke" if args.smoke else "full", plan=PLANS["smoke" if args.smoke else "full"],
                                args=args)
+    publish(res, suite, args)
+    return 0
+
+
+def publish(res, suite, args):
+    """Prints the report and writes it where --out and --doc say."""
     table = report(res, suite)
     print(table)
     if args.out:
         with open(args.out, "w") as f:
             f.write(table)
     if args.doc:
-        write_doc(args.doc, table, suite, res.get("machine", "(not recorded)"))
-    return 0
+        write_doc(args.doc, table, suite, res.get("machine"))
 
 
 if __name__ == "__main__":

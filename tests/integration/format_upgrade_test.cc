@@ -36,14 +36,6 @@ size_t CsvRows(const std::string& csv) {
   return lines > 0 ? lines - 1 : 0;  // without the header
 }
 
-bool WaitFor(const std::function<bool()>& done, int timeout_ms) {
-  for (int waited = 0; waited < timeout_ms; waited += 10) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
-
 TEST(FormatUpgradeTest, DaemonUpgradesAFormat1StoreAndTheFeedGoesOn) {
   DaemonHarness daemon({std::pair<std::string, std::string>{"scitech-1", "scitech"}});
   WriteFormat1State(daemon.state_dir());
@@ -57,7 +49,7 @@ TEST(FormatUpgradeTest, DaemonUpgradesAFormat1StoreAndTheFeedGoesOn) {
       << daemon.ReadLog();
   {
     LoadAdapter load(daemon, "scitech-1", daemon.endpoint(), 6);
-    ASSERT_TRUE(WaitFor([&] { return load.acked() >= 6; }, 20000));
+    ASSERT_TRUE(WaitUntil([&] { return load.acked() >= 6; }, 20000));
   }
   auto body = HttpGet(daemon.metrics_port(), "/metrics");
   ASSERT_TRUE(body.has_value());

@@ -27,14 +27,6 @@ double ZoneOutput(const DaemonHarness& d) {
   return it == m.end() ? std::nan("") : it->second;
 }
 
-bool WaitUntil(const std::function<bool()>& done, int timeout_ms) {
-  for (int waited = 0; waited < timeout_ms; waited += 10) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return done();
-}
-
 // SIGTERM while an adapter streams batches: the daemon exits cleanly, comes back on the same
 // endpoint, the adapter resends what was not acked, and every batch counts exactly once.
 TEST(OpsServiceTest, RestartUnderLoadLosesNothing) {

@@ -5,6 +5,8 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -19,6 +21,15 @@ struct CliResult {
   int code = -1;
   std::string output;  // stdout and stderr
 };
+
+// Polls `done` every 10 ms until it holds or `timeout_ms` passed; its last answer.
+inline bool WaitUntil(const std::function<bool()>& done, int timeout_ms) {
+  for (int waited = 0; waited < timeout_ms; waited += 10) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
 
 // Runs `kpihub <args>`.
 inline CliResult Kpihub(const std::string& args) {

@@ -111,6 +111,14 @@ class IngestServerTest : public ::testing::Test {
     return last;
   }
 
+  // Batch 1 committed and acked, then batch 2 sent and its commit held inside ApplyGroup.
+  void CommitOneThenHoldTheNext(client::Connection& client) {
+    ASSERT_EQ(client.SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
+    store_->hold = true;
+    ASSERT_TRUE(client.SendFrame(wire::EncodeBatch(2, 0, Batch(10, 3))));
+    ASSERT_TRUE(WaitFor([&] { return store_->held.load() == 1; }, 5000));
+  }
+
   static bool WaitFor(const std::function<bool()>& done, int timeout_ms) {
     for (int waited = 0; waited < timeout_ms && !done(); waited += 5) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -255,10 +263,7 @@ class StuckCommitTest : public IngestServerTest {
 TEST_F(StuckCommitTest, ACommitStuckOnTheDiskStopsTheWatchdogPings) {
   StartServer();
   auto client = Connect();
-  ASSERT_EQ(client->SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
-  store_->hold = true;
-  ASSERT_TRUE(client->SendFrame(wire::EncodeBatch(2, 0, Batch(10, 3))));
-  ASSERT_TRUE(WaitFor([&] { return store_->held.load() == 1; }, 5000));
+  ASSERT_NO_FATAL_FAILURE(CommitOneThenHoldTheNext(*client));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   const uint64_t stuck = ticks_.load();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -294,10 +299,7 @@ TEST_F(IngestServerTest, StopWaitsForTheCommitInProgressAndAcksIt) {
 TEST_F(IngestServerTest, AfterAFailedCommitTheNextGroupIsNeitherAppliedNorAcked) {
   StartServer();
   auto client = Connect();
-  ASSERT_EQ(client->SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
-  store_->hold = true;
-  ASSERT_TRUE(client->SendFrame(wire::EncodeBatch(2, 0, Batch(10, 3))));
-  ASSERT_TRUE(WaitFor([&] { return store_->held.load() == 1; }, 5000));
+  ASSERT_NO_FATAL_FAILURE(CommitOneThenHoldTheNext(*client));
   ASSERT_TRUE(client->SendFrame(wire::EncodeBatch(3, 0, Batch(20, 3))));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // batch 3 queued
   store_->fail_with = static_cast<int>(store::Status::Code::kIoError);
