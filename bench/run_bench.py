@@ -230,10 +230,12 @@ class Suite:
         self.cursor += count
         return first
 
-    def ingest(self, endpoint, batch, adapters, order, observations):
+    def ingest(self, endpoint, batch, adapters, order, observations, rate=None):
         cmd = [self.bench, "ingest", "--endpoint", endpoint, "--server-pub", f"{self.keys}/server.pub",
                "--batch", str(batch), "--observations", str(observations), "--order", order,
                "--window", str(WINDOW[batch]), "--first-index", str(self.take(observations))]
+        if rate:
+            cmd += ["--rate", f"{rate:.1f}"]
         for a in range(adapters):
             cmd += ["--key", f"{self.keys}/bench-{a}.key"]
         return run_json(cmd)
@@ -296,6 +298,36 @@ class Suite:
         log(f"ingest {batch} x {adapters} {order}: kpihub {k.get('obs_per_s')} obs/s, ceiling "
             f"{ref.get('obs_per_s')} obs/s{'  ERROR ' + k['error'] if k.get('error') else ''}"
             f"{'  CEILING ERROR ' + ref['error'] if ref.get('error') else ''}")
+
+    # ---- 1b: ack latency at a fixed offered load -------------------------------------------
+    def run_fixed_load(self):
+        """Ack latency when the daemon is not saturated: the 100 x 4 rows again, offered at half
+        the rate kpihubd reached with a full window, for kpihubd and for the ceiling."""
+        seconds = 1 if self.mode == "smoke" else 5
+        for order in ("clustered", "scattered"):
+            row = find_row(self.results, 100, 4, order)
+            saturated = (row or {}).get("kpihub", {}).get("batches_per_s")
+            if not saturated:
+                self.results["fixed_load"] = self.results.get("fixed_load", []) + [
+                    {"order": order, "error": "no saturated figure to offer half of"}]
+                continue
+            rate = saturated / 2
+            n = max(400, int(rate * seconds) * 100)
+            if self.mode == "smoke":
+                n = min(n, 4000)
+            entry = {"order": order, "rate": rate}
+            for name in ("kpihub", "ceiling"):
+                state = self.fresh(f"fixed-{name}-{order}")
+                proc = self.daemon(state) if name == "kpihub" else self.ceiling_process(state)
+                try:
+                    entry[name] = with_cpu(proc.pid, lambda: self.ingest(proc.ready["ingest"], 100, 4, order, n,
+                                                                          rate=rate))
+                finally:
+                    proc.stop()
+                    shutil.rmtree(state, ignore_errors=True)
+            self.results.setdefault("fixed_load", []).append(entry)
+            log(f"fixed load {order} at {rate:.0f} batches/s: kpihub p50 {entry['kpihub'].get('p50_ms')} "
+                f"p99 {entry['kpihub'].get('p99_ms')} ms, ceiling p50 {entry['ceiling'].get('p50_ms')} ms")
 
     # ---- 3: alternatives -----------------------------------------------------------------
     def run_pushgateway(self):
@@ -473,7 +505,8 @@ class Suite:
         shutil.rmtree(state, ignore_errors=True)
 
     def run(self):
-        steps = [("ingest matrix", self.run_ingest_matrix), ("pushgateway", self.run_pushgateway),
+        steps = [("ingest matrix", self.run_ingest_matrix), ("fixed load", self.run_fixed_load),
+                 ("pushgateway", self.run_pushgateway),
                  ("postgres", self.run_postgres), ("scrape and memory", self.run_scrape_and_memory),
                  ("scale", self.run_scale)]
         for name, step in steps:
@@ -531,6 +564,17 @@ def report(res, suite):
             f"{num(k.get('batches_per_s'))} | {num(k.get('p50_ms'), 2)} | {num(k.get('p99_ms'), 2)} | "
             f"{num(c.get('obs_per_s'))} | {num(c.get('p50_ms'), 2)} | {num(ratio(k.get('obs_per_s'), c.get('obs_per_s')), 2)} | "
             f"{num(k.get('cpu_us_per_obs'), 1)} / {num(c.get('cpu_us_per_obs'), 1)} |")
+    if res.get("fixed_load"):
+        add("\n### Ack latency at a fixed offered load (100-observation batches, 4 adapters)\n")
+        add("Offered at half the batch rate kpihubd reached above with a full window, each batch sent "
+            "at its due time; latency counts from that time (a sender falling behind shows as latency).\n")
+        add("| keys | offered batches/s | kpihub obs/s | kpihub ack p50 / p99 ms | ceiling ack p50 / p99 ms |")
+        add("|---|---:|---:|---:|---:|")
+        for f in res["fixed_load"]:
+            k, c = f.get("kpihub", {}), f.get("ceiling", {})
+            add(f"| {f['order']} | {num(f.get('rate'))} | {num(k.get('obs_per_s'))} | "
+                f"{num(k.get('p50_ms'), 2)} / {num(k.get('p99_ms'), 2)} | "
+                f"{num(c.get('p50_ms'), 2)} / {num(c.get('p99_ms'), 2)} |")
     alt = res["alt"]
     main = find_row(res, 100, 4, "scattered") or {"kpihub": {}}
     main_c = find_row(res, 100, 4, "clustered") or {"kpihub": {}}
@@ -661,6 +705,13 @@ def missing_figures(res):
             d = r[side]
             if d.get("error") or not d.get("obs_per_s") or d.get("p99_ms") is None or d.get("rejected"):
                 missing.append(f"ingest {r['batch']}x{r['adapters']} {r['order']} {side}: {d}")
+    for f in res.get("fixed_load", []):
+        for side in ("kpihub", "ceiling"):
+            d = f.get(side, {})
+            if f.get("error") or d.get("error") or d.get("p99_ms") is None:
+                missing.append(f"fixed load {f['order']} {side}: {f.get('error') or d}")
+    if not res.get("fixed_load"):
+        missing.append("fixed load: no rows")
     for name, d in res["alt"].items():
         if d.get("error") and "not installed" not in d["error"]:
             missing.append(f"{name}: {d['error']}")

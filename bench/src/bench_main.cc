@@ -91,6 +91,9 @@ int main(int argc, char** argv) {
   load->add_option("--observations", ingest.observations);
   load->add_option("--first-index", ingest.first_index);
   load->add_option("--window", ingest.window);
+  load->add_option("--rate", ingest.rate,
+                   "offered batches per second over all adapters (open loop); 0: as fast as "
+                   "the window allows");
   AddOrder(load, &order);
 
   bench::SeedOptions seed;

@@ -40,27 +40,50 @@ uint64_t ProbeNextSequence(client::Connection& connection, int timeout_ms) {
   return ack->next_expected;
 }
 
-// Sends every frame with up to `window` in flight; acks come back in send order.
+// Sends every frame with up to `window` in flight, as fast as acks allow or each at its due
+// time when `rate` is set; acks come back in send order.
 void Pump(client::Connection& connection, const std::vector<std::string>& frames,
           uint64_t first_sequence, size_t batch_size, const IngestLoadOptions& options,
-          RunSummary* out) {
+          double rate, RunSummary* out) {
   std::vector<Clock::time_point> sent_at(frames.size());
+  const Clock::time_point start = Clock::now();
+  const auto due = [&](size_t i) {
+    return start + std::chrono::duration_cast<Clock::duration>(
+                       std::chrono::duration<double>(static_cast<double>(i) / rate));
+  };
   size_t sent = 0, acked = 0;
+  Clock::time_point last_progress = Clock::now();
   out->latencies_ms.reserve(frames.size());
   while (acked < frames.size()) {
-    while (sent < frames.size() && sent - acked < options.window) {
-      sent_at[sent] = Clock::now();
+    const Clock::time_point now = Clock::now();
+    while (sent < frames.size() && sent - acked < options.window &&
+           (rate <= 0 || now >= due(sent))) {
+      sent_at[sent] = rate > 0 ? due(sent) : Clock::now();
       if (!connection.SendFrame(frames[sent])) break;  // send queue full: read acks first
       ++sent;
     }
-    auto ack = connection.ReceiveAck(options.ack_timeout_ms);
+    int wait_ms = options.ack_timeout_ms;
+    if (rate > 0 && sent < frames.size() && sent - acked < options.window) {
+      // Wake for the next due time.
+      wait_ms = static_cast<int>(std::max<int64_t>(
+          0, std::chrono::duration_cast<std::chrono::milliseconds>(due(sent) - Clock::now()).count()));
+    }
+    if (sent == acked) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+      continue;
+    }
+    auto ack = connection.ReceiveAck(wait_ms);
     if (!ack) {
-      out->error = "no ack within " + std::to_string(options.ack_timeout_ms) + " ms";
-      return;
+      if (Clock::now() - last_progress > std::chrono::milliseconds(options.ack_timeout_ms)) {
+        out->error = "no ack within " + std::to_string(options.ack_timeout_ms) + " ms";
+        return;
+      }
+      continue;
     }
     const uint64_t i = ack->sequence - first_sequence;
     if (ack->sequence < first_sequence || i >= sent) continue;  // not one of ours
     ++acked;
+    last_progress = Clock::now();
     if (ack->status != wire::AckStatus::kAccepted) {
       ++out->failures;
       out->error = "ack " + std::string(wire::AckStatusName(ack->status)) + " for sequence " +
@@ -98,7 +121,9 @@ void RunAdapter(const IngestLoadOptions& options, const wire::CurveKeyPair& keys
   if (first_sequence == 0) {
     result->summary.error = "the receiver did not answer the sequence probe";
   } else {
-    Pump(connection, frames, first_sequence, options.batch_size, options, &result->summary);
+    const double rate = options.rate / static_cast<double>(options.adapters.size());
+    Pump(connection, frames, first_sequence, options.batch_size, options, rate,
+         &result->summary);
   }
   result->finished = Clock::now();
 }
