@@ -1,13 +1,19 @@
 // AdapterProcess: runs the built kpihub-adapter binary as a test's child process, with its
-// output in a file, and stops it by PID. Not thread-safe.
+// output in a file, and stops it by PID. Not thread-safe. StartSampleFeed: the bundled
+// sample fed to a test daemon by one such process per department.
 #pragma once
 
 #include <sys/types.h>
 
+#include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kpihub::testing {
+
+class DaemonHarness;
 
 class AdapterProcess {
  public:
@@ -22,5 +28,16 @@ class AdapterProcess {
   pid_t pid_ = -1;
   std::string log_path_;
 };
+
+// The bundled sample's export files of each department (samples/demo/README.md).
+const std::map<std::string, std::vector<std::string>>& SampleFiles();
+// The adapters that send them, as (adapter id, department), for a DaemonHarness.
+std::vector<std::pair<std::string, std::string>> SampleAdapters();
+// Starts one kpihub-adapter per department, all at once, each with its shipped profile and
+// its department's sample files, copied into `daemon.dir()`/inbox (the adapter writes reject
+// reports beside its inputs). `source_dir` is the source tree. The caller waits for them.
+std::vector<std::unique_ptr<AdapterProcess>> StartSampleFeed(const DaemonHarness& daemon,
+                                                             const std::string& source_dir,
+                                                             int deadline_s);
 
 }  // namespace kpihub::testing

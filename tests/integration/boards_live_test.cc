@@ -146,23 +146,10 @@ std::vector<std::string> RecordingRules() {
   return out;
 }
 
-// The bundled sample's export files of each department (samples/demo/README.md).
-const std::map<std::string, std::vector<std::string>> kSampleFiles = {
-    {"tax", {"tax-enterprises-annual.csv"}},
-    {"finance", {"finance-gdp-quarterly.csv", "finance-budget-monthly.csv", "finance-park-annual.csv",
-                 "finance-startup-subsidies.csv"}},
-    {"scitech", {"scitech-enterprises-monthly.csv", "scitech-enterprises-quarterly.csv",
-                 "scitech-enterprises-annual.csv", "scitech-parks-annual.csv"}},
-    {"environment", {"environment-monitoring.jsonl"}},
-};
-const std::map<std::string, std::string> kAdapterOf = {
-    {"scitech", "scitech-1"}, {"tax", "tax-1"}, {"finance", "finance-1"}, {"environment", "env-1"}};
-
 class BoardsLiveTest : public ::testing::Test {
  protected:
   BoardsLiveTest()
-      : daemon_({{"scitech-1", "scitech"}, {"tax-1", "tax"}, {"finance-1", "finance"},
-                 {"env-1", "environment"}}) {}
+      : daemon_(SampleAdapters()) {}
 
   // The shipped catalogue with finance's contract shortened to 3 s of silence.
   std::string WriteShortContractCatalogue() {
@@ -190,23 +177,7 @@ class BoardsLiveTest : public ::testing::Test {
   // One kpihub-adapter per department, all at once, each with its shipped profile and its
   // department's sample files (copied: the adapter writes reject reports beside its inputs).
   void FeedSample() {
-    std::string inbox = daemon_.dir() + "/inbox";
-    std::filesystem::create_directories(inbox);
-    std::vector<std::unique_ptr<AdapterProcess>> adapters;
-    for (const auto& [dept, files] : kSampleFiles) {
-      const std::string& id = kAdapterOf.at(dept);
-      std::vector<std::string> args = {
-          "--profile", SourcePath("config/profiles/" + dept + ".toml"), "--key", daemon_.dir() + "/" + id + ".key",
-          "--server-key", daemon_.dir() + "/server.pub", "--endpoint", daemon_.endpoint(),
-          "--state-dir", daemon_.dir() + "/adapter-" + id, "--deadline", "60"};
-      for (const std::string& f : files) {
-        std::filesystem::copy_file(SourcePath("samples/demo/" + f), inbox + "/" + f);
-        args.push_back("--input");
-        args.push_back(inbox + "/" + f);
-      }
-      adapters.push_back(std::make_unique<AdapterProcess>(args, daemon_.dir() + "/adapter-" + dept + ".log"));
-    }
-    for (auto& a : adapters) EXPECT_EQ(a->Wait(60000), 0) << a->Log();
+    for (auto& a : StartSampleFeed(daemon_, KPIHUB_SOURCE_DIR, 60)) EXPECT_EQ(a->Wait(60000), 0) << a->Log();
   }
 
   double Metric(const std::string& text, const std::string& name, std::map<std::string, std::string> labels) {

@@ -44,20 +44,8 @@ std::set<std::string> CodeShapedTokens(const std::string& text) {
   return out;
 }
 
-const std::map<std::string, std::vector<std::string>> kSampleFiles = {
-    {"tax", {"tax-enterprises-annual.csv"}},
-    {"finance", {"finance-gdp-quarterly.csv", "finance-budget-monthly.csv", "finance-park-annual.csv",
-                 "finance-startup-subsidies.csv"}},
-    {"scitech", {"scitech-enterprises-monthly.csv", "scitech-enterprises-quarterly.csv",
-                 "scitech-enterprises-annual.csv", "scitech-parks-annual.csv"}},
-    {"environment", {"environment-monitoring.jsonl"}},
-};
-const std::map<std::string, std::string> kAdapterOf = {
-    {"scitech", "scitech-1"}, {"tax", "tax-1"}, {"finance", "finance-1"}, {"environment", "env-1"}};
-
 TEST(LeakTest, NoEnterpriseIdInMetricsOrInfoLog) {
-  DaemonHarness daemon({{"scitech-1", "scitech"}, {"tax-1", "tax"}, {"finance-1", "finance"},
-                        {"env-1", "environment"}});
+  DaemonHarness daemon(SampleAdapters());
   {  // The production log level, not the harness's debug.
     std::string config = ReadText(daemon.config_path());
     size_t pos = config.find("log_level = \"debug\"");
@@ -68,23 +56,12 @@ TEST(LeakTest, NoEnterpriseIdInMetricsOrInfoLog) {
   ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
 
   std::set<std::string> fed;  // every credit code the daemon is sent
-  std::string inbox = daemon.dir() + "/inbox";
-  std::filesystem::create_directories(inbox);
-  std::vector<std::unique_ptr<AdapterProcess>> adapters;
-  for (const auto& [dept, files] : kSampleFiles) {
-    const std::string& id = kAdapterOf.at(dept);
-    std::vector<std::string> args = {
-        "--profile", SourcePath("config/profiles/" + dept + ".toml"), "--key", daemon.dir() + "/" + id + ".key",
-        "--server-key", daemon.dir() + "/server.pub", "--endpoint", daemon.endpoint(),
-        "--state-dir", daemon.dir() + "/adapter-" + id, "--deadline", "120"};
+  for (const auto& [dept, files] : SampleFiles()) {
     for (const std::string& f : files) {
       for (const auto& code : CodeShapedTokens(ReadText(SourcePath("samples/demo/" + f)))) fed.insert(code);
-      std::filesystem::copy_file(SourcePath("samples/demo/" + f), inbox + "/" + f);
-      args.push_back("--input");
-      args.push_back(inbox + "/" + f);
     }
-    adapters.push_back(std::make_unique<AdapterProcess>(args, daemon.dir() + "/adapter-" + dept + ".log"));
   }
+  auto adapters = StartSampleFeed(daemon, KPIHUB_SOURCE_DIR, 120);
   for (auto& a : adapters) ASSERT_EQ(a->Wait(120000), 0) << a->Log();
   ASSERT_GT(fed.size(), 200u);  // the sample's enterprises (samples/demo/README.md)
 
