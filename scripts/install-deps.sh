@@ -14,6 +14,10 @@ PACKAGES=(
   prometheus  # promtool and the server the end-to-end tests scrape with
   systemd     # systemd-analyze: the unit files are verified and scored by the tests
   libcsv-dev  # CSV parsing in kpihub-adapter (RFC 4180)
+  libcctz-dev tzdata  # `kpihub` reads and prints moments in the zone's IANA time zone
+  libutf8proc-dev     # display widths of Chinese text in `kpihub` tables
+  help2man            # the manual pages, generated from each program's --help at build time
+  lintian             # the .deb is checked by lintian (tests/packaging)
   python3     # the sample generator (samples/generator/make_samples.py)
   clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for the fuzzer (scripts/fuzz.sh)
   prometheus-pushgateway postgresql libpq-dev  # compared against in bench/ (scripts/bench.sh)
