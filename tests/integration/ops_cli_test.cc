@@ -153,9 +153,9 @@ TEST_F(OpsCliTest, ExplainNamesIndicatorsDepartmentsAdaptersAndBatches) {
   EXPECT_NE(r.output.find("numerator industrial_output"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("department scitech"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("5 enterprise figures"), std::string::npos) << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(adapter scitech-1 +seq 1 +received 20\S+Z +3 figures)")))
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(adapter scitech-1 +seq 1 +received 20\S+\+08:00 +3 figures)")))
       << r.output;
-  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(adapter scitech-1 +seq 2 +received 20\S+Z +2 figures)")))
+  EXPECT_TRUE(std::regex_search(r.output, std::regex(R"(adapter scitech-1 +seq 2 +received 20\S+\+08:00 +2 figures)")))
       << r.output;
   EXPECT_NE(r.output.find("value: 5000000 yuan"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("91410800"), std::string::npos) << "no enterprise id";

@@ -10,6 +10,7 @@
 
 #include "kpihub/app/cli_commands.h"
 #include "kpihub/app/cli_format.h"
+#include "kpihub/app/cli_names.h"
 #include "kpihub/app/state_access.h"
 #include "kpihub/core/rollup.h"
 
@@ -74,7 +75,7 @@ void PrintFigure(const core::Kpi& kpi, const core::RollupResult& result, const E
 
 void PrintSources(const core::Catalogue& catalogue, const std::string& role,
                   const std::vector<std::string>& codes,
-                  const std::map<std::string, IndicatorSources>& sources) {
+                  const std::map<std::string, IndicatorSources>& sources, const CivilTime& time) {
   for (const std::string& code : codes) {
     const core::Indicator* ind = catalogue.FindIndicator(code);
     if (ind == nullptr) continue;
@@ -89,21 +90,24 @@ void PrintSources(const core::Catalogue& catalogue, const std::string& role,
     for (const auto& [batch, source] : s.batches) {
       std::printf("    adapter %-16s seq %-8llu received %s  %zu figures\n", batch.first.c_str(),
                   static_cast<unsigned long long>(batch.second),
-                  FormatUnixMs(source.received_unix_ms).c_str(), source.figures);
+                  time.Format(source.received_unix_ms).c_str(), source.figures);
     }
   }
 }
 
-int RunExplain(const ExplainArgs& args) {
+int RunExplain(ExplainArgs args) {
   auto opened = OpenStateReadOnly(args.where);
   if (!opened) return 1;
   const core::Catalogue& catalogue = *opened->catalogue;
-  const core::Kpi* kpi = catalogue.FindKpi(args.kpi);
-  if (kpi == nullptr || (args.park != core::kZonePark && !catalogue.FindPark(args.park))) {
-    std::fprintf(stderr, "kpihub explain: unknown %s '%s'\n", kpi ? "park" : "KPI",
-                 kpi ? args.park.c_str() : args.kpi.c_str());
+  auto kpi_code = ResolveKpi(catalogue, args.kpi);
+  auto park = ResolvePark(catalogue, args.park, /*allow_all=*/false);
+  if (!kpi_code.ok() || !park.ok()) {
+    std::fprintf(stderr, "kpihub explain: %s\n",
+                 (kpi_code.ok() ? park.status() : kpi_code.status()).message().c_str());
     return 1;
   }
+  args.park = *park;
+  const core::Kpi* kpi = catalogue.FindKpi(*kpi_code);
   std::set<std::string> codes(kpi->numerator.begin(), kpi->numerator.end());
   codes.insert(kpi->denominator.begin(), kpi->denominator.end());
   core::Rollup rollup(catalogue, core::RollupOptions{opened->config.min_cell_entities});
@@ -137,8 +141,8 @@ int RunExplain(const ExplainArgs& args) {
     return 1;
   }
   PrintFigure(*kpi, rollup.Finish(), args);
-  PrintSources(catalogue, "numerator", kpi->numerator, sources);
-  PrintSources(catalogue, "denominator", kpi->denominator, sources);
+  PrintSources(catalogue, "numerator", kpi->numerator, sources, opened->time);
+  PrintSources(catalogue, "denominator", kpi->denominator, sources, opened->time);
   std::printf("\n  (earlier values of these figures: kpihub history --indicator CODE --park PARK)\n");
   return 0;
 }

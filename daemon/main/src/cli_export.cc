@@ -12,6 +12,7 @@
 
 #include "kpihub/app/cli_commands.h"
 #include "kpihub/app/cli_format.h"
+#include "kpihub/app/cli_names.h"
 #include "kpihub/app/state_access.h"
 
 namespace kpihub::app {
@@ -25,7 +26,7 @@ struct ExportArgs {
 };
 
 store::Status ExportDepartment(store::Snapshot& snapshot, const core::Catalogue& catalogue,
-                               const std::string& department) {
+                               const std::string& department, const CivilTime& time) {
   std::printf("indicator,park,entity,period,value,note,adapter,sequence,received\n");
   return snapshot.ForEachObservation([&](const store::StoredObservation& o) {
     const core::Indicator* indicator = catalogue.FindIndicator(o.key.indicator);
@@ -34,7 +35,7 @@ store::Status ExportDepartment(store::Snapshot& snapshot, const core::Catalogue&
                 CsvField(o.key.park).c_str(), CsvField(o.key.entity).c_str(),
                 CsvField(o.key.period).c_str(), o.value.ToString().c_str(),
                 CsvField(o.note).c_str(), CsvField(o.adapter).c_str(),
-                static_cast<unsigned long long>(o.sequence), FormatUnixMs(o.unix_ms).c_str());
+                static_cast<unsigned long long>(o.sequence), time.Format(o.unix_ms).c_str());
   });
 }
 
@@ -101,9 +102,15 @@ int RunExport(const ExportArgs& args) {
   }
   auto opened = OpenStateReadOnly(args.where);
   if (!opened) return 1;
-  if (!args.department.empty() && opened->catalogue->FindDepartment(args.department) == nullptr) {
-    std::fprintf(stderr, "kpihub export: unknown department '%s'\n", args.department.c_str());
-    return 1;
+  std::string department;
+  if (!args.department.empty()) {
+    auto resolved = ResolveDepartment(*opened->catalogue, args.department);
+    if (!resolved.ok()) {
+      std::fprintf(stderr, "kpihub export: --department: %s\n",
+                   resolved.status().message().c_str());
+      return 1;
+    }
+    department = *resolved;
   }
   std::unique_ptr<store::Snapshot> snapshot;
   store::Status status = opened->store->OpenSnapshot(&snapshot);
@@ -111,7 +118,7 @@ int RunExport(const ExportArgs& args) {
     const uint32_t min_cell = args.min_cell >= 0 ? static_cast<uint32_t>(args.min_cell)
                                                  : opened->config.min_cell_entities;
     status = args.statistics ? ExportStatistics(*snapshot, *opened->catalogue, min_cell)
-                             : ExportDepartment(*snapshot, *opened->catalogue, args.department);
+                             : ExportDepartment(*snapshot, *opened->catalogue, department, opened->time);
   }
   if (!status.ok()) {
     std::fprintf(stderr, "kpihub export: %s\n", status.ToString().c_str());

@@ -5,6 +5,7 @@
 
 #include "kpihub/app/cli_commands.h"
 #include "kpihub/app/cli_format.h"
+#include "kpihub/app/cli_names.h"
 #include "kpihub/app/state_access.h"
 
 namespace kpihub::app {
@@ -16,10 +17,10 @@ struct HistoryArgs {
   bool csv = false;
 };
 
-void PrintChange(const store::HistoryEntry& h, bool csv) {
+void PrintChange(const store::HistoryEntry& h, const CivilTime& time, bool csv) {
   const std::string old_value = h.old_value ? h.old_value->ToString() : "";
   if (csv) {
-    std::printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%llu,%llu\n", FormatUnixMs(h.unix_ms).c_str(),
+    std::printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%llu,%llu\n", time.Format(h.unix_ms).c_str(),
                 CsvField(h.key.indicator).c_str(), CsvField(h.key.park).c_str(),
                 CsvField(h.key.period).c_str(), CsvField(h.key.entity).c_str(), old_value.c_str(),
                 h.new_value.ToString().c_str(), CsvField(h.department).c_str(),
@@ -28,7 +29,7 @@ void PrintChange(const store::HistoryEntry& h, bool csv) {
     return;
   }
   std::printf("%-20s %-24s %-12s %-8s %-18s %18s -> %-18s %-12s %-16s seq %-8llu batch #%llu\n",
-              FormatUnixMs(h.unix_ms).c_str(), h.key.indicator.c_str(), h.key.park.c_str(),
+              time.Format(h.unix_ms).c_str(), h.key.indicator.c_str(), h.key.park.c_str(),
               h.key.period.c_str(), h.key.entity.empty() ? "(park)" : h.key.entity.c_str(),
               h.old_value ? old_value.c_str() : "(new)", h.new_value.ToString().c_str(),
               h.department.c_str(), h.adapter.c_str(),
@@ -36,9 +37,19 @@ void PrintChange(const store::HistoryEntry& h, bool csv) {
               static_cast<unsigned long long>(h.journal_id));
 }
 
-int RunHistory(const HistoryArgs& args) {
+int RunHistory(HistoryArgs args) {
   auto opened = OpenStateReadOnly(args.where);
   if (!opened) return 1;
+  auto indicator = ResolveIndicator(*opened->catalogue, args.figure.indicator);
+  auto park = args.figure.park.empty() ? Result<std::string>(std::string())
+                                       : ResolvePark(*opened->catalogue, args.figure.park, false);
+  if (!indicator.ok() || !park.ok()) {
+    std::fprintf(stderr, "kpihub history: %s\n",
+                 (indicator.ok() ? park.status() : indicator.status()).message().c_str());
+    return 1;
+  }
+  args.figure.indicator = *indicator;
+  args.figure.park = *park;
   std::unique_ptr<store::Snapshot> snapshot;
   store::Status status = opened->store->OpenSnapshot(&snapshot);
   if (args.csv) {
@@ -48,7 +59,7 @@ int RunHistory(const HistoryArgs& args) {
   size_t changes = 0;
   if (status.ok()) {
     status = snapshot->ForEachHistory(args.figure, [&](const store::HistoryEntry& h) {
-      PrintChange(h, args.csv);
+      PrintChange(h, opened->time, args.csv);
       ++changes;
     });
   }

@@ -5,6 +5,7 @@
 
 #include "kpihub/app/cli_commands.h"
 #include "kpihub/app/cli_format.h"
+#include "kpihub/app/cli_names.h"
 #include "kpihub/app/state_access.h"
 
 namespace kpihub::app {
@@ -29,26 +30,26 @@ struct RejectFilter {
   }
 };
 
-void PrintCsv(const store::DeadLetter& d, bool entities) {
+void PrintCsv(const store::DeadLetter& d, const CivilTime& time, bool entities) {
   const core::Observation& o = d.observation;
-  std::printf("%llu,%s,%s,%s,%llu,%u,%s,%s,%s,%s,%s%s,%.17g,%s\n",
-              static_cast<unsigned long long>(d.id), FormatUnixMs(d.unix_ms).c_str(),
+  std::printf("%llu,%s,%s,%s,%llu,%u,%s,%s,%s,%s,%s%s,%s,%s\n",
+              static_cast<unsigned long long>(d.id), time.Format(d.unix_ms).c_str(),
               CsvField(d.department).c_str(), CsvField(d.adapter).c_str(),
               static_cast<unsigned long long>(d.sequence), d.rejection.index,
               std::string(core::ReasonName(d.rejection.reason)).c_str(),
               CsvField(d.rejection.detail).c_str(), CsvField(o.indicator).c_str(),
               CsvField(o.park).c_str(), entities ? (CsvField(o.entity) + ",").c_str() : "",
-              CsvField(o.period).c_str(), o.value, CsvField(o.note).c_str());
+              CsvField(o.period).c_str(), ShortestNumber(o.value).c_str(), CsvField(o.note).c_str());
 }
 
-void PrintRow(const store::DeadLetter& d, bool entities) {
+void PrintRow(const store::DeadLetter& d, const CivilTime& time, bool entities) {
   const core::Observation& o = d.observation;
-  std::printf("#%-6llu %-20s %-12s %-16s seq %-6llu [%u] %-22s %-24s %-12s %-8s %s%s%.17g  %s\n",
-              static_cast<unsigned long long>(d.id), FormatUnixMs(d.unix_ms).c_str(),
+  std::printf("#%-6llu %-20s %-12s %-16s seq %-6llu [%u] %-22s %-24s %-12s %-8s %s%s%s  %s\n",
+              static_cast<unsigned long long>(d.id), time.Format(d.unix_ms).c_str(),
               d.department.c_str(), d.adapter.c_str(), static_cast<unsigned long long>(d.sequence),
               d.rejection.index, std::string(core::ReasonName(d.rejection.reason)).c_str(),
               o.indicator.c_str(), o.park.c_str(), o.period.c_str(),
-              entities ? o.entity.c_str() : "", entities ? " " : "", o.value,
+              entities ? o.entity.c_str() : "", entities ? " " : "", ShortestNumber(o.value).c_str(),
               d.rejection.detail.c_str());
 }
 
@@ -59,23 +60,34 @@ bool KnownReason(const std::string& name) {
   return false;
 }
 
-int RunRejects(const RejectsArgs& args) {
+int RunRejects(RejectsArgs args) {
   if (!args.reason.empty() && !KnownReason(args.reason)) {
     std::fprintf(stderr, "kpihub rejects: --reason '%s' is not a reason code (docs/protocol.md "
                  "lists them, e.g. out_of_bounds)\n", args.reason.c_str());
     return 1;
   }
-  RejectFilter filter{args};
-  if (!args.since.empty()) {
-    auto since = ParseMoment(args.since);
-    if (!since) {
-      std::fprintf(stderr, "kpihub rejects: --since '%s' is not a moment\n", args.since.c_str());
-      return 1;
-    }
-    filter.since_ms = *since - 999;  // ParseMoment gives the end of the second
-  }
   auto opened = OpenStateReadOnly(args.where);
   if (!opened) return 1;
+  if (!args.department.empty()) {
+    auto resolved = ResolveDepartment(*opened->catalogue, args.department);
+    if (!resolved.ok()) {
+      std::fprintf(stderr, "kpihub rejects: --department: %s\n",
+                   resolved.status().message().c_str());
+      return 1;
+    }
+    args.department = *resolved;
+  }
+  RejectFilter filter{args};
+  if (!args.since.empty()) {
+    auto since = opened->time.Parse(args.since, CivilTime::Edge::kStart);
+    if (!since) {
+      std::fprintf(stderr, "kpihub rejects: --since '%s' is not a moment: expected "
+                   "2021-03-15T10:00:00+08:00, '2021-03-15 10:00' (%s), 2021-03-15 (from that "
+                   "day's start) or @UNIX_SECONDS\n", args.since.c_str(), opened->time.name().c_str());
+      return 1;
+    }
+    filter.since_ms = *since;
+  }
   std::unique_ptr<store::Snapshot> snapshot;
   store::Status status = opened->store->OpenSnapshot(&snapshot);
   if (args.csv) {
@@ -89,7 +101,7 @@ int RunRejects(const RejectsArgs& args) {
       ++matched;
       if (args.limit != 0 && shown >= args.limit) return;
       ++shown;
-      args.csv ? PrintCsv(d, args.entities) : PrintRow(d, args.entities);
+      args.csv ? PrintCsv(d, opened->time, args.entities) : PrintRow(d, opened->time, args.entities);
     });
   }
   if (!status.ok()) {

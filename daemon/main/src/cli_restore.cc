@@ -128,6 +128,11 @@ bool CopyData(const std::string& backup, const std::string& staging, const fs::p
 int RunRestore(const RestoreArgs& args) {
   DaemonConfig config;
   if (!ResolveConfig(args.where, &config)) return 1;
+  auto time = CivilTime::Load(config.time_zone);
+  if (!time.ok()) {
+    Fail(time.status().message());
+    return 1;
+  }
   std::string state = config.state_dir;
   while (state.size() > 1 && state.back() == '/') state.pop_back();
   bool upgrade = false;
@@ -142,7 +147,8 @@ int RunRestore(const RestoreArgs& args) {
     return 1;
   }
   const auto now = std::chrono::system_clock::now().time_since_epoch();
-  std::string stamp = FormatUnixMs(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  std::string stamp =
+      time->Format(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
   for (char& c : stamp) c = c == ':' ? '-' : c;
   const std::string aside = state + ".before-restore-" + stamp;
   std::error_code ec;

@@ -17,6 +17,7 @@ bool ResolveConfig(const StateLocation& where, DaemonConfig* config) {
   }
   if (!where.state_dir.empty()) config->state_dir = where.state_dir;
   if (!where.catalogue.empty()) config->catalogue = where.catalogue;
+  if (!where.time_zone.empty()) config->time_zone = where.time_zone;
   return true;
 }
 

@@ -48,7 +48,7 @@ bool CheckKnownKeys(const toml::table& table, const std::string& source, std::st
                                  "server_key",       "listen",            "metrics_listen",
                                  "metrics_basic_auth", "log_level",       "min_cell_entities",
                                  "max_frame_bytes",  "max_observations",  "max_group_batches",
-                                 "initial_map_mib",  "max_map_mib"};
+                                 "initial_map_mib",  "max_map_mib",       "time_zone"};
   for (const auto& [key, node] : table) {
     bool known = false;
     for (const char* k : kKnown) known = known || key.str() == k;
@@ -81,6 +81,7 @@ std::optional<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::
             Take(table, "metrics_listen", &c.metrics_listen, source_path, error) &&
             Take(table, "metrics_basic_auth", &c.metrics_basic_auth, source_path, error) &&
             Take(table, "log_level", &c.log_level, source_path, error) &&
+            Take(table, "time_zone", &c.time_zone, source_path, error) &&
             Take(table, "min_cell_entities", &c.min_cell_entities, source_path, error) &&
             Take(table, "max_frame_bytes", &c.max_frame_bytes, source_path, error) &&
             Take(table, "max_observations", &c.max_observations, source_path, error) &&

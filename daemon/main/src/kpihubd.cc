@@ -1,9 +1,11 @@
 // kpihubd: wires the real store, ingest server and exporters together, then serves until
 // SIGTERM/SIGINT. SIGHUP reloads the catalogue and key registry (an invalid one is refused
 // and the old one stays). Exit codes: 0 stopped cleanly, 1 bad configuration, 3 storage
-// failure (nothing unacked was lost; systemd restarts the daemon).
+// failure (nothing unacked was lost; systemd restarts the daemon), 4 an address that cannot be
+// bound now (not configured yet at boot, or in use; systemd retries).
 #include <signal.h>
 #include <systemd/sd-daemon.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <atomic>
@@ -19,6 +21,8 @@
 #include <thread>
 
 #include "kpihub/app/daemon_config.h"
+#include "kpihub/app/listen_address.h"
+#include "kpihub/app/log_setup.h"
 #include "kpihub/export/feed_collector.h"
 #include "kpihub/export/kpi_collector.h"
 #include "kpihub/export/metrics_server.h"
@@ -37,20 +41,7 @@ namespace {
 
 constexpr int kExitConfig = 1;
 constexpr int kExitStorage = 3;
-
-std::shared_ptr<spdlog::logger> MakeLogger(const std::string& level) {
-  auto log = std::make_shared<spdlog::logger>("kpihubd",
-                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
-  // Under systemd the journal stamps lines itself; "<N>" prefixes give it the priority.
-  if (std::getenv("JOURNAL_STREAM") != nullptr) {
-    log->set_pattern("%v");
-  } else {
-    log->set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
-  }
-  log->set_level(spdlog::level::from_str(level));
-  log->flush_on(spdlog::level::info);
-  return log;
-}
+constexpr int kExitCannotBind = 4;
 
 struct Options {
   std::string config_path;
@@ -123,16 +114,12 @@ void WriteReadyFile(const std::string& path, const std::string& ingest, int metr
   std::filesystem::rename(tmp, path);
 }
 
-bool IsLoopback(const std::string& host_port) {
-  return host_port.rfind("127.", 0) == 0 || host_port.rfind("localhost:", 0) == 0 ||
-         host_port.rfind("[::1]:", 0) == 0;
-}
-
-// Starts serving /metrics, /healthz and /readyz (not ready yet). Throws when the basic-auth
-// file is unusable or the address cannot be bound.
+// Starts serving /metrics, /healthz and /readyz (not ready yet). Throws std::invalid_argument
+// when the basic-auth file is unusable, std::runtime_error when the address cannot be bound.
 std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& config,
+                                                            const std::vector<std::string>& addresses,
                                                             spdlog::logger& log) {
-  if (!IsLoopback(config.metrics_listen)) {
+  if (!AllLoopback(addresses)) {
     // civetweb's TLS is unusable on Debian 12: off loopback the figures travel in clear.
     log.warn("metrics_listen {} is not loopback: put a TLS proxy in front and set "
              "metrics_basic_auth", config.metrics_listen);
@@ -144,7 +131,7 @@ std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& 
     auto text = ReadTextFile(config.metrics_basic_auth, &error);
     auto colon = text ? text->find(':') : std::string::npos;
     if (colon == std::string::npos) {
-      throw std::runtime_error("metrics_basic_auth: " +
+      throw std::invalid_argument("metrics_basic_auth: " +
                                (text ? config.metrics_basic_auth + ": expected user:password" : error));
     }
     std::string password = text->substr(colon + 1);
@@ -187,7 +174,13 @@ store::Status OpenStore(const store::StoreOptions& options, std::unique_ptr<stor
 
 int Serve(const Options& options) {
   const DaemonConfig& config = options.config;
-  auto log = MakeLogger(config.log_level);
+  auto level = ParseLogLevel(config.log_level);
+  if (!level.ok()) {
+    std::fprintf(stderr, "kpihubd: %s\n", level.status().message().c_str());
+    return kExitConfig;
+  }
+  auto log = MakeLogger("kpihubd", std::make_shared<spdlog::sinks::stderr_sink_mt>(), *level,
+                        IsJournalStream(STDERR_FILENO));
   SignalWatcher::BlockAll();  // before any thread starts, so all inherit the mask
 
   auto view = LoadView(config, *log);
@@ -196,6 +189,11 @@ int Serve(const Options& options) {
   auto server_keys = wire::ReadKeyFile(config.server_key, true, &error);
   if (!server_keys) {
     log->error("server key refused: {}", error);
+    return kExitConfig;
+  }
+  auto metrics_addresses = ParseMetricsListen(config.metrics_listen);
+  if (Status endpoint = CheckIngestEndpoint(config.listen); !endpoint.ok() || !metrics_addresses.ok()) {
+    log->error("{}", (endpoint.ok() ? metrics_addresses.status() : endpoint).message());
     return kExitConfig;
   }
   core::LiveConfig live(view->catalogue, view->registry);
@@ -207,10 +205,15 @@ int Serve(const Options& options) {
   // HTTP first, so that /healthz answers and /readyz says 503 while the store opens.
   std::unique_ptr<exporter::MetricsServer> http;
   try {
-    http = StartMetricsServer(config, *log);
-  } catch (const std::exception& e) {
-    log->error("cannot listen: {}", e.what());
+    http = StartMetricsServer(config, *metrics_addresses, *log);
+  } catch (const std::invalid_argument& e) {
+    log->error("{}", e.what());
     return kExitConfig;
+  } catch (const std::exception& e) {
+    log->error("cannot serve /metrics on {} (metrics_listen): {}; is the address configured on "
+               "this host and the port free? (exit {}: systemd retries)",
+               config.metrics_listen, e.what(), kExitCannotBind);
+    return kExitCannotBind;
   }
 
   store::StoreOptions store_options;
@@ -237,8 +240,10 @@ int Serve(const Options& options) {
   try {
     server.Start();  // ZAP handler first, then the CURVE server socket
   } catch (const std::exception& e) {
-    log->error("cannot listen: {}", e.what());
-    return kExitConfig;
+    log->error("cannot bind the ingest socket on {} (listen): {}; is the address configured on "
+               "this host and the port free? (exit {}: systemd retries)",
+               config.listen, e.what(), kExitCannotBind);
+    return kExitCannotBind;
   }
   http->RegisterCollectable(registry);
   http->RegisterCollectable(std::make_shared<exporter::KpiCollector>(
@@ -307,7 +312,7 @@ int main(int argc, char** argv) {
   app.add_option("--keys", keys, "overrides key_registry");
   app.add_option("--server-key", server_key, "overrides server_key");
   app.add_option("--catalogue", catalogue, "overrides catalogue");
-  app.add_option("--log-level", log_level, "overrides log_level (debug, info, warn, error)");
+  app.add_option("--log-level", log_level, "overrides log_level (debug, info, warn, error, critical, off)");
   app.add_option("--ready-file", options.ready_file,
                  "write the bound endpoints to this file once ready");
   app.set_version_flag("--version", KPIHUB_VERSION);

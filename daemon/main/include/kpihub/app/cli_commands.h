@@ -13,6 +13,7 @@ struct StateLocation {
   std::string config_path;
   std::string state_dir;
   std::string catalogue;  // overrides the config's; empty: config's or built-in
+  std::string time_zone;  // overrides the config's time_zone
 };
 void AddStateOptions(CLI::App* command, StateLocation* where);
 

@@ -21,6 +21,7 @@ struct DaemonConfig {
   std::string metrics_listen = "127.0.0.1:9730";
   std::string metrics_basic_auth;  // "" or a file with "user:password" on one line
   std::string log_level = "info";
+  std::string time_zone = "Asia/Shanghai";  // of every moment `kpihub` reads and prints
   uint32_t min_cell_entities = 3;
   uint64_t max_frame_bytes = 8u << 20;
   uint32_t max_observations = 100000;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "kpihub/app/cli_commands.h"
+#include "kpihub/app/cli_format.h"
 #include "kpihub/app/daemon_config.h"
 #include "kpihub/store/store.h"
 
@@ -15,6 +16,7 @@ struct OpenedState {
   DaemonConfig config;
   std::shared_ptr<const core::Catalogue> catalogue;
   std::unique_ptr<store::Store> store;
+  CivilTime time;  // the config's time_zone (or --time-zone): every moment read and printed
 };
 
 // Prints the reason to stderr and returns nullopt on failure.
