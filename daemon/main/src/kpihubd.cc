@@ -22,6 +22,7 @@
 #include "kpihub/export/feed_collector.h"
 #include "kpihub/export/kpi_collector.h"
 #include "kpihub/export/metrics_server.h"
+#include "kpihub/export/process_collector.h"
 #include "kpihub/export/rule_collector.h"
 #include "kpihub/export/state_collector.h"
 #include "kpihub/ingest/ingest_server.h"
@@ -30,6 +31,9 @@
 
 #ifndef KPIHUB_VERSION
 #define KPIHUB_VERSION "0.0.0"
+#endif
+#ifndef KPIHUB_REVISION
+#define KPIHUB_REVISION "unknown"
 #endif
 
 namespace kpihub::app {
@@ -244,7 +248,9 @@ int Serve(const Options& options) {
   http->RegisterCollectable(std::make_shared<exporter::KpiCollector>(
       *store, live, core::RollupOptions{config.min_cell_entities}, log));
   http->RegisterCollectable(std::make_shared<exporter::StateCollector>(
-      *store, KPIHUB_VERSION, store_options.max_map_bytes, start_seconds));
+      *store, exporter::BuildInfo{KPIHUB_VERSION, KPIHUB_REVISION}, store_options.max_map_bytes,
+      start_seconds));
+  http->RegisterCollectable(std::make_shared<exporter::ProcessCollector>());
   http->RegisterCollectable(std::make_shared<exporter::FeedCollector>(*store, live, clock, log));
   http->RegisterCollectable(std::make_shared<exporter::RuleCollector>(*store, live, log));
   http->SetReady(true);  // storage open, ZAP handler bound
