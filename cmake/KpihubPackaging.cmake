@@ -29,7 +29,8 @@ install(FILES systemd/kpihub.tmpfiles DESTINATION "${KPIHUB_TMPFILES_DIR}" RENAM
 install(DIRECTORY config/profiles/ DESTINATION "${CMAKE_INSTALL_DATADIR}/kpihub/profiles"
         FILES_MATCHING PATTERN "*.toml")
 install(DIRECTORY dashboards/ DESTINATION "${CMAKE_INSTALL_DATADIR}/kpihub/dashboards"
-        PATTERN "*_test*" EXCLUDE PATTERN "tests" EXCLUDE)
+        PATTERN "*_test*" EXCLUDE PATTERN "tests" EXCLUDE
+        PATTERN "kpihub-rules*" EXCLUDE)  # rendered and installed by cmake/KpihubRules.cmake
 install(FILES README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(DIRECTORY docs/ DESTINATION "${CMAKE_INSTALL_DOCDIR}" FILES_MATCHING PATTERN "*.md")
 
