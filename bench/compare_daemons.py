@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Two kpihubd builds and the ceiling pipeline, back to back on the same workload: the A/B
-behind the "Daemon internals" figures of docs/performance.md. Each round runs the old daemon,
+behind the bytes-written figures of docs/performance.md ("What binds each figure"). Each round runs the old daemon,
 the new one and the ceiling on a fresh state (100-observation batches from 4 adapters), and
 prints observations/s, daemon CPU per observation and bytes the server wrote per observation
 (/proc/PID/io write_bytes, the B-tree pages and their syncs) and the data file's size per

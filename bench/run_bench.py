@@ -4,8 +4,9 @@
 Starts the real kpihubd, the ceiling pipeline, a Prometheus Pushgateway and a PostgreSQL
 server on ephemeral loopback ports in a scratch directory, drives them with kpihub-bench, and
 prints a Markdown report (ingest matrix, ratios, scrape, memory, start-up, scale, targets).
-With --doc it also writes the report into docs/performance.md, followed by the hand-written
-analysis in bench/analysis.md.
+With --doc it replaces the "Results" block of docs/performance.md (between RESULTS_BEGIN and
+RESULTS_END) with the report; the rest of that document (method and analysis) is written by
+hand and left as it is.
 
 Modes: --smoke (seconds; CI: every row must produce a figure, no timing is judged), default
 full, --long (adds 50 million stored observations).
@@ -749,28 +750,28 @@ def machine(suite):
             f"{' + long' if suite.args.long else ''}")
 
 
-KEPT_SECTION = "## Daemon internals"  # in-process measurements of the daemon, written by hand
+# The generated block of docs/performance.md; everything outside it is written by hand.
+RESULTS_BEGIN = "<!-- results: written by bench/run_bench.py, do not edit by hand -->"
+RESULTS_END = "<!-- end of results -->"
+
+
+def read_doc(path):
+    """The document's text; exits if it has no results block to replace."""
+    with open(path) as f:
+        doc = f.read()
+    if RESULTS_BEGIN not in doc or RESULTS_END not in doc:
+        raise SystemExit(f"{path}: no results block ({RESULTS_BEGIN} ... {RESULTS_END})")
+    return doc
 
 
 def write_doc(path, table, suite, machine_text=None):
-    """The generated report and bench/analysis.md; the document's hand-written "Daemon
-    internals" section, if any, is kept as it is, at the end."""
-    with open(f"{HERE}/analysis.md") as f:
-        analysis = f.read()
-    kept = ""
-    if os.path.exists(path):
-        with open(path) as f:
-            old = f.read()
-        if KEPT_SECTION in old:
-            kept = old[old.index(KEPT_SECTION):]
-            for heading in ("\n## Results", "\n## How to run", "\n## Method", "\n## What binds"):
-                if heading in kept:
-                    kept = kept[:kept.index(heading)]
-    head, _, tail = analysis.partition("<!-- results -->")
+    """Replaces the results block of the document at `path` with this run's report."""
+    doc = read_doc(path)
+    head, rest = doc.split(RESULTS_BEGIN, 1)
+    tail = rest.split(RESULTS_END, 1)[1]
+    block = ("Machine:\n\n" + (machine_text or machine(suite)) + "\n\n" + table.rstrip() + "\n")
     with open(path, "w") as f:
-        f.write(head.rstrip() + "\n\n## Results\n\nMachine:\n\n" + (machine_text or machine(suite)) +
-                "\n\n" + table +
-                tail.rstrip() + "\n" + ("\n" + kept.rstrip() + "\n" if kept else ""))
+        f.write(head + RESULTS_BEGIN + "\n\n" + block + "\n" + RESULTS_END + tail)
 
 
 def main():
@@ -784,9 +785,10 @@ def main():
     p.add_argument("--json", help="write the raw results here")
     p.add_argument("--keep", action="store_true", help="keep the scratch directory")
     p.add_argument("--render", metavar="JSON",
-                   help="run nothing: write the report from the raw results of an earlier run "
-                        "(after editing bench/analysis.md)")
+                   help="run nothing: write the report from the raw results of an earlier run")
     args = p.parse_args()
+    if args.doc:
+        read_doc(args.doc)  # before a run of minutes, not after it
     if args.render:
         return render(args)
     suite = Suite(args)

@@ -2,7 +2,7 @@
 # The benchmark suite (docs/performance.md): builds kpihub in Release into build-bench/ (or
 # $KPIHUB_BENCH_BUILD_DIR), runs kpihubd, the ceiling pipeline, Prometheus Pushgateway and
 # PostgreSQL on ephemeral loopback ports with the same workload, prints the table and writes
-# docs/performance.md.
+# it into the "Results" block of docs/performance.md (the rest of that page is hand-written).
 #
 #   scripts/bench.sh            full run (about 10 minutes on 2 cores; figures for the doc)
 #   scripts/bench.sh --long     full run plus 50 million stored observations
