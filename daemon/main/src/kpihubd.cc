@@ -28,12 +28,10 @@
 #include "kpihub/ingest/ingest_server.h"
 #include "kpihub/ingest/system_clock.h"
 #include "kpihub/wire/curve_keys.h"
+#include "build_revision.h"
 
 #ifndef KPIHUB_VERSION
 #define KPIHUB_VERSION "0.0.0"
-#endif
-#ifndef KPIHUB_REVISION
-#define KPIHUB_REVISION "unknown"
 #endif
 
 namespace kpihub::app {
@@ -248,7 +246,7 @@ int Serve(const Options& options) {
   http->RegisterCollectable(std::make_shared<exporter::KpiCollector>(
       *store, live, core::RollupOptions{config.min_cell_entities}, log));
   http->RegisterCollectable(std::make_shared<exporter::StateCollector>(
-      *store, exporter::BuildInfo{KPIHUB_VERSION, KPIHUB_REVISION}, store_options.max_map_bytes,
+      *store, exporter::BuildInfo{KPIHUB_VERSION, kBuildRevision}, store_options.max_map_bytes,
       start_seconds));
   http->RegisterCollectable(std::make_shared<exporter::ProcessCollector>());
   http->RegisterCollectable(std::make_shared<exporter::FeedCollector>(*store, live, clock, log));
