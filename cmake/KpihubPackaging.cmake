@@ -30,7 +30,8 @@ install(DIRECTORY config/profiles/ DESTINATION "${CMAKE_INSTALL_DATADIR}/kpihub/
         FILES_MATCHING PATTERN "*.toml")
 # The rule unit tests (promtool test rules) stay in the source tree.
 install(DIRECTORY dashboards/ DESTINATION "${CMAKE_INSTALL_DATADIR}/kpihub/dashboards"
-        PATTERN "*_test*" EXCLUDE PATTERN "*.test.yml" EXCLUDE PATTERN "tests" EXCLUDE)
+        PATTERN "*_test*" EXCLUDE PATTERN "*.test.yml*" EXCLUDE PATTERN "tests" EXCLUDE
+        PATTERN "kpihub-rules*" EXCLUDE)  # rendered and installed by cmake/KpihubRules.cmake
 install(FILES README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
 install(DIRECTORY docs/ DESTINATION "${CMAKE_INSTALL_DOCDIR}" FILES_MATCHING PATTERN "*.md")
 

@@ -12,6 +12,7 @@ PACKAGES=(
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libsystemd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus  # promtool and the server the end-to-end tests scrape with
+  prometheus-alertmanager  # the alert delivery test routes a firing alert through it
   systemd     # systemd-analyze: the unit files are verified and scored by the tests
   libcsv-dev  # CSV parsing in kpihub-adapter (RFC 4180)
   libcctz-dev tzdata  # `kpihub` reads and prints moments in the zone's IANA time zone

@@ -78,7 +78,7 @@ class PrometheusServer {
     port_ = FreeLoopbackPort();
     std::ofstream config(dir + "/prometheus.yml");
     config << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-           << "rule_files:\n  - " << SourcePath("dashboards/prometheus/kpihub-rules.yml") << "\n"
+           << "rule_files:\n  - " << std::string(KPIHUB_RULES_FILE) << "\n"
            << "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n"
            << "      - targets: ['127.0.0.1:" << target_port << "']\n";
   }
@@ -138,7 +138,7 @@ class PrometheusServer {
 std::vector<std::string> RecordingRules() {
   std::vector<std::string> out;
   std::regex record(R"(^\s*- record:\s*(\S+))");
-  std::istringstream in(ReadText(SourcePath("dashboards/prometheus/kpihub-rules.yml")));
+  std::istringstream in(ReadText(std::string(KPIHUB_RULES_FILE)));
   std::smatch m;
   for (std::string line; std::getline(in, line);) {
     if (std::regex_search(line, m, record)) out.push_back(m[1]);

@@ -34,4 +34,9 @@ out=$("$stage/usr/bin/kpihub" kpis --config "$stage/test.toml" 2>&1 || true)
 grep -q "does not exist" <<<"$out" || { echo "FAIL installed config or catalogue refused: $out"; fail=1; }
 "$stage/usr/bin/kpihubd" --version >/dev/null || { echo "FAIL kpihubd --version"; fail=1; }
 grep -q '^u kpihub ' "$stage/usr/lib/sysusers.d/kpihub.conf" || { echo "FAIL no kpihub user"; fail=1; }
+# The rules as rendered with the runbook base (absolute links), and their template.
+rules=$stage/usr/share/kpihub/dashboards/prometheus
+grep -q '^ *runbook_url: "[a-z][a-z0-9+.-]*://.*#kpihubdown"$' "$rules/kpihub-rules.yml" &&
+  ! grep -q '@KPIHUB_RUNBOOK_BASE_URL@' "$rules/kpihub-rules.yml" && [ -f "$rules/kpihub-rules.yml.in" ] ||
+  { echo "FAIL installed rules without absolute runbook links, or no template"; fail=1; }
 exit $fail

@@ -262,7 +262,7 @@ void BM_Scrape(benchmark::State& state) {
   ingest::SystemClock clock;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables = {
       std::make_shared<exporter::KpiCollector>(*st, *fx.config, core::RollupOptions{}, log),
-      std::make_shared<exporter::StateCollector>(*st, "perf", 1ull << 36, 1.0),
+      std::make_shared<exporter::StateCollector>(*st, exporter::BuildInfo{"perf", "perf"}, 1ull << 36, 1.0),
       std::make_shared<exporter::FeedCollector>(*st, *fx.config, clock, log),
       std::make_shared<exporter::RuleCollector>(*st, *fx.config, log)};
   const int only = static_cast<int>(state.range(0));  // -1: all

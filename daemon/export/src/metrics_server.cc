@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "kpihub/export/rendered_collectable.h"
+#include "landing_page.h"
 
 namespace kpihub::exporter {
 namespace {
@@ -19,6 +20,9 @@ int HealthTrampoline(mg_connection* conn, void* self) {
 }
 int ReadyTrampoline(mg_connection* conn, void* self) {
   return static_cast<MetricsServer*>(self)->ServeReady(conn);
+}
+int LandingTrampoline(mg_connection* conn, void* self) {
+  return static_cast<MetricsServer*>(self)->ServeLanding(conn);
 }
 
 void Reply(mg_connection* conn, int code, const char* reason, const std::string& content_type,
@@ -90,6 +94,7 @@ MetricsServer::MetricsServer(const MetricsServerOptions& options)
   mg_set_request_handler(context_, "/metrics$", MetricsTrampoline, this);
   mg_set_request_handler(context_, "/healthz$", HealthTrampoline, this);
   mg_set_request_handler(context_, "/readyz$", ReadyTrampoline, this);
+  mg_set_request_handler(context_, "/$", LandingTrampoline, this);
   mg_server_port ports[4];
   int n = mg_get_server_ports(context_, 4, ports);
   port_ = n > 0 ? ports[0].port : 0;
@@ -118,18 +123,32 @@ bool MetricsServer::Authorized(mg_connection* conn) const {
   return ConstantTimeEquals(*credentials, expected);
 }
 
-int MetricsServer::ServeMetrics(mg_connection* conn) {
+int MetricsServer::RefuseUnlessAuthorizedGet(mg_connection* conn, const char* path) {
   if (!IsGet(conn)) {
-    Count("/metrics", 405);
+    Count(path, 405);
     Reply(conn, 405, "Method Not Allowed", "text/plain", "GET only\n");
     return 405;
   }
   if (!Authorized(conn)) {
-    Count("/metrics", 401);
+    Count(path, 401);
     Reply(conn, 401, "Unauthorized", "text/plain", "Unauthorized\n",
           "WWW-Authenticate: Basic realm=\"kpihub\"\r\n");
     return 401;
   }
+  return 0;
+}
+
+// Behind the same credentials as /metrics: the page says what serves here and links it.
+int MetricsServer::ServeLanding(mg_connection* conn) {
+  if (int refused = RefuseUnlessAuthorizedGet(conn, "/")) return refused;
+  Count("/", 200);
+  std::string_view page = LandingPageHtml();
+  Reply(conn, 200, "OK", "text/html; charset=utf-8", std::string(page));
+  return 200;
+}
+
+int MetricsServer::ServeMetrics(mg_connection* conn) {
+  if (int refused = RefuseUnlessAuthorizedGet(conn, "/metrics")) return refused;
   Count("/metrics", 200);  // counted before collecting, so this scrape includes itself
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
   {

@@ -38,7 +38,7 @@ std::vector<prometheus::MetricFamily> StateCollector::Collect() const {
     rows.Add({{"table", "dead_letters"}}, static_cast<double>(stats.dead_letters));
   }
   if (max_map_bytes_ > 0) max_map.Add({}, static_cast<double>(max_map_bytes_));
-  build.Add({{"version", version_}}, 1);
+  build.Add({{"revision", build_.revision}, {"version", build_.version}}, 1);
   if (start_unix_seconds_ > 0) start.Add({}, start_unix_seconds_);
   for (GaugeFamily* g : {&last_seq, &last_time, &map_size, &used, &file, &rows, &max_map, &build,
                         &start}) {

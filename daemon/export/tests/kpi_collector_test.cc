@@ -54,13 +54,13 @@ TEST_F(CollectorTest, SmallCellsAreWithheldWithComplementarySuppression) {
 
 TEST_F(CollectorTest, StateCollectorReportsSendersAndStore) {
   Apply("auto_parts", 1, 5, "industrial_output", "1");
-  StateCollector collector(*store_, "9.9.9");
+  StateCollector collector(*store_, {"9.9.9", "0123abcd"});
   std::string text = Scrape(collector);
   EXPECT_NE(text.find("kpihub_sender_last_sequence{adapter=\"s\",department=\"scitech\"} 1"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("kpihub_store_records{table=\"observations\"} 5"), std::string::npos) << text;
-  EXPECT_NE(text.find("kpihub_build_info{version=\"9.9.9\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("kpihub_build_info{revision=\"0123abcd\",version=\"9.9.9\"} 1"), std::string::npos);
 }
 
 }  // namespace

@@ -26,11 +26,13 @@
 #include "kpihub/export/feed_collector.h"
 #include "kpihub/export/kpi_collector.h"
 #include "kpihub/export/metrics_server.h"
+#include "kpihub/export/process_collector.h"
 #include "kpihub/export/rule_collector.h"
 #include "kpihub/export/state_collector.h"
 #include "kpihub/ingest/ingest_server.h"
 #include "kpihub/ingest/system_clock.h"
 #include "kpihub/wire/curve_keys.h"
+#include "build_revision.h"
 
 #ifndef KPIHUB_VERSION
 #define KPIHUB_VERSION "0.0.0"
@@ -249,7 +251,9 @@ int Serve(const Options& options) {
   http->RegisterCollectable(std::make_shared<exporter::KpiCollector>(
       *store, live, core::RollupOptions{config.min_cell_entities}, log));
   http->RegisterCollectable(std::make_shared<exporter::StateCollector>(
-      *store, KPIHUB_VERSION, store_options.max_map_bytes, start_seconds));
+      *store, exporter::BuildInfo{KPIHUB_VERSION, kBuildRevision}, store_options.max_map_bytes,
+      start_seconds));
+  http->RegisterCollectable(std::make_shared<exporter::ProcessCollector>());
   http->RegisterCollectable(std::make_shared<exporter::FeedCollector>(*store, live, clock, log));
   http->RegisterCollectable(std::make_shared<exporter::RuleCollector>(*store, live, log));
   http->SetReady(true);  // storage open, ZAP handler bound

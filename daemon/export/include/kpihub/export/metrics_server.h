@@ -4,6 +4,8 @@
 //             HTTP basic auth);
 //   /healthz  200 while the process serves HTTP (liveness);
 //   /readyz   200 once SetReady(true) — storage open and the ZAP handler up — else 503.
+//   /         a page naming the endpoint (Chinese and English) with links to the three above;
+//             behind the same basic auth as /metrics.
 // Health endpoints never need credentials and reveal nothing but the state.
 // Thread-safe: civetweb calls the handlers on its worker threads; RegisterCollectable and
 // SetReady may be called from any thread.
@@ -50,9 +52,12 @@ class MetricsServer {
   int ServeMetrics(mg_connection* conn);
   int ServeHealth(mg_connection* conn);
   int ServeReady(mg_connection* conn);
+  int ServeLanding(mg_connection* conn);
 
  private:
   bool Authorized(mg_connection* conn) const;
+  // Answers 405 or 401 and returns that code, unless `conn` is an authorized GET (then 0).
+  int RefuseUnlessAuthorizedGet(mg_connection* conn, const char* path);
   void Count(const char* path, int code);
 
   MetricsServerOptions options_;

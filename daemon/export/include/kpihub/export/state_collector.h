@@ -8,6 +8,7 @@
 
 #include <string>
 
+#include "kpihub/export/build_info.h"
 #include "kpihub/store/store.h"
 
 namespace kpihub::exporter {
@@ -16,10 +17,10 @@ class StateCollector : public prometheus::Collectable {
  public:
   // `max_map_bytes`: the largest the map may grow to (0: not exported); `start_unix_seconds`:
   // when the daemon started (0: not exported), for restarts on the operations board.
-  StateCollector(store::Store& store, std::string version, uint64_t max_map_bytes = 0,
+  StateCollector(store::Store& store, BuildInfo build, uint64_t max_map_bytes = 0,
                  double start_unix_seconds = 0)
       : store_(store),
-        version_(std::move(version)),
+        build_(std::move(build)),
         max_map_bytes_(max_map_bytes),
         start_unix_seconds_(start_unix_seconds) {}
 
@@ -27,7 +28,7 @@ class StateCollector : public prometheus::Collectable {
 
  private:
   store::Store& store_;
-  std::string version_;
+  BuildInfo build_;
   uint64_t max_map_bytes_;
   double start_unix_seconds_;
 };
