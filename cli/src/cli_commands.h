@@ -1,0 +1,34 @@
+// The `kpihub` operator CLI's subcommands. Each registers itself on a CLI11 app and returns
+// the process exit code when run. Read-only against the state unless stated.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace kpihub::cli {
+
+// Where a command finds the state: --config (kpihubd.toml) or --state-dir, and the catalogue.
+struct StateLocation {
+  std::string config_path;
+  std::string state_dir;
+  std::string catalogue;  // overrides the config's; empty: config's or built-in
+  std::string time_zone;  // overrides the config's time_zone
+};
+void AddStateOptions(CLI::App* command, StateLocation* where);
+
+using CommandRunner = std::function<int()>;
+CommandRunner AddKeygenCommand(CLI::App& app);
+CommandRunner AddStatusCommand(CLI::App& app);
+CommandRunner AddKpisCommand(CLI::App& app);
+CommandRunner AddVerifyCommand(CLI::App& app);
+CommandRunner AddPushCommand(CLI::App& app);  // sends data
+CommandRunner AddHistoryCommand(CLI::App& app);
+CommandRunner AddRejectsCommand(CLI::App& app);
+CommandRunner AddExportCommand(CLI::App& app);
+CommandRunner AddExplainCommand(CLI::App& app);
+CommandRunner AddBackupCommand(CLI::App& app);
+CommandRunner AddRestoreCommand(CLI::App& app);  // writes the state: the daemon must be stopped
+CommandRunner AddKeysCommand(CLI::App& app);     // `add` and `revoke` write the key registry
+
+}  // namespace kpihub::cli

@@ -1,0 +1,146 @@
+// `kpihub export`: the merged state as CSV.
+//   --department D   every figure currently held for D's indicators, enterprise ids included,
+//                    in the canonical push format plus provenance: for the department to
+//                    reconcile against its own system (it sent those ids in the first place).
+//   --statistics     park-level aggregates for the statistics office: one row per indicator,
+//                    park and period, no enterprise ids, and cells built from fewer than the
+//                    small-cell threshold of enterprises withheld, as on the boards.
+#include <cstdio>
+#include <map>
+#include <tuple>
+#include <vector>
+
+#include "cli_commands.h"
+#include "cli_format.h"
+#include "cli_names.h"
+#include "state_access.h"
+
+namespace kpihub::cli {
+namespace {
+
+struct ExportArgs {
+  StateLocation where;
+  std::string department;
+  bool statistics = false;
+  int min_cell = -1;
+};
+
+store::Status ExportDepartment(store::Snapshot& snapshot, const core::Catalogue& catalogue,
+                               const std::string& department, const CivilTime& time) {
+  std::printf("indicator,park,entity,period,value,note,adapter,sequence,received\n");
+  return snapshot.ForEachObservation([&](const store::StoredObservation& o) {
+    const core::Indicator* indicator = catalogue.FindIndicator(o.key.indicator);
+    if (indicator == nullptr || indicator->department != department) return;
+    std::printf("%s,%s,%s,%s,%s,%s,%s,%llu,%s\n", CsvField(o.key.indicator).c_str(),
+                CsvField(o.key.park).c_str(), CsvField(o.key.entity).c_str(),
+                CsvField(o.key.period).c_str(), o.value.ToString().c_str(),
+                CsvField(o.note).c_str(), CsvField(o.adapter).c_str(),
+                static_cast<unsigned long long>(o.sequence), time.Format(o.unix_ms).c_str());
+  });
+}
+
+struct StatRow {
+  core::Cell cell;
+  const core::Indicator* indicator = nullptr;
+  bool withheld = false;
+};
+
+// As the rollup does for boards: when exactly one park of an indicator-period is withheld,
+// the next smallest (fewest enterprises, then smallest value) is withheld too, or the zone total on a board minus the parks shown here
+// would give the withheld one away.
+void Suppress(std::vector<StatRow>& rows, uint32_t min_cell) {
+  std::map<std::pair<std::string, core::Period>, std::vector<StatRow*>> groups;
+  for (StatRow& r : rows) {
+    r.withheld = r.indicator->enterprise_level && r.cell.entities < min_cell;
+    groups[{r.cell.indicator, r.cell.period}].push_back(&r);
+  }
+  for (auto& [key, group] : groups) {
+    StatRow* smallest_shown = nullptr;
+    int withheld = 0;
+    for (StatRow* r : group) {
+      if (r->withheld) ++withheld;
+      else if (!smallest_shown || std::tie(r->cell.entities, r->cell.sum) <
+                                      std::tie(smallest_shown->cell.entities, smallest_shown->cell.sum)) {
+        smallest_shown = r;
+      }
+    }
+    if (withheld == 1 && smallest_shown != nullptr) smallest_shown->withheld = true;
+  }
+}
+
+store::Status ExportStatistics(store::Snapshot& snapshot, const core::Catalogue& catalogue,
+                               uint32_t min_cell) {
+  std::vector<StatRow> rows;
+  store::Status status = snapshot.ForEachCell([&](const core::Cell& c) {
+    if (const core::Indicator* indicator = catalogue.FindIndicator(c.indicator)) {
+      rows.push_back({c, indicator});
+    }
+  });
+  if (!status.ok()) return status;
+  Suppress(rows, min_cell);
+  std::printf("indicator,department,unit,park,period,value,enterprises,withheld\n");
+  for (const StatRow& r : rows) {
+    std::printf("%s,%s,%s,%s,%s,%s,%s,%s\n", CsvField(r.cell.indicator).c_str(),
+                CsvField(r.indicator->department).c_str(), CsvField(r.indicator->unit).c_str(),
+                CsvField(r.cell.park).c_str(), r.cell.period.ToString().c_str(),
+                r.withheld ? "" : r.cell.sum.ToString().c_str(),
+                r.withheld ? "" : std::to_string(r.cell.entities).c_str(),
+                r.withheld ? "yes" : "no");
+  }
+  return status;
+}
+
+int RunExport(const ExportArgs& args) {
+  if (args.department.empty() == !args.statistics) {
+    std::fprintf(stderr, "kpihub export: give exactly one of --department D or --statistics\n");
+    return 1;
+  }
+  if (args.min_cell >= 0 && args.min_cell < 3) {
+    std::fprintf(stderr, "kpihub export: --min-cell below 3 would let one enterprise's figure "
+                 "be read off the export\n");
+    return 1;
+  }
+  auto opened = OpenStateReadOnly(args.where);
+  if (!opened) return 1;
+  std::string department;
+  if (!args.department.empty()) {
+    auto resolved = ResolveDepartment(*opened->catalogue, args.department);
+    if (!resolved.ok()) {
+      std::fprintf(stderr, "kpihub export: --department: %s\n",
+                   resolved.status().message().c_str());
+      return 1;
+    }
+    department = *resolved;
+  }
+  std::unique_ptr<store::Snapshot> snapshot;
+  store::Status status = opened->store->OpenSnapshot(&snapshot);
+  if (status.ok()) {
+    const uint32_t min_cell = args.min_cell >= 0 ? static_cast<uint32_t>(args.min_cell)
+                                                 : opened->config.min_cell_entities;
+    status = args.statistics ? ExportStatistics(*snapshot, *opened->catalogue, min_cell)
+                             : ExportDepartment(*snapshot, *opened->catalogue, department, opened->time);
+  }
+  if (!status.ok()) {
+    std::fprintf(stderr, "kpihub export: %s\n", status.ToString().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+CommandRunner AddExportCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "export", "the merged state as CSV: a department's own figures, or park aggregates for "
+                "the statistics office");
+  auto args = std::make_shared<ExportArgs>();
+  AddStateOptions(cmd, &args->where);
+  cmd->add_option("--department", args->department,
+                  "every figure of this department's indicators (with enterprise ids)");
+  cmd->add_flag("--statistics", args->statistics,
+                "park-level aggregates, small cells withheld (no enterprise ids)");
+  cmd->add_option("--min-cell", args->min_cell, "small-cell threshold (default: the config's)");
+  return [args] { return RunExport(*args); };
+}
+
+}  // namespace kpihub::cli

@@ -1,0 +1,26 @@
+#include <cstdio>
+
+#include "cli_commands.h"
+#include "kpihub/wire/curve_keys.h"
+
+namespace kpihub::cli {
+
+CommandRunner AddKeygenCommand(CLI::App& app) {
+  auto* cmd = app.add_subcommand("keygen", "write a CURVE key pair: NAME.key (secret) and NAME.pub");
+  auto name = std::make_shared<std::string>();
+  auto dir = std::make_shared<std::string>(".");
+  cmd->add_option("name", *name, "key name, e.g. the adapter id or 'server'")->required();
+  cmd->add_option("-o,--out", *dir, "directory to write into");
+  return [name, dir] {
+    std::string error;
+    if (!wire::WriteKeyFiles(*dir, *name, wire::GenerateCurveKeyPair(), &error)) {
+      std::fprintf(stderr, "kpihub keygen: %s\n", error.c_str());
+      return 1;
+    }
+    std::printf("wrote %s/%s.key (secret, mode 0600) and %s/%s.pub\n", dir->c_str(), name->c_str(),
+                dir->c_str(), name->c_str());
+    return 0;
+  };
+}
+
+}  // namespace kpihub::cli

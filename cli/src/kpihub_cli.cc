@@ -1,0 +1,26 @@
+// kpihub: the operator's CLI. Every command only reads the state and can run beside the
+// daemon, except `push` (sends data to the daemon), `keys add|revoke` (edit the key
+// registry) and `restore` (replaces the state; refuses while the daemon runs).
+#include <cstdio>
+
+#include "cli_commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"kpihub: operate and inspect a kpihub daemon's state"};
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, kpihub::cli::CommandRunner>> commands;
+  for (auto add : {kpihub::cli::AddKeygenCommand, kpihub::cli::AddStatusCommand,
+                   kpihub::cli::AddKpisCommand, kpihub::cli::AddVerifyCommand,
+                   kpihub::cli::AddPushCommand, kpihub::cli::AddHistoryCommand,
+                   kpihub::cli::AddRejectsCommand, kpihub::cli::AddExportCommand,
+                   kpihub::cli::AddExplainCommand, kpihub::cli::AddBackupCommand,
+                   kpihub::cli::AddRestoreCommand, kpihub::cli::AddKeysCommand}) {
+    auto runner = add(app);
+    commands.emplace_back(app.get_subcommands([](CLI::App*) { return true; }).back(), runner);
+  }
+  CLI11_PARSE(app, argc, argv);
+  for (auto& [command, runner] : commands) {
+    if (command->parsed()) return runner();
+  }
+  return 1;
+}

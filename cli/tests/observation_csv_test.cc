@@ -1,0 +1,37 @@
+#include "observation_csv.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace kpihub::cli {
+namespace {
+
+TEST(ObservationCsvTest, RowsAndErrorsCarryTheirLineAndColumn) {
+  auto csv = ParseObservationCsv(
+      "indicator,park,entity,period,value,note\n"
+      "gdp,core,,2020Q1,12.5,\n"
+      "gdp,core,,2020Q2,abc\n"
+      "gdp,core\n"
+      "gdp,core,,2020Q3,nan,deliberate\n");
+  ASSERT_EQ(csv.observations.size(), 2u);
+  EXPECT_EQ(csv.rows[0], 2u);
+  EXPECT_EQ(csv.observations[0].value, 12.5);
+  EXPECT_EQ(csv.rows[1], 5u);
+  EXPECT_TRUE(std::isnan(csv.observations[1].value));
+  ASSERT_EQ(csv.errors.size(), 2u);
+  EXPECT_EQ(csv.errors[0].row, 3u);
+  EXPECT_EQ(csv.errors[0].column, 5u);
+  EXPECT_EQ(csv.errors[1].row, 4u);
+}
+
+TEST(ObservationCsvTest, WrongHeaderIsRefused) {
+  auto csv = ParseObservationCsv("a,b,c\n1,2,3\n");
+  EXPECT_TRUE(csv.observations.empty());
+  ASSERT_EQ(csv.errors.size(), 1u);
+  EXPECT_EQ(csv.errors[0].row, 1u);
+}
+
+
+}  // namespace
+}  // namespace kpihub::cli
