@@ -14,6 +14,7 @@ PACKAGES=(
   prometheus  # promtool and the server the end-to-end tests scrape with
   systemd     # systemd-analyze: the unit files are verified and scored by the tests
   libcsv-dev  # CSV parsing in kpihub-adapter (RFC 4180)
+  libutf8proc-dev  # Unicode NFKC in kpihub-adapter: full-width and ASCII headers and figures match
   python3     # the sample generator (samples/generator/make_samples.py)
   clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for the fuzzer (scripts/fuzz.sh)
   prometheus-pushgateway postgresql libpq-dev  # compared against in bench/ (scripts/bench.sh)

@@ -22,13 +22,18 @@ const std::map<std::string, std::string> kAdapterOf = {
 }  // namespace
 
 const std::map<std::string, std::vector<std::string>>& SampleFiles() {
+  // In the order a department sends them: each `DEPT-update-*` file revises figures of an
+  // earlier one, and must come after it.
   static const std::map<std::string, std::vector<std::string>> files = {
-      {"tax", {"tax-enterprises-annual.csv"}},
+      {"tax", {"tax-enterprises-annual.csv", "tax-update-enterprises-annual.csv"}},
       {"finance", {"finance-gdp-quarterly.csv", "finance-budget-monthly.csv",
-                   "finance-park-annual.csv", "finance-startup-subsidies.csv"}},
+                   "finance-park-annual.csv", "finance-startup-subsidies.csv",
+                   "finance-update-budget-monthly.csv", "finance-update-gdp-quarterly.csv"}},
       {"scitech", {"scitech-enterprises-monthly.csv", "scitech-enterprises-quarterly.csv",
-                   "scitech-enterprises-annual.csv", "scitech-parks-annual.csv"}},
-      {"environment", {"environment-monitoring.jsonl"}},
+                   "scitech-enterprises-annual.csv", "scitech-parks-annual.csv",
+                   "scitech-update-enterprises-monthly.csv",
+                   "scitech-update-enterprises-quarterly.csv"}},
+      {"environment", {"environment-monitoring.jsonl", "environment-update-monitoring.jsonl"}},
   };
   return files;
 }
