@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,12 +89,14 @@ AdapterProcess::~AdapterProcess() {
   if (pid_ > 0) Kill(SIGKILL);
 }
 
-int AdapterProcess::Wait(int timeout_ms) {
+int AdapterProcess::Wait(int timeout_ms, long* max_rss_kb) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
     int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    struct rusage usage {};
+    if (wait4(pid_, &status, WNOHANG, &usage) == pid_) {
       pid_ = -1;
+      if (max_rss_kb) *max_rss_kb = usage.ru_maxrss;
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

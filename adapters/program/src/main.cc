@@ -23,6 +23,7 @@
 #include "adapter_metrics.h"
 #include "feed_run.h"
 #include "handshake_watch.h"
+#include "outbox_feeder.h"
 #include "kpihub/feed/profile.h"
 #include "reject_report.h"
 #include "spool.h"
@@ -142,15 +143,14 @@ int RunDryRun(const Args& a, const feed::Profile& p, const core::Catalogue& c) {
   return worst;
 }
 
-// Maps every input and queues its observations (durably) before anything is sent. A file
-// refused as a whole is reported and skipped; the others still go. False when any input was
-// refused or the outbox failed (`*storage_failed`).
-bool QueueInputs(const Args& a, const feed::Profile& p, delivery::DurableSender& sender,
-                 FileTotals* sum, uint64_t* refused_files, bool* storage_failed) {
+// Maps every input and queues its observations (durably; the feeder keeps the outbox short by
+// sending as it goes). A file refused as a whole is reported and skipped; the others still
+// go. False when any input was refused, or the outbox failed or the key was refused
+// (`*fatal`).
+bool QueueInputs(const Args& a, const feed::Profile& p, OutboxFeeder& feeder,
+                 FileTotals* sum, uint64_t* refused_files, Status* fatal) {
   bool all = true;
-  EntryFlush enqueue = [&](std::vector<delivery::OutboxEntry>&& entries) {
-    return sender.Enqueue(entries) ? Status::Ok() : Status::IoError(sender.error());
-  };
+  EntryFlush enqueue = [&](std::vector<delivery::OutboxEntry>&& entries) { return feeder.Feed(std::move(entries)); };
   for (const auto& input : a.inputs) {
     // Absolute: the origin stored with each observation must still name the report when a
     // later run, from another directory, delivers what this one queued.
@@ -169,7 +169,7 @@ bool QueueInputs(const Args& a, const feed::Profile& p, delivery::DurableSender&
     }
     if (!t.status.ok()) {
       std::fprintf(stderr, "kpihub-adapter: %s: %s\n", input.c_str(), t.status.message().c_str());
-      *storage_failed = true;
+      *fatal = t.status;
       return false;
     }
     std::fprintf(stderr, "queued %s (layout %s): %llu rows (%llu blank, %llu title rows skipped), "
@@ -243,25 +243,26 @@ int RunSending(const Args& a, const feed::Profile& p) {
     return refusal.ok() && !g_stop.load();
   };
   delivery::DrainResult result;
+  Status fatal;
   bool unreadable_input = false;
   if (!a.watch.empty()) {
     auto on_file = [&] { metrics.Write(s.rows, s.observations, s.rejected, s.files_done, s.files_failed); };
-    result = RunSpool(a.watch, p, sender, a.batch_size * 10, keep_going, on_file, &s);
+    result = RunSpool(a.watch, p, sender, a.batch_size, keep_going, on_file, &s);
     t.rows = s.rows;
     t.observations = s.observations;
     t.rejected = s.rejected;
     s = SpoolTotals{};
     if (result == delivery::DrainResult::kStopped && refusal.ok()) result = delivery::DrainResult::kEmpty;
   } else {
-    bool storage_failed = false;
     uint64_t refused_files = 0;
-    unreadable_input = !QueueInputs(a, p, sender, &t, &refused_files, &storage_failed);
-    if (storage_failed) return 5;
+    OutboxFeeder feeder(sender, keep_going, a.batch_size);
+    unreadable_input = !QueueInputs(a, p, feeder, &t, &refused_files, &fatal);
+    if (fatal.code() == Status::Code::kIoError) return 5;
     int64_t wait_ms = a.deadline_s < 0 ? -1 : static_cast<int64_t>(a.deadline_s * 1000);
     result = sender.Drain(wait_ms, keep_going);
     metrics.Write(t.rows, t.observations, t.rejected, a.inputs.size() - refused_files, refused_files);
   }
-  if (!refusal.ok()) result = delivery::DrainResult::kUnauthorized;
+  if (!refusal.ok() || fatal.code() == Status::Code::kPermissionDenied) result = delivery::DrainResult::kUnauthorized;
   progress.Tick(t.rows, t.observations, t.rejected, /*force=*/true);
   const auto& c = sender.counters();
   std::printf("summary: %s: %llu rows, %llu observations queued, %llu delivered in %llu batches "

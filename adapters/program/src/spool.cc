@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "outbox_feeder.h"
 #include "reject_report.h"
 
 namespace kpihub::adapter {
@@ -39,9 +40,10 @@ void LogOutcome(const std::string& name, const FileTotals& t, const fs::path& re
                t.rejected ? report.c_str() : "");
 }
 
-// Processes one file; false when the outbox or the report failed (the file stays in the spool).
-bool ProcessOne(const fs::path& file, const feed::Profile& profile, delivery::DurableSender& sender,
-                size_t chunk, SpoolTotals* totals) {
+// Processes one file; a failed status when the outbox or the report failed, or the key was
+// refused (the file stays in the spool).
+Status ProcessOne(const fs::path& file, const feed::Profile& profile, OutboxFeeder& feeder,
+                  size_t chunk, SpoolTotals* totals) {
   fs::path dir = fs::absolute(file.parent_path());
   std::string name = file.filename().string();
   // Map first into done/ paths; the report moves with the file once the outcome is known.
@@ -49,13 +51,11 @@ bool ProcessOne(const fs::path& file, const feed::Profile& profile, delivery::Du
   std::error_code ec;
   fs::remove(ReportPathFor(done.string()), ec);
   RejectReport report(ReportPathFor(done.string()));
-  EntryFlush enqueue = [&](std::vector<delivery::OutboxEntry>&& entries) {
-    return sender.Enqueue(entries) ? Status::Ok() : Status::IoError(sender.error());
-  };
+  EntryFlush enqueue = [&](std::vector<delivery::OutboxEntry>&& entries) { return feeder.Feed(std::move(entries)); };
   FileTotals t = PrepareFile(profile, file.string(), name, report, chunk, enqueue);
   if (!t.refused && !t.status.ok()) {
     std::fprintf(stderr, "kpihub-adapter: %s: %s\n", name.c_str(), t.status.message().c_str());
-    return false;
+    return t.status;
   }
   fs::path target = t.refused ? dir / "failed" / name : done;
   if (t.refused) {
@@ -69,21 +69,25 @@ bool ProcessOne(const fs::path& file, const feed::Profile& profile, delivery::Du
   totals->rejected += t.rejected;
   fs::rename(file, target, ec);
   LogOutcome(name, t, ReportPathFor(target.string()));
-  return !ec;
+  return ec ? Status::IoError(file.string() + ": cannot move it out of the spool: " + ec.message()) : Status::Ok();
 }
 
 }  // namespace
 
 delivery::DrainResult RunSpool(const std::string& dir, const feed::Profile& profile,
-                               delivery::DurableSender& sender, size_t chunk,
+                               delivery::DurableSender& sender, size_t batch_size,
                                const std::function<bool()>& keep_going,
                                const std::function<void()>& on_file, SpoolTotals* totals) {
   fs::create_directories(fs::path(dir) / "done");
   fs::create_directories(fs::path(dir) / "failed");
+  OutboxFeeder feeder(sender, keep_going, batch_size);
+  size_t chunk = batch_size * 10;
   while (keep_going()) {
     for (const auto& file : NewFiles(dir)) {
       if (!keep_going()) return delivery::DrainResult::kStopped;
-      if (!ProcessOne(file, profile, sender, chunk, totals)) return delivery::DrainResult::kStorageError;
+      Status s = ProcessOne(file, profile, feeder, chunk, totals);
+      if (s.code() == Status::Code::kPermissionDenied) return delivery::DrainResult::kUnauthorized;
+      if (!s.ok()) return delivery::DrainResult::kStorageError;
       if (on_file) on_file();
     }
     // Drain for a second at most, then look for new files again.

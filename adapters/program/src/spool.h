@@ -22,10 +22,10 @@ struct SpoolTotals {
 };
 
 // Runs until `keep_going` returns false (kStopped; it is also the progress hook, called about
-// every 100 ms) or the sender hits a fatal result (returned). `on_file` is called after each
+// every 100 ms) or the sender hits a fatal result (returned). `batch_size`: the sender's. `on_file` is called after each
 // file and after each round of draining (for the metrics file).
 delivery::DrainResult RunSpool(const std::string& dir, const feed::Profile& profile,
-                               delivery::DurableSender& sender, size_t chunk,
+                               delivery::DurableSender& sender, size_t batch_size,
                                const std::function<bool()>& keep_going,
                                const std::function<void()>& on_file, SpoolTotals* totals);
 
