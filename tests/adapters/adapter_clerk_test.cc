@@ -7,6 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -156,18 +157,24 @@ void WriteLargeTaxExport(const std::string& path, uint32_t rows) {
 }
 
 // The bound of docs/performance.md, "Adapter memory": resident memory stays under 64 MB
-// whatever the file's size (the mapper streams; only 8 bytes per row are kept).
+// whatever the file's size (the mapper streams, the outbox is kept short; only 8 bytes per
+// row are kept). KPIHUB_MEMORY_TEST_ROWS=2000000 measures the larger file by hand.
 TEST_F(AdapterClerkTest, MemoryStaysBoundedOnA200000RowExport) {
+  const char* env = std::getenv("KPIHUB_MEMORY_TEST_ROWS");
+  const uint32_t rows = env ? static_cast<uint32_t>(std::stoul(env)) : 200000;
   std::string file = inbox_ + "/tax-large.csv";
-  WriteLargeTaxExport(file, 200000);
-  auto adapter = Run("tax", "tax-1", {"--input", file, "--deadline", "120"});
+  WriteLargeTaxExport(file, rows);
+  const int wait_s = 120 + static_cast<int>(rows / 1000);
+  auto adapter = Run("tax", "tax-1", {"--input", file, "--deadline", std::to_string(wait_s)});
   long max_rss_kb = 0;
-  EXPECT_EQ(adapter->Wait(120000, &max_rss_kb), 0) << adapter->Log();
-  EXPECT_NE(adapter->Log().find("200000 rows, 800000 observations queued, 800000 delivered"), std::string::npos)
-      << adapter->Log();
+  EXPECT_EQ(adapter->Wait(wait_s * 1000, &max_rss_kb), 0) << adapter->Log();
+  std::string n = std::to_string(rows), obs = std::to_string(4ull * rows);
+  EXPECT_NE(adapter->Log().find(n + " rows, " + obs + " observations queued, " + obs + " delivered"),
+            std::string::npos) << adapter->Log();
   EXPECT_GT(max_rss_kb, 0);
   EXPECT_LT(max_rss_kb, 64 * 1024) << "peak resident memory " << max_rss_kb << " kB";
-  std::printf("kpihub-adapter peak resident memory, 200000 rows sent: %ld kB\n", max_rss_kb);
+  std::printf("kpihub-adapter peak resident memory, %u rows (%s bytes) sent: %ld kB\n", rows,
+              std::to_string(std::filesystem::file_size(file)).c_str(), max_rss_kb);
 }
 
 }  // namespace

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 
 #include "kpihub/feed/export_mapper.h"
@@ -41,7 +42,8 @@ std::string Month(int year, int month) {
 }  // namespace
 
 std::optional<std::string> NormalizePeriod(std::string_view raw) {
-  std::string text = FoldText(raw);
+  std::string text = FoldText(raw);  // "２０２０ 年度" → "2020 年度"
+  text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
   std::string_view s = text;
   if (s.size() < 4 || !Digits(s.substr(0, 4))) return std::nullopt;
   int year = std::stoi(std::string(s.substr(0, 4)));

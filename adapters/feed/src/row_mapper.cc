@@ -59,12 +59,9 @@ std::string RowMapper::DuplicateKey(const Row& row) const {
 
 bool RowMapper::CheckWidth(Row& row) {
   size_t width = shape_.columns.size();
+  // Even surplus fields that are empty are refused: an unquoted comma shifts every cell after
+  // it one column to the right, and the last one is often empty.
   if (row.cells.size() <= width) return true;
-  if (std::all_of(row.cells.begin() + static_cast<std::ptrdiff_t>(width), row.cells.end(),
-                  [](const std::string& c) { return FoldText(c).empty(); })) {
-    row.cells.resize(width);  // trailing empty fields, as some exports write
-    return true;
-  }
   std::string counts = std::to_string(row.cells.size()) + " fields, the header " + std::to_string(width);
   std::string counts_zh = "该行有 " + std::to_string(row.cells.size()) + " 个字段，表头只有 " + std::to_string(width) + " 个";
   for (size_t i = 0; i + 1 < row.cells.size(); ++i) {

@@ -32,7 +32,7 @@ class RowMapper {
   // and period — from the cells as written, folded; empty when the row lacks them.
   std::string DuplicateKey(const Row& row) const;
   // Rejects a row with more fields than the header (saying so when an unquoted thousands
-  // separator split a figure); true when the row can be mapped. Drops empty surplus fields.
+  // separator split a figure); true when the row can be mapped.
   bool CheckWidth(Row& row);
   // The row's park, period, entity and note, or nullopt after rejecting the row.
   std::optional<RowKeys> ReadKeys(const Row& row);

@@ -129,7 +129,7 @@ Status StreamDecoder::Decode(std::string_view bytes, bool last, std::string* out
   if (!bad && !cut) return Status::Ok();
   std::string where = "第 " + std::to_string(lines_done_ + 1) + " 行（字节 " + std::to_string(offset) + "）";
   std::string where_en = "line " + std::to_string(lines_done_ + 1) + ", byte " + std::to_string(offset);
-  if (name_ == "GB18030" && LooksLikeUtf8(std::string_view(src, std::min<size_t>(src_left, 4096)))) {
+  if (name_ == "GB18030" && LooksLikeUtf8(std::string_view(in).substr(0, 4096))) {
     return Status::Corruption(
         "文件似乎是 UTF-8 编码（没有 BOM），而配置写的是 GB18030：请用 Excel 另存为“CSV (逗号分隔)”或“CSV UTF-8”，" + where +
         " / the file seems to be UTF-8 without a byte order mark, but the profile says GB18030: "
