@@ -247,6 +247,7 @@ int RunSending(const Args& a, const feed::Profile& p) {
   bool unreadable_input = false;
   if (!a.watch.empty()) {
     auto on_file = [&] { metrics.Write(s.rows, s.observations, s.rejected, s.files_done, s.files_failed); };
+    on_file();  // every series from 0, so that the first failed file is an increase
     result = RunSpool(a.watch, p, sender, a.batch_size, keep_going, on_file, &s);
     t.rows = s.rows;
     t.observations = s.observations;
