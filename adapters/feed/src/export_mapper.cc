@@ -170,7 +170,11 @@ class ExportMapping {
     if (shape_.layout) summary_.layout = shape_.layout->name;
     for (size_t i = 0; i < shape_.columns.size(); ++i) index_.emplace(FoldHeader(shape_.columns[i]), i);
     if (shape_.problems.empty()) return true;
-    Refuse(std::move(shape_.problems), Status::InvalidArgument("the file's columns do not fit the profile"));
+    const RowReject& first = shape_.problems.front();
+    std::string more = shape_.problems.size() > 1
+        ? " (+" + std::to_string(shape_.problems.size() - 1) + ")" : "";
+    Status why = Status::InvalidArgument(first.message_zh + more + " / " + first.message + more);
+    Refuse(std::move(shape_.problems), std::move(why));
     return false;
   }
 
