@@ -3,6 +3,7 @@
 //
 //   kpihub-adapter --profile tax.toml --key tax-1.key --server-key server.pub
 //       --state-dir /var/lib/kpihub-adapter/tax (--input FILE... | --watch DIR) [--dry-run]
+//       [--metrics-file /var/lib/prometheus/node-exporter/kpihub-adapter-tax.prom]
 //
 // With neither --input nor --watch it only drains what an earlier run left in the outbox.
 //
