@@ -90,7 +90,7 @@ TEST(AdapterCorpusTest, EveryMessyExportGivesItsExpectedOutcome) {
     expected_rejects[r[0]].insert(r[0] + "," + r[1] + "," + r[2] + "," + r[3]);
   }
   auto files = ReadExpected("expected-files.csv");
-  ASSERT_GE(files.size(), 12u);
+  ASSERT_GE(files.size(), 15u);
   for (const auto& f : files) {
     SCOPED_TRACE(f[0]);
     // file,profile,exit,rows,blank_rows,title_rows,observations,rejected

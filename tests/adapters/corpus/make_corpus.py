@@ -33,10 +33,11 @@ def lines(rows, sep=","):
 files, rejects = [], []
 
 
-def case(name, text, encoding, exit_code, rows, blank, title, observations, expected=(), bom=b""):
+def case(name, text, encoding, exit_code, rows, blank, title, observations, expected=(), bom=b"",
+         profile="tax"):
     with open(os.path.join(HERE, name), "wb") as f:
         f.write(bom + (text.encode(encoding) if isinstance(text, str) else text))
-    files.append([name, "tax", exit_code, rows, blank, title, observations, len(expected)])
+    files.append([name, profile, exit_code, rows, blank, title, observations, len(expected)])
     rejects.extend([name] + list(e) for e in expected)
 
 
@@ -112,6 +113,49 @@ case("row-faults.csv", lines([HEADER, GOOD[0],
      [(3, "主管园区", "unknown_park_name"), (4, "所属年度", "malformed_period"),
       (5, "研发费用加计扣除额（万元）", "unparseable_number"),
       (6, "研发费用加计扣除额（万元）", "too_precise")])
+
+# --- The science and technology bureau's UTF-8 park sheet (scitech.toml) -------------------
+PARKS = ["园区", "年度", "省、市级研发机构（家）", "国家级研发机构（家）", "引进高层次创新创业团队（支）",
+         "培养高新技术产业领军人才（人）", "科技企业加速器建筑面积（万平方米）", "新增孵化面积（平方米）",
+         "国家级创业服务机构（家）"]
+# UTF-8 without a BOM (the profile's own encoding), LF, a title row, full-width brackets
+# written as ASCII ones with spaces, a blank row, an ideographic-space padded figure, and
+# the same park and year twice with a figure given in both rows.
+p = list(PARKS)
+p[2] = "省、市级研发机构 (家)"
+p[6] = "科技企业加速器建筑面积(万平方米)"
+case("scitech-parks-messy.csv",
+     "\n".join([",".join(["2019年 园区科技资源统计"] + [""] * 8), ",".join(p),
+                 ",".join(["汽车零部件产业园", "2019年度", "11", "1", "0", "3", "4.66", "", "0"]),
+                 ",".join([""] * 9),
+                 ",".join(["智能制造产业园", "２０１９", "　９", "2", "", "", "", "1200", ""]),
+                 ",".join(["汽车零部件产业园", "2019", "12", "", "", "", "", "", ""])]) + "\n",
+     "utf-8", 2, 3, 1, 1, 8,
+     [(3, "省、市级研发机构（家）", "duplicate_row"), (6, "省、市级研发机构（家）", "duplicate_row")],
+     profile="scitech")
+
+# --- The environment bureau's JSON lines (environment.toml) -------------------------------
+# A BOM, CRLF, a blank line, a line that is not JSON, a month written full-width, a figure
+# with a thousands separator, the same park and month twice with a figure given in both.
+ENV = ["sewage_produced_t", "sewage_treated_t", "waste_collected_t", "waste_harmless_t",
+       "violation_cases", "solar_capacity_kw", "green_building_area_m2"]
+
+
+def env(park, month, **figures):
+    fields = ['"park_name": "%s"' % park, '"month": "%s"' % month]
+    fields += ['"%s": %s' % (k, figures.get(k, "null")) for k in ENV]
+    return "{" + ", ".join(fields) + "}"
+
+
+case("environment-messy.jsonl",
+     "\r\n".join([env("汽车零部件产业园", "2019-05", sewage_produced_t="100.5", sewage_treated_t="90"),
+                   "",
+                   env("汽车零部件产业园", "2019-05", sewage_produced_t="101"),
+                   env("焦作高新区核心区", "２０１９-０６", waste_collected_t='"1,234.5"'),
+                   '{"park_name": "焦作高新区核心区", "month": "2019-07", "waste_collected_t": 12']) + "\r\n",
+     "utf-8", 2, 4, 0, 0, 2,
+     [(1, "sewage_produced_t", "duplicate_row"), (3, "sewage_produced_t", "duplicate_row"),
+      (5, "", "malformed_record")], bom=b"\xef\xbb\xbf", profile="environment")
 
 with open(os.path.join(HERE, "expected-files.csv"), "w", encoding="utf-8", newline="") as f:
     w = csv.writer(f, lineterminator="\n")
