@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "feed_test_util.h"
+#include "duplicate_finder.h"  // private to the feed library: tested here directly
 #include "kpihub/feed/decimal_text.h"
 #include "kpihub/feed/export_mapper.h"
 #include "kpihub/feed/folded_text.h"
@@ -116,6 +117,28 @@ TEST(MapperMessTest, AnUnquotedThousandsSeparatorIsNamed) {
   EXPECT_EQ(m.rejects[0].reason, kUnquotedThousands);
   EXPECT_EQ(m.rejects[0].value, "1,234.50");
   EXPECT_TRUE(m.observations.empty());
+}
+
+}  // namespace
+}  // namespace kpihub::feed
+
+namespace kpihub::feed {
+namespace {
+
+TEST(DuplicateFinderTest, FindsRepeatsInMemoryAndAcrossSpilledRuns) {
+  for (uint64_t n : {uint64_t{1000}, uint64_t{DuplicateFinder::kRunHashes * 2 + 12345}}) {
+    DuplicateFinder finder;
+    for (uint64_t i = 0; i < n; ++i) ASSERT_TRUE(finder.Add(i * 2654435761u).ok());
+    // Repeats in the first run, across runs, and in the last (unspilled) one.
+    for (uint64_t i : {uint64_t{3}, n / 2, n - 1}) ASSERT_TRUE(finder.Add(i * 2654435761u).ok());
+    auto repeated = finder.Finish(100);
+    ASSERT_TRUE(repeated.ok()) << repeated.status().message();
+    EXPECT_EQ(repeated->size(), 3u) << n;
+    EXPECT_EQ(repeated->count((n / 2) * 2654435761u), 1u) << n;
+  }
+  DuplicateFinder many;
+  for (uint64_t i = 0; i < 50; ++i) { ASSERT_TRUE(many.Add(i).ok()); ASSERT_TRUE(many.Add(i).ok()); }
+  EXPECT_FALSE(many.Finish(10).ok());  // more repeated keys than the limit: refused
 }
 
 }  // namespace

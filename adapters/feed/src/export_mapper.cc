@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "bilingual.h"
+#include "duplicate_finder.h"
 #include "file_shape.h"
 #include "kpihub/feed/folded_text.h"
 #include "kpihub/feed/record_reader.h"
@@ -20,6 +21,8 @@ namespace {
 
 constexpr size_t kHeadBytes = 4096;
 constexpr size_t kMaxJsonKeys = 1000;
+// Rows that share a key wait in memory until the end of the file: a bound on how many keys.
+constexpr size_t kMaxDuplicateKeys = 10000;
 
 bool NameFits(const Layout& l, const std::string& name) {
   return l.file_pattern.empty() || fnmatch(l.file_pattern.c_str(), name.c_str(), 0) == 0;
@@ -217,16 +220,23 @@ class ExportMapping {
   // Pass 2: every byte decodes and every record parses; which row keys occur twice.
   bool FindDuplicates() {
     RowMapper probe(profile_, shape_, sink_, summary_);
-    std::vector<uint64_t> hashes;
+    DuplicateFinder finder;
+    Status spilled;
     bool ok = ForEachRow([&](const Row& row, const std::string&) {
       std::string key = probe.DuplicateKey(row);
-      if (!key.empty()) hashes.push_back(Hash(key));
-      return true;
+      if (!key.empty()) spilled = finder.Add(Hash(key));
+      return spilled.ok();
     }, false);
+    if (!spilled.ok()) { summary_.status = spilled; return false; }
     if (!ok) return false;
-    std::sort(hashes.begin(), hashes.end());
-    for (size_t i = 1; i < hashes.size(); ++i) if (hashes[i] == hashes[i - 1]) duplicated_.insert(hashes[i]);
-    return true;
+    auto repeated = finder.Finish(kMaxDuplicateKeys);
+    if (repeated.ok()) {
+      duplicated_ = std::move(repeated).value();
+      return true;
+    }
+    if (repeated.status().code() == Status::Code::kIoError) summary_.status = repeated.status();
+    else Refuse({FileReject(kDuplicateRow, repeated.status())}, repeated.status());
+    return false;
   }
 
   // Pass 3: rows to the sink; rows that share a key wait until the end.

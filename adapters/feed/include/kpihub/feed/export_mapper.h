@@ -11,8 +11,9 @@
 // file-level rejects. Duplicates — two rows of one file that give the same indicator for the
 // same enterprise (or park, for park-level figures) and period — are rejected in every row,
 // each naming the others: the adapter cannot know which figure the department meant. Finding
-// them costs 8 bytes per data row (a hash of the row's key), the only memory that grows with
-// the file.
+// them keeps a 64-bit hash of each row's key, sorted in memory up to a million rows and
+// spilled to anonymous temporary files beyond that, so memory stays bounded; a file in which
+// more than 10,000 keys repeat (an export appended to itself) is refused whole.
 //
 // Pure apart from reading the input it is given; thread-safe for distinct sinks.
 #pragma once
