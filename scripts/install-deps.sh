@@ -16,7 +16,7 @@ PACKAGES=(
   systemd     # systemd-analyze: the unit files are verified and scored by the tests
   libcsv-dev  # CSV parsing in kpihub-adapter (RFC 4180)
   libcctz-dev tzdata  # `kpihub` reads and prints moments in the zone's IANA time zone
-  libutf8proc-dev     # display widths of Chinese text in `kpihub` tables
+  libutf8proc-dev     # Unicode: NFKC of department headers and figures, display widths in `kpihub`
   help2man            # the manual pages, generated from each program's --help at build time
   lintian             # the .deb is checked by lintian (tests/packaging)
   python3     # the sample generator (samples/generator/make_samples.py)

@@ -52,7 +52,7 @@ def load_catalogue(path):
 
 def file_rows(spec, canonical, revisions, park_names_zh):
     """The data rows of one export file: canonical observations pivoted to one row per
-    (entity, park, period), revisions as extra rows after them. Returns (rows, cells) where a
+    (entity, park, period), then `revisions` as extra rows. Returns (rows, cells) where a
     row is {column: text} and cells counts the non-empty indicator cells."""
     by_indicator = {ind: (h, power, vmap) for h, ind, power, vmap in spec["columns"]}
     park_names = spec.get("park_names", park_names_zh)
@@ -89,6 +89,13 @@ def file_rows(spec, canonical, revisions, park_names_zh):
         rows.append(row)
     cells = sum(1 for r in rows for h, _, _, _ in spec["columns"] if r.get(h, "") != "")
     return rows, cells
+
+
+def update_name(name):
+    """"tax-enterprises-annual.csv" -> "tax-update-enterprises-annual.csv": after the
+    department's other files in name order, so that a feed of `DEPT-*` sends it last."""
+    department, rest = name.split("-", 1)
+    return "%s-update-%s" % (department, rest)
 
 
 def headers(spec):
@@ -166,7 +173,8 @@ def write_readme(path, args, counts, rejects, kpis):
         "| file | department | encoding | rows | observations | refused (reasons) |",
         "|---|---|---|---:|---:|---|",
     ]
-    encodings = {f["name"]: ("JSON lines" if f.get("json") else f["encoding"].upper()) for f in FILES}
+    encodings = {n: ("JSON lines" if f.get("json") else f["encoding"].upper())
+                 for f in FILES for n in (f["name"], update_name(f["name"]))}
     for name, dept, rows, obs in counts:
         reasons = ", ".join("`%s`" % r for r in by_file.get(name, []))
         lines.append("| `%s` | %s | %s | %s | %s | %d (%s) |" % (
@@ -176,8 +184,9 @@ def write_readme(path, args, counts, rejects, kpis):
         "",
         "Rows are data rows (the CSV header is not counted; in the reject report it is row 1). "
         "Observations are the non-empty indicator cells that parse, including the few the daemon "
-        "then refuses. Revisions (统计数据修订) are extra rows that repeat an earlier key with a "
-        "new figure: it replaces the first, it is never added to it.",
+        "then refuses. Revisions (统计数据修订) come in later files of their own (`DEPT-update-*`), "
+        "as a department resends a corrected figure: it replaces the first, it is never added "
+        "to it. Within one file a figure given twice is refused in both rows (`duplicate_row`).",
         "",
         "- `expected-observations.csv`: file, department, rows, observations.",
         "- `expected-rejects.csv`: file, row, column, reason_code of every refusal, by the "
@@ -238,7 +247,7 @@ def main():
     for spec in FILES:
         d = spec["department"]
         canonical = sorted(sample.rows[d], key=lambda r: (zm.period_key(r[3]), r[1], r[2], r[0]))
-        rows, cells = file_rows(spec, canonical, revised[d], park_zh)
+        rows, cells = file_rows(spec, canonical, [], park_zh)
         bads = bad_rows(spec, anchor.uscc, zm.wrong_check(anchor.uscc))
         out = list(rows)
         for i, (cells_bad, _) in enumerate(bads):
@@ -256,6 +265,14 @@ def main():
         counts.append((spec["name"], d, len(out), cells + daemon_side))
         with open(os.path.join(args.out, spec["name"]), "wb") as f:
             f.write(render(spec, out))
+        # Revisions come in a later file of their own, as a department resends a corrected
+        # figure: within one file the adapter refuses a figure given twice (duplicate_row).
+        update_rows, update_cells = file_rows(spec, [], revised[d], park_zh)
+        if update_rows:
+            update = dict(spec, name=update_name(spec["name"]))
+            counts.append((update["name"], d, len(update_rows), update_cells))
+            with open(os.path.join(args.out, update["name"]), "wb") as f:
+                f.write(render(update, update_rows))
 
     with open(os.path.join(args.out, "expected-rejects.csv"), "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -274,7 +291,7 @@ def main():
     write_readme(os.path.join(args.out, "README.md"), args, counts, rejects, kpis)
     total_rows = sum(c[2] for c in counts)
     print("wrote %s: %d files, %s rows, %s observations, %d expected rejects" % (
-        os.path.relpath(args.out), len(FILES), format(total_rows, ","),
+        os.path.relpath(args.out), len(counts), format(total_rows, ","),
         format(sum(c[3] for c in counts), ","), len(rejects)))
 
 

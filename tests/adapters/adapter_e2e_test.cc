@@ -18,14 +18,6 @@ namespace kpihub::testing {
 namespace {
 namespace fs = std::filesystem;
 
-const std::map<std::string, std::vector<std::string>> kFiles = {
-    {"tax", {"tax-enterprises-annual.csv"}},
-    {"finance", {"finance-gdp-quarterly.csv", "finance-budget-monthly.csv",
-                 "finance-park-annual.csv", "finance-startup-subsidies.csv"}},
-    {"scitech", {"scitech-enterprises-monthly.csv", "scitech-enterprises-quarterly.csv",
-                 "scitech-enterprises-annual.csv", "scitech-parks-annual.csv"}},
-    {"environment", {"environment-monitoring.jsonl"}},
-};
 const std::map<std::string, std::string> kAdapterOf = {
     {"tax", "tax-1"}, {"finance", "finance-1"}, {"scitech", "scitech-1"}, {"environment", "env-1"}};
 
@@ -164,7 +156,7 @@ std::set<std::string> ReportedRejects(const std::string& dir) {
 TEST_F(AdapterE2eTest, FourDepartmentsFeedConcurrentlyAndMetricsEqualTheFiles) {
   AdapterReference ref(Catalogue());
   std::vector<std::unique_ptr<AdapterProcess>> adapters;
-  for (const auto& [dept, files] : kFiles) {
+  for (const auto& [dept, files] : SampleFiles()) {
     std::vector<std::string> inputs;
     for (const auto& f : files) {
       inputs.push_back("--input");

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,13 +23,18 @@ const std::map<std::string, std::string> kAdapterOf = {
 }  // namespace
 
 const std::map<std::string, std::vector<std::string>>& SampleFiles() {
+  // In the order a department sends them: each `DEPT-update-*` file revises figures of an
+  // earlier one, and must come after it.
   static const std::map<std::string, std::vector<std::string>> files = {
-      {"tax", {"tax-enterprises-annual.csv"}},
+      {"tax", {"tax-enterprises-annual.csv", "tax-update-enterprises-annual.csv"}},
       {"finance", {"finance-gdp-quarterly.csv", "finance-budget-monthly.csv",
-                   "finance-park-annual.csv", "finance-startup-subsidies.csv"}},
+                   "finance-park-annual.csv", "finance-startup-subsidies.csv",
+                   "finance-update-budget-monthly.csv", "finance-update-gdp-quarterly.csv"}},
       {"scitech", {"scitech-enterprises-monthly.csv", "scitech-enterprises-quarterly.csv",
-                   "scitech-enterprises-annual.csv", "scitech-parks-annual.csv"}},
-      {"environment", {"environment-monitoring.jsonl"}},
+                   "scitech-enterprises-annual.csv", "scitech-parks-annual.csv",
+                   "scitech-update-enterprises-monthly.csv",
+                   "scitech-update-enterprises-quarterly.csv"}},
+      {"environment", {"environment-monitoring.jsonl", "environment-update-monitoring.jsonl"}},
   };
   return files;
 }
@@ -83,12 +89,14 @@ AdapterProcess::~AdapterProcess() {
   if (pid_ > 0) Kill(SIGKILL);
 }
 
-int AdapterProcess::Wait(int timeout_ms) {
+int AdapterProcess::Wait(int timeout_ms, long* max_rss_kb) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
     int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    struct rusage usage {};
+    if (wait4(pid_, &status, WNOHANG, &usage) == pid_) {
       pid_ = -1;
+      if (max_rss_kb) *max_rss_kb = usage.ru_maxrss;
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

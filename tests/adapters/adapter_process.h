@@ -19,8 +19,9 @@ class AdapterProcess {
  public:
   AdapterProcess(std::vector<std::string> args, std::string log_path);
   ~AdapterProcess();  // SIGKILLs a child still running
-  // Waits up to `timeout_ms`; the exit code, or -1 on timeout or death by a signal.
-  int Wait(int timeout_ms);
+  // Waits up to `timeout_ms`; the exit code, or -1 on timeout or death by a signal. With
+  // `max_rss_kb`, the child's peak resident memory (getrusage's ru_maxrss, through wait4).
+  int Wait(int timeout_ms, long* max_rss_kb = nullptr);
   void Kill(int signal);  // sends `signal` and reaps the child
   std::string Log() const;
 

@@ -32,8 +32,8 @@ std::pair<int, int> PeriodOrder(const std::string& p) {
 void AdapterReference::AddFile(const std::string& department, const std::string& path) {
   auto loaded = feed::LoadProfile(Read(std::string(KPIHUB_SOURCE_DIR) + "/config/profiles/" +
                                        department + ".toml"), department, catalogue_);
-  if (auto* e = std::get_if<std::string>(&loaded)) throw std::runtime_error(*e);
-  const auto& profile = std::get<feed::Profile>(loaded);
+  if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
+  const feed::Profile& profile = loaded.value();
   std::string name = path.substr(path.rfind('/') + 1);
   feed::MappedExport m = feed::MapExport(profile, name, Read(path));
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(

@@ -11,8 +11,7 @@ using testing::ShippedProfile;
 
 std::string ErrorOf(const std::string& text) {
   auto loaded = LoadProfile(text, "p.toml", ShippedCatalogue());
-  auto* e = std::get_if<std::string>(&loaded);
-  return e ? *e : "";
+  return loaded.ok() ? "" : loaded.status().message();
 }
 
 const char kMinimal[] = R"(department = "environment"

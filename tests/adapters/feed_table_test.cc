@@ -52,13 +52,14 @@ TEST(EncodingTest, Gb18030RoundTripAndRefusal) {
   std::string utf8 = "园区,季度\n汽车零部件产业园,2020年第4季度\n";
   std::string gb = FromUtf8(utf8, "gb18030");
   EXPECT_NE(gb, utf8);
-  DecodeFailure f;
-  EXPECT_EQ(ToUtf8(gb, "gb18030", &f), utf8);
-  EXPECT_EQ(ToUtf8("\xEF\xBB\xBF" + utf8, "utf-8", &f), utf8);  // BOM dropped
-  EXPECT_FALSE(ToUtf8(gb, "utf-8", &f).has_value());             // GB18030 read as UTF-8
-  EXPECT_EQ(f.line, 1u);
-  EXPECT_FALSE(ToUtf8("a\nb\n\x81", "gb18030", &f).has_value());  // truncated double byte
-  EXPECT_EQ(f.line, 3u);
+  EXPECT_EQ(ToUtf8(gb, "gb18030").value(), utf8);
+  EXPECT_EQ(ToUtf8("\xEF\xBB\xBF" + utf8, "utf-8").value(), utf8);  // BOM dropped
+  auto as_utf8 = ToUtf8(gb, "utf-8");                                    // GB18030 read as UTF-8
+  ASSERT_FALSE(as_utf8.ok());
+  EXPECT_NE(as_utf8.status().message().find("line 1"), std::string::npos) << as_utf8.status().message();
+  auto truncated = ToUtf8("a\nb\n\x81", "gb18030");                   // truncated double byte
+  ASSERT_FALSE(truncated.ok());
+  EXPECT_NE(truncated.status().message().find("line 3"), std::string::npos) << truncated.status().message();
   EXPECT_FALSE(IsKnownEncoding("big5"));
 }
 
@@ -69,7 +70,20 @@ TEST(MapperTest, WideRowBecomesOneObservationPerFilledCell) {
       "智能制造产业园,2020年度,12,5.1234,-\n"
       "东区,2020,1,,\n"
       "智能制造产业园,2020,x,,\n";
+  // 4 of the 7 mapped columns are absent from the header: the file is refused, each missing
+  // column named, and nothing of it is used.
+  MappedExport refused = MapExport(p, "parks.csv", csv);
+  EXPECT_TRUE(refused.failed);
+  EXPECT_TRUE(refused.observations.empty());
+  ASSERT_EQ(refused.rejects.size(), 4u);
+  for (const auto& r : refused.rejects) {
+    EXPECT_EQ(r.reason, kMissingColumn);
+    EXPECT_EQ(r.row, 1u);
+  }
+  // The same file with those columns optional in the profile.
+  for (auto& l : p.layouts) for (auto& c : l.columns) c.optional = true;
   MappedExport m = MapExport(p, "parks.csv", csv);
+  EXPECT_FALSE(m.failed);
   EXPECT_EQ(m.layout, "park_annual");
   ASSERT_EQ(m.observations.size(), 2u);
   EXPECT_EQ(m.observations[0].observation.indicator, "rd_institutions_prov_muni");
@@ -78,13 +92,12 @@ TEST(MapperTest, WideRowBecomesOneObservationPerFilledCell) {
   EXPECT_EQ(m.observations[1].observation.value, 51234.0);
   EXPECT_EQ(m.observations[1].row, 2u);
   EXPECT_EQ(m.empty_cells, 3u);
-  // 4 of the 7 mapped columns are absent from the header (row 1), then two bad rows.
-  ASSERT_EQ(m.rejects.size(), 6u);
-  EXPECT_EQ(m.rejects[4].row, 3u);
-  EXPECT_EQ(m.rejects[4].reason, kUnknownParkName);
-  EXPECT_EQ(m.rejects[5].row, 4u);
-  EXPECT_EQ(m.rejects[5].reason, kUnparseableNumber);
-  EXPECT_EQ(m.rejects[5].column, "省、市级研发机构（家）");
+  ASSERT_EQ(m.rejects.size(), 2u);
+  EXPECT_EQ(m.rejects[0].row, 3u);
+  EXPECT_EQ(m.rejects[0].reason, kUnknownParkName);
+  EXPECT_EQ(m.rejects[1].row, 4u);
+  EXPECT_EQ(m.rejects[1].reason, kUnparseableNumber);
+  EXPECT_EQ(m.rejects[1].column, "省、市级研发机构（家）");
 }
 
 TEST(MapperTest, UnreadableFilesFailWhole) {

@@ -30,8 +30,8 @@ inline const core::Catalogue& ShippedCatalogue() {
 inline Profile ShippedProfile(const std::string& department) {
   auto loaded = LoadProfile(ReadSource("config/profiles/" + department + ".toml"), department,
                             ShippedCatalogue());
-  if (auto* e = std::get_if<std::string>(&loaded)) throw std::runtime_error(*e);
-  return std::get<Profile>(loaded);
+  if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
+  return std::move(loaded).value();
 }
 
 }  // namespace kpihub::feed::testing

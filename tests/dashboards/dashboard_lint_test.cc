@@ -167,11 +167,12 @@ INSTANTIATE_TEST_SUITE_P(Boards, DashboardLint, ::testing::ValuesIn(Boards()),
                            return name;
                          });
 
-TEST(DashboardFiles, BothBoardsShip) {
+TEST(DashboardFiles, TheBoardsShip) {
   auto boards = Boards();
-  ASSERT_EQ(boards.size(), 2u);
-  EXPECT_NE(boards[0].find("kpihub-leadership.json"), std::string::npos);
-  EXPECT_NE(boards[1].find("kpihub-operations.json"), std::string::npos);
+  ASSERT_EQ(boards.size(), 3u);
+  EXPECT_NE(boards[0].find("kpihub-adapters.json"), std::string::npos);
+  EXPECT_NE(boards[1].find("kpihub-leadership.json"), std::string::npos);
+  EXPECT_NE(boards[2].find("kpihub-operations.json"), std::string::npos);
 }
 
 TEST(SubstituteTest, ReplacesLongestNamesFirstAndBracedForms) {

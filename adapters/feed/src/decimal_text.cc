@@ -3,35 +3,10 @@
 #include <array>
 #include <cstdlib>
 
+#include "kpihub/feed/folded_text.h"
+
 namespace kpihub::feed {
 namespace {
-
-// Full-width forms (U+FF10..FF19 digits, U+FF0E '.', U+FF0C ',', U+FF0D '-', U+FF0B '+') are
-// three UTF-8 bytes EF BC 90..99 / 8E / 8C / 8D / 8B.
-std::string NarrowFullWidth(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c == 0xEF && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xBC) {
-      auto d = static_cast<unsigned char>(text[i + 2]);
-      char mapped = 0;
-      if (d >= 0x90 && d <= 0x99) mapped = static_cast<char>('0' + (d - 0x90));
-      if (d == 0x8E) mapped = '.';
-      if (d == 0x8C) mapped = ',';
-      if (d == 0x8D) mapped = '-';
-      if (d == 0x8B) mapped = '+';
-      if (mapped) { out.push_back(mapped); i += 2; continue; }
-    }
-    out.push_back(static_cast<char>(c));
-  }
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
 
 // Thousands separators must group three digits each: "1,234" yes, "1,23" no (it is more
 // likely a decimal comma, which kpihub refuses rather than guesses).
@@ -51,8 +26,9 @@ bool SeparatorsWellPlaced(std::string_view integer) {
 }  // namespace
 
 std::optional<DecimalText> DecimalText::Parse(std::string_view raw) {
-  std::string wide = NarrowFullWidth(raw);
-  std::string_view s = Trim(wide);
+  // NFKC: full-width digits, signs, '．' and '，' and the ideographic space become ASCII.
+  std::string folded = FoldText(raw);
+  std::string_view s = folded;
   DecimalText d;
   if (!s.empty() && (s.front() == '-' || s.front() == '+')) {
     d.negative = s.front() == '-';

@@ -1,6 +1,8 @@
+#include <algorithm>
 #include <string>
 
 #include "kpihub/feed/export_mapper.h"
+#include "kpihub/feed/folded_text.h"
 
 namespace kpihub::feed {
 namespace {
@@ -31,11 +33,6 @@ std::optional<int> SmallNumber(std::string_view& s) {
   return v;
 }
 
-std::string Trimmed(std::string_view s) {
-  size_t b = s.find_first_not_of(" \t\r"), e = s.find_last_not_of(" \t\r");
-  return b == std::string_view::npos ? "" : std::string(s.substr(b, e - b + 1));
-}
-
 std::string Month(int year, int month) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02d", year, month);
@@ -45,7 +42,8 @@ std::string Month(int year, int month) {
 }  // namespace
 
 std::optional<std::string> NormalizePeriod(std::string_view raw) {
-  std::string text = Trimmed(raw);
+  std::string text = FoldText(raw);  // "２０２０ 年度" → "2020 年度"
+  text.erase(std::remove(text.begin(), text.end(), ' '), text.end());
   std::string_view s = text;
   if (s.size() < 4 || !Digits(s.substr(0, 4))) return std::nullopt;
   int year = std::stoi(std::string(s.substr(0, 4)));

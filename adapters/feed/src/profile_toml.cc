@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <toml++/toml.h>
 
+#include "kpihub/feed/folded_text.h"
 #include "kpihub/feed/profile.h"
 #include "kpihub/feed/text_encoding.h"
 
@@ -51,7 +52,7 @@ class Reader {
 
 void ReadColumn(const Reader& r, const toml::table& t, const core::Catalogue& catalogue,
                 std::string_view department, Layout& layout) {
-  r.OnlyKeys(t, {"name", "indicator", "unit", "round_to", "values"}, "[[layout.column]]");
+  r.OnlyKeys(t, {"name", "indicator", "unit", "round_to", "values", "optional"}, "[[layout.column]]");
   ColumnMapping c;
   c.name = r.Text(t, "name", true);
   c.indicator = r.Text(t, "indicator", true);
@@ -80,8 +81,13 @@ void ReadColumn(const Reader& r, const toml::table& t, const core::Catalogue& ca
     for (const auto& [k, v] : *values) {
       auto figure = v.value<std::string>();
       if (!figure || !DecimalText::Parse(*figure)) r.Fail(v, "a value must be a decimal string");
-      c.values[std::string(k.str())] = *figure;
+      c.values[FoldText(k.str())] = *figure;
     }
+  }
+  if (const toml::node* n = t.get("optional")) {
+    auto v = n->value<bool>();
+    if (!v) r.Fail(*n, "'optional' must be true or false");
+    c.optional = *v;
   }
   layout.columns.push_back(std::move(c));
 }
@@ -123,9 +129,9 @@ Layout ReadLayout(const Reader& r, const toml::table& t, const core::Catalogue& 
 void ReadParkNames(const Reader& r, const toml::table& root, const core::Catalogue& catalogue,
                    Profile& p) {
   for (const auto& park : catalogue.parks()) {
-    p.park_names[park.code] = park.code;
-    p.park_names[park.name_zh] = park.code;
-    p.park_names[park.name_en] = park.code;
+    p.park_names[FoldHeader(park.code)] = park.code;
+    p.park_names[FoldHeader(park.name_zh)] = park.code;
+    p.park_names[FoldHeader(park.name_en)] = park.code;
   }
   const toml::node* n = root.get("park_names");
   if (!n) return;
@@ -133,19 +139,19 @@ void ReadParkNames(const Reader& r, const toml::table& root, const core::Catalog
   for (const auto& [k, v] : *n->as_table()) {
     auto code = v.value<std::string>();
     if (!code || !catalogue.FindPark(*code)) r.Fail(v, "park_names: '" + std::string(k.str()) + "' names no catalogue park");
-    p.park_names[std::string(k.str())] = *code;
+    p.park_names[FoldHeader(k.str())] = *code;
   }
 }
 
 }  // namespace
 
 std::optional<std::string> Profile::ParkCode(std::string_view name) const {
-  auto it = park_names.find(std::string(name));
+  auto it = park_names.find(FoldHeader(name));
   if (it == park_names.end()) return std::nullopt;
   return it->second;
 }
 
-std::variant<Profile, std::string> LoadProfile(std::string_view text, std::string_view source,
+Result<Profile> LoadProfile(std::string_view text, std::string_view source,
                                                const core::Catalogue& catalogue) {
   try {
     toml::table root = toml::parse(text, source);
@@ -163,7 +169,7 @@ std::variant<Profile, std::string> LoadProfile(std::string_view text, std::strin
       for (const auto& v : *empty) {
         auto s = v.value<std::string>();
         if (!s) r.Fail(v, "empty_values must be strings");
-        p.empty_values.push_back(*s);
+        p.empty_values.push_back(FoldText(*s));
       }
     }
     const toml::array* layouts = root.get_as<toml::array>("layout");
@@ -175,10 +181,10 @@ std::variant<Profile, std::string> LoadProfile(std::string_view text, std::strin
     return p;
   } catch (const toml::parse_error& e) {
     const auto& at = e.source().begin;
-    return std::string(source) + ":" + std::to_string(at.line) + ":" + std::to_string(at.column) +
-           ": " + std::string(e.description());
+    return Status::InvalidArgument(std::string(source) + ":" + std::to_string(at.line) + ":" +
+                                   std::to_string(at.column) + ": " + std::string(e.description()));
   } catch (const ProfileError& e) {
-    return std::string(e.what());
+    return Status::InvalidArgument(e.what());
   }
 }
 

@@ -1,12 +1,11 @@
 #include "feed_run.h"
 
 #include <fstream>
-#include <sstream>
+#include <memory>
 #include <variant>
 
 #include "kpihub/core/validation.h"
 #include "kpihub/feed/export_mapper.h"
-#include "reject_report.h"
 
 namespace kpihub::adapter {
 namespace {
@@ -16,67 +15,88 @@ std::string BaseName(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-bool ReadAll(const std::string& path, std::string* bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *bytes = ss.str();
-  return true;
+// The mapper's output: rejects straight to the report, observations to `flush` in chunks.
+class FileSink : public feed::MapSink {
+ public:
+  FileSink(const std::string& display_name, RejectReport& report, size_t chunk, const EntryFlush& flush)
+      : display_name_(display_name), report_(report), chunk_(std::max<size_t>(1, chunk)), flush_(flush) {}
+
+  Status OnObservation(feed::MappedObservation&& m) override {
+    RejectLine where{display_name_, m.row, m.column, m.value, "", "", ""};
+    buffer_.push_back({std::move(m.observation), EncodeOrigin(report_.path(), where)});
+    return buffer_.size() >= chunk_ ? Flush() : Status::Ok();
+  }
+  Status OnReject(feed::RowReject&& r) override {
+    return report_.Append({display_name_, r.row, r.column, r.value, r.reason, r.message, r.message_zh});
+  }
+  Status Flush() {
+    if (buffer_.empty()) return Status::Ok();
+    std::vector<delivery::OutboxEntry> chunk;
+    chunk.swap(buffer_);
+    return flush_(std::move(chunk));
+  }
+
+ private:
+  const std::string& display_name_;
+  RejectReport& report_;
+  size_t chunk_;
+  const EntryFlush& flush_;
+  std::vector<delivery::OutboxEntry> buffer_;
+};
+
+feed::InputOpener FileOpener(const std::string& path) {
+  return [path]() -> Result<std::unique_ptr<std::istream>> {
+    auto in = std::make_unique<std::ifstream>(path, std::ios::binary);
+    if (!*in) return Status::IoError(path + ": cannot read");
+    return std::unique_ptr<std::istream>(std::move(in));
+  };
 }
 
 }  // namespace
 
 FileTotals PrepareFile(const feed::Profile& profile, const std::string& input_path,
-                       const std::string& display_name, const std::string& report_path,
-                       std::vector<delivery::OutboxEntry>* entries) {
-  FileTotals totals;
-  std::string bytes;
-  if (!ReadAll(input_path, &bytes)) {
-    totals.failed = true;
-    totals.error = input_path + ": cannot read";
-    return totals;
-  }
-  feed::MappedExport mapped = feed::MapExport(profile, BaseName(display_name), bytes);
-  totals.layout = mapped.layout;
-  totals.failed = mapped.failed;
-  totals.rows = mapped.rows;
-  totals.empty_cells = mapped.empty_cells;
-  for (const auto& r : mapped.rejects) {
-    if (!AppendReject(report_path, {display_name, r.row, r.column, r.value, r.reason, r.message})) {
-      totals.error = report_path + ": cannot write the reject report";
-      return totals;
-    }
-    totals.rejected++;
-  }
-  for (auto& m : mapped.observations) {
-    RejectLine where{display_name, m.row, m.column, m.value, "", ""};
-    entries->push_back({std::move(m.observation), EncodeOrigin(report_path, where)});
-  }
-  totals.observations = entries->size();
-  return totals;
+                       const std::string& display_name, RejectReport& report, size_t chunk,
+                       const EntryFlush& flush) {
+  FileSink sink(display_name, report, chunk, flush);
+  uint64_t lines_before = report.lines();
+  feed::MapSummary s = feed::MapExport(profile, BaseName(display_name), FileOpener(input_path), sink);
+  FileTotals t;
+  t.layout = s.layout;
+  t.refused = s.refused;
+  t.status = s.status;
+  if (t.status.ok()) t.status = sink.Flush();
+  t.rows = s.rows;
+  t.title_rows = s.title_rows;
+  t.blank_rows = s.blank_rows;
+  t.observations = s.observations;
+  t.empty_cells = s.empty_cells;
+  t.rejected = report.lines() - lines_before;
+  return t;
 }
 
 FileTotals DryRunFile(const feed::Profile& profile, const core::Catalogue& catalogue,
                       const std::string& input_path, const std::string& report_path,
                       int64_t now_unix_seconds) {
-  std::vector<delivery::OutboxEntry> entries;
-  FileTotals totals = PrepareFile(profile, input_path, input_path, report_path, &entries);
   core::Validator validator(catalogue, now_unix_seconds);
-  for (size_t i = 0; i < entries.size(); ++i) {
-    auto result = validator.Validate(profile.department, entries[i].observation,
-                                     static_cast<uint32_t>(i));
-    const auto* refused = std::get_if<core::Rejection>(&result);
-    if (!refused) continue;
-    std::string path;
-    RejectLine line;
-    DecodeOrigin(entries[i].origin, &path, &line);
-    line.reason = std::string(core::ReasonName(refused->reason));
-    line.message = refused->detail;
-    if (!AppendReject(report_path, line)) totals.error = report_path + ": cannot write";
-    totals.rejected++;
-  }
-  return totals;
+  RejectReport report(report_path);
+  uint32_t index = 0;
+  EntryFlush validate = [&](std::vector<delivery::OutboxEntry>&& entries) {
+    for (const auto& e : entries) {
+      auto result = validator.Validate(profile.department, e.observation, index++);
+      const auto* refused = std::get_if<core::Rejection>(&result);
+      if (!refused) continue;
+      std::string path;
+      RejectLine line;
+      DecodeOrigin(e.origin, &path, &line);
+      line.reason = std::string(core::ReasonName(refused->reason));
+      line.message = refused->detail;
+      line.message_zh = ChineseReason(line.reason);
+      Status s = report.Append(line);
+      if (!s.ok()) return s;
+    }
+    return Status::Ok();
+  };
+  return PrepareFile(profile, input_path, input_path, report, 5000, validate);
 }
 
 void ReportingListener::Report(const delivery::OutboxEntry& entry, const std::string& reason,
@@ -89,7 +109,11 @@ void ReportingListener::Report(const delivery::OutboxEntry& entry, const std::st
   }
   line.reason = reason;
   line.message = message;
-  if (!AppendReject(path, line)) report_errors_++;
+  line.message_zh = ChineseReason(reason);
+  if (!AppendReject(path, line).ok()) {
+    report_errors_++;
+    return;
+  }
   rejected_++;
 }
 

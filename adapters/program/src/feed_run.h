@@ -1,34 +1,43 @@
-// FeedRun: the steps the adapter takes for one input file — map it with the profile, report
-// what could not be read, and hand the observations to the outbox (or, for --dry-run, to the
-// catalogue's Validator) — and the listener that reports the daemon's rejections.
-// Not thread-safe: used by the adapter's single thread.
+// FeedRun: the steps the adapter takes for one input file — map it with the profile (as a
+// stream: see feed::MapExport), report what could not be read, and hand the observations in
+// chunks to the outbox (or, for --dry-run, to the catalogue's Validator) — and the listener
+// that reports the daemon's rejections. Not thread-safe: used by the adapter's single thread.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "kpihub/core/catalogue.h"
+#include "kpihub/core/status.h"
 #include "kpihub/delivery/durable_sender.h"
 #include "kpihub/feed/profile.h"
+#include "reject_report.h"
 
 namespace kpihub::adapter {
 
 struct FileTotals {
   std::string layout;
-  bool failed = false;        // nothing could be read (encoding, layout, quoting)
+  bool refused = false;       // the file as a whole cannot be used; nothing of it was queued
+  Status status;              // why it was refused, or the I/O failure that stopped it
   uint64_t rows = 0;
+  uint64_t title_rows = 0;
+  uint64_t blank_rows = 0;
   uint64_t observations = 0;  // queued (or, for a dry run, checked)
-  uint64_t rejected = 0;      // written to the report by this step
+  uint64_t rejected = 0;      // lines this step wrote to the report
   uint64_t empty_cells = 0;
-  std::string error;          // set when the report could not be written
 };
 
-// Reads and maps `input_path`; writes local rejects to `report_path` (labelled `display_name`)
-// and fills `entries` with origins pointing at that report.
+// Takes a chunk of a file's observations: the outbox's Enqueue when sending.
+using EntryFlush = std::function<Status(std::vector<delivery::OutboxEntry>&&)>;
+
+// Reads and maps `input_path`; writes local rejects to `report` (labelled `display_name`) and
+// hands observations to `flush` in chunks of `chunk` entries, with origins pointing at the
+// report. Only a file that passed the mapper's first pass reaches `flush`.
 FileTotals PrepareFile(const feed::Profile& profile, const std::string& input_path,
-                       const std::string& display_name, const std::string& report_path,
-                       std::vector<delivery::OutboxEntry>* entries);
+                       const std::string& display_name, RejectReport& report, size_t chunk,
+                       const EntryFlush& flush);
 
 // --dry-run: PrepareFile, then each observation through core::Validator as the profile's
 // department at `now_unix_seconds`; refusals are reported with the daemon's reason codes.

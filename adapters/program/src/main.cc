@@ -3,13 +3,15 @@
 //
 //   kpihub-adapter --profile tax.toml --key tax-1.key --server-key server.pub
 //       --state-dir /var/lib/kpihub-adapter/tax (--input FILE... | --watch DIR) [--dry-run]
+//       [--metrics-file /var/lib/prometheus/node-exporter/kpihub-adapter-tax.prom]
 //
 // With neither --input nor --watch it only drains what an earlier run left in the outbox.
 //
 // Exit codes: 0 every batch acknowledged (rejected rows are in the report, not an error);
-// 1 bad configuration or unreadable input; 2 --dry-run found rows to reject; 3 batches still
-// pending when --deadline passed (they stay in the outbox and go first on the next run);
-// 4 the daemon refused the key; 5 the outbox failed.
+// 1 bad configuration, or an input refused as a whole (unreadable, or a column of the profile
+// missing: see its report); 2 --dry-run found rows to reject; 3 batches still pending when
+// --deadline passed (they stay in the outbox and go first on the next run); 4 the daemon
+// refused the key, or --server-key is not the daemon's (within seconds); 5 the outbox failed.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -19,7 +21,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "adapter_metrics.h"
 #include "feed_run.h"
+#include "handshake_watch.h"
+#include "outbox_feeder.h"
 #include "kpihub/feed/profile.h"
 #include "reject_report.h"
 #include "spool.h"
@@ -41,7 +46,7 @@ class SystemClock : public core::Clock {
 
 struct Args {
   std::string profile, key, server_key, endpoint = "tcp://127.0.0.1:7730", state_dir;
-  std::string catalogue, watch;
+  std::string catalogue, watch, metrics_file;
   std::vector<std::string> inputs;
   bool dry_run = false;
   double deadline_s = 600;
@@ -69,13 +74,15 @@ std::shared_ptr<const core::Catalogue> LoadCatalogue(const std::string& path) {
 std::optional<feed::Profile> LoadProfileFile(const std::string& path, const core::Catalogue& c) {
   auto text = ReadText(path);
   if (!text) { std::fprintf(stderr, "kpihub-adapter: %s: cannot read\n", path.c_str()); return std::nullopt; }
-  auto loaded = feed::LoadProfile(*text, path, c);
-  if (auto* error = std::get_if<std::string>(&loaded)) {
-    std::fprintf(stderr, "kpihub-adapter: %s\n", error->c_str());
+  Result<feed::Profile> loaded = feed::LoadProfile(*text, path, c);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "kpihub-adapter: %s\n", loaded.status().message().c_str());
     return std::nullopt;
   }
-  return std::get<feed::Profile>(std::move(loaded));
+  return std::move(loaded).value();
 }
+
+unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
 
 // One progress line at most every two seconds: rows read, observations queued, delivered,
 // rejected so far, batches still pending.
@@ -94,7 +101,6 @@ class Progress {
   }
 
  private:
-  static unsigned long long ull(uint64_t v) { return static_cast<unsigned long long>(v); }
   const delivery::DurableSender& sender_;
   const ReportingListener& listener_;
   std::chrono::steady_clock::time_point last_{};
@@ -109,18 +115,26 @@ int ExitFor(delivery::DrainResult r) {
   }
 }
 
+// A file refused as a whole: what is wrong, in the clerk's words and the operator's.
+void PrintRefusal(const std::string& input, const FileTotals& t, const std::string& report) {
+  std::fprintf(stderr, "kpihub-adapter: %s: %s (%llu %s in %s)\n", input.c_str(),
+               t.status.message().c_str(), ull(t.rejected), t.rejected == 1 ? "line" : "lines",
+               report.c_str());
+}
+
 int DryRunOne(const std::string& input, const feed::Profile& p, const core::Catalogue& c) {
   std::string report = ReportPathFor(input);
   std::remove(report.c_str());
   int64_t now = SystemClock().NowUnixMillis() / 1000;
   FileTotals t = DryRunFile(p, c, input, report, now);
-  std::printf("dry run %s (layout %s): %llu rows, %llu observations, %llu rejected, %llu empty "
-              "cells%s%s\n", input.c_str(), t.layout.empty() ? "-" : t.layout.c_str(),
-              (unsigned long long)t.rows, (unsigned long long)t.observations,
-              (unsigned long long)t.rejected, (unsigned long long)t.empty_cells,
+  std::printf("dry run %s (layout %s): %llu rows (%llu blank, %llu title rows skipped), %llu "
+              "observations, %llu rejected, %llu empty cells%s%s\n", input.c_str(),
+              t.layout.empty() ? "-" : t.layout.c_str(), ull(t.rows), ull(t.blank_rows),
+              ull(t.title_rows), ull(t.observations), ull(t.rejected), ull(t.empty_cells),
               t.rejected ? "; reasons in " : "", t.rejected ? report.c_str() : "");
-  if (!t.error.empty()) std::fprintf(stderr, "kpihub-adapter: %s\n", t.error.c_str());
-  if (t.failed || !t.error.empty()) return 1;
+  if (t.refused) PrintRefusal(input, t, report);
+  else if (!t.status.ok()) std::fprintf(stderr, "kpihub-adapter: %s\n", t.status.message().c_str());
+  if (!t.status.ok()) return 1;
   return t.rejected ? 2 : 0;
 }
 
@@ -130,39 +144,72 @@ int RunDryRun(const Args& a, const feed::Profile& p, const core::Catalogue& c) {
   return worst;
 }
 
-// Maps every input and queues its observations (durably) before anything is sent. An input
-// that cannot be read at all is reported and skipped; the others still go. False when any
-// input was skipped or the outbox failed (`*storage_failed`).
-bool QueueInputs(const Args& a, const feed::Profile& p, delivery::DurableSender& sender,
-                 FileTotals* sum, bool* storage_failed) {
+// Maps every input and queues its observations (durably; the feeder keeps the outbox short by
+// sending as it goes). A file refused as a whole is reported and skipped; the others still
+// go. False when any input was refused, or the outbox failed or the key was refused
+// (`*fatal`).
+bool QueueInputs(const Args& a, const feed::Profile& p, OutboxFeeder& feeder,
+                 FileTotals* sum, uint64_t* refused_files, Status* fatal) {
   bool all = true;
+  EntryFlush enqueue = [&](std::vector<delivery::OutboxEntry>&& entries) { return feeder.Feed(std::move(entries)); };
   for (const auto& input : a.inputs) {
-    std::vector<delivery::OutboxEntry> entries;
     // Absolute: the origin stored with each observation must still name the report when a
     // later run, from another directory, delivers what this one queued.
-    std::string report = ReportPathFor(std::filesystem::absolute(input).string());
-    std::remove(report.c_str());
-    FileTotals t = PrepareFile(p, input, input, report, &entries);
-    if (!t.error.empty() || t.failed) {
-      std::fprintf(stderr, "kpihub-adapter: %s: %s\n", input.c_str(),
-                   t.error.empty() ? ("nothing could be read; see " + report).c_str() : t.error.c_str());
-      all = false;
-      continue;
-    }
-    if (!sender.Enqueue(entries)) {
-      std::fprintf(stderr, "kpihub-adapter: %s\n", sender.error().c_str());
-      *storage_failed = true;
-      return false;
-    }
-    std::fprintf(stderr, "queued %s (layout %s): %llu rows, %llu observations, %llu rejected while reading\n",
-                 input.c_str(), t.layout.c_str(), (unsigned long long)t.rows,
-                 (unsigned long long)t.observations, (unsigned long long)t.rejected);
+    std::string report_path = ReportPathFor(std::filesystem::absolute(input).string());
+    std::remove(report_path.c_str());
+    RejectReport report(report_path);
+    FileTotals t = PrepareFile(p, input, input, report, a.batch_size * 10, enqueue);
     sum->rows += t.rows;
     sum->observations += t.observations;
     sum->rejected += t.rejected;
+    if (t.refused) {
+      PrintRefusal(input, t, report_path);
+      (*refused_files)++;
+      all = false;
+      continue;
+    }
+    if (!t.status.ok()) {
+      std::fprintf(stderr, "kpihub-adapter: %s: %s\n", input.c_str(), t.status.message().c_str());
+      *fatal = t.status;
+      return false;
+    }
+    std::fprintf(stderr, "queued %s (layout %s): %llu rows (%llu blank, %llu title rows skipped), "
+                 "%llu observations, %llu rejected while reading\n", input.c_str(), t.layout.c_str(),
+                 ull(t.rows), ull(t.blank_rows), ull(t.title_rows), ull(t.observations), ull(t.rejected));
   }
   return all;
 }
+
+// The metrics file, if asked for, from the run's totals and the sender's counters.
+class MetricsFile {
+ public:
+  MetricsFile(const Args& a, const feed::Profile& p, const delivery::DurableSender& s,
+              const ReportingListener& l)
+      : path_(a.metrics_file), department_(p.department), sender_(s), listener_(l) {}
+  void Write(uint64_t rows, uint64_t queued, uint64_t local_rejects, uint64_t done, uint64_t failed) {
+    if (path_.empty()) return;
+    AdapterMetrics m;
+    m.rows_read = rows;
+    m.observations_queued = queued;
+    m.observations_delivered = sender_.counters().observations_delivered;
+    m.rejected = local_rejects + listener_.rejected();
+    m.files_done = done;
+    m.files_failed = failed;
+    m.batches_pending = sender_.pending_batches();
+    if (m.batches_pending == 0) last_success_ = SystemClock().NowUnixMillis() / 1000;
+    m.last_success_unix_seconds = last_success_;
+    Status s = m.WriteTextfile(path_, department_);
+    if (!s.ok() && !warned_) std::fprintf(stderr, "kpihub-adapter: %s\n", s.message().c_str());
+    warned_ = !s.ok();
+  }
+
+ private:
+  std::string path_, department_;
+  const delivery::DurableSender& sender_;
+  const ReportingListener& listener_;
+  int64_t last_success_ = 0;
+  bool warned_ = false;
+};
 
 int RunSending(const Args& a, const feed::Profile& p) {
   delivery::SenderOptions options;
@@ -181,40 +228,55 @@ int RunSending(const Args& a, const feed::Profile& p) {
   SystemClock clock;
   ReportingListener listener;
   delivery::DurableSender sender(context, *outbox, options, clock, &listener);
+  HandshakeWatch handshake(context, options);
   Progress progress(sender, listener);
+  MetricsFile metrics(a, p, sender, listener);
   if (sender.pending_batches() > 0) {
     std::fprintf(stderr, "resuming: %zu batches from an earlier run are still pending\n",
                  sender.pending_batches());
   }
-  delivery::DrainResult result;
+  Status refusal;
   FileTotals t;
+  SpoolTotals s;
+  auto keep_going = [&] {
+    progress.Tick(t.rows + s.rows, t.observations + s.observations, t.rejected + s.rejected);
+    refusal = handshake.Check();
+    return refusal.ok() && !g_stop.load();
+  };
+  delivery::DrainResult result;
+  Status fatal;
   bool unreadable_input = false;
   if (!a.watch.empty()) {
-    SpoolTotals s;
-    result = RunSpool(a.watch, p, sender, g_stop, [&] { progress.Tick(0, s.observations, s.rejected); }, &s);
+    auto on_file = [&] { metrics.Write(s.rows, s.observations, s.rejected, s.files_done, s.files_failed); };
+    on_file();  // every series from 0, so that the first failed file is an increase
+    result = RunSpool(a.watch, p, sender, a.batch_size, keep_going, on_file, &s);
+    t.rows = s.rows;
     t.observations = s.observations;
     t.rejected = s.rejected;
-    if (result == delivery::DrainResult::kStopped) result = delivery::DrainResult::kEmpty;
+    s = SpoolTotals{};
+    if (result == delivery::DrainResult::kStopped && refusal.ok()) result = delivery::DrainResult::kEmpty;
   } else {
-    bool storage_failed = false;
-    unreadable_input = !QueueInputs(a, p, sender, &t, &storage_failed);
-    if (storage_failed) return 5;
+    uint64_t refused_files = 0;
+    OutboxFeeder feeder(sender, keep_going, a.batch_size);
+    unreadable_input = !QueueInputs(a, p, feeder, &t, &refused_files, &fatal);
+    if (fatal.code() == Status::Code::kIoError) return 5;
     int64_t wait_ms = a.deadline_s < 0 ? -1 : static_cast<int64_t>(a.deadline_s * 1000);
-    result = sender.Drain(wait_ms, [&] { progress.Tick(t.rows, t.observations, t.rejected); return !g_stop.load(); });
+    result = sender.Drain(wait_ms, keep_going);
+    metrics.Write(t.rows, t.observations, t.rejected, a.inputs.size() - refused_files, refused_files);
   }
+  if (!refusal.ok() || fatal.code() == Status::Code::kPermissionDenied) result = delivery::DrainResult::kUnauthorized;
   progress.Tick(t.rows, t.observations, t.rejected, /*force=*/true);
   const auto& c = sender.counters();
   std::printf("summary: %s: %llu rows, %llu observations queued, %llu delivered in %llu batches "
               "(%llu resent), %llu rejected (%llu while reading, %llu by the daemon), %zu batches "
               "pending, result %s\n", a.watch.empty() ? (a.inputs.size() == 1 ? a.inputs[0].c_str() : "inputs") : a.watch.c_str(),
-              (unsigned long long)t.rows, (unsigned long long)t.observations,
-              (unsigned long long)c.observations_delivered, (unsigned long long)c.batches_delivered,
-              (unsigned long long)c.batches_resent,
-              (unsigned long long)(t.rejected + listener.rejected()), (unsigned long long)t.rejected,
-              (unsigned long long)listener.rejected(), sender.pending_batches(),
+              ull(t.rows), ull(t.observations), ull(c.observations_delivered), ull(c.batches_delivered),
+              ull(c.batches_resent), ull(t.rejected + listener.rejected()), ull(t.rejected),
+              ull(listener.rejected()), sender.pending_batches(),
               std::string(delivery::DrainResultName(result)).c_str());
+  if (!refusal.ok()) std::fprintf(stderr, "kpihub-adapter: %s\n", refusal.message().c_str());
   if (!sender.error().empty()) std::fprintf(stderr, "kpihub-adapter: %s\n", sender.error().c_str());
-  if (listener.report_errors()) std::fprintf(stderr, "kpihub-adapter: %llu rejections could not be written to their report\n", (unsigned long long)listener.report_errors());
+  if (listener.report_errors()) std::fprintf(stderr, "kpihub-adapter: %llu rejections could not be written to their report\n", ull(listener.report_errors()));
   int code = ExitFor(result);
   return code == 0 && unreadable_input ? 1 : code;
 }
@@ -239,6 +301,7 @@ int main(int argc, char** argv) {
   app.add_option("--deadline", a.deadline_s, "--input: seconds to wait for acks (< 0: forever)")->capture_default_str();
   app.add_option("--batch-size", a.batch_size, "observations per batch")->capture_default_str();
   app.add_option("--window", a.window, "batches in flight")->capture_default_str();
+  app.add_option("--metrics-file", a.metrics_file, "write adapter metrics here for node_exporter's textfile collector (*.prom)");
   app.add_option("--ack-timeout-ms", a.ack_timeout_ms, "resend after this long without an ack")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   if (a.dry_run && a.inputs.empty()) { std::fprintf(stderr, "kpihub-adapter: --dry-run needs --input\n"); return 1; }

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <thread>
+#include <cstdio>
 #include <filesystem>
+#include <thread>
 #include <vector>
 
+#include "outbox_feeder.h"
 #include "reject_report.h"
 
 namespace kpihub::adapter {
@@ -24,57 +26,79 @@ std::vector<fs::path> NewFiles(const fs::path& dir) {
   return files;
 }
 
-// Processes one file; false when the outbox could not take it (the file stays in the spool).
-bool ProcessOne(const fs::path& file, const feed::Profile& profile,
-                delivery::DurableSender& sender, SpoolTotals* totals) {
+void LogOutcome(const std::string& name, const FileTotals& t, const fs::path& report) {
+  if (t.refused) {
+    std::fprintf(stderr, "failed %s: %s; moved to failed/, report %s\n", name.c_str(),
+                 t.status.message().c_str(), report.c_str());
+    return;
+  }
+  std::fprintf(stderr, "done %s (layout %s): %llu rows (%llu blank, %llu title rows skipped), "
+               "%llu observations queued, %llu rejected while reading%s%s\n", name.c_str(),
+               t.layout.c_str(), (unsigned long long)t.rows, (unsigned long long)t.blank_rows,
+               (unsigned long long)t.title_rows, (unsigned long long)t.observations,
+               (unsigned long long)t.rejected, t.rejected ? "; report " : "",
+               t.rejected ? report.c_str() : "");
+}
+
+// Processes one file; a failed status when the outbox or the report failed, or the key was
+// refused (the file stays in the spool).
+Status ProcessOne(const fs::path& file, const feed::Profile& profile, OutboxFeeder& feeder,
+                  size_t chunk, SpoolTotals* totals) {
   fs::path dir = fs::absolute(file.parent_path());
   std::string name = file.filename().string();
-  std::vector<delivery::OutboxEntry> entries;
-  // Map first into failed/ paths; the report moves with the file once the outcome is known.
+  // Map first into done/ paths; the report moves with the file once the outcome is known.
   fs::path done = dir / "done" / name;
-  FileTotals t = PrepareFile(profile, file.string(), name, ReportPathFor(done.string()), &entries);
-  if (!t.error.empty()) return false;
-  fs::path target = done;
-  if (t.failed) {
-    target = dir / "failed" / name;
-    std::error_code ec;
+  std::error_code ec;
+  fs::remove(ReportPathFor(done.string()), ec);
+  RejectReport report(ReportPathFor(done.string()));
+  EntryFlush enqueue = [&](std::vector<delivery::OutboxEntry>&& entries) { return feeder.Feed(std::move(entries)); };
+  FileTotals t = PrepareFile(profile, file.string(), name, report, chunk, enqueue);
+  if (!t.refused && !t.status.ok()) {
+    std::fprintf(stderr, "kpihub-adapter: %s: %s\n", name.c_str(), t.status.message().c_str());
+    return t.status;
+  }
+  fs::path target = t.refused ? dir / "failed" / name : done;
+  if (t.refused) {
     fs::rename(ReportPathFor(done.string()), ReportPathFor(target.string()), ec);
     totals->files_failed++;
   } else {
-    if (!sender.Enqueue(entries)) return false;  // durable before the file leaves the spool
     totals->files_done++;
   }
+  totals->rows += t.rows;
   totals->observations += t.observations;
   totals->rejected += t.rejected;
-  std::error_code ec;
   fs::rename(file, target, ec);
-  return !ec;
+  LogOutcome(name, t, ReportPathFor(target.string()));
+  return ec ? Status::IoError(file.string() + ": cannot move it out of the spool: " + ec.message()) : Status::Ok();
 }
 
 }  // namespace
 
 delivery::DrainResult RunSpool(const std::string& dir, const feed::Profile& profile,
-                               delivery::DurableSender& sender, const std::atomic<bool>& stop,
-                               const std::function<void()>& on_progress, SpoolTotals* totals) {
+                               delivery::DurableSender& sender, size_t batch_size,
+                               const std::function<bool()>& keep_going,
+                               const std::function<void()>& on_file, SpoolTotals* totals) {
   fs::create_directories(fs::path(dir) / "done");
   fs::create_directories(fs::path(dir) / "failed");
-  auto keep_going = [&] {
-    if (on_progress) on_progress();
-    return !stop.load();
-  };
-  while (!stop.load()) {
+  OutboxFeeder feeder(sender, keep_going, batch_size);
+  size_t chunk = batch_size * 10;
+  while (keep_going()) {
     for (const auto& file : NewFiles(dir)) {
-      if (stop.load()) break;
-      if (!ProcessOne(file, profile, sender, totals)) return delivery::DrainResult::kStorageError;
+      if (!keep_going()) return delivery::DrainResult::kStopped;
+      Status s = ProcessOne(file, profile, feeder, chunk, totals);
+      if (s.code() == Status::Code::kPermissionDenied) return delivery::DrainResult::kUnauthorized;
+      if (!s.ok()) return delivery::DrainResult::kStorageError;
+      if (on_file) on_file();
     }
     // Drain for a second at most, then look for new files again.
     auto result = sender.Drain(1000, keep_going);
+    if (on_file) on_file();
     if (result == delivery::DrainResult::kUnauthorized ||
         result == delivery::DrainResult::kStorageError) {
       return result;
     }
     if (result == delivery::DrainResult::kEmpty) {
-      for (int i = 0; i < 10 && !stop.load(); ++i) {
+      for (int i = 0; i < 10 && keep_going(); ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
     }

@@ -17,8 +17,9 @@ struct DecimalText {
   std::string digits;  // integer and fractional digits together, no leading zeros kept
   int scale = 0;       // number of fractional digits in `digits`
 
-  // Accepts surrounding spaces, thousands separators ("1,234,567.8"), full-width digits and
-  // signs, and a leading '+'. Refuses exponents, NaN, Inf, and anything else.
+  // Accepts surrounding spaces (ideographic ones too), thousands separators ("1,234,567.8"),
+  // full-width digits, separators and signs (NFKC), and a leading '+'. Refuses exponents,
+  // NaN, Inf, and anything else.
   static std::optional<DecimalText> Parse(std::string_view text);
   // Multiplies by 10^power (power may be negative), exactly.
   DecimalText Shifted(int power) const;

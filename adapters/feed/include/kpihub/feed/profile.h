@@ -14,10 +14,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "kpihub/core/catalogue.h"
+#include "kpihub/core/status.h"
 #include "kpihub/feed/decimal_text.h"
 
 namespace kpihub::feed {
@@ -25,11 +25,14 @@ namespace kpihub::feed {
 enum class InputFormat { kCsv, kJson };  // JSON: one object per line, or one array of objects
 
 struct ColumnMapping {
-  std::string name;        // CSV header or JSON field, exactly as exported
+  std::string name;        // CSV header or JSON field; matched after FoldHeader (NFKC, no spaces)
   std::string indicator;   // catalogue indicator code
   UnitSpec unit;           // how the column's figures convert to the indicator's unit
   std::optional<int> round_to;  // round half up to this many places after conversion
-  std::map<std::string, std::string> values;  // text → figure (e.g. "是" → "1"), exact match
+  std::map<std::string, std::string> values;  // folded text → figure (e.g. "是" → "1")
+  // A file without this column is still read (its other columns are mapped). Otherwise a
+  // missing column refuses the whole file: a renamed header must not lose a column silently.
+  bool optional = false;
 };
 
 struct Layout {
@@ -49,17 +52,19 @@ struct Profile {
   std::string department;
   std::string description;
   std::vector<Layout> layouts;
-  // Park name (as written in exports) → park code. Holds the profile's aliases, and the
+  // Park name (folded with FoldHeader) → park code. Holds the profile's aliases, and the
   // catalogue's codes and Chinese and English names.
   std::map<std::string, std::string> park_names;
-  // Cell texts that mean "no figure" (e.g. "-", "—"): skipped, not rejected.
+  // Cell texts (folded with FoldText) that mean "no figure" (e.g. "-", "—"): skipped, not
+  // rejected.
   std::vector<std::string> empty_values = {"", "-", "--", "—", "/"};
 
+  // `name` as written; it is folded here.
   std::optional<std::string> ParkCode(std::string_view name) const;
 };
 
-// Parses and checks a profile. On error: "<source>:<line>:<column>: <reason>".
-std::variant<Profile, std::string> LoadProfile(std::string_view toml_text,
+// Parses and checks a profile. On error, InvalidArgument: "<source>:<line>:<column>: <reason>".
+Result<Profile> LoadProfile(std::string_view toml_text,
                                                std::string_view source_name,
                                                const core::Catalogue& catalogue);
 

@@ -1,0 +1,31 @@
+// AdapterMetrics: what an operator needs to see of an adapter that runs unattended (spool
+// mode under systemd), written in the Prometheus text format for node_exporter's textfile
+// collector: rows read, observations queued and delivered, rows rejected, files done and
+// failed, batches pending, and the time the outbox was last emptied. Written atomically (a
+// temporary file renamed over the old one) so that a scrape never reads half a file.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "kpihub/core/status.h"
+
+namespace kpihub::adapter {
+
+struct AdapterMetrics {
+  uint64_t rows_read = 0;
+  uint64_t observations_queued = 0;
+  uint64_t observations_delivered = 0;
+  uint64_t rejected = 0;  // report lines: while reading and by the daemon
+  uint64_t files_done = 0;
+  uint64_t files_failed = 0;
+  uint64_t batches_pending = 0;
+  int64_t last_success_unix_seconds = 0;  // the outbox was last empty; 0: never in this run
+
+  // The text node_exporter reads, every series labelled with the department.
+  std::string Render(const std::string& department) const;
+  Status WriteTextfile(const std::string& path, const std::string& department) const;
+};
+
+}  // namespace kpihub::adapter

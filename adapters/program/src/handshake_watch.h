@@ -1,0 +1,42 @@
+// HandshakeWatch: tells a refused key, or a wrong server key, from a daemon that is merely
+// unreachable, within seconds. The sender's DEALER cannot: libzmq keeps reconnecting after a
+// failed CURVE handshake and the batches just wait, so a revoked key used to look like a
+// network outage until the deadline (exit 3). The watch opens a second DEALER with the same
+// keys, sends nothing, and reads its socket monitor:
+//  - ZMQ_EVENT_HANDSHAKE_FAILED_AUTH (the daemon's ZAP handler answered 400): the daemon does
+//    not know this adapter's key;
+//  - the handshake failing repeatedly without detail (the daemon cannot open our HELLO and
+//    closes the connection): --server-key is not this daemon's public key.
+// After the first successful handshake the watch closes its socket; a key revoked later is
+// reported by the daemon in its acks (`unauthorized`). Not thread-safe; lives on the thread
+// that drains the sender.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <memory>
+#include <optional>
+
+#include "kpihub/core/status.h"
+#include "kpihub/delivery/durable_sender.h"
+
+namespace kpihub::adapter {
+
+class HandshakeWatch {
+ public:
+  HandshakeWatch(zmq::context_t& context, const delivery::SenderOptions& options);
+  ~HandshakeWatch();
+
+  // Reads pending monitor events without blocking. PermissionDenied once the daemon has
+  // refused the key or the server key is wrong (and from then on); OK otherwise.
+  Status Check();
+
+ private:
+  void Close();
+  std::unique_ptr<zmq::socket_t> socket_;
+  std::unique_ptr<zmq::socket_t> monitor_;
+  Status verdict_;
+  int failed_handshakes_ = 0;
+};
+
+}  // namespace kpihub::adapter
