@@ -10,6 +10,9 @@
 namespace kpihub::cli {
 namespace {
 
+constexpr char kRejectsHelp[] =
+    "rejected observations (dead letters) and why";
+
 struct RejectsArgs {
   StateLocation where;
   std::string department, adapter, reason, since;
@@ -74,17 +77,16 @@ int RunRejects(const RejectsArgs& args) {
     }
     filter.since_ms = *since - 999;  // ParseMoment gives the end of the second
   }
-  auto opened = OpenStateReadOnly(args.where);
+  auto opened = OpenSnapshotReadOnly(args.where);
   if (!opened) return 1;
-  std::unique_ptr<store::Snapshot> snapshot;
-  store::Status status = opened->store->OpenSnapshot(&snapshot);
+  kpihub::Status status = opened->status;
   if (args.csv) {
     std::printf("id,time,department,adapter,sequence,index,reason,detail,indicator,park,%s"
                 "period,value,note\n", args.entities ? "entity," : "");
   }
   size_t shown = 0, matched = 0;
   if (status.ok()) {
-    status = snapshot->ForEachDeadLetter([&](const store::DeadLetter& d) {
+    status = opened->snapshot->ForEachDeadLetter([&](const store::DeadLetter& d) {
       if (!filter.Matches(d)) return;
       ++matched;
       if (args.limit != 0 && shown >= args.limit) return;
@@ -103,9 +105,7 @@ int RunRejects(const RejectsArgs& args) {
 }  // namespace
 
 CommandRunner AddRejectsCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("rejects", "rejected observations (dead letters) and why");
-  auto args = std::make_shared<RejectsArgs>();
-  AddStateOptions(cmd, &args->where);
+  auto [cmd, args] = NewStateCommand<RejectsArgs>(app, "rejects", kRejectsHelp);
   cmd->add_option("--department", args->department, "only this department (tax, finance, ...)");
   cmd->add_option("--adapter", args->adapter, "only this adapter id");
   cmd->add_option("--reason", args->reason, "only this reason code, e.g. out_of_bounds");

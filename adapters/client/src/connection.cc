@@ -2,16 +2,20 @@
 
 #include <chrono>
 
+#include "kpihub/platform/curve_dealer.h"
+
 namespace kpihub::client {
+namespace {
+
+platform::CurveDealerOptions DealerOptions(const ConnectionOptions& o) {
+  return {.server_public_z85 = o.server_public_z85, .client_public_z85 = o.client_keys.public_z85,
+          .client_secret_z85 = o.client_keys.secret_z85, .heartbeat_ms = o.heartbeat_ms};
+}
+
+}  // namespace
 
 Connection::Connection(zmq::context_t& context, const ConnectionOptions& options)
-    : socket_(context, zmq::socket_type::dealer) {
-  socket_.set(zmq::sockopt::linger, 0);
-  socket_.set(zmq::sockopt::curve_serverkey, options.server_public_z85);
-  socket_.set(zmq::sockopt::curve_publickey, options.client_keys.public_z85);
-  socket_.set(zmq::sockopt::curve_secretkey, options.client_keys.secret_z85);
-  socket_.set(zmq::sockopt::heartbeat_ivl, options.heartbeat_ms);
-  socket_.set(zmq::sockopt::heartbeat_timeout, options.heartbeat_ms * 3);
+    : socket_(platform::NewCurveDealer(context, DealerOptions(options))) {
   socket_.connect(options.endpoint);
 }
 
@@ -20,11 +24,8 @@ bool Connection::SendFrame(const std::string& bytes) {
 }
 
 std::optional<wire::AckMessage> Connection::ReceiveAck(int timeout_ms) {
-  std::vector<zmq::pollitem_t> items = {{socket_.handle(), 0, ZMQ_POLLIN, 0}};
-  zmq::poll(items, std::chrono::milliseconds(timeout_ms));
-  if (!(items[0].revents & ZMQ_POLLIN)) return std::nullopt;
   zmq::message_t frame;
-  if (!socket_.recv(frame, zmq::recv_flags::dontwait)) return std::nullopt;
+  if (!platform::ReceiveWithin(socket_, timeout_ms, &frame)) return std::nullopt;
   return wire::DecodeAck(frame.data(), frame.size());
 }
 

@@ -1,11 +1,10 @@
 #include "feed_run.h"
 
-#include <fstream>
-#include <sstream>
 #include <variant>
 
 #include "kpihub/core/validation.h"
 #include "kpihub/feed/export_mapper.h"
+#include "kpihub/platform/file.h"
 #include "reject_report.h"
 
 namespace kpihub::adapter {
@@ -17,11 +16,9 @@ std::string BaseName(const std::string& path) {
 }
 
 bool ReadAll(const std::string& path, std::string* bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *bytes = ss.str();
+  auto text = platform::ReadFile(path);
+  if (!text.ok()) return false;
+  *bytes = *std::move(text);
   return true;
 }
 

@@ -41,7 +41,7 @@ bool ProcessOne(const fs::path& file, const feed::Profile& profile,
     fs::rename(ReportPathFor(done.string()), ReportPathFor(target.string()), ec);
     totals->files_failed++;
   } else {
-    if (!sender.Enqueue(entries)) return false;  // durable before the file leaves the spool
+    if (!sender.Enqueue(entries).ok()) return false;  // durable before the file leaves the spool
     totals->files_done++;
   }
   totals->observations += t.observations;
