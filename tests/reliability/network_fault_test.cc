@@ -234,8 +234,7 @@ zmq::socket_t SlowReader(zmq::context_t& context, const DaemonHarness& daemon,
                          const std::string& adapter) {
   const wire::CurveKeyPair& keys = daemon.adapter(adapter).keys;
   zmq::socket_t dealer = platform::NewCurveDealer(
-      context, {.server_public_z85 = daemon.server_public(), .client_public_z85 = keys.public_z85,
-                .client_secret_z85 = keys.secret_z85});
+      context, platform::CurveClient(daemon.server_public(), keys.public_z85, keys.secret_z85));
   dealer.set(zmq::sockopt::rcvhwm, 10);
   dealer.set(zmq::sockopt::sndhwm, 0);
   dealer.connect(daemon.endpoint());

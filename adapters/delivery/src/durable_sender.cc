@@ -16,13 +16,13 @@ using wire::AckStatus;
 // Reconnects follow the back-off; with `immediate` nothing queues while there is no session,
 // so a batch is only counted as sent when a daemon could receive it.
 platform::CurveDealerOptions DealerOptions(const SenderOptions& o) {
-  return {.server_public_z85 = o.server_public_z85,
-          .client_public_z85 = o.client_keys.public_z85,
-          .client_secret_z85 = o.client_keys.secret_z85,
-          .heartbeat_ms = o.heartbeat_ms,
-          .immediate = true,
-          .reconnect_ivl_ms = std::max(10, o.backoff_initial_ms / 2),
-          .reconnect_ivl_max_ms = o.backoff_max_ms};
+  auto dealer = platform::CurveClient(o.server_public_z85, o.client_keys.public_z85,
+                                      o.client_keys.secret_z85);
+  dealer.heartbeat_ms = o.heartbeat_ms;
+  dealer.immediate = true;
+  dealer.reconnect_ivl_ms = std::max(10, o.backoff_initial_ms / 2);
+  dealer.reconnect_ivl_max_ms = o.backoff_max_ms;
+  return dealer;
 }
 
 }  // namespace

@@ -5,6 +5,15 @@
 
 namespace kpihub::platform {
 
+CurveDealerOptions CurveClient(std::string server_public_z85, std::string client_public_z85,
+                               std::string client_secret_z85) {
+  CurveDealerOptions options;
+  options.server_public_z85 = std::move(server_public_z85);
+  options.client_public_z85 = std::move(client_public_z85);
+  options.client_secret_z85 = std::move(client_secret_z85);
+  return options;
+}
+
 zmq::socket_t NewCurveDealer(zmq::context_t& context, const CurveDealerOptions& options) {
   zmq::socket_t socket(context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::linger, 0);
@@ -22,7 +31,6 @@ zmq::socket_t NewCurveDealer(zmq::context_t& context, const CurveDealerOptions& 
   if (options.reconnect_ivl_max_ms > 0) {
     socket.set(zmq::sockopt::reconnect_ivl_max, options.reconnect_ivl_max_ms);
   }
-  if (!options.routing_id.empty()) socket.set(zmq::sockopt::routing_id, options.routing_id);
   return socket;
 }
 

@@ -160,7 +160,7 @@ std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& 
 // (the upgrade would be rolled back and restarted for ever), so while the open runs the
 // start timeout is extended, 60 s at a time.
 kpihub::Status OpenStore(const store::StoreOptions& options, std::unique_ptr<store::Store>* out,
-                        spdlog::logger& log) {
+                        const core::Clock& clock, spdlog::logger& log) {
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
@@ -170,7 +170,7 @@ kpihub::Status OpenStore(const store::StoreOptions& options, std::unique_ptr<sto
       sd_notify(0, "EXTEND_TIMEOUT_USEC=60000000\nSTATUS=opening the store (upgrading its format)");
     }
   });
-  const auto start = std::chrono::steady_clock::now();
+  const int64_t start_us = clock.NowSteadyMicros();
   kpihub::Status status = store::Store::Open(options, out);
   {
     std::lock_guard lock(mu);
@@ -179,9 +179,9 @@ kpihub::Status OpenStore(const store::StoreOptions& options, std::unique_ptr<sto
   cv.notify_all();
   keep_alive.join();
   if (status.ok() && (*out)->UpgradedFrom() != 0) {
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    const double took_s = static_cast<double>(clock.NowSteadyMicros() - start_us) / 1e6;
     log.info("store upgraded from format {} to {} in {:.1f} s", (*out)->UpgradedFrom(),
-             store::Store::kFormatVersion, took.count());
+             store::Store::kFormatVersion, took_s);
   }
   return status;
 }
@@ -298,7 +298,7 @@ int Serve(const Options& options) {
     return kExitConfig;
   }
 
-  kpihub::Status status = OpenStore(StoreOptionsFor(config), &store, *log);
+  kpihub::Status status = OpenStore(StoreOptionsFor(config), &store, clock, *log);
   if (!status.ok()) {
     log->error("cannot open the store at {}: {}", config.state_dir, status.ToString());
     return kExitStorage;

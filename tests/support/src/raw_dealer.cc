@@ -7,10 +7,10 @@
 namespace kpihub::testing {
 
 RawDealer::RawDealer(zmq::context_t& context, const RawDealerOptions& options)
-    : socket_(platform::NewCurveDealer(context, {.server_public_z85 = options.server_public_z85,
-                                                 .client_public_z85 = options.client_keys.public_z85,
-                                                 .client_secret_z85 = options.client_keys.secret_z85,
-                                                 .routing_id = options.routing_id})) {
+    : socket_(platform::NewCurveDealer(
+          context, platform::CurveClient(options.server_public_z85, options.client_keys.public_z85,
+                                         options.client_keys.secret_z85))) {
+  if (!options.routing_id.empty()) socket_.set(zmq::sockopt::routing_id, options.routing_id);
   socket_.connect(options.endpoint);
 }
 

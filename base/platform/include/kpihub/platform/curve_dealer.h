@@ -18,8 +18,11 @@ struct CurveDealerOptions {
   bool immediate = false;          // refuse to queue messages while there is no session
   int reconnect_ivl_ms = 0;        // > 0: first reconnect interval
   int reconnect_ivl_max_ms = 0;    // > 0: cap of the doubling reconnect interval
-  std::string routing_id;          // empty: let the ROUTER pick one
 };
+
+// Options with the CURVE keys set and everything else at its default.
+CurveDealerOptions CurveClient(std::string server_public_z85, std::string client_public_z85,
+                               std::string client_secret_z85);
 
 // A DEALER with linger 0 and the options above, not yet connected.
 zmq::socket_t NewCurveDealer(zmq::context_t& context, const CurveDealerOptions& options);
