@@ -14,8 +14,8 @@
 #include <sstream>
 #include <thread>
 
-#include "kpihub/client/connection.h"
 #include "kpihub/core/uscc.h"
+#include "kpihub/testing/raw_dealer.h"
 #include "kpihub/testing/source_file.h"
 #include "kpihub/testing/temp_dir.h"
 
@@ -53,6 +53,30 @@ class FaultInjectingStore : public store::Store {
 
  private:
   store::Store& real_;
+};
+
+// A client as these tests drive one: a raw CURVE DEALER (the daemon's tests do not use the
+// adapters' client library).
+class TestClient {
+ public:
+  TestClient(zmq::context_t& context, const kpihub::testing::RawDealerOptions& options)
+      : dealer_(context, options) {}
+  bool SendFrame(const std::string& bytes) { return dealer_.Send(bytes); }
+  std::optional<wire::AckMessage> ReceiveAck(int timeout_ms) { return dealer_.Receive(timeout_ms); }
+  // Sends batch `sequence` and waits for its ack, skipping acks of other sequences; a frame
+  // refusal (sequence 0) is an answer too.
+  std::optional<wire::AckMessage> SendBatch(uint64_t sequence,
+                                            const std::vector<core::Observation>& observations,
+                                            int64_t sent_unix_ms, int timeout_ms) {
+    if (!SendFrame(wire::EncodeBatch(sequence, sent_unix_ms, observations))) return std::nullopt;
+    for (auto ack = ReceiveAck(timeout_ms); ack; ack = ReceiveAck(timeout_ms)) {
+      if (ack->sequence == sequence || ack->sequence == 0) return ack;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  kpihub::testing::RawDealer dealer_;
 };
 
 class IngestServerTest : public ::testing::Test {
@@ -106,7 +130,7 @@ class IngestServerTest : public ::testing::Test {
   }
 
   // Batch 1 committed and acked, then batch 2 sent and its commit held inside ApplyGroup.
-  void CommitOneThenHoldTheNext(client::Connection& client) {
+  void CommitOneThenHoldTheNext(TestClient& client) {
     ASSERT_EQ(client.SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
     store_->hold = true;
     ASSERT_TRUE(client.SendFrame(wire::EncodeBatch(2, 0, Batch(10, 3))));
@@ -124,12 +148,10 @@ class IngestServerTest : public ::testing::Test {
     if (thread_.joinable()) thread_.join();
   }
 
-  std::unique_ptr<client::Connection> Connect() {
-    client::ConnectionOptions options;
-    options.endpoint = server_->bound_endpoint();
-    options.server_public_z85 = server_keys_.public_z85;
-    options.client_keys = scitech_keys_;
-    return std::make_unique<client::Connection>(context_, options);
+  std::unique_ptr<TestClient> Connect() {
+    return std::make_unique<TestClient>(
+        context_, kpihub::testing::RawDealerOptions{server_->bound_endpoint(),
+                                                    server_keys_.public_z85, scitech_keys_, ""});
   }
 
   std::vector<core::Observation> Batch(int first, int n) {
