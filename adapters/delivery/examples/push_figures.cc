@@ -1,5 +1,6 @@
 // A department system that pushes its figures to kpihubd with the client library: the
-// complete example of docs/integrating.md. Build: linked against kpihub::delivery and kpihub::platform.
+// complete example of docs/integrating.md. Build: linked against kpihub::delivery and
+// kpihub::platform.
 //
 //   push_figures ENDPOINT ADAPTER.key SERVER.pub STATE_DIR
 #include <cstdio>
