@@ -2,8 +2,8 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
+
+#include "kpihub/platform/file.h"
 
 namespace kpihub::fuzz {
 namespace {
@@ -14,11 +14,9 @@ namespace {
 }
 
 std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) Fail("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto text = platform::ReadFile(path);
+  if (!text.ok()) Fail(text.status().message());
+  return *std::move(text);
 }
 
 // A syntactically valid Z85 key, different for each adapter.
@@ -30,17 +28,17 @@ std::string FakeKey(size_t i) { return std::string(38, 'k') + static_cast<char>(
 BatchFixture::BatchFixture() {
   const std::string path = std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml";
   auto catalogue = core::Catalogue::FromToml(ReadFile(path), path);
-  if (!catalogue.catalogue) Fail(catalogue.error);
+  if (!catalogue.ok()) Fail(catalogue.status().message());
   std::string registry_text;
-  for (size_t i = 0; i < catalogue.catalogue->departments().size(); ++i) {
-    const std::string& dept = catalogue.catalogue->departments()[i].code;
+  for (size_t i = 0; i < (*catalogue)->departments().size(); ++i) {
+    const std::string& dept = (*catalogue)->departments()[i].code;
     senders_.push_back({dept + "-1", dept, FakeKey(i)});
     registry_text += "[[adapter]]\nid = \"" + dept + "-1\"\ndepartment = \"" + dept +
                      "\"\npublic_key = \"" + FakeKey(i) + "\"\n";
   }
-  auto registry = core::KeyRegistry::FromToml(registry_text, "fuzz-keys.toml", *catalogue.catalogue);
-  if (!registry.registry) Fail(registry.error);
-  view_ = {catalogue.catalogue, registry.registry};
+  auto registry = core::KeyRegistry::FromToml(registry_text, "fuzz-keys.toml", **catalogue);
+  if (!registry.ok()) Fail(registry.status().message());
+  view_ = {*catalogue, *registry};
 }
 
 }  // namespace kpihub::fuzz

@@ -53,18 +53,21 @@ std::string ToBytes(capnp::MessageBuilder& message) {
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
 
+BatchDecoding Refused(core::RejectReason reason, std::string detail) {
+  return BatchDecoding{Status::InvalidArgument(std::move(detail)), reason};
+}
+
 }  // namespace
 
-std::variant<DecodedBatch, DecodeError> DecodeBatch(const void* data, size_t size,
-                                                    const DecodeLimits& limits) {
+BatchDecoding DecodeBatch(const void* data, size_t size, const DecodeLimits& limits) {
   if (size > limits.max_frame_bytes) {
-    return DecodeError{core::RejectReason::kFrameTooLarge,
-                       "frame of " + std::to_string(size) + " bytes exceeds the limit of " +
-                           std::to_string(limits.max_frame_bytes)};
+    return Refused(core::RejectReason::kFrameTooLarge,
+                   "frame of " + std::to_string(size) + " bytes exceeds the limit of " +
+                       std::to_string(limits.max_frame_bytes));
   }
   if (size == 0 || size % sizeof(capnp::word) != 0) {
-    return DecodeError{core::RejectReason::kUndecodable,
-                       "frame of " + std::to_string(size) + " bytes is not a whole number of words"};
+    return Refused(core::RejectReason::kUndecodable,
+                   "frame of " + std::to_string(size) + " bytes is not a whole number of words");
   }
   auto words = AlignedCopy(data, size);
   DecodedBatch batch;
@@ -91,20 +94,20 @@ std::variant<DecodedBatch, DecodeError> DecodeBatch(const void* data, size_t siz
                 batch.observations.reserve(list.size());
                 for (auto r : list) batch.observations.push_back(ReadObservation(r));
               })) {
-    return DecodeError{core::RejectReason::kUndecodable,
-                       std::string("not a Batch: ") + exception->getDescription().cStr()};
+    return Refused(core::RejectReason::kUndecodable,
+                   std::string("not a Batch: ") + exception->getDescription().cStr());
   }
   if (amplified > 0) {
-    return DecodeError{core::RejectReason::kUndecodable,
-                       std::to_string(amplified) + " observations cannot fit in a frame of " +
-                           std::to_string(size) + " bytes"};
+    return Refused(core::RejectReason::kUndecodable,
+                   std::to_string(amplified) + " observations cannot fit in a frame of " +
+                       std::to_string(size) + " bytes");
   }
   if (too_many > 0) {
-    return DecodeError{core::RejectReason::kTooManyObservations,
-                       std::to_string(too_many) + " observations exceed the limit of " +
-                           std::to_string(limits.max_observations)};
+    return Refused(core::RejectReason::kTooManyObservations,
+                   std::to_string(too_many) + " observations exceed the limit of " +
+                       std::to_string(limits.max_observations));
   }
-  return batch;
+  return BatchDecoding{std::move(batch)};
 }
 
 std::string EncodeBatch(uint64_t sequence, int64_t sent_unix_ms,

@@ -19,17 +19,13 @@ bool IsZ85Key(const std::string& s) {
   return zmq_z85_decode(raw, s.c_str()) != nullptr;
 }
 
-bool WriteFile(const std::string& path, const std::string& text, mode_t mode, std::string* error) {
+Status WriteFile(const std::string& path, const std::string& text, mode_t mode) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) {
-    *error = path + ": cannot create (" + std::string(strerror(errno)) + ")";
-    return false;
-  }
+  if (fd < 0) return Status::IoError(path + ": cannot create (" + std::string(strerror(errno)) + ")");
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
   ok = (::fsync(fd) == 0) && ok;
   ok = (::close(fd) == 0) && ok;
-  if (!ok) *error = path + ": write failed";
-  return ok;
+  return ok ? Status::Ok() : Status::IoError(path + ": write failed");
 }
 
 }  // namespace
@@ -42,8 +38,7 @@ CurveKeyPair GenerateCurveKeyPair() {
   return CurveKeyPair{pub, sec};
 }
 
-std::optional<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secret,
-                                        std::string* error) {
+Result<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secret) {
   toml::table table;
   try {
     table = toml::parse_file(path);
@@ -51,31 +46,26 @@ std::optional<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secre
     std::ostringstream os;
     os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
        << e.description();
-    *error = os.str();
-    return std::nullopt;
+    return Status::InvalidArgument(os.str());
   }
   CurveKeyPair keys;
   keys.public_z85 = table["public_key"].value_or(std::string());
   keys.secret_z85 = table["secret_key"].value_or(std::string());
   if (!IsZ85Key(keys.public_z85)) {
-    *error = path + ": public_key missing or not a 40-character Z85 key";
-    return std::nullopt;
+    return Status::InvalidArgument(path + ": public_key missing or not a 40-character Z85 key");
   }
   if (need_secret && !IsZ85Key(keys.secret_z85)) {
-    *error = path + ": secret_key missing or not a 40-character Z85 key";
-    return std::nullopt;
+    return Status::InvalidArgument(path + ": secret_key missing or not a 40-character Z85 key");
   }
   return keys;
 }
 
-bool WriteKeyFiles(const std::string& dir, const std::string& name, const CurveKeyPair& keys,
-                   std::string* error) {
+Status WriteKeyFiles(const std::string& dir, const std::string& name, const CurveKeyPair& keys) {
   std::string pub = "public_key = \"" + keys.public_z85 + "\"\n";
   std::string sec = "# CURVE secret key of " + name + ": keep it private (mode 0600).\n" + pub +
                     "secret_key = \"" + keys.secret_z85 + "\"\n";
-  return WriteFile(dir + "/" + name + ".key", sec, 0600, error) &&
-         WriteFile(dir + "/" + name + ".pub", "# CURVE public key of " + name + "\n" + pub, 0644,
-                   error);
+  if (Status s = WriteFile(dir + "/" + name + ".key", sec, 0600); !s.ok()) return s;
+  return WriteFile(dir + "/" + name + ".pub", "# CURVE public key of " + name + "\n" + pub, 0644);
 }
 
 }  // namespace kpihub::wire

@@ -24,17 +24,16 @@ namespace {
 using namespace kpihub;
 
 int Keys(const std::string& dir, int adapters) {
-  std::string error;
-  if (!wire::WriteKeyFiles(dir, "server", wire::GenerateCurveKeyPair(), &error)) {
-    std::fprintf(stderr, "kpihub-bench keys: %s\n", error.c_str());
+  if (Status s = wire::WriteKeyFiles(dir, "server", wire::GenerateCurveKeyPair()); !s.ok()) {
+    std::fprintf(stderr, "kpihub-bench keys: %s\n", s.message().c_str());
     return 1;
   }
   std::ofstream registry(dir + "/keys.toml");
   for (int a = 0; a < adapters; ++a) {
     const std::string id = "bench-" + std::to_string(a);
     const wire::CurveKeyPair keys = wire::GenerateCurveKeyPair();
-    if (!wire::WriteKeyFiles(dir, id, keys, &error)) {
-      std::fprintf(stderr, "kpihub-bench keys: %s\n", error.c_str());
+    if (Status s = wire::WriteKeyFiles(dir, id, keys); !s.ok()) {
+      std::fprintf(stderr, "kpihub-bench keys: %s\n", s.message().c_str());
       return 1;
     }
     registry << "[[adapter]]\nid = \"" << id << "\"\ndepartment = \""
@@ -46,17 +45,16 @@ int Keys(const std::string& dir, int adapters) {
 
 bool LoadKeys(const std::string& server_pub, const std::vector<std::string>& adapter_keys,
               bench::IngestLoadOptions* options) {
-  std::string error;
-  auto server = wire::ReadKeyFile(server_pub, false, &error);
-  if (!server) {
-    std::fprintf(stderr, "kpihub-bench: %s\n", error.c_str());
+  auto server = wire::ReadKeyFile(server_pub, false);
+  if (!server.ok()) {
+    std::fprintf(stderr, "kpihub-bench: %s\n", server.status().message().c_str());
     return false;
   }
   options->server_public_z85 = server->public_z85;
   for (const auto& path : adapter_keys) {
-    auto keys = wire::ReadKeyFile(path, true, &error);
-    if (!keys) {
-      std::fprintf(stderr, "kpihub-bench: %s\n", error.c_str());
+    auto keys = wire::ReadKeyFile(path, true);
+    if (!keys.ok()) {
+      std::fprintf(stderr, "kpihub-bench: %s\n", keys.status().message().c_str());
       return false;
     }
     options->adapters.push_back(*keys);

@@ -78,12 +78,12 @@ class Ceiling {
     while (body.more()) (void)router_.recv(body);  // a batch is one frame; keep the last
     f->peer.assign(static_cast<const char*>(f->routing_id.data()), f->routing_id.size());
     auto decoded = kpihub::wire::DecodeBatch(body.data(), body.size(), limits_);
-    if (auto* error = std::get_if<kpihub::wire::DecodeError>(&decoded)) {
+    if (!decoded.batch.ok()) {
       f->ack.status = kpihub::wire::AckStatus::kMalformed;
-      f->ack.frame_reason = error->reason;
+      f->ack.frame_reason = decoded.reason;
       return true;
     }
-    auto& batch = std::get<kpihub::wire::DecodedBatch>(decoded);
+    auto& batch = *decoded.batch;
     uint64_t& last = last_sequence_[f->peer];
     f->ack.sequence = batch.sequence;
     if (batch.sequence != last + 1) {
@@ -161,10 +161,9 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "ZeroMQ endpoint");
   CLI11_PARSE(app, argc, argv);
 
-  std::string error;
-  auto keys = kpihub::wire::ReadKeyFile(server_key, true, &error);
-  if (!keys) {
-    std::fprintf(stderr, "kpihub-ceiling: %s\n", error.c_str());
+  auto keys = kpihub::wire::ReadKeyFile(server_key, true);
+  if (!keys.ok()) {
+    std::fprintf(stderr, "kpihub-ceiling: %s\n", keys.status().message().c_str());
     return 1;
   }
   MDB_dbi dbi = 0;

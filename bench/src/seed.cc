@@ -53,7 +53,7 @@ SeedResult Seed(const SeedOptions& options) {
   store_options.no_sync = true;
   store_options.initial_map_bytes = 1ull << 30;
   std::unique_ptr<store::Store> store;
-  if (store::Status s = store::Store::Open(store_options, &store); !s.ok()) {
+  if (kpihub::Status s = store::Store::Open(store_options, &store); !s.ok()) {
     result.error = s.ToString();
     return result;
   }
@@ -76,7 +76,7 @@ SeedResult Seed(const SeedOptions& options) {
       group.push_back(std::move(batch));
     }
     std::vector<store::ApplyResult> applied;
-    if (store::Status s = store->ApplyGroup(group, &applied); !s.ok()) {
+    if (kpihub::Status s = store->ApplyGroup(group, &applied); !s.ok()) {
       result.error = s.ToString();
       return result;
     }

@@ -16,8 +16,8 @@ namespace {
 
 TEST(Workload, EveryObservationPassesValidation) {
   auto loaded = app::LoadCatalogue("");
-  ASSERT_TRUE(loaded.catalogue) << loaded.error;
-  core::Validator validator(*loaded.catalogue, std::time(nullptr));
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  core::Validator validator(**loaded, std::time(nullptr));
   for (KeyOrder order : {KeyOrder::kClustered, KeyOrder::kScattered}) {
     Workload workload(order);
     for (uint64_t i = 0; i < 20000; i += 7) {

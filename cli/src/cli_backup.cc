@@ -9,6 +9,10 @@
 namespace kpihub::cli {
 namespace {
 
+constexpr char kBackupHelp[] =
+    "write a consistent compacted copy of the state to DEST (a new directory), "
+    "beside the running daemon, and verify it";
+
 struct BackupArgs {
   StateLocation where;
   std::string dest;
@@ -20,7 +24,7 @@ bool CheckCopy(const std::string& dir, store::StoreStats* stats) {
   options.path = dir;
   options.read_only = true;
   std::unique_ptr<store::Store> copy;
-  store::Status status = store::Store::Open(options, &copy);
+  kpihub::Status status = store::Store::Open(options, &copy);
   std::vector<std::string> differences;
   if (status.ok()) status = copy->Verify(&differences);
   if (!status.ok() || !differences.empty()) {
@@ -36,7 +40,7 @@ bool CheckCopy(const std::string& dir, store::StoreStats* stats) {
 int RunBackup(const BackupArgs& args) {
   auto opened = OpenStateReadOnly(args.where);
   if (!opened) return 1;
-  store::Status status = opened->store->Backup(args.dest);
+  kpihub::Status status = opened->store->Backup(args.dest);
   if (!status.ok()) {
     std::fprintf(stderr, "kpihub backup: %s\n", status.ToString().c_str());
     return 1;
@@ -56,11 +60,7 @@ int RunBackup(const BackupArgs& args) {
 }  // namespace
 
 CommandRunner AddBackupCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "backup", "write a consistent compacted copy of the state to DEST (a new directory), "
-                "beside the running daemon, and verify it");
-  auto args = std::make_shared<BackupArgs>();
-  AddStateOptions(cmd, &args->where);
+  auto [cmd, args] = NewStateCommand<BackupArgs>(app, "backup", kBackupHelp);
   cmd->add_option("dest", args->dest, "directory to create; must not exist")->required();
   return [args] { return RunBackup(*args); };
 }

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace kpihub::cli {
@@ -16,6 +17,17 @@ struct StateLocation {
   std::string time_zone;  // overrides the config's time_zone
 };
 void AddStateOptions(CLI::App* command, StateLocation* where);
+
+// Registers subcommand `name` with the state options; its arguments (`Args` has a
+// StateLocation `where`) live in the returned shared object, which the runner captures.
+template <typename Args>
+std::pair<CLI::App*, std::shared_ptr<Args>> NewStateCommand(CLI::App& app, const char* name,
+                                                            const char* description) {
+  CLI::App* command = app.add_subcommand(name, description);
+  auto args = std::make_shared<Args>();
+  AddStateOptions(command, &args->where);
+  return {command, args};
+}
 
 using CommandRunner = std::function<int()>;
 CommandRunner AddKeygenCommand(CLI::App& app);

@@ -17,6 +17,9 @@
 namespace kpihub::cli {
 namespace {
 
+constexpr char kExplainHelp[] =
+    "which indicators, departments, adapters and batches a KPI figure is made of";
+
 struct ExplainArgs {
   StateLocation where;
   std::string kpi, park;
@@ -114,7 +117,7 @@ int RunExplain(ExplainArgs args) {
   PeriodScope scope(*kpi, args.year);
   std::map<std::string, IndicatorSources> sources;
   std::unique_ptr<store::Snapshot> snapshot;
-  store::Status status = opened->store->OpenSnapshot(&snapshot);
+  kpihub::Status status = opened->store->OpenSnapshot(&snapshot);
   if (status.ok()) {
     status = snapshot->ForEachCell([&](const core::Cell& c) {
       rollup.Add(c);
@@ -150,10 +153,7 @@ int RunExplain(ExplainArgs args) {
 }  // namespace
 
 CommandRunner AddExplainCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "explain", "which indicators, departments, adapters and batches a KPI figure is made of");
-  auto args = std::make_shared<ExplainArgs>();
-  AddStateOptions(cmd, &args->where);
+  auto [cmd, args] = NewStateCommand<ExplainArgs>(app, "explain", kExplainHelp);
   cmd->add_option("kpi", args->kpi, "KPI code, e.g. industrial_output")->required();
   cmd->add_option("park", args->park, "park code or 'zone'")->required();
   cmd->add_option("period", args->year, "year, e.g. 2020")->required();

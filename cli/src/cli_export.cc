@@ -18,6 +18,10 @@
 namespace kpihub::cli {
 namespace {
 
+constexpr char kExportHelp[] =
+    "the merged state as CSV: a department's own figures, or park aggregates for "
+    "the statistics office";
+
 struct ExportArgs {
   StateLocation where;
   std::string department;
@@ -25,8 +29,8 @@ struct ExportArgs {
   int min_cell = -1;
 };
 
-store::Status ExportDepartment(store::Snapshot& snapshot, const core::Catalogue& catalogue,
-                               const std::string& department, const CivilTime& time) {
+kpihub::Status ExportDepartment(store::Snapshot& snapshot, const core::Catalogue& catalogue,
+                                const std::string& department, const CivilTime& time) {
   std::printf("indicator,park,entity,period,value,note,adapter,sequence,received\n");
   return snapshot.ForEachObservation([&](const store::StoredObservation& o) {
     const core::Indicator* indicator = catalogue.FindIndicator(o.key.indicator);
@@ -68,10 +72,10 @@ void Suppress(std::vector<StatRow>& rows, uint32_t min_cell) {
   }
 }
 
-store::Status ExportStatistics(store::Snapshot& snapshot, const core::Catalogue& catalogue,
+kpihub::Status ExportStatistics(store::Snapshot& snapshot, const core::Catalogue& catalogue,
                                uint32_t min_cell) {
   std::vector<StatRow> rows;
-  store::Status status = snapshot.ForEachCell([&](const core::Cell& c) {
+  kpihub::Status status = snapshot.ForEachCell([&](const core::Cell& c) {
     if (const core::Indicator* indicator = catalogue.FindIndicator(c.indicator)) {
       rows.push_back({c, indicator});
     }
@@ -113,7 +117,7 @@ int RunExport(const ExportArgs& args) {
     department = *resolved;
   }
   std::unique_ptr<store::Snapshot> snapshot;
-  store::Status status = opened->store->OpenSnapshot(&snapshot);
+  kpihub::Status status = opened->store->OpenSnapshot(&snapshot);
   if (status.ok()) {
     const uint32_t min_cell = args.min_cell >= 0 ? static_cast<uint32_t>(args.min_cell)
                                                  : opened->config.min_cell_entities;
@@ -130,11 +134,7 @@ int RunExport(const ExportArgs& args) {
 }  // namespace
 
 CommandRunner AddExportCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "export", "the merged state as CSV: a department's own figures, or park aggregates for "
-                "the statistics office");
-  auto args = std::make_shared<ExportArgs>();
-  AddStateOptions(cmd, &args->where);
+  auto [cmd, args] = NewStateCommand<ExportArgs>(app, "export", kExportHelp);
   cmd->add_option("--department", args->department,
                   "every figure of this department's indicators (with enterprise ids)");
   cmd->add_flag("--statistics", args->statistics,

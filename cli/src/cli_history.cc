@@ -11,6 +11,10 @@
 namespace kpihub::cli {
 namespace {
 
+constexpr char kHistoryHelp[] =
+    "every change to a figure: old and new value, department, adapter, sequence, "
+    "time (prints enterprise ids: keep the output out of tickets and mail)";
+
 struct HistoryArgs {
   StateLocation where;
   core::FigureKey figure;
@@ -38,11 +42,12 @@ void PrintChange(const store::HistoryEntry& h, const CivilTime& time, bool csv) 
 }
 
 int RunHistory(HistoryArgs args) {
-  auto opened = OpenStateReadOnly(args.where);
+  auto opened = OpenSnapshotReadOnly(args.where);
   if (!opened) return 1;
-  auto indicator = ResolveIndicator(*opened->catalogue, args.figure.indicator);
-  auto park = args.figure.park.empty() ? Result<std::string>(std::string())
-                                       : ResolvePark(*opened->catalogue, args.figure.park, false);
+  auto indicator = ResolveIndicator(*opened->state.catalogue, args.figure.indicator);
+  auto park = args.figure.park.empty()
+                  ? Result<std::string>(std::string())
+                  : ResolvePark(*opened->state.catalogue, args.figure.park, false);
   if (!indicator.ok() || !park.ok()) {
     std::fprintf(stderr, "kpihub history: %s\n",
                  (indicator.ok() ? park.status() : indicator.status()).message().c_str());
@@ -50,16 +55,15 @@ int RunHistory(HistoryArgs args) {
   }
   args.figure.indicator = *indicator;
   args.figure.park = *park;
-  std::unique_ptr<store::Snapshot> snapshot;
-  store::Status status = opened->store->OpenSnapshot(&snapshot);
+  kpihub::Status status = opened->status;
   if (args.csv) {
     std::printf("time,indicator,park,period,entity,old_value,new_value,department,adapter,"
                 "sequence,journal_id\n");
   }
   size_t changes = 0;
   if (status.ok()) {
-    status = snapshot->ForEachHistory(args.figure, [&](const store::HistoryEntry& h) {
-      PrintChange(h, opened->time, args.csv);
+    status = opened->snapshot->ForEachHistory(args.figure, [&](const store::HistoryEntry& h) {
+      PrintChange(h, opened->state.time, args.csv);
       ++changes;
     });
   }
@@ -74,11 +78,7 @@ int RunHistory(HistoryArgs args) {
 }  // namespace
 
 CommandRunner AddHistoryCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "history", "every change to a figure: old and new value, department, adapter, sequence, "
-                 "time (prints enterprise ids: keep the output out of tickets and mail)");
-  auto args = std::make_shared<HistoryArgs>();
-  AddStateOptions(cmd, &args->where);
+  auto [cmd, args] = NewStateCommand<HistoryArgs>(app, "history", kHistoryHelp);
   cmd->add_option("--indicator", args->figure.indicator, "indicator code")->required();
   cmd->add_option("--park", args->figure.park, "park code");
   cmd->add_option("--period", args->figure.period, "period: 2020, 2020Q3 or 2020-09");

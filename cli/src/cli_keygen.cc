@@ -12,9 +12,8 @@ CommandRunner AddKeygenCommand(CLI::App& app) {
   cmd->add_option("name", *name, "key name, e.g. the adapter id or 'server'")->required();
   cmd->add_option("-o,--out", *dir, "directory to write into");
   return [name, dir] {
-    std::string error;
-    if (!wire::WriteKeyFiles(*dir, *name, wire::GenerateCurveKeyPair(), &error)) {
-      std::fprintf(stderr, "kpihub keygen: %s\n", error.c_str());
+    if (Status s = wire::WriteKeyFiles(*dir, *name, wire::GenerateCurveKeyPair()); !s.ok()) {
+      std::fprintf(stderr, "kpihub keygen: %s\n", s.message().c_str());
       return 1;
     }
     std::printf("wrote %s/%s.key (secret, mode 0600) and %s/%s.pub\n", dir->c_str(), name->c_str(),

@@ -34,18 +34,18 @@ std::optional<LoadedRegistry> Load(const KeysArgs& args, bool may_be_missing) {
   LoadedRegistry out;
   out.path = args.registry.empty() ? config.key_registry : args.registry;
   auto catalogue = app::LoadCatalogue(config.catalogue);
-  if (!catalogue.catalogue) {
-    std::fprintf(stderr, "kpihub keys: catalogue: %s\n", catalogue.error.c_str());
+  if (!catalogue.ok()) {
+    std::fprintf(stderr, "kpihub keys: catalogue: %s\n", catalogue.status().message().c_str());
     return std::nullopt;
   }
-  out.catalogue = catalogue.catalogue;
+  out.catalogue = *catalogue;
   if (may_be_missing && !std::filesystem::exists(out.path)) return out;
   auto registry = app::LoadKeyRegistry(out.path, *out.catalogue);
-  if (!registry.registry) {
-    std::fprintf(stderr, "kpihub keys: %s\n", registry.error.c_str());
+  if (!registry.ok()) {
+    std::fprintf(stderr, "kpihub keys: %s\n", registry.status().message().c_str());
     return std::nullopt;
   }
-  out.adapters = registry.registry->adapters();
+  out.adapters = (*registry)->adapters();
   return out;
 }
 
@@ -63,9 +63,9 @@ std::string Render(const std::vector<core::AdapterKey>& adapters) {
 bool Save(const LoadedRegistry& registry, const std::vector<core::AdapterKey>& adapters) {
   const std::string text = Render(adapters);
   auto check = core::KeyRegistry::FromToml(text, registry.path, *registry.catalogue);
-  if (!check.registry) {
+  if (!check.ok()) {
     std::fprintf(stderr, "kpihub keys: refused, the registry would not load: %s\n",
-                 check.error.c_str());
+                 check.status().message().c_str());
     return false;
   }
   const std::string tmp = registry.path + ".tmp";
@@ -105,10 +105,9 @@ int RunList(const KeysArgs& args) {
 int RunAdd(const KeysArgs& args) {
   auto registry = Load(args, true);
   if (!registry) return 1;
-  std::string error;
-  auto key = wire::ReadKeyFile(args.public_key_file, false, &error);
-  if (!key) {
-    std::fprintf(stderr, "kpihub keys add: %s\n", error.c_str());
+  auto key = wire::ReadKeyFile(args.public_key_file, false);
+  if (!key.ok()) {
+    std::fprintf(stderr, "kpihub keys add: %s\n", key.status().message().c_str());
     return 1;
   }
   auto adapters = registry->adapters;

@@ -11,6 +11,9 @@
 namespace kpihub::cli {
 namespace {
 
+constexpr char kKpisHelp[] =
+    "the KPI table as the leadership group reads it";
+
 // Values as the leadership group reads them: 亿元 for money, % for ratios.
 std::string FormatValue(double v, const std::string& unit) {
   char buf[64];
@@ -48,10 +51,10 @@ struct KpisArgs {
 
 // The cells now, or as they stood at `as_of` rebuilt from the value history. Refuses a
 // moment before the first change was received: the table would be empty, not "as it stood".
-store::Status FeedRollup(store::Store& store, const std::optional<int64_t>& as_of,
+kpihub::Status FeedRollup(store::Store& store, const std::optional<int64_t>& as_of,
                          const CivilTime& time, core::Rollup* rollup, std::string* provenance) {
   std::unique_ptr<store::Snapshot> snapshot;
-  store::Status status = store.OpenSnapshot(&snapshot);
+  kpihub::Status status = store.OpenSnapshot(&snapshot);
   if (!status.ok()) return status;
   if (!as_of) return snapshot->ForEachCell([&](const core::Cell& c) { rollup->Add(c); });
   store::HistoryFold fold(*as_of);
@@ -62,8 +65,7 @@ store::Status FeedRollup(store::Store& store, const std::optional<int64_t>& as_o
   });
   if (!status.ok()) return status;
   if (fold.changes_used() == 0) {
-    return store::Status::Error(
-        store::Status::Code::kNotFound,
+    return Status::NotFound(
         "no figure had been received by " + time.Format(*as_of) +
             (first_change_ms > 0 ? "; the first was received " + time.Format(first_change_ms)
                                  : std::string("; the store holds no figures yet")));
@@ -134,7 +136,7 @@ int RunKpis(const KpisArgs& args) {
   }
   core::Rollup rollup(*opened->catalogue, core::RollupOptions{min_cell});
   std::string provenance;
-  if (store::Status status = FeedRollup(*opened->store, as_of, opened->time, &rollup, &provenance);
+  if (kpihub::Status status = FeedRollup(*opened->store, as_of, opened->time, &rollup, &provenance);
       !status.ok()) {
     std::fprintf(stderr, "kpihub kpis: %s\n", status.ToString().c_str());
     return 1;
@@ -163,9 +165,7 @@ int RunKpis(const KpisArgs& args) {
 }  // namespace
 
 CommandRunner AddKpisCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("kpis", "the KPI table as the leadership group reads it");
-  auto args = std::make_shared<KpisArgs>();
-  AddStateOptions(cmd, &args->where);
+  auto [cmd, args] = NewStateCommand<KpisArgs>(app, "kpis", kKpisHelp);
   cmd->add_option("--year", args->year, "year to show (default: the latest with data)");
   cmd->add_option("--park", args->park,
                   "park code or Chinese name, 'zone' 全区 (default) or 'all' 全部园区");

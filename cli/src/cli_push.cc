@@ -3,10 +3,10 @@
 #include <map>
 
 #include "cli_commands.h"
-#include "kpihub/app/daemon_config.h"
-#include "observation_csv.h"
 #include "kpihub/client/pusher.h"
 #include "kpihub/core/reason.h"
+#include "kpihub/platform/file.h"
+#include "observation_csv.h"
 
 namespace kpihub::cli {
 namespace {
@@ -20,21 +20,35 @@ struct PushArgs {
   int timeout_ms = 10000;
 };
 
+// The daemon's public key, the adapter's key pair and the CSV's text.
+struct PushInputs {
+  wire::CurveKeyPair server, client;
+  std::string text;
+};
+
+Result<PushInputs> ReadInputs(const PushArgs& args) {
+  auto server = wire::ReadKeyFile(args.server_key, false);
+  if (!server.ok()) return server.status();
+  auto client = wire::ReadKeyFile(args.key, true);
+  if (!client.ok()) return client.status();
+  auto text = platform::ReadFile(args.file);
+  if (!text.ok()) return text.status();
+  return PushInputs{*std::move(server), *std::move(client), *std::move(text)};
+}
+
 int RunPush(const PushArgs& args) {
-  std::string error;
-  auto server = wire::ReadKeyFile(args.server_key, false, &error);
-  auto client = server ? wire::ReadKeyFile(args.key, true, &error) : std::nullopt;
-  auto text = client ? app::ReadTextFile(args.file, &error) : std::nullopt;
-  if (!text) {
-    std::fprintf(stderr, "kpihub push: %s\n", error.c_str());
+  Result<PushInputs> inputs = ReadInputs(args);
+  if (!inputs.ok()) {
+    std::fprintf(stderr, "kpihub push: %s\n", inputs.status().message().c_str());
     return 1;
   }
-  ObservationCsv csv = ParseObservationCsv(*text);
+  const PushInputs& in = *inputs;
+  ObservationCsv csv = ParseObservationCsv(in.text);
   for (const auto& e : csv.errors) {
     std::fprintf(stderr, "%s:%zu:%zu: %s\n", args.file.c_str(), e.row, e.column, e.message.c_str());
   }
   zmq::context_t context(1);
-  client::Connection connection(context, {args.endpoint, server->public_z85, *client, 5000});
+  client::Connection connection(context, {args.endpoint, in.server.public_z85, in.client, 5000});
   client::PushOptions options;
   options.batch_size = args.batch_size;
   options.ack_timeout_ms = args.timeout_ms;

@@ -11,6 +11,9 @@
 namespace kpihub::cli {
 namespace {
 
+constexpr char kRejectsHelp[] =
+    "rejected observations (dead letters) and why";
+
 struct RejectsArgs {
   StateLocation where;
   std::string department, adapter, reason, since;
@@ -66,10 +69,10 @@ int RunRejects(RejectsArgs args) {
                  "lists them, e.g. out_of_bounds)\n", args.reason.c_str());
     return 1;
   }
-  auto opened = OpenStateReadOnly(args.where);
+  auto opened = OpenSnapshotReadOnly(args.where);
   if (!opened) return 1;
   if (!args.department.empty()) {
-    auto resolved = ResolveDepartment(*opened->catalogue, args.department);
+    auto resolved = ResolveDepartment(*opened->state.catalogue, args.department);
     if (!resolved.ok()) {
       std::fprintf(stderr, "kpihub rejects: --department: %s\n",
                    resolved.status().message().c_str());
@@ -79,29 +82,29 @@ int RunRejects(RejectsArgs args) {
   }
   RejectFilter filter{args};
   if (!args.since.empty()) {
-    auto since = opened->time.Parse(args.since, CivilTime::Edge::kStart);
+    auto since = opened->state.time.Parse(args.since, CivilTime::Edge::kStart);
     if (!since) {
       std::fprintf(stderr, "kpihub rejects: --since '%s' is not a moment: expected "
                    "2021-03-15T10:00:00+08:00, '2021-03-15 10:00' (%s), 2021-03-15 (from that "
-                   "day's start) or @UNIX_SECONDS\n", args.since.c_str(), opened->time.name().c_str());
+                   "day's start) or @UNIX_SECONDS\n", args.since.c_str(),
+                   opened->state.time.name().c_str());
       return 1;
     }
     filter.since_ms = *since;
   }
-  std::unique_ptr<store::Snapshot> snapshot;
-  store::Status status = opened->store->OpenSnapshot(&snapshot);
+  kpihub::Status status = opened->status;
   if (args.csv) {
     std::printf("id,time,department,adapter,sequence,index,reason,detail,indicator,park,%s"
                 "period,value,note\n", args.entities ? "entity," : "");
   }
   size_t shown = 0, matched = 0;
   if (status.ok()) {
-    status = snapshot->ForEachDeadLetter([&](const store::DeadLetter& d) {
+    status = opened->snapshot->ForEachDeadLetter([&](const store::DeadLetter& d) {
       if (!filter.Matches(d)) return;
       ++matched;
       if (args.limit != 0 && shown >= args.limit) return;
       ++shown;
-      args.csv ? PrintCsv(d, opened->time, args.entities) : PrintRow(d, opened->time, args.entities);
+      args.csv ? PrintCsv(d, opened->state.time, args.entities) : PrintRow(d, opened->state.time, args.entities);
     });
   }
   if (!status.ok()) {
@@ -115,9 +118,7 @@ int RunRejects(RejectsArgs args) {
 }  // namespace
 
 CommandRunner AddRejectsCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand("rejects", "rejected observations (dead letters) and why");
-  auto args = std::make_shared<RejectsArgs>();
-  AddStateOptions(cmd, &args->where);
+  auto [cmd, args] = NewStateCommand<RejectsArgs>(app, "rejects", kRejectsHelp);
   cmd->add_option("--department", args->department, "only this department (tax, finance, ...)");
   cmd->add_option("--adapter", args->adapter, "only this adapter id");
   cmd->add_option("--reason", args->reason, "only this reason code, e.g. out_of_bounds");

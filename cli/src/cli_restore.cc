@@ -20,6 +20,10 @@
 namespace kpihub::cli {
 namespace {
 
+constexpr char kRestoreHelp[] =
+    "replace the state with a backup (the daemon must be stopped); the old state "
+    "is kept aside";
+
 namespace fs = std::filesystem;
 
 struct RestoreArgs {
@@ -34,7 +38,7 @@ bool Fail(const std::string& message) {
 
 bool VerifyOpened(const std::string& dir, store::Store& store) {
   std::vector<std::string> differences;
-  store::Status status = store.Verify(&differences);
+  kpihub::Status status = store.Verify(&differences);
   if (!status.ok()) return Fail("backup " + dir + " refused: " + status.ToString());
   if (!differences.empty()) {
     return Fail("backup " + dir + " refused: " + std::to_string(differences.size()) +
@@ -53,8 +57,8 @@ bool CheckBackup(const std::string& dir, bool* upgrade) {
   options.path = dir;
   options.read_only = true;
   std::unique_ptr<store::Store> backup;
-  store::Status status = store::Store::Open(options, &backup);  // checks the format version
-  if (status.code() == store::Status::Code::kOldFormat) {
+  kpihub::Status status = store::Store::Open(options, &backup);  // checks the format version
+  if (status.code() == kpihub::Status::Code::kOldFormat) {
     *upgrade = true;
     return true;
   }
@@ -73,7 +77,7 @@ bool CheckUpgradedCopy(const std::string& backup, const std::string& staging,
     options.initial_map_bytes = config.initial_map_mib << 20;
     options.max_map_bytes = config.max_map_mib << 20;
     std::unique_ptr<store::Store> copy;
-    store::Status status = store::Store::Open(options, &copy);
+    kpihub::Status status = store::Store::Open(options, &copy);
     if (!status.ok()) return Fail("upgrading the copy of " + backup + ": " + status.ToString());
     if (!VerifyOpened(backup, *copy)) return false;
     std::printf("upgraded the copy of %s from store format %u to %u.\n", backup.c_str(),
@@ -169,11 +173,7 @@ int RunRestore(const RestoreArgs& args) {
 }  // namespace
 
 CommandRunner AddRestoreCommand(CLI::App& app) {
-  auto* cmd = app.add_subcommand(
-      "restore", "replace the state with a backup (the daemon must be stopped); the old state "
-                 "is kept aside");
-  auto args = std::make_shared<RestoreArgs>();
-  AddStateOptions(cmd, &args->where);
+  auto [cmd, args] = NewStateCommand<RestoreArgs>(app, "restore", kRestoreHelp);
   cmd->add_option("backup", args->backup, "a directory written by `kpihub backup`")->required();
   return [args] { return RunRestore(*args); };
 }

@@ -7,10 +7,9 @@ namespace kpihub::cli {
 bool ResolveConfig(const StateLocation& where, app::DaemonConfig* config) {
   *config = app::DaemonConfig{};
   if (!where.config_path.empty()) {
-    std::string error;
-    auto loaded = app::LoadDaemonConfig(where.config_path, &error);
-    if (!loaded) {
-      std::fprintf(stderr, "kpihub: %s\n", error.c_str());
+    auto loaded = app::LoadDaemonConfig(where.config_path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "kpihub: %s\n", loaded.status().message().c_str());
       return false;
     }
     *config = *loaded;

@@ -1,5 +1,7 @@
 #include "state_access.h"
 
+#include "state_location.h"
+
 #include <cstdio>
 
 namespace kpihub::cli {
@@ -15,18 +17,7 @@ void AddStateOptions(CLI::App* command, StateLocation* where) {
 
 std::optional<OpenedState> OpenStateReadOnly(const StateLocation& where) {
   OpenedState opened;
-  std::string error;
-  if (!where.config_path.empty()) {
-    auto config = app::LoadDaemonConfig(where.config_path, &error);
-    if (!config) {
-      std::fprintf(stderr, "kpihub: %s\n", error.c_str());
-      return std::nullopt;
-    }
-    opened.config = *config;
-  }
-  if (!where.state_dir.empty()) opened.config.state_dir = where.state_dir;
-  if (!where.catalogue.empty()) opened.config.catalogue = where.catalogue;
-  if (!where.time_zone.empty()) opened.config.time_zone = where.time_zone;
+  if (!ResolveConfig(where, &opened.config)) return std::nullopt;
   auto time = CivilTime::Load(opened.config.time_zone);
   if (!time.ok()) {
     std::fprintf(stderr, "kpihub: %s\n", time.status().message().c_str());
@@ -34,21 +25,34 @@ std::optional<OpenedState> OpenStateReadOnly(const StateLocation& where) {
   }
   opened.time = *time;
   auto catalogue = app::LoadCatalogue(opened.config.catalogue);
-  if (!catalogue.catalogue) {
-    std::fprintf(stderr, "kpihub: catalogue: %s\n", catalogue.error.c_str());
+  if (!catalogue.ok()) {
+    std::fprintf(stderr, "kpihub: catalogue: %s\n", catalogue.status().message().c_str());
     return std::nullopt;
   }
-  opened.catalogue = catalogue.catalogue;
+  opened.catalogue = *catalogue;
   store::StoreOptions options;
   options.path = opened.config.state_dir;
   options.read_only = true;
-  store::Status status = store::Store::Open(options, &opened.store);
+  kpihub::Status status = store::Store::Open(options, &opened.store);
   if (!status.ok()) {
     std::fprintf(stderr, "kpihub: cannot open the state at %s: %s\n",
                  opened.config.state_dir.c_str(), status.ToString().c_str());
     return std::nullopt;
   }
   return opened;
+}
+
+std::optional<OpenedSnapshot> OpenSnapshotReadOnly(const StateLocation& where) {
+  auto opened = OpenStateReadOnly(where);
+  if (!opened) return std::nullopt;
+  OpenedSnapshot out{std::move(*opened), nullptr, kpihub::Status::Ok()};
+  out.status = out.state.store->OpenSnapshot(&out.snapshot);
+  return out;
+}
+
+int ReportFailure(const char* command, const kpihub::Status& status) {
+  std::fprintf(stderr, "kpihub %s: %s\n", command, status.ToString().c_str());
+  return 1;
 }
 
 }  // namespace kpihub::cli

@@ -22,4 +22,16 @@ struct OpenedState {
 // Prints the reason to stderr and returns nullopt on failure.
 std::optional<OpenedState> OpenStateReadOnly(const StateLocation& where);
 
+// Prints "kpihub <command>: <status>" to stderr; returns 1, the exit code of a failed command.
+int ReportFailure(const char* command, const kpihub::Status& status);
+
+// The state and one consistent snapshot of it, for the commands that walk its tables.
+struct OpenedSnapshot {
+  OpenedState state;
+  std::unique_ptr<store::Snapshot> snapshot;  // null unless `status` is Ok
+  kpihub::Status status;                      // of opening the snapshot: the caller reports it
+};
+// Nullopt (the reason printed) when the state cannot be opened.
+std::optional<OpenedSnapshot> OpenSnapshotReadOnly(const StateLocation& where);
+
 }  // namespace kpihub::cli

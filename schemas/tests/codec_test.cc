@@ -19,8 +19,8 @@ std::vector<core::Observation> Sample() {
 TEST(CodecTest, BatchRoundTripsEveryField) {
   std::string bytes = EncodeBatch(42, 1600000000000, Sample());
   auto decoded = DecodeBatch(bytes.data(), bytes.size(), DecodeLimits{});
-  ASSERT_TRUE(std::holds_alternative<DecodedBatch>(decoded));
-  const auto& b = std::get<DecodedBatch>(decoded);
+  ASSERT_TRUE(decoded.batch.ok());
+  const auto& b = *decoded.batch;
   EXPECT_EQ(b.sequence, 42u);
   EXPECT_EQ(b.sent_unix_ms, 1600000000000);
   ASSERT_EQ(b.observations.size(), 2u);
@@ -39,8 +39,8 @@ TEST(CodecTest, EmbeddedNulIsKeptBothWays) {
   core::Observation o{"gdp", std::string("core\0x", 6), "", "2020Q3", 1, std::string("a\0b", 3)};
   std::string bytes = EncodeBatch(1, 0, {o});
   auto decoded = DecodeBatch(bytes.data(), bytes.size(), DecodeLimits{});
-  ASSERT_TRUE(std::holds_alternative<DecodedBatch>(decoded));
-  const auto& back = std::get<DecodedBatch>(decoded).observations.at(0);
+  ASSERT_TRUE(decoded.batch.ok());
+  const auto& back = (*decoded.batch).observations.at(0);
   EXPECT_EQ(back.park, o.park);
   EXPECT_EQ(back.note, o.note);
 }
@@ -49,8 +49,8 @@ TEST(CodecTest, UnalignedInputIsCopiedNotMisread) {
   std::string bytes = EncodeBatch(7, 0, Sample());
   std::string shifted = "x" + bytes;
   auto decoded = DecodeBatch(shifted.data() + 1, bytes.size(), DecodeLimits{});
-  ASSERT_TRUE(std::holds_alternative<DecodedBatch>(decoded));
-  EXPECT_EQ(std::get<DecodedBatch>(decoded).sequence, 7u);
+  ASSERT_TRUE(decoded.batch.ok());
+  EXPECT_EQ((*decoded.batch).sequence, 7u);
 }
 
 TEST(CodecTest, FrameOverTheLimitIsRefusedUnread) {
@@ -58,8 +58,8 @@ TEST(CodecTest, FrameOverTheLimitIsRefusedUnread) {
   DecodeLimits limits;
   limits.max_frame_bytes = bytes.size() - 8;
   auto decoded = DecodeBatch(bytes.data(), bytes.size(), limits);
-  ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded));
-  EXPECT_EQ(std::get<DecodeError>(decoded).reason, core::RejectReason::kFrameTooLarge);
+  ASSERT_FALSE(decoded.batch.ok());
+  EXPECT_EQ(decoded.reason, core::RejectReason::kFrameTooLarge);
 }
 
 TEST(CodecTest, TooManyObservationsIsItsOwnReason) {
@@ -68,8 +68,8 @@ TEST(CodecTest, TooManyObservationsIsItsOwnReason) {
   DecodeLimits limits;
   limits.max_observations = 10;
   auto decoded = DecodeBatch(bytes.data(), bytes.size(), limits);
-  ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded));
-  EXPECT_EQ(std::get<DecodeError>(decoded).reason, core::RejectReason::kTooManyObservations);
+  ASSERT_FALSE(decoded.batch.ok());
+  EXPECT_EQ(decoded.reason, core::RejectReason::kTooManyObservations);
 }
 
 // A list of zero-size structs costs 8 bytes however many elements it claims: it is refused
@@ -80,14 +80,14 @@ TEST(CodecTest, ListLongerThanTheFrameCouldHoldIsUndecodable) {
   const uint64_t words[] = {uint64_t{5} << 32, (uint64_t{2} << 32) | (uint64_t{1} << 48), 1, 0,
                             1 | (uint64_t{7} << 32), uint64_t{50000} << 2};
   auto decoded = DecodeBatch(words, sizeof words, DecodeLimits{});
-  ASSERT_TRUE(std::holds_alternative<DecodeError>(decoded));
-  EXPECT_EQ(std::get<DecodeError>(decoded).reason, core::RejectReason::kUndecodable);
-  EXPECT_NE(std::get<DecodeError>(decoded).detail.find("50000 observations"), std::string::npos);
+  ASSERT_FALSE(decoded.batch.ok());
+  EXPECT_EQ(decoded.reason, core::RejectReason::kUndecodable);
+  EXPECT_NE(decoded.batch.status().message().find("50000 observations"), std::string::npos);
   // What an encoder writes always fits, even with every field empty.
   std::string bytes = EncodeBatch(1, 0, std::vector<core::Observation>(1000));
   auto encoded = DecodeBatch(bytes.data(), bytes.size(), DecodeLimits{});
-  ASSERT_TRUE(std::holds_alternative<DecodedBatch>(encoded));
-  EXPECT_EQ(std::get<DecodedBatch>(encoded).observations.size(), 1000u);
+  ASSERT_TRUE(encoded.batch.ok());
+  EXPECT_EQ((*encoded.batch).observations.size(), 1000u);
 }
 
 TEST(CodecTest, GarbageTruncationAndEmptyAreUndecodableNotCrashes) {
@@ -103,9 +103,9 @@ TEST(CodecTest, GarbageTruncationAndEmptyAreUndecodableNotCrashes) {
   int undecodable = 0;
   for (const auto& in : inputs) {
     auto decoded = DecodeBatch(in.data(), in.size(), DecodeLimits{});
-    if (auto* e = std::get_if<DecodeError>(&decoded)) {
-      EXPECT_EQ(e->reason, core::RejectReason::kUndecodable);
-      EXPECT_FALSE(e->detail.empty());
+    if (!decoded.batch.ok()) {
+      EXPECT_EQ(decoded.reason, core::RejectReason::kUndecodable);
+      EXPECT_FALSE(decoded.batch.status().message().empty());
       ++undecodable;
     }
   }

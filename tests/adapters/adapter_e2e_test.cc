@@ -9,35 +9,26 @@
 #include <set>
 #include <thread>
 
-#include "adapter_process.h"
+#include "kpihub/testing/adapter_process.h"
 #include "adapter_reference.h"
-#include "daemon_harness.h"
+#include "kpihub/testing/daemon_harness.h"
 #include "kpihub/feed/text_encoding.h"
+#include "kpihub/testing/source_file.h"
 
 namespace kpihub::testing {
 namespace {
 namespace fs = std::filesystem;
 
-const std::map<std::string, std::string> kAdapterOf = {
-    {"tax", "tax-1"}, {"finance", "finance-1"}, {"scitech", "scitech-1"}, {"environment", "env-1"}};
-
-std::string Source(const std::string& relative) { return std::string(KPIHUB_SOURCE_DIR) + "/" + relative; }
-
 const core::Catalogue& Catalogue() {
-  static auto loaded = [] {
-    std::ifstream in(Source("config/catalogue.toml"));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return core::Catalogue::FromToml(ss.str(), "catalogue.toml");
-  }();
-  return *loaded.catalogue;
+  static auto loaded =
+      core::Catalogue::FromToml(SourceFile("config/catalogue.toml"), "catalogue.toml");
+  return **loaded;
 }
 
 class AdapterE2eTest : public ::testing::Test {
  protected:
   AdapterE2eTest()
-      : daemon_({{"tax-1", "tax"}, {"finance-1", "finance"}, {"scitech-1", "scitech"},
-                 {"env-1", "environment"}}) {}
+      : daemon_(SampleAdapters()) {}
 
   void SetUp() override {
     ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog();
@@ -46,14 +37,14 @@ class AdapterE2eTest : public ::testing::Test {
   }
 
   std::string Copy(const std::string& sample) {
-    fs::copy_file(Source("samples/demo/" + sample), inbox_ + "/" + sample);
+    fs::copy_file(SourcePath("samples/demo/" + sample), inbox_ + "/" + sample);
     return inbox_ + "/" + sample;
   }
 
   std::vector<std::string> Args(const std::string& dept, std::vector<std::string> extra) {
-    const std::string& id = kAdapterOf.at(dept);
+    const std::string& id = SampleAdapterId(dept);
     std::vector<std::string> args = {
-        "--profile", Source("config/profiles/" + dept + ".toml"), "--key", daemon_.dir() + "/" + id + ".key",
+        "--profile", SourcePath("config/profiles/" + dept + ".toml"), "--key", daemon_.dir() + "/" + id + ".key",
         "--server-key", daemon_.dir() + "/server.pub", "--endpoint", daemon_.endpoint(),
         "--state-dir", daemon_.dir() + "/adapter-" + id, "--deadline", "90"};
     args.insert(args.end(), extra.begin(), extra.end());
@@ -121,7 +112,7 @@ class AdapterE2eTest : public ::testing::Test {
 
 // Observations the adapter makes of a sample file (samples/demo/expected-observations.csv).
 double ExpectedObservations(const std::string& file) {
-  std::ifstream in(Source("samples/demo/expected-observations.csv"));
+  std::ifstream in(SourcePath("samples/demo/expected-observations.csv"));
   std::string line;
   while (std::getline(in, line)) {
     if (line.rfind(file + ",", 0) == 0) return std::stod(line.substr(line.rfind(',') + 1));
@@ -171,7 +162,7 @@ TEST_F(AdapterE2eTest, FourDepartmentsFeedConcurrentlyAndMetricsEqualTheFiles) {
   ExpectVerified();
   // Every refused row is reported, with the reason the generator planted it for.
   std::set<std::string> expected;
-  std::ifstream in(Source("samples/demo/expected-rejects.csv"));
+  std::ifstream in(SourcePath("samples/demo/expected-rejects.csv"));
   std::string line;
   std::getline(in, line);
   while (std::getline(in, line)) expected.insert(line);
@@ -242,7 +233,7 @@ TEST_F(AdapterE2eTest, SpoolModeMovesFilesToDoneOrFailedAndReportsRejects) {
   std::string spool = daemon_.dir() + "/spool";
   fs::create_directories(spool);
   auto adapter = Run("environment", {"--watch", spool});
-  fs::copy_file(Source("samples/demo/environment-monitoring.jsonl"), spool + "/.part");
+  fs::copy_file(SourcePath("samples/demo/environment-monitoring.jsonl"), spool + "/.part");
   fs::rename(spool + "/.part", spool + "/a-environment.jsonl");
   std::ofstream(spool + "/b-unknown.jsonl") << "{\"station\": 7}\n";
   bool moved = false;

@@ -8,16 +8,11 @@
 
 #include "kpihub/core/validation.h"
 #include "kpihub/feed/export_mapper.h"
+#include "kpihub/testing/source_file.h"
+#include "kpihub/testing/child_process.h"
 
 namespace kpihub::testing {
 namespace {
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Period text → (year, order within the year); months and quarters order by their position.
 std::pair<int, int> PeriodOrder(const std::string& p) {
@@ -30,12 +25,12 @@ std::pair<int, int> PeriodOrder(const std::string& p) {
 }  // namespace
 
 void AdapterReference::AddFile(const std::string& department, const std::string& path) {
-  auto loaded = feed::LoadProfile(Read(std::string(KPIHUB_SOURCE_DIR) + "/config/profiles/" +
+  auto loaded = feed::LoadProfile(SourceFile("config/profiles/" +
                                        department + ".toml"), department, catalogue_);
   if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
   const feed::Profile& profile = loaded.value();
   std::string name = path.substr(path.rfind('/') + 1);
-  feed::MappedExport m = feed::MapExport(profile, name, Read(path));
+  feed::MappedExport m = feed::MapExport(profile, name, ReadWholeFile(path));
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now().time_since_epoch()).count();
   core::Validator validator(catalogue_, now);

@@ -23,8 +23,8 @@ inline std::string ReadSource(const std::string& relative) {
 
 inline const core::Catalogue& ShippedCatalogue() {
   static const auto loaded = core::Catalogue::FromToml(ReadSource("config/catalogue.toml"), "catalogue.toml");
-  if (!loaded.catalogue) throw std::runtime_error(loaded.error);
-  return *loaded.catalogue;
+  if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
+  return **loaded;
 }
 
 inline Profile ShippedProfile(const std::string& department) {

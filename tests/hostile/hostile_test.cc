@@ -13,19 +13,14 @@
 #include <limits>
 #include <random>
 
-#include "daemon_harness.h"
+#include "kpihub/testing/daemon_harness.h"
 #include "hostile_frames.h"
-#include "raw_dealer.h"
+#include "kpihub/testing/protocol_suite.h"
+#include "kpihub/testing/raw_dealer.h"
 
 namespace kpihub::testing {
 namespace {
 
-using core::Observation;
-using core::RejectReason;
-using wire::AckStatus;
-using Clock = std::chrono::steady_clock;
-
-constexpr int kAckTimeoutMs = 30000;  // generous: ctest -j2 and ASan share two cores
 const std::string kDept = "finance";
 const std::string kAdapter = "finance-1";
 
@@ -83,14 +78,8 @@ std::string RandomBytes(std::mt19937_64& random, size_t size) {
 Expected Malformed(RejectReason reason) { return {AckStatus::kMalformed, reason, 0, {}}; }
 Expected Refused(uint32_t n, RejectReason reason) { return {AckStatus::kAccepted, {}, n, reason}; }
 
-std::vector<Case> Table() {
-  const std::string one_mib(1 << 20, 'x');
-  const int next_year = [] {
-    std::time_t now = std::time(nullptr) + 8 * 3600;  // China Standard Time
-    std::tm tm{};
-    gmtime_r(&now, &tm);
-    return tm.tm_year + 1900 + 1;
-  }();
+// Frames the decoder must refuse whole, and sequence numbers out of the protocol.
+std::vector<Case> FrameCases() {
   return {
       {"empty frame", [](uint64_t) { return One(""); }, Malformed(RejectReason::kUndecodable)},
       {"truncated to the segment table",
@@ -136,6 +125,19 @@ std::vector<Case> Table() {
       {"sequence 2^64-1",
        [](uint64_t) { return One(Batch(std::numeric_limits<uint64_t>::max(), {Gdp("2020Q1", 1)})); },
        {AckStatus::kOutOfOrder, {}, 0, {}}},
+  };
+}
+
+// Frames that decode, with observations the validator must refuse one by one.
+std::vector<Case> ObservationCases() {
+  const std::string one_mib(1 << 20, 'x');
+  const int next_year = [] {
+    std::time_t now = std::time(nullptr) + 8 * 3600;  // China Standard Time
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    return tm.tm_year + 1900 + 1;
+  }();
+  return {
       {"nesting: 64 structs deep in an unknown field (ignored)",
        [](uint64_t s) { return One(DeepUnknownField(s, 64, "gdp", "core", "2019Q3", 5)); },
        Refused(0, {})},
@@ -181,6 +183,12 @@ std::vector<Case> Table() {
                                    "\xef\xbc\x92\xef\xbc\x90\xef\xbc\x92\xef\xbc\x90Q3"}));
        },
        Refused(14, RejectReason::kMalformedPeriod)},
+  };
+}
+
+// Cheap frames that claim or carry a great many observations.
+std::vector<Case> VolumeCases() {
+  return {
       {"amplification: 100,000 zero-size observations in 48 bytes",
        [](uint64_t s) { return One(ZeroSizedObservations(s, 100000)); },
        Malformed(RejectReason::kUndecodable)},
@@ -191,6 +199,13 @@ std::vector<Case> Table() {
        },
        Refused(100000, RejectReason::kUnknownIndicator)},
   };
+}
+
+std::vector<Case> Table() {
+  std::vector<Case> cases = FrameCases();
+  for (Case& c : ObservationCases()) cases.push_back(std::move(c));
+  for (Case& c : VolumeCases()) cases.push_back(std::move(c));
+  return cases;
 }
 
 class HostileTest : public ::testing::Test {
@@ -208,15 +223,10 @@ class HostileTest : public ::testing::Test {
     return std::make_unique<RawDealer>(context_, options);
   }
 
-  std::map<std::string, double> Scrape() {
-    auto body = HttpGet(daemon_.metrics_port(), "/metrics");
-    EXPECT_TRUE(body.has_value());
-    return body ? ParseMetrics(*body) : std::map<std::string, double>{};
-  }
+  std::map<std::string, double> Scrape() { return ScrapeMetrics(daemon_.metrics_port()); }
 
   static double Get(const std::map<std::string, double>& m, const std::string& key) {
-    auto it = m.find(key);
-    return it == m.end() ? 0 : it->second;  // a counter not yet exported is 0
+    return MetricOr(m, key, 0);  // a counter not yet exported is 0
   }
 
   static std::string Batches(std::string_view result) {

@@ -9,8 +9,9 @@
 #include <fstream>
 #include <thread>
 
-#include "daemon_harness.h"
+#include "kpihub/testing/daemon_harness.h"
 #include "kpihub/client/connection.h"
+#include "ops_test_util.h"
 
 namespace kpihub::testing {
 namespace {
@@ -28,22 +29,13 @@ class DaemonTest : public ::testing::Test {
   void SetUp() override { ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog(); }
 
   std::unique_ptr<client::Connection> Connect(const std::string& adapter_id) {
-    client::ConnectionOptions options;
-    options.endpoint = daemon_.endpoint();
-    options.server_public_z85 = daemon_.server_public();
-    options.client_keys = daemon_.adapter(adapter_id).keys;
-    return std::make_unique<client::Connection>(context_, options);
+    return ConnectAs(context_, daemon_, adapter_id);
   }
 
-  std::map<std::string, double> Scrape() {
-    auto body = HttpGet(daemon_.metrics_port(), "/metrics");
-    EXPECT_TRUE(body.has_value());
-    return body ? ParseMetrics(*body) : std::map<std::string, double>{};
-  }
+  std::map<std::string, double> Scrape() { return ScrapeMetrics(daemon_.metrics_port()); }
 
   static double Get(const std::map<std::string, double>& m, const std::string& key) {
-    auto it = m.find(key);
-    return it == m.end() ? std::numeric_limits<double>::quiet_NaN() : it->second;
+    return MetricOr(m, key, std::numeric_limits<double>::quiet_NaN());
   }
 
   static std::string IndicatorSeries(const std::string& indicator, const std::string& dept,
@@ -247,17 +239,6 @@ TEST_F(DaemonTest, PromtoolFindsNothingToSayAboutMetrics) {
   int code = RunCommand("promtool check metrics < " + path, &out);
   EXPECT_EQ(code, 0) << out;
   EXPECT_EQ(out, "") << out;
-}
-
-bool WaitForLog(const DaemonHarness& d, const std::string& needle, int occurrences = 1) {
-  for (int i = 0; i < 500; ++i) {
-    std::string log = d.ReadLog();
-    int n = 0;
-    for (size_t pos = log.find(needle); pos != std::string::npos; pos = log.find(needle, pos + 1)) ++n;
-    if (n >= occurrences) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
 }
 
 TEST_F(DaemonTest, RevokedKeyOnALiveSessionIsRefusedAfterReload) {

@@ -20,17 +20,6 @@ using wire::AckStatus;
 
 constexpr int kAckTimeoutMs = 10000;
 
-bool WaitForLog(const DaemonHarness& d, const std::string& needle, int occurrences = 1) {
-  for (int i = 0; i < 500; ++i) {
-    std::string log = d.ReadLog();
-    int n = 0;
-    for (size_t p = log.find(needle); p != std::string::npos; p = log.find(needle, p + 1)) ++n;
-    if (n >= occurrences) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
-
 size_t Lines(const std::string& text) { return static_cast<size_t>(std::count(text.begin(), text.end(), '\n')); }
 
 class OpsCliTest : public ::testing::Test {
@@ -179,8 +168,8 @@ TEST_F(OpsCliTest, KeysRevokeAndReloadRefuseTheNextBatch) {
 
   // Re-registering with an unknown department is refused and leaves the file as it was.
   wire::CurveKeyPair fresh = wire::GenerateCurveKeyPair();
-  std::string error;
-  ASSERT_TRUE(wire::WriteKeyFiles(daemon_.dir(), "tax-1b", fresh, &error)) << error;
+  Status written = wire::WriteKeyFiles(daemon_.dir(), "tax-1b", fresh);
+  ASSERT_TRUE(written.ok()) << written.message();
   const std::string pub = daemon_.dir() + "/tax-1b.pub";
   EXPECT_EQ(Kpihub("keys add tax-1 --department nowhere --public-key " + pub + Where()).code, 1);
   EXPECT_EQ(Kpihub("keys list" + Where()).output.find("tax-1 "), std::string::npos);

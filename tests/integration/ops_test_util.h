@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "daemon_harness.h"
+#include "kpihub/testing/daemon_harness.h"
 #include "kpihub/client/connection.h"
 
 namespace kpihub::testing {
@@ -29,6 +29,17 @@ inline bool WaitUntil(const std::function<bool()>& done, int timeout_ms) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return done();
+}
+
+// A client connection to `daemon` with adapter `adapter_id`'s keys.
+inline std::unique_ptr<client::Connection> ConnectAs(zmq::context_t& context,
+                                                     const DaemonHarness& daemon,
+                                                     const std::string& adapter_id) {
+  client::ConnectionOptions options;
+  options.endpoint = daemon.endpoint();
+  options.server_public_z85 = daemon.server_public();
+  options.client_keys = daemon.adapter(adapter_id).keys;
+  return std::make_unique<client::Connection>(context, options);
 }
 
 // Runs `kpihub <args>`.

@@ -37,7 +37,7 @@
 #include "kpihub/export/rule_collector.h"
 #include "kpihub/export/state_collector.h"
 #include "kpihub/ingest/batch_intake.h"
-#include "kpihub/ingest/system_clock.h"
+#include "kpihub/platform/system_clock.h"
 #include "kpihub/store/store.h"
 #include "kpihub/wire/codec.h"
 
@@ -60,16 +60,16 @@ struct Fixture {
     std::stringstream ss;
     ss << in.rdbuf();
     auto loaded = core::Catalogue::FromToml(ss.str(), "catalogue.toml");
-    if (!loaded.catalogue) throw std::runtime_error(loaded.error);
-    catalogue = loaded.catalogue;
+    if (!loaded.ok()) throw std::runtime_error(loaded.status().message());
+    catalogue = *loaded;
     std::string keys;
     for (int a = 0; a < kAdapters; ++a) {
       keys += "[[adapter]]\nid = \"perf-" + std::to_string(a) +
               "\"\ndepartment = \"scitech\"\npublic_key = \"" + AdapterKey(a) + "\"\n";
     }
     auto registry = core::KeyRegistry::FromToml(keys, "keys.toml", *catalogue);
-    if (!registry.registry) throw std::runtime_error(registry.error);
-    config = std::make_unique<core::LiveConfig>(catalogue, registry.registry);
+    if (!registry.ok()) throw std::runtime_error(registry.status().message());
+    config = std::make_unique<core::LiveConfig>(catalogue, *registry);
   }
 };
 
@@ -133,7 +133,7 @@ void BM_Ingest(benchmark::State& state) {
   options.initial_map_bytes = 1ull << 30;
   if (!store::Store::Open(options, &st).ok()) throw std::runtime_error("open");
   ingest::BatchIntake intake(wire::DecodeLimits{});
-  ingest::SystemClock clock;
+  platform::SystemClock clock;
   uint64_t next_obs = 0;
   std::vector<uint64_t> next_seq(kAdapters, 1);
   std::vector<ingest::Sender> senders;
@@ -163,7 +163,7 @@ void BM_Ingest(benchmark::State& state) {
     }
     ++next_group;
     std::vector<store::ApplyResult> results;
-    store::Status s = st->ApplyGroup(batches, &results);
+    kpihub::Status s = st->ApplyGroup(batches, &results);
     if (!s.ok()) throw std::runtime_error(s.ToString());
     // Acks as the server builds them, so that their cost is counted too.
     for (const auto& r : results) benchmark::DoNotOptimize(r.next_expected);
@@ -215,7 +215,7 @@ void BM_Ceiling(benchmark::State& state) {
     mdb_txn_begin(env, nullptr, 0, &txn);
     for (const auto& [a, frame] : frames.groups[next_group]) {
       auto decoded = wire::DecodeBatch(frame.data(), frame.size(), wire::DecodeLimits{});
-      for (const core::Observation& o : std::get<wire::DecodedBatch>(decoded).observations) {
+      for (const core::Observation& o : decoded.batch->observations) {
         key.assign(o.indicator).push_back('\0');
         key.append(o.park).push_back('\0');
         key.append(o.period).push_back('\0');
@@ -259,7 +259,7 @@ void BM_Scrape(benchmark::State& state) {
   options.path = dir;
   if (!store::Store::Open(options, &st).ok()) throw std::runtime_error("open");
   auto log = std::make_shared<spdlog::logger>("perf", std::make_shared<spdlog::sinks::null_sink_mt>());
-  ingest::SystemClock clock;
+  platform::SystemClock clock;
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables = {
       std::make_shared<exporter::KpiCollector>(*st, *fx.config, core::RollupOptions{}, log),
       std::make_shared<exporter::StateCollector>(*st, exporter::BuildInfo{"perf", "perf"}, 1ull << 36, 1.0),
@@ -318,7 +318,7 @@ int Fill(const std::string& dir, uint64_t n) {
   options.path = dir;
   options.no_sync = true;
   options.initial_map_bytes = 1ull << 30;
-  if (store::Status s = store::Store::Open(options, &st); !s.ok()) {
+  if (kpihub::Status s = store::Store::Open(options, &st); !s.ok()) {
     std::fprintf(stderr, "%s\n", s.ToString().c_str());
     return 1;
   }
@@ -349,7 +349,7 @@ int Fill(const std::string& dir, uint64_t n) {
       batches.push_back(std::move(r.batch));
     }
     std::vector<store::ApplyResult> results;
-    if (store::Status s = st->ApplyGroup(batches, &results); !s.ok()) {
+    if (kpihub::Status s = st->ApplyGroup(batches, &results); !s.ok()) {
       std::fprintf(stderr, "%s\n", s.ToString().c_str());
       return 1;
     }

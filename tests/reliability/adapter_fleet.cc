@@ -3,17 +3,10 @@
 #include <chrono>
 
 #include "kpihub/delivery/outbox.h"
+#include "kpihub/platform/system_clock.h"
 
 namespace kpihub::reliability {
 namespace {
-
-class WallClock : public core::Clock {
- public:
-  int64_t NowUnixMillis() const override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch()).count();
-  }
-};
 
 bool SameContent(const delivery::StoredBatch& batch, const std::vector<core::Observation>& want) {
   if (batch.entries.size() != want.size()) return false;
@@ -81,13 +74,13 @@ void AdapterFleet::Fail(const std::string& error) {
 
 void AdapterFleet::Run(Adapter& adapter) {
   const FeedSpec& feed = adapter.feed;
-  std::string error;
-  auto outbox = delivery::Outbox::Open(options_.state_dir + "/" + feed.adapter, &error);
-  if (!outbox) return Fail(feed.adapter + ": outbox: " + error);
+  auto outbox = delivery::Outbox::Open(options_.state_dir + "/" + feed.adapter);
+  if (!outbox.ok()) return Fail(feed.adapter + ": outbox: " + outbox.status().message());
   delivery::SenderOptions so;
-  if (!delivery::LoadCurveKeys(options_.key_dir + "/" + feed.adapter + ".key",
-                               options_.server_key_file, &so, &error)) {
-    return Fail(feed.adapter + ": keys: " + error);
+  if (Status keys = delivery::LoadCurveKeys(options_.key_dir + "/" + feed.adapter + ".key",
+                                            options_.server_key_file, &so);
+      !keys.ok()) {
+    return Fail(feed.adapter + ": keys: " + keys.message());
   }
   so.endpoint = options_.endpoint;
   so.batch_size = options_.batch_size;
@@ -97,19 +90,19 @@ void AdapterFleet::Run(Adapter& adapter) {
   so.backoff_initial_ms = options_.backoff_initial_ms;
   so.backoff_max_ms = options_.backoff_max_ms;
   zmq::context_t context(1);
-  WallClock clock;
+  platform::SystemClock clock;
   Listener listener(*this, feed);
   {
-    delivery::DurableSender sender(context, *outbox, so, clock, &listener);
-    uint64_t enqueued = outbox->next_sequence() - 1;
+    delivery::DurableSender sender(context, **outbox, so, clock, &listener);
+    uint64_t enqueued = (*outbox)->next_sequence() - 1;
     while (!stop_.load()) {
       const bool more = enqueuing_.load() &&
                         (options_.max_batches == 0 || enqueued < options_.max_batches);
       if (more && sender.pending_batches() < options_.max_pending) {
-        const uint64_t seq = outbox->next_sequence();
+        const uint64_t seq = (*outbox)->next_sequence();
         std::vector<delivery::OutboxEntry> entries;
         for (auto& o : BatchContent(feed, seq, options_.batch_size)) entries.push_back({o, ""});
-        if (!sender.Enqueue(entries)) return Fail(feed.adapter + ": enqueue: " + sender.error());
+        if (!sender.Enqueue(entries).ok()) return Fail(feed.adapter + ": enqueue: " + sender.error());
         enqueued = seq;
       }
       auto result = sender.Drain(50, [this] { return !stop_.load(); });

@@ -89,7 +89,7 @@ StoreState ReadStore(const std::string& state_dir) {
   options.path = state_dir;
   options.read_only = true;
   std::unique_ptr<store::Store> store;
-  store::Status s = store::Store::Open(options, &store);
+  kpihub::Status s = store::Store::Open(options, &store);
   if (!s.ok()) {
     state.error = s.ToString();
     return state;
@@ -117,67 +117,85 @@ StoreState ReadStore(const std::string& state_dir) {
   return state;
 }
 
-Figures Compare(const std::vector<FeedSpec>& feeds, size_t batch_size,
-                const std::map<std::string, std::set<uint64_t>>& acked, const StoreState& state) {
-  Figures f;
-  auto note = [&](const std::string& line) {
-    if (f.details.size() < 10) f.details.push_back(line);
-  };
-  if (!state.opened) {
-    f.mismatched++;
-    note("store unreadable: " + state.error);
-    return f;
-  }
-  FigureMap expected;
-  for (const FeedSpec& feed : feeds) {
-    auto seq = state.last_sequence.find(feed.adapter);
-    const uint64_t last = seq == state.last_sequence.end() ? 0 : seq->second;
-    f.applied += last;
-    if (auto it = acked.find(feed.adapter); it != acked.end()) {
-      f.acked += it->second.size();
-      for (uint64_t s : it->second) {
-        if (s > last) {
-          f.lost++;
-          note(feed.adapter + " batch " + std::to_string(s) + " acked, state has up to " +
-               std::to_string(last));
-        }
+namespace {
+
+// Notes at most 10 details of what differs.
+void Note(Figures* f, const std::string& line) {
+  if (f->details.size() < 10) f->details.push_back(line);
+}
+
+// One feed's sequences: acked beyond what the state applied (lost) and applied more than
+// once (duplicated); its expected figures folded into *expected.
+void CompareFeed(const FeedSpec& feed, size_t batch_size,
+                 const std::map<std::string, std::set<uint64_t>>& acked, const StoreState& state,
+                 Figures* f, FigureMap* expected) {
+  auto seq = state.last_sequence.find(feed.adapter);
+  const uint64_t last = seq == state.last_sequence.end() ? 0 : seq->second;
+  f->applied += last;
+  if (auto it = acked.find(feed.adapter); it != acked.end()) {
+    f->acked += it->second.size();
+    for (uint64_t s : it->second) {
+      if (s > last) {
+        f->lost++;
+        Note(f, feed.adapter + " batch " + std::to_string(s) + " acked, state has up to " +
+                    std::to_string(last));
       }
     }
-    auto batches = state.batches.find(feed.adapter);
-    if (batches != state.batches.end() && batches->second > last) {
-      f.duplicated += batches->second - last;
-      note(feed.adapter + ": " + std::to_string(batches->second) + " batches applied for " +
-           std::to_string(last) + " sequences");
-    }
-    Fold(feed, last, batch_size, &expected);
   }
-  if (state.journal_entries > f.applied) {
-    f.duplicated += state.journal_entries - f.applied;
-    note(std::to_string(state.journal_entries) + " journal entries for " +
-         std::to_string(f.applied) + " sequences");
-  } else if (state.journal_entries < f.applied) {
-    f.mismatched += f.applied - state.journal_entries;
-    note("journal short: " + std::to_string(state.journal_entries));
+  auto batches = state.batches.find(feed.adapter);
+  if (batches != state.batches.end() && batches->second > last) {
+    f->duplicated += batches->second - last;
+    Note(f, feed.adapter + ": " + std::to_string(batches->second) + " batches applied for " +
+                std::to_string(last) + " sequences");
   }
+  Fold(feed, last, batch_size, expected);
+}
+
+// The figures held against those expected, both ways.
+void CompareFigures(const FigureMap& expected, const StoreState& state, Figures* f) {
   for (const auto& [key, want] : expected) {
     auto it = state.figures.find(key);
     if (it == state.figures.end() || !(it->second == want)) {
-      f.mismatched++;
-      note(key.indicator + "/" + key.park + "/" + key.period + ": want " + MicrosText(want.micros) +
-           " from batch " + std::to_string(want.sequence) +
-           (it == state.figures.end() ? ", missing"
-                                      : ", got " + MicrosText(it->second.micros) + " from batch " +
-                                            std::to_string(it->second.sequence)));
+      f->mismatched++;
+      Note(f, key.indicator + "/" + key.park + "/" + key.period + ": want " +
+                  MicrosText(want.micros) + " from batch " + std::to_string(want.sequence) +
+                  (it == state.figures.end()
+                       ? ", missing"
+                       : ", got " + MicrosText(it->second.micros) + " from batch " +
+                             std::to_string(it->second.sequence)));
     }
   }
   for (const auto& [key, got] : state.figures) {
     if (!expected.count(key)) {
-      f.mismatched++;
-      note("unexpected figure " + key.indicator + "/" + key.park + "/" + key.period);
+      f->mismatched++;
+      Note(f, "unexpected figure " + key.indicator + "/" + key.park + "/" + key.period);
     }
   }
+}
+
+}  // namespace
+
+Figures Compare(const std::vector<FeedSpec>& feeds, size_t batch_size,
+                const std::map<std::string, std::set<uint64_t>>& acked, const StoreState& state) {
+  Figures f;
+  if (!state.opened) {
+    f.mismatched++;
+    Note(&f, "store unreadable: " + state.error);
+    return f;
+  }
+  FigureMap expected;
+  for (const FeedSpec& feed : feeds) CompareFeed(feed, batch_size, acked, state, &f, &expected);
+  if (state.journal_entries > f.applied) {
+    f.duplicated += state.journal_entries - f.applied;
+    Note(&f, std::to_string(state.journal_entries) + " journal entries for " +
+                 std::to_string(f.applied) + " sequences");
+  } else if (state.journal_entries < f.applied) {
+    f.mismatched += f.applied - state.journal_entries;
+    Note(&f, "journal short: " + std::to_string(state.journal_entries));
+  }
+  CompareFigures(expected, state, &f);
   f.mismatched += state.verify_differences.size();
-  for (const auto& d : state.verify_differences) note("verify: " + d);
+  for (const auto& d : state.verify_differences) Note(&f, "verify: " + d);
   return f;
 }
 

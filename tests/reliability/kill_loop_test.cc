@@ -23,6 +23,24 @@ std::string Join(const std::vector<std::string>& lines) {
   return out;
 }
 
+// The acked batches as the CLI (verify, export) and /metrics of the running daemon show them.
+void ExpectCliAndMetricsShow(const DaemonHarness& daemon, size_t batch_size,
+                             std::map<std::string, std::set<uint64_t>>& acked, uint64_t journal) {
+  std::string out;
+  EXPECT_EQ(CliVerify(daemon, &out), 0) << out;
+  auto metrics = Scrape(daemon);
+  for (const FeedSpec& feed : FourFeeds()) {
+    FigureMap want;
+    Fold(feed, acked[feed.adapter].size(), batch_size, &want);
+    EXPECT_EQ(CliExport(daemon, feed.department), want) << feed.adapter;
+    EXPECT_EQ(Metric(metrics, SeriesKey("kpihub_sender_last_sequence",
+                                        {{"adapter", feed.adapter}, {"department", feed.department}})),
+              static_cast<double>(acked[feed.adapter].size()));
+  }
+  EXPECT_EQ(Metric(metrics, SeriesKey("kpihub_store_records", {{"table", "journal"}})),
+            static_cast<double>(journal));
+}
+
 TEST(KillLoopTest, StateEqualsFoldOfAckedBatchesAfterEveryKill) {
   const int64_t kills = EnvInt("KPIHUB_RELIABILITY_KILLS", LongRun() ? 500 : 20);
   const uint64_t seed = static_cast<uint64_t>(
@@ -68,20 +86,7 @@ TEST(KillLoopTest, StateEqualsFoldOfAckedBatchesAfterEveryKill) {
   EXPECT_EQ(final.acked, final.applied) << "every batch enqueued was acked once";
   EXPECT_GE(final.acked, static_cast<uint64_t>(kills)) << "the adapters made progress between kills";
 
-  // The same through the CLI and /metrics of the running daemon.
-  std::string out;
-  EXPECT_EQ(CliVerify(daemon, &out), 0) << out;
-  auto metrics = Scrape(daemon);
-  for (const FeedSpec& feed : FourFeeds()) {
-    FigureMap want;
-    Fold(feed, acked[feed.adapter].size(), fleet.batch_size(), &want);
-    EXPECT_EQ(CliExport(daemon, feed.department), want) << feed.adapter;
-    EXPECT_EQ(Metric(metrics, SeriesKey("kpihub_sender_last_sequence",
-                                        {{"adapter", feed.adapter}, {"department", feed.department}})),
-              static_cast<double>(acked[feed.adapter].size()));
-  }
-  EXPECT_EQ(Metric(metrics, SeriesKey("kpihub_store_records", {{"table", "journal"}})),
-            static_cast<double>(final.acked));
+  ExpectCliAndMetricsShow(daemon, fleet.batch_size(), acked, final.acked);
   const auto counters = fleet.Counters();
   PrintSummary("kill-loop", {{"kills", std::to_string(kills)},
                              {"acked", std::to_string(final.acked)},

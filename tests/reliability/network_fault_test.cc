@@ -20,6 +20,7 @@
 
 #include "kpihub/wire/codec.h"
 #include "kpihub/wire/curve_keys.h"
+#include "kpihub/platform/curve_dealer.h"
 #include "reliability_util.h"
 
 namespace kpihub::reliability {
@@ -125,18 +126,7 @@ class CuttingRelay {
   int cuts() const { return cuts_; }
 
  private:
-  int Connect() {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(target_port_));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      close(fd);
-      return -1;
-    }
-    return fd;
-  }
+  int Connect() { return testing::ConnectLoopback(target_port_); }
   static void Reset(int fd) {
     linger l{1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
@@ -239,6 +229,64 @@ TEST(NetworkFaultTest, ConnectionsCutMidWindowAreResentAndNothingIsLostOrDoubled
                                    {"mismatched", std::to_string(f.mismatched)}});
 }
 
+// A CURVE DEALER as `adapter` that queues little and does not read until told to.
+zmq::socket_t SlowReader(zmq::context_t& context, const DaemonHarness& daemon,
+                         const std::string& adapter) {
+  const wire::CurveKeyPair& keys = daemon.adapter(adapter).keys;
+  zmq::socket_t dealer = platform::NewCurveDealer(
+      context, platform::CurveClient(daemon.server_public(), keys.public_z85, keys.secret_z85));
+  dealer.set(zmq::sockopt::rcvhwm, 10);
+  dealer.set(zmq::sockopt::sndhwm, 0);
+  dealer.connect(daemon.endpoint());
+  return dealer;
+}
+
+// Waits up to 60 s until the store holds `adapter`'s batch `frames`; the last applied.
+uint64_t WaitApplied(const DaemonHarness& daemon, const std::string& adapter, uint64_t frames) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  uint64_t applied = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto state = ReadStore(daemon.state_dir());
+    applied = state.last_sequence[adapter];
+    if (applied == frames) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return applied;
+}
+
+// Unread acks wait in the daemon's send queue (at most send_hwm = 100000 per peer, about
+// 100 bytes each) and in the socket buffers: bounded, whatever the peer does.
+int64_t UnreadAcksBoundKib() {
+  int64_t bound_kib = 32 * 1024;
+#ifdef KPIHUB_ASAN_RUNTIME
+  // ASan keeps freed blocks in a quarantine of up to 256 MiB before reusing them.
+  bound_kib += 256 * 1024;
+  std::printf("slow-consumer: ASan build, memory bound widened by the 256 MiB quarantine\n");
+#endif
+  return bound_kib;
+}
+
+// Reads up to `frames` acks (60 s at most): how many accepted without rejection (their
+// sequences into *accepted_sequences) and how many not.
+std::pair<uint64_t, uint64_t> ReadAcks(zmq::socket_t& dealer, uint64_t frames,
+                                       std::set<uint64_t>* accepted_sequences) {
+  uint64_t accepted = 0, other = 0;
+  auto read_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (accepted + other < frames && std::chrono::steady_clock::now() < read_deadline) {
+    zmq::message_t msg;
+    dealer.set(zmq::sockopt::rcvtimeo, 1000);
+    if (!dealer.recv(msg)) continue;
+    auto ack = wire::DecodeAck(msg.data(), msg.size());
+    if (ack && ack->status == wire::AckStatus::kAccepted && ack->rejections.empty()) {
+      accepted++;
+      accepted_sequences->insert(ack->sequence);
+    } else {
+      other++;
+    }
+  }
+  return {accepted, other};
+}
+
 // A peer that sends and never reads its acks: the daemon queues them up to its send
 // high-water mark and keeps serving everyone else; its memory stays bounded.
 TEST(NetworkFaultTest, PeerThatStopsReadingDoesNotHoldUpOthersOrGrowMemory) {
@@ -254,14 +302,7 @@ TEST(NetworkFaultTest, PeerThatStopsReadingDoesNotHoldUpOthersOrGrowMemory) {
   const int64_t rss_before = DaemonAnonKib(daemon);
 
   zmq::context_t context(1);
-  zmq::socket_t dealer(context, zmq::socket_type::dealer);
-  dealer.set(zmq::sockopt::curve_serverkey, daemon.server_public());
-  dealer.set(zmq::sockopt::curve_publickey, daemon.adapter("slow-1").keys.public_z85);
-  dealer.set(zmq::sockopt::curve_secretkey, daemon.adapter("slow-1").keys.secret_z85);
-  dealer.set(zmq::sockopt::rcvhwm, 10);
-  dealer.set(zmq::sockopt::sndhwm, 0);
-  dealer.set(zmq::sockopt::linger, 0);
-  dealer.connect(daemon.endpoint());
+  zmq::socket_t dealer = SlowReader(context, daemon, slow.adapter);
   const uint64_t frames = LongRun() ? 20000 : 3000;
   for (uint64_t seq = 1; seq <= frames; ++seq) {
     std::string frame = wire::EncodeBatch(seq, 0, BatchContent(slow, seq, 10));
@@ -272,43 +313,14 @@ TEST(NetworkFaultTest, PeerThatStopsReadingDoesNotHoldUpOthersOrGrowMemory) {
   std::vector<FeedSpec> all = feeds;
   all.push_back(slow);
   // The daemon applied all the slow peer's batches though it reads none of the acks.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  uint64_t applied = 0;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto state = ReadStore(daemon.state_dir());
-    applied = state.last_sequence[slow.adapter];
-    if (applied == frames) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  EXPECT_EQ(applied, frames);
+  EXPECT_EQ(WaitApplied(daemon, slow.adapter, frames), frames);
   const int64_t rss_during = DaemonAnonKib(daemon);
   ASSERT_GT(rss_before, 0);
-  // Its acks wait in the daemon's send queue (at most send_hwm = 100000 per peer, about
-  // 100 bytes each) and in the socket buffers: bounded, whatever the peer does.
-  int64_t bound_kib = 32 * 1024;
-#ifdef KPIHUB_ASAN_RUNTIME
-  // ASan keeps freed blocks in a quarantine of up to 256 MiB before reusing them.
-  bound_kib += 256 * 1024;
-  std::printf("slow-consumer: ASan build, memory bound widened by the 256 MiB quarantine\n");
-#endif
-  EXPECT_LT(rss_during - rss_before, bound_kib) << "daemon RssAnon " << rss_before << " -> "
+  EXPECT_LT(rss_during - rss_before, UnreadAcksBoundKib()) << "daemon RssAnon " << rss_before << " -> "
                                                 << rss_during << " KiB";
   // Now it reads: every ack is there, each batch accepted once.
   std::map<std::string, std::set<uint64_t>> acked = fleet.Acked();
-  uint64_t accepted = 0, other = 0;
-  auto read_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (accepted + other < frames && std::chrono::steady_clock::now() < read_deadline) {
-    zmq::message_t msg;
-    dealer.set(zmq::sockopt::rcvtimeo, 1000);
-    if (!dealer.recv(msg)) continue;
-    auto ack = wire::DecodeAck(msg.data(), msg.size());
-    if (ack && ack->status == wire::AckStatus::kAccepted && ack->rejections.empty()) {
-      accepted++;
-      acked[slow.adapter].insert(ack->sequence);
-    } else {
-      other++;
-    }
-  }
+  auto [accepted, other] = ReadAcks(dealer, frames, &acked[slow.adapter]);
   EXPECT_EQ(accepted, frames);
   EXPECT_EQ(other, 0u);
   fleet.StopEnqueuing();

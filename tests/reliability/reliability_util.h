@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "adapter_fleet.h"
-#include "daemon_harness.h"
+#include "kpihub/testing/daemon_harness.h"
 
 namespace kpihub::reliability {
 

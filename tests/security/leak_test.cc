@@ -13,23 +13,13 @@
 #include <set>
 #include <sstream>
 
-#include "../adapters/adapter_process.h"
-#include "daemon_harness.h"
-#include "raw_dealer.h"
+#include "kpihub/testing/adapter_process.h"
+#include "kpihub/testing/daemon_harness.h"
+#include "kpihub/testing/raw_dealer.h"
+#include "kpihub/testing/source_file.h"
 
 namespace kpihub::testing {
 namespace {
-
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string SourcePath(const std::string& relative) {
-  return std::string(KPIHUB_SOURCE_DIR) + "/" + relative;
-}
 
 // A credit code's shape: a token of 18 characters of the code alphabet with the division
 // digits in place — a word of its own, not the digits of a decimal number like 0.0042930693...
@@ -44,43 +34,36 @@ std::set<std::string> CodeShapedTokens(const std::string& text) {
   return out;
 }
 
-TEST(LeakTest, NoEnterpriseIdInMetricsOrInfoLog) {
-  DaemonHarness daemon(SampleAdapters());
-  {  // The production log level, not the harness's debug.
-    std::string config = ReadText(daemon.config_path());
-    size_t pos = config.find("log_level = \"debug\"");
-    ASSERT_NE(pos, std::string::npos);
-    config.replace(pos, 19, "log_level = \"info\"");
-    std::ofstream(daemon.config_path()) << config;
-  }
-  ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
+// The production log level, not the harness's debug.
+void UseInfoLevel(const DaemonHarness& daemon) {
+  std::string config = ReadWholeFile(daemon.config_path());
+  size_t pos = config.find("log_level = \"debug\"");
+  ASSERT_NE(pos, std::string::npos);
+  config.replace(pos, 19, "log_level = \"info\"");
+  std::ofstream(daemon.config_path()) << config;
+}
 
-  std::set<std::string> fed;  // every credit code the daemon is sent
-  for (const auto& [dept, files] : SampleFiles()) {
-    for (const std::string& f : files) {
-      for (const auto& code : CodeShapedTokens(ReadText(SourcePath("samples/demo/" + f)))) fed.insert(code);
-    }
-  }
-  auto adapters = StartSampleFeed(daemon, KPIHUB_SOURCE_DIR, 120);
-  for (auto& a : adapters) ASSERT_EQ(a->Wait(120000), 0) << a->Log();
-  ASSERT_GT(fed.size(), 200u);  // the sample's enterprises (samples/demo/README.md)
-
-  // Hostile rows: codes with a wrong check character, on a park-level indicator, for an
-  // unknown park, in the future, not finite; and a replay (duplicate) of a batch with codes.
-  zmq::context_t context(1);
-  RawDealer tax(context, {daemon.endpoint(), daemon.server_public(), daemon.adapter("tax-1").keys, ""});
+// Hostile rows: codes with a wrong check character, on a park-level indicator, for an
+// unknown park, in the future, not finite. Every code used goes into *fed.
+std::vector<core::Observation> HostileRows(std::set<std::string>* fed) {
   std::vector<core::Observation> rows;
   for (uint32_t i = 0; i < 50; ++i) {
     std::string code = MakeUscc(700000 + i), bad = code;
     bad[17] = bad[17] == '0' ? '1' : '0';
-    fed.insert(code);
-    fed.insert(bad);
+    fed->insert(code);
+    fed->insert(bad);
     rows.push_back({"enterprise_registered", "core", bad, "2020", 1, ""});
     rows.push_back({"gdp", "core", code, "2020Q1", 1, ""});
     rows.push_back({"enterprise_registered", "no_such_park", code, "2020", 1, ""});
     rows.push_back({"enterprise_registered", "core", code, "2999", 1, ""});
     rows.push_back({"enterprise_registered", "core", code, "2020", std::nan(""), ""});
   }
+  return rows;
+}
+
+// The rows sent out of order, then applied at the sequence the daemon expects, then replayed
+// (duplicate), twice over.
+void SendHostileRows(RawDealer& tax, const std::vector<core::Observation>& rows) {
   const std::string frame = wire::EncodeBatch(1000000, 0, rows);  // far ahead: out of order
   for (int i = 0; i < 2; ++i) {
     ASSERT_TRUE(tax.Send(frame));
@@ -98,6 +81,26 @@ TEST(LeakTest, NoEnterpriseIdInMetricsOrInfoLog) {
       }
     }
   }
+}
+
+TEST(LeakTest, NoEnterpriseIdInMetricsOrInfoLog) {
+  DaemonHarness daemon(SampleAdapters());
+  ASSERT_NO_FATAL_FAILURE(UseInfoLevel(daemon));
+  ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
+
+  std::set<std::string> fed;  // every credit code the daemon is sent
+  for (const auto& [dept, files] : SampleFiles()) {
+    for (const std::string& f : files) {
+      for (const auto& code : CodeShapedTokens(ReadWholeFile(SourcePath("samples/demo/" + f)))) fed.insert(code);
+    }
+  }
+  auto adapters = StartSampleFeed(daemon, KPIHUB_SOURCE_DIR, 120);
+  for (auto& a : adapters) ASSERT_EQ(a->Wait(120000), 0) << a->Log();
+  ASSERT_GT(fed.size(), 200u);  // the sample's enterprises (samples/demo/README.md)
+
+  zmq::context_t context(1);
+  RawDealer tax(context, {daemon.endpoint(), daemon.server_public(), daemon.adapter("tax-1").keys, ""});
+  ASSERT_NO_FATAL_FAILURE(SendHostileRows(tax, HostileRows(&fed)));
 
   auto metrics = HttpGet(daemon.metrics_port(), "/metrics");
   ASSERT_TRUE(metrics.has_value());

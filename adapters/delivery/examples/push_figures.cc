@@ -1,22 +1,14 @@
 // A department system that pushes its figures to kpihubd with the client library: the
-// complete example of docs/integrating.md. Build: linked against kpihub::delivery.
+// complete example of docs/integrating.md. Build: linked against kpihub::delivery and
+// kpihub::platform.
 //
 //   push_figures ENDPOINT ADAPTER.key SERVER.pub STATE_DIR
-#include <chrono>
 #include <cstdio>
 
 #include "kpihub/delivery/durable_sender.h"
+#include "kpihub/platform/system_clock.h"
 
 namespace {
-
-// The library takes the clock from its caller (tests pass a fake one).
-class SystemClock : public kpihub::core::Clock {
- public:
-  int64_t NowUnixMillis() const override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch()).count();
-  }
-};
 
 // Called for every acknowledged batch: report what the daemon refused, with its reason.
 class PrintRejections : public kpihub::delivery::DeliveryListener {
@@ -45,20 +37,21 @@ int main(int argc, char** argv) {
   }
   delivery::SenderOptions options;
   options.endpoint = argv[1];
-  std::string error;
-  if (!delivery::LoadCurveKeys(argv[2], argv[3], &options, &error)) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  if (Status keys = delivery::LoadCurveKeys(argv[2], argv[3], &options); !keys.ok()) {
+    std::fprintf(stderr, "%s\n", keys.message().c_str());
     return 1;
   }
   // The outbox lives in the adapter's own state directory; whatever an earlier run left
   // unacknowledged is still there and goes first.
-  auto outbox = delivery::Outbox::Open(argv[4], &error);
-  if (!outbox) {
-    std::fprintf(stderr, "%s\n", error.c_str());
+  auto opened = delivery::Outbox::Open(argv[4]);
+  if (!opened.ok()) {
+    std::fprintf(stderr, "%s\n", opened.status().message().c_str());
     return 1;
   }
+  std::unique_ptr<delivery::Outbox> outbox = *std::move(opened);
   zmq::context_t context(1);
-  SystemClock clock;
+  // The library takes the clock from its caller (tests pass a fake one).
+  platform::SystemClock clock;
   PrintRejections listener;
   delivery::DurableSender sender(context, *outbox, options, clock, &listener);
 
@@ -70,7 +63,7 @@ int main(int argc, char** argv) {
       {{"startup_subsidy", "startup_center", "91410800MA45H7J36N", "2020", 50000.0, ""},
        "subsidy register no. 17"},
   };
-  if (!sender.Enqueue(figures)) {  // durable (synced) before anything is sent
+  if (!sender.Enqueue(figures).ok()) {  // durable (synced) before anything is sent
     std::fprintf(stderr, "%s\n", sender.error().c_str());
     return 1;
   }

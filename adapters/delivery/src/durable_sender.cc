@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 
+#include "kpihub/platform/curve_dealer.h"
 #include "link_monitor.h"
 
 namespace kpihub::delivery {
@@ -12,22 +13,29 @@ namespace {
 
 using wire::AckStatus;
 
-int64_t SteadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch()).count();
+// Reconnects follow the back-off; with `immediate` nothing queues while there is no session,
+// so a batch is only counted as sent when a daemon could receive it.
+platform::CurveDealerOptions DealerOptions(const SenderOptions& o) {
+  auto dealer = platform::CurveClient(o.server_public_z85, o.client_keys.public_z85,
+                                      o.client_keys.secret_z85);
+  dealer.heartbeat_ms = o.heartbeat_ms;
+  dealer.immediate = true;
+  dealer.reconnect_ivl_ms = std::max(10, o.backoff_initial_ms / 2);
+  dealer.reconnect_ivl_max_ms = o.backoff_max_ms;
+  return dealer;
 }
 
 }  // namespace
 
-bool LoadCurveKeys(const std::string& key_file, const std::string& server_key_file,
-                   SenderOptions* options, std::string* error) {
-  auto mine = wire::ReadKeyFile(key_file, /*need_secret=*/true, error);
-  if (!mine) return false;
-  auto server = wire::ReadKeyFile(server_key_file, /*need_secret=*/false, error);
-  if (!server) return false;
+Status LoadCurveKeys(const std::string& key_file, const std::string& server_key_file,
+                     SenderOptions* options) {
+  auto mine = wire::ReadKeyFile(key_file, /*need_secret=*/true);
+  if (!mine.ok()) return mine.status();
+  auto server = wire::ReadKeyFile(server_key_file, /*need_secret=*/false);
+  if (!server.ok()) return server.status();
   options->client_keys = *mine;
   options->server_public_z85 = server->public_z85;
-  return true;
+  return Status::Ok();
 }
 
 std::string_view DrainResultName(DrainResult result) {
@@ -47,10 +55,12 @@ class DurableSender::Impl {
        DeliveryListener* listener)
       : context_(context), outbox_(outbox), options_(std::move(options)), clock_(clock),
         listener_(listener) {
-    pending_ = outbox_.Pending(&error_);
+    auto pending = outbox_.Pending();
+    if (pending.ok()) pending_ = *std::move(pending);
+    else error_ = pending.status().message();
   }
 
-  bool Enqueue(const std::vector<OutboxEntry>& entries);
+  Status Enqueue(const std::vector<OutboxEntry>& entries);
   DrainResult Drain(int64_t max_wait_ms, const std::function<bool()>& keep_going);
 
   SenderCounters counters_;
@@ -73,6 +83,12 @@ class DurableSender::Impl {
   void CheckAckTimeout();
   size_t WindowNow() const { return probe_left_ > 0 ? 1 : std::max<size_t>(1, options_.window); }
   void Forget(size_t index);
+  int64_t SteadyMs() const { return clock_.NowSteadyMicros() / 1000; }
+  // Records a failure's message for error(); false, for `return Failed(...)`.
+  bool Failed(const Status& status) {
+    error_ = status.message();
+    return false;
+  }
 
   zmq::context_t& context_;
   Outbox& outbox_;
@@ -91,29 +107,24 @@ class DurableSender::Impl {
   bool had_session_ = false;
 };
 
-bool DurableSender::Impl::Enqueue(const std::vector<OutboxEntry>& entries) {
+Status DurableSender::Impl::Enqueue(const std::vector<OutboxEntry>& entries) {
   std::vector<std::vector<OutboxEntry>> batches;
   size_t size = std::max<size_t>(1, options_.batch_size);
   for (size_t i = 0; i < entries.size(); i += size) {
     batches.emplace_back(entries.begin() + i, entries.begin() + std::min(entries.size(), i + size));
   }
   std::vector<uint64_t> sequences;
-  if (!outbox_.Append(batches, clock_.NowUnixMillis(), &sequences, &error_)) return false;
+  Status s = outbox_.Append(batches, clock_.NowUnixMillis(), &sequences);
+  if (!s.ok()) {
+    Failed(s);
+    return s;
+  }
   pending_.insert(pending_.end(), sequences.begin(), sequences.end());
-  return true;
+  return s;
 }
 
 void DurableSender::Impl::Connect() {
-  socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
-  socket_->set(zmq::sockopt::linger, 0);
-  socket_->set(zmq::sockopt::immediate, 1);  // refuse to queue while there is no session
-  socket_->set(zmq::sockopt::curve_serverkey, options_.server_public_z85);
-  socket_->set(zmq::sockopt::curve_publickey, options_.client_keys.public_z85);
-  socket_->set(zmq::sockopt::curve_secretkey, options_.client_keys.secret_z85);
-  socket_->set(zmq::sockopt::heartbeat_ivl, options_.heartbeat_ms);
-  socket_->set(zmq::sockopt::heartbeat_timeout, options_.heartbeat_ms * 3);
-  socket_->set(zmq::sockopt::reconnect_ivl, std::max(10, options_.backoff_initial_ms / 2));
-  socket_->set(zmq::sockopt::reconnect_ivl_max, options_.backoff_max_ms);
+  socket_ = std::make_unique<zmq::socket_t>(platform::NewCurveDealer(context_, DealerOptions(options_)));
   monitor_ = std::make_unique<LinkMonitor>(context_, *socket_);
   socket_->connect(options_.endpoint);
 }
@@ -122,8 +133,8 @@ bool DurableSender::Impl::SendWhatFits() {
   int64_t now = SteadyMs();
   while (in_flight_ < pending_.size() && in_flight_ < WindowNow() && now >= resume_at_ms_) {
     uint64_t seq = pending_[in_flight_];
-    auto batch = outbox_.Load(seq, &error_);
-    if (!batch) return false;
+    auto batch = outbox_.Load(seq);
+    if (!batch.ok()) return Failed(batch.status());
     std::vector<core::Observation> observations;
     observations.reserve(batch->entries.size());
     for (const auto& e : batch->entries) observations.push_back(e.observation);
@@ -169,8 +180,9 @@ void DurableSender::Impl::Forget(size_t index) {
 bool DurableSender::Impl::Deliver(uint64_t sequence, const wire::AckMessage& ack) {
   auto it = std::find(pending_.begin(), pending_.end(), sequence);
   if (it == pending_.end()) return true;  // a late ack of a batch already delivered
-  auto batch = outbox_.Load(sequence, &error_);
-  if (!batch || !outbox_.Remove(sequence, &error_)) return false;
+  auto batch = outbox_.Load(sequence);
+  if (!batch.ok()) return Failed(batch.status());
+  if (Status s = outbox_.Remove(sequence); !s.ok()) return Failed(s);
   Forget(static_cast<size_t>(it - pending_.begin()));
   counters_.batches_delivered++;
   counters_.observations_delivered += batch->entries.size();
@@ -196,8 +208,9 @@ bool DurableSender::Impl::DeliverBelow(uint64_t sequence) {
 bool DurableSender::Impl::Refuse(uint64_t sequence, const wire::AckMessage& ack) {
   auto it = std::find(pending_.begin(), pending_.end(), sequence);
   if (it == pending_.end()) return true;
-  auto batch = outbox_.Load(sequence, &error_);
-  if (!batch || !outbox_.Remove(sequence, &error_)) return false;
+  auto batch = outbox_.Load(sequence);
+  if (!batch.ok()) return Failed(batch.status());
+  if (Status s = outbox_.Remove(sequence); !s.ok()) return Failed(s);
   Forget(static_cast<size_t>(it - pending_.begin()));
   counters_.batches_refused++;
   if (listener_) listener_->OnRefused(*batch, ack);
@@ -205,11 +218,13 @@ bool DurableSender::Impl::Refuse(uint64_t sequence, const wire::AckMessage& ack)
 }
 
 bool DurableSender::Impl::Renumber(uint64_t first) {
-  if (!outbox_.Renumber(first, &error_)) return false;
-  pending_ = outbox_.Pending(&error_);
+  if (Status s = outbox_.Renumber(first); !s.ok()) return Failed(s);
+  auto pending = outbox_.Pending();
+  if (!pending.ok()) return Failed(pending.status());
+  pending_ = *std::move(pending);
   sent_generation_.clear();
   sent_at_ms_.clear();
-  return error_.empty();
+  return true;
 }
 
 std::optional<DrainResult> DurableSender::Impl::OnOutOfOrder(const wire::AckMessage& ack) {
@@ -324,7 +339,7 @@ DurableSender::DurableSender(zmq::context_t& context, Outbox& outbox, SenderOpti
                              const core::Clock& clock, DeliveryListener* listener)
     : impl_(std::make_unique<Impl>(context, outbox, std::move(options), clock, listener)) {}
 DurableSender::~DurableSender() = default;
-bool DurableSender::Enqueue(const std::vector<OutboxEntry>& entries) { return impl_->Enqueue(entries); }
+Status DurableSender::Enqueue(const std::vector<OutboxEntry>& entries) { return impl_->Enqueue(entries); }
 DrainResult DurableSender::Drain(int64_t max_wait_ms, const std::function<bool()>& keep_going) {
   return impl_->Drain(max_wait_ms, keep_going);
 }

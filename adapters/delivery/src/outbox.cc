@@ -1,7 +1,6 @@
 #include "kpihub/delivery/outbox.h"
 
 #include <fcntl.h>
-#include <lmdb.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,28 +9,32 @@
 #include <cstring>
 #include <filesystem>
 
+#include "kpihub/platform/lmdb.h"
 #include "outbox_record.h"
 
 namespace kpihub::delivery {
 namespace {
 
+using platform::Txn;
+
 constexpr size_t kInitialMapBytes = size_t{1} << 30;  // sparse; grows on MDB_MAP_FULL
 constexpr char kNextSequenceKey[] = "next_sequence";
 
-MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
-std::string_view View(const MDB_val& v) { return {static_cast<const char*>(v.mv_data), v.mv_size}; }
-
-// Aborts the transaction unless committed.
-class Txn {
- public:
-  Txn(MDB_env* env, unsigned flags, int* rc) { *rc = mdb_txn_begin(env, nullptr, flags, &txn_); }
-  ~Txn() { if (txn_) mdb_txn_abort(txn_); }
-  int Commit() { int rc = mdb_txn_commit(txn_); txn_ = nullptr; return rc; }
-  MDB_txn* get() { return txn_; }
-
- private:
-  MDB_txn* txn_ = nullptr;
-};
+// Takes the directory's lock file: two processes must not drain one outbox.
+Result<int> LockDirectory(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IoError(dir + ": " + ec.message());
+  chmod(dir.c_str(), 0700);
+  int lock_fd = open((dir + "/outbox.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    Status busy = Status::Unavailable(dir + ": outbox is in use by another process (" +
+                                      std::strerror(errno) + ")");
+    if (lock_fd >= 0) close(lock_fd);
+    return busy;
+  }
+  return lock_fd;
+}
 
 }  // namespace
 
@@ -41,6 +44,23 @@ struct Outbox::Env {
   MDB_dbi batches = 0;
   size_t map_bytes = kInitialMapBytes;
   ~Env() { if (env) mdb_env_close(env); }
+
+  // Opens the tables and reads the next sequence.
+  Status OpenTables(uint64_t* next) {
+    Txn txn;
+    if (Status s = Txn::Begin(env, 0, &txn); !s.ok()) return s;
+    int rc = mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &meta);
+    if (rc == 0) rc = mdb_dbi_open(txn.get(), "batches", MDB_CREATE, &batches);
+    if (rc != 0) return platform::LmdbError(rc, "open tables");
+    std::string_view value;
+    bool found = false;
+    if (Status s = platform::GetRecord(txn.get(), meta, kNextSequenceKey, &value, &found); !s.ok()) {
+      return s;
+    }
+    *next = found && value.size() == 8 ? SequenceFromKey(value) : 1;
+    rc = txn.Commit();
+    return rc == 0 ? Status::Ok() : platform::LmdbError(rc, "commit");
+  }
 };
 
 Outbox::Outbox(std::string dir, std::unique_ptr<Env> env, int lock_fd)
@@ -51,156 +71,149 @@ Outbox::~Outbox() {
   if (lock_fd_ >= 0) close(lock_fd_);
 }
 
-std::unique_ptr<Outbox> Outbox::Open(const std::string& dir, std::string* error) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) { *error = dir + ": " + ec.message(); return nullptr; }
-  chmod(dir.c_str(), 0700);
-  int lock_fd = open((dir + "/outbox.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    *error = dir + ": outbox is in use by another process (" + std::strerror(errno) + ")";
-    if (lock_fd >= 0) close(lock_fd);
-    return nullptr;
-  }
+Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
+  Result<int> lock_fd = LockDirectory(dir);
+  if (!lock_fd.ok()) return lock_fd.status();
   auto env = std::make_unique<Env>();
-  int rc = mdb_env_create(&env->env);
-  if (rc == 0) rc = mdb_env_set_maxdbs(env->env, 4);
-  if (rc == 0) rc = mdb_env_set_mapsize(env->env, env->map_bytes);
-  if (rc == 0) rc = mdb_env_open(env->env, dir.c_str(), MDB_NOTLS, 0600);
-  int dead = 0;
-  if (rc == 0) mdb_reader_check(env->env, &dead);
-  std::unique_ptr<Outbox> box;
-  if (rc == 0) {
-    Txn txn(env->env, 0, &rc);
-    if (rc == 0) rc = mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &env->meta);
-    if (rc == 0) rc = mdb_dbi_open(txn.get(), "batches", MDB_CREATE, &env->batches);
-    uint64_t next = 1;
-    MDB_val key = Val(kNextSequenceKey), val;
-    if (rc == 0 && mdb_get(txn.get(), env->meta, &key, &val) == 0 && val.mv_size == 8) {
-      next = SequenceFromKey(View(val));
-    }
-    if (rc == 0) rc = txn.Commit();
-    if (rc == 0) {
-      box.reset(new Outbox(dir, std::move(env), lock_fd));
-      box->next_sequence_ = next;
-      return box;
-    }
+  platform::LmdbEnvOptions options;
+  options.path = dir;
+  options.max_dbs = 4;
+  options.map_bytes = env->map_bytes;
+  Status s = platform::OpenLmdbEnv(options, &env->env);
+  uint64_t next = 1;
+  if (s.ok()) s = env->OpenTables(&next);
+  if (!s.ok()) {
+    close(*lock_fd);
+    return s.WithContext(dir + ": cannot open the outbox");
   }
-  *error = dir + ": cannot open the outbox: " + mdb_strerror(rc);
-  close(lock_fd);
-  return nullptr;
+  std::unique_ptr<Outbox> box(new Outbox(dir, std::move(env), *lock_fd));
+  box->next_sequence_ = next;
+  return box;
 }
 
-bool Outbox::Fail(const std::string& what, int rc, std::string* error) {
+Status Outbox::CheckWritable() const {
+  if (!failed_) return Status::Ok();
+  return Status::Error(Status::Code::kReadOnly,
+                       dir_ + ": outbox refused writes after an earlier failure");
+}
+
+Status Outbox::Fail(const std::string& what, const Status& cause) {
   // MDB_MAP_FULL aborts cleanly and can be retried; anything else may have half-written.
-  if (rc != MDB_MAP_FULL) failed_ = true;
-  *error = dir_ + ": " + what + ": " + mdb_strerror(rc);
-  return false;
+  if (cause.code() != Status::Code::kMapFull) failed_ = true;
+  return cause.WithContext(dir_ + ": " + what);
 }
 
-bool Outbox::Append(const std::vector<std::vector<OutboxEntry>>& batches, int64_t now_unix_ms,
-                    std::vector<uint64_t>* sequences, std::string* error) {
-  if (failed_) { *error = dir_ + ": outbox refused writes after an earlier failure"; return false; }
+Status Outbox::WriteOnce(const std::vector<std::vector<OutboxEntry>>& batches,
+                         int64_t now_unix_ms, std::vector<uint64_t>* sequences) {
+  Txn txn;
+  if (Status s = Txn::Begin(env_->env, 0, &txn); !s.ok()) return s;
+  uint64_t seq = next_sequence_;
+  std::vector<uint64_t> given;
+  for (const auto& entries : batches) {
+    StoredBatch b{seq, now_unix_ms, entries};
+    Status s = platform::PutRecord(txn.get(), env_->batches, SequenceKey(seq), EncodeOutboxRecord(b));
+    if (!s.ok()) return s;
+    given.push_back(seq++);
+  }
+  Status s = platform::PutRecord(txn.get(), env_->meta, kNextSequenceKey, SequenceKey(seq));
+  if (!s.ok()) return s;
+  if (int rc = txn.Commit(); rc != 0) return platform::LmdbWriteError(rc, "commit");
+  next_sequence_ = seq;
+  if (sequences) *sequences = std::move(given);
+  return Status::Ok();
+}
+
+Status Outbox::Append(const std::vector<std::vector<OutboxEntry>>& batches, int64_t now_unix_ms,
+                      std::vector<uint64_t>* sequences) {
+  if (Status s = CheckWritable(); !s.ok()) return s;
+  Status s;
   for (int attempt = 0; attempt < 8; ++attempt) {
-    int rc = 0;
-    Txn txn(env_->env, 0, &rc);
-    uint64_t seq = next_sequence_;
-    std::vector<uint64_t> given;
-    for (size_t i = 0; rc == 0 && i < batches.size(); ++i, ++seq) {
-      StoredBatch b{seq, now_unix_ms, batches[i]};
-      std::string k = SequenceKey(seq), v = EncodeOutboxRecord(b);
-      MDB_val key = Val(k), val = Val(v);
-      rc = mdb_put(txn.get(), env_->batches, &key, &val, 0);
-      given.push_back(seq);
-    }
-    std::string next = SequenceKey(seq);
-    MDB_val key = Val(kNextSequenceKey), val = Val(next);
-    if (rc == 0) rc = mdb_put(txn.get(), env_->meta, &key, &val, 0);
-    if (rc == 0) rc = txn.Commit();
-    if (rc == 0) {
-      next_sequence_ = seq;
-      if (sequences) *sequences = std::move(given);
-      return true;
-    }
-    if (rc != MDB_MAP_FULL) return Fail("append", rc, error);
+    s = WriteOnce(batches, now_unix_ms, sequences);
+    if (s.code() != Status::Code::kMapFull) break;
     env_->map_bytes *= 2;  // no transaction is open here, so the map may be resized
     if (int grow = mdb_env_set_mapsize(env_->env, env_->map_bytes); grow != 0) {
-      return Fail("grow map", grow, error);
+      return Fail("grow map", platform::LmdbWriteError(grow, "mdb_env_set_mapsize"));
     }
   }
-  return Fail("append", MDB_MAP_FULL, error);
+  return s.ok() ? s : Fail("append", s);
 }
 
-std::vector<uint64_t> Outbox::Pending(std::string* error) const {
-  std::vector<uint64_t> out;
-  int rc = 0;
-  Txn txn(env_->env, MDB_RDONLY, &rc);
-  MDB_cursor* cursor = nullptr;
-  if (rc == 0) rc = mdb_cursor_open(txn.get(), env_->batches, &cursor);
-  MDB_val key, val;
-  for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
-    if (mdb_cursor_get(cursor, &key, &val, static_cast<MDB_cursor_op>(op)) != 0) break;
-    out.push_back(SequenceFromKey(View(key)));
+Result<std::vector<uint64_t>> Outbox::Pending() const {
+  Txn txn;
+  if (Status s = Txn::Begin(env_->env, MDB_RDONLY, &txn); !s.ok()) {
+    return s.WithContext(dir_ + ": read pending");
   }
-  if (cursor) mdb_cursor_close(cursor);
-  if (rc != 0) *error = dir_ + ": read pending: " + mdb_strerror(rc);
+  std::vector<uint64_t> out;
+  Status s = platform::ScanPrefix(txn.get(), env_->batches, "",
+                                  [&](std::string_view key, std::string_view) {
+                                    out.push_back(SequenceFromKey(key));
+                                    return Status::Ok();
+                                  });
+  if (!s.ok()) return s.WithContext(dir_ + ": read pending");
   return out;
 }
 
-std::optional<StoredBatch> Outbox::Load(uint64_t sequence, std::string* error) const {
-  int rc = 0;
-  Txn txn(env_->env, MDB_RDONLY, &rc);
-  std::string k = SequenceKey(sequence);
-  MDB_val key = Val(k), val;
-  if (rc == 0) rc = mdb_get(txn.get(), env_->batches, &key, &val);
-  if (rc != 0) {
-    *error = dir_ + ": batch " + std::to_string(sequence) + ": " + mdb_strerror(rc);
-    return std::nullopt;
-  }
-  auto batch = DecodeOutboxRecord(View(val), sequence);
-  if (!batch) *error = dir_ + ": batch " + std::to_string(sequence) + " is corrupt";
-  return batch;
+Result<StoredBatch> Outbox::Load(uint64_t sequence) const {
+  const std::string where = dir_ + ": batch " + std::to_string(sequence);
+  Txn txn;
+  if (Status s = Txn::Begin(env_->env, MDB_RDONLY, &txn); !s.ok()) return s.WithContext(where);
+  std::string_view value;
+  bool found = false;
+  Status s = platform::GetRecord(txn.get(), env_->batches, SequenceKey(sequence), &value, &found);
+  if (!s.ok()) return s.WithContext(where);
+  if (!found) return Status::NotFound(where + ": not in the outbox");
+  auto batch = DecodeOutboxRecord(value, sequence);
+  if (!batch) return Status::Corruption(where + " is corrupt");
+  return *std::move(batch);
 }
 
-bool Outbox::Remove(uint64_t sequence, std::string* error) {
-  if (failed_) { *error = dir_ + ": outbox refused writes after an earlier failure"; return false; }
-  int rc = 0;
-  Txn txn(env_->env, 0, &rc);
-  std::string k = SequenceKey(sequence);
-  MDB_val key = Val(k);
-  if (rc == 0) rc = mdb_del(txn.get(), env_->batches, &key, nullptr);
-  if (rc == MDB_NOTFOUND) rc = 0;
-  if (rc == 0) rc = txn.Commit();
-  return rc == 0 || Fail("remove", rc, error);
+Status Outbox::Remove(uint64_t sequence) {
+  if (Status s = CheckWritable(); !s.ok()) return s;
+  Txn txn;
+  Status s = Txn::Begin(env_->env, 0, &txn);
+  if (s.ok()) s = platform::DeleteRecord(txn.get(), env_->batches, SequenceKey(sequence));
+  if (s.ok()) {
+    if (int rc = txn.Commit(); rc != 0) s = platform::LmdbWriteError(rc, "commit");
+  }
+  return s.ok() ? s : Fail("remove", s);
 }
 
-bool Outbox::Renumber(uint64_t first, std::string* error) {
-  if (failed_) { *error = dir_ + ": outbox refused writes after an earlier failure"; return false; }
-  std::vector<uint64_t> pending = Pending(error);
-  std::vector<std::pair<uint64_t, std::string>> records;
-  int rc = 0;
-  {
-    Txn txn(env_->env, 0, &rc);
-    for (uint64_t seq : pending) {
-      std::string k = SequenceKey(seq);
-      MDB_val key = Val(k), val;
-      if (rc == 0) rc = mdb_get(txn.get(), env_->batches, &key, &val);
-      if (rc == 0) records.emplace_back(seq, std::string(View(val)));
-      if (rc == 0) rc = mdb_del(txn.get(), env_->batches, &key, nullptr);
-    }
-    uint64_t seq = first;
-    for (auto& [old, bytes] : records) {
-      std::string k = SequenceKey(seq++);
-      MDB_val key = Val(k), val = Val(bytes);
-      if (rc == 0) rc = mdb_put(txn.get(), env_->batches, &key, &val, 0);
-    }
-    std::string next = SequenceKey(seq);
-    MDB_val key = Val(kNextSequenceKey), val = Val(next);
-    if (rc == 0) rc = mdb_put(txn.get(), env_->meta, &key, &val, 0);
-    if (rc == 0) rc = txn.Commit();
-    if (rc == 0) next_sequence_ = seq;
+// Moves the records of `pending` to first, first+1, ... and stores the next sequence.
+Status Outbox::MoveRecords(MDB_txn* txn, const std::vector<uint64_t>& pending, uint64_t first,
+                           uint64_t* next) {
+  std::vector<std::string> records;
+  for (uint64_t seq : pending) {
+    std::string_view value;
+    bool found = false;
+    Status s = platform::GetRecord(txn, env_->batches, SequenceKey(seq), &value, &found);
+    if (s.ok() && found) records.emplace_back(value);
+    if (s.ok()) s = platform::DeleteRecord(txn, env_->batches, SequenceKey(seq));
+    if (!s.ok()) return s;
   }
-  return rc == 0 || Fail("renumber", rc, error);
+  uint64_t seq = first;
+  for (const std::string& bytes : records) {
+    if (Status s = platform::PutRecord(txn, env_->batches, SequenceKey(seq++), bytes); !s.ok()) {
+      return s;
+    }
+  }
+  *next = seq;
+  return platform::PutRecord(txn, env_->meta, kNextSequenceKey, SequenceKey(seq));
+}
+
+Status Outbox::Renumber(uint64_t first) {
+  if (Status s = CheckWritable(); !s.ok()) return s;
+  Result<std::vector<uint64_t>> pending = Pending();
+  if (!pending.ok()) return pending.status();
+  Txn txn;
+  uint64_t next = first;
+  Status s = Txn::Begin(env_->env, 0, &txn);
+  if (s.ok()) s = MoveRecords(txn.get(), *pending, first, &next);
+  if (s.ok()) {
+    if (int rc = txn.Commit(); rc != 0) s = platform::LmdbWriteError(rc, "commit");
+  }
+  if (!s.ok()) return Fail("renumber", s);
+  next_sequence_ = next;
+  return s;
 }
 
 }  // namespace kpihub::delivery

@@ -26,6 +26,8 @@
 #include "handshake_watch.h"
 #include "outbox_feeder.h"
 #include "kpihub/feed/profile.h"
+#include "kpihub/platform/file.h"
+#include "kpihub/platform/system_clock.h"
 #include "reject_report.h"
 #include "spool.h"
 
@@ -35,14 +37,6 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
-
-class SystemClock : public core::Clock {
- public:
-  int64_t NowUnixMillis() const override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch()).count();
-  }
-};
 
 struct Args {
   std::string profile, key, server_key, endpoint = "tcp://127.0.0.1:7730", state_dir;
@@ -55,11 +49,9 @@ struct Args {
 };
 
 std::optional<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  auto text = platform::ReadFile(path);
+  if (!text.ok()) return std::nullopt;
+  return *std::move(text);
 }
 
 std::shared_ptr<const core::Catalogue> LoadCatalogue(const std::string& path) {
@@ -67,8 +59,8 @@ std::shared_ptr<const core::Catalogue> LoadCatalogue(const std::string& path) {
       path.empty() ? std::optional(std::string(BuiltInCatalogueText())) : ReadText(path);
   if (!text) { std::fprintf(stderr, "kpihub-adapter: %s: cannot read\n", path.c_str()); return nullptr; }
   auto loaded = core::Catalogue::FromToml(*text, path.empty() ? "built-in catalogue" : path);
-  if (!loaded.catalogue) std::fprintf(stderr, "kpihub-adapter: %s\n", loaded.error.c_str());
-  return loaded.catalogue;
+  if (!loaded.ok()) std::fprintf(stderr, "kpihub-adapter: %s\n", loaded.status().message().c_str());
+  return loaded.ok() ? *loaded : nullptr;
 }
 
 std::optional<feed::Profile> LoadProfileFile(const std::string& path, const core::Catalogue& c) {
@@ -125,7 +117,7 @@ void PrintRefusal(const std::string& input, const FileTotals& t, const std::stri
 int DryRunOne(const std::string& input, const feed::Profile& p, const core::Catalogue& c) {
   std::string report = ReportPathFor(input);
   std::remove(report.c_str());
-  int64_t now = SystemClock().NowUnixMillis() / 1000;
+  int64_t now = platform::SystemClock().NowUnixMillis() / 1000;
   FileTotals t = DryRunFile(p, c, input, report, now);
   std::printf("dry run %s (layout %s): %llu rows (%llu blank, %llu title rows skipped), %llu "
               "observations, %llu rejected, %llu empty cells%s%s\n", input.c_str(),
@@ -217,17 +209,16 @@ int RunSending(const Args& a, const feed::Profile& p) {
   options.batch_size = a.batch_size;
   options.window = a.window;
   options.ack_timeout_ms = a.ack_timeout_ms;
-  std::string error;
-  if (!delivery::LoadCurveKeys(a.key, a.server_key, &options, &error)) {
-    std::fprintf(stderr, "kpihub-adapter: %s\n", error.c_str());
+  if (Status keys = delivery::LoadCurveKeys(a.key, a.server_key, &options); !keys.ok()) {
+    std::fprintf(stderr, "kpihub-adapter: %s\n", keys.message().c_str());
     return 1;
   }
-  auto outbox = delivery::Outbox::Open(a.state_dir, &error);
-  if (!outbox) { std::fprintf(stderr, "kpihub-adapter: %s\n", error.c_str()); return 5; }
+  auto outbox = delivery::Outbox::Open(a.state_dir);
+  if (!outbox.ok()) { std::fprintf(stderr, "kpihub-adapter: %s\n", outbox.status().message().c_str()); return 5; }
   zmq::context_t context(1);
-  SystemClock clock;
+  platform::SystemClock clock;
   ReportingListener listener;
-  delivery::DurableSender sender(context, *outbox, options, clock, &listener);
+  delivery::DurableSender sender(context, **outbox, options, clock, &listener);
   HandshakeWatch handshake(context, options);
   Progress progress(sender, listener);
   MetricsFile metrics(a, p, sender, listener);

@@ -282,13 +282,13 @@ std::shared_ptr<const Catalogue> Load(const toml::table& root, std::string_view 
 Catalogue::LoadResult Catalogue::FromToml(std::string_view text, std::string_view source_name) {
   try {
     toml::table root = toml::parse(text, source_name);
-    return LoadResult{Load(root, source_name, text), ""};
+    return LoadResult(Load(root, source_name, text));
   } catch (const toml::parse_error& e) {
-    return LoadResult{nullptr, FormatAt(source_name, e.source(), e.description())};
+    return Status::InvalidArgument(FormatAt(source_name, e.source(), e.description()));
   } catch (const ConfigError& e) {
-    return LoadResult{nullptr, e.what()};
+    return Status::InvalidArgument(e.what());
   } catch (const std::exception& e) {  // e.g. bad_alloc: still no exception escapes the API
-    return LoadResult{nullptr, FormatAt(source_name, {}, e.what())};
+    return Status::InvalidArgument(FormatAt(source_name, {}, e.what()));
   }
 }
 

@@ -73,17 +73,17 @@ KeyRegistry::LoadResult KeyRegistry::FromToml(std::string_view text, std::string
       registry->adapters_.push_back(std::move(key));
     }
     if (registry->adapters_.empty()) {
-      return LoadResult{nullptr, FormatAt(source_name, {},
+      return Status::InvalidArgument(FormatAt(source_name, {},
                                           "no [[adapter]]: a daemon that admits nobody is "
-                                          "misconfigured")};
+                                          "misconfigured"));
     }
-    return LoadResult{std::move(registry), ""};
+    return LoadResult(std::move(registry));
   } catch (const toml::parse_error& e) {
-    return LoadResult{nullptr, FormatAt(source_name, e.source(), e.description())};
+    return Status::InvalidArgument(FormatAt(source_name, e.source(), e.description()));
   } catch (const ConfigError& e) {
-    return LoadResult{nullptr, e.what()};
+    return Status::InvalidArgument(e.what());
   } catch (const std::exception& e) {
-    return LoadResult{nullptr, FormatAt(source_name, {}, e.what())};
+    return Status::InvalidArgument(FormatAt(source_name, {}, e.what()));
   }
 }
 

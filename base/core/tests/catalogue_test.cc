@@ -1,4 +1,5 @@
 #include "kpihub/core/catalogue.h"
+#include "kpihub/testing/source_file.h"
 
 #include <gtest/gtest.h>
 
@@ -9,15 +10,8 @@
 namespace kpihub::core {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string ShippedCatalogueText() {
-  return ReadFile(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml");
+  return kpihub::testing::SourceFile("config/catalogue.toml");
 }
 
 // A small valid catalogue; tests append or replace lines to break it in one place.
@@ -59,24 +53,18 @@ baseline_year = 2016
 // FNV-1a 64 of kMinimal's UTF-8 bytes, computed with an independent (Python) implementation.
 constexpr std::string_view kMinimalFnv1a64 = "1a37841ab5043521";
 
-std::string Replace(std::string_view text, std::string_view from, std::string_view to) {
-  std::string s(text);
-  size_t pos = s.find(from);
-  EXPECT_NE(pos, std::string::npos) << from;
-  if (pos != std::string::npos) s.replace(pos, from.size(), to);
-  return s;
-}
+using kpihub::testing::Replace;
 
 std::string LoadError(std::string_view text) {
-  Catalogue::LoadResult r = Catalogue::FromToml(text, "cat.toml");
-  EXPECT_EQ(r.catalogue, nullptr);
-  return r.error;
+  auto r = Catalogue::FromToml(text, "cat.toml");
+  EXPECT_FALSE(r.ok());
+  return r.status().message();
 }
 
 TEST(CatalogueTest, MinimalCatalogueLoadsWithDefaults) {
-  Catalogue::LoadResult r = Catalogue::FromToml(kMinimal, "cat.toml");
-  ASSERT_NE(r.catalogue, nullptr) << r.error;
-  const Catalogue& c = *r.catalogue;
+  auto r = Catalogue::FromToml(kMinimal, "cat.toml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Catalogue& c = **r;
   EXPECT_DOUBLE_EQ(c.at_risk_tolerance(), 0.1);
   const Indicator* i = c.FindIndicator("output");
   ASSERT_NE(i, nullptr);
@@ -99,25 +87,25 @@ TEST(CatalogueTest, MinimalCatalogueLoadsWithDefaults) {
 }
 
 TEST(CatalogueTest, FingerprintIsFnv1a64OfTheText) {
-  Catalogue::LoadResult a = Catalogue::FromToml(kMinimal, "a.toml");
-  Catalogue::LoadResult b = Catalogue::FromToml(std::string(kMinimal) + "# comment\n", "a.toml");
-  ASSERT_NE(a.catalogue, nullptr);
-  ASSERT_NE(b.catalogue, nullptr);
-  EXPECT_EQ(a.catalogue->fingerprint().size(), 16u);
-  EXPECT_NE(a.catalogue->fingerprint(), b.catalogue->fingerprint());
+  auto a = Catalogue::FromToml(kMinimal, "a.toml");
+  auto b = Catalogue::FromToml(std::string(kMinimal) + "# comment\n", "a.toml");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ((*a)->fingerprint().size(), 16u);
+  EXPECT_NE((*a)->fingerprint(), (*b)->fingerprint());
   // Same text, same fingerprint, whatever the source name.
-  EXPECT_EQ(Catalogue::FromToml(kMinimal, "b.toml").catalogue->fingerprint(),
-            a.catalogue->fingerprint());
+  EXPECT_EQ((*Catalogue::FromToml(kMinimal, "b.toml"))->fingerprint(),
+            (*a)->fingerprint());
   // Pins the algorithm and format: FNV-1a 64 of kMinimal, computed independently.
-  EXPECT_EQ(a.catalogue->fingerprint(), kMinimalFnv1a64);
+  EXPECT_EQ((*a)->fingerprint(), kMinimalFnv1a64);
 }
 
 TEST(CatalogueTest, ExactBoundsFromFloatsIntegersAndStrings) {
   std::string text = Replace(kMinimal, "min = 0\nmax = \"1000.5\"", "min = 0.1\nmax = 1e3");
-  Catalogue::LoadResult r = Catalogue::FromToml(text, "cat.toml");
-  ASSERT_NE(r.catalogue, nullptr) << r.error;
-  EXPECT_EQ(r.catalogue->FindIndicator("output")->min.micros(), 100000);
-  EXPECT_EQ(r.catalogue->FindIndicator("output")->max, Decimal::FromInt(1000));
+  auto r = Catalogue::FromToml(text, "cat.toml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ((*r)->FindIndicator("output")->min.micros(), 100000);
+  EXPECT_EQ((*r)->FindIndicator("output")->max, Decimal::FromInt(1000));
 }
 
 TEST(CatalogueTest, TomlSyntaxErrorsCarryLineAndColumn) {
@@ -125,12 +113,14 @@ TEST(CatalogueTest, TomlSyntaxErrorsCarryLineAndColumn) {
   EXPECT_EQ(error.rfind("cat.toml:3:", 0), 0u) << error;
 }
 
-TEST(CatalogueTest, SemanticErrorsCarryThePositionOfTheNode) {
-  struct Case {
-    std::string text;
-    std::string expected;  // prefix: "cat.toml:<line>:<col>: <reason start>"
-  };
-  std::vector<Case> cases = {
+struct SemanticCase {
+  std::string text;
+  std::string expected;  // prefix: "cat.toml:<line>:<col>: <reason start>"
+};
+
+// kMinimal with one semantic mistake each, and where the error must point.
+std::vector<SemanticCase> SemanticCases() {
+  return {
       {Replace(kMinimal, "department = \"tax\"", "department = \"finance\""),
        "cat.toml:13:14: indicator 'output': unknown department 'finance'"},
       {Replace(kMinimal, "max = \"1000.5\"", "max = -1"),
@@ -182,7 +172,11 @@ TEST(CatalogueTest, SemanticErrorsCarryThePositionOfTheNode) {
       {"department_typo = 1\n" + std::string(kMinimal),
        "cat.toml:1:1: unknown top-level key 'department_typo'"},
   };
-  for (const Case& c : cases) {
+}
+
+TEST(CatalogueTest, SemanticErrorsCarryThePositionOfTheNode) {
+  const std::vector<SemanticCase> cases = SemanticCases();
+  for (const SemanticCase& c : cases) {
     std::string error = LoadError(c.text);
     EXPECT_EQ(error.substr(0, c.expected.size()), c.expected) << c.text;
   }
@@ -201,9 +195,9 @@ TEST(CatalogueTest, EmptyCatalogueIsRefused) {
 TEST(CatalogueTest, ShippedCatalogueLoads) {
   std::string text = ShippedCatalogueText();
   ASSERT_FALSE(text.empty());
-  Catalogue::LoadResult r = Catalogue::FromToml(text, "config/catalogue.toml");
-  ASSERT_NE(r.catalogue, nullptr) << r.error;
-  const Catalogue& c = *r.catalogue;
+  auto r = Catalogue::FromToml(text, "config/catalogue.toml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Catalogue& c = **r;
   EXPECT_EQ(c.departments().size(), 4u);
   for (const char* d : {"tax", "finance", "scitech", "environment"}) {
     EXPECT_NE(c.FindDepartment(d), nullptr) << d;
@@ -235,8 +229,8 @@ TEST(CatalogueTest, ShippedCatalogueLoads) {
 
 TEST(CatalogueTest, ShippedKpisMatchThePolicy) {
   auto r = Catalogue::FromToml(ShippedCatalogueText(), "config/catalogue.toml");
-  ASSERT_NE(r.catalogue, nullptr) << r.error;
-  const Catalogue& c = *r.catalogue;
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const Catalogue& c = **r;
   EXPECT_DOUBLE_EQ(c.FindKpi("industrial_output")->target, 7.5e10);
   EXPECT_DOUBLE_EQ(c.FindKpi("hitech_sei_output_share")->target, 0.5);
   EXPECT_DOUBLE_EQ(c.FindKpi("rd_intensity")->target, 0.025);

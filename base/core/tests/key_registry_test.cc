@@ -37,8 +37,8 @@ aggregation = "sum"
 enterprise_level = false
 )",
                                "cat.toml");
-  EXPECT_NE(r.catalogue, nullptr) << r.error;
-  return r.catalogue;
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? *r : nullptr;
 }
 
 std::string Adapter(std::string_view id, std::string_view dept, std::string_view key) {
@@ -48,23 +48,23 @@ std::string Adapter(std::string_view id, std::string_view dept, std::string_view
 
 std::string LoadError(const std::string& text) {
   auto r = KeyRegistry::FromToml(text, "keys.toml", *TwoDepartments());
-  EXPECT_EQ(r.registry, nullptr);
-  return r.error;
+  EXPECT_FALSE(r.ok());
+  return r.status().message();
 }
 
 TEST(KeyRegistryTest, LoadsAndFindsAdapters) {
   auto r = KeyRegistry::FromToml(
       Adapter("tax-1", "tax", kKeyA) + Adapter("finance_main", "finance", kKeyB), "keys.toml",
       *TwoDepartments());
-  ASSERT_NE(r.registry, nullptr) << r.error;
-  ASSERT_EQ(r.registry->adapters().size(), 2u);
-  const AdapterKey* a = r.registry->FindByPublicKey(kKeyA);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_EQ((*r)->adapters().size(), 2u);
+  const AdapterKey* a = (*r)->FindByPublicKey(kKeyA);
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->adapter_id, "tax-1");
   EXPECT_EQ(a->department, "tax");
-  EXPECT_EQ(r.registry->FindById("finance_main")->public_key_z85, kKeyB);
-  EXPECT_EQ(r.registry->FindById("nobody"), nullptr);
-  EXPECT_EQ(r.registry->FindByPublicKey(std::string(40, '0')), nullptr);
+  EXPECT_EQ((*r)->FindById("finance_main")->public_key_z85, kKeyB);
+  EXPECT_EQ((*r)->FindById("nobody"), nullptr);
+  EXPECT_EQ((*r)->FindByPublicKey(std::string(40, '0')), nullptr);
 }
 
 TEST(KeyRegistryTest, RefusesBadEntriesWithPositions) {

@@ -10,172 +10,15 @@
 #include <random>
 
 #include "kpihub/core/observation.h"
+#include "kpihub/testing/source_file.h"
 
 namespace kpihub::core {
 namespace {
 
 // A catalogue small enough to reason about by hand. Enterprise-level: out_m, hi_m. Park-level:
 // the rest.
-constexpr std::string_view kCatalogue = R"(
-[rules]
-at_risk_tolerance = 0.1
-
-[[department]]
-code = "d"
-name_zh = "部门"
-name_en = "Dept"
-
-[[park]]
-code = "p1"
-name_zh = "一"
-name_en = "One"
-[[park]]
-code = "p2"
-name_zh = "二"
-name_en = "Two"
-[[park]]
-code = "p3"
-name_zh = "三"
-name_en = "Three"
-
-[[indicator]]
-code = "out_m"
-department = "d"
-name_zh = "产值"
-name_en = "Output"
-unit = "yuan"
-decimals = 2
-min = 0
-max = "1000000000"
-period = "month"
-aggregation = "sum"
-enterprise_level = true
-
-[[indicator]]
-code = "hi_m"
-department = "d"
-name_zh = "高新产值"
-name_en = "High-tech output"
-unit = "yuan"
-decimals = 2
-min = 0
-max = "1000000000"
-period = "month"
-aggregation = "sum"
-enterprise_level = true
-
-[[indicator]]
-code = "stock_q"
-department = "d"
-name_zh = "存量"
-name_en = "Stock"
-unit = "count"
-decimals = 0
-min = 0
-max = 1000
-period = "quarter"
-aggregation = "last"
-enterprise_level = false
-
-[[indicator]]
-code = "flow_y"
-department = "d"
-name_zh = "流量"
-name_en = "Flow"
-unit = "count"
-decimals = 0
-min = 0
-max = 1000
-period = "year"
-aggregation = "sum"
-enterprise_level = false
-
-[[indicator]]
-code = "num_y"
-department = "d"
-name_zh = "分子"
-name_en = "Numerator"
-unit = "yuan"
-decimals = 2
-min = 0
-max = "1000000000"
-period = "year"
-aggregation = "sum"
-enterprise_level = false
-
-[[indicator]]
-code = "den_y"
-department = "d"
-name_zh = "分母"
-name_en = "Denominator"
-unit = "yuan"
-decimals = 2
-min = 0
-max = "1000000000"
-period = "year"
-aggregation = "sum"
-enterprise_level = false
-
-[[kpi]]
-code = "share"
-name_zh = "占比"
-name_en = "Share"
-unit = "ratio"
-clause = "§3"
-numerator = ["hi_m"]
-denominator = ["out_m"]
-target = 0.5
-target_year = 2020
-baseline_year = 2016
-
-[[kpi]]
-code = "intensity"
-name_zh = "强度"
-name_en = "Intensity"
-unit = "ratio"
-clause = "§3"
-numerator = ["num_y"]
-denominator = ["den_y"]
-target = 0.025
-target_year = 2020
-baseline_year = 2016
-
-[[kpi]]
-code = "stock"
-name_zh = "存量"
-name_en = "Stock"
-unit = "count"
-clause = "§4"
-numerator = ["stock_q"]
-target = 100
-target_year = 2020
-baseline_year = 2016
-
-[[kpi]]
-code = "teams"
-name_zh = "团队"
-name_en = "Teams"
-unit = "count"
-clause = "§8"
-numerator = ["flow_y"]
-target = 10
-target_year = 2020
-baseline_year = 2016
-cumulative_from = 2017
-
-[[kpi]]
-code = "cases"
-name_zh = "案件"
-name_en = "Cases"
-unit = "count"
-clause = "§14"
-numerator = ["flow_y"]
-target = 50
-target_year = 2020
-baseline = 100
-baseline_year = 2016
-direction = "down"
-)";
+const std::string kCatalogue =
+    kpihub::testing::SourceFile("base/core/tests/data/rollup_catalogue.toml");
 
 Decimal D(std::string_view text) { return *Decimal::Parse(text).value; }
 
@@ -188,8 +31,8 @@ class RollupTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto r = Catalogue::FromToml(kCatalogue, "rollup.toml");
-    ASSERT_NE(r.catalogue, nullptr) << r.error;
-    catalogue_ = r.catalogue;
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    catalogue_ = *r;
   }
 
   RollupResult Run(const std::vector<Cell>& cells, uint32_t min_entities = 3) const {

@@ -4,152 +4,27 @@
 #include <gtest/gtest.h>
 
 #include "kpihub/core/feed_completeness.h"
+#include "kpihub/testing/source_file.h"
 
 namespace kpihub::core {
 namespace {
 
-constexpr std::string_view kCatalogue = R"(
-[[department]]
-code = "tax"
-name_zh = "税务"
-name_en = "Tax"
-cadence = "year"
-deadline_days = 150
-
-[[department]]
-code = "fin"
-name_zh = "财政"
-name_en = "Finance"
-cadence = "month"
-deadline_days = 20
-max_silence_seconds = 60
-
-[[department]]
-code = "sci"
-name_zh = "科技"
-name_en = "Science"
-
-[[park]]
-code = "p1"
-name_zh = "一"
-name_en = "One"
-[[park]]
-code = "p2"
-name_zh = "二"
-name_en = "Two"
-
-[[indicator]]
-code = "subsidy"
-department = "fin"
-name_zh = "补助"
-name_en = "Subsidy"
-unit = "yuan"
-decimals = 2
-min = 0
-max = "1000000000"
-period = "year"
-aggregation = "sum"
-enterprise_level = true
-
-[[indicator]]
-code = "deduction"
-department = "tax"
-name_zh = "加计扣除"
-name_en = "Deduction"
-unit = "yuan"
-decimals = 2
-min = 0
-max = "1000000000"
-period = "year"
-aggregation = "sum"
-enterprise_level = true
-
-[[indicator]]
-code = "rd"
-department = "sci"
-name_zh = "研发"
-name_en = "R&D"
-unit = "yuan"
-decimals = 2
-min = 0
-max = "1000000000"
-period = "quarter"
-aggregation = "sum"
-enterprise_level = true
-
-[[indicator]]
-code = "certified"
-department = "sci"
-name_zh = "高企"
-name_en = "Certified"
-unit = "count"
-decimals = 0
-min = 0
-max = 1
-period = "year"
-aggregation = "last"
-enterprise_level = true
-
-[[indicator]]
-code = "registered"
-department = "tax"
-name_zh = "登记"
-name_en = "Registered"
-unit = "count"
-decimals = 0
-min = 0
-max = 1
-period = "year"
-aggregation = "last"
-enterprise_level = true
-
-[[rule]]
-code = "subsidy_cap"
-name_zh = "补助上限"
-name_en = "Subsidy cap"
-clause = "§10"
-kind = "entity_max"
-indicator = "subsidy"
-limit = 100000
-
-[[rule]]
-code = "deduction_within_rd"
-name_zh = "加计扣除不超过研发经费"
-name_en = "Deduction within R&D"
-clause = "§15"
-kind = "entity_not_above"
-indicator = "deduction"
-bound = "rd"
-
-[[rule]]
-code = "certified_within_registered"
-name_zh = "高企不超过企业总数"
-name_en = "Certified within registered"
-clause = "§3"
-kind = "park_not_above"
-indicator = "certified"
-bound = "registered"
-)";
+const std::string kCatalogue =
+    kpihub::testing::SourceFile("base/core/tests/data/rule_check_catalogue.toml");
 
 std::shared_ptr<const Catalogue> Load(std::string_view text) {
   auto r = Catalogue::FromToml(text, "cat.toml");
-  EXPECT_NE(r.catalogue, nullptr) << r.error;
-  return r.catalogue;
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? *r : nullptr;
 }
 
 std::string Error(std::string text) {
   auto r = Catalogue::FromToml(text, "cat.toml");
-  EXPECT_EQ(r.catalogue, nullptr);
-  return r.error;
+  EXPECT_FALSE(r.ok());
+  return r.status().message();
 }
 
-std::string Replace(std::string_view text, std::string_view from, std::string_view to) {
-  std::string s(text);
-  size_t pos = s.find(from);
-  EXPECT_NE(pos, std::string::npos) << from;
-  if (pos != std::string::npos) s.replace(pos, from.size(), to);
-  return s;
-}
+using kpihub::testing::Replace;
 
 Decimal D(const char* text) { return *Decimal::Parse(text).value; }
 Period P(const char* text) { return *Period::Parse(text); }

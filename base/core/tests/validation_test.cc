@@ -1,4 +1,5 @@
 #include "kpihub/core/validation.h"
+#include "kpihub/testing/source_file.h"
 
 #include <gtest/gtest.h>
 
@@ -15,12 +16,10 @@ constexpr std::string_view kUscc = "91350100M000100Y43";
 constexpr int64_t kNow = 1610640000;
 
 std::shared_ptr<const Catalogue> Shipped() {
-  std::ifstream in(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml", std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto r = Catalogue::FromToml(ss.str(), "catalogue.toml");
-  EXPECT_NE(r.catalogue, nullptr) << r.error;
-  return r.catalogue;
+  auto r = Catalogue::FromToml(kpihub::testing::SourceFile("config/catalogue.toml"),
+                               "catalogue.toml");
+  EXPECT_TRUE(r.ok()) << r.status().message();
+  return r.ok() ? *r : nullptr;
 }
 
 class ValidationTest : public ::testing::Test {

@@ -1,10 +1,12 @@
 #include "kpihub/app/daemon_config.h"
 
-#include <cstring>
 #include <filesystem>
-#include <fstream>
+#include <variant>
+#include <vector>
 #include <sstream>
 #include <toml++/toml.h>
+
+#include "kpihub/platform/file.h"
 
 namespace kpihub::app {
 namespace {
@@ -22,84 +24,91 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
-// Copies table[key] into *out when present; false (with error) when of the wrong type.
+// Copies table[key] into *out when present; an error when of the wrong type.
 template <typename T>
-bool Take(const toml::table& table, const char* key, T* out, const std::string& source,
-          std::string* error) {
+Status Take(const toml::table& table, const char* key, T* out, const std::string& source) {
   const toml::node* node = table.get(key);
-  if (node == nullptr) return true;
+  if (node == nullptr) return Status::Ok();
   if constexpr (std::is_same_v<T, std::string>) {
     if (auto v = node->value<std::string>()) {
       *out = *v;
-      return true;
+      return Status::Ok();
     }
   } else {
     if (auto v = node->value<int64_t>(); v && *v >= 0) {
       *out = static_cast<T>(*v);
-      return true;
+      return Status::Ok();
     }
   }
-  *error = Where(source, node->source()) + ": '" + key + "' has the wrong type or is negative";
-  return false;
+  return Status::InvalidArgument(Where(source, node->source()) + ": '" + key +
+                                 "' has the wrong type or is negative");
 }
 
-bool CheckKnownKeys(const toml::table& table, const std::string& source, std::string* error) {
-  static const char* kKnown[] = {"state_dir",        "catalogue",         "key_registry",
-                                 "server_key",       "listen",            "metrics_listen",
-                                 "metrics_basic_auth", "log_level",       "min_cell_entities",
-                                 "max_frame_bytes",  "max_observations",  "max_group_batches",
-                                 "initial_map_mib",  "max_map_mib",       "time_zone"};
+// Every setting and where it goes, in the order the file documents them.
+using Field = std::variant<std::string*, uint32_t*, uint64_t*>;
+std::vector<std::pair<const char*, Field>> Fields(DaemonConfig* c) {
+  return {{"state_dir", &c->state_dir}, {"catalogue", &c->catalogue},
+          {"key_registry", &c->key_registry}, {"server_key", &c->server_key},
+          {"listen", &c->listen}, {"metrics_listen", &c->metrics_listen},
+          {"metrics_basic_auth", &c->metrics_basic_auth}, {"log_level", &c->log_level},
+          {"time_zone", &c->time_zone},
+          {"min_cell_entities", &c->min_cell_entities}, {"max_frame_bytes", &c->max_frame_bytes},
+          {"max_observations", &c->max_observations},
+          {"max_group_batches", &c->max_group_batches},
+          {"initial_map_mib", &c->initial_map_mib}, {"max_map_mib", &c->max_map_mib}};
+}
+
+Status TakeAll(const toml::table& table, const std::string& source, DaemonConfig* c) {
+  for (const auto& [key, field] : Fields(c)) {
+    Status s = std::visit([&](auto* out) { return Take(table, key, out, source); }, field);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+Status CheckLimits(const DaemonConfig& c, const std::string& source) {
+  if (c.min_cell_entities < kMinCellFloor) {
+    return Status::InvalidArgument(
+        source + ": min_cell_entities must be at least " + std::to_string(kMinCellFloor) +
+        ": smaller cells would let a single enterprise's figure be read off a board");
+  }
+  if (c.max_group_batches == 0 || c.max_frame_bytes < 64 || c.initial_map_mib == 0 ||
+      c.max_map_mib < c.initial_map_mib) {
+    return Status::InvalidArgument(
+        source + ": limits out of range (max_group_batches > 0, max_frame_bytes >= 64, "
+                 "0 < initial_map_mib <= max_map_mib)");
+  }
+  return Status::Ok();
+}
+
+Status CheckKnownKeys(const toml::table& table, const std::string& source) {
+  DaemonConfig scratch;
+  const auto fields = Fields(&scratch);
   for (const auto& [key, node] : table) {
     bool known = false;
-    for (const char* k : kKnown) known = known || key.str() == k;
+    for (const auto& field : fields) known = known || key.str() == field.first;
     if (!known) {
-      *error = Where(source, node.source()) + ": unknown setting '" + std::string(key.str()) + "'";
-      return false;
+      return Status::InvalidArgument(Where(source, node.source()) + ": unknown setting '" +
+                                     std::string(key.str()) + "'");
     }
   }
-  return true;
+  return Status::Ok();
 }
 
 }  // namespace
 
-std::optional<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string& source_path,
-                                              std::string* error) {
+Result<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string& source_path) {
   toml::table table;
   try {
     table = toml::parse(text, source_path);
   } catch (const toml::parse_error& e) {
-    *error = Where(source_path, e.source()) + ": " + std::string(e.description());
-    return std::nullopt;
+    return Status::InvalidArgument(Where(source_path, e.source()) + ": " +
+                                   std::string(e.description()));
   }
-  if (!CheckKnownKeys(table, source_path, error)) return std::nullopt;
+  if (Status s = CheckKnownKeys(table, source_path); !s.ok()) return s;
   DaemonConfig c;
-  bool ok = Take(table, "state_dir", &c.state_dir, source_path, error) &&
-            Take(table, "catalogue", &c.catalogue, source_path, error) &&
-            Take(table, "key_registry", &c.key_registry, source_path, error) &&
-            Take(table, "server_key", &c.server_key, source_path, error) &&
-            Take(table, "listen", &c.listen, source_path, error) &&
-            Take(table, "metrics_listen", &c.metrics_listen, source_path, error) &&
-            Take(table, "metrics_basic_auth", &c.metrics_basic_auth, source_path, error) &&
-            Take(table, "log_level", &c.log_level, source_path, error) &&
-            Take(table, "time_zone", &c.time_zone, source_path, error) &&
-            Take(table, "min_cell_entities", &c.min_cell_entities, source_path, error) &&
-            Take(table, "max_frame_bytes", &c.max_frame_bytes, source_path, error) &&
-            Take(table, "max_observations", &c.max_observations, source_path, error) &&
-            Take(table, "max_group_batches", &c.max_group_batches, source_path, error) &&
-            Take(table, "initial_map_mib", &c.initial_map_mib, source_path, error) &&
-            Take(table, "max_map_mib", &c.max_map_mib, source_path, error);
-  if (!ok) return std::nullopt;
-  if (c.min_cell_entities < kMinCellFloor) {
-    *error = source_path + ": min_cell_entities must be at least " + std::to_string(kMinCellFloor) +
-             ": smaller cells would let a single enterprise's figure be read off a board";
-    return std::nullopt;
-  }
-  if (c.max_group_batches == 0 || c.max_frame_bytes < 64 || c.initial_map_mib == 0 ||
-      c.max_map_mib < c.initial_map_mib) {
-    *error = source_path + ": limits out of range (max_group_batches > 0, max_frame_bytes >= 64, "
-                           "0 < initial_map_mib <= max_map_mib)";
-    return std::nullopt;
-  }
+  if (Status s = TakeAll(table, source_path, &c); !s.ok()) return s;
+  if (Status s = CheckLimits(c, source_path); !s.ok()) return s;
   std::string base = std::filesystem::path(source_path).parent_path().string();
   for (std::string* p : {&c.state_dir, &c.catalogue, &c.key_registry, &c.server_key,
                          &c.metrics_basic_auth}) {
@@ -108,36 +117,26 @@ std::optional<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::
   return c;
 }
 
-std::optional<std::string> ReadTextFile(const std::string& path, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = path + ": cannot open (" + std::string(std::strerror(errno)) + ")";
-    return std::nullopt;
-  }
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
-}
-
-std::optional<DaemonConfig> LoadDaemonConfig(const std::string& path, std::string* error) {
-  auto text = ReadTextFile(path, error);
-  if (!text) return std::nullopt;
-  return ParseDaemonConfig(*text, path, error);
+Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
+  auto text = platform::ReadFile(path);
+  if (!text.ok()) return text.status();
+  return ParseDaemonConfig(*text, path);
 }
 
 core::Catalogue::LoadResult LoadCatalogue(const std::string& path) {
   if (path.empty()) return core::Catalogue::FromToml(BuiltInCatalogueText(), "<built-in catalogue>");
-  std::string error;
-  auto text = ReadTextFile(path, &error);
-  if (!text) return {nullptr, error};
+  auto text = platform::ReadFile(path);
+  if (!text.ok()) return text.status();
   return core::Catalogue::FromToml(*text, path);
 }
 
 core::KeyRegistry::LoadResult LoadKeyRegistry(const std::string& path,
                                               const core::Catalogue& catalogue) {
-  std::string error;
-  auto text = ReadTextFile(path, &error);
-  if (!text) return {nullptr, error + " (the daemon does not start without a key registry)"};
+  auto text = platform::ReadFile(path);
+  if (!text.ok()) {
+    return Status::Error(text.status().code(), text.status().message() +
+                                                   " (the daemon does not start without a key registry)");
+  }
   return core::KeyRegistry::FromToml(*text, path, catalogue);
 }
 

@@ -6,9 +6,8 @@ namespace kpihub::app {
 namespace {
 
 TEST(DaemonConfigTest, ShippedExampleStatesTheBuiltInDefaults) {
-  std::string error;
-  auto loaded = LoadDaemonConfig(std::string(KPIHUB_SOURCE_DIR) + "/config/kpihubd.toml", &error);
-  ASSERT_TRUE(loaded.has_value()) << error;
+  auto loaded = LoadDaemonConfig(std::string(KPIHUB_SOURCE_DIR) + "/config/kpihubd.toml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
   DaemonConfig defaults;
   EXPECT_EQ(loaded->state_dir, defaults.state_dir);
   EXPECT_EQ(loaded->catalogue, defaults.catalogue);
@@ -25,38 +24,41 @@ TEST(DaemonConfigTest, ShippedExampleStatesTheBuiltInDefaults) {
 }
 
 TEST(DaemonConfigTest, RelativePathsFollowTheConfigFile) {
-  std::string error;
   auto c = ParseDaemonConfig("state_dir = \"state\"\nkey_registry = \"../keys.toml\"\n",
-                             "/etc/kpihub/kpihubd.toml", &error);
-  ASSERT_TRUE(c.has_value()) << error;
+                             "/etc/kpihub/kpihubd.toml");
+  ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->state_dir, "/etc/kpihub/state");
   EXPECT_EQ(c->key_registry, "/etc/keys.toml");
 }
 
 TEST(DaemonConfigTest, UnknownKeyAndWrongTypeNameTheirPlace) {
-  std::string error;
-  EXPECT_FALSE(ParseDaemonConfig("listen = \"x\"\nlisten_port = 3\n", "a.toml", &error));
+  auto a = ParseDaemonConfig("listen = \"x\"\nlisten_port = 3\n", "a.toml");
+  EXPECT_FALSE(a.ok());
+  std::string error = a.status().message();
   EXPECT_EQ(error.rfind("a.toml:2:", 0), 0u) << error;
   EXPECT_NE(error.find("listen_port"), std::string::npos);
-  EXPECT_FALSE(ParseDaemonConfig("min_cell_entities = \"three\"\n", "b.toml", &error));
+  auto b = ParseDaemonConfig("min_cell_entities = \"three\"\n", "b.toml");
+  EXPECT_FALSE(b.ok());
+  error = b.status().message();
   EXPECT_EQ(error.rfind("b.toml:1:", 0), 0u) << error;
-  EXPECT_FALSE(ParseDaemonConfig("initial_map_mib = 100\nmax_map_mib = 10\n", "c.toml", &error));
+  EXPECT_FALSE(ParseDaemonConfig("initial_map_mib = 100\nmax_map_mib = 10\n", "c.toml").ok());
 }
 
 TEST(DaemonConfigTest, BuiltInCatalogueIsTheShippedFileAndLoads) {
   auto result = LoadCatalogue("");
-  ASSERT_TRUE(result.catalogue) << result.error;
+  ASSERT_TRUE(result.ok()) << result.status().message();
   auto shipped = LoadCatalogue(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml");
-  ASSERT_TRUE(shipped.catalogue) << shipped.error;
-  EXPECT_EQ(result.catalogue->fingerprint(), shipped.catalogue->fingerprint());
-  EXPECT_EQ(result.catalogue->kpis().size(), 12u);
+  ASSERT_TRUE(shipped.ok()) << shipped.status().message();
+  EXPECT_EQ((*result)->fingerprint(), (*shipped)->fingerprint());
+  EXPECT_EQ((*result)->kpis().size(), 12u);
 }
 
 TEST(DaemonConfigTest, SmallCellThresholdCannotBeSwitchedOff) {
-  std::string error;
-  EXPECT_FALSE(ParseDaemonConfig("min_cell_entities = 1\n", "d.toml", &error));
-  EXPECT_NE(error.find("min_cell_entities"), std::string::npos);
-  EXPECT_TRUE(ParseDaemonConfig("min_cell_entities = 5\n", "d.toml", &error)) << error;
+  auto one = ParseDaemonConfig("min_cell_entities = 1\n", "d.toml");
+  EXPECT_FALSE(one.ok());
+  EXPECT_NE(one.status().message().find("min_cell_entities"), std::string::npos);
+  auto five = ParseDaemonConfig("min_cell_entities = 5\n", "d.toml");
+  EXPECT_TRUE(five.ok()) << five.status().message();
 }
 
 }  // namespace

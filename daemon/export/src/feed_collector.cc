@@ -55,7 +55,7 @@ void AddCompleteness(const std::vector<core::DepartmentCompleteness>& counts, Fe
 std::shared_ptr<const FeedCollector::StoredFeeds> FeedCollector::Current(
     const core::LiveConfig::View& view) const {
   std::unique_ptr<store::Snapshot> snapshot;
-  store::Status status = store_.OpenSnapshot(&snapshot);
+  kpihub::Status status = store_.OpenSnapshot(&snapshot);
   if (!status.ok()) {
     log_->error("feed scrape could not read the store: {}", status.ToString());
     return nullptr;
@@ -64,7 +64,7 @@ std::shared_ptr<const FeedCollector::StoredFeeds> FeedCollector::Current(
   return cache_.Get(key, [&]() -> std::shared_ptr<const StoredFeeds> {
     // Holds the catalogue the completeness refers to for as long as the cache keeps it.
     auto feeds = std::make_shared<StoredFeeds>(view.catalogue);
-    store::Status read =
+    kpihub::Status read =
         snapshot->ForEachCell([&](const core::Cell& c) { feeds->completeness.Add(c); });
     if (read.ok()) {
       read = snapshot->ForEachSender([&](const store::SenderState& s) {

@@ -98,7 +98,7 @@ void AddIndicators(const core::RollupResult& result, KpiFamilies& f) {
 std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
   auto view = config_.Get();
   std::unique_ptr<store::Snapshot> snapshot;
-  store::Status status = store_.OpenSnapshot(&snapshot);
+  kpihub::Status status = store_.OpenSnapshot(&snapshot);
   if (!status.ok()) {
     // An empty scrape makes the absent-series alerts fire, which is what an operator needs.
     log_->error("scrape could not read the store: {}", status.ToString());
@@ -107,7 +107,7 @@ std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
   const ScrapeKey key{snapshot->Version(), view.catalogue};
   return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
     core::Rollup rollup(*view.catalogue, options_);
-    store::Status read = snapshot->ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
+    kpihub::Status read = snapshot->ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
     snapshot.reset();  // the read transaction ends before the (longer) rollup
     if (!read.ok()) {
       log_->error("scrape could not read the store: {}", read.ToString());
@@ -126,18 +126,6 @@ std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
     }
     return Render(std::move(out));
   });
-}
-
-std::vector<prometheus::MetricFamily> KpiCollector::Collect() const {
-  std::shared_ptr<const RenderedFamilies> current = Current();
-  if (current == nullptr) return {};
-  return current->families;
-}
-
-std::shared_ptr<const std::string> KpiCollector::CollectText() const {
-  std::shared_ptr<const RenderedFamilies> current = Current();
-  if (current == nullptr) return std::make_shared<const std::string>();
-  return {current, &current->text};
 }
 
 }  // namespace kpihub::exporter

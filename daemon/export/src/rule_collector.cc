@@ -44,23 +44,23 @@ std::vector<std::string> PeriodTexts(core::PeriodKind kind, int year) {
 
 using EntityYear = std::tuple<std::string, std::string, int>;  // park, entity, year
 
-store::Status AddBound(store::Snapshot& snapshot, const core::Indicator& bound,
+kpihub::Status AddBound(store::Snapshot& snapshot, const core::Indicator& bound,
                        const std::set<EntityYear>& seen, core::RuleCheck& check) {
   for (const auto& [park, entity, year] : seen) {
     for (const std::string& period : PeriodTexts(bound.period, year)) {
       store::StoredObservation o;
-      store::Status s = snapshot.GetObservation({bound.code, park, period, entity}, &o);
-      if (s.code() == store::Status::Code::kNotFound) continue;
+      kpihub::Status s = snapshot.GetObservation({bound.code, park, period, entity}, &o);
+      if (s.code() == kpihub::Status::Code::kNotFound) continue;
       if (!s.ok()) return s;
       check.AddEntityFigure({bound.code, park, entity, *core::Period::Parse(period), o.value});
     }
   }
-  return store::Status::Ok();
+  return kpihub::Status::Ok();
 }
 
-store::Status ReadState(store::Snapshot& snapshot, const core::Catalogue& catalogue,
+kpihub::Status ReadState(store::Snapshot& snapshot, const core::Catalogue& catalogue,
                         core::Rollup& rollup, core::RuleCheck& check) {
-  store::Status status = snapshot.ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
+  kpihub::Status status = snapshot.ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
   const RuleIndicators indicators = IndicatorsOfEntityRules(catalogue);
   std::set<EntityYear> seen;
   for (const std::string& indicator : indicators.checked) {
@@ -114,7 +114,7 @@ std::shared_ptr<const RenderedFamilies> RuleCollector::Current() const {
   const core::Catalogue& catalogue = *view.catalogue;
   if (catalogue.rules().empty()) return Render({});
   std::unique_ptr<store::Snapshot> snapshot;
-  store::Status status = store_.OpenSnapshot(&snapshot);
+  kpihub::Status status = store_.OpenSnapshot(&snapshot);
   if (!status.ok()) {
     log_->error("rule scrape could not read the store: {}", status.ToString());
     return nullptr;
@@ -124,7 +124,7 @@ std::shared_ptr<const RenderedFamilies> RuleCollector::Current() const {
     // Park rules read park-year figures before small-cell suppression: only counts leave.
     core::Rollup rollup(catalogue, core::RollupOptions{});
     core::RuleCheck check(catalogue);
-    store::Status read = ReadState(*snapshot, catalogue, rollup, check);
+    kpihub::Status read = ReadState(*snapshot, catalogue, rollup, check);
     snapshot.reset();
     if (!read.ok()) {
       log_->error("rule scrape could not read the store: {}", read.ToString());
@@ -132,18 +132,6 @@ std::shared_ptr<const RenderedFamilies> RuleCollector::Current() const {
     }
     return Render(Families(catalogue, check.Finish(rollup.Finish())));
   });
-}
-
-std::vector<prometheus::MetricFamily> RuleCollector::Collect() const {
-  std::shared_ptr<const RenderedFamilies> current = Current();
-  if (current == nullptr) return {};
-  return current->families;
-}
-
-std::shared_ptr<const std::string> RuleCollector::CollectText() const {
-  std::shared_ptr<const RenderedFamilies> current = Current();
-  if (current == nullptr) return std::make_shared<const std::string>();
-  return {current, &current->text};
 }
 
 }  // namespace kpihub::exporter

@@ -11,4 +11,16 @@ std::shared_ptr<const RenderedFamilies> Render(std::vector<prometheus::MetricFam
   return rendered;
 }
 
+std::vector<prometheus::MetricFamily> CachedCollectable::Collect() const {
+  std::shared_ptr<const RenderedFamilies> current = Current();
+  if (current == nullptr) return {};
+  return current->families;
+}
+
+std::shared_ptr<const std::string> CachedCollectable::CollectText() const {
+  std::shared_ptr<const RenderedFamilies> current = Current();
+  if (current == nullptr) return std::make_shared<const std::string>();
+  return {current, &current->text};
+}
+
 }  // namespace kpihub::exporter

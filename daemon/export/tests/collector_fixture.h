@@ -16,6 +16,8 @@
 #include "kpihub/core/live_config.h"
 #include "kpihub/core/uscc.h"
 #include "kpihub/store/store.h"
+#include "kpihub/testing/source_file.h"
+#include "kpihub/testing/temp_dir.h"
 
 namespace kpihub::exporter {
 
@@ -24,26 +26,20 @@ inline std::string Uscc(int serial) { return core::SyntheticUscc(static_cast<uin
 class CollectorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/kpihub-export-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    std::ifstream in(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto catalogue = core::Catalogue::FromToml(ss.str(), "catalogue.toml");
-    ASSERT_TRUE(catalogue.catalogue) << catalogue.error;
-    catalogue_ = catalogue.catalogue;
+    dir_ = temp_dir_.path();
+    catalogue_ = kpihub::testing::ShippedCatalogue();
+    ASSERT_NE(catalogue_, nullptr);
     auto registry = core::KeyRegistry::FromToml(
         "[[adapter]]\nid = \"s\"\ndepartment = \"scitech\"\npublic_key = \"" +
             std::string(40, 'a') + "\"\n",
         "keys.toml", *catalogue_);
-    ASSERT_TRUE(registry.registry) << registry.error;
-    config_ = std::make_unique<core::LiveConfig>(catalogue_, registry.registry);
+    ASSERT_TRUE(registry.ok()) << registry.status().message();
+    config_ = std::make_unique<core::LiveConfig>(catalogue_, *registry);
     store::StoreOptions options;
     options.path = dir_;
     ASSERT_TRUE(store::Store::Open(options, &store_).ok());
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+
 
   void Apply(const std::string& park, int first, int n, const std::string& indicator,
              const std::string& value, const std::string& period = "2020-06",
@@ -69,6 +65,7 @@ class CollectorTest : public ::testing::Test {
     return os.str();
   }
 
+  kpihub::testing::TempDir temp_dir_;
   std::string dir_;
   std::map<std::string, uint64_t> seq_;  // per adapter
   std::shared_ptr<const core::Catalogue> catalogue_;

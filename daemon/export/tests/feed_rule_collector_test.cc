@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "collector_fixture.h"
+#include "kpihub/testing/fake_clock.h"
 #include "kpihub/core/clock.h"
 #include "kpihub/export/feed_collector.h"
 #include "kpihub/export/kpi_collector.h"
@@ -23,7 +24,7 @@ TEST_F(CollectorTest, FeedCollectorExportsContractsFreshnessAndCompleteness) {
   int64_t sent = Jan2021PlusDays(10);
   Apply("core", 1, 3, "industrial_output", "1", "2020-12", "scitech", sent - 5000);
   Apply("auto_parts", 10, 3, "industrial_output", "1", "2020-12", "scitech", sent);
-  core::FakeClock clock(sent + 90 * 1000);
+  kpihub::testing::FakeClock clock(sent + 90 * 1000);
   FeedCollector collector(*store_, *config_, clock, log_);
   std::string text = Scrape(collector);
   EXPECT_TRUE(Has(text, "kpihub_feed_contract_info{department=\"scitech\",cadence=\"month\"} 1")) << text;

@@ -2,42 +2,22 @@
 #include "kpihub/export/metrics_server.h"
 #include "kpihub/export/rendered_collectable.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <prometheus/gauge.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <string>
+
+#include "kpihub/testing/daemon_harness.h"
 
 namespace kpihub::exporter {
 namespace {
 
 // GET on 127.0.0.1:port; the status code and body ("" and 0 on failure).
 std::pair<int, std::string> Get(int port, const std::string& path, const std::string& auth = "") {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return {0, ""};
-  }
-  std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n";
-  if (!auth.empty()) request += "Authorization: Basic " + auth + "\r\n";
-  request += "\r\n";
-  (void)!write(fd, request.data(), request.size());
-  std::string response;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<size_t>(n));
-  close(fd);
-  size_t sp = response.find(' ');
-  size_t body = response.find("\r\n\r\n");
-  if (sp == std::string::npos || body == std::string::npos) return {0, ""};
-  return {std::atoi(response.c_str() + sp + 1), response.substr(body + 4)};
+  int status = 0;
+  auto body = kpihub::testing::HttpGet(port, path, auth, &status);
+  if (!body) return {0, ""};
+  return {status, *body};
 }
 
 std::shared_ptr<prometheus::Registry> OneGauge() {

@@ -12,21 +12,15 @@
 #include "kpihub/export/feed_collector.h"
 #include "kpihub/export/kpi_collector.h"
 #include "kpihub/export/rule_collector.h"
+#include "kpihub/testing/fake_clock.h"
+#include "kpihub/testing/source_file.h"
 
 namespace kpihub::exporter {
 namespace {
 
-class FixedClock : public core::Clock {
- public:
-  int64_t NowUnixMillis() const override { return 1767225600000; }  // 2026-01-01
-};
+constexpr int64_t kNow = 1767225600000;  // 2026-01-01
 
-std::string CatalogueText() {
-  std::ifstream in(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string CatalogueText() { return kpihub::testing::SourceFile("config/catalogue.toml"); }
 
 TEST_F(CollectorTest, KpiScrapesAreServedFromTheCacheUntilACommit) {
   Apply("auto_parts", 1, 5, "industrial_output", "1000000");
@@ -52,7 +46,7 @@ TEST_F(CollectorTest, AReloadedCatalogueInvalidatesTheCache) {
   Apply("auto_parts", 1, 5, "industrial_output", "1000000");
   KpiCollector kpis(*store_, *config_, core::RollupOptions{3}, log_);
   RuleCollector rules(*store_, *config_, log_);
-  FixedClock clock;
+  kpihub::testing::FakeClock clock{kNow};
   FeedCollector feeds(*store_, *config_, clock, log_);
   const std::string kpi_text = Scrape(kpis);
   const std::string rule_text = Scrape(rules);
@@ -63,8 +57,8 @@ TEST_F(CollectorTest, AReloadedCatalogueInvalidatesTheCache) {
 
   // A reload hands out a new catalogue object, even for the same text.
   auto again = core::Catalogue::FromToml(CatalogueText(), "catalogue.toml");
-  ASSERT_TRUE(again.catalogue) << again.error;
-  config_->Set({again.catalogue, config_->Get().registry});
+  ASSERT_TRUE(again.ok()) << again.status().message();
+  config_->Set({*again, config_->Get().registry});
   EXPECT_EQ(Scrape(kpis), kpi_text);
   EXPECT_EQ(Scrape(rules), rule_text);
   (void)Scrape(feeds);
@@ -77,7 +71,7 @@ TEST_F(CollectorTest, RuleAndFeedScrapesFollowCommits) {
   // 150,000 is above the start-up subsidy cap of 100,000: one violation per enterprise.
   Apply("core", 1, 3, "startup_subsidy", "150000", "2020", "finance");
   RuleCollector rules(*store_, *config_, log_);
-  FixedClock clock;
+  kpihub::testing::FakeClock clock{kNow};
   FeedCollector feeds(*store_, *config_, clock, log_);
   const std::string before = Scrape(rules);
   EXPECT_NE(before.find("kpihub_rule_violations{rule=\"startup_subsidy_cap\",park=\"core\","

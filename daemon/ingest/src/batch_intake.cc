@@ -34,13 +34,13 @@ IntakeResult BatchIntake::Process(const Sender& sender, const void* frame, size_
                 "the sender's key is no longer registered for this adapter and department");
     return result;
   }
-  auto decoded = wire::DecodeBatch(frame, size, limits_);
-  if (auto* error = std::get_if<wire::DecodeError>(&decoded)) {
-    result.immediate_ack =
-        Refusal(0, wire::AckStatus::kMalformed, error->reason, std::move(error->detail));
+  wire::BatchDecoding decoded = wire::DecodeBatch(frame, size, limits_);
+  if (!decoded.batch.ok()) {
+    result.immediate_ack = Refusal(0, wire::AckStatus::kMalformed, decoded.reason,
+                                   decoded.batch.status().message());
     return result;
   }
-  auto& batch = std::get<wire::DecodedBatch>(decoded);
+  wire::DecodedBatch& batch = *decoded.batch;
   if (batch.sequence == 0) {
     result.immediate_ack = Refusal(0, wire::AckStatus::kMalformed, core::RejectReason::kBadSequence,
                                    "sequence numbers start at 1");

@@ -88,7 +88,7 @@ std::string IngestServer::bound_endpoint() const {
   return router_.get(zmq::sockopt::last_endpoint);
 }
 
-store::Status IngestServer::Run(const std::atomic<bool>& stop,
+kpihub::Status IngestServer::Run(const std::atomic<bool>& stop,
                                 const std::function<void()>& on_tick) {
   std::vector<zmq::pollitem_t> items = {{zap_.socket().handle(), 0, ZMQ_POLLIN, 0},
                                         {router_.handle(), 0, ZMQ_POLLIN, 0},
@@ -100,21 +100,21 @@ store::Status IngestServer::Run(const std::atomic<bool>& stop,
     if (items[0].revents & ZMQ_POLLIN) zap_.HandlePending();
     if (items[2].revents & ZMQ_POLLIN) handshake_.HandlePending();
     if (items[1].revents & ZMQ_POLLIN) {
-      store::Status status = ServeGroup();
+      kpihub::Status status = ServeGroup();
       if (!status.ok()) return status;
     }
   }
-  return store::Status::Ok();
+  return kpihub::Status::Ok();
 }
 
 // On the ingest thread, between groups: the check only reads LMDB's reader table.
 void IngestServer::CheckReaders() {
   if (options_.reader_check_interval_ms <= 0) return;
-  auto now = std::chrono::steady_clock::now();
-  if (now < next_reader_check_) return;
-  next_reader_check_ = now + std::chrono::milliseconds(options_.reader_check_interval_ms);
+  const int64_t now_us = clock_.NowSteadyMicros();
+  if (now_us < next_reader_check_us_) return;
+  next_reader_check_us_ = now_us + int64_t{options_.reader_check_interval_ms} * 1000;
   store::ReaderReport report;
-  if (store::Status s = store_.CheckReaders(&report); !s.ok()) {
+  if (kpihub::Status s = store_.CheckReaders(&report); !s.ok()) {
     log_->error("reader check failed: {}", s.ToString());
     return;
   }
@@ -159,7 +159,7 @@ bool IngestServer::ReceiveOne(Received* out) {
   return true;
 }
 
-store::Status IngestServer::ServeGroup() {
+kpihub::Status IngestServer::ServeGroup() {
   // Frames in arrival order; acks go out in the same order, so a client with several batches
   // in flight can match a frame-level refusal (sequence 0) to the frame it sent.
   std::vector<Received> group;
@@ -175,15 +175,14 @@ store::Status IngestServer::ServeGroup() {
     group.push_back(std::move(r));
   }
   std::vector<store::ApplyResult> results;
-  store::Status status;
+  kpihub::Status status;
   if (!batches.empty()) {
-    auto started = std::chrono::steady_clock::now();
+    const int64_t started_us = clock_.NowSteadyMicros();
     status = store_.ApplyGroup(batches, &results);
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    const double seconds = static_cast<double>(clock_.NowSteadyMicros() - started_us) / 1e6;
     // Only a full map is an expected answer; anything else means the store can no longer be
     // trusted to have what it acked (or a bug): no ack for this group, and stop.
-    if (!status.ok() && status.code() != store::Status::Code::kMapFull) {
+    if (!status.ok() && status.code() != kpihub::Status::Code::kMapFull) {
       metrics_.SetStorageFailed();
       log_->critical("commit failed, no batch of this group is acked: {}", status.ToString());
       return status;
@@ -204,7 +203,7 @@ store::Status IngestServer::ServeGroup() {
     Account(r, ack);
     SendAck(r.routing_id, ack);
   }
-  return store::Status::Ok();
+  return kpihub::Status::Ok();
 }
 
 wire::AckMessage IngestServer::BatchAck(Received& r, const store::ApplyResult* result) {

@@ -1,5 +1,6 @@
 // IngestServer in-process: real ZeroMQ sockets on loopback, a real store in a temp dir, a fake
 // clock, and a fault-injecting store wrapper.
+#include "kpihub/testing/fake_clock.h"
 #include "kpihub/ingest/ingest_server.h"
 
 #include <gtest/gtest.h>
@@ -13,20 +14,16 @@
 #include <sstream>
 #include <thread>
 
-#include "kpihub/client/connection.h"
 #include "kpihub/core/uscc.h"
+#include "kpihub/testing/raw_dealer.h"
+#include "kpihub/testing/source_file.h"
+#include "kpihub/testing/temp_dir.h"
 
 namespace kpihub::ingest {
 namespace {
 
 std::string Uscc(int serial) { return core::SyntheticUscc(static_cast<uint32_t>(serial)); }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Decorates the real store; makes ApplyGroup fail, or hold until released, on demand.
 class FaultInjectingStore : public store::Store {
@@ -35,45 +32,66 @@ class FaultInjectingStore : public store::Store {
   std::atomic<int> fail_with{-1};  // a Status::Code, or -1 for none
   std::atomic<bool> hold{false};   // ApplyGroup waits while set (a commit stuck on the disk)
   std::atomic<int> held{0};        // ApplyGroup calls that have started waiting
-  store::Status ApplyGroup(const std::vector<store::BatchToApply>& b,
+  kpihub::Status ApplyGroup(const std::vector<store::BatchToApply>& b,
                            std::vector<store::ApplyResult>* r) override {
     if (hold.load()) {
       ++held;
       while (hold.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
     int code = fail_with.load();
-    if (code >= 0) return store::Status::Error(static_cast<store::Status::Code>(code), "injected");
+    if (code >= 0) return kpihub::Status::Error(static_cast<kpihub::Status::Code>(code), "injected");
     return real_.ApplyGroup(b, r);
   }
-  store::Status OpenSnapshot(std::unique_ptr<store::Snapshot>* out) override {
+  kpihub::Status OpenSnapshot(std::unique_ptr<store::Snapshot>* out) override {
     return real_.OpenSnapshot(out);
   }
-  store::Status SetCatalogueFingerprint(const std::string& f) override {
+  kpihub::Status SetCatalogueFingerprint(const std::string& f) override {
     return real_.SetCatalogueFingerprint(f);
   }
-  store::Status Verify(std::vector<std::string>* d) override { return real_.Verify(d); }
+  kpihub::Status Verify(std::vector<std::string>* d) override { return real_.Verify(d); }
   store::StoreStats Stats() override { return real_.Stats(); }
 
  private:
   store::Store& real_;
 };
 
+// A client as these tests drive one: a raw CURVE DEALER (the daemon's tests do not use the
+// adapters' client library).
+class TestClient {
+ public:
+  TestClient(zmq::context_t& context, const kpihub::testing::RawDealerOptions& options)
+      : dealer_(context, options) {}
+  bool SendFrame(const std::string& bytes) { return dealer_.Send(bytes); }
+  std::optional<wire::AckMessage> ReceiveAck(int timeout_ms) { return dealer_.Receive(timeout_ms); }
+  // Sends batch `sequence` and waits for its ack, skipping acks of other sequences; a frame
+  // refusal (sequence 0) is an answer too.
+  std::optional<wire::AckMessage> SendBatch(uint64_t sequence,
+                                            const std::vector<core::Observation>& observations,
+                                            int64_t sent_unix_ms, int timeout_ms) {
+    if (!SendFrame(wire::EncodeBatch(sequence, sent_unix_ms, observations))) return std::nullopt;
+    for (auto ack = ReceiveAck(timeout_ms); ack; ack = ReceiveAck(timeout_ms)) {
+      if (ack->sequence == sequence || ack->sequence == 0) return ack;
+    }
+    return std::nullopt;
+  }
+
+ private:
+  kpihub::testing::RawDealer dealer_;
+};
+
 class IngestServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/kpihub-ingest-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    auto catalogue = core::Catalogue::FromToml(
-        ReadFile(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml"), "catalogue.toml");
-    ASSERT_TRUE(catalogue.catalogue) << catalogue.error;
+    dir_ = temp_dir_.path();
+    std::shared_ptr<const core::Catalogue> catalogue = kpihub::testing::ShippedCatalogue();
+    ASSERT_NE(catalogue, nullptr);
     server_keys_ = wire::GenerateCurveKeyPair();
     scitech_keys_ = wire::GenerateCurveKeyPair();
     std::string registry_text = "[[adapter]]\nid = \"scitech-1\"\ndepartment = \"scitech\"\n"
                                 "public_key = \"" + scitech_keys_.public_z85 + "\"\n";
-    auto registry = core::KeyRegistry::FromToml(registry_text, "keys.toml", *catalogue.catalogue);
-    ASSERT_TRUE(registry.registry) << registry.error;
-    config_ = std::make_unique<core::LiveConfig>(catalogue.catalogue, registry.registry);
+    auto registry = core::KeyRegistry::FromToml(registry_text, "keys.toml", *catalogue);
+    ASSERT_TRUE(registry.ok()) << registry.status().message();
+    config_ = std::make_unique<core::LiveConfig>(catalogue, *registry);
     store::StoreOptions options;
     options.path = dir_ + "/state";
     ASSERT_TRUE(store::Store::Open(options, &real_store_).ok());
@@ -112,7 +130,7 @@ class IngestServerTest : public ::testing::Test {
   }
 
   // Batch 1 committed and acked, then batch 2 sent and its commit held inside ApplyGroup.
-  void CommitOneThenHoldTheNext(client::Connection& client) {
+  void CommitOneThenHoldTheNext(TestClient& client) {
     ASSERT_EQ(client.SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
     store_->hold = true;
     ASSERT_TRUE(client.SendFrame(wire::EncodeBatch(2, 0, Batch(10, 3))));
@@ -130,12 +148,10 @@ class IngestServerTest : public ::testing::Test {
     if (thread_.joinable()) thread_.join();
   }
 
-  std::unique_ptr<client::Connection> Connect() {
-    client::ConnectionOptions options;
-    options.endpoint = server_->bound_endpoint();
-    options.server_public_z85 = server_keys_.public_z85;
-    options.client_keys = scitech_keys_;
-    return std::make_unique<client::Connection>(context_, options);
+  std::unique_ptr<TestClient> Connect() {
+    return std::make_unique<TestClient>(
+        context_, kpihub::testing::RawDealerOptions{server_->bound_endpoint(),
+                                                    server_keys_.public_z85, scitech_keys_, ""});
   }
 
   std::vector<core::Observation> Batch(int first, int n) {
@@ -157,9 +173,10 @@ class IngestServerTest : public ::testing::Test {
     return -1;
   }
 
+  kpihub::testing::TempDir temp_dir_;
   std::string dir_;
   zmq::context_t context_{1};
-  core::FakeClock clock_{1704067200000};  // 2024-01-01
+  kpihub::testing::FakeClock clock_{1704067200000};  // 2024-01-01
   wire::CurveKeyPair server_keys_, scitech_keys_;
   std::unique_ptr<core::LiveConfig> config_;
   std::unique_ptr<store::Store> real_store_;
@@ -170,7 +187,7 @@ class IngestServerTest : public ::testing::Test {
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> ticks_{0};
   std::thread thread_;
-  store::Status run_status_;
+  kpihub::Status run_status_;
 };
 
 TEST_F(IngestServerTest, BatchesWaitingTogetherShareOneCommit) {
@@ -202,10 +219,10 @@ TEST_F(IngestServerTest, FailedCommitIsNeverAckedAndStopsTheLoop) {
   StartServer();
   auto client = Connect();
   ASSERT_EQ(client->SendBatch(1, Batch(0, 3), 0, 10000)->status, wire::AckStatus::kAccepted);
-  store_->fail_with = static_cast<int>(store::Status::Code::kIoError);
+  store_->fail_with = static_cast<int>(kpihub::Status::Code::kIoError);
   EXPECT_FALSE(client->SendBatch(2, Batch(100, 3), 0, 1000).has_value());  // no ack
   thread_.join();  // Run returned by itself
-  EXPECT_EQ(run_status_.code(), store::Status::Code::kIoError);
+  EXPECT_EQ(run_status_.code(), kpihub::Status::Code::kIoError);
   EXPECT_EQ(MetricValue("kpihub_storage_failed"), 1);
   std::unique_ptr<store::Snapshot> snap;
   ASSERT_TRUE(real_store_->OpenSnapshot(&snap).ok());
@@ -217,7 +234,7 @@ TEST_F(IngestServerTest, FailedCommitIsNeverAckedAndStopsTheLoop) {
 TEST_F(IngestServerTest, FullStoreAnswersRetryLaterAndRecovers) {
   StartServer();
   auto client = Connect();
-  store_->fail_with = static_cast<int>(store::Status::Code::kMapFull);
+  store_->fail_with = static_cast<int>(kpihub::Status::Code::kMapFull);
   auto ack = client->SendBatch(1, Batch(0, 3), 0, 10000);
   ASSERT_TRUE(ack.has_value());
   EXPECT_EQ(ack->status, wire::AckStatus::kRetryLater);
@@ -302,10 +319,10 @@ TEST_F(IngestServerTest, AfterAFailedCommitTheNextGroupIsNeitherAppliedNorAcked)
   ASSERT_NO_FATAL_FAILURE(CommitOneThenHoldTheNext(*client));
   ASSERT_TRUE(client->SendFrame(wire::EncodeBatch(3, 0, Batch(20, 3))));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // batch 3 queued
-  store_->fail_with = static_cast<int>(store::Status::Code::kIoError);
+  store_->fail_with = static_cast<int>(kpihub::Status::Code::kIoError);
   store_->hold = false;
   thread_.join();  // Run returned by itself
-  EXPECT_EQ(run_status_.code(), store::Status::Code::kIoError);
+  EXPECT_EQ(run_status_.code(), kpihub::Status::Code::kIoError);
   EXPECT_FALSE(client->ReceiveAck(300).has_value());
   store_->fail_with = -1;
   server_.reset();

@@ -30,7 +30,8 @@
 #include "kpihub/export/rule_collector.h"
 #include "kpihub/export/state_collector.h"
 #include "kpihub/ingest/ingest_server.h"
-#include "kpihub/ingest/system_clock.h"
+#include "kpihub/platform/file.h"
+#include "kpihub/platform/system_clock.h"
 #include "kpihub/wire/curve_keys.h"
 #include "build_revision.h"
 
@@ -54,16 +55,16 @@ struct Options {
 // Loads the catalogue and registry named by `config`; nullopt (error logged) if either fails.
 std::optional<core::LiveConfig::View> LoadView(const DaemonConfig& config, spdlog::logger& log) {
   auto catalogue = LoadCatalogue(config.catalogue);
-  if (!catalogue.catalogue) {
-    log.error("catalogue refused: {}", catalogue.error);
+  if (!catalogue.ok()) {
+    log.error("catalogue refused: {}", catalogue.status().message());
     return std::nullopt;
   }
-  auto registry = LoadKeyRegistry(config.key_registry, *catalogue.catalogue);
-  if (!registry.registry) {
-    log.error("key registry refused: {}", registry.error);
+  auto registry = LoadKeyRegistry(config.key_registry, **catalogue);
+  if (!registry.ok()) {
+    log.error("key registry refused: {}", registry.status().message());
     return std::nullopt;
   }
-  return core::LiveConfig::View{catalogue.catalogue, registry.registry};
+  return core::LiveConfig::View{*catalogue, *registry};
 }
 
 // Waits for signals on its own thread (they are blocked everywhere else).
@@ -129,12 +130,12 @@ std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& 
   exporter::MetricsServerOptions options;
   options.listen = config.metrics_listen;
   if (!config.metrics_basic_auth.empty()) {
-    std::string error;
-    auto text = ReadTextFile(config.metrics_basic_auth, &error);
-    auto colon = text ? text->find(':') : std::string::npos;
+    auto text = platform::ReadFile(config.metrics_basic_auth);
+    auto colon = text.ok() ? text->find(':') : std::string::npos;
     if (colon == std::string::npos) {
       throw std::invalid_argument("metrics_basic_auth: " +
-                               (text ? config.metrics_basic_auth + ": expected user:password" : error));
+                               (text.ok() ? config.metrics_basic_auth + ": expected user:password"
+                                          : text.status().message()));
     }
     std::string password = text->substr(colon + 1);
     while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) password.pop_back();
@@ -147,8 +148,8 @@ std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& 
 // its whole value history and can take minutes. systemd's start timeout must not kill that
 // (the upgrade would be rolled back and restarted for ever), so while the open runs the
 // start timeout is extended, 60 s at a time.
-store::Status OpenStore(const store::StoreOptions& options, std::unique_ptr<store::Store>* out,
-                        spdlog::logger& log) {
+kpihub::Status OpenStore(const store::StoreOptions& options, std::unique_ptr<store::Store>* out,
+                        const core::Clock& clock, spdlog::logger& log) {
   std::mutex mu;
   std::condition_variable cv;
   bool done = false;
@@ -158,8 +159,8 @@ store::Status OpenStore(const store::StoreOptions& options, std::unique_ptr<stor
       sd_notify(0, "EXTEND_TIMEOUT_USEC=60000000\nSTATUS=opening the store (upgrading its format)");
     }
   });
-  const auto start = std::chrono::steady_clock::now();
-  store::Status status = store::Store::Open(options, out);
+  const int64_t start_us = clock.NowSteadyMicros();
+  kpihub::Status status = store::Store::Open(options, out);
   {
     std::lock_guard lock(mu);
     done = true;
@@ -167,11 +168,98 @@ store::Status OpenStore(const store::StoreOptions& options, std::unique_ptr<stor
   cv.notify_all();
   keep_alive.join();
   if (status.ok() && (*out)->UpgradedFrom() != 0) {
-    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    const double took_s = static_cast<double>(clock.NowSteadyMicros() - start_us) / 1e6;
     log.info("store upgraded from format {} to {} in {:.1f} s", (*out)->UpgradedFrom(),
-             store::Store::kFormatVersion, took.count());
+             store::Store::kFormatVersion, took_s);
   }
   return status;
+}
+
+// Tells the ready file (tests, scripts), the log and systemd that the daemon serves.
+void AnnounceReady(const std::string& ready_file, const std::string& endpoint, int metrics_port,
+                   const std::string& state_dir, size_t adapters, spdlog::logger& log) {
+  WriteReadyFile(ready_file, endpoint, metrics_port);
+  log.info("ready ingest={} metrics=:{} state={} adapters={} version={}", endpoint, metrics_port,
+           state_dir, adapters, KPIHUB_VERSION);
+  sd_notify(0, "READY=1");
+}
+
+store::StoreOptions StoreOptionsFor(const DaemonConfig& config) {
+  store::StoreOptions options;
+  options.path = config.state_dir;
+  options.initial_map_bytes = config.initial_map_mib << 20;
+  options.max_map_bytes = config.max_map_mib << 20;
+  return options;
+}
+
+// How the ingest loop ended: a storage failure is the only way besides a clean stop.
+int ExitCodeAfterRun(const kpihub::Status& status, spdlog::logger& log) {
+  if (!status.ok()) {
+    log.critical("stopping: storage failed ({}); acked data is safe, unacked batches will be "
+                 "resent by their adapters",
+                 status.ToString());
+    return kExitStorage;
+  }
+  log.info("stopped cleanly");
+  return 0;
+}
+
+ingest::IngestOptions IngestOptionsFor(const DaemonConfig& config,
+                                       const std::string& server_secret_z85) {
+  ingest::IngestOptions options;
+  options.endpoint = config.listen;
+  options.server_secret_z85 = server_secret_z85;
+  options.limits.max_frame_bytes = config.max_frame_bytes;
+  options.limits.max_observations = config.max_observations;
+  options.max_group_batches = config.max_group_batches;
+  return options;
+}
+
+// The collectors /metrics serves, each computing from the store at scrape time.
+void RegisterCollectors(exporter::MetricsServer& http, store::Store& store,
+                        const core::LiveConfig& live, const core::Clock& clock,
+                        const DaemonConfig& config, double start_seconds,
+                        std::shared_ptr<spdlog::logger> log) {
+  http.RegisterCollectable(std::make_shared<exporter::KpiCollector>(
+      store, live, core::RollupOptions{config.min_cell_entities}, log));
+  http.RegisterCollectable(std::make_shared<exporter::StateCollector>(
+      store, exporter::BuildInfo{KPIHUB_VERSION, kBuildRevision}, config.max_map_mib << 20,
+      start_seconds));
+  http.RegisterCollectable(std::make_shared<exporter::ProcessCollector>());
+  http.RegisterCollectable(std::make_shared<exporter::FeedCollector>(store, live, clock, log));
+  http.RegisterCollectable(std::make_shared<exporter::RuleCollector>(store, live, log));
+}
+
+// SIGHUP: the catalogue and key registry are loaded afresh and swapped in together, or the
+// configuration in force stays.
+std::function<void()> Reloader(const DaemonConfig& config, core::LiveConfig& live,
+                               store::Store& store, spdlog::logger& log) {
+  return [&config, &live, &store, &log] {
+    auto fresh = LoadView(config, log);
+    if (!fresh) {
+      log.error("reload refused, the configuration in force stays");
+      return;
+    }
+    live.Set(*fresh);
+    (void)store.SetCatalogueFingerprint(fresh->catalogue->fingerprint());
+    log.info("reloaded catalogue ({} KPIs) and key registry ({} adapters)",
+             fresh->catalogue->kpis().size(), fresh->registry->adapters().size());
+  };
+}
+
+// The systemd watchdog is pinged from the ingest loop itself, so a stuck loop gets the daemon
+// restarted; a quarter of the timeout apart is enough and keeps the loop from a syscall per
+// pass. Without a watchdog the tick does nothing.
+std::function<void()> WatchdogPinger(const core::Clock& clock) {
+  uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) <= 0) return [] {};
+  const auto ping_every_us = static_cast<int64_t>(watchdog_usec / 4);
+  return [&clock, ping_every_us, last_ping_us = INT64_MIN / 2]() mutable {
+    const int64_t now_us = clock.NowSteadyMicros();
+    if (now_us - last_ping_us < ping_every_us) return;
+    last_ping_us = now_us;
+    sd_notify(0, "WATCHDOG=1");
+  };
 }
 
 int Serve(const Options& options) {
@@ -187,10 +275,9 @@ int Serve(const Options& options) {
 
   auto view = LoadView(config, *log);
   if (!view) return kExitConfig;
-  std::string error;
-  auto server_keys = wire::ReadKeyFile(config.server_key, true, &error);
-  if (!server_keys) {
-    log->error("server key refused: {}", error);
+  auto server_keys = wire::ReadKeyFile(config.server_key, true);
+  if (!server_keys.ok()) {
+    log->error("server key refused: {}", server_keys.status().message());
     return kExitConfig;
   }
   auto metrics_addresses = ParseMetricsListen(config.metrics_listen);
@@ -199,7 +286,7 @@ int Serve(const Options& options) {
     return kExitConfig;
   }
   core::LiveConfig live(view->catalogue, view->registry);
-  ingest::SystemClock clock;
+  platform::SystemClock clock;
   double start_seconds = static_cast<double>(clock.NowUnixMillis()) / 1000.0;
   // Declared before the HTTP server, so that the server (whose collectors read the store)
   // stops first.
@@ -218,11 +305,7 @@ int Serve(const Options& options) {
     return kExitCannotBind;
   }
 
-  store::StoreOptions store_options;
-  store_options.path = config.state_dir;
-  store_options.initial_map_bytes = config.initial_map_mib << 20;
-  store_options.max_map_bytes = config.max_map_mib << 20;
-  store::Status status = OpenStore(store_options, &store, *log);
+  kpihub::Status status = OpenStore(StoreOptionsFor(config), &store, clock, *log);
   if (!status.ok()) {
     log->error("cannot open the store at {}: {}", config.state_dir, status.ToString());
     return kExitStorage;
@@ -232,13 +315,8 @@ int Serve(const Options& options) {
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry);
   zmq::context_t context(1);
-  ingest::IngestOptions ingest_options;
-  ingest_options.endpoint = config.listen;
-  ingest_options.server_secret_z85 = server_keys->secret_z85;
-  ingest_options.limits.max_frame_bytes = config.max_frame_bytes;
-  ingest_options.limits.max_observations = config.max_observations;
-  ingest_options.max_group_batches = config.max_group_batches;
-  ingest::IngestServer server(context, ingest_options, live, *store, clock, metrics, log);
+  ingest::IngestServer server(context, IngestOptionsFor(config, server_keys->secret_z85), live,
+                             *store, clock, metrics, log);
   try {
     server.Start();  // ZAP handler first, then the CURVE server socket
   } catch (const std::exception& e) {
@@ -248,57 +326,18 @@ int Serve(const Options& options) {
     return kExitCannotBind;
   }
   http->RegisterCollectable(registry);
-  http->RegisterCollectable(std::make_shared<exporter::KpiCollector>(
-      *store, live, core::RollupOptions{config.min_cell_entities}, log));
-  http->RegisterCollectable(std::make_shared<exporter::StateCollector>(
-      *store, exporter::BuildInfo{KPIHUB_VERSION, kBuildRevision}, store_options.max_map_bytes,
-      start_seconds));
-  http->RegisterCollectable(std::make_shared<exporter::ProcessCollector>());
-  http->RegisterCollectable(std::make_shared<exporter::FeedCollector>(*store, live, clock, log));
-  http->RegisterCollectable(std::make_shared<exporter::RuleCollector>(*store, live, log));
+  RegisterCollectors(*http, *store, live, clock, config, start_seconds, log);
   http->SetReady(true);  // storage open, ZAP handler bound
 
   std::atomic<bool> stop{false};
-  SignalWatcher signals(stop, [&] {
-    auto fresh = LoadView(config, *log);
-    if (!fresh) {
-      log->error("reload refused, the configuration in force stays");
-      return;
-    }
-    live.Set(*fresh);
-    (void)store->SetCatalogueFingerprint(fresh->catalogue->fingerprint());
-    log->info("reloaded catalogue ({} KPIs) and key registry ({} adapters)",
-              fresh->catalogue->kpis().size(), fresh->registry->adapters().size());
-  });
-  int metrics_port = http->port();
-  WriteReadyFile(options.ready_file, server.bound_endpoint(), metrics_port);
-  log->info("ready ingest={} metrics=:{} state={} adapters={} version={}", server.bound_endpoint(),
-            metrics_port, config.state_dir, view->registry->adapters().size(), KPIHUB_VERSION);
-  sd_notify(0, "READY=1");
+  SignalWatcher signals(stop, Reloader(config, live, *store, *log));
+  AnnounceReady(options.ready_file, server.bound_endpoint(), http->port(), config.state_dir,
+                view->registry->adapters().size(), *log);
 
-  uint64_t watchdog_usec = 0;
-  bool watchdog = sd_watchdog_enabled(0, &watchdog_usec) > 0;
-  // Pinged from the ingest loop itself, so a stuck loop gets the daemon restarted; a quarter
-  // of the timeout apart is enough and keeps the loop from a syscall per pass.
-  auto ping_every = std::chrono::microseconds(watchdog_usec / 4);
-  auto last_ping = std::chrono::steady_clock::time_point{};
-  status = server.Run(stop, [&] {
-    if (!watchdog) return;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last_ping < ping_every) return;
-    last_ping = now;
-    sd_notify(0, "WATCHDOG=1");
-  });
+  status = server.Run(stop, WatchdogPinger(clock));
   sd_notify(0, "STOPPING=1");
   http->SetReady(false);
-  if (!status.ok()) {
-    log->critical("stopping: storage failed ({}); acked data is safe, unacked batches will be "
-                  "resent by their adapters",
-                  status.ToString());
-    return kExitStorage;
-  }
-  log->info("stopped cleanly");
-  return 0;
+  return ExitCodeAfterRun(status, *log);
 }
 
 }  // namespace
@@ -322,11 +361,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", KPIHUB_VERSION);
   CLI11_PARSE(app, argc, argv);
 
-  std::string error;
   if (!options.config_path.empty()) {
-    auto loaded = kpihub::app::LoadDaemonConfig(options.config_path, &error);
-    if (!loaded) {
-      std::fprintf(stderr, "kpihubd: %s\n", error.c_str());
+    auto loaded = kpihub::app::LoadDaemonConfig(options.config_path);
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "kpihubd: %s\n", loaded.status().message().c_str());
       return 1;
     }
     options.config = *loaded;

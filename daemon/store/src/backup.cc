@@ -14,7 +14,7 @@
 namespace kpihub::store {
 
 Status Store::Backup(const std::string& dest_dir) {
-  return Status::Error(Status::Code::kInvalid, "this store cannot be backed up");
+  return Status::Error(Status::Code::kInvalidArgument, "this store cannot be backed up");
 }
 
 namespace internal {
@@ -45,7 +45,7 @@ Status CopyEnvironment(MDB_env* env, const std::string& dest_dir, int* lmdb_rc) 
   *lmdb_rc = 0;
   struct stat st;
   if (::stat(dest.c_str(), &st) == 0) {
-    return Status::Error(Status::Code::kInvalid, dest + " already exists: back up into a new path");
+    return Status::Error(Status::Code::kInvalidArgument, dest + " already exists: back up into a new path");
   }
   const std::string partial = dest + ".partial";
   std::error_code ec;

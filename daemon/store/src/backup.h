@@ -5,7 +5,7 @@
 
 #include <lmdb.h>
 
-#include "kpihub/store/status.h"
+#include "kpihub/core/status.h"
 
 namespace kpihub::store::internal {
 

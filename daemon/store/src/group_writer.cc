@@ -10,7 +10,7 @@ namespace kpihub::store::internal {
 namespace {
 
 Status Invalid(std::string message) {
-  return Status::Error(Status::Code::kInvalid, std::move(message));
+  return Status::Error(Status::Code::kInvalidArgument, std::move(message));
 }
 
 Status CheckKey(const core::FigureKey& key, size_t max_key) {

@@ -21,7 +21,7 @@
 
 #include "kpihub/store/records.h"
 #include "codec.h"
-#include "kpihub/store/status.h"
+#include "kpihub/core/status.h"
 #include "lmdb_env.h"
 #include "tables.h"
 

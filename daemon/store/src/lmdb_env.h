@@ -1,4 +1,4 @@
-// Thin RAII and error helpers over the LMDB C API, and the environment setup the store needs.
+// The store's environment and tables over platform/lmdb.h, and its error helpers.
 // Internal to kpihub_store.
 #pragma once
 
@@ -7,91 +7,27 @@
 
 #include <lmdb.h>
 
-#include "kpihub/store/status.h"
+#include "kpihub/core/status.h"
+#include "kpihub/platform/lmdb.h"
 #include "kpihub/store/store.h"
 #include "tables.h"
 
 namespace kpihub::store::internal {
 
-inline MDB_val ToVal(std::string_view s) {
-  return MDB_val{s.size(), const_cast<char*>(s.data())};  // LMDB never writes through it
-}
-inline std::string_view FromVal(const MDB_val& v) {
-  return {static_cast<const char*>(v.mv_data), v.mv_size};
-}
+using platform::Cursor;
+using platform::FromVal;
+using platform::GetRecord;
+using platform::LmdbError;
+using platform::LmdbWriteError;
+using platform::PutRecord;
+using platform::ScanPrefix;
+using platform::ToVal;
+using platform::Txn;
 
-// Maps an LMDB or errno result to a Status: MDB_MAP_FULL -> kMapFull (the caller grows the
-// map and retries), ENOENT -> kNotFound, format errors -> kCorruption, the rest kIoError.
-Status LmdbError(int rc, std::string_view what);
-// On the write path only MDB_MAP_FULL is recoverable (kMapFull); after any other failure we
-// cannot know what reached the disk, so it is kIoError, which the store makes sticky.
-Status LmdbWriteError(int rc, std::string_view what);
 Status Corrupt(std::string_view table, std::string_view what);
 
-// Owns a transaction: aborted on destruction unless committed. Move-only.
-class Txn {
- public:
-  Txn() = default;
-  explicit Txn(MDB_txn* txn) : txn_(txn) {}
-  Txn(Txn&& o) noexcept : txn_(o.txn_) { o.txn_ = nullptr; }
-  Txn& operator=(Txn&& o) noexcept;
-  Txn(const Txn&) = delete;
-  Txn& operator=(const Txn&) = delete;
-  ~Txn() { Abort(); }
-
-  MDB_txn* get() const { return txn_; }
-  // The handle is gone afterwards whatever the result (LMDB frees it on failure too).
-  int Commit();
-  void Abort();
-
- private:
-  MDB_txn* txn_ = nullptr;
-};
-
-// Owns a cursor; must not outlive its transaction.
-class Cursor {
- public:
-  Cursor() = default;
-  Cursor(const Cursor&) = delete;
-  Cursor& operator=(const Cursor&) = delete;
-  ~Cursor() {
-    if (cursor_ != nullptr) mdb_cursor_close(cursor_);
-  }
-  int Open(MDB_txn* txn, MDB_dbi dbi) { return mdb_cursor_open(txn, dbi, &cursor_); }
-  void Close() {
-    if (cursor_ != nullptr) mdb_cursor_close(cursor_);
-    cursor_ = nullptr;
-  }
-  MDB_cursor* get() const { return cursor_; }
-
- private:
-  MDB_cursor* cursor_ = nullptr;
-};
-
-// Looks a key up; *found false (and Ok) when absent.
-Status GetRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view* value,
-                 bool* found);
-// Errors as LmdbWriteError.
-Status PutRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
-                 unsigned flags = 0);
 // The last key of a table keyed by BE u64 ids, plus one; 1 for an empty table.
 Status NextId(MDB_txn* txn, MDB_dbi dbi, std::string_view table, uint64_t* next);
-
-// Visits every record whose key starts with `prefix` (all records for an empty prefix) in
-// key order. Stops at the first non-Ok status `fn` returns and returns it.
-template <typename Fn>
-Status ScanPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
-  Cursor cursor;
-  if (int rc = cursor.Open(txn, dbi); rc != 0) return LmdbError(rc, "cursor open");
-  MDB_val k = ToVal(prefix), v;
-  int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
-  for (; rc == 0; rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
-    const std::string_view key = FromVal(k);
-    if (!key.starts_with(prefix)) return Status::Ok();
-    if (Status s = fn(key, FromVal(v)); !s.ok()) return s;
-  }
-  return rc == MDB_NOTFOUND ? Status::Ok() : LmdbError(rc, "cursor get");
-}
 
 // Creates the directory (0700) if needed and opens the environment with the store's flags
 // (MDB_NOTLS: snapshots live on scraper threads). Runs mdb_reader_check.

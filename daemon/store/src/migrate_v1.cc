@@ -78,67 +78,84 @@ std::string EncodeV1History(const HistoryEntry& entry) {
   return w.data();
 }
 
+namespace {
+
+// The format 1 history table, walked alongside the figures, with the buffers reused from
+// one figure to the next.
+struct V1History {
+  Cursor cursor;
+  MDB_val key, value;
+  int rc = MDB_NOTFOUND;
+  HistoryEntry change;
+  RecordWriter record;
+  std::string change_key;
+};
+
+// Moves `figure`'s history entries into the changes table, each chained to the one before;
+// *previous ends as the last one's id (unchanged when there is none). The entries are the
+// next ones: "obs key \0 id" sorts right after every key before it (key fields hold no NUL)
+// and before the next figure's.
+Status MoveHistory(MDB_txn* txn, const Tables& tables, const std::string& obs_key,
+                   const StoredObservation& figure, V1History* h, ChangeId* previous) {
+  for (; h->rc == 0; h->rc = mdb_cursor_get(h->cursor.get(), &h->key, &h->value, MDB_NEXT)) {
+    const std::string_view key = FromVal(h->key);
+    if (key.size() != obs_key.size() + kV1IdSuffix || !key.starts_with(obs_key)) {
+      if (key < std::string_view(obs_key)) return Corrupt("history", "a change without a figure");
+      break;
+    }
+    if (!DecodeV1History(key, FromVal(h->value), &h->change) || h->change.key != figure.key) {
+      return Corrupt("history", "undecodable record");
+    }
+    const ChangeId id{h->change.journal_id, h->change.index};
+    // Adapter, department, sequence and time are in the journal, which format 1 had too.
+    EncodeHistoryTo(h->change.key, h->change.old_value, h->change.new_value, *previous,
+                    &h->record);
+    h->change_key.clear();
+    AppendChangeKey(&h->change_key, id);
+    MDB_val k = ToVal(h->change_key), v = ToVal(h->record.data());
+    const int rc = mdb_put(txn, tables.changes, &k, &v, MDB_NOOVERWRITE);
+    if (rc == MDB_KEYEXIST) return Corrupt("history", "a change id used twice");
+    if (rc != 0) return CursorError(rc);
+    *previous = id;
+  }
+  return h->rc == 0 || h->rc == MDB_NOTFOUND ? Status::Ok() : CursorError(h->rc);
+}
+
+}  // namespace
+
 Status MigrateV1(MDB_txn* txn, const Tables& tables) {
   MDB_dbi history = 0;
   if (int rc = mdb_dbi_open(txn, kV1HistoryTable, 0, &history); rc != 0) {
     return rc == MDB_NOTFOUND ? Corrupt("history", "format 1 store without a history table")
                               : CursorError(rc);
   }
-  Cursor obs_cursor, history_cursor;
+  Cursor obs_cursor;
+  V1History h;
   if (int rc = obs_cursor.Open(txn, tables.obs); rc != 0) return CursorError(rc);
-  if (int rc = history_cursor.Open(txn, history); rc != 0) return CursorError(rc);
-
-  MDB_val hk, hv;
-  int hrc = mdb_cursor_get(history_cursor.get(), &hk, &hv, MDB_FIRST);
+  if (int rc = h.cursor.Open(txn, history); rc != 0) return CursorError(rc);
+  h.rc = mdb_cursor_get(h.cursor.get(), &h.key, &h.value, MDB_FIRST);
   MDB_val ok, ov;
   int orc = mdb_cursor_get(obs_cursor.get(), &ok, &ov, MDB_FIRST);
-  RecordWriter value;
-  std::string change_key;
   StoredObservation figure;
-  HistoryEntry change;
-  while (orc == 0) {
+  for (; orc == 0; orc = mdb_cursor_get(obs_cursor.get(), &ok, &ov, MDB_NEXT)) {
     const std::string obs_key(FromVal(ok));
     if (!DecodeFigureKey(obs_key, &figure.key) || !DecodeV1Observation(FromVal(ov), &figure)) {
       return Corrupt("obs", "undecodable record");
     }
-    // This figure's history entries are the next ones: "obs key \0 id" sorts right after
-    // every key before it (key fields hold no NUL) and before the next figure's.
     ChangeId previous;
-    while (hrc == 0) {
-      const std::string_view key = FromVal(hk);
-      if (key.size() != obs_key.size() + kV1IdSuffix || !key.starts_with(obs_key)) {
-        if (key < std::string_view(obs_key)) return Corrupt("history", "a change without a figure");
-        break;
-      }
-      if (!DecodeV1History(key, FromVal(hv), &change) || change.key != figure.key) {
-        return Corrupt("history", "undecodable record");
-      }
-      const ChangeId id{change.journal_id, change.index};
-      // Adapter, department, sequence and time are in the journal, which format 1 had too.
-      EncodeHistoryTo(change.key, change.old_value, change.new_value, previous, &value);
-      change_key.clear();
-      AppendChangeKey(&change_key, id);
-      MDB_val k = ToVal(change_key), v = ToVal(value.data());
-      const int rc = mdb_put(txn, tables.changes, &k, &v, MDB_NOOVERWRITE);
-      if (rc == MDB_KEYEXIST) return Corrupt("history", "a change id used twice");
-      if (rc != 0) return CursorError(rc);
-      previous = id;
-      hrc = mdb_cursor_get(history_cursor.get(), &hk, &hv, MDB_NEXT);
-    }
-    if (hrc != 0 && hrc != MDB_NOTFOUND) return CursorError(hrc);
+    if (Status s = MoveHistory(txn, tables, obs_key, figure, &h, &previous); !s.ok()) return s;
     EncodeObservationTo(figure.value, figure.adapter, figure.sequence, figure.unix_ms,
-                        figure.note, previous, &value);
-    MDB_val k = ToVal(obs_key), v = ToVal(value.data());
+                        figure.note, previous, &h.record);
+    MDB_val k = ToVal(obs_key), v = ToVal(h.record.data());
     if (int rc = mdb_cursor_put(obs_cursor.get(), &k, &v, MDB_CURRENT); rc != 0) {
       return CursorError(rc);
     }
-    orc = mdb_cursor_get(obs_cursor.get(), &ok, &ov, MDB_NEXT);
   }
   if (orc != MDB_NOTFOUND) return CursorError(orc);
-  if (hrc == 0) return Corrupt("history", "a change without a figure");
-  if (hrc != MDB_NOTFOUND) return CursorError(hrc);
+  if (h.rc == 0) return Corrupt("history", "a change without a figure");
+  if (h.rc != MDB_NOTFOUND) return CursorError(h.rc);
   obs_cursor.Close();
-  history_cursor.Close();
+  h.cursor.Close();
   if (int rc = mdb_drop(txn, history, 1); rc != 0) return CursorError(rc);
   RecordWriter version;
   version.PutU32(Store::kFormatVersion);

@@ -10,7 +10,7 @@
 #include <lmdb.h>
 
 #include "kpihub/store/records.h"
-#include "kpihub/store/status.h"
+#include "kpihub/core/status.h"
 #include "tables.h"
 
 namespace kpihub::store::internal {

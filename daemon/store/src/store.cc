@@ -225,10 +225,10 @@ Status LmdbStore::Backup(const std::string& dest_dir) {
 }
 
 Status ValidateOptions(const StoreOptions& options) {
-  if (options.path.empty()) return Status::Error(Status::Code::kInvalid, "empty store path");
+  if (options.path.empty()) return Status::Error(Status::Code::kInvalidArgument, "empty store path");
   if (!options.read_only &&
       (options.initial_map_bytes == 0 || options.initial_map_bytes > options.max_map_bytes)) {
-    return Status::Error(Status::Code::kInvalid, "need 0 < initial_map_bytes <= max_map_bytes");
+    return Status::Error(Status::Code::kInvalidArgument, "need 0 < initial_map_bytes <= max_map_bytes");
   }
   return Status::Ok();
 }

@@ -57,7 +57,7 @@ TEST(BackupTest, RefusesAnExistingDestination) {
   auto store = testing_util::OpenStore(testing_util::Options(dir.Sub("live")));
   std::filesystem::create_directory(dir.Sub("taken"));
   Status s = store->Backup(dir.Sub("taken"));
-  EXPECT_EQ(s.code(), Status::Code::kInvalid) << s.ToString();
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument) << s.ToString();
 }
 
 // The copy is one commit's view: every batch is either wholly in it or not at all, so the

@@ -93,10 +93,10 @@ TEST(DurabilityTest, OpenErrors) {
   options.read_only = true;
   EXPECT_EQ(Store::Open(options, &store).code(), Status::Code::kNotFound);  // never created
   options.path = "";
-  EXPECT_EQ(Store::Open(options, &store).code(), Status::Code::kInvalid);
+  EXPECT_EQ(Store::Open(options, &store).code(), Status::Code::kInvalidArgument);
   options = testing_util::Options(dir.path());
   options.initial_map_bytes = options.max_map_bytes + 1;
-  EXPECT_EQ(Store::Open(options, &store).code(), Status::Code::kInvalid);
+  EXPECT_EQ(Store::Open(options, &store).code(), Status::Code::kInvalidArgument);
 }
 
 TEST(DurabilityTest, SnapshotDoesNotSeeLaterCommits) {

@@ -6,10 +6,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "kpihub/core/observation.h"
+#include "kpihub/core/status.h"
 
 namespace kpihub::wire {
 
@@ -26,13 +26,15 @@ struct DecodedBatch {
   std::vector<core::Observation> observations;
 };
 
-struct DecodeError {
-  core::RejectReason reason = core::RejectReason::kUndecodable;
-  std::string detail;
+// The outcome of decoding a Batch frame: the batch, or a failed Status (kInvalidArgument; its
+// message is the detail for the log and the ack) together with the reason code that the
+// refusal's ack carries as frame_reason.
+struct BatchDecoding {
+  Result<DecodedBatch> batch;
+  core::RejectReason reason = core::RejectReason::kUndecodable;  // meaningful when !batch.ok()
 };
 
-std::variant<DecodedBatch, DecodeError> DecodeBatch(const void* data, size_t size,
-                                                    const DecodeLimits& limits);
+BatchDecoding DecodeBatch(const void* data, size_t size, const DecodeLimits& limits);
 std::string EncodeBatch(uint64_t sequence, int64_t sent_unix_ms,
                         const std::vector<core::Observation>& observations);
 

@@ -5,8 +5,9 @@
 // Functions are thread-safe.
 #pragma once
 
-#include <optional>
 #include <string>
+
+#include "kpihub/core/status.h"
 
 namespace kpihub::wire {
 
@@ -18,11 +19,9 @@ struct CurveKeyPair {
 // A fresh key pair from libzmq's CSPRNG.
 CurveKeyPair GenerateCurveKeyPair();
 
-// Reads a key file; `error` gets "<path>: <reason>" on failure.
-std::optional<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secret,
-                                        std::string* error);
+// Reads a key file; the failure's message is "<path>: <reason>".
+Result<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secret);
 // Writes `<dir>/<name>.key` (0600, both halves) and `<dir>/<name>.pub`. Refuses to overwrite.
-bool WriteKeyFiles(const std::string& dir, const std::string& name, const CurveKeyPair& keys,
-                   std::string* error);
+Status WriteKeyFiles(const std::string& dir, const std::string& name, const CurveKeyPair& keys);
 
 }  // namespace kpihub::wire

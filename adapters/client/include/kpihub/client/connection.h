@@ -8,10 +8,12 @@
 #include <zmq.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "kpihub/core/clock.h"
 #include "kpihub/core/observation.h"
 #include "kpihub/wire/codec.h"
 #include "kpihub/wire/curve_keys.h"
@@ -23,6 +25,7 @@ struct ConnectionOptions {
   std::string server_public_z85;
   wire::CurveKeyPair client_keys;
   int heartbeat_ms = 5000;  // detects a dead daemon on an idle link
+  const core::Clock* clock = nullptr;  // for SendBatch's timeout; null: the system clock
 };
 
 class Connection {
@@ -40,6 +43,8 @@ class Connection {
 
  private:
   zmq::socket_t socket_;
+  std::unique_ptr<core::Clock> own_clock_;  // when the options named none
+  const core::Clock& clock_;
 };
 
 }  // namespace kpihub::client

@@ -20,6 +20,9 @@
 // batches in flight such an ack cannot be matched, so the sender falls back to one batch in
 // flight until the refused batch is identified.
 //
+// Every timing decision (ack timeout, back-off, Drain's max wait) reads the injected clock's
+// monotonic time, so tests drive them with a fake clock.
+//
 // Not thread-safe: one thread calls Enqueue and Drain. The listener is called on that thread.
 #pragma once
 
@@ -51,8 +54,8 @@ struct SenderOptions {
 };
 
 // Reads the adapter's secret key file and the daemon's public key file (kpihub keygen format).
-bool LoadCurveKeys(const std::string& key_file, const std::string& server_key_file,
-                   SenderOptions* options, std::string* error);
+Status LoadCurveKeys(const std::string& key_file, const std::string& server_key_file,
+                     SenderOptions* options);
 
 // What the sender tells its caller. Called on the Drain thread, after the outbox changed.
 class DeliveryListener {
@@ -93,9 +96,9 @@ class DurableSender {
                 const core::Clock& clock, DeliveryListener* listener);
   ~DurableSender();
 
-  // Durably queues `entries` in batches of `batch_size`. False (and error()) if the outbox
-  // could not store them; then nothing of this call was stored.
-  bool Enqueue(const std::vector<OutboxEntry>& entries);
+  // Durably queues `entries` in batches of `batch_size`. On failure (also kept in error())
+  // nothing of this call was stored.
+  Status Enqueue(const std::vector<OutboxEntry>& entries);
 
   // Sends and follows acks until the outbox is empty, `max_wait_ms` passes (< 0: no limit),
   // `keep_going` returns false (checked about every 100 ms), or a fatal answer.
@@ -103,6 +106,7 @@ class DurableSender {
 
   const SenderCounters& counters() const;
   size_t pending_batches() const;  // in the outbox, as of the last Enqueue or ack
+  // The message of the failure that ended the last Drain or Enqueue; empty if none.
   const std::string& error() const;
 
  private:

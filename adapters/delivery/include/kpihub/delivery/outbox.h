@@ -17,6 +17,9 @@
 #include <vector>
 
 #include "kpihub/core/observation.h"
+#include "kpihub/core/status.h"
+
+struct MDB_txn;
 
 namespace kpihub::delivery {
 
@@ -35,28 +38,28 @@ struct StoredBatch {
 
 class Outbox {
  public:
-  // Opens (creating if needed, mode 0700) the outbox in `dir`. Null and `error` on failure,
-  // including when another process holds the directory.
-  static std::unique_ptr<Outbox> Open(const std::string& dir, std::string* error);
+  // Opens (creating if needed, mode 0700) the outbox in `dir`. Fails (kUnavailable) when
+  // another process holds the directory.
+  static Result<std::unique_ptr<Outbox>> Open(const std::string& dir);
   ~Outbox();
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
   // Numbers `batches` next_sequence(), next_sequence()+1, ... and stores them with the new
   // next sequence in one synced transaction. Empty batches are stored too (they advance the
-  // daemon's sequence like any other). False and `error` on failure: nothing was stored.
-  bool Append(const std::vector<std::vector<OutboxEntry>>& batches, int64_t now_unix_ms,
-              std::vector<uint64_t>* sequences, std::string* error);
+  // daemon's sequence like any other). On failure nothing was stored. `sequences` may be null.
+  Status Append(const std::vector<std::vector<OutboxEntry>>& batches, int64_t now_unix_ms,
+                std::vector<uint64_t>* sequences);
 
   // Sequences of the batches not yet acknowledged, ascending.
-  std::vector<uint64_t> Pending(std::string* error) const;
-  std::optional<StoredBatch> Load(uint64_t sequence, std::string* error) const;
+  Result<std::vector<uint64_t>> Pending() const;
+  Result<StoredBatch> Load(uint64_t sequence) const;
   // Removes an acknowledged batch. Removing an absent sequence is not an error.
-  bool Remove(uint64_t sequence, std::string* error);
+  Status Remove(uint64_t sequence);
   // Gives the pending batches the sequences first, first+1, ... in their order, and sets the
   // next sequence after them. Used when the daemon expects a sequence that the outbox no longer
   // holds (a refused frame did not consume its number, or the daemon's state was restored).
-  bool Renumber(uint64_t first, std::string* error);
+  Status Renumber(uint64_t first);
 
   // One more than the highest sequence ever assigned (1 for a new outbox).
   uint64_t next_sequence() const { return next_sequence_; }
@@ -66,7 +69,12 @@ class Outbox {
  private:
   struct Env;
   Outbox(std::string dir, std::unique_ptr<Env> env, int lock_fd);
-  bool Fail(const std::string& what, int rc, std::string* error);
+  Status CheckWritable() const;
+  Status Fail(const std::string& what, const Status& cause);
+  Status WriteOnce(const std::vector<std::vector<OutboxEntry>>& batches, int64_t now_unix_ms,
+                   std::vector<uint64_t>* sequences);
+  Status MoveRecords(MDB_txn* txn, const std::vector<uint64_t>& pending, uint64_t first,
+                     uint64_t* next);
 
   std::string dir_;
   std::unique_ptr<Env> env_;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kpihub/core/decimal.h"
+#include "kpihub/core/status.h"
 #include "kpihub/core/period.h"
 
 namespace kpihub::core {
@@ -99,12 +100,10 @@ struct Rule {
 
 class Catalogue {
  public:
-  struct LoadResult {
-    std::shared_ptr<const Catalogue> catalogue;  // null on error
-    std::string error;  // "<source>:<line>:<column>: <reason>" on error
-  };
+  using LoadResult = Result<std::shared_ptr<const Catalogue>>;
   // Parses and checks the whole catalogue: unique codes, known owner departments, indicators
   // referenced by KPIs and rules exist, bounds ordered, every KPI and rule cites a clause.
+  // A failure (kInvalidArgument) says "<source>:<line>:<column>: <reason>".
   static LoadResult FromToml(std::string_view text, std::string_view source_name);
 
   const Department* FindDepartment(std::string_view code) const;

@@ -1,8 +1,8 @@
-// Clock: the time source, injected from main so that core and tests never read the real
-// clock. Implementations must be thread-safe.
+// Clock: the time source, injected from main so that no library reads the real clock and
+// tests can move time by hand (platform::SystemClock is the real one; the tests' FakeClock
+// the manual one). Implementations must be thread-safe.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 
 namespace kpihub::core {
@@ -10,19 +10,12 @@ namespace kpihub::core {
 class Clock {
  public:
   virtual ~Clock() = default;
+  // Wall time: what is recorded (send times, history, feed freshness).
   virtual int64_t NowUnixMillis() const = 0;
-};
-
-// A clock tests set by hand.
-class FakeClock : public Clock {
- public:
-  explicit FakeClock(int64_t unix_ms) : now_(unix_ms) {}
-  int64_t NowUnixMillis() const override { return now_.load(); }
-  void Set(int64_t unix_ms) { now_.store(unix_ms); }
-  void Advance(int64_t ms) { now_.fetch_add(ms); }
-
- private:
-  std::atomic<int64_t> now_;
+  // Monotonic time, in microseconds, for timeouts and intervals (ack timeouts, back-off,
+  // watchdog pings, commit latency): never jumps with the wall clock. The default suits
+  // clocks that do not jump either.
+  virtual int64_t NowSteadyMicros() const { return NowUnixMillis() * 1000; }
 };
 
 }  // namespace kpihub::core

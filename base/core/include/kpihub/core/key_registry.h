@@ -20,10 +20,8 @@ struct AdapterKey {
 
 class KeyRegistry {
  public:
-  struct LoadResult {
-    std::shared_ptr<const KeyRegistry> registry;  // null on error
-    std::string error;  // "<source>:<line>:<column>: <reason>"
-  };
+  // A failure (kInvalidArgument) says "<source>:<line>:<column>: <reason>".
+  using LoadResult = Result<std::shared_ptr<const KeyRegistry>>;
   // Format:  [[adapter]]  id = "tax-1"  department = "tax"  public_key = "<z85>"
   // Every department must exist in `catalogue`. An empty registry is an error: a daemon that
   // admits nobody is a misconfiguration.

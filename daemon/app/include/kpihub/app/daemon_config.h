@@ -9,6 +9,7 @@
 
 #include "kpihub/core/catalogue.h"
 #include "kpihub/core/key_registry.h"
+#include "kpihub/core/status.h"
 
 namespace kpihub::app {
 
@@ -31,10 +32,9 @@ struct DaemonConfig {
 };
 
 // Parses a config file's text over the defaults. Relative paths are resolved against the
-// directory of `source_path`. `error` gets "<file>:<line>:<col>: <reason>".
-std::optional<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string& source_path,
-                                              std::string* error);
-std::optional<DaemonConfig> LoadDaemonConfig(const std::string& path, std::string* error);
+// directory of `source_path`. A failure's message is "<file>:<line>:<col>: <reason>".
+Result<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string& source_path);
+Result<DaemonConfig> LoadDaemonConfig(const std::string& path);
 
 // The catalogue shipped in config/catalogue.toml, compiled in.
 std::string_view BuiltInCatalogueText();
@@ -43,8 +43,5 @@ std::string_view BuiltInCatalogueText();
 core::Catalogue::LoadResult LoadCatalogue(const std::string& path);
 core::KeyRegistry::LoadResult LoadKeyRegistry(const std::string& path,
                                               const core::Catalogue& catalogue);
-
-// Reads a whole file; nullopt with `error` set when it cannot.
-std::optional<std::string> ReadTextFile(const std::string& path, std::string* error);
 
 }  // namespace kpihub::app

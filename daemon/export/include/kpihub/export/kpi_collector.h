@@ -18,20 +18,17 @@
 
 namespace kpihub::exporter {
 
-class KpiCollector : public RenderedCollectable {
+class KpiCollector : public CachedCollectable {
  public:
   KpiCollector(store::Store& store, const core::LiveConfig& config, core::RollupOptions options,
                std::shared_ptr<spdlog::logger> log)
       : store_(store), config_(config), options_(options), log_(std::move(log)) {}
 
-  std::vector<prometheus::MetricFamily> Collect() const override;
-  std::shared_ptr<const std::string> CollectText() const override;
   // Times the figures were computed rather than served from the cache (tests).
   uint64_t computations() const { return cache_.computations(); }
 
  private:
-  // Null (error logged) when the store cannot be read.
-  std::shared_ptr<const RenderedFamilies> Current() const;
+  std::shared_ptr<const RenderedFamilies> Current() const override;
 
   store::Store& store_;
   const core::LiveConfig& config_;

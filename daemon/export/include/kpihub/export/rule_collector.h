@@ -17,18 +17,16 @@
 
 namespace kpihub::exporter {
 
-class RuleCollector : public RenderedCollectable {
+class RuleCollector : public CachedCollectable {
  public:
   RuleCollector(store::Store& store, const core::LiveConfig& config,
                 std::shared_ptr<spdlog::logger> log)
       : store_(store), config_(config), log_(std::move(log)) {}
 
-  std::vector<prometheus::MetricFamily> Collect() const override;
-  std::shared_ptr<const std::string> CollectText() const override;
   uint64_t computations() const { return cache_.computations(); }
 
  private:
-  std::shared_ptr<const RenderedFamilies> Current() const;
+  std::shared_ptr<const RenderedFamilies> Current() const override;
 
   store::Store& store_;
   const core::LiveConfig& config_;

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "kpihub/export/rendered_collectable.h"
+
 namespace kpihub::exporter {
 
 // A rendering of some families: as values (Collect) and as text (what /metrics sends).
@@ -28,6 +30,18 @@ struct RenderedFamilies {
 
 // Serialises `families` once into a shareable rendering.
 std::shared_ptr<const RenderedFamilies> Render(std::vector<prometheus::MetricFamily> families);
+
+// A RenderedCollectable that serves one computed rendering (usually a ScrapeCache entry):
+// Collect and CollectText both hand out Current(). Thread-safe if Current() is.
+class CachedCollectable : public RenderedCollectable {
+ public:
+  std::vector<prometheus::MetricFamily> Collect() const final;
+  std::shared_ptr<const std::string> CollectText() const final;
+
+ protected:
+  // Null (error logged) when there is nothing to serve, e.g. the store cannot be read.
+  virtual std::shared_ptr<const RenderedFamilies> Current() const = 0;
+};
 
 // Key of a cached computation: the data version of the snapshot it read and the
 // configuration it used.

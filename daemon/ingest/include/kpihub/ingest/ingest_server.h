@@ -9,7 +9,6 @@
 #include <zmq.hpp>
 
 #include <atomic>
-#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -59,12 +58,12 @@ class IngestServer {
   // Serves until `stop` is set, then returns Ok after acking the group in progress. Returns
   // the storage error if a commit failed: nothing of that group was acked, the caller exits.
   // `on_tick` runs at least every poll_timeout_ms (watchdog pings).
-  store::Status Run(const std::atomic<bool>& stop, const std::function<void()>& on_tick);
+  kpihub::Status Run(const std::atomic<bool>& stop, const std::function<void()>& on_tick);
 
  private:
   struct Received;
   bool ReceiveOne(Received* out);
-  store::Status ServeGroup();
+  kpihub::Status ServeGroup();
   wire::AckMessage BatchAck(Received& r, const store::ApplyResult* result);
   void SendAck(const zmq::message_t& routing_id, const wire::AckMessage& ack);
   void Account(const Received& r, const wire::AckMessage& ack);
@@ -80,7 +79,7 @@ class IngestServer {
   ZapAuthenticator zap_;
   zmq::socket_t router_;
   HandshakeMonitor handshake_;
-  std::chrono::steady_clock::time_point next_reader_check_{};
+  int64_t next_reader_check_us_ = 0;  // on clock_'s monotonic time
 };
 
 }  // namespace kpihub::ingest

@@ -16,7 +16,7 @@
 
 #include "kpihub/core/rollup.h"
 #include "kpihub/store/records.h"
-#include "kpihub/store/status.h"
+#include "kpihub/core/status.h"
 #include "kpihub/store/store.h"
 
 namespace kpihub::store {

@@ -18,7 +18,7 @@
 
 #include "kpihub/core/rollup.h"
 #include "kpihub/store/records.h"
-#include "kpihub/store/status.h"
+#include "kpihub/core/status.h"
 
 namespace kpihub::store {
 

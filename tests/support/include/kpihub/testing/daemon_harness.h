@@ -11,20 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "kpihub/testing/child_process.h"
+#include "kpihub/testing/temp_dir.h"
 #include "kpihub/wire/curve_keys.h"
 
 namespace kpihub::testing {
-
-// A directory under /tmp removed (recursively) on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 struct TestAdapter {
   std::string id;
@@ -40,12 +31,12 @@ class DaemonHarness {
 
   // Starts kpihubd and waits for its ready file. False if it exited or timed out.
   bool Start(const std::vector<std::string>& extra_args = {});
-  void Kill(int signal);  // sends `signal` and reaps the process
-  void Signal(int signal);  // sends `signal` only (SIGHUP, SIGSTOP, ...)
+  void Kill(int signal) { process_.Kill(signal); }  // sends `signal` and reaps the process
+  void Signal(int signal) { process_.Signal(signal); }  // sends `signal` only (SIGHUP, ...)
   int Stop();             // SIGTERM, wait, return the exit status (or -1)
   // Waits for the process to exit by itself; its exit code, or -1 on timeout / signal.
-  int WaitExit(int timeout_ms);
-  bool running() const { return pid_ > 0; }
+  int WaitExit(int timeout_ms) { return process_.Wait(timeout_ms); }
+  bool running() const { return process_.running(); }
 
   const std::string& endpoint() const { return endpoint_; }
   int metrics_port() const { return metrics_port_; }
@@ -66,7 +57,7 @@ class DaemonHarness {
   std::string state_dir_, config_path_, keys_path_, log_path_, ready_path_;
   wire::CurveKeyPair server_;
   std::vector<TestAdapter> adapters_;
-  pid_t pid_ = -1;
+  ChildProcess process_;  // SIGKILLed on destruction if still running
   std::string endpoint_;
   int metrics_port_ = 0;
 };
@@ -78,10 +69,24 @@ std::string BinaryPath(const std::string& name);
 std::optional<std::string> HttpGet(int port, const std::string& path,
                                    const std::string& basic_auth = "", int* status = nullptr);
 
+// A TCP connection to 127.0.0.1:port; the socket, or -1.
+int ConnectLoopback(int port);
+
 // Prometheus text format: "name{l1=\"v1\",...}" (labels sorted by name) -> value.
 std::map<std::string, double> ParseMetrics(const std::string& text);
 // Builds the key ParseMetrics uses, labels sorted by name.
 std::string SeriesKey(const std::string& name, std::map<std::string, std::string> labels);
+
+// GET /metrics of a running daemon, parsed; a failed scrape fails the current test and
+// gives an empty map.
+std::map<std::string, double> ScrapeMetrics(int port);
+// The value of `key` in `metrics`, or `absent` when it is not exported.
+double MetricOr(const std::map<std::string, double>& metrics, const std::string& key,
+                double absent);
+// How often `needle` occurs in `text` (overlapping occurrences count).
+int CountOccurrences(const std::string& text, const std::string& needle);
+// Waits up to 10 s until `needle` occurs `occurrences` times in the daemon's log.
+bool WaitForLog(const DaemonHarness& daemon, const std::string& needle, int occurrences = 1);
 
 // Runs a shell command; its exit status and combined output.
 int RunCommand(const std::string& command, std::string* output);

@@ -1,18 +1,8 @@
-#include "adapter_process.h"
+#include "kpihub/testing/adapter_process.h"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
-#include <thread>
 
-#include "daemon_harness.h"
+#include "kpihub/testing/daemon_harness.h"
 
 namespace kpihub::testing {
 namespace {
@@ -45,6 +35,10 @@ std::vector<std::pair<std::string, std::string>> SampleAdapters() {
   return out;
 }
 
+const std::string& SampleAdapterId(const std::string& department) {
+  return kAdapterOf.at(department);
+}
+
 std::vector<std::unique_ptr<AdapterProcess>> StartSampleFeed(const DaemonHarness& daemon,
                                                              const std::string& source_dir,
                                                              int deadline_s) {
@@ -72,51 +66,9 @@ std::vector<std::unique_ptr<AdapterProcess>> StartSampleFeed(const DaemonHarness
 AdapterProcess::AdapterProcess(std::vector<std::string> args, std::string log_path)
     : log_path_(std::move(log_path)) {
   args.insert(args.begin(), KPIHUB_ADAPTER_BINARY);
-  pid_ = fork();
-  if (pid_ == 0) {
-    int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  process_.Start(std::move(args), log_path_);
 }
 
-AdapterProcess::~AdapterProcess() {
-  if (pid_ > 0) Kill(SIGKILL);
-}
-
-int AdapterProcess::Wait(int timeout_ms, long* max_rss_kb) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    struct rusage usage {};
-    if (wait4(pid_, &status, WNOHANG, &usage) == pid_) {
-      pid_ = -1;
-      if (max_rss_kb) *max_rss_kb = usage.ru_maxrss;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return -1;
-}
-
-void AdapterProcess::Kill(int signal) {
-  if (pid_ <= 0) return;
-  ::kill(pid_, signal);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
-
-std::string AdapterProcess::Log() const {
-  std::ifstream in(log_path_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string AdapterProcess::Log() const { return ReadWholeFile(log_path_); }
 
 }  // namespace kpihub::testing

@@ -1,6 +1,7 @@
-#include "daemon_harness.h"
+#include "kpihub/testing/daemon_harness.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -19,17 +20,6 @@
 namespace kpihub::testing {
 namespace fs = std::filesystem;
 
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/kpihub-test-XXXXXX";
-  if (mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
-}
-
 std::string BinaryPath(const std::string& name) { return std::string(KPIHUB_BINARY_DIR) + "/" + name; }
 
 DaemonHarness::DaemonHarness(std::vector<std::pair<std::string, std::string>> adapters) {
@@ -39,13 +29,14 @@ DaemonHarness::DaemonHarness(std::vector<std::pair<std::string, std::string>> ad
   log_path_ = dir_.path() + "/kpihubd.log";
   ready_path_ = dir_.path() + "/ready";
   server_ = wire::GenerateCurveKeyPair();
-  std::string error;
-  if (!wire::WriteKeyFiles(dir_.path(), "server", server_, &error)) throw std::runtime_error(error);
+  if (Status s = wire::WriteKeyFiles(dir_.path(), "server", server_); !s.ok()) {
+    throw std::runtime_error(s.message());
+  }
   std::vector<std::string> ids;
   for (auto& [id, dept] : adapters) {
     adapters_.push_back({id, dept, wire::GenerateCurveKeyPair()});
-    if (!wire::WriteKeyFiles(dir_.path(), id, adapters_.back().keys, &error)) {
-      throw std::runtime_error(error);
+    if (Status s = wire::WriteKeyFiles(dir_.path(), id, adapters_.back().keys); !s.ok()) {
+      throw std::runtime_error(s.message());
     }
     ids.push_back(id);
   }
@@ -56,9 +47,7 @@ DaemonHarness::DaemonHarness(std::vector<std::pair<std::string, std::string>> ad
          << "min_cell_entities = 3\nlog_level = \"debug\"\n";
 }
 
-DaemonHarness::~DaemonHarness() {
-  if (pid_ > 0) Kill(SIGKILL);
-}
+DaemonHarness::~DaemonHarness() = default;  // the child is killed before its directory goes
 
 void DaemonHarness::WriteRegistry(const std::vector<std::string>& ids) {
   std::ofstream out(keys_path_ + ".tmp");
@@ -94,24 +83,10 @@ bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {BinaryPath("kpihubd"), "--config", config_path_,
                                    "--ready-file", ready_path_};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  pid_ = fork();
-  if (pid_ == 0) {
-    int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 2);
-    dup2(fd, 1);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  process_.Start(std::move(args), log_path_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
+    if (process_.Exited()) return false;
     std::ifstream ready(ready_path_);
     std::string line;
     while (std::getline(ready, line)) {
@@ -124,58 +99,34 @@ bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {
   return false;
 }
 
-void DaemonHarness::Kill(int signal) {
-  if (pid_ <= 0) return;
-  ::kill(pid_, signal);
-  int status = 0;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-}
-
-void DaemonHarness::Signal(int signal) {
-  if (pid_ > 0) ::kill(pid_, signal);
-}
-
-int DaemonHarness::WaitExit(int timeout_ms) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (pid_ > 0 && std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return -1;
-}
-
 int DaemonHarness::Stop() {
-  if (pid_ <= 0) return -1;
-  ::kill(pid_, SIGTERM);
-  int code = WaitExit(20000);
-  if (pid_ > 0) Kill(SIGKILL);
+  if (!process_.running()) return -1;
+  process_.Signal(SIGTERM);
+  int code = process_.Wait(20000);
+  if (process_.running()) process_.Kill(SIGKILL);
   return code;
 }
 
-std::string DaemonHarness::ReadLog() const {
-  std::ifstream in(log_path_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string DaemonHarness::ReadLog() const { return ReadWholeFile(log_path_); }
 
-std::optional<std::string> HttpGet(int port, const std::string& path,
-                                   const std::string& basic_auth, int* status) {
+int ConnectLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
+  if (fd < 0) return -1;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     close(fd);
-    return std::nullopt;
+    return -1;
   }
+  return fd;
+}
+
+std::optional<std::string> HttpGet(int port, const std::string& path,
+                                   const std::string& basic_auth, int* status) {
+  int fd = ConnectLoopback(port);
+  if (fd < 0) return std::nullopt;
   std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n";
   if (!basic_auth.empty()) request += "Authorization: Basic " + basic_auth + "\r\n";
   request += "\r\n";
@@ -235,6 +186,34 @@ std::map<std::string, double> ParseMetrics(const std::string& text) {
     out[SeriesKey(name, labels)] = std::strtod(line.c_str() + space + 1, nullptr);
   }
   return out;
+}
+
+std::map<std::string, double> ScrapeMetrics(int port) {
+  auto body = HttpGet(port, "/metrics");
+  EXPECT_TRUE(body.has_value()) << "scrape of 127.0.0.1:" << port << " failed";
+  return body ? ParseMetrics(*body) : std::map<std::string, double>{};
+}
+
+double MetricOr(const std::map<std::string, double>& metrics, const std::string& key,
+                double absent) {
+  auto it = metrics.find(key);
+  return it == metrics.end() ? absent : it->second;
+}
+
+int CountOccurrences(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+bool WaitForLog(const DaemonHarness& daemon, const std::string& needle, int occurrences) {
+  for (int i = 0; i < 500; ++i) {
+    if (CountOccurrences(daemon.ReadLog(), needle) >= occurrences) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
 }
 
 int RunCommand(const std::string& command, std::string* output) {

@@ -8,7 +8,8 @@
 #include <set>
 #include <thread>
 
-#include "daemon_harness.h"
+#include "kpihub/testing/fake_clock.h"
+#include "kpihub/testing/daemon_harness.h"
 #include "kpihub/delivery/durable_sender.h"
 
 namespace kpihub::delivery {
@@ -80,8 +81,8 @@ class ScriptedDaemon {
       if (!socket_.recv(id, zmq::recv_flags::dontwait)) continue;
       (void)socket_.recv(frame, zmq::recv_flags::dontwait);
       auto decoded = wire::DecodeBatch(frame.data(), frame.size(), wire::DecodeLimits{});
-      auto* batch = std::get_if<wire::DecodedBatch>(&decoded);
-      if (!batch) continue;
+      if (!decoded.batch.ok()) continue;
+      const wire::DecodedBatch* batch = &*decoded.batch;
       wire::AckMessage ack = Answer(*batch);
       {
         std::lock_guard lock(mutex);
@@ -111,9 +112,9 @@ class Recorder : public DeliveryListener {
 class DurableSenderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string error;
-    outbox_ = Outbox::Open(dir_.path() + "/outbox", &error);
-    ASSERT_TRUE(outbox_) << error;
+    auto opened = Outbox::Open(dir_.path() + "/outbox");
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    outbox_ = *std::move(opened);
     options_.endpoint = daemon_.endpoint();
     options_.server_public_z85 = daemon_.server_public();
     options_.client_keys = wire::GenerateCurveKeyPair();
@@ -133,6 +134,16 @@ class DurableSenderTest : public ::testing::Test {
     return out;
   }
 
+  // Drains on the fake clock: each round of the sender's loop (one poll of at most 100 ms)
+  // moves the clock 100 ms, so ack timeouts, back-off and the wait limit follow the fake
+  // clock, not the machine's speed.
+  DrainResult Drain(DurableSender& sender, int64_t max_wait_ms) {
+    return sender.Drain(max_wait_ms, [this] {
+      clock_.Advance(100);
+      return true;
+    });
+  }
+
   std::vector<uint64_t> Range(uint64_t from, uint64_t to) {
     std::vector<uint64_t> v;
     for (uint64_t s = from; s <= to; ++s) v.push_back(s);
@@ -144,7 +155,7 @@ class DurableSenderTest : public ::testing::Test {
   std::unique_ptr<Outbox> outbox_;
   SenderOptions options_;
   zmq::context_t context_{1};
-  core::FakeClock clock_{1600000000000};
+  kpihub::testing::FakeClock clock_{1600000000000};
   Recorder recorder_;
 };
 
@@ -155,20 +166,19 @@ TEST_F(DurableSenderTest, LostAcksAndRetryLaterStillApplyEachBatchOnceInOrder) {
     daemon_.retry_later = {5};
   }
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
-  ASSERT_TRUE(sender.Enqueue(Entries(12)));
-  EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
+  ASSERT_TRUE(sender.Enqueue(Entries(12)).ok());
+  EXPECT_EQ(Drain(sender, 20000), DrainResult::kEmpty) << sender.error();
   std::lock_guard lock(daemon_.mutex);
   EXPECT_EQ(daemon_.applied, Range(1, 12));
   EXPECT_EQ(recorder_.delivered.size(), 12u);
-  std::string error;
-  EXPECT_TRUE(outbox_->Pending(&error).empty());
+  EXPECT_TRUE(outbox_->Pending()->empty());
   EXPECT_GT(sender.counters().batches_resent, 0u);
 }
 
 TEST_F(DurableSenderTest, SequenceZeroRefusalIsFoundAndItsNumberReused) {
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
-  ASSERT_TRUE(sender.Enqueue(Entries(8, /*poison_at=*/2)));
-  EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
+  ASSERT_TRUE(sender.Enqueue(Entries(8, /*poison_at=*/2)).ok());
+  EXPECT_EQ(Drain(sender, 20000), DrainResult::kEmpty) << sender.error();
   EXPECT_EQ(recorder_.refused, std::vector<std::string>{"e2"});
   EXPECT_EQ(recorder_.delivered.size(), 7u);
   std::lock_guard lock(daemon_.mutex);
@@ -181,26 +191,25 @@ TEST_F(DurableSenderTest, DaemonAheadOfAFreshOutboxRenumbersInsteadOfDropping) {
     daemon_.last = 10;  // the daemon applied 1..10 from an outbox that no longer exists
   }
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
-  ASSERT_TRUE(sender.Enqueue(Entries(3)));
-  EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
+  ASSERT_TRUE(sender.Enqueue(Entries(3)).ok());
+  EXPECT_EQ(Drain(sender, 20000), DrainResult::kEmpty) << sender.error();
   std::lock_guard lock(daemon_.mutex);
   EXPECT_EQ(daemon_.applied, Range(11, 13));
   EXPECT_EQ(outbox_->next_sequence(), 14u);
 }
 
 TEST_F(DurableSenderTest, OutOfOrderRewindsToWhatTheDaemonExpects) {
-  std::string error;
   // Batch 1 was acked and left the outbox, but the daemon's state was since restored from an
   // older backup: it expects 1 again, and the outbox holds nothing numbered 1.
-  ASSERT_TRUE(outbox_->Append({Entries(1)}, 0, nullptr, &error));
-  ASSERT_TRUE(outbox_->Remove(1, &error));
+  ASSERT_TRUE(outbox_->Append({Entries(1)}, 0, nullptr).ok());
+  ASSERT_TRUE(outbox_->Remove(1).ok());
   {
     std::lock_guard lock(daemon_.mutex);
     daemon_.last = 0;
   }
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
-  ASSERT_TRUE(sender.Enqueue(Entries(3)));  // numbered 2..4; the daemon expects 1
-  EXPECT_EQ(sender.Drain(20000), DrainResult::kEmpty) << sender.error();
+  ASSERT_TRUE(sender.Enqueue(Entries(3)).ok());  // numbered 2..4; the daemon expects 1
+  EXPECT_EQ(Drain(sender, 20000), DrainResult::kEmpty) << sender.error();
   std::lock_guard lock(daemon_.mutex);
   EXPECT_EQ(daemon_.applied, Range(1, 3));
   EXPECT_GE(sender.counters().rewinds, 1u);
@@ -212,20 +221,18 @@ TEST_F(DurableSenderTest, UnauthorizedIsFatalAndKeepsEveryBatch) {
     daemon_.refuse_key = true;
   }
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
-  ASSERT_TRUE(sender.Enqueue(Entries(5)));
-  EXPECT_EQ(sender.Drain(20000), DrainResult::kUnauthorized);
-  std::string error;
-  EXPECT_EQ(outbox_->Pending(&error).size(), 5u);
+  ASSERT_TRUE(sender.Enqueue(Entries(5)).ok());
+  EXPECT_EQ(Drain(sender, 20000), DrainResult::kUnauthorized);
+  EXPECT_EQ(outbox_->Pending()->size(), 5u);
   EXPECT_TRUE(recorder_.delivered.empty());
 }
 
 TEST_F(DurableSenderTest, NoDaemonTimesOutAndKeepsEverything) {
   options_.endpoint = "tcp://127.0.0.1:1";  // nobody listens
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
-  ASSERT_TRUE(sender.Enqueue(Entries(3)));
-  EXPECT_EQ(sender.Drain(500), DrainResult::kTimedOut);
-  std::string error;
-  EXPECT_EQ(outbox_->Pending(&error).size(), 3u);
+  ASSERT_TRUE(sender.Enqueue(Entries(3)).ok());
+  EXPECT_EQ(Drain(sender, 500), DrainResult::kTimedOut);
+  EXPECT_EQ(outbox_->Pending()->size(), 3u);
   EXPECT_EQ(sender.counters().batches_sent, 0u);  // ZMQ_IMMEDIATE: nothing queued without a session
 }
 

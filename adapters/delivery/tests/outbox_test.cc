@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "daemon_harness.h"
+#include "kpihub/testing/temp_dir.h"
 #include "kpihub/delivery/outbox.h"
 
 namespace kpihub::delivery {
@@ -21,30 +21,28 @@ std::vector<OutboxEntry> Entries(int n, const std::string& tag) {
 }
 
 std::unique_ptr<Outbox> Open(const std::string& dir) {
-  std::string error;
-  auto box = Outbox::Open(dir, &error);
-  EXPECT_TRUE(box) << error;
-  return box;
+  auto box = Outbox::Open(dir);
+  EXPECT_TRUE(box.ok()) << box.status().ToString();
+  return box.ok() ? *std::move(box) : nullptr;
 }
 
 TEST(OutboxTest, NumbersBatchesContiguouslyAcrossReopen) {
   kpihub::testing::TempDir dir;
   std::vector<uint64_t> seqs;
-  std::string error;
   {
     auto box = Open(dir.path());
     EXPECT_EQ(box->next_sequence(), 1u);
-    ASSERT_TRUE(box->Append({Entries(2, "a"), Entries(3, "b")}, 1000, &seqs, &error)) << error;
+    ASSERT_TRUE(box->Append({Entries(2, "a"), Entries(3, "b")}, 1000, &seqs).ok());
     EXPECT_EQ(seqs, (std::vector<uint64_t>{1, 2}));
-    ASSERT_TRUE(box->Remove(1, &error));
+    ASSERT_TRUE(box->Remove(1).ok());
   }
   auto box = Open(dir.path());  // as after a restart (or kill -9: LMDB commits are atomic)
   EXPECT_EQ(box->next_sequence(), 3u);
-  EXPECT_EQ(box->Pending(&error), (std::vector<uint64_t>{2}));
-  ASSERT_TRUE(box->Append({Entries(1, "c")}, 2000, &seqs, &error));
+  EXPECT_EQ(*box->Pending(), (std::vector<uint64_t>{2}));
+  ASSERT_TRUE(box->Append({Entries(1, "c")}, 2000, &seqs).ok());
   EXPECT_EQ(seqs, (std::vector<uint64_t>{3}));
-  auto b = box->Load(2, &error);
-  ASSERT_TRUE(b.has_value()) << error;
+  auto b = box->Load(2);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
   ASSERT_EQ(b->entries.size(), 3u);
   EXPECT_EQ(b->created_unix_ms, 1000);
   EXPECT_EQ(b->entries[2].observation.value, 3.0);
@@ -59,10 +57,9 @@ TEST(OutboxTest, KeepsExactValuesIncludingNonFinite) {
   auto e = Entries(3, "x");
   e[0].observation.value = std::numeric_limits<double>::quiet_NaN();
   e[1].observation.value = 0.1 + 0.2;
-  std::string error;
-  ASSERT_TRUE(box->Append({e}, 0, nullptr, &error));
-  auto b = box->Load(1, &error);
-  ASSERT_TRUE(b.has_value());
+  ASSERT_TRUE(box->Append({e}, 0, nullptr).ok());
+  auto b = box->Load(1);
+  ASSERT_TRUE(b.ok());
   EXPECT_TRUE(std::isnan(b->entries[0].observation.value));
   EXPECT_EQ(b->entries[1].observation.value, 0.1 + 0.2);
 }
@@ -70,28 +67,26 @@ TEST(OutboxTest, KeepsExactValuesIncludingNonFinite) {
 TEST(OutboxTest, RemovingTheAbsentIsHarmlessAndEmptyBatchesCount) {
   kpihub::testing::TempDir dir;
   auto box = Open(dir.path());
-  std::string error;
   std::vector<uint64_t> seqs;
-  ASSERT_TRUE(box->Append({{}, Entries(1, "a")}, 0, &seqs, &error));
+  ASSERT_TRUE(box->Append({{}, Entries(1, "a")}, 0, &seqs).ok());
   EXPECT_EQ(seqs.size(), 2u);
-  EXPECT_TRUE(box->Remove(42, &error));
-  EXPECT_EQ(box->Pending(&error).size(), 2u);
-  EXPECT_TRUE(box->Load(1, &error)->entries.empty());
+  EXPECT_TRUE(box->Remove(42).ok());
+  EXPECT_EQ(box->Pending()->size(), 2u);
+  EXPECT_TRUE(box->Load(1)->entries.empty());
 }
 
 TEST(OutboxTest, RenumberKeepsOrderAndMovesTheNextSequence) {
   kpihub::testing::TempDir dir;
   auto box = Open(dir.path());
-  std::string error;
-  ASSERT_TRUE(box->Append({Entries(1, "a"), Entries(1, "b"), Entries(1, "c")}, 0, nullptr, &error));
-  ASSERT_TRUE(box->Remove(1, &error));
-  ASSERT_TRUE(box->Renumber(7, &error)) << error;
-  EXPECT_EQ(box->Pending(&error), (std::vector<uint64_t>{7, 8}));
-  EXPECT_EQ(box->Load(7, &error)->entries[0].origin, "b#0");
-  EXPECT_EQ(box->Load(8, &error)->entries[0].origin, "c#0");
+  ASSERT_TRUE(box->Append({Entries(1, "a"), Entries(1, "b"), Entries(1, "c")}, 0, nullptr).ok());
+  ASSERT_TRUE(box->Remove(1).ok());
+  ASSERT_TRUE(box->Renumber(7).ok());
+  EXPECT_EQ(*box->Pending(), (std::vector<uint64_t>{7, 8}));
+  EXPECT_EQ(box->Load(7)->entries[0].origin, "b#0");
+  EXPECT_EQ(box->Load(8)->entries[0].origin, "c#0");
   EXPECT_EQ(box->next_sequence(), 9u);
-  ASSERT_TRUE(box->Renumber(1, &error));  // down as well (a refused sequence is reused)
-  EXPECT_EQ(box->Pending(&error), (std::vector<uint64_t>{1, 2}));
+  ASSERT_TRUE(box->Renumber(1).ok());  // down as well (a refused sequence is reused)
+  EXPECT_EQ(*box->Pending(), (std::vector<uint64_t>{1, 2}));
   box.reset();
   EXPECT_EQ(Open(dir.path())->next_sequence(), 3u);
 }
@@ -99,17 +94,18 @@ TEST(OutboxTest, RenumberKeepsOrderAndMovesTheNextSequence) {
 TEST(OutboxTest, OneProcessPerStateDirectory) {
   kpihub::testing::TempDir dir;
   auto first = Open(dir.path());
-  std::string error;
-  EXPECT_EQ(Outbox::Open(dir.path(), &error), nullptr);
+  auto second = Outbox::Open(dir.path());
+  EXPECT_FALSE(second.ok());
+  const std::string error = second.status().message();
   EXPECT_NE(error.find("in use"), std::string::npos) << error;
   first.reset();
-  EXPECT_NE(Outbox::Open(dir.path(), &error), nullptr);
+  EXPECT_TRUE(Outbox::Open(dir.path()).ok());
 }
 
 TEST(OutboxTest, RefusesAnUnusableDirectory) {
-  std::string error;
-  EXPECT_EQ(Outbox::Open("/proc/kpihub-no-such/outbox", &error), nullptr);
-  EXPECT_FALSE(error.empty());
+  auto box = Outbox::Open("/proc/kpihub-no-such/outbox");
+  EXPECT_FALSE(box.ok());
+  EXPECT_FALSE(box.status().message().empty());
 }
 
 }  // namespace
