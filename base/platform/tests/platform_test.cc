@@ -41,7 +41,8 @@ TEST(RecordCodecTest, RoundTripsAndRefusesShortOrLongRecords) {
   short_record.GetU32();
   short_record.GetString();
   EXPECT_FALSE(short_record.Done());
-  RecordReader long_record(w.data() + "!");
+  const std::string longer = w.data() + "!";
+  RecordReader long_record(longer);
   long_record.GetU32();
   long_record.GetString();
   long_record.GetF64();
