@@ -66,96 +66,117 @@ void AddOrder(CLI::App* cmd, std::string* order) {
   cmd->add_option("--order", *order, "clustered or scattered")->check(CLI::IsMember({"clustered", "scattered"}));
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App app{"kpihub-bench: load generator and seeding tool of the benchmark suite"};
-  app.require_subcommand(1);
-
+// The subcommands and what they parsed into.
+struct Commands {
+  CLI::App* keys = nullptr;
+  CLI::App* load = nullptr;
+  CLI::App* seed = nullptr;
+  CLI::App* push = nullptr;
+  CLI::App* pg = nullptr;
+  CLI::App* pg_kpi = nullptr;
   std::string dir;
   int key_count = 4;
-  auto* keys = app.add_subcommand("keys", "write server and adapter keys and keys.toml");
-  keys->add_option("--dir", dir)->required();
-  keys->add_option("--adapters", key_count);
-
   bench::IngestLoadOptions ingest;
   std::string server_pub, order = "scattered";
   std::vector<std::string> adapter_keys;
-  auto* load = app.add_subcommand("ingest", "push batches to kpihubd or kpihub-ceiling");
-  load->add_option("--endpoint", ingest.endpoint)->required();
-  load->add_option("--server-pub", server_pub)->required();
-  load->add_option("--key", adapter_keys, "an adapter's .key file; one thread per key")->required();
-  load->add_option("--batch", ingest.batch_size);
-  load->add_option("--observations", ingest.observations);
-  load->add_option("--first-index", ingest.first_index);
-  load->add_option("--window", ingest.window);
-  load->add_option("--rate", ingest.rate,
-                   "offered batches per second over all adapters (open loop); 0: as fast as "
-                   "the window allows");
-  AddOrder(load, &order);
-
-  bench::SeedOptions seed;
-  auto* seed_cmd = app.add_subcommand("seed", "write observations through the store library");
-  seed_cmd->add_option("--state-dir", seed.state_dir)->required();
-  seed_cmd->add_option("--observations", seed.observations);
-  seed_cmd->add_option("--first-index", seed.first_index);
-  seed_cmd->add_option("--enterprise-indicators", seed.enterprise_indicators,
-                       "every enterprise x these indicators' series instead of a range");
-  seed_cmd->add_option("--enterprises", seed.enterprises);
-  AddOrder(seed_cmd, &order);
-
+  bench::SeedOptions seed_options;
   bench::AlternativeLoadOptions alt;
-  auto* push = app.add_subcommand("pushgateway", "push the batches as groups to a Pushgateway");
-  auto* pg = app.add_subcommand("postgres", "upsert the batches into PostgreSQL");
-  for (auto* cmd : {push, pg}) {
-    cmd->add_option("--target", alt.target, "base URL or libpq connection string")->required();
-    cmd->add_option("--adapters", alt.adapters);
-    cmd->add_option("--batch", alt.batch_size);
-    cmd->add_option("--observations", alt.observations);
-    cmd->add_option("--first-index", alt.first_index);
-    AddOrder(cmd, &order);
-  }
   std::string conninfo;
-  auto* pg_kpi = app.add_subcommand("postgres-kpi", "time the KPI query over the upserted table");
-  pg_kpi->add_option("--target", conninfo)->required();
+};
 
-  CLI11_PARSE(app, argc, argv);
-  bench::KeyOrder key_order = bench::KeyOrder::kScattered;
-  bench::ParseKeyOrder(order, &key_order);
+void AddKeysAndIngest(CLI::App& app, Commands& c) {
+  c.keys = app.add_subcommand("keys", "write server and adapter keys and keys.toml");
+  c.keys->add_option("--dir", c.dir)->required();
+  c.keys->add_option("--adapters", c.key_count);
+  c.load = app.add_subcommand("ingest", "push batches to kpihubd or kpihub-ceiling");
+  c.load->add_option("--endpoint", c.ingest.endpoint)->required();
+  c.load->add_option("--server-pub", c.server_pub)->required();
+  c.load->add_option("--key", c.adapter_keys, "an adapter's .key file; one thread per key")->required();
+  c.load->add_option("--batch", c.ingest.batch_size);
+  c.load->add_option("--observations", c.ingest.observations);
+  c.load->add_option("--first-index", c.ingest.first_index);
+  c.load->add_option("--window", c.ingest.window);
+  c.load->add_option("--rate", c.ingest.rate,
+                     "offered batches per second over all adapters (open loop); 0: as fast as "
+                     "the window allows");
+  AddOrder(c.load, &c.order);
+}
 
-  if (keys->parsed()) return Keys(dir, key_count);
-  if (load->parsed()) {
-    if (!LoadKeys(server_pub, adapter_keys, &ingest)) return 1;
-    ingest.order = key_order;
-    const bench::RunSummary summary = bench::RunIngestLoad(ingest);
+void AddSeedAndAlternatives(CLI::App& app, Commands& c) {
+  c.seed = app.add_subcommand("seed", "write observations through the store library");
+  c.seed->add_option("--state-dir", c.seed_options.state_dir)->required();
+  c.seed->add_option("--observations", c.seed_options.observations);
+  c.seed->add_option("--first-index", c.seed_options.first_index);
+  c.seed->add_option("--enterprise-indicators", c.seed_options.enterprise_indicators,
+                     "every enterprise x these indicators' series instead of a range");
+  c.seed->add_option("--enterprises", c.seed_options.enterprises);
+  AddOrder(c.seed, &c.order);
+  c.push = app.add_subcommand("pushgateway", "push the batches as groups to a Pushgateway");
+  c.pg = app.add_subcommand("postgres", "upsert the batches into PostgreSQL");
+  for (auto* cmd : {c.push, c.pg}) {
+    cmd->add_option("--target", c.alt.target, "base URL or libpq connection string")->required();
+    cmd->add_option("--adapters", c.alt.adapters);
+    cmd->add_option("--batch", c.alt.batch_size);
+    cmd->add_option("--observations", c.alt.observations);
+    cmd->add_option("--first-index", c.alt.first_index);
+    AddOrder(cmd, &c.order);
+  }
+  c.pg_kpi = app.add_subcommand("postgres-kpi", "time the KPI query over the upserted table");
+  c.pg_kpi->add_option("--target", c.conninfo)->required();
+}
+
+int RunAlternative(Commands& c) {
+  if (c.pg->parsed()) {
+    if (std::string error = bench::PreparePostgres(c.alt.target); !error.empty()) {
+      std::fprintf(stderr, "kpihub-bench postgres: %s\n", error.c_str());
+      return 1;
+    }
+  }
+  const bench::RunSummary summary =
+      c.push->parsed() ? bench::RunPushgatewayLoad(c.alt) : bench::RunPostgresLoad(c.alt);
+  std::cout << bench::ToJson(summary) << std::endl;
+  return summary.error.empty() ? 0 : 2;
+}
+
+int Run(Commands& c, bench::KeyOrder key_order) {
+  if (c.keys->parsed()) return Keys(c.dir, c.key_count);
+  if (c.load->parsed()) {
+    if (!LoadKeys(c.server_pub, c.adapter_keys, &c.ingest)) return 1;
+    c.ingest.order = key_order;
+    const bench::RunSummary summary = bench::RunIngestLoad(c.ingest);
     std::cout << bench::ToJson(summary) << std::endl;
     return summary.error.empty() ? 0 : 2;
   }
-  if (seed_cmd->parsed()) {
-    seed.order = key_order;
-    const bench::SeedResult r = bench::Seed(seed);
+  if (c.seed->parsed()) {
+    c.seed_options.order = key_order;
+    const bench::SeedResult r = bench::Seed(c.seed_options);
     std::printf("{\"observations\":%llu,\"seconds\":%.3f,\"error\":\"%s\"}\n",
                 static_cast<unsigned long long>(r.observations), r.seconds, r.error.c_str());
     return r.error.empty() ? 0 : 2;
   }
-  if (push->parsed() || pg->parsed()) {
-    alt.order = key_order;
-    if (pg->parsed()) {
-      if (std::string error = bench::PreparePostgres(alt.target); !error.empty()) {
-        std::fprintf(stderr, "kpihub-bench postgres: %s\n", error.c_str());
-        return 1;
-      }
-    }
-    const bench::RunSummary summary =
-        push->parsed() ? bench::RunPushgatewayLoad(alt) : bench::RunPostgresLoad(alt);
-    std::cout << bench::ToJson(summary) << std::endl;
-    return summary.error.empty() ? 0 : 2;
+  if (c.push->parsed() || c.pg->parsed()) {
+    c.alt.order = key_order;
+    return RunAlternative(c);
   }
-  if (pg_kpi->parsed()) {
-    const bench::KpiQueryResult r = bench::RunPostgresKpiQuery(conninfo);
+  if (c.pg_kpi->parsed()) {
+    const bench::KpiQueryResult r = bench::RunPostgresKpiQuery(c.conninfo);
     std::printf("{\"rows\":%llu,\"seconds\":%.6f,\"error\":\"%s\"}\n",
                 static_cast<unsigned long long>(r.rows), r.seconds, r.error.c_str());
     return r.error.empty() ? 0 : 2;
   }
   return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kpihub-bench: load generator and seeding tool of the benchmark suite"};
+  app.require_subcommand(1);
+  Commands commands;
+  AddKeysAndIngest(app, commands);
+  AddSeedAndAlternatives(app, commands);
+  CLI11_PARSE(app, argc, argv);
+  bench::KeyOrder key_order = bench::KeyOrder::kScattered;
+  bench::ParseKeyOrder(commands.order, &key_order);
+  return Run(commands, key_order);
 }

@@ -23,12 +23,12 @@ int RunStatus(OpenedState& opened) {
   std::unique_ptr<store::Snapshot> snapshot;
   kpihub::Status status = opened.store->OpenSnapshot(&snapshot);
   if (!status.ok()) return ReportFailure("status", status);
-  std::printf("%-20s %-12s %10s %-21s %10s %12s %10s\n", "adapter", "department", "last_seq",
+  std::printf("%-20s %-12s %10s %-25s %10s %12s %10s\n", "adapter", "department", "last_seq",
               "last_batch", "batches", "accepted", "rejected");
-  status = snapshot->ForEachSender([](const store::SenderState& s) {
-    std::printf("%-20s %-12s %10llu %-21s %10llu %12llu %10llu\n", s.adapter.c_str(),
+  status = snapshot->ForEachSender([&opened](const store::SenderState& s) {
+    std::printf("%-20s %-12s %10llu %-25s %10llu %12llu %10llu\n", s.adapter.c_str(),
                 s.department.c_str(), static_cast<unsigned long long>(s.last_sequence),
-                FormatUnixMs(s.last_batch_unix_ms).c_str(),
+                opened.time.Format(s.last_batch_unix_ms).c_str(),
                 static_cast<unsigned long long>(s.batches),
                 static_cast<unsigned long long>(s.observations_accepted),
                 static_cast<unsigned long long>(s.observations_rejected));

@@ -48,6 +48,21 @@ TEST(JsonTest, LinesAndArrays) {
   EXPECT_NE(ReadJson("[{\"p\":").fatal, "");
 }
 
+// An array is parsed whole, so its size is capped to keep the adapter's memory bounded; the
+// message tells the clerk to write JSON lines instead.
+TEST(JsonTest, AnArrayOverTwoMebibytesIsRefusedWithAdvice) {
+  std::string big = "[";
+  while (big.size() < (2u << 20) + 100) big += "{\"p\":\"core\",\"v\":1234.5},";
+  big.back() = ']';
+  Table t = ReadJson(big);
+  EXPECT_NE(t.fatal.find("JSON lines"), std::string::npos) << t.fatal;
+  std::string small = big.substr(0, 100000);
+  small.back() = ']';
+  small.erase(small.rfind('{'));
+  small.back() = ']';
+  EXPECT_EQ(ReadJson(small).fatal, "");
+}
+
 TEST(EncodingTest, Gb18030RoundTripAndRefusal) {
   std::string utf8 = "园区,季度\n汽车零部件产业园,2020年第4季度\n";
   std::string gb = FromUtf8(utf8, "gb18030");

@@ -64,6 +64,52 @@ std::set<std::string> Keys(const json& object) {
   return out;
 }
 
+void WriteAlertmanagerConfig(const std::string& path, const std::string& webhook_url) {
+  std::ofstream(path) << "route:\n  receiver: kpihub-webhook\n  group_by: [alertname, department]\n"
+                      << "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
+                      << "receivers:\n  - name: kpihub-webhook\n    webhook_configs:\n"
+                      << "      - url: " << webhook_url << "\n        send_resolved: false\n";
+}
+
+// Scrapes kpihubd and evaluates the shipped rules every second, alerting through `am_port`.
+void WritePrometheusConfig(const std::string& path, int am_port, int metrics_port) {
+  std::ofstream(path) << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+                      << "alerting:\n  alertmanagers:\n    - static_configs:\n"
+                      << "        - targets: ['127.0.0.1:" << am_port << "']\n"
+                      << "rule_files:\n  - " << KPIHUB_RULES_FILE << "\n"
+                      << "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n"
+                      << "      - targets: ['127.0.0.1:" << metrics_port << "']\n";
+}
+
+// The labels and annotations a firing KpihubFeedLate for finance must carry, the runbook
+// link absolute and pointing at its heading.
+void ExpectFinanceFeedLate(const json& alert, int metrics_port) {
+  const json& labels = alert["labels"];
+  EXPECT_EQ(Keys(labels), (std::set<std::string>{"alertname", "department", "instance", "job", "severity"}))
+      << labels.dump();
+  EXPECT_EQ(labels.value("severity", ""), "warning");
+  EXPECT_EQ(labels.value("department", ""), "finance");
+  EXPECT_EQ(labels.value("job", ""), "kpihub");
+  EXPECT_EQ(labels.value("instance", ""), "127.0.0.1:" + std::to_string(metrics_port));
+
+  const json& annotations = alert["annotations"];
+  EXPECT_EQ(Keys(annotations), (std::set<std::string>{"description", "runbook_url", "summary"}))
+      << annotations.dump();
+  EXPECT_EQ(annotations.value("summary", ""), "Feed of department finance is late against its contract");
+  EXPECT_TRUE(std::regex_match(annotations.value("description", ""),
+                               std::regex(R"(No batch from finance has been accepted for [0-9.]+% of the )"
+                                          R"(silence its feed contract allows \(cadence plus deadline in the catalogue\)\.)")))
+      << annotations.value("description", "");
+  std::string runbook = annotations.value("runbook_url", "");
+  EXPECT_TRUE(std::regex_search(runbook, std::regex("^[a-z][a-z0-9+.-]*://[^/]*/"))) << "not absolute: " << runbook;
+  EXPECT_EQ(runbook.rfind(KPIHUB_RUNBOOK_BASE_URL, 0), 0u) << runbook;
+  EXPECT_EQ(runbook, std::string(KPIHUB_RUNBOOK_BASE_URL) + "#kpihubfeedlate");
+  // The anchor is a heading of the runbook that the link's base names.
+  EXPECT_NE(ReadFile(std::string(KPIHUB_SOURCE_DIR) + "/docs/operations.md").find("### KpihubFeedLate"),
+            std::string::npos);
+
+}
+
 TEST(AlertDeliveryTest, AShippedAlertReachesTheWebhookWithAnAbsoluteRunbookLink) {
   DaemonHarness daemon(Adapters{{"finance-1", "finance"}});
   ASSERT_TRUE(daemon.Start({"--catalogue", WriteShortContractCatalogue(daemon.dir())})) << daemon.ReadLog();
@@ -83,11 +129,7 @@ TEST(AlertDeliveryTest, AShippedAlertReachesTheWebhookWithAnAbsoluteRunbookLink)
   WebhookReceiver webhook;
   TempDir am_dir;
   int am_port = FreeLoopbackPort();
-  std::ofstream(am_dir.path() + "/alertmanager.yml")
-      << "route:\n  receiver: kpihub-webhook\n  group_by: [alertname, department]\n"
-      << "  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n"
-      << "receivers:\n  - name: kpihub-webhook\n    webhook_configs:\n"
-      << "      - url: " << webhook.url() << "\n        send_resolved: false\n";
+  WriteAlertmanagerConfig(am_dir.path() + "/alertmanager.yml", webhook.url());
   // No cluster: it would listen on every interface (port 9094) and wait to gossip.
   ServiceProcess alertmanager({"/usr/bin/prometheus-alertmanager",
                                "--config.file=" + am_dir.path() + "/alertmanager.yml",
@@ -99,13 +141,7 @@ TEST(AlertDeliveryTest, AShippedAlertReachesTheWebhookWithAnAbsoluteRunbookLink)
 
   TempDir prom_dir;
   int prom_port = FreeLoopbackPort();
-  std::ofstream(prom_dir.path() + "/prometheus.yml")
-      << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-      << "alerting:\n  alertmanagers:\n    - static_configs:\n"
-      << "        - targets: ['127.0.0.1:" << am_port << "']\n"
-      << "rule_files:\n  - " << KPIHUB_RULES_FILE << "\n"
-      << "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n"
-      << "      - targets: ['127.0.0.1:" << daemon.metrics_port() << "']\n";
+  WritePrometheusConfig(prom_dir.path() + "/prometheus.yml", am_port, daemon.metrics_port());
   ServiceProcess prometheus({"/usr/bin/prometheus", "--config.file=" + prom_dir.path() + "/prometheus.yml",
                              "--storage.tsdb.path=" + prom_dir.path() + "/tsdb",
                              "--web.listen-address=127.0.0.1:" + std::to_string(prom_port),
@@ -125,29 +161,7 @@ TEST(AlertDeliveryTest, AShippedAlertReachesTheWebhookWithAnAbsoluteRunbookLink)
   EXPECT_EQ(payload.value("receiver", ""), "kpihub-webhook");
   json alert = FiringAlert(body, "KpihubFeedLate");
 
-  const json& labels = alert["labels"];
-  EXPECT_EQ(Keys(labels), (std::set<std::string>{"alertname", "department", "instance", "job", "severity"}))
-      << labels.dump();
-  EXPECT_EQ(labels.value("severity", ""), "warning");
-  EXPECT_EQ(labels.value("department", ""), "finance");
-  EXPECT_EQ(labels.value("job", ""), "kpihub");
-  EXPECT_EQ(labels.value("instance", ""), "127.0.0.1:" + std::to_string(daemon.metrics_port()));
-
-  const json& annotations = alert["annotations"];
-  EXPECT_EQ(Keys(annotations), (std::set<std::string>{"description", "runbook_url", "summary"}))
-      << annotations.dump();
-  EXPECT_EQ(annotations.value("summary", ""), "Feed of department finance is late against its contract");
-  EXPECT_TRUE(std::regex_match(annotations.value("description", ""),
-                               std::regex(R"(No batch from finance has been accepted for [0-9.]+% of the )"
-                                          R"(silence its feed contract allows \(cadence plus deadline in the catalogue\)\.)")))
-      << annotations.value("description", "");
-  std::string runbook = annotations.value("runbook_url", "");
-  EXPECT_TRUE(std::regex_search(runbook, std::regex("^[a-z][a-z0-9+.-]*://[^/]*/"))) << "not absolute: " << runbook;
-  EXPECT_EQ(runbook.rfind(KPIHUB_RUNBOOK_BASE_URL, 0), 0u) << runbook;
-  EXPECT_EQ(runbook, std::string(KPIHUB_RUNBOOK_BASE_URL) + "#kpihubfeedlate");
-  // The anchor is a heading of the runbook that the link's base names.
-  EXPECT_NE(ReadFile(std::string(KPIHUB_SOURCE_DIR) + "/docs/operations.md").find("### KpihubFeedLate"),
-            std::string::npos);
+  ExpectFinanceFeedLate(alert, daemon.metrics_port());
 
   prometheus.Stop();
   alertmanager.Stop();

@@ -10,7 +10,9 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kBlockBytes = 64 * 1024;
-constexpr size_t kMaxArrayBytes = 256u << 20;  // a JSON array is parsed whole
+// A JSON array is parsed whole (nlohmann::json takes several times the text in memory), so
+// it is kept small enough for the adapter to stay within its memory bound; JSON lines stream.
+constexpr size_t kMaxArrayBytes = 2u << 20;
 constexpr size_t kMaxLineBytes = 1u << 20;
 
 // One JSON value becomes one record; numbers keep their shortest round-trip text, so a
@@ -93,7 +95,7 @@ class JsonReader : public RecordReader {
     }
     if (array_) {
       if (text_.size() > kMaxArrayBytes) {
-        return Status::InvalidArgument("JSON 数组太大，请改为每行一个对象 / the JSON array is larger than 256 MiB: write one object per line instead");
+        return Status::InvalidArgument("JSON 数组超过 2 MiB，请改为每行一个对象（JSON lines） / the JSON array is larger than 2 MiB: write one object per line (JSON lines) instead");
       }
       return last ? ParseArray() : Status::Ok();
     }

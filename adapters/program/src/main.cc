@@ -14,7 +14,9 @@
 // refused the key, or --server-key is not the daemon's (within seconds); 5 the outbox failed.
 #include <CLI/CLI.hpp>
 
+#include <atomic>
 #include <csignal>
+#include <functional>
 #include <cstdio>
 #include <algorithm>
 #include <filesystem>
@@ -25,6 +27,7 @@
 #include "feed_run.h"
 #include "handshake_watch.h"
 #include "outbox_feeder.h"
+#include "kpihub/platform/journal.h"
 #include "kpihub/feed/profile.h"
 #include "kpihub/platform/file.h"
 #include "kpihub/platform/system_clock.h"
@@ -57,18 +60,18 @@ std::optional<std::string> ReadText(const std::string& path) {
 std::shared_ptr<const core::Catalogue> LoadCatalogue(const std::string& path) {
   std::optional<std::string> text =
       path.empty() ? std::optional(std::string(BuiltInCatalogueText())) : ReadText(path);
-  if (!text) { std::fprintf(stderr, "kpihub-adapter: %s: cannot read\n", path.c_str()); return nullptr; }
+  if (!text) { platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s: cannot read\n", path.c_str()); return nullptr; }
   auto loaded = core::Catalogue::FromToml(*text, path.empty() ? "built-in catalogue" : path);
-  if (!loaded.ok()) std::fprintf(stderr, "kpihub-adapter: %s\n", loaded.status().message().c_str());
+  if (!loaded.ok()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", loaded.status().message().c_str());
   return loaded.ok() ? *loaded : nullptr;
 }
 
 std::optional<feed::Profile> LoadProfileFile(const std::string& path, const core::Catalogue& c) {
   auto text = ReadText(path);
-  if (!text) { std::fprintf(stderr, "kpihub-adapter: %s: cannot read\n", path.c_str()); return std::nullopt; }
+  if (!text) { platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s: cannot read\n", path.c_str()); return std::nullopt; }
   Result<feed::Profile> loaded = feed::LoadProfile(*text, path, c);
   if (!loaded.ok()) {
-    std::fprintf(stderr, "kpihub-adapter: %s\n", loaded.status().message().c_str());
+    platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", loaded.status().message().c_str());
     return std::nullopt;
   }
   return std::move(loaded).value();
@@ -86,7 +89,7 @@ class Progress {
     if (!force && now - last_ < std::chrono::seconds(2)) return;
     last_ = now;
     const auto& c = sender_.counters();
-    std::fprintf(stderr, "progress: %llu rows read, %llu observations queued, %llu delivered, "
+    platform::LogLine(platform::Priority::kInfo, "progress: %llu rows read, %llu observations queued, %llu delivered, "
                  "%llu rejected, %zu batches pending\n", ull(rows), ull(queued),
                  ull(c.observations_delivered), ull(local_rejects + listener_.rejected()),
                  sender_.pending_batches());
@@ -109,7 +112,7 @@ int ExitFor(delivery::DrainResult r) {
 
 // A file refused as a whole: what is wrong, in the clerk's words and the operator's.
 void PrintRefusal(const std::string& input, const FileTotals& t, const std::string& report) {
-  std::fprintf(stderr, "kpihub-adapter: %s: %s (%llu %s in %s)\n", input.c_str(),
+  platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s: %s (%llu %s in %s)\n", input.c_str(),
                t.status.message().c_str(), ull(t.rejected), t.rejected == 1 ? "line" : "lines",
                report.c_str());
 }
@@ -125,7 +128,7 @@ int DryRunOne(const std::string& input, const feed::Profile& p, const core::Cata
               ull(t.title_rows), ull(t.observations), ull(t.rejected), ull(t.empty_cells),
               t.rejected ? "; reasons in " : "", t.rejected ? report.c_str() : "");
   if (t.refused) PrintRefusal(input, t, report);
-  else if (!t.status.ok()) std::fprintf(stderr, "kpihub-adapter: %s\n", t.status.message().c_str());
+  else if (!t.status.ok()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", t.status.message().c_str());
   if (!t.status.ok()) return 1;
   return t.rejected ? 2 : 0;
 }
@@ -161,11 +164,11 @@ bool QueueInputs(const Args& a, const feed::Profile& p, OutboxFeeder& feeder,
       continue;
     }
     if (!t.status.ok()) {
-      std::fprintf(stderr, "kpihub-adapter: %s: %s\n", input.c_str(), t.status.message().c_str());
+      platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s: %s\n", input.c_str(), t.status.message().c_str());
       *fatal = t.status;
       return false;
     }
-    std::fprintf(stderr, "queued %s (layout %s): %llu rows (%llu blank, %llu title rows skipped), "
+    platform::LogLine(platform::Priority::kInfo, "queued %s (layout %s): %llu rows (%llu blank, %llu title rows skipped), "
                  "%llu observations, %llu rejected while reading\n", input.c_str(), t.layout.c_str(),
                  ull(t.rows), ull(t.blank_rows), ull(t.title_rows), ull(t.observations), ull(t.rejected));
   }
@@ -188,10 +191,10 @@ class MetricsFile {
     m.files_done = done;
     m.files_failed = failed;
     m.batches_pending = sender_.pending_batches();
-    if (m.batches_pending == 0) last_success_ = SystemClock().NowUnixMillis() / 1000;
+    if (m.batches_pending == 0) last_success_ = platform::SystemClock().NowUnixMillis() / 1000;
     m.last_success_unix_seconds = last_success_;
     Status s = m.WriteTextfile(path_, department_);
-    if (!s.ok() && !warned_) std::fprintf(stderr, "kpihub-adapter: %s\n", s.message().c_str());
+    if (!s.ok() && !warned_) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", s.message().c_str());
     warned_ = !s.ok();
   }
 
@@ -203,6 +206,25 @@ class MetricsFile {
   bool warned_ = false;
 };
 
+// Prints the run's summary line and whatever went wrong; the exit code.
+int ReportRun(const Args& a, const FileTotals& t, delivery::DrainResult result,
+              const Status& refusal, const delivery::DurableSender& sender,
+              const ReportingListener& listener, bool unreadable_input) {
+  const auto& c = sender.counters();
+  std::printf("summary: %s: %llu rows, %llu observations queued, %llu delivered in %llu batches "
+              "(%llu resent), %llu rejected (%llu while reading, %llu by the daemon), %zu batches "
+              "pending, result %s\n", a.watch.empty() ? (a.inputs.size() == 1 ? a.inputs[0].c_str() : "inputs") : a.watch.c_str(),
+              ull(t.rows), ull(t.observations), ull(c.observations_delivered), ull(c.batches_delivered),
+              ull(c.batches_resent), ull(t.rejected + listener.rejected()), ull(t.rejected),
+              ull(listener.rejected()), sender.pending_batches(),
+              std::string(delivery::DrainResultName(result)).c_str());
+  if (!refusal.ok()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", refusal.message().c_str());
+  if (!sender.error().empty()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", sender.error().c_str());
+  if (listener.report_errors()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %llu rejections could not be written to their report\n", ull(listener.report_errors()));
+  int code = ExitFor(result);
+  return code == 0 && unreadable_input ? 1 : code;
+}
+
 int RunSending(const Args& a, const feed::Profile& p) {
   delivery::SenderOptions options;
   options.endpoint = a.endpoint;
@@ -210,11 +232,11 @@ int RunSending(const Args& a, const feed::Profile& p) {
   options.window = a.window;
   options.ack_timeout_ms = a.ack_timeout_ms;
   if (Status keys = delivery::LoadCurveKeys(a.key, a.server_key, &options); !keys.ok()) {
-    std::fprintf(stderr, "kpihub-adapter: %s\n", keys.message().c_str());
+    platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", keys.message().c_str());
     return 1;
   }
   auto outbox = delivery::Outbox::Open(a.state_dir);
-  if (!outbox.ok()) { std::fprintf(stderr, "kpihub-adapter: %s\n", outbox.status().message().c_str()); return 5; }
+  if (!outbox.ok()) { platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", outbox.status().message().c_str()); return 5; }
   zmq::context_t context(1);
   platform::SystemClock clock;
   ReportingListener listener;
@@ -223,7 +245,7 @@ int RunSending(const Args& a, const feed::Profile& p) {
   Progress progress(sender, listener);
   MetricsFile metrics(a, p, sender, listener);
   if (sender.pending_batches() > 0) {
-    std::fprintf(stderr, "resuming: %zu batches from an earlier run are still pending\n",
+    platform::LogLine(platform::Priority::kInfo, "resuming: %zu batches from an earlier run are still pending\n",
                  sender.pending_batches());
   }
   Status refusal;
@@ -257,19 +279,7 @@ int RunSending(const Args& a, const feed::Profile& p) {
   }
   if (!refusal.ok() || fatal.code() == Status::Code::kPermissionDenied) result = delivery::DrainResult::kUnauthorized;
   progress.Tick(t.rows, t.observations, t.rejected, /*force=*/true);
-  const auto& c = sender.counters();
-  std::printf("summary: %s: %llu rows, %llu observations queued, %llu delivered in %llu batches "
-              "(%llu resent), %llu rejected (%llu while reading, %llu by the daemon), %zu batches "
-              "pending, result %s\n", a.watch.empty() ? (a.inputs.size() == 1 ? a.inputs[0].c_str() : "inputs") : a.watch.c_str(),
-              ull(t.rows), ull(t.observations), ull(c.observations_delivered), ull(c.batches_delivered),
-              ull(c.batches_resent), ull(t.rejected + listener.rejected()), ull(t.rejected),
-              ull(listener.rejected()), sender.pending_batches(),
-              std::string(delivery::DrainResultName(result)).c_str());
-  if (!refusal.ok()) std::fprintf(stderr, "kpihub-adapter: %s\n", refusal.message().c_str());
-  if (!sender.error().empty()) std::fprintf(stderr, "kpihub-adapter: %s\n", sender.error().c_str());
-  if (listener.report_errors()) std::fprintf(stderr, "kpihub-adapter: %llu rejections could not be written to their report\n", ull(listener.report_errors()));
-  int code = ExitFor(result);
-  return code == 0 && unreadable_input ? 1 : code;
+  return ReportRun(a, t, result, refusal, sender, listener, unreadable_input);
 }
 
 }  // namespace
@@ -295,9 +305,9 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-file", a.metrics_file, "write adapter metrics here for node_exporter's textfile collector (*.prom)");
   app.add_option("--ack-timeout-ms", a.ack_timeout_ms, "resend after this long without an ack")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  if (a.dry_run && a.inputs.empty()) { std::fprintf(stderr, "kpihub-adapter: --dry-run needs --input\n"); return 1; }
+  if (a.dry_run && a.inputs.empty()) { kpihub::platform::LogLine(kpihub::platform::Priority::kError, "kpihub-adapter: --dry-run needs --input\n"); return 1; }
   if (!a.dry_run && (a.key.empty() || a.server_key.empty() || a.state_dir.empty())) {
-    std::fprintf(stderr, "kpihub-adapter: sending needs --key, --server-key and --state-dir\n");
+    kpihub::platform::LogLine(kpihub::platform::Priority::kError, "kpihub-adapter: sending needs --key, --server-key and --state-dir\n");
     return 1;
   }
   struct sigaction sa {};

@@ -23,8 +23,7 @@ Status OutboxFeeder::DrainDown() {
 Status OutboxFeeder::Feed(std::vector<delivery::OutboxEntry>&& entries) {
   Status drained = DrainDown();
   if (!drained.ok()) return drained;
-  if (!sender_.Enqueue(entries)) return Status::IoError(sender_.error());
-  return Status::Ok();
+  return sender_.Enqueue(entries);
 }
 
 }  // namespace kpihub::adapter

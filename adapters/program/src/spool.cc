@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "kpihub/platform/journal.h"
 #include "outbox_feeder.h"
 #include "reject_report.h"
 
@@ -28,11 +29,11 @@ std::vector<fs::path> NewFiles(const fs::path& dir) {
 
 void LogOutcome(const std::string& name, const FileTotals& t, const fs::path& report) {
   if (t.refused) {
-    std::fprintf(stderr, "failed %s: %s; moved to failed/, report %s\n", name.c_str(),
+    platform::LogLine(platform::Priority::kError, "failed %s: %s; moved to failed/, report %s\n", name.c_str(),
                  t.status.message().c_str(), report.c_str());
     return;
   }
-  std::fprintf(stderr, "done %s (layout %s): %llu rows (%llu blank, %llu title rows skipped), "
+  platform::LogLine(platform::Priority::kInfo, "done %s (layout %s): %llu rows (%llu blank, %llu title rows skipped), "
                "%llu observations queued, %llu rejected while reading%s%s\n", name.c_str(),
                t.layout.c_str(), (unsigned long long)t.rows, (unsigned long long)t.blank_rows,
                (unsigned long long)t.title_rows, (unsigned long long)t.observations,
@@ -54,7 +55,7 @@ Status ProcessOne(const fs::path& file, const feed::Profile& profile, OutboxFeed
   EntryFlush enqueue = [&](std::vector<delivery::OutboxEntry>&& entries) { return feeder.Feed(std::move(entries)); };
   FileTotals t = PrepareFile(profile, file.string(), name, report, chunk, enqueue);
   if (!t.refused && !t.status.ok()) {
-    std::fprintf(stderr, "kpihub-adapter: %s: %s\n", name.c_str(), t.status.message().c_str());
+    platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s: %s\n", name.c_str(), t.status.message().c_str());
     return t.status;
   }
   fs::path target = t.refused ? dir / "failed" / name : done;

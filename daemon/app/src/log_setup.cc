@@ -1,11 +1,11 @@
 #include "kpihub/app/log_setup.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <spdlog/pattern_formatter.h>
+
+#include "kpihub/platform/journal.h"
 
 namespace kpihub::app {
 namespace {
@@ -51,15 +51,7 @@ int JournalPriority(spdlog::level::level_enum level) {
   }
 }
 
-bool IsJournalStream(int fd) {
-  const char* stream = std::getenv("JOURNAL_STREAM");
-  if (stream == nullptr) return false;
-  struct stat st {};
-  if (fstat(fd, &st) != 0) return false;
-  const std::string expected = std::to_string(static_cast<unsigned long long>(st.st_dev)) + ":" +
-                               std::to_string(static_cast<unsigned long long>(st.st_ino));
-  return expected == stream;
-}
+bool IsJournalStream(int fd) { return platform::IsJournalStream(fd); }
 
 std::shared_ptr<spdlog::logger> MakeLogger(const std::string& name, spdlog::sink_ptr sink,
                                            spdlog::level::level_enum level, bool for_journal) {

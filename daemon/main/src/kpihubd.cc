@@ -262,30 +262,78 @@ std::function<void()> WatchdogPinger(const core::Clock& clock) {
   };
 }
 
-int Serve(const Options& options) {
-  const DaemonConfig& config = options.config;
+// The logger log_level asks for; nullptr (the reason printed) for an unknown level.
+std::shared_ptr<spdlog::logger> MakeDaemonLogger(const DaemonConfig& config) {
   auto level = ParseLogLevel(config.log_level);
   if (!level.ok()) {
     std::fprintf(stderr, "kpihubd: %s\n", level.status().message().c_str());
-    return kExitConfig;
+    return nullptr;
   }
-  auto log = MakeLogger("kpihubd", std::make_shared<spdlog::sinks::stderr_sink_mt>(), *level,
-                        IsJournalStream(STDERR_FILENO));
-  SignalWatcher::BlockAll();  // before any thread starts, so all inherit the mask
+  return MakeLogger("kpihubd", std::make_shared<spdlog::sinks::stderr_sink_mt>(), *level,
+                    IsJournalStream(STDERR_FILENO));
+}
 
-  auto view = LoadView(config, *log);
-  if (!view) return kExitConfig;
+// What must be right before anything is bound or opened: catalogue, key registry, the
+// server's key pair and the form of both listen addresses. Nullopt (logged) when not.
+struct StartInputs {
+  core::LiveConfig::View view;
+  wire::CurveKeyPair server_keys;
+  std::vector<std::string> metrics_addresses;
+};
+std::optional<StartInputs> LoadStartInputs(const DaemonConfig& config, spdlog::logger& log) {
+  auto view = LoadView(config, log);
+  if (!view) return std::nullopt;
   auto server_keys = wire::ReadKeyFile(config.server_key, true);
   if (!server_keys.ok()) {
-    log->error("server key refused: {}", server_keys.status().message());
-    return kExitConfig;
+    log.error("server key refused: {}", server_keys.status().message());
+    return std::nullopt;
   }
   auto metrics_addresses = ParseMetricsListen(config.metrics_listen);
   if (Status endpoint = CheckIngestEndpoint(config.listen); !endpoint.ok() || !metrics_addresses.ok()) {
-    log->error("{}", (endpoint.ok() ? metrics_addresses.status() : endpoint).message());
-    return kExitConfig;
+    log.error("{}", (endpoint.ok() ? metrics_addresses.status() : endpoint).message());
+    return std::nullopt;
   }
-  core::LiveConfig live(view->catalogue, view->registry);
+  return StartInputs{*view, *std::move(server_keys), *std::move(metrics_addresses)};
+}
+
+// Serves /metrics, /healthz, /readyz and / (not ready yet); 0, or the exit code.
+int StartHttp(const DaemonConfig& config, const std::vector<std::string>& addresses,
+              spdlog::logger& log, std::unique_ptr<exporter::MetricsServer>* http) {
+  try {
+    *http = StartMetricsServer(config, addresses, log);
+    return 0;
+  } catch (const std::invalid_argument& e) {
+    log.error("{}", e.what());
+    return kExitConfig;
+  } catch (const std::exception& e) {
+    log.error("cannot serve /metrics on {} (metrics_listen): {}; is the address configured on "
+              "this host and the port free? (exit {}: systemd retries)",
+              config.metrics_listen, e.what(), kExitCannotBind);
+    return kExitCannotBind;
+  }
+}
+
+// Binds the ZAP handler, then the CURVE ingest socket; 0, or the exit code.
+int StartIngest(const DaemonConfig& config, ingest::IngestServer& server, spdlog::logger& log) {
+  try {
+    server.Start();
+    return 0;
+  } catch (const std::exception& e) {
+    log.error("cannot bind the ingest socket on {} (listen): {}; is the address configured on "
+              "this host and the port free? (exit {}: systemd retries)",
+              config.listen, e.what(), kExitCannotBind);
+    return kExitCannotBind;
+  }
+}
+
+int Serve(const Options& options) {
+  const DaemonConfig& config = options.config;
+  auto log = MakeDaemonLogger(config);
+  if (!log) return kExitConfig;
+  SignalWatcher::BlockAll();  // before any thread starts, so all inherit the mask
+  auto inputs = LoadStartInputs(config, *log);
+  if (!inputs) return kExitConfig;
+  core::LiveConfig live(inputs->view.catalogue, inputs->view.registry);
   platform::SystemClock clock;
   double start_seconds = static_cast<double>(clock.NowUnixMillis()) / 1000.0;
   // Declared before the HTTP server, so that the server (whose collectors read the store)
@@ -293,38 +341,21 @@ int Serve(const Options& options) {
   std::unique_ptr<store::Store> store;
   // HTTP first, so that /healthz answers and /readyz says 503 while the store opens.
   std::unique_ptr<exporter::MetricsServer> http;
-  try {
-    http = StartMetricsServer(config, *metrics_addresses, *log);
-  } catch (const std::invalid_argument& e) {
-    log->error("{}", e.what());
-    return kExitConfig;
-  } catch (const std::exception& e) {
-    log->error("cannot serve /metrics on {} (metrics_listen): {}; is the address configured on "
-               "this host and the port free? (exit {}: systemd retries)",
-               config.metrics_listen, e.what(), kExitCannotBind);
-    return kExitCannotBind;
-  }
+  if (int code = StartHttp(config, inputs->metrics_addresses, *log, &http); code != 0) return code;
 
   kpihub::Status status = OpenStore(StoreOptionsFor(config), &store, clock, *log);
   if (!status.ok()) {
     log->error("cannot open the store at {}: {}", config.state_dir, status.ToString());
     return kExitStorage;
   }
-  (void)store->SetCatalogueFingerprint(view->catalogue->fingerprint());
+  (void)store->SetCatalogueFingerprint(inputs->view.catalogue->fingerprint());
 
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry);
   zmq::context_t context(1);
-  ingest::IngestServer server(context, IngestOptionsFor(config, server_keys->secret_z85), live,
-                             *store, clock, metrics, log);
-  try {
-    server.Start();  // ZAP handler first, then the CURVE server socket
-  } catch (const std::exception& e) {
-    log->error("cannot bind the ingest socket on {} (listen): {}; is the address configured on "
-               "this host and the port free? (exit {}: systemd retries)",
-               config.listen, e.what(), kExitCannotBind);
-    return kExitCannotBind;
-  }
+  ingest::IngestServer server(context, IngestOptionsFor(config, inputs->server_keys.secret_z85),
+                              live, *store, clock, metrics, log);
+  if (int code = StartIngest(config, server, *log); code != 0) return code;
   http->RegisterCollectable(registry);
   RegisterCollectors(*http, *store, live, clock, config, start_seconds, log);
   http->SetReady(true);  // storage open, ZAP handler bound
@@ -332,7 +363,7 @@ int Serve(const Options& options) {
   std::atomic<bool> stop{false};
   SignalWatcher signals(stop, Reloader(config, live, *store, *log));
   AnnounceReady(options.ready_file, server.bound_endpoint(), http->port(), config.state_dir,
-                view->registry->adapters().size(), *log);
+                inputs->view.registry->adapters().size(), *log);
 
   status = server.Run(stop, WatchdogPinger(clock));
   sd_notify(0, "STOPPING=1");
