@@ -13,8 +13,8 @@
 #include <sstream>
 #include <thread>
 
-#include "adapter_process.h"
-#include "daemon_harness.h"
+#include "kpihub/testing/adapter_process.h"
+#include "kpihub/testing/daemon_harness.h"
 #include "kpihub/core/uscc.h"
 #include "kpihub/feed/text_encoding.h"
 #include "kpihub/wire/curve_keys.h"

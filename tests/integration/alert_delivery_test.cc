@@ -14,7 +14,7 @@
 #include <set>
 #include <sstream>
 
-#include "daemon_harness.h"
+#include "kpihub/testing/daemon_harness.h"
 #include "kpihub/client/connection.h"
 #include "monitoring_services.h"
 
