@@ -183,6 +183,33 @@ class Process:
         self.log.close()
 
 
+def traversable(path):
+    """True when every folder from / down to path lets other accounts through."""
+    path = os.path.realpath(path)
+    while True:
+        if not os.stat(path).st_mode & 0o001:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
+def shared_dir(near):
+    """A folder other accounts can reach, on the filesystem of near if one is (figures compared
+    with kpihubd's stay comparable): near itself, $TMPDIR, /var/tmp, else /tmp."""
+    candidates = [near, tempfile.gettempdir(), "/var/tmp", "/tmp"]
+    reachable = [c for c in candidates if os.path.isdir(c) and traversable(c)]
+    for c in reachable:
+        if os.stat(c).st_dev == os.stat(near).st_dev:
+            return c
+    if not reachable:
+        raise RuntimeError("no folder that other accounts can reach for the PostgreSQL data")
+    log(f"PostgreSQL data in {reachable[0]}: no folder other accounts can reach on the "
+        f"filesystem of {near}")
+    return reachable[0]
+
+
 class Suite:
     def __init__(self, args):
         self.args = args
@@ -371,15 +398,30 @@ class Suite:
             self.results["alt"]["postgres"] = {"error": "postgresql not installed"}
             return
         pgbin = bindirs[-1]
-        data = f"{self.work}/pg"
-        os.makedirs(data)
+        # The server refuses to run as root: as root it runs as nobody, which cannot be assumed
+        # to reach the work folder (a checkout under /root, mode 700, say). Its data folder is
+        # then in a fresh directory of its own that everyone can traverse.
+        own_root = None
         prefix = []
-        if os.geteuid() == 0:  # the server refuses to run as root
+        if os.geteuid() == 0:
             user = "nobody"
             uid = pwd.getpwnam(user).pw_uid
-            os.chmod(self.work, 0o755)
+            own_root = tempfile.mkdtemp(prefix="kpihub-bench-pg-", dir=shared_dir(os.path.dirname(self.work)))
+            os.chmod(own_root, 0o755)
+            data = f"{own_root}/pg"
+            os.makedirs(data)
             os.chown(data, uid, -1)
             prefix = ["runuser", "-u", user, "--"]
+        else:
+            data = f"{self.work}/pg"
+            os.makedirs(data)
+        try:
+            self.postgres_in(pgbin, data, prefix)
+        finally:
+            if own_root:
+                shutil.rmtree(own_root, ignore_errors=True)
+
+    def postgres_in(self, pgbin, data, prefix):
         port = free_port()
         subprocess.run(prefix + [f"{pgbin}/initdb", "-D", f"{data}/db", "-U", "bench", "--auth=trust",
                                  "-E", "UTF8", "--no-sync"], check=True, capture_output=True)

@@ -22,7 +22,7 @@ for arg in "$@"; do
     *) echo "usage: $0 [--smoke|--full] [--long]" >&2; exit 2 ;;
   esac
 done
-./scripts/install-deps.sh
+./scripts/install-deps.sh test
 dir=${KPIHUB_BENCH_BUILD_DIR:-build-bench}
 if [ ! -f "$dir/CMakeCache.txt" ]; then
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null

@@ -12,8 +12,8 @@
 # KPIHUB_DEMO_INGEST_PORT (7730), KPIHUB_DEMO_METRICS_PORT (9730).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
-./scripts/build.sh >/dev/null
+./scripts/install-deps.sh demo
+./scripts/build.sh kpihubd kpihub kpihub-adapter >/dev/null
 
 BUILD=${KPIHUB_BUILD_DIR:-build}
 BIN=$BUILD/daemon/main

@@ -5,7 +5,7 @@
 # KPIHUB_SKIP_SANITIZERS=1 runs the normal build only (a quick local loop).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh test
 
 run_suite() {
   local dir=$1

@@ -9,7 +9,7 @@
 #   ./scripts/tsan.sh [extra ctest arguments, e.g. -R Reload]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/install-deps.sh
+./scripts/install-deps.sh test
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j"$(nproc)"
 # ASLR with high-entropy mmap bases breaks TSan's shadow mapping on some kernels; run without it.
