@@ -1,33 +1,32 @@
 // NormalizePeriod: the period notations of Chinese exports.
 #include <gtest/gtest.h>
 
+#include <initializer_list>
+#include <utility>
+
 #include "kpihub/feed/export_mapper.h"
 
 namespace kpihub::feed {
 namespace {
 
+// Each notation with the canonical period it stands for.
+void ExpectPeriods(std::initializer_list<std::pair<const char*, const char*>> cases) {
+  for (const auto& [text, period] : cases) EXPECT_EQ(NormalizePeriod(text), period) << text;
+}
+
 TEST(PeriodTextTest, Years) {
-  EXPECT_EQ(NormalizePeriod("2020"), "2020");
-  EXPECT_EQ(NormalizePeriod("2020年"), "2020");
-  EXPECT_EQ(NormalizePeriod(" 2020年度 "), "2020");
+  ExpectPeriods({{"2020", "2020"}, {"2020年", "2020"}, {" 2020年度 ", "2020"}});
 }
 
 TEST(PeriodTextTest, Quarters) {
-  EXPECT_EQ(NormalizePeriod("2020Q3"), "2020Q3");
-  EXPECT_EQ(NormalizePeriod("2020-Q1"), "2020Q1");
-  EXPECT_EQ(NormalizePeriod("2020年第4季度"), "2020Q4");
-  EXPECT_EQ(NormalizePeriod("2020年三季度"), "2020Q3");
-  EXPECT_EQ(NormalizePeriod("2020年第二季度"), "2020Q2");
+  ExpectPeriods({{"2020Q3", "2020Q3"}, {"2020-Q1", "2020Q1"}, {"2020年第4季度", "2020Q4"},
+                 {"2020年三季度", "2020Q3"}, {"2020年第二季度", "2020Q2"}});
 }
 
 TEST(PeriodTextTest, Months) {
-  EXPECT_EQ(NormalizePeriod("2020-09"), "2020-09");
-  EXPECT_EQ(NormalizePeriod("2020-9"), "2020-09");
-  EXPECT_EQ(NormalizePeriod("2020/12"), "2020-12");
-  EXPECT_EQ(NormalizePeriod("2020.3"), "2020-03");
-  EXPECT_EQ(NormalizePeriod("202011"), "2020-11");
-  EXPECT_EQ(NormalizePeriod("2020年9月"), "2020-09");
-  EXPECT_EQ(NormalizePeriod("2020年09月"), "2020-09");
+  ExpectPeriods({{"2020-09", "2020-09"}, {"2020-9", "2020-09"}, {"2020/12", "2020-12"},
+                 {"2020.3", "2020-03"}, {"202011", "2020-11"}, {"2020年9月", "2020-09"},
+                 {"2020年09月", "2020-09"}});
 }
 
 TEST(PeriodTextTest, RefusesTheRest) {
