@@ -13,10 +13,10 @@
 #include <sstream>
 #include <thread>
 
-#include "adapter_process.h"
-#include "daemon_harness.h"
 #include "kpihub/core/uscc.h"
 #include "kpihub/feed/text_encoding.h"
+#include "kpihub/testing/adapter_process.h"
+#include "kpihub/testing/daemon_harness.h"
 #include "kpihub/wire/curve_keys.h"
 
 namespace kpihub::testing {
@@ -50,8 +50,8 @@ class AdapterClerkTest : public ::testing::Test {
 
   // A key pair the daemon's registry does not hold, written as NAME.key / NAME.pub.
   std::string StrangerKey(const std::string& name) {
-    std::string error;
-    EXPECT_TRUE(wire::WriteKeyFiles(daemon_.dir(), name, wire::GenerateCurveKeyPair(), &error)) << error;
+    Status written = wire::WriteKeyFiles(daemon_.dir(), name, wire::GenerateCurveKeyPair());
+    EXPECT_TRUE(written.ok()) << written.ToString();
     return daemon_.dir() + "/" + name;
   }
 

@@ -12,8 +12,8 @@
 #include <set>
 #include <sstream>
 
-#include "adapter_process.h"
-#include "daemon_harness.h"
+#include "kpihub/testing/adapter_process.h"
+#include "kpihub/testing/daemon_harness.h"
 
 namespace kpihub::testing {
 namespace {

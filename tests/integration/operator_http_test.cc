@@ -13,7 +13,7 @@
 #include <fstream>
 #include <regex>
 
-#include "daemon_harness.h"
+#include "kpihub/testing/daemon_harness.h"
 
 namespace kpihub::testing {
 namespace {
