@@ -15,6 +15,7 @@
 #include "kpihub/core/uscc.h"
 #include "kpihub/feed/text_encoding.h"
 #include "kpihub/testing/adapter_process.h"
+#include "kpihub/testing/child_process.h"
 #include "kpihub/testing/daemon_harness.h"
 #include "kpihub/testing/source_file.h"
 #include "kpihub/wire/curve_keys.h"
@@ -110,7 +111,7 @@ TEST_F(AdapterClerkTest, SpoolModeNamesEachFileAndWritesMetricsForNodeExporter) 
   std::ofstream(spool + "/c-sheet.xlsx") << "PK\x03\x04 not really a workbook";
   std::string text;
   for (int i = 0; i < 1000; ++i) {
-    text = FileBytes(metrics);
+    text = ReadWholeFile(metrics);
     if (text.find("kpihub_adapter_files_failed_total{department=\"environment\"} 2") != std::string::npos &&
         text.find("kpihub_adapter_batches_pending{department=\"environment\"} 0") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "kpihub/testing/adapter_process.h"
+#include "kpihub/testing/child_process.h"
 #include "kpihub/testing/daemon_harness.h"
 #include "kpihub/testing/source_file.h"
 
@@ -50,7 +51,7 @@ struct Report {
 // Checks the report's form and returns its lines.
 Report ReadReport(const std::string& path, const std::string& file) {
   Report r;
-  std::string text = FileBytes(path);
+  std::string text = ReadWholeFile(path);
   EXPECT_EQ(text.rfind("\xEF\xBB\xBF", 0), 0u) << path << ": no byte order mark";
   size_t pos = text.find("\r\n");
   EXPECT_NE(pos, std::string::npos);
@@ -96,14 +97,14 @@ TEST(AdapterCorpusTest, EveryMessyExportGivesItsExpectedOutcome) {
       code = run.Wait(20000);
       fs::current_path(cwd);
     }
-    std::string out = FileBytes(dir.path() + "/" + f[0] + ".out");
+    std::string out = ReadWholeFile(dir.path() + "/" + f[0] + ".out");
     EXPECT_EQ(code, std::stoi(f[2])) << out;
     std::string counts = f[3] + " rows (" + f[4] + " blank, " + f[5] + " title rows skipped), " + f[6] +
                          " observations, " + f[7] + " rejected";
     EXPECT_NE(out.find(counts), std::string::npos) << "want: " << counts << "\n" << out;
     std::string report_path = dir.path() + "/" + f[0] + ".rejects.csv";
     if (f[7] == "0") {
-      EXPECT_FALSE(fs::exists(report_path)) << FileBytes(report_path);
+      EXPECT_FALSE(fs::exists(report_path)) << ReadWholeFile(report_path);
       continue;
     }
     Report report = ReadReport(report_path, f[0]);

@@ -10,12 +10,10 @@ std::string SourcePath(const std::string& relative_path) {
   return std::string(KPIHUB_SOURCE_DIR) + "/" + relative_path;
 }
 
-std::string FileBytes(const std::string& path) {
-  auto text = platform::ReadFile(path);
+std::string SourceFile(const std::string& relative_path) {
+  auto text = platform::ReadFile(SourcePath(relative_path));
   return text.ok() ? *std::move(text) : std::string();
 }
-
-std::string SourceFile(const std::string& relative_path) { return FileBytes(SourcePath(relative_path)); }
 
 std::shared_ptr<const core::Catalogue> ShippedCatalogue() {
   auto loaded = core::Catalogue::FromToml(SourceFile("config/catalogue.toml"), "catalogue.toml");

@@ -14,9 +14,6 @@ namespace kpihub::testing {
 // `relative_path` is relative to the top of the source tree.
 std::string SourceFile(const std::string& relative_path);
 
-// The bytes of the file at `path`, anywhere (a file a test's run wrote, say).
-std::string FileBytes(const std::string& path);
-
 // The absolute path of `relative_path` in the source tree.
 std::string SourcePath(const std::string& relative_path);
 
