@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cctype>
 
+#include "kpihub/core/edit_distance.h"
+
 namespace kpihub::cli {
 namespace {
 
 // Code points of a UTF-8 string; a byte that starts no valid sequence counts as one.
-std::vector<char32_t> CodePoints(std::string_view s) {
-  std::vector<char32_t> out;
+std::u32string CodePoints(std::string_view s) {
+  std::u32string out;
   for (size_t i = 0; i < s.size();) {
     const auto b = static_cast<unsigned char>(s[i]);
     size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xE ? 3 : (b >> 3) == 0x1E ? 4 : 1;
@@ -38,19 +40,7 @@ std::string Label(const NamedCode& n) {
 }  // namespace
 
 size_t EditDistance(std::string_view a, std::string_view b) {
-  const auto x = CodePoints(a), y = CodePoints(b);
-  std::vector<size_t> row(y.size() + 1);
-  for (size_t j = 0; j <= y.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= x.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= y.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[y.size()];
+  return core::EditDistance(CodePoints(a), CodePoints(b));
 }
 
 Result<std::string> ResolveName(std::string_view what, std::string_view typed,

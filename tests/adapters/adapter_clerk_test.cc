@@ -10,28 +10,20 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
-#include "kpihub/testing/adapter_process.h"
-#include "kpihub/testing/daemon_harness.h"
 #include "kpihub/core/uscc.h"
 #include "kpihub/feed/text_encoding.h"
+#include "kpihub/testing/adapter_process.h"
+#include "kpihub/testing/child_process.h"
+#include "kpihub/testing/daemon_harness.h"
+#include "kpihub/testing/source_file.h"
 #include "kpihub/wire/curve_keys.h"
 
 namespace kpihub::testing {
 namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::string Source(const std::string& relative) { return std::string(KPIHUB_SOURCE_DIR) + "/" + relative; }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 class AdapterClerkTest : public ::testing::Test {
  protected:
@@ -44,7 +36,7 @@ class AdapterClerkTest : public ::testing::Test {
   }
 
   std::string Copy(const std::string& sample) {
-    fs::copy_file(Source("samples/demo/" + sample), inbox_ + "/" + sample, fs::copy_options::overwrite_existing);
+    fs::copy_file(SourcePath("samples/demo/" + sample), inbox_ + "/" + sample, fs::copy_options::overwrite_existing);
     return inbox_ + "/" + sample;
   }
 
@@ -59,7 +51,7 @@ class AdapterClerkTest : public ::testing::Test {
                                       std::vector<std::string> extra,
                                       const std::string& key = "", const std::string& server_pub = "") {
     std::vector<std::string> args = {
-        "--profile", Source("config/profiles/" + dept + ".toml"),
+        "--profile", SourcePath("config/profiles/" + dept + ".toml"),
         "--key", key.empty() ? daemon_.dir() + "/" + id + ".key" : key,
         "--server-key", server_pub.empty() ? daemon_.dir() + "/server.pub" : server_pub,
         "--endpoint", daemon_.endpoint(), "--state-dir", daemon_.dir() + "/adapter-" + id};
@@ -104,7 +96,7 @@ TEST_F(AdapterClerkTest, RefusedKeyInSpoolModeStopsTheServiceWithExit4) {
   fs::create_directories(spool);
   std::string key = StrangerKey("stranger") + ".key";
   auto adapter = Run("environment", "stranger", {"--watch", spool}, key);
-  fs::copy_file(Source("samples/demo/environment-monitoring.jsonl"), spool + "/a.jsonl");
+  fs::copy_file(SourcePath("samples/demo/environment-monitoring.jsonl"), spool + "/a.jsonl");
   EXPECT_EQ(adapter->Wait(20000), 4) << adapter->Log();
 }
 
@@ -113,13 +105,13 @@ TEST_F(AdapterClerkTest, SpoolModeNamesEachFileAndWritesMetricsForNodeExporter) 
   std::string metrics = daemon_.dir() + "/kpihub-adapter-environment.prom";
   fs::create_directories(spool);
   auto adapter = Run("environment", "env-1", {"--watch", spool, "--metrics-file", metrics});
-  fs::copy_file(Source("samples/demo/environment-monitoring.jsonl"), spool + "/.part");
+  fs::copy_file(SourcePath("samples/demo/environment-monitoring.jsonl"), spool + "/.part");
   fs::rename(spool + "/.part", spool + "/a-environment.jsonl");
   std::ofstream(spool + "/b-unknown.jsonl") << "{\"station\": 7}\n";
   std::ofstream(spool + "/c-sheet.xlsx") << "PK\x03\x04 not really a workbook";
   std::string text;
   for (int i = 0; i < 1000; ++i) {
-    text = ReadFile(metrics);
+    text = ReadWholeFile(metrics);
     if (text.find("kpihub_adapter_files_failed_total{department=\"environment\"} 2") != std::string::npos &&
         text.find("kpihub_adapter_batches_pending{department=\"environment\"} 0") != std::string::npos) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -7,26 +7,18 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "kpihub/testing/adapter_process.h"
+#include "kpihub/testing/child_process.h"
 #include "kpihub/testing/daemon_harness.h"
+#include "kpihub/testing/source_file.h"
 
 namespace kpihub::testing {
 namespace {
 namespace fs = std::filesystem;
-
-std::string Source(const std::string& relative) { return std::string(KPIHUB_SOURCE_DIR) + "/" + relative; }
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // Splits one CSV record (quotes as RFC 4180; no newlines inside fields here).
 std::vector<std::string> Fields(const std::string& line) {
@@ -44,7 +36,7 @@ std::vector<std::string> Fields(const std::string& line) {
 
 std::vector<std::vector<std::string>> ReadExpected(const std::string& name) {
   std::vector<std::vector<std::string>> rows;
-  std::stringstream in(ReadFile(Source("tests/adapters/corpus/" + name)));
+  std::stringstream in(SourceFile("tests/adapters/corpus/" + name));
   std::string line;
   std::getline(in, line);
   while (std::getline(in, line)) rows.push_back(Fields(line));
@@ -59,7 +51,7 @@ struct Report {
 // Checks the report's form and returns its lines.
 Report ReadReport(const std::string& path, const std::string& file) {
   Report r;
-  std::string text = ReadFile(path);
+  std::string text = ReadWholeFile(path);
   EXPECT_EQ(text.rfind("\xEF\xBB\xBF", 0), 0u) << path << ": no byte order mark";
   size_t pos = text.find("\r\n");
   EXPECT_NE(pos, std::string::npos);
@@ -94,25 +86,25 @@ TEST(AdapterCorpusTest, EveryMessyExportGivesItsExpectedOutcome) {
   for (const auto& f : files) {
     SCOPED_TRACE(f[0]);
     // file,profile,exit,rows,blank_rows,title_rows,observations,rejected
-    fs::copy_file(Source("tests/adapters/corpus/" + f[0]), dir.path() + "/" + f[0]);
+    fs::copy_file(SourcePath("tests/adapters/corpus/" + f[0]), dir.path() + "/" + f[0]);
     int code = -1;
     {
       // The adapter names its report after --input: run it from the corpus copy's directory.
       std::string cwd = fs::current_path();
       fs::current_path(dir.path());
-      AdapterProcess run({"--profile", Source("config/profiles/" + f[1] + ".toml"), "--dry-run",
+      AdapterProcess run({"--profile", SourcePath("config/profiles/" + f[1] + ".toml"), "--dry-run",
                           "--input", f[0]}, dir.path() + "/" + f[0] + ".out");
       code = run.Wait(20000);
       fs::current_path(cwd);
     }
-    std::string out = ReadFile(dir.path() + "/" + f[0] + ".out");
+    std::string out = ReadWholeFile(dir.path() + "/" + f[0] + ".out");
     EXPECT_EQ(code, std::stoi(f[2])) << out;
     std::string counts = f[3] + " rows (" + f[4] + " blank, " + f[5] + " title rows skipped), " + f[6] +
                          " observations, " + f[7] + " rejected";
     EXPECT_NE(out.find(counts), std::string::npos) << "want: " << counts << "\n" << out;
     std::string report_path = dir.path() + "/" + f[0] + ".rejects.csv";
     if (f[7] == "0") {
-      EXPECT_FALSE(fs::exists(report_path)) << ReadFile(report_path);
+      EXPECT_FALSE(fs::exists(report_path)) << ReadWholeFile(report_path);
       continue;
     }
     Report report = ReadReport(report_path, f[0]);

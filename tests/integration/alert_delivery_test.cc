@@ -14,8 +14,8 @@
 #include <set>
 #include <sstream>
 
-#include "kpihub/testing/daemon_harness.h"
 #include "kpihub/client/connection.h"
+#include "kpihub/testing/daemon_harness.h"
 #include "monitoring_services.h"
 
 namespace kpihub::testing {

@@ -2,17 +2,13 @@
 
 #include <arpa/inet.h>
 #include <civetweb.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -73,24 +69,10 @@ ServiceProcess::~ServiceProcess() { Stop(); }
 
 bool ServiceProcess::StartAndWaitReady(int port, const std::string& path,
                                        std::chrono::milliseconds timeout) {
-  pid_ = fork();
-  if (pid_ < 0) return false;
-  if (pid_ == 0) {
-    int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    std::vector<char*> argv;
-    for (auto& a : argv_) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
+  child_.Start(argv_, log_path_);
+  if (!child_.running()) return false;
   for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;) {
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return false;
-    }
+    if (child_.Exited()) return false;
     if (StatusOfGet(port, path) == 200) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -98,27 +80,16 @@ bool ServiceProcess::StartAndWaitReady(int port, const std::string& path,
 }
 
 void ServiceProcess::Stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  int status = 0;
+  if (!child_.running()) return;
+  child_.Signal(SIGTERM);
   for (auto deadline = Clock::now() + std::chrono::seconds(10); Clock::now() < deadline;) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return;
-    }
+    if (child_.Exited()) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ::kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
+  child_.Kill(SIGKILL);
 }
 
-std::string ServiceProcess::Log() const {
-  std::ifstream in(log_path_);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string ServiceProcess::Log() const { return ReadWholeFile(log_path_); }
 
 WebhookReceiver::WebhookReceiver() {
   const char* options[] = {"listening_ports", "127.0.0.1:0", "num_threads", "2",

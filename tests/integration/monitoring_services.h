@@ -1,11 +1,9 @@
 // The monitoring stack of a live test, each piece real and on an ephemeral loopback port:
-// ServiceProcess runs a server binary (Debian's prometheus, prometheus-alertmanager) and
-// stops it by PID; WebhookReceiver is the HTTP endpoint an Alertmanager webhook receiver
+// ServiceProcess runs a server binary (Debian's prometheus, prometheus-alertmanager) as a
+// ChildProcess and stops it by PID; WebhookReceiver is the HTTP endpoint an Alertmanager webhook receiver
 // posts to, keeping every body it receives. Every wait is bounded.
 // ServiceProcess is not thread-safe; WebhookReceiver is (civetweb calls it on its threads).
 #pragma once
-
-#include <sys/types.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +11,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "kpihub/testing/child_process.h"
 
 struct mg_context;
 struct mg_connection;
@@ -40,7 +40,7 @@ class ServiceProcess {
  private:
   std::vector<std::string> argv_;
   std::string log_path_;
-  pid_t pid_ = -1;
+  ChildProcess child_;
 };
 
 class WebhookReceiver {

@@ -2,11 +2,7 @@
 // series of the Prometheus client libraries, plausible for the running daemon; build info
 // with version and revision; the landing page at `/` (and behind basic auth when /metrics
 // is); and `promtool check metrics` still content with the whole exposition.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <ctime>
@@ -14,36 +10,12 @@
 #include <regex>
 
 #include "kpihub/testing/daemon_harness.h"
+#include "kpihub/testing/http_exchange.h"
 
 namespace kpihub::testing {
 namespace {
 
 using Adapters = std::vector<std::pair<std::string, std::string>>;  // id, department
-
-// The whole HTTP response (status line, headers, body) to GET `path`, "" on failure.
-std::string GetResponse(int port, const std::string& path, const std::string& basic_auth = "") {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval timeout{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return "";
-  }
-  std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n";
-  if (!basic_auth.empty()) request += "Authorization: Basic " + basic_auth + "\r\n";
-  request += "\r\n";
-  (void)!write(fd, request.data(), request.size());
-  std::string response;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) response.append(buf, static_cast<size_t>(n));
-  close(fd);
-  return response;
-}
 
 double Value(const std::map<std::string, double>& metrics, const std::string& key) {
   auto it = metrics.find(key);
@@ -89,7 +61,7 @@ TEST(OperatorHttpTest, ProcessMetricsAndBuildInfoArePlausibleAndLintClean) {
 TEST(OperatorHttpTest, LandingPageLinksTheThreePaths) {
   DaemonHarness daemon(Adapters{{"tax-1", "tax"}});
   ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
-  std::string response = GetResponse(daemon.metrics_port(), "/");
+  std::string response = HttpExchange(daemon.metrics_port(), "GET /");
   ASSERT_EQ(response.rfind("HTTP/1.1 200 ", 0), 0u) << response;
   EXPECT_NE(response.find("Content-Type: text/html; charset=utf-8\r\n"), std::string::npos) << response;
   EXPECT_NE(response.find("<title>kpihubd 考核指标数据交换 | kpihub KPI exchange</title>"), std::string::npos);
@@ -108,12 +80,12 @@ TEST(OperatorHttpTest, WithBasicAuthTheLandingPageIsGuardedLikeMetrics) {
   std::ofstream(daemon.config_path(), std::ios::app) << "metrics_basic_auth = \"metrics.auth\"\n";
   ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
   const std::string good = "cHJvbWV0aGV1czprcGktc2NyYXBl";  // prometheus:kpi-scrape
-  for (const char* path : {"/", "/metrics"}) {
-    EXPECT_EQ(GetResponse(daemon.metrics_port(), path).rfind("HTTP/1.1 401 ", 0), 0u) << path;
-    EXPECT_EQ(GetResponse(daemon.metrics_port(), path, "cHJvbWV0aGV1czp4").rfind("HTTP/1.1 401 ", 0), 0u) << path;
-    EXPECT_EQ(GetResponse(daemon.metrics_port(), path, good).rfind("HTTP/1.1 200 ", 0), 0u) << path;
+  for (const std::string path : {"/", "/metrics"}) {
+    EXPECT_EQ(HttpExchange(daemon.metrics_port(), "GET " + path).rfind("HTTP/1.1 401 ", 0), 0u) << path;
+    EXPECT_EQ(HttpExchange(daemon.metrics_port(), "GET " + path, "cHJvbWV0aGV1czp4").rfind("HTTP/1.1 401 ", 0), 0u) << path;
+    EXPECT_EQ(HttpExchange(daemon.metrics_port(), "GET " + path, good).rfind("HTTP/1.1 200 ", 0), 0u) << path;
   }
-  EXPECT_EQ(GetResponse(daemon.metrics_port(), "/healthz").rfind("HTTP/1.1 200 ", 0), 0u);
+  EXPECT_EQ(HttpExchange(daemon.metrics_port(), "GET /healthz").rfind("HTTP/1.1 200 ", 0), 0u);
   EXPECT_EQ(daemon.Stop(), 0);
 }
 

@@ -100,17 +100,19 @@ core::Observation MakeObservation(uint64_t n) {
   return o;
 }
 
+using FrameGroup = std::vector<std::pair<int, std::string>>;  // (adapter, frame)
+
 // Frames for `groups` groups of `per_group` batches of `per_batch` observations, adapters
 // taking turns, sequences contiguous per adapter from `first_seq`.
 struct Frames {
-  std::vector<std::vector<std::pair<int, std::string>>> groups;  // (adapter, frame)
+  std::vector<FrameGroup> groups;
 };
 
 Frames MakeFrames(int groups, int per_group, int per_batch, uint64_t* next_obs,
                   std::vector<uint64_t>* next_seq) {
   Frames f;
   for (int g = 0; g < groups; ++g) {
-    std::vector<std::pair<int, std::string>> group;
+    FrameGroup group;
     for (int b = 0; b < per_group; ++b) {
       const int a = b % kAdapters;
       std::vector<core::Observation> obs;
@@ -120,6 +122,40 @@ Frames MakeFrames(int groups, int per_group, int per_batch, uint64_t* next_obs,
     f.groups.push_back(std::move(group));
   }
   return f;
+}
+
+// Endless frame groups for a benchmark loop, made 64 groups at a time with the timer paused;
+// observations numbered and sequences contiguous across the refills.
+class FrameSupply {
+ public:
+  FrameSupply(int per_group, int per_batch) : per_group_(per_group), per_batch_(per_batch) {}
+
+  const FrameGroup& Next(benchmark::State& state) {
+    if (next_group_ == frames_.groups.size()) {
+      state.PauseTiming();
+      frames_ = MakeFrames(kChunk, per_group_, per_batch_, &next_obs_, &next_seq_);
+      next_group_ = 0;
+      state.ResumeTiming();
+    }
+    return frames_.groups[next_group_++];
+  }
+  uint64_t observations_made() const { return next_obs_; }
+
+ private:
+  static constexpr int kChunk = 64;
+  const int per_group_, per_batch_;
+  uint64_t next_obs_ = 0;
+  std::vector<uint64_t> next_seq_ = std::vector<uint64_t>(kAdapters, 1);
+  Frames frames_;
+  size_t next_group_ = 0;
+};
+
+// The throughput counters both pipelines report.
+void SetRates(benchmark::State& state, uint64_t observations, int per_group) {
+  state.counters["obs_per_s"] =
+      benchmark::Counter(static_cast<double>(observations), benchmark::Counter::kIsRate);
+  state.counters["batches_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * per_group, benchmark::Counter::kIsRate);
 }
 
 void BM_Ingest(benchmark::State& state) {
@@ -134,45 +170,32 @@ void BM_Ingest(benchmark::State& state) {
   if (!store::Store::Open(options, &st).ok()) throw std::runtime_error("open");
   ingest::BatchIntake intake(wire::DecodeLimits{});
   platform::SystemClock clock;
-  uint64_t next_obs = 0;
-  std::vector<uint64_t> next_seq(kAdapters, 1);
   std::vector<ingest::Sender> senders;
   for (int a = 0; a < kAdapters; ++a) {
     senders.push_back({"perf-" + std::to_string(a), "scitech", AdapterKey(a)});
   }
-  constexpr int kChunk = 64;
-  Frames frames;
-  size_t next_group = 0;
+  FrameSupply supply(per_group, per_batch);
   uint64_t observations = 0;
   for (auto _ : state) {
-    if (next_group == frames.groups.size()) {
-      state.PauseTiming();
-      frames = MakeFrames(kChunk, per_group, per_batch, &next_obs, &next_seq);
-      next_group = 0;
-      state.ResumeTiming();
-    }
+    const FrameGroup& group = supply.Next(state);
     const auto view = fx.config->Get();
     const int64_t now = clock.NowUnixMillis();
     std::vector<store::BatchToApply> batches;
     std::vector<ingest::IntakeResult> keep;
-    for (const auto& [a, frame] : frames.groups[next_group]) {
+    for (const auto& [a, frame] : group) {
       ingest::IntakeResult r = intake.Process(senders[a], frame.data(), frame.size(), view, now);
       if (r.immediate_ack) throw std::runtime_error("refused frame");
       observations += r.batch.accepted.size();
       batches.push_back(std::move(r.batch));
     }
-    ++next_group;
     std::vector<store::ApplyResult> results;
     kpihub::Status s = st->ApplyGroup(batches, &results);
     if (!s.ok()) throw std::runtime_error(s.ToString());
     // Acks as the server builds them, so that their cost is counted too.
     for (const auto& r : results) benchmark::DoNotOptimize(r.next_expected);
   }
-  state.counters["obs_per_s"] =
-      benchmark::Counter(static_cast<double>(observations), benchmark::Counter::kIsRate);
-  state.counters["batches_per_s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * per_group, benchmark::Counter::kIsRate);
-  state.counters["stored"] = static_cast<double>(next_obs);
+  SetRates(state, observations, per_group);
+  state.counters["stored"] = static_cast<double>(supply.observations_made());
   struct rusage usage;
   getrusage(RUSAGE_SELF, &usage);
   state.counters["maxrss_mb"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
@@ -197,23 +220,14 @@ void BM_Ceiling(benchmark::State& state) {
     mdb_dbi_open(txn, nullptr, 0, &dbi);
     mdb_txn_commit(txn);
   }
-  uint64_t next_obs = 0;
-  std::vector<uint64_t> next_seq(kAdapters, 1);
-  constexpr int kChunk = 64;
-  Frames frames;
-  size_t next_group = 0;
+  FrameSupply supply(per_group, per_batch);
   uint64_t observations = 0;
   std::string key;
   for (auto _ : state) {
-    if (next_group == frames.groups.size()) {
-      state.PauseTiming();
-      frames = MakeFrames(kChunk, per_group, per_batch, &next_obs, &next_seq);
-      next_group = 0;
-      state.ResumeTiming();
-    }
+    const FrameGroup& group = supply.Next(state);
     MDB_txn* txn;
     mdb_txn_begin(env, nullptr, 0, &txn);
-    for (const auto& [a, frame] : frames.groups[next_group]) {
+    for (const auto& [a, frame] : group) {
       auto decoded = wire::DecodeBatch(frame.data(), frame.size(), wire::DecodeLimits{});
       for (const core::Observation& o : decoded.batch->observations) {
         key.assign(o.indicator).push_back('\0');
@@ -226,13 +240,9 @@ void BM_Ceiling(benchmark::State& state) {
         ++observations;
       }
     }
-    ++next_group;
     if (mdb_txn_commit(txn) != 0) throw std::runtime_error("commit");
   }
-  state.counters["obs_per_s"] =
-      benchmark::Counter(static_cast<double>(observations), benchmark::Counter::kIsRate);
-  state.counters["batches_per_s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * per_group, benchmark::Counter::kIsRate);
+  SetRates(state, observations, per_group);
   mdb_env_close(env);
   std::filesystem::remove_all(dir);
 }

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <memory>
 
+#include "kpihub/core/edit_distance.h"
+
 namespace kpihub::feed {
 namespace {
 
@@ -29,8 +31,8 @@ std::string Nfkc(std::string_view s) {
 // line breaks and carriage returns are ASCII.
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; }
 
-std::vector<char32_t> CodePoints(std::string_view s) {
-  std::vector<char32_t> out;
+std::u32string CodePoints(std::string_view s) {
+  std::u32string out;
   auto* p = reinterpret_cast<const utf8proc_uint8_t*>(s.data());
   utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(s.size());
   while (left > 0) {
@@ -67,19 +69,7 @@ std::string FoldHeader(std::string_view utf8) {
 }
 
 size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<char32_t> x = CodePoints(a), y = CodePoints(b);
-  std::vector<size_t> row(y.size() + 1);
-  for (size_t j = 0; j <= y.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= x.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= y.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (x[i - 1] == y[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[y.size()];
+  return core::EditDistance(CodePoints(a), CodePoints(b));
 }
 
 std::optional<std::string> ClosestName(std::string_view name,

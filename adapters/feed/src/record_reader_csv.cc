@@ -1,37 +1,22 @@
 #include <csv.h>
 
-#include <deque>
-
-#include "kpihub/feed/record_reader.h"
+#include "block_record_reader.h"
 
 namespace kpihub::feed {
 namespace {
 
-constexpr size_t kBlockBytes = 64 * 1024;
 // A field longer than this is an opening quote that is never closed: stop before the rest of
 // the file piles up in one field.
 constexpr size_t kMaxFieldBytes = 1 << 20;
 
-class CsvReader : public RecordReader {
+class CsvReader : public BlockRecordReader {
  public:
   CsvReader(std::istream& in, std::unique_ptr<StreamDecoder> decoder, char delimiter)
-      : in_(in), decoder_(std::move(decoder)) {
+      : BlockRecordReader(in, std::move(decoder)) {
     init_ok_ = csv_init(&parser_, CSV_STRICT | CSV_STRICT_FINI) == 0;
     csv_set_delim(&parser_, static_cast<unsigned char>(delimiter));
   }
   ~CsvReader() override { if (init_ok_) csv_free(&parser_); }
-
-  Result<bool> Next(RawRecord* record) override {
-    if (!init_ok_) return Status::IoError("cannot initialise the CSV parser");
-    while (ready_.empty() && !finished_) {
-      Status s = Fill();
-      if (!s.ok()) return s;
-    }
-    if (ready_.empty()) return false;
-    *record = std::move(ready_.front());
-    ready_.pop_front();
-    return true;
-  }
 
  private:
   static void OnField(void* data, size_t size, void* self_ptr) {
@@ -71,13 +56,10 @@ class CsvReader : public RecordReader {
     return Status::Ok();
   }
 
-  Status Fill() {
-    char block[kBlockBytes];
-    in_.read(block, sizeof block);
-    size_t got = static_cast<size_t>(in_.gcount());
-    bool last = got < sizeof block;
-    if (in_.bad()) return Status::IoError("cannot read the file");
-    Status s = decoder_->Decode(std::string_view(block, got), last, &text_);
+  Status Fill() override {
+    if (!init_ok_) return Status::IoError("cannot initialise the CSV parser");
+    bool last = false;
+    Status s = ReadBlock(&last);
     if (!s.ok()) return s;
     size_t pos = 0;
     for (size_t nl = text_.find('\n'); nl != std::string::npos; nl = text_.find('\n', pos)) {
@@ -97,17 +79,12 @@ class CsvReader : public RecordReader {
     return Status::Ok();
   }
 
-  std::istream& in_;
-  std::unique_ptr<StreamDecoder> decoder_;
   csv_parser parser_{};
   bool init_ok_ = false;
-  bool finished_ = false;
-  std::string text_;             // decoded text not yet fed
   uint64_t line_ = 1;            // physical line being fed
   uint64_t record_line_ = 0;     // line where the current record started
   uint64_t row_start_ = 1;       // line at which the parser last stood between records
   std::vector<std::string> fields_;
-  std::deque<RawRecord> ready_;
 };
 
 }  // namespace

@@ -1,15 +1,12 @@
 #include <nlohmann/json.hpp>
 
-#include <deque>
-
-#include "kpihub/feed/record_reader.h"
+#include "block_record_reader.h"
 
 namespace kpihub::feed {
 namespace {
 
 using nlohmann::json;
 
-constexpr size_t kBlockBytes = 64 * 1024;
 // A JSON array is parsed whole (nlohmann::json takes several times the text in memory), so
 // it is kept small enough for the adapter to stay within its memory bound; JSON lines stream.
 constexpr size_t kMaxArrayBytes = 2u << 20;
@@ -39,21 +36,10 @@ RawRecord FromValue(const json& value, uint64_t row) {
   return r;
 }
 
-class JsonReader : public RecordReader {
+class JsonReader : public BlockRecordReader {
  public:
   JsonReader(std::istream& in, std::unique_ptr<StreamDecoder> decoder)
-      : in_(in), decoder_(std::move(decoder)) {}
-
-  Result<bool> Next(RawRecord* record) override {
-    while (ready_.empty() && !finished_) {
-      Status s = Fill();
-      if (!s.ok()) return s;
-    }
-    if (ready_.empty()) return false;
-    *record = std::move(ready_.front());
-    ready_.pop_front();
-    return true;
-  }
+      : BlockRecordReader(in, std::move(decoder)) {}
 
  private:
   void AddLine(std::string_view text) {
@@ -81,13 +67,9 @@ class JsonReader : public RecordReader {
     return Status::Ok();
   }
 
-  Status Fill() {
-    char block[kBlockBytes];
-    in_.read(block, sizeof block);
-    size_t got = static_cast<size_t>(in_.gcount());
-    bool last = got < sizeof block;
-    if (in_.bad()) return Status::IoError("cannot read the file");
-    Status s = decoder_->Decode(std::string_view(block, got), last, &text_);
+  Status Fill() override {
+    bool last = false;
+    Status s = ReadBlock(&last);
     if (!s.ok()) return s;
     if (!array_decided_) {
       size_t first = text_.find_first_not_of(" \t\r\n");
@@ -117,12 +99,8 @@ class JsonReader : public RecordReader {
     return Status::Ok();
   }
 
-  std::istream& in_;
-  std::unique_ptr<StreamDecoder> decoder_;
-  std::string text_;
-  bool array_decided_ = false, array_ = false, finished_ = false;
+  bool array_decided_ = false, array_ = false;
   uint64_t line_ = 0;
-  std::deque<RawRecord> ready_;
 };
 
 }  // namespace

@@ -14,13 +14,9 @@
 namespace kpihub::adapter {
 
 struct AdapterMetrics {
-  uint64_t rows_read = 0;
-  uint64_t observations_queued = 0;
-  uint64_t observations_delivered = 0;
+  uint64_t rows_read = 0, observations_queued = 0, observations_delivered = 0;
   uint64_t rejected = 0;  // report lines: while reading and by the daemon
-  uint64_t files_done = 0;
-  uint64_t files_failed = 0;
-  uint64_t batches_pending = 0;
+  uint64_t files_done = 0, files_failed = 0, batches_pending = 0;
   int64_t last_success_unix_seconds = 0;  // the outbox was last empty; 0: never in this run
 
   // The text node_exporter reads, every series labelled with the department.

@@ -14,11 +14,8 @@
 namespace kpihub::adapter {
 
 struct SpoolTotals {
-  uint64_t files_done = 0;
-  uint64_t files_failed = 0;
-  uint64_t rows = 0;
-  uint64_t observations = 0;
-  uint64_t rejected = 0;
+  uint64_t files_done = 0, files_failed = 0;
+  uint64_t rows = 0, observations = 0, rejected = 0;
 };
 
 // Runs until `keep_going` returns false (kStopped; it is also the progress hook, called about

@@ -5,6 +5,7 @@
 
 #include "kpihub/core/feed_completeness.h"
 #include "kpihub/export/gauge_family.h"
+#include "store_read.h"
 
 namespace kpihub::exporter {
 namespace {
@@ -54,12 +55,8 @@ void AddCompleteness(const std::vector<core::DepartmentCompleteness>& counts, Fe
 
 std::shared_ptr<const FeedCollector::StoredFeeds> FeedCollector::Current(
     const core::LiveConfig::View& view) const {
-  std::unique_ptr<store::Snapshot> snapshot;
-  kpihub::Status status = store_.OpenSnapshot(&snapshot);
-  if (!status.ok()) {
-    log_->error("feed scrape could not read the store: {}", status.ToString());
-    return nullptr;
-  }
+  std::unique_ptr<store::Snapshot> snapshot = OpenScrapeSnapshot(store_, *log_, "feed scrape");
+  if (snapshot == nullptr) return nullptr;
   const ScrapeKey key{snapshot->Version(), view.catalogue};
   return cache_.Get(key, [&]() -> std::shared_ptr<const StoredFeeds> {
     // Holds the catalogue the completeness refers to for as long as the cache keeps it.
@@ -72,11 +69,7 @@ std::shared_ptr<const FeedCollector::StoredFeeds> FeedCollector::Current(
         t = std::max(t, s.last_batch_unix_ms);
       });
     }
-    if (!read.ok()) {
-      log_->error("feed scrape could not read the store: {}", read.ToString());
-      return nullptr;
-    }
-    return feeds;
+    return ScrapeReadOk(read, *log_, "feed scrape") ? feeds : nullptr;
   });
 }
 

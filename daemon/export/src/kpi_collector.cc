@@ -3,6 +3,7 @@
 #include <string>
 
 #include "kpihub/export/gauge_family.h"
+#include "store_read.h"
 
 namespace kpihub::exporter {
 namespace {
@@ -97,22 +98,14 @@ void AddIndicators(const core::RollupResult& result, KpiFamilies& f) {
 
 std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
   auto view = config_.Get();
-  std::unique_ptr<store::Snapshot> snapshot;
-  kpihub::Status status = store_.OpenSnapshot(&snapshot);
-  if (!status.ok()) {
-    // An empty scrape makes the absent-series alerts fire, which is what an operator needs.
-    log_->error("scrape could not read the store: {}", status.ToString());
-    return nullptr;
-  }
+  std::unique_ptr<store::Snapshot> snapshot = OpenScrapeSnapshot(store_, *log_, "scrape");
+  if (snapshot == nullptr) return nullptr;
   const ScrapeKey key{snapshot->Version(), view.catalogue};
   return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
     core::Rollup rollup(*view.catalogue, options_);
     kpihub::Status read = snapshot->ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
     snapshot.reset();  // the read transaction ends before the (longer) rollup
-    if (!read.ok()) {
-      log_->error("scrape could not read the store: {}", read.ToString());
-      return nullptr;
-    }
+    if (!ScrapeReadOk(read, *log_, "scrape")) return nullptr;
     core::RollupResult result = rollup.Finish();
     KpiFamilies f;
     AddKpiCatalogue(*view.catalogue, f);

@@ -7,6 +7,7 @@
 
 #include "kpihub/core/rule_check.h"
 #include "kpihub/export/gauge_family.h"
+#include "store_read.h"
 
 namespace kpihub::exporter {
 namespace {
@@ -113,12 +114,8 @@ std::shared_ptr<const RenderedFamilies> RuleCollector::Current() const {
   auto view = config_.Get();
   const core::Catalogue& catalogue = *view.catalogue;
   if (catalogue.rules().empty()) return Render({});
-  std::unique_ptr<store::Snapshot> snapshot;
-  kpihub::Status status = store_.OpenSnapshot(&snapshot);
-  if (!status.ok()) {
-    log_->error("rule scrape could not read the store: {}", status.ToString());
-    return nullptr;
-  }
+  std::unique_ptr<store::Snapshot> snapshot = OpenScrapeSnapshot(store_, *log_, "rule scrape");
+  if (snapshot == nullptr) return nullptr;
   const ScrapeKey key{snapshot->Version(), view.catalogue};
   return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
     // Park rules read park-year figures before small-cell suppression: only counts leave.
@@ -126,10 +123,7 @@ std::shared_ptr<const RenderedFamilies> RuleCollector::Current() const {
     core::RuleCheck check(catalogue);
     kpihub::Status read = ReadState(*snapshot, catalogue, rollup, check);
     snapshot.reset();
-    if (!read.ok()) {
-      log_->error("rule scrape could not read the store: {}", read.ToString());
-      return nullptr;
-    }
+    if (!ScrapeReadOk(read, *log_, "rule scrape")) return nullptr;
     return Render(Families(catalogue, check.Finish(rollup.Finish())));
   });
 }

@@ -24,11 +24,9 @@ namespace kpihub::exporter {
 
 // The fields of /proc/<pid>/stat the collector uses, in the kernel's units.
 struct ProcStat {
-  uint64_t utime_ticks = 0;
-  uint64_t stime_ticks = 0;
+  uint64_t utime_ticks = 0, stime_ticks = 0;
   uint64_t start_ticks_after_boot = 0;
-  uint64_t vsize_bytes = 0;
-  uint64_t rss_pages = 0;
+  uint64_t vsize_bytes = 0, rss_pages = 0;
 };
 
 // Parses one /proc/<pid>/stat line; nullopt unless every field is there and a number.
