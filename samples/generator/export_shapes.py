@@ -106,21 +106,37 @@ def bad_rows(spec, some_uscc, wrong_uscc):
     `cells` gives key columns and at most a few indicator cells; the rest stay empty."""
     n = spec["name"]
     c = [h for h, _, _, _ in spec["columns"]]
-    park_core = spec.get("park_names", {}).get("core", "焦作高新区核心区")
     if n.startswith("tax"):
-        base = {"统一社会信用代码": some_uscc, "纳税人名称": "焦作示例有限公司", "主管园区": park_core,
-                "所属年度": "2020年度"}
-        return [
-            (dict(base, 统一社会信用代码=wrong_uscc, 登记状态="正常"),
-             [("统一社会信用代码", "malformed_entity")]),
-            (dict(base, 主管园区="温县产业集聚区", 登记状态="正常"), [("主管园区", "unknown_park_name")]),
-            (dict(base, **{c[2]: "12.3.4"}), [(c[2], "unparseable_number")]),
-            # Figures the daemon refuses use a year without real rows: in one file a second
-            # figure for the same key would be a duplicate (refused in both rows).
-            (dict(base, 所属年度="2016年度", **{c[2]: "12.3456789"}), [(c[2], "too_precise")]),
-            (dict(base, 所属年度="2031年度", 登记状态="正常"), [(c[0], "future_period")]),
-            ("SHORT", [(h, "missing_column") for h in c]),
-        ]
+        park_core = spec.get("park_names", {}).get("core", "焦作高新区核心区")
+        return tax_bad_rows(c, park_core, some_uscc, wrong_uscc)
+    if n.startswith("finance"):
+        return finance_bad_rows(n, c, wrong_uscc)
+    if n.startswith("scitech"):
+        return scitech_bad_rows(n, c, some_uscc, wrong_uscc)
+    if n.startswith("environment"):
+        return environment_bad_rows()
+    return []
+
+
+def tax_bad_rows(c, park_core, some_uscc, wrong_uscc):
+    """The tax export's bad rows; `c` are its indicator columns."""
+    base = {"统一社会信用代码": some_uscc, "纳税人名称": "焦作示例有限公司", "主管园区": park_core,
+            "所属年度": "2020年度"}
+    return [
+        (dict(base, 统一社会信用代码=wrong_uscc, 登记状态="正常"),
+         [("统一社会信用代码", "malformed_entity")]),
+        (dict(base, 主管园区="温县产业集聚区", 登记状态="正常"), [("主管园区", "unknown_park_name")]),
+        (dict(base, **{c[2]: "12.3.4"}), [(c[2], "unparseable_number")]),
+        # Figures the daemon refuses use a year without real rows: in one file a second
+        # figure for the same key would be a duplicate (refused in both rows).
+        (dict(base, 所属年度="2016年度", **{c[2]: "12.3456789"}), [(c[2], "too_precise")]),
+        (dict(base, 所属年度="2031年度", 登记状态="正常"), [(c[0], "future_period")]),
+        ("SHORT", [(h, "missing_column") for h in c]),
+    ]
+
+
+def finance_bad_rows(n, c, wrong_uscc):
+    """The bad rows of the finance export named `n`; `c` are its indicator columns."""
     if n == "finance-gdp-quarterly.csv":
         return [({"园区": "温县产业集聚区", "季度": "2020年第4季度", c[0]: "3.5"},
                  [("园区", "unknown_park_name")]),
@@ -137,6 +153,11 @@ def bad_rows(spec, some_uscc, wrong_uscc):
         return [({"统一社会信用代码": wrong_uscc, "企业名称": "焦作示例科技有限公司",
                   "园区": "焦作高新技术创业服务中心", "拨付年度": "2020年度", c[0]: "50000"},
                  [("统一社会信用代码", "malformed_entity")])]
+    return []
+
+
+def scitech_bad_rows(n, c, some_uscc, wrong_uscc):
+    """The bad rows of the science and technology export named `n`."""
     if n == "scitech-enterprises-monthly.csv":
         base = {"统一社会信用代码": some_uscc, "单位详细名称": "焦作示例装备有限公司",
                 "所在园区": "汽车零部件产业园"}
@@ -156,13 +177,16 @@ def bad_rows(spec, some_uscc, wrong_uscc):
         return [({"园区": "河南理工大学科技园", "年度": "2031年度", c[2]: "1"}, [(c[2], "future_period")]),
                 ({"园区": "焦作高新区核心区", "年度": "2016年度", c[4]: "0.12345678"},
                  [(c[4], "too_precise")])]
-    if n.startswith("environment"):
-        base = {"park_name": "国家检验检测科技产业园", "month": "2020-08"}
-        return [
-            ("BROKEN_JSON", [("", "malformed_record")]),
-            (dict(base, park_name="焦作市温县园区", sewage_produced_t="100"), [("park_name", "unknown_park_name")]),
-            (dict(base, month="2016-08", sewage_treated_t="41234.567"), [("sewage_treated_t", "too_precise")]),
-            (dict(base, waste_collected_t="abc"), [("waste_collected_t", "unparseable_number")]),
-            (dict(base, month="2031-01", solar_capacity_kw="9000"), [("solar_capacity_kw", "future_period")]),
-        ]
     return []
+
+
+def environment_bad_rows():
+    """The environment monitoring feed's bad records."""
+    base = {"park_name": "国家检验检测科技产业园", "month": "2020-08"}
+    return [
+        ("BROKEN_JSON", [("", "malformed_record")]),
+        (dict(base, park_name="焦作市温县园区", sewage_produced_t="100"), [("park_name", "unknown_park_name")]),
+        (dict(base, month="2016-08", sewage_treated_t="41234.567"), [("sewage_treated_t", "too_precise")]),
+        (dict(base, waste_collected_t="abc"), [("waste_collected_t", "unparseable_number")]),
+        (dict(base, month="2031-01", solar_capacity_kw="9000"), [("solar_capacity_kw", "future_period")]),
+    ]

@@ -210,7 +210,7 @@ def write_readme(path, args, counts, rejects, kpis):
         f.write("\n".join(lines))
 
 
-def main():
+def parse_args():
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.normpath(os.path.join(here, "..", ".."))
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -221,9 +221,12 @@ def main():
     args = ap.parse_args()
     if args.enterprises < zm.MIN_PER_PARK * len(zm.PARKS):
         ap.error("--enterprises must be at least %d" % (zm.MIN_PER_PARK * len(zm.PARKS)))
-    catalogue = load_catalogue(args.catalogue)
-    park_zh = {p["code"]: p["name_zh"] for p in catalogue["park"]}
+    return args
 
+
+def build_sample(args, catalogue):
+    """The zone, its revisions, and every generated row as (department, row); exits if the
+    daemon's rules would refuse a row the generator meant to be good."""
     sample = zm.Sample(args.seed, args.enterprises)
     for step in (sample.build_enterprises, sample.build_output, sample.build_institutions,
                  sample.build_certification, sample.scitech_enterprise_rows,
@@ -239,55 +242,73 @@ def main():
             if reason:
                 raise SystemExit("generated row refused (%s): %s" % (reason, row))
             accepted.append((d, row))
+    return sample, revised, accepted
+
+
+def write_export(out_dir, spec, sample, revised, park_zh, anchor, rejects, counts):
+    """One department export with its bad rows mixed in, then its update file of revisions;
+    appends what kpihub should refuse to `rejects` and the files' figures to `counts`."""
+    d = spec["department"]
+    canonical = sorted(sample.rows[d], key=lambda r: (zm.period_key(r[3]), r[1], r[2], r[0]))
+    rows, cells = file_rows(spec, canonical, [], park_zh)
+    bads = bad_rows(spec, anchor.uscc, zm.wrong_check(anchor.uscc))
+    out = list(rows)
+    for i, (cells_bad, _) in enumerate(bads):
+        out.insert((i + 1) * len(rows) // (len(bads) + 1) + i, cells_bad)
+    first_row = 1 if spec.get("json") else 2
+    for n, r in enumerate(out):
+        for b, expected in bads:
+            if r is b:
+                for column, reason in expected:
+                    rejects.append((spec["name"], n + first_row, column, reason))
+    # Bad rows whose figure parses still become observations (refused by the daemon).
+    daemon_side = sum(1 for b, exp in bads for _, reason in exp
+                      if reason in ("too_precise", "future_period", "out_of_bounds",
+                                    "period_type_not_allowed"))
+    counts.append((spec["name"], d, len(out), cells + daemon_side))
+    with open(os.path.join(out_dir, spec["name"]), "wb") as f:
+        f.write(render(spec, out))
+    # Revisions come in a later file of their own, as a department resends a corrected
+    # figure: within one file the adapter refuses a figure given twice (duplicate_row).
+    update_rows, update_cells = file_rows(spec, [], revised[d], park_zh)
+    if update_rows:
+        update = dict(spec, name=update_name(spec["name"]))
+        counts.append((update["name"], d, len(update_rows), update_cells))
+        with open(os.path.join(out_dir, update["name"]), "wb") as f:
+            f.write(render(update, update_rows))
+
+
+def write_expected(out_dir, rejects, counts, kpis):
+    """expected-rejects.csv, expected-observations.csv and expected-kpis.csv."""
+    with open(os.path.join(out_dir, "expected-rejects.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["file", "row", "column", "reason_code"])
+        w.writerows(sorted(rejects, key=lambda r: (r[0], r[1], r[2])))
+    with open(os.path.join(out_dir, "expected-observations.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["file", "department", "rows", "observations"])
+        w.writerows(counts)
+    with open(os.path.join(out_dir, "expected-kpis.csv"), "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["kpi", "park", "period", "value", "status"])
+        for kpi, y, value, _, status in kpis:
+            w.writerow([kpi["code"], "zone", y, repr(value), status])
+
+
+def main():
+    args = parse_args()
+    catalogue = load_catalogue(args.catalogue)
+    park_zh = {p["code"]: p["name_zh"] for p in catalogue["park"]}
+    sample, revised, accepted = build_sample(args, catalogue)
     anchor = next(e for e in sample.enterprises if e.anchor)
     SHORT_USCC[0] = anchor.uscc
 
     os.makedirs(args.out, exist_ok=True)
     rejects, counts = [], []
     for spec in FILES:
-        d = spec["department"]
-        canonical = sorted(sample.rows[d], key=lambda r: (zm.period_key(r[3]), r[1], r[2], r[0]))
-        rows, cells = file_rows(spec, canonical, [], park_zh)
-        bads = bad_rows(spec, anchor.uscc, zm.wrong_check(anchor.uscc))
-        out = list(rows)
-        for i, (cells_bad, _) in enumerate(bads):
-            out.insert((i + 1) * len(rows) // (len(bads) + 1) + i, cells_bad)
-        first_row = 1 if spec.get("json") else 2
-        for n, r in enumerate(out):
-            for b, expected in bads:
-                if r is b:
-                    for column, reason in expected:
-                        rejects.append((spec["name"], n + first_row, column, reason))
-        # Bad rows whose figure parses still become observations (refused by the daemon).
-        daemon_side = sum(1 for b, exp in bads for _, reason in exp
-                          if reason in ("too_precise", "future_period", "out_of_bounds",
-                                        "period_type_not_allowed"))
-        counts.append((spec["name"], d, len(out), cells + daemon_side))
-        with open(os.path.join(args.out, spec["name"]), "wb") as f:
-            f.write(render(spec, out))
-        # Revisions come in a later file of their own, as a department resends a corrected
-        # figure: within one file the adapter refuses a figure given twice (duplicate_row).
-        update_rows, update_cells = file_rows(spec, [], revised[d], park_zh)
-        if update_rows:
-            update = dict(spec, name=update_name(spec["name"]))
-            counts.append((update["name"], d, len(update_rows), update_cells))
-            with open(os.path.join(args.out, update["name"]), "wb") as f:
-                f.write(render(update, update_rows))
-
-    with open(os.path.join(args.out, "expected-rejects.csv"), "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["file", "row", "column", "reason_code"])
-        w.writerows(sorted(rejects, key=lambda r: (r[0], r[1], r[2])))
-    with open(os.path.join(args.out, "expected-observations.csv"), "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["file", "department", "rows", "observations"])
-        w.writerows(counts)
+        write_export(args.out, spec, sample, revised, park_zh, anchor, rejects, counts)
     kpis, _ = zm.rollup(catalogue, accepted)
-    with open(os.path.join(args.out, "expected-kpis.csv"), "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["kpi", "park", "period", "value", "status"])
-        for kpi, y, value, _, status in kpis:
-            w.writerow([kpi["code"], "zone", y, repr(value), status])
+    write_expected(args.out, rejects, counts, kpis)
     write_readme(os.path.join(args.out, "README.md"), args, counts, rejects, kpis)
     total_rows = sum(c[2] for c in counts)
     print("wrote %s: %d files, %s rows, %s observations, %d expected rejects" % (
