@@ -152,6 +152,11 @@ void WriteLargeTaxExport(const std::string& path, uint32_t rows) {
 // whatever the file's size (the mapper streams, the outbox is kept short; only 8 bytes per
 // row are kept). KPIHUB_MEMORY_TEST_ROWS=2000000 measures the larger file by hand.
 TEST_F(AdapterClerkTest, MemoryStaysBoundedOnA200000RowExport) {
+#ifdef KPIHUB_SANITIZED_BUILD
+  // ASan's shadow memory and quarantine put any program's resident memory in the hundreds of
+  // MiB: the bound is measured in the normal build of the same run (scripts/test.sh).
+  GTEST_SKIP() << "resident memory is measured in the normal build, not under a sanitizer";
+#endif
   const char* env = std::getenv("KPIHUB_MEMORY_TEST_ROWS");
   const uint32_t rows = env ? static_cast<uint32_t>(std::stoul(env)) : 200000;
   std::string file = inbox_ + "/tax-large.csv";
