@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "decode_detail.h"
 #include "kpihub.capnp.h"
 
 namespace kpihub::wire {
@@ -92,7 +93,7 @@ std::variant<DecodedBatch, DecodeError> DecodeBatch(const void* data, size_t siz
                 for (auto r : list) batch.observations.push_back(ReadObservation(r));
               })) {
     return DecodeError{core::RejectReason::kUndecodable,
-                       std::string("not a Batch: ") + exception->getDescription().cStr()};
+                       DescribeUnreadableBatch(*exception)};
   }
   if (amplified > 0) {
     return DecodeError{core::RejectReason::kUndecodable,

@@ -1,4 +1,5 @@
 #include "kpihub/wire/curve_keys.h"
+#include "kpihub/wire/regular_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -44,9 +45,11 @@ CurveKeyPair GenerateCurveKeyPair() {
 
 std::optional<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secret,
                                         std::string* error) {
+  auto text = ReadRegularFile(path, error, 1 << 20);
+  if (!text) return std::nullopt;
   toml::table table;
   try {
-    table = toml::parse_file(path);
+    table = toml::parse(*text, path);
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
     os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "

@@ -1,6 +1,10 @@
 #include "kpihub/app/daemon_config.h"
 
+#include "kpihub/wire/regular_file.h"
+
+#include <algorithm>
 #include <cstring>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -34,12 +38,24 @@ bool Take(const toml::table& table, const char* key, T* out, const std::string& 
       return true;
     }
   } else {
-    if (auto v = node->value<int64_t>(); v && *v >= 0) {
-      *out = static_cast<T>(*v);
-      return true;
+    // Compared as integers before any conversion: 4294967296 must not become 0.
+    constexpr uint64_t kMax = std::min<uint64_t>(std::numeric_limits<T>::max(),
+                                                 std::numeric_limits<int64_t>::max());
+    if (const auto* i = node->as_integer()) {
+      int64_t v = i->get();
+      if (v >= 0 && static_cast<uint64_t>(v) <= kMax) {
+        *out = static_cast<T>(v);
+        return true;
+      }
+      *error = Where(source, node->source()) + ": '" + key + "' = " + std::to_string(v) +
+               " is out of range (0 to " + std::to_string(kMax) + ")";
+      return false;
     }
+    *error = Where(source, node->source()) + ": '" + key + "' must be an integer (0 to " +
+             std::to_string(kMax) + ")";
+    return false;
   }
-  *error = Where(source, node->source()) + ": '" + key + "' has the wrong type or is negative";
+  *error = Where(source, node->source()) + ": '" + key + "' must be a string";
   return false;
 }
 
@@ -48,7 +64,8 @@ bool CheckKnownKeys(const toml::table& table, const std::string& source, std::st
                                  "server_key",       "listen",            "metrics_listen",
                                  "metrics_basic_auth", "log_level",       "min_cell_entities",
                                  "max_frame_bytes",  "max_observations",  "max_group_batches",
-                                 "initial_map_mib",  "max_map_mib",       "time_zone"};
+                                 "initial_map_mib",  "max_map_mib",       "time_zone",
+                                 "max_connections_per_key"};
   for (const auto& [key, node] : table) {
     bool known = false;
     for (const char* k : kKnown) known = known || key.str() == k;
@@ -86,6 +103,7 @@ std::optional<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::
             Take(table, "max_frame_bytes", &c.max_frame_bytes, source_path, error) &&
             Take(table, "max_observations", &c.max_observations, source_path, error) &&
             Take(table, "max_group_batches", &c.max_group_batches, source_path, error) &&
+            Take(table, "max_connections_per_key", &c.max_connections_per_key, source_path, error) &&
             Take(table, "initial_map_mib", &c.initial_map_mib, source_path, error) &&
             Take(table, "max_map_mib", &c.max_map_mib, source_path, error);
   if (!ok) return std::nullopt;
@@ -100,6 +118,24 @@ std::optional<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::
                            "0 < initial_map_mib <= max_map_mib)";
     return std::nullopt;
   }
+  // Upper bounds past which a value is certainly a typo and would overflow what uses it
+  // (ZMQ_MAXMSGSIZE is twice max_frame_bytes, the map size is MiB << 20).
+  const struct {
+    const char* key;
+    uint64_t value, min, max;
+  } ranges[] = {
+      {"max_frame_bytes", c.max_frame_bytes, 64, 1u << 30},
+      {"max_observations", c.max_observations, 1, 100000000},
+      {"max_connections_per_key", c.max_connections_per_key, 1, 64},
+      {"max_map_mib", c.max_map_mib, 1, 1u << 24},
+  };
+  for (const auto& r : ranges) {
+    if (r.value < r.min || r.value > r.max) {
+      *error = source_path + ": '" + r.key + "' = " + std::to_string(r.value) +
+               " is out of range (" + std::to_string(r.min) + " to " + std::to_string(r.max) + ")";
+      return std::nullopt;
+    }
+  }
   std::string base = std::filesystem::path(source_path).parent_path().string();
   for (std::string* p : {&c.state_dir, &c.catalogue, &c.key_registry, &c.server_key,
                          &c.metrics_basic_auth}) {
@@ -109,14 +145,7 @@ std::optional<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::
 }
 
 std::optional<std::string> ReadTextFile(const std::string& path, std::string* error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *error = path + ": cannot open (" + std::string(std::strerror(errno)) + ")";
-    return std::nullopt;
-  }
-  std::ostringstream os;
-  os << in.rdbuf();
-  return os.str();
+  return wire::ReadRegularFile(path, error);
 }
 
 std::optional<DaemonConfig> LoadDaemonConfig(const std::string& path, std::string* error) {
