@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +29,15 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
   std::error_code ec;
   fs::remove_all(path_, ec);
+}
+
+uint64_t RssAnonBytes(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("RssAnon:", 0) == 0) return std::stoull(line.substr(8)) * 1024;  // "... kB"
+  }
+  return 0;
 }
 
 std::string BinaryPath(const std::string& name) { return std::string(KPIHUB_BINARY_DIR) + "/" + name; }
@@ -99,6 +109,10 @@ bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {
     int fd = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 2);
     dup2(fd, 1);
+    if (descriptor_limit_ > 0) {
+      rlimit limit{static_cast<rlim_t>(descriptor_limit_), static_cast<rlim_t>(descriptor_limit_)};
+      setrlimit(RLIMIT_NOFILE, &limit);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

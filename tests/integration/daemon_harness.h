@@ -46,6 +46,9 @@ class DaemonHarness {
   // Waits for the process to exit by itself; its exit code, or -1 on timeout / signal.
   int WaitExit(int timeout_ms);
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // RLIMIT_NOFILE (soft and hard) of the next Start's process; 0 leaves it inherited.
+  void set_descriptor_limit(int n) { descriptor_limit_ = n; }
 
   const std::string& endpoint() const { return endpoint_; }
   int metrics_port() const { return metrics_port_; }
@@ -67,6 +70,7 @@ class DaemonHarness {
   wire::CurveKeyPair server_;
   std::vector<TestAdapter> adapters_;
   pid_t pid_ = -1;
+  int descriptor_limit_ = 0;
   std::string endpoint_;
   int metrics_port_ = 0;
 };
@@ -82,6 +86,10 @@ std::optional<std::string> HttpGet(int port, const std::string& path,
 std::map<std::string, double> ParseMetrics(const std::string& text);
 // Builds the key ParseMetrics uses, labels sorted by name.
 std::string SeriesKey(const std::string& name, std::map<std::string, std::string> labels);
+
+// The process's anonymous resident memory (RssAnon of /proc/PID/status) in bytes; 0 if
+// unreadable.
+uint64_t RssAnonBytes(pid_t pid);
 
 // Runs a shell command; its exit status and combined output.
 int RunCommand(const std::string& command, std::string* output);

@@ -3,6 +3,7 @@
 // and the old one stays). Exit codes: 0 stopped cleanly, 1 bad configuration, 3 storage
 // failure (nothing unacked was lost; systemd restarts the daemon), 4 an address that cannot be
 // bound now (not configured yet at boot, or in use; systemd retries).
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "kpihub/app/daemon_config.h"
 #include "kpihub/app/listen_address.h"
 #include "kpihub/app/log_setup.h"
+#include "kpihub/app/reload_status.h"
 #include "kpihub/export/feed_collector.h"
 #include "kpihub/export/kpi_collector.h"
 #include "kpihub/export/metrics_server.h"
@@ -33,6 +35,7 @@
 #include "kpihub/ingest/system_clock.h"
 #include "kpihub/wire/curve_keys.h"
 #include "build_revision.h"
+#include "resource_plan.h"
 
 #ifndef KPIHUB_VERSION
 #define KPIHUB_VERSION "0.0.0"
@@ -44,6 +47,8 @@ namespace {
 constexpr int kExitConfig = 1;
 constexpr int kExitStorage = 3;
 constexpr int kExitCannotBind = 4;
+// Frames one ingest connection may have queued in libzmq, in bytes (see ReceiveHwmFor).
+constexpr uint64_t kReceiveBudgetPerConnection = 64u << 20;
 
 struct Options {
   std::string config_path;
@@ -52,15 +57,18 @@ struct Options {
 };
 
 // Loads the catalogue and registry named by `config`; nullopt (error logged) if either fails.
-std::optional<core::LiveConfig::View> LoadView(const DaemonConfig& config, spdlog::logger& log) {
+std::optional<core::LiveConfig::View> LoadView(const DaemonConfig& config, spdlog::logger& log,
+                                               std::string* why = nullptr) {
   auto catalogue = LoadCatalogue(config.catalogue);
   if (!catalogue.catalogue) {
     log.error("catalogue refused: {}", catalogue.error);
+    if (why) *why = "catalogue refused: " + catalogue.error;
     return std::nullopt;
   }
   auto registry = LoadKeyRegistry(config.key_registry, *catalogue.catalogue);
   if (!registry.registry) {
     log.error("key registry refused: {}", registry.error);
+    if (why) *why = "key registry refused: " + registry.error;
     return std::nullopt;
   }
   return core::LiveConfig::View{catalogue.catalogue, registry.registry};
@@ -105,6 +113,51 @@ class SignalWatcher {
   std::thread thread_;
 };
 
+// The outcome of the configuration load at start and of every reload: the reload-status
+// file (read by `kpihub keys --reload`) and two gauges. Record is called from the signal
+// thread only.
+class ReloadReport {
+ public:
+  ReloadReport(prometheus::Registry& registry, std::string state_dir, const core::Clock& clock,
+               spdlog::logger& log)
+      : state_dir_(std::move(state_dir)), clock_(clock), log_(log),
+        success_(prometheus::BuildGauge()
+                     .Name("kpihub_config_last_reload_success")
+                     .Help("1 if the last configuration load (start or SIGHUP) was taken, 0 if "
+                           "it was refused and the previous configuration stays in force.")
+                     .Register(registry)
+                     .Add({})),
+        timestamp_(prometheus::BuildGauge()
+                       .Name("kpihub_config_last_reload_timestamp_seconds")
+                       .Help("When the last configuration load (start or SIGHUP) was attempted.")
+                       .Register(registry)
+                       .Add({})) {}
+
+  void Record(bool success, size_t adapters, const std::string& error) {
+    ReloadStatus status;
+    status.pid = getpid();
+    status.generation = generation_++;
+    status.success = success;
+    status.unix_ms = clock_.NowUnixMillis();
+    status.adapters = adapters;
+    status.error = error;
+    success_.Set(success ? 1 : 0);
+    timestamp_.Set(static_cast<double>(status.unix_ms) / 1000.0);
+    if (!WriteReloadStatus(state_dir_, status)) {
+      log_.warn("cannot write {}: `kpihub keys --reload` will not see this outcome",
+                ReloadStatusPath(state_dir_));
+    }
+  }
+
+ private:
+  std::string state_dir_;
+  const core::Clock& clock_;
+  spdlog::logger& log_;
+  prometheus::Gauge& success_;
+  prometheus::Gauge& timestamp_;
+  uint64_t generation_ = 0;
+};
+
 void WriteReadyFile(const std::string& path, const std::string& ingest, int metrics_port) {
   if (path.empty()) return;
   std::string tmp = path + ".tmp";
@@ -120,6 +173,7 @@ void WriteReadyFile(const std::string& path, const std::string& ingest, int metr
 // when the basic-auth file is unusable, std::runtime_error when the address cannot be bound.
 std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& config,
                                                             const std::vector<std::string>& addresses,
+                                                            const ResourcePlan& plan,
                                                             spdlog::logger& log) {
   if (!AllLoopback(addresses)) {
     // civetweb's TLS is unusable on Debian 12: off loopback the figures travel in clear.
@@ -128,6 +182,8 @@ std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& 
   }
   exporter::MetricsServerOptions options;
   options.listen = config.metrics_listen;
+  options.threads = plan.http_threads;
+  options.connection_queue = plan.http_queue;
   if (!config.metrics_basic_auth.empty()) {
     std::string error;
     auto text = ReadTextFile(config.metrics_basic_auth, &error);
@@ -199,6 +255,13 @@ int Serve(const Options& options) {
     return kExitConfig;
   }
   core::LiveConfig live(view->catalogue, view->registry);
+  // Large frames are freed back to the system at once: with glibc's dynamic threshold they
+  // would be carved from the heap after the first free, and a flood of big frames would leave
+  // the process holding what it no longer uses.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  const ResourcePlan plan = PlanResources(RaiseDescriptorLimit());
+  log->info("limits {} ingest_connections_per_key<={}", Describe(plan),
+            config.max_connections_per_key);
   ingest::SystemClock clock;
   double start_seconds = static_cast<double>(clock.NowUnixMillis()) / 1000.0;
   // Declared before the HTTP server, so that the server (whose collectors read the store)
@@ -207,7 +270,7 @@ int Serve(const Options& options) {
   // HTTP first, so that /healthz answers and /readyz says 503 while the store opens.
   std::unique_ptr<exporter::MetricsServer> http;
   try {
-    http = StartMetricsServer(config, *metrics_addresses, *log);
+    http = StartMetricsServer(config, *metrics_addresses, plan, *log);
   } catch (const std::invalid_argument& e) {
     log->error("{}", e.what());
     return kExitConfig;
@@ -232,12 +295,17 @@ int Serve(const Options& options) {
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry);
   zmq::context_t context(1);
+  context.set(zmq::ctxopt::max_sockets, plan.zmq_max_sockets);
   ingest::IngestOptions ingest_options;
   ingest_options.endpoint = config.listen;
   ingest_options.server_secret_z85 = server_keys->secret_z85;
   ingest_options.limits.max_frame_bytes = config.max_frame_bytes;
   ingest_options.limits.max_observations = config.max_observations;
   ingest_options.max_group_batches = config.max_group_batches;
+  ingest_options.receive_hwm =
+      ingest::ReceiveHwmFor(kReceiveBudgetPerConnection, config.max_frame_bytes);
+  ingest_options.connections.max_connections = plan.ingest_connections;
+  ingest_options.connections.max_per_key = config.max_connections_per_key;
   ingest::IngestServer server(context, ingest_options, live, *store, clock, metrics, log);
   try {
     server.Start();  // ZAP handler first, then the CURVE server socket
@@ -258,17 +326,22 @@ int Serve(const Options& options) {
   http->RegisterCollectable(std::make_shared<exporter::RuleCollector>(*store, live, log));
   http->SetReady(true);  // storage open, ZAP handler bound
 
+  ReloadReport reload(*registry, config.state_dir, clock, *log);
+  reload.Record(true, view->registry->adapters().size(), "");
   std::atomic<bool> stop{false};
   SignalWatcher signals(stop, [&] {
-    auto fresh = LoadView(config, *log);
+    std::string why;
+    auto fresh = LoadView(config, *log, &why);
     if (!fresh) {
       log->error("reload refused, the configuration in force stays");
+      reload.Record(false, live.Get().registry->adapters().size(), why);
       return;
     }
     live.Set(*fresh);
     (void)store->SetCatalogueFingerprint(fresh->catalogue->fingerprint());
     log->info("reloaded catalogue ({} KPIs) and key registry ({} adapters)",
               fresh->catalogue->kpis().size(), fresh->registry->adapters().size());
+    reload.Record(true, fresh->registry->adapters().size(), "");
   });
   int metrics_port = http->port();
   WriteReadyFile(options.ready_file, server.bound_endpoint(), metrics_port);

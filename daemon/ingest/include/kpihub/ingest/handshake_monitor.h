@@ -23,7 +23,11 @@ class HandshakeMonitor {
   // there have been so far, this one included (for rate-limited logging).
   using Observer = std::function<void(const std::string& reason, uint64_t nth)>;
 
-  HandshakeMonitor(zmq::context_t& context, Observer observer);
+  // Told of each connection accepted (true) or ended (false), with its descriptor.
+  using ConnectionObserver = std::function<void(bool accepted, int fd)>;
+
+  HandshakeMonitor(zmq::context_t& context, Observer observer,
+                   ConnectionObserver connections = nullptr);
 
   // Starts watching `server`; call before it binds.
   void Watch(zmq::socket_t& server);
@@ -34,6 +38,7 @@ class HandshakeMonitor {
  private:
   zmq::context_t& context_;
   Observer observer_;
+  ConnectionObserver connections_;
   zmq::socket_t events_;
   std::map<std::string, uint64_t> counts_;
 };
