@@ -7,6 +7,7 @@ namespace kpihub::client {
 Connection::Connection(zmq::context_t& context, const ConnectionOptions& options)
     : socket_(context, zmq::socket_type::dealer) {
   socket_.set(zmq::sockopt::linger, 0);
+  socket_.set(zmq::sockopt::sndtimeo, options.send_timeout_ms);
   socket_.set(zmq::sockopt::curve_serverkey, options.server_public_z85);
   socket_.set(zmq::sockopt::curve_publickey, options.client_keys.public_z85);
   socket_.set(zmq::sockopt::curve_secretkey, options.client_keys.secret_z85);

@@ -23,6 +23,9 @@ struct ConnectionOptions {
   std::string server_public_z85;
   wire::CurveKeyPair client_keys;
   int heartbeat_ms = 5000;  // detects a dead daemon on an idle link
+  // A send never waits longer than this (ZMQ_SNDTIMEO). A key the daemon refuses gets no
+  // session, and with libzmq 4.3.4 a blocking send on such a DEALER would wait for ever.
+  int send_timeout_ms = 5000;
 };
 
 class Connection {
