@@ -294,7 +294,9 @@ int Serve(const Options& options) {
 
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry);
-  zmq::context_t context(1);
+  // Two I/O threads: handshakes (CURVE decryption of each HELLO) of a flood of refused clients
+  // are spread over both, and an admitted connection is not queued behind all of them.
+  zmq::context_t context(2);
   context.set(zmq::ctxopt::max_sockets, plan.zmq_max_sockets);
   ingest::IngestOptions ingest_options;
   ingest_options.endpoint = config.listen;
