@@ -2,7 +2,9 @@
 // reports each connection that libzmq refused before any ZAP request could be made — a client
 // that trusts another server key (its HELLO cannot be opened: "cryptographic"), a client
 // without CURVE ("mechanism_mismatch"), or any other protocol error. Refusals by the ZAP
-// handler (unknown or revoked key) are reported by ZapAuthenticator, not here.
+// handler (unknown or revoked key) are reported by ZapAuthenticator, not here. It also reports
+// each connection accepted and ended, with its descriptor, for the ConnectionGate (libzmq
+// allows one monitor per socket).
 //
 // Not thread-safe: owned and polled by the ingest thread.
 #pragma once
