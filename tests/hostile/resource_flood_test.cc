@@ -130,9 +130,9 @@ TEST(ResourceFloodTest, DescriptorFloodIsRefusedAndServingContinues) {
 }
 
 // One registered key, 8 connections, each pushing 7.5 MiB batches with a far-ahead sequence:
-// the daemon admits max_connections_per_key (4) of them, buffers at most ZMQ_RCVHWM frames
-// per connection, and its anonymous memory stays under the bound docs/security.md states
-// (512 MiB here, for 8 MiB frames); another adapter is still served.
+// the daemon admits max_connections_per_key (4) of them and drains their queues as fast as
+// they fill: its anonymous memory stays far under the worst-case bound of docs/security.md
+// (asserted: under 512 MiB); another adapter is still served.
 TEST(ResourceFloodTest, OneKeyCannotDriveMemoryWithoutLimit) {
   DaemonHarness daemon({{"finance-1", "finance"}, {"tax-1", "tax"}});
   ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();

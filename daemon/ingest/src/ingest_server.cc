@@ -32,7 +32,7 @@ std::string ReasonCounts(const std::vector<core::Rejection>& rejections) {
 
 int ReceiveHwmFor(uint64_t budget_bytes, uint64_t max_frame_bytes) {
   uint64_t frame = std::max<uint64_t>(1, max_frame_bytes) * 2;
-  return static_cast<int>(std::clamp<uint64_t>(budget_bytes / frame, 2, 1000));
+  return static_cast<int>(std::clamp<uint64_t>(budget_bytes / frame, kMinReceiveHwm, 1000));
 }
 
 struct IngestServer::Received {

@@ -52,8 +52,15 @@ struct IngestOptions {
   int handshake_timeout_ms = 10000;
 };
 
+// Never below this: libzmq 4.3.4 aborts (assertion !_io_error, stream_engine_base.cpp) when a
+// connection whose queue reached ZMQ_RCVHWM goes away while a heartbeat is due or buffered.
+// A well-behaved adapter never has more than its window (8 for the reference client) queued,
+// so with this floor only a sender that floods its own connection can reach the HWM.
+inline constexpr uint64_t kMinReceiveHwm = 64;
+
 // The ZMQ_RCVHWM that keeps one connection's queued frames within `budget_bytes` given the
-// largest frame libzmq lets through (2 x max_frame_bytes); at least 2, at most 1000.
+// largest frame libzmq lets through (2 x max_frame_bytes); at least kMinReceiveHwm, at most
+// 1000.
 int ReceiveHwmFor(uint64_t budget_bytes, uint64_t max_frame_bytes);
 
 class IngestServer {
