@@ -58,7 +58,15 @@ IngestServer::IngestServer(zmq::context_t& context, IngestOptions options,
            [this](bool allowed, const std::string& mechanism, const std::string& adapter) {
              metrics_.CountZap(allowed, mechanism);
              if (allowed) {
-               log_->info("connection admitted adapter={}", adapter);
+               // A key already at its connection limit reconnects every 100 ms after each
+               // refusal: those admissions go to debug, the refusals are counted and logged.
+               const core::AdapterKey* key = config_.Get().registry->FindById(adapter);
+               if (key != nullptr &&
+                   gate_.ConnectionsOf(key->public_key_z85) >= options_.connections.max_per_key) {
+                 log_->debug("connection admitted adapter={} (at its connection limit)", adapter);
+               } else {
+                 log_->info("connection admitted adapter={}", adapter);
+               }
                return;
              }
              // A refused client reconnects on its own (every 100 ms by default) and a flood

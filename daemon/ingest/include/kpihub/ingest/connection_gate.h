@@ -43,6 +43,11 @@ class ConnectionGate {
   bool AdmitFrame(int fd, const std::string& public_key);
 
   size_t open_connections() const { return open_.size(); }
+  // Authenticated connections of `public_key` that have sent a frame.
+  size_t ConnectionsOf(const std::string& public_key) const {
+    auto it = fds_of_.find(public_key);
+    return it == fds_of_.end() ? 0 : it->second.size();
+  }
   const ConnectionLimits& limits() const { return limits_; }
 
  private:
