@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "decode_detail.h"
 #include "kpihub.capnp.h"
 
 namespace kpihub::wire {
@@ -94,8 +95,7 @@ BatchDecoding DecodeBatch(const void* data, size_t size, const DecodeLimits& lim
                 batch.observations.reserve(list.size());
                 for (auto r : list) batch.observations.push_back(ReadObservation(r));
               })) {
-    return Refused(core::RejectReason::kUndecodable,
-                   std::string("not a Batch: ") + exception->getDescription().cStr());
+    return Refused(core::RejectReason::kUndecodable, DescribeUnreadableBatch(*exception));
   }
   if (amplified > 0) {
     return Refused(core::RejectReason::kUndecodable,

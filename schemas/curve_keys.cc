@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <toml++/toml.h>
 
+#include "kpihub/platform/file.h"
+
 namespace kpihub::wire {
 namespace {
 
@@ -39,9 +41,11 @@ CurveKeyPair GenerateCurveKeyPair() {
 }
 
 Result<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secret) {
+  auto text = platform::ReadRegularFile(path, 1 << 20);
+  if (!text.ok()) return text.status();
   toml::table table;
   try {
-    table = toml::parse_file(path);
+    table = toml::parse(*text, path);
   } catch (const toml::parse_error& e) {
     std::ostringstream os;
     os << path << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "

@@ -1,13 +1,23 @@
 // `kpihub keys list|add|revoke`: edits the key registry (keys.toml) that decides which CURVE
 // public keys may send as which adapter and department. Writes are checked by loading the
 // new registry exactly as the daemon will (against the catalogue) before the file is
-// atomically replaced; the daemon picks the change up on SIGHUP (systemctl reload kpihubd).
-// The file is rewritten in canonical form: comments in it are not kept.
+// atomically replaced, keeping its owner, group and mode (the daemon may run as another
+// user). The daemon picks the change up on SIGHUP (systemctl reload kpihubd); with --reload
+// the command sends it and reports whether the daemon took the change. The file is rewritten
+// in canonical form: comments in it are not kept.
+#include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
+
+#include "kpihub/app/file_replace.h"
+#include "kpihub/app/reload_status.h"
 
 #include "cli_commands.h"
 #include "state_location.h"
@@ -20,10 +30,13 @@ struct KeysArgs {
   StateLocation where;
   std::string registry;  // overrides the config's key_registry
   std::string id, department, public_key_file;
+  bool reload = false;
+  int reload_timeout_s = 10;
 };
 
 struct LoadedRegistry {
   std::string path;
+  std::string state_dir;
   std::shared_ptr<const core::Catalogue> catalogue;
   std::vector<core::AdapterKey> adapters;
 };
@@ -33,6 +46,7 @@ std::optional<LoadedRegistry> Load(const KeysArgs& args, bool may_be_missing) {
   if (!ResolveConfig(args.where, &config)) return std::nullopt;
   LoadedRegistry out;
   out.path = args.registry.empty() ? config.key_registry : args.registry;
+  out.state_dir = config.state_dir;
   auto catalogue = app::LoadCatalogue(config.catalogue);
   if (!catalogue.ok()) {
     std::fprintf(stderr, "kpihub keys: catalogue: %s\n", catalogue.status().message().c_str());
@@ -68,27 +82,72 @@ bool Save(const LoadedRegistry& registry, const std::vector<core::AdapterKey>& a
                  check.status().message().c_str());
     return false;
   }
-  const std::string tmp = registry.path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::fprintf(stderr, "kpihub keys: cannot write %s\n", tmp.c_str());
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, registry.path, ec);
-  if (ec) {
-    std::fprintf(stderr, "kpihub keys: cannot replace %s: %s\n", registry.path.c_str(),
-                 ec.message().c_str());
+  // A new registry: readable by the owner and group only (it lists who may send).
+  if (Status written = app::ReplaceFileKeepingOwnership(registry.path, text, 0640);
+      !written.ok()) {
+    std::fprintf(stderr, "kpihub keys: %s\n", written.message().c_str());
     return false;
   }
-  std::printf("wrote %s (%zu adapters). Now reload the daemon: systemctl reload kpihubd "
-              "(or kill -HUP $(pidof kpihubd)); check `journalctl -u kpihubd` says \"reloaded\".\n",
-              registry.path.c_str(), adapters.size());
+  std::printf("wrote %s (%zu adapters)\n", registry.path.c_str(), adapters.size());
   return true;
+}
+
+bool IsKpihubd(int64_t pid) {
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  return std::getline(comm, name) && name == "kpihubd";
+}
+
+// Sends SIGHUP to the daemon named in the state dir's reload-status file and waits for its
+// verdict. 0: the daemon took the change; 1: it refused it (the old registry stays in force:
+// a revoked key is still accepted); 2: no daemon or no verdict in time.
+int ReloadDaemon(const LoadedRegistry& registry, size_t expected_adapters, int timeout_s) {
+  auto before = app::ReadReloadStatus(registry.state_dir);
+  if (!before || before->pid <= 0 || !IsKpihubd(before->pid)) {
+    std::fprintf(stderr, "kpihub keys: no running kpihubd found for state dir %s (no %s, or its "
+                 "pid is gone): the change takes effect when the daemon starts\n",
+                 registry.state_dir.c_str(), app::ReloadStatusPath(registry.state_dir).c_str());
+    return 2;
+  }
+  if (::kill(static_cast<pid_t>(before->pid), SIGHUP) != 0) {
+    std::fprintf(stderr, "kpihub keys: cannot signal kpihubd (pid %lld): %s\n",
+                 static_cast<long long>(before->pid), std::strerror(errno));
+    return 2;
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto now = app::ReadReloadStatus(registry.state_dir);
+    if (now && (now->pid != before->pid || now->generation > before->generation)) {
+      if (now->success) {
+        std::printf("kpihubd (pid %lld) reloaded: %zu adapters in force\n",
+                    static_cast<long long>(now->pid), now->adapters);
+        if (now->adapters != expected_adapters) {
+          std::fprintf(stderr, "kpihub keys: warning: the daemon reports %zu adapters, this "
+                       "registry has %zu (another change at the same time?)\n", now->adapters,
+                       expected_adapters);
+        }
+        return 0;
+      }
+      std::fprintf(stderr, "kpihub keys: kpihubd REFUSED the reload, its previous registry stays "
+                   "in force: %s\n", now->error.c_str());
+      return 1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  std::fprintf(stderr, "kpihub keys: kpihubd (pid %lld) gave no reload verdict within %d s\n",
+               static_cast<long long>(before->pid), timeout_s);
+  return 2;
+}
+
+// After a successful write: reload the daemon (--reload) or tell the operator how to.
+int Finish(const KeysArgs& args, const LoadedRegistry& registry, size_t adapters) {
+  if (!args.reload) {
+    std::printf("Now reload the daemon: systemctl reload kpihubd, or run this command with "
+                "--reload; until then the daemon keeps the previous registry.\n");
+    return 0;
+  }
+  int result = ReloadDaemon(registry, adapters, args.reload_timeout_s);
+  return result == 0 ? 0 : result + 2;  // 3 refused, 4 no verdict
 }
 
 int RunList(const KeysArgs& args) {
@@ -119,7 +178,8 @@ int RunAdd(const KeysArgs& args) {
     }
   }
   adapters.push_back({args.id, args.department, key->public_z85});
-  return Save(*registry, adapters) ? 0 : 1;
+  if (!Save(*registry, adapters)) return 1;
+  return Finish(args, *registry, adapters.size());
 }
 
 int RunRevoke(const KeysArgs& args) {
@@ -132,7 +192,8 @@ int RunRevoke(const KeysArgs& args) {
                  registry->path.c_str());
     return 1;
   }
-  return Save(*registry, adapters) ? 0 : 1;
+  if (!Save(*registry, adapters)) return 1;
+  return Finish(args, *registry, adapters.size());
 }
 
 }  // namespace
@@ -149,6 +210,13 @@ CommandRunner AddKeysCommand(CLI::App& app) {
   for (CLI::App* sub : {list, add, revoke}) {
     AddStateOptions(sub, &args->where);
     sub->add_option("--registry", args->registry, "key registry file (overrides the config)");
+  }
+  for (CLI::App* sub : {add, revoke}) {
+    sub->add_flag("--reload", args->reload,
+                  "signal the running kpihubd (SIGHUP) and report whether it took the change; "
+                  "exit 3 if it refused it, 4 if no daemon answered");
+    sub->add_option("--reload-timeout", args->reload_timeout_s,
+                    "seconds to wait for the daemon's verdict (default 10)");
   }
   add->add_option("id", args->id, "adapter id, e.g. tax-1")->required();
   add->add_option("--department", args->department, "department code, e.g. tax")->required();

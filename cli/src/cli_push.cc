@@ -31,7 +31,7 @@ Result<PushInputs> ReadInputs(const PushArgs& args) {
   if (!server.ok()) return server.status();
   auto client = wire::ReadKeyFile(args.key, true);
   if (!client.ok()) return client.status();
-  auto text = platform::ReadFile(args.file);
+  auto text = platform::ReadRegularFile(args.file);
   if (!text.ok()) return text.status();
   return PushInputs{*std::move(server), *std::move(client), *std::move(text)};
 }

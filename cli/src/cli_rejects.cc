@@ -1,7 +1,12 @@
 // `kpihub rejects`: the dead letters — every observation a department sent that was refused,
 // with its reason — filtered by department, adapter, reason and time, as a table or CSV for
-// the department to correct its export. Enterprise ids only with --entities.
+// the department to correct its export. Enterprise ids only with --entities: without it,
+// anything shaped like a credit code is masked in every field (a department may send one in
+// the park, indicator or period field too), and notes (free text) are left out unless
+// --notes or --entities asks for them.
 #include <cstdio>
+
+#include "credit_code_mask.h"
 
 #include "cli_commands.h"
 #include "cli_format.h"
@@ -19,7 +24,16 @@ struct RejectsArgs {
   std::string department, adapter, reason, since;
   bool csv = false;
   bool entities = false;
+  bool notes = false;
   size_t limit = 0;  // 0: all
+};
+
+// What a row shows of the wire text: as sent with --entities, masked otherwise.
+struct Shown {
+  bool entities;
+  std::string operator()(const std::string& text) const {
+    return entities ? text : MaskCreditCodes(text);
+  }
 };
 
 struct RejectFilter {
@@ -33,27 +47,30 @@ struct RejectFilter {
   }
 };
 
-void PrintCsv(const store::DeadLetter& d, const CivilTime& time, bool entities) {
+void PrintCsv(const store::DeadLetter& d, const CivilTime& time, bool entities, bool notes) {
   const core::Observation& o = d.observation;
-  std::printf("%llu,%s,%s,%s,%llu,%u,%s,%s,%s,%s,%s%s,%s,%s\n",
+  const Shown shown{entities};
+  std::printf("%llu,%s,%s,%s,%llu,%u,%s,%s,%s,%s,%s%s,%s%s\n",
               static_cast<unsigned long long>(d.id), time.Format(d.unix_ms).c_str(),
               CsvField(d.department).c_str(), CsvField(d.adapter).c_str(),
               static_cast<unsigned long long>(d.sequence), d.rejection.index,
               std::string(core::ReasonName(d.rejection.reason)).c_str(),
-              CsvField(d.rejection.detail).c_str(), CsvField(o.indicator).c_str(),
-              CsvField(o.park).c_str(), entities ? (CsvField(o.entity) + ",").c_str() : "",
-              CsvField(o.period).c_str(), ShortestNumber(o.value).c_str(), CsvField(o.note).c_str());
+              CsvField(shown(d.rejection.detail)).c_str(), CsvField(shown(o.indicator)).c_str(),
+              CsvField(shown(o.park)).c_str(), entities ? (CsvField(o.entity) + ",").c_str() : "",
+              CsvField(shown(o.period)).c_str(), ShortestNumber(o.value).c_str(),
+              notes ? ("," + CsvField(shown(o.note))).c_str() : "");
 }
 
 void PrintRow(const store::DeadLetter& d, const CivilTime& time, bool entities) {
   const core::Observation& o = d.observation;
+  const Shown shown{entities};
   std::printf("#%-6llu %-20s %-12s %-16s seq %-6llu [%u] %-22s %-24s %-12s %-8s %s%s%s  %s\n",
               static_cast<unsigned long long>(d.id), time.Format(d.unix_ms).c_str(),
               d.department.c_str(), d.adapter.c_str(), static_cast<unsigned long long>(d.sequence),
               d.rejection.index, std::string(core::ReasonName(d.rejection.reason)).c_str(),
-              o.indicator.c_str(), o.park.c_str(), o.period.c_str(),
+              shown(o.indicator).c_str(), shown(o.park).c_str(), shown(o.period).c_str(),
               entities ? o.entity.c_str() : "", entities ? " " : "", ShortestNumber(o.value).c_str(),
-              d.rejection.detail.c_str());
+              shown(d.rejection.detail).c_str());
 }
 
 bool KnownReason(const std::string& name) {
@@ -93,9 +110,10 @@ int RunRejects(RejectsArgs args) {
     filter.since_ms = *since;
   }
   kpihub::Status status = opened->status;
+  const bool notes = args.notes || args.entities;
   if (args.csv) {
     std::printf("id,time,department,adapter,sequence,index,reason,detail,indicator,park,%s"
-                "period,value,note\n", args.entities ? "entity," : "");
+                "period,value%s\n", args.entities ? "entity," : "", notes ? ",note" : "");
   }
   size_t shown = 0, matched = 0;
   if (status.ok()) {
@@ -104,7 +122,8 @@ int RunRejects(RejectsArgs args) {
       ++matched;
       if (args.limit != 0 && shown >= args.limit) return;
       ++shown;
-      args.csv ? PrintCsv(d, opened->state.time, args.entities) : PrintRow(d, opened->state.time, args.entities);
+      args.csv ? PrintCsv(d, opened->state.time, args.entities, notes)
+               : PrintRow(d, opened->state.time, args.entities);
     });
   }
   if (!status.ok()) {
@@ -126,7 +145,11 @@ CommandRunner AddRejectsCommand(CLI::App& app) {
   cmd->add_option("--limit", args->limit, "show at most this many (the count covers all)");
   cmd->add_flag("--csv", args->csv, "CSV export");
   cmd->add_flag("--entities", args->entities,
-                "include the enterprise id column (for the sending department only)");
+                "include the enterprise id column and show every field as sent, notes "
+                "included (for the sending department only); without it anything shaped like "
+                "a credit code is withheld");
+  cmd->add_flag("--notes", args->notes, "include the notes column in --csv (credit codes in "
+                "them withheld unless --entities)");
   return [args] { return RunRejects(*args); };
 }
 

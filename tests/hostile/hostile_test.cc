@@ -251,6 +251,15 @@ class HostileTest : public ::testing::Test {
       EXPECT_EQ(ack->frame_reason, e.frame_reason) << what << ": " << ack->frame_detail;
       EXPECT_EQ(ack->sequence, 0u) << what;
       EXPECT_LT(ack->frame_detail.size(), 1024u) << what;
+      // A stable, readable sentence: printable ASCII, no Cap'n Proto internals, no echo of
+      // the frame's bytes.
+      for (char c : ack->frame_detail) {
+        EXPECT_TRUE(c >= 0x20 && c < 0x7f) << what << ": byte " << int(c) << " in detail";
+      }
+      for (const char* internal : {"cptr", "capnp", "==", "[X", "expected "}) {
+        EXPECT_EQ(ack->frame_detail.find(internal), std::string::npos)
+            << what << ": " << ack->frame_detail;
+      }
     }
     if (e.status == AckStatus::kAccepted) {
       ASSERT_EQ(ack->rejections.size(), e.rejected) << what;

@@ -2,6 +2,8 @@
 // explain, keys, verify on a sound and a corrupted store.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -116,6 +118,37 @@ TEST_F(OpsCliTest, RejectsFilterByDepartmentAndReasonAndExportCsv) {
   EXPECT_EQ(Kpihub("rejects --reason no_such_reason" + Where()).code, 1);
 }
 
+// A department that puts a credit code in the wrong field (park, indicator, period, note)
+// must not have it printed to whoever runs `kpihub rejects`: masked in every field, notes
+// left out, unless --entities is given.
+TEST_F(OpsCliTest, RejectsWithholdCreditCodesWhateverFieldTheyArrivedIn) {
+  const std::string code = MakeUscc(777);
+  auto tax = Connect("tax-1");
+  std::vector<core::Observation> batch = {
+      {"rd_super_deduction", code, "", "2020", 1.0, ""},
+      {code, "core", "", "2020", 1.0, ""},
+      {"rd_super_deduction", "core", "", code, 1.0, ""},
+      {"rd_super_deduction", "no_such_park", "", "2020", 1.0, "ask " + code},
+  };
+  ASSERT_EQ(Send(*tax, 1, batch), AckStatus::kAccepted);
+  for (const char* args : {"rejects", "rejects --csv", "rejects --csv --notes"}) {
+    CliResult r = Kpihub(std::string(args) + Where());
+    ASSERT_EQ(r.code, 0) << args << ": " << r.output;
+    EXPECT_EQ(r.output.find(code), std::string::npos) << args << ": " << r.output;
+    EXPECT_EQ(r.output.find(code.substr(2, 16)), std::string::npos) << args << ": " << r.output;
+    EXPECT_NE(r.output.find("credit code withheld"), std::string::npos) << args << ": " << r.output;
+  }
+  EXPECT_NE(Kpihub("rejects" + Where()).output.find("4 rejected"), std::string::npos);
+  CliResult csv = Kpihub("rejects --csv" + Where());
+  EXPECT_EQ(csv.output.find("note"), std::string::npos) << csv.output;
+  EXPECT_EQ(csv.output.find("ask "), std::string::npos) << csv.output;
+  CliResult notes = Kpihub("rejects --csv --notes" + Where());
+  EXPECT_NE(notes.output.find("ask "), std::string::npos) << notes.output;
+  CliResult entities = Kpihub("rejects --csv --entities" + Where());
+  EXPECT_NE(entities.output.find(code), std::string::npos) << entities.output;
+  EXPECT_NE(entities.output.find("ask " + code), std::string::npos) << entities.output;
+}
+
 TEST_F(OpsCliTest, ExportForTheDepartmentAndTheStatisticsOffice) {
   auto scitech = Connect("scitech-1");
   ASSERT_EQ(Send(*scitech, 1, Output(400, 4, 2e6)), AckStatus::kAccepted);
@@ -178,6 +211,51 @@ TEST_F(OpsCliTest, KeysRevokeAndReloadRefuseTheNextBatch) {
   ASSERT_TRUE(WaitForLog(daemon_, "reloaded catalogue", 2)) << daemon_.ReadLog();
   client::Connection renewed(context_, {daemon_.endpoint(), daemon_.server_public(), fresh, 5000});
   EXPECT_EQ(Send(renewed, 2, {}), AckStatus::kAccepted);
+}
+
+// Under umask 027 the rewrite keeps the registry's owner, group and mode (a daemon running as
+// another user must still read it), and --reload reports the daemon's own verdict.
+TEST_F(OpsCliTest, KeysRevokeKeepsOwnershipAndReloadReportsTheDaemonsVerdict) {
+  const std::string keys = daemon_.dir() + "/keys.toml";
+  ASSERT_EQ(chown(keys.c_str(), 0, 65534), 0);  // root:nogroup
+  ASSERT_EQ(chmod(keys.c_str(), 0640), 0);
+  auto tax = Connect("tax-1");
+  ASSERT_EQ(Send(*tax, 1, {}), AckStatus::kAccepted);
+  CliResult revoked;
+  revoked.code = RunCommand("umask 027; " + BinaryPath("kpihub") + " keys revoke tax-1 --reload" +
+                                Where(), &revoked.output);
+  ASSERT_EQ(revoked.code, 0) << revoked.output;
+  EXPECT_NE(revoked.output.find("reloaded: 1 adapters in force"), std::string::npos)
+      << revoked.output;
+  struct stat st {};
+  ASSERT_EQ(stat(keys.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, 0u);
+  EXPECT_EQ(st.st_gid, 65534u);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(Send(*tax, 2, {}), AckStatus::kUnauthorized);  // the daemon did take it
+  for (const auto& entry : std::filesystem::directory_iterator(daemon_.dir())) {
+    EXPECT_EQ(entry.path().filename().string().rfind("keys.toml.", 0), std::string::npos)
+        << "temporary file left: " << entry.path();
+  }
+}
+
+// A registry the daemon refuses on reload (here: the file it reads became a FIFO) is
+// reported as such, and the daemon neither hangs on SIGHUP nor ignores SIGTERM.
+TEST_F(OpsCliTest, RefusedReloadIsReportedAndAFifoRegistryNeverHangsTheDaemon) {
+  const std::string keys = daemon_.dir() + "/keys.toml";
+  const std::string copy = daemon_.dir() + "/keys-edit.toml";
+  std::filesystem::copy_file(keys, copy);
+  ASSERT_EQ(unlink(keys.c_str()), 0);
+  ASSERT_EQ(mkfifo(keys.c_str(), 0600), 0);
+  CliResult r = Kpihub("keys revoke tax-1 --reload --reload-timeout 30 --registry " + copy + Where());
+  EXPECT_EQ(r.code, 3) << r.output;
+  EXPECT_NE(r.output.find("REFUSED"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("not a regular file"), std::string::npos) << r.output;
+  ASSERT_TRUE(WaitForLog(daemon_, "reload refused")) << daemon_.ReadLog();
+  auto m = ParseMetrics(HttpGet(daemon_.metrics_port(), "/metrics").value_or(""));
+  EXPECT_EQ(m["kpihub_config_last_reload_success"], 0);
+  EXPECT_GT(m["kpihub_config_last_reload_timestamp_seconds"], 1.6e9);
+  EXPECT_EQ(daemon_.Stop(), 0) << daemon_.ReadLog();
 }
 
 TEST_F(OpsCliTest, VerifyPassesOnAFedStoreAndFailsOnACorruptedOne) {

@@ -12,6 +12,7 @@ platform::CurveDealerOptions DealerOptions(const ConnectionOptions& o) {
   auto dealer = platform::CurveClient(o.server_public_z85, o.client_keys.public_z85,
                                       o.client_keys.secret_z85);
   dealer.heartbeat_ms = o.heartbeat_ms;
+  dealer.send_timeout_ms = o.send_timeout_ms;
   return dealer;
 }
 

@@ -22,6 +22,9 @@ platform::CurveDealerOptions DealerOptions(const SenderOptions& o) {
   dealer.immediate = true;
   dealer.reconnect_ivl_ms = std::max(10, o.backoff_initial_ms / 2);
   dealer.reconnect_ivl_max_ms = o.backoff_max_ms;
+  // Sends here never block (dontwait), but a refused key gets no session and a blocking send
+  // would wait for ever (libzmq 4.3.4): bound it should one ever be added.
+  dealer.send_timeout_ms = std::max(1, o.ack_timeout_ms);
   return dealer;
 }
 
@@ -105,6 +108,10 @@ class DurableSender::Impl {
   int backoff_ms_ = 0;
   size_t probe_left_ = 0;     // > 0: one batch in flight, to match a sequence-0 refusal
   bool had_session_ = false;
+  // The nextExpected of the last outOfOrder acted on; 0 when none is pending. With a window
+  // in flight one gap yields an outOfOrder per frame behind it, all naming the same
+  // nextExpected: only the first rewinds.
+  uint64_t rewound_to_ = 0;
 };
 
 Status DurableSender::Impl::Enqueue(const std::vector<OutboxEntry>& entries) {
@@ -231,6 +238,11 @@ std::optional<DrainResult> DurableSender::Impl::OnOutOfOrder(const wire::AckMess
   auto gen = sent_generation_.find(ack.sequence);
   if (gen != sent_generation_.end() && gen->second != generation_) return std::nullopt;  // stale
   uint64_t expected = ack.next_expected;
+  // The rest of the frames behind the same gap, answered before our rewind reached the
+  // daemon: the batch it expects is already being resent.
+  if (expected == rewound_to_ && !pending_.empty() && pending_.front() == expected) {
+    return std::nullopt;
+  }
   if (!DeliverBelow(expected)) return DrainResult::kStorageError;
   // The daemon expects a sequence the outbox no longer holds: a refused frame did not consume
   // its number, or the daemon's state is older than ours. Number what is left from there.
@@ -238,6 +250,7 @@ std::optional<DrainResult> DurableSender::Impl::OnOutOfOrder(const wire::AckMess
     return DrainResult::kStorageError;
   }
   counters_.rewinds++;
+  rewound_to_ = expected;
   ResendAll();
   return std::nullopt;
 }

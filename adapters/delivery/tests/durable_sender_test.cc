@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -36,6 +37,8 @@ class ScriptedDaemon {
   std::vector<uint64_t> applied;     // sequences applied, in order
   std::set<uint64_t> lose_ack_of;    // apply, but send no ack (once)
   std::set<uint64_t> retry_later;    // answer retryLater (once)
+  std::set<uint64_t> lose_frame;     // as if the frame never arrived (once)
+  std::map<uint64_t, int> received;  // frames received per sequence
   bool refuse_key = false;
   std::mutex mutex;
 
@@ -83,6 +86,11 @@ class ScriptedDaemon {
       auto decoded = wire::DecodeBatch(frame.data(), frame.size(), wire::DecodeLimits{});
       if (!decoded.batch.ok()) continue;
       const wire::DecodedBatch* batch = &*decoded.batch;
+      {
+        std::lock_guard lock(mutex);
+        received[batch->sequence]++;
+        if (lose_frame.erase(batch->sequence)) continue;
+      }
       wire::AckMessage ack = Answer(*batch);
       {
         std::lock_guard lock(mutex);
@@ -213,6 +221,27 @@ TEST_F(DurableSenderTest, OutOfOrderRewindsToWhatTheDaemonExpects) {
   std::lock_guard lock(daemon_.mutex);
   EXPECT_EQ(daemon_.applied, Range(1, 3));
   EXPECT_GE(sender.counters().rewinds, 1u);
+}
+
+// One frame lost with a window in flight: every frame behind it is answered outOfOrder with
+// the same nextExpected. Only the first is acted on; the others must not resend the window
+// again (docs/protocol.md, "Acting on outOfOrder").
+TEST_F(DurableSenderTest, OneGapRewindsOnceWhateverTheFramesBehindIt) {
+  {
+    std::lock_guard lock(daemon_.mutex);
+    daemon_.lose_frame = {2};
+  }
+  options_.window = 8;
+  // No resend by timeout (the fake clock moves 100 ms per tick): only the acks drive this test.
+  options_.ack_timeout_ms = 600000;
+  DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
+  ASSERT_TRUE(sender.Enqueue(Entries(10)).ok());
+  EXPECT_EQ(Drain(sender, 30000), DrainResult::kEmpty) << sender.error();
+  EXPECT_EQ(sender.counters().rewinds, 1u);
+  std::lock_guard lock(daemon_.mutex);
+  EXPECT_EQ(daemon_.applied, Range(1, 10));
+  EXPECT_EQ(daemon_.received[2], 2);  // lost once, resent once
+  for (uint64_t seq = 3; seq <= 8; ++seq) EXPECT_LE(daemon_.received[seq], 2) << seq;
 }
 
 TEST_F(DurableSenderTest, UnauthorizedIsFatalAndKeepsEveryBatch) {

@@ -35,7 +35,7 @@ AdapterKey ReadAdapter(const toml::table& table, std::string_view source,
   if (!IsZ85Key(key.public_key_z85)) {
     // The key is public, but echoing a possibly pasted secret key into logs is not worth it.
     reader.Fail("public_key", "adapter '" + key.adapter_id +
-                                  "': public_key must be 40 Z85 characters (a CURVE public key)");
+                                  "': public_key must be 40 Z85 characters encoding 32 bytes (a CURVE public key)");
   }
   return key;
 }
@@ -44,8 +44,16 @@ AdapterKey ReadAdapter(const toml::table& table, std::string_view source,
 
 bool IsZ85Key(std::string_view text) {
   if (text.size() != 40) return false;
-  for (char c : text) {
-    if (kZ85Alphabet.find(c) == std::string_view::npos) return false;
+  // Each group of 5 characters encodes 4 bytes: a group worth more than 2^32 - 1 (from
+  // "%nSc1" on) decodes to no key at all, so no client could ever present it.
+  for (size_t group = 0; group < text.size(); group += 5) {
+    uint64_t value = 0;
+    for (size_t i = group; i < group + 5; ++i) {
+      size_t digit = kZ85Alphabet.find(text[i]);
+      if (digit == std::string_view::npos) return false;
+      value = value * 85 + digit;
+    }
+    if (value > 0xffffffffu) return false;
   }
   return true;
 }

@@ -104,3 +104,28 @@ TEST(KeyRegistryTest, Z85KeyShape) {
 
 }  // namespace
 }  // namespace kpihub::core
+
+namespace kpihub::core {
+namespace {
+
+// "%nSc0" is 2^32 - 1, the largest group; "%nSc1" and "#####" overflow 32 bits. libzmq
+// refuses to decode such a key, so a registry entry holding one could never match a client.
+TEST(KeyRegistryTest, Z85GroupsThatOverflowAreNotKeys) {
+  std::string key(kKeyA);
+  key.replace(10, 5, "%nSc0");
+  EXPECT_TRUE(IsZ85Key(key));
+  key.replace(10, 5, "%nSc1");
+  EXPECT_FALSE(IsZ85Key(key));
+  key = std::string(kKeyA);
+  key.replace(35, 5, "#####");
+  EXPECT_FALSE(IsZ85Key(key));
+  auto result = KeyRegistry::FromToml("[[adapter]]\nid = \"tax-1\"\ndepartment = \"tax\"\n"
+                                      "public_key = \"" + key + "\"\n",
+                                      "keys.toml", *TwoDepartments());
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.status().message().find("public_key"), std::string::npos)
+      << result.status().message();
+}
+
+}  // namespace
+}  // namespace kpihub::core

@@ -18,6 +18,7 @@ zmq::socket_t NewCurveDealer(zmq::context_t& context, const CurveDealerOptions& 
   zmq::socket_t socket(context, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::linger, 0);
   if (options.immediate) socket.set(zmq::sockopt::immediate, 1);
+  if (options.send_timeout_ms >= 0) socket.set(zmq::sockopt::sndtimeo, options.send_timeout_ms);
   if (!options.server_public_z85.empty()) {
     socket.set(zmq::sockopt::curve_serverkey, options.server_public_z85);
     socket.set(zmq::sockopt::curve_publickey, options.client_public_z85);

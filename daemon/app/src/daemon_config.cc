@@ -1,5 +1,8 @@
 #include "kpihub/app/daemon_config.h"
 
+#include <algorithm>
+#include <cstring>
+#include <limits>
 #include <filesystem>
 #include <variant>
 #include <vector>
@@ -24,7 +27,8 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
   return (std::filesystem::path(base_dir) / path).lexically_normal().string();
 }
 
-// Copies table[key] into *out when present; an error when of the wrong type.
+// Copies table[key] into *out when present; an error when of the wrong type, or for a
+// number, negative or beyond what the setting's type holds.
 template <typename T>
 Status Take(const toml::table& table, const char* key, T* out, const std::string& source) {
   const toml::node* node = table.get(key);
@@ -34,33 +38,56 @@ Status Take(const toml::table& table, const char* key, T* out, const std::string
       *out = *v;
       return Status::Ok();
     }
+    return Status::InvalidArgument(Where(source, node->source()) + ": '" + key +
+                                   "' must be a string");
   } else {
-    if (auto v = node->value<int64_t>(); v && *v >= 0) {
-      *out = static_cast<T>(*v);
-      return Status::Ok();
+    // Compared as integers before any conversion: 4294967296 must not become 0.
+    constexpr uint64_t kMax = std::min<uint64_t>(std::numeric_limits<T>::max(),
+                                                 std::numeric_limits<int64_t>::max());
+    if (const auto* i = node->as_integer()) {
+      int64_t v = i->get();
+      if (v >= 0 && static_cast<uint64_t>(v) <= kMax) {
+        *out = static_cast<T>(v);
+        return Status::Ok();
+      }
+      return Status::InvalidArgument(Where(source, node->source()) + ": '" + key + "' = " +
+                                     std::to_string(v) + " is out of range (0 to " +
+                                     std::to_string(kMax) + ")");
     }
+    return Status::InvalidArgument(Where(source, node->source()) + ": '" + key +
+                                   "' must be an integer (0 to " + std::to_string(kMax) + ")");
   }
-  return Status::InvalidArgument(Where(source, node->source()) + ": '" + key +
-                                 "' has the wrong type or is negative");
 }
 
-// Every setting and where it goes, in the order the file documents them.
+// Every setting and where it goes, in the order the file documents them. A number may carry
+// a range of its own (`max` 0: only its type's): bounds past which a value is certainly a
+// typo and would overflow what uses it (ZMQ_MAXMSGSIZE is twice max_frame_bytes, the map
+// size is MiB << 20).
 using Field = std::variant<std::string*, uint32_t*, uint64_t*>;
-std::vector<std::pair<const char*, Field>> Fields(DaemonConfig* c) {
+struct FieldSpec {
+  const char* key;
+  Field field;
+  uint64_t min = 0;
+  uint64_t max = 0;
+};
+std::vector<FieldSpec> Fields(DaemonConfig* c) {
   return {{"state_dir", &c->state_dir}, {"catalogue", &c->catalogue},
           {"key_registry", &c->key_registry}, {"server_key", &c->server_key},
           {"listen", &c->listen}, {"metrics_listen", &c->metrics_listen},
           {"metrics_basic_auth", &c->metrics_basic_auth}, {"log_level", &c->log_level},
           {"time_zone", &c->time_zone},
-          {"min_cell_entities", &c->min_cell_entities}, {"max_frame_bytes", &c->max_frame_bytes},
-          {"max_observations", &c->max_observations},
+          {"min_cell_entities", &c->min_cell_entities},
+          {"max_frame_bytes", &c->max_frame_bytes, 64, 1u << 30},
+          {"max_observations", &c->max_observations, 1, 100000000},
           {"max_group_batches", &c->max_group_batches},
-          {"initial_map_mib", &c->initial_map_mib}, {"max_map_mib", &c->max_map_mib}};
+          {"max_connections_per_key", &c->max_connections_per_key, 1, 64},
+          {"initial_map_mib", &c->initial_map_mib}, {"max_map_mib", &c->max_map_mib, 1, 1u << 24}};
 }
 
 Status TakeAll(const toml::table& table, const std::string& source, DaemonConfig* c) {
-  for (const auto& [key, field] : Fields(c)) {
-    Status s = std::visit([&](auto* out) { return Take(table, key, out, source); }, field);
+  for (const auto& spec : Fields(c)) {
+    Status s = std::visit([&](auto* out) { return Take(table, spec.key, out, source); },
+                          spec.field);
     if (!s.ok()) return s;
   }
   return Status::Ok();
@@ -81,12 +108,35 @@ Status CheckLimits(const DaemonConfig& c, const std::string& source) {
   return Status::Ok();
 }
 
+// The per-setting ranges of Fields().
+Status CheckRanges(DaemonConfig* c, const std::string& source) {
+  for (const auto& spec : Fields(c)) {
+    if (spec.max == 0) continue;
+    Status s = std::visit(
+        [&](auto* out) -> Status {
+          if constexpr (std::is_same_v<decltype(out), std::string*>) {
+            return Status::Ok();
+          } else {
+            const uint64_t value = *out;
+            if (value >= spec.min && value <= spec.max) return Status::Ok();
+            return Status::InvalidArgument(source + ": '" + spec.key + "' = " +
+                                           std::to_string(value) + " is out of range (" +
+                                           std::to_string(spec.min) + " to " +
+                                           std::to_string(spec.max) + ")");
+          }
+        },
+        spec.field);
+    if (!s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
 Status CheckKnownKeys(const toml::table& table, const std::string& source) {
   DaemonConfig scratch;
   const auto fields = Fields(&scratch);
   for (const auto& [key, node] : table) {
     bool known = false;
-    for (const auto& field : fields) known = known || key.str() == field.first;
+    for (const auto& field : fields) known = known || key.str() == field.key;
     if (!known) {
       return Status::InvalidArgument(Where(source, node.source()) + ": unknown setting '" +
                                      std::string(key.str()) + "'");
@@ -109,6 +159,7 @@ Result<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string&
   DaemonConfig c;
   if (Status s = TakeAll(table, source_path, &c); !s.ok()) return s;
   if (Status s = CheckLimits(c, source_path); !s.ok()) return s;
+  if (Status s = CheckRanges(&c, source_path); !s.ok()) return s;
   std::string base = std::filesystem::path(source_path).parent_path().string();
   for (std::string* p : {&c.state_dir, &c.catalogue, &c.key_registry, &c.server_key,
                          &c.metrics_basic_auth}) {
@@ -118,21 +169,21 @@ Result<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string&
 }
 
 Result<DaemonConfig> LoadDaemonConfig(const std::string& path) {
-  auto text = platform::ReadFile(path);
+  auto text = platform::ReadRegularFile(path);
   if (!text.ok()) return text.status();
   return ParseDaemonConfig(*text, path);
 }
 
 core::Catalogue::LoadResult LoadCatalogue(const std::string& path) {
   if (path.empty()) return core::Catalogue::FromToml(BuiltInCatalogueText(), "<built-in catalogue>");
-  auto text = platform::ReadFile(path);
+  auto text = platform::ReadRegularFile(path);
   if (!text.ok()) return text.status();
   return core::Catalogue::FromToml(*text, path);
 }
 
 core::KeyRegistry::LoadResult LoadKeyRegistry(const std::string& path,
                                               const core::Catalogue& catalogue) {
-  auto text = platform::ReadFile(path);
+  auto text = platform::ReadRegularFile(path);
   if (!text.ok()) {
     return Status::Error(text.status().code(), text.status().message() +
                                                    " (the daemon does not start without a key registry)");

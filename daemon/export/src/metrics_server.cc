@@ -84,9 +84,19 @@ MetricsServer::MetricsServer(const MetricsServerOptions& options)
                    .Help("HTTP requests served, by path and status code.")
                    .Register(*own_);
   collectables_.push_back(own_);
-  std::string threads = std::to_string(options.threads);
-  const char* mg_options[] = {"listening_ports", options_.listen.c_str(), "num_threads",
-                              threads.c_str(),   "enable_keep_alive",     "no",
+  const std::string threads = std::to_string(options.threads);
+  const std::string request_timeout = std::to_string(options.request_timeout_ms);
+  const std::string queue = std::to_string(options.connection_queue);
+  const std::string request_size = std::to_string(options.max_request_size);
+  const char* mg_options[] = {"listening_ports",    options_.listen.c_str(),
+                              "num_threads",        threads.c_str(),
+                              "request_timeout_ms", request_timeout.c_str(),
+                              "connection_queue",   queue.c_str(),
+                              "max_request_size",   request_size.c_str(),
+                              // Closing waits at most this long for the peer (0 would
+                              // reset the connection and could cut a large /metrics body).
+                              "linger_timeout_ms",  "500",
+                              "enable_keep_alive",  "no",
                               nullptr};
   mg_callbacks callbacks{};
   context_ = mg_start(&callbacks, this, mg_options);

@@ -19,13 +19,16 @@ std::string HandshakeFailureReason(uint16_t event, uint32_t value) {
   return "protocol";
 }
 
-HandshakeMonitor::HandshakeMonitor(zmq::context_t& context, Observer observer)
-    : context_(context), observer_(std::move(observer)) {}
+HandshakeMonitor::HandshakeMonitor(zmq::context_t& context, Observer observer,
+                                   ConnectionObserver connections)
+    : context_(context), observer_(std::move(observer)), connections_(std::move(connections)) {}
 
 void HandshakeMonitor::Watch(zmq::socket_t& server) {
-  // Only the failures: successes and ZAP refusals are counted where they are decided.
-  if (zmq_socket_monitor(server.handle(), kMonitorEndpoint,
-                         ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0) {
+  // The failures (successes and ZAP refusals are counted where they are decided), and the
+  // connections' lifetimes for the connection limits (one monitor per socket in libzmq).
+  int events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
+  if (connections_) events |= ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED;
+  if (zmq_socket_monitor(server.handle(), kMonitorEndpoint, events) != 0) {
     throw zmq::error_t();
   }
   events_ = zmq::socket_t(context_, zmq::socket_type::pair);
@@ -49,6 +52,10 @@ void HandshakeMonitor::HandlePending() {
     uint32_t value;
     std::memcpy(&event, header.data(), sizeof event);
     std::memcpy(&value, static_cast<const char*>(header.data()) + 2, sizeof value);
+    if (connections_ && (event == ZMQ_EVENT_ACCEPTED || event == ZMQ_EVENT_DISCONNECTED)) {
+      connections_(event == ZMQ_EVENT_ACCEPTED, static_cast<int>(value));
+      continue;
+    }
     std::string reason = HandshakeFailureReason(event, value);
     if (!reason.empty()) observer_(reason, ++counts_[reason]);
   }

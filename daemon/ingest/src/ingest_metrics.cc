@@ -33,6 +33,16 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                         .Help("Acks that could not be delivered (peer gone or not reading).")
                         .Register(registry)
                         .Add({})),
+      connections_refused_(BuildCounter()
+                               .Name("kpihub_ingest_connections_refused_total")
+                               .Help("Ingest connections closed by the connection limits, by "
+                                     "reason (total_limit, per_key_limit).")
+                               .Register(registry)),
+      open_connections_(BuildGauge()
+                            .Name("kpihub_ingest_connections")
+                            .Help("Open ingest connections (handshaking or authenticated).")
+                            .Register(registry)
+                            .Add({})),
       commit_seconds_(BuildHistogram()
                           .Name("kpihub_commit_duration_seconds")
                           .Help("Duration of one group commit, including fsync.")
@@ -110,5 +120,15 @@ void IngestMetrics::ObserveReaders(const store::ReaderReport& report) {
   readers_.Set(static_cast<double>(report.readers));
   reader_lag_.Set(static_cast<double>(report.oldest_lag));
 }
+
+}  // namespace kpihub::ingest
+
+namespace kpihub::ingest {
+
+void IngestMetrics::CountConnectionRefused(const std::string& reason) {
+  connections_refused_.Add({{"reason", reason}}).Increment();
+}
+
+void IngestMetrics::SetOpenConnections(size_t n) { open_connections_.Set(static_cast<double>(n)); }
 
 }  // namespace kpihub::ingest

@@ -1,5 +1,8 @@
 #include "kpihub/ingest/ingest_server.h"
 
+#include <zmq.h>
+
+#include <algorithm>
 #include <chrono>
 #include <vector>
 
@@ -27,7 +30,13 @@ std::string ReasonCounts(const std::vector<core::Rejection>& rejections) {
 
 }  // namespace
 
+int ReceiveHwmFor(uint64_t budget_bytes, uint64_t max_frame_bytes) {
+  uint64_t frame = std::max<uint64_t>(1, max_frame_bytes) * 2;
+  return static_cast<int>(std::clamp<uint64_t>(budget_bytes / frame, kMinReceiveHwm, 1000));
+}
+
 struct IngestServer::Received {
+  bool dropped = false;  // its connection was refused by the gate: no answer
   zmq::message_t routing_id;
   Sender sender;
   size_t frame_bytes = 0;
@@ -49,13 +58,37 @@ IngestServer::IngestServer(zmq::context_t& context, IngestOptions options,
            [this](bool allowed, const std::string& mechanism, const std::string& adapter) {
              metrics_.CountZap(allowed, mechanism);
              if (allowed) {
-               log_->info("connection admitted adapter={}", adapter);
-             } else {
-               log_->warn("connection refused mechanism={} reason=unknown_key_or_mechanism",
-                          mechanism);
+               // A key already at its connection limit reconnects every 100 ms after each
+               // refusal: those admissions go to debug, the refusals are counted and logged.
+               const core::AdapterKey* key = config_.Get().registry->FindById(adapter);
+               if (key != nullptr &&
+                   gate_.ConnectionsOf(key->public_key_z85) >= options_.connections.max_per_key) {
+                 log_->debug("connection admitted adapter={} (at its connection limit)", adapter);
+               } else {
+                 log_->info("connection admitted adapter={}", adapter);
+               }
+               return;
+             }
+             // A refused client reconnects on its own (every 100 ms by default) and a flood
+             // of them would drown real warnings: log the 1st, 10th, 100th... refusal.
+             uint64_t nth = ++zap_refusals_;
+             if (IsPowerOfTen(nth)) {
+               log_->warn("connection refused mechanism={} reason=unknown_key_or_mechanism "
+                          "count={}", mechanism, nth);
              }
            }),
       router_(context, zmq::socket_type::router),
+      gate_(options_.connections,
+            [this](int fd) { ShutDownIngestSocket(fd, bound_port_); },
+            [this](ConnectionGate::Refusal why, uint64_t nth) {
+              const bool total = why == ConnectionGate::Refusal::kTotal;
+              metrics_.CountConnectionRefused(total ? "total_limit" : "per_key_limit");
+              if (!IsPowerOfTen(nth)) return;
+              log_->warn("connection refused reason={} count={} (limit {})",
+                         total ? "total_limit" : "per_key_limit", nth,
+                         total ? options_.connections.max_connections
+                               : options_.connections.max_per_key);
+            }),
       handshake_(context, [this](const std::string& reason, uint64_t nth) {
         metrics_.CountHandshakeFailure(reason);
         // A misconfigured client retries every 100 ms: log the 1st, 10th, 100th... refusal.
@@ -63,6 +96,9 @@ IngestServer::IngestServer(zmq::context_t& context, IngestOptions options,
           log_->warn("connection refused: handshake failed reason={} count={} (client trusts "
                      "another server key, or does not use CURVE)", reason, nth);
         }
+      }, [this](bool accepted, int fd) {
+        accepted ? gate_.OnAccepted(fd) : gate_.OnDisconnected(fd);
+        metrics_.SetOpenConnections(gate_.open_connections());
       }) {}
 
 void IngestServer::Start() {
@@ -80,8 +116,11 @@ void IngestServer::Start() {
               static_cast<int64_t>(options_.limits.max_frame_bytes) * 2);
   router_.set(zmq::sockopt::heartbeat_ivl, 5000);
   router_.set(zmq::sockopt::heartbeat_timeout, 15000);
+  router_.set(zmq::sockopt::handshake_ivl, options_.handshake_timeout_ms);
   handshake_.Watch(router_);  // before bind: no handshake goes unobserved
   router_.bind(options_.endpoint);
+  std::string bound = bound_endpoint();
+  bound_port_ = std::stoi(bound.substr(bound.rfind(':') + 1));
 }
 
 std::string IngestServer::bound_endpoint() const {
@@ -145,6 +184,13 @@ bool IngestServer::ReceiveOne(Received* out) {
     // No ZAP metadata: cannot happen with the handler bound; treated as unauthorized.
   }
   out->sender = Sender{user ? user : "", department ? department : "", key ? key : ""};
+  // Per-key connection limit, decided at a connection's first frame (the key is known only
+  // once ZAP admitted it; ZMQ_SRCFD names the connection).
+  int fd = zmq_msg_get(parts.front().handle(), ZMQ_SRCFD);
+  if (!out->sender.public_key.empty() && !gate_.AdmitFrame(fd, out->sender.public_key)) {
+    out->dropped = true;
+    return true;
+  }
   out->frame_bytes = parts.front().size();
   if (parts.size() != 1) {
     wire::AckMessage ack;
@@ -168,6 +214,7 @@ kpihub::Status IngestServer::ServeGroup() {
   while (group.size() < options_.max_group_batches && observations < options_.max_group_observations) {
     Received r;
     if (!ReceiveOne(&r)) break;
+    if (r.dropped) continue;
     if (!r.intake.immediate_ack) {
       observations += r.intake.batch.accepted.size() + r.intake.batch.rejected.size();
       batches.push_back(std::move(r.intake.batch));
@@ -273,6 +320,7 @@ void IngestServer::Account(const Received& r, const wire::AckMessage& ack) {
                  core::ReasonName(ack.frame_reason), ack.frame_detail);
       break;
     case wire::AckStatus::kUnauthorized:
+      metrics_.CountRejection(dept, ack.frame_reason);  // unregistered_key
       log_->warn("frame refused adapter={} department={} reason=unauthorized", adapter, dept);
       break;
   }

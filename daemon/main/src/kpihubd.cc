@@ -3,6 +3,7 @@
 // and the old one stays). Exit codes: 0 stopped cleanly, 1 bad configuration, 3 storage
 // failure (nothing unacked was lost; systemd restarts the daemon), 4 an address that cannot be
 // bound now (not configured yet at boot, or in use; systemd retries).
+#include <malloc.h>
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include "kpihub/app/daemon_config.h"
 #include "kpihub/app/listen_address.h"
 #include "kpihub/app/log_setup.h"
+#include "kpihub/app/reload_status.h"
 #include "kpihub/export/feed_collector.h"
 #include "kpihub/export/kpi_collector.h"
 #include "kpihub/export/metrics_server.h"
@@ -34,6 +36,7 @@
 #include "kpihub/platform/system_clock.h"
 #include "kpihub/wire/curve_keys.h"
 #include "build_revision.h"
+#include "resource_plan.h"
 
 #ifndef KPIHUB_VERSION
 #define KPIHUB_VERSION "0.0.0"
@@ -45,6 +48,8 @@ namespace {
 constexpr int kExitConfig = 1;
 constexpr int kExitStorage = 3;
 constexpr int kExitCannotBind = 4;
+// Frames one ingest connection may have queued in libzmq, in bytes (see ReceiveHwmFor).
+constexpr uint64_t kReceiveBudgetPerConnection = 64u << 20;
 
 struct Options {
   std::string config_path;
@@ -52,18 +57,13 @@ struct Options {
   DaemonConfig config;
 };
 
-// Loads the catalogue and registry named by `config`; nullopt (error logged) if either fails.
-std::optional<core::LiveConfig::View> LoadView(const DaemonConfig& config, spdlog::logger& log) {
+// Loads the catalogue and registry named by `config`; the refusal ("catalogue refused: ...")
+// if either fails.
+Result<core::LiveConfig::View> LoadView(const DaemonConfig& config) {
   auto catalogue = LoadCatalogue(config.catalogue);
-  if (!catalogue.ok()) {
-    log.error("catalogue refused: {}", catalogue.status().message());
-    return std::nullopt;
-  }
+  if (!catalogue.ok()) return catalogue.status().WithContext("catalogue refused");
   auto registry = LoadKeyRegistry(config.key_registry, **catalogue);
-  if (!registry.ok()) {
-    log.error("key registry refused: {}", registry.status().message());
-    return std::nullopt;
-  }
+  if (!registry.ok()) return registry.status().WithContext("key registry refused");
   return core::LiveConfig::View{*catalogue, *registry};
 }
 
@@ -106,6 +106,51 @@ class SignalWatcher {
   std::thread thread_;
 };
 
+// The outcome of the configuration load at start and of every reload: the reload-status
+// file (read by `kpihub keys --reload`) and two gauges. Record is called from the signal
+// thread only.
+class ReloadReport {
+ public:
+  ReloadReport(prometheus::Registry& registry, std::string state_dir, const core::Clock& clock,
+               spdlog::logger& log)
+      : state_dir_(std::move(state_dir)), clock_(clock), log_(log),
+        success_(prometheus::BuildGauge()
+                     .Name("kpihub_config_last_reload_success")
+                     .Help("1 if the last configuration load (start or SIGHUP) was taken, 0 if "
+                           "it was refused and the previous configuration stays in force.")
+                     .Register(registry)
+                     .Add({})),
+        timestamp_(prometheus::BuildGauge()
+                       .Name("kpihub_config_last_reload_timestamp_seconds")
+                       .Help("When the last configuration load (start or SIGHUP) was attempted.")
+                       .Register(registry)
+                       .Add({})) {}
+
+  void Record(bool success, size_t adapters, const std::string& error) {
+    ReloadStatus status;
+    status.pid = getpid();
+    status.generation = generation_++;
+    status.success = success;
+    status.unix_ms = clock_.NowUnixMillis();
+    status.adapters = adapters;
+    status.error = error;
+    success_.Set(success ? 1 : 0);
+    timestamp_.Set(static_cast<double>(status.unix_ms) / 1000.0);
+    if (Status written = WriteReloadStatus(state_dir_, status); !written.ok()) {
+      log_.warn("cannot write {}: `kpihub keys --reload` will not see this outcome ({})",
+                ReloadStatusPath(state_dir_), written.message());
+    }
+  }
+
+ private:
+  std::string state_dir_;
+  const core::Clock& clock_;
+  spdlog::logger& log_;
+  prometheus::Gauge& success_;
+  prometheus::Gauge& timestamp_;
+  uint64_t generation_ = 0;
+};
+
 void WriteReadyFile(const std::string& path, const std::string& ingest, int metrics_port) {
   if (path.empty()) return;
   std::string tmp = path + ".tmp";
@@ -121,6 +166,7 @@ void WriteReadyFile(const std::string& path, const std::string& ingest, int metr
 // when the basic-auth file is unusable, std::runtime_error when the address cannot be bound.
 std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& config,
                                                             const std::vector<std::string>& addresses,
+                                                            const ResourcePlan& plan,
                                                             spdlog::logger& log) {
   if (!AllLoopback(addresses)) {
     // civetweb's TLS is unusable on Debian 12: off loopback the figures travel in clear.
@@ -129,8 +175,10 @@ std::unique_ptr<exporter::MetricsServer> StartMetricsServer(const DaemonConfig& 
   }
   exporter::MetricsServerOptions options;
   options.listen = config.metrics_listen;
+  options.threads = plan.http_threads;
+  options.connection_queue = plan.http_queue;
   if (!config.metrics_basic_auth.empty()) {
-    auto text = platform::ReadFile(config.metrics_basic_auth);
+    auto text = platform::ReadRegularFile(config.metrics_basic_auth);
     auto colon = text.ok() ? text->find(':') : std::string::npos;
     if (colon == std::string::npos) {
       throw std::invalid_argument("metrics_basic_auth: " +
@@ -205,13 +253,17 @@ int ExitCodeAfterRun(const kpihub::Status& status, spdlog::logger& log) {
 }
 
 ingest::IngestOptions IngestOptionsFor(const DaemonConfig& config,
-                                       const std::string& server_secret_z85) {
+                                       const std::string& server_secret_z85,
+                                       const ResourcePlan& plan) {
   ingest::IngestOptions options;
   options.endpoint = config.listen;
   options.server_secret_z85 = server_secret_z85;
   options.limits.max_frame_bytes = config.max_frame_bytes;
   options.limits.max_observations = config.max_observations;
   options.max_group_batches = config.max_group_batches;
+  options.receive_hwm = ingest::ReceiveHwmFor(kReceiveBudgetPerConnection, config.max_frame_bytes);
+  options.connections.max_connections = plan.ingest_connections;
+  options.connections.max_per_key = config.max_connections_per_key;
   return options;
 }
 
@@ -231,19 +283,22 @@ void RegisterCollectors(exporter::MetricsServer& http, store::Store& store,
 }
 
 // SIGHUP: the catalogue and key registry are loaded afresh and swapped in together, or the
-// configuration in force stays.
+// configuration in force stays; either outcome goes to `report`.
 std::function<void()> Reloader(const DaemonConfig& config, core::LiveConfig& live,
-                               store::Store& store, spdlog::logger& log) {
-  return [&config, &live, &store, &log] {
-    auto fresh = LoadView(config, log);
-    if (!fresh) {
+                               store::Store& store, ReloadReport& report, spdlog::logger& log) {
+  return [&config, &live, &store, &report, &log] {
+    auto fresh = LoadView(config);
+    if (!fresh.ok()) {
+      log.error("{}", fresh.status().message());
       log.error("reload refused, the configuration in force stays");
+      report.Record(false, live.Get().registry->adapters().size(), fresh.status().message());
       return;
     }
     live.Set(*fresh);
     (void)store.SetCatalogueFingerprint(fresh->catalogue->fingerprint());
     log.info("reloaded catalogue ({} KPIs) and key registry ({} adapters)",
              fresh->catalogue->kpis().size(), fresh->registry->adapters().size());
+    report.Record(true, fresh->registry->adapters().size(), "");
   };
 }
 
@@ -281,8 +336,11 @@ struct StartInputs {
   std::vector<std::string> metrics_addresses;
 };
 std::optional<StartInputs> LoadStartInputs(const DaemonConfig& config, spdlog::logger& log) {
-  auto view = LoadView(config, log);
-  if (!view) return std::nullopt;
+  auto view = LoadView(config);
+  if (!view.ok()) {
+    log.error("{}", view.status().message());
+    return std::nullopt;
+  }
   auto server_keys = wire::ReadKeyFile(config.server_key, true);
   if (!server_keys.ok()) {
     log.error("server key refused: {}", server_keys.status().message());
@@ -298,9 +356,10 @@ std::optional<StartInputs> LoadStartInputs(const DaemonConfig& config, spdlog::l
 
 // Serves /metrics, /healthz, /readyz and / (not ready yet); 0, or the exit code.
 int StartHttp(const DaemonConfig& config, const std::vector<std::string>& addresses,
-              spdlog::logger& log, std::unique_ptr<exporter::MetricsServer>* http) {
+              const ResourcePlan& plan, spdlog::logger& log,
+              std::unique_ptr<exporter::MetricsServer>* http) {
   try {
-    *http = StartMetricsServer(config, addresses, log);
+    *http = StartMetricsServer(config, addresses, plan, log);
     return 0;
   } catch (const std::invalid_argument& e) {
     log.error("{}", e.what());
@@ -334,6 +393,13 @@ int Serve(const Options& options) {
   auto inputs = LoadStartInputs(config, *log);
   if (!inputs) return kExitConfig;
   core::LiveConfig live(inputs->view.catalogue, inputs->view.registry);
+  // Large frames are freed back to the system at once: with glibc's dynamic threshold they
+  // would be carved from the heap after the first free, and a flood of big frames would leave
+  // the process holding what it no longer uses.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  const ResourcePlan plan = PlanResources(RaiseDescriptorLimit());
+  log->info("limits {} ingest_connections_per_key<={}", Describe(plan),
+            config.max_connections_per_key);
   platform::SystemClock clock;
   double start_seconds = static_cast<double>(clock.NowUnixMillis()) / 1000.0;
   // Declared before the HTTP server, so that the server (whose collectors read the store)
@@ -341,7 +407,9 @@ int Serve(const Options& options) {
   std::unique_ptr<store::Store> store;
   // HTTP first, so that /healthz answers and /readyz says 503 while the store opens.
   std::unique_ptr<exporter::MetricsServer> http;
-  if (int code = StartHttp(config, inputs->metrics_addresses, *log, &http); code != 0) return code;
+  if (int code = StartHttp(config, inputs->metrics_addresses, plan, *log, &http); code != 0) {
+    return code;
+  }
 
   kpihub::Status status = OpenStore(StoreOptionsFor(config), &store, clock, *log);
   if (!status.ok()) {
@@ -352,16 +420,22 @@ int Serve(const Options& options) {
 
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry);
-  zmq::context_t context(1);
-  ingest::IngestServer server(context, IngestOptionsFor(config, inputs->server_keys.secret_z85),
+  // Two I/O threads: handshakes (CURVE decryption of each HELLO) of a flood of refused clients
+  // are spread over both, and an admitted connection is not queued behind all of them.
+  zmq::context_t context(2);
+  context.set(zmq::ctxopt::max_sockets, plan.zmq_max_sockets);
+  ingest::IngestServer server(context,
+                              IngestOptionsFor(config, inputs->server_keys.secret_z85, plan),
                               live, *store, clock, metrics, log);
   if (int code = StartIngest(config, server, *log); code != 0) return code;
   http->RegisterCollectable(registry);
   RegisterCollectors(*http, *store, live, clock, config, start_seconds, log);
   http->SetReady(true);  // storage open, ZAP handler bound
 
+  ReloadReport reload(*registry, config.state_dir, clock, *log);
+  reload.Record(true, inputs->view.registry->adapters().size(), "");
   std::atomic<bool> stop{false};
-  SignalWatcher signals(stop, Reloader(config, live, *store, *log));
+  SignalWatcher signals(stop, Reloader(config, live, *store, reload, *log));
   AnnounceReady(options.ready_file, server.bound_endpoint(), http->port(), config.state_dir,
                 inputs->view.registry->adapters().size(), *log);
 

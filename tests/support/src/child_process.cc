@@ -17,12 +17,17 @@ ChildProcess::~ChildProcess() {
   if (pid_ > 0) Kill(SIGKILL);
 }
 
-void ChildProcess::Start(std::vector<std::string> args, const std::string& log_path) {
+void ChildProcess::Start(std::vector<std::string> args, const std::string& log_path,
+                         int descriptor_limit) {
   pid_ = fork();
   if (pid_ == 0) {
     int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
+    if (descriptor_limit > 0) {
+      rlimit limit{static_cast<rlim_t>(descriptor_limit), static_cast<rlim_t>(descriptor_limit)};
+      setrlimit(RLIMIT_NOFILE, &limit);
+    }
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +20,15 @@
 
 namespace kpihub::testing {
 namespace fs = std::filesystem;
+
+uint64_t RssAnonBytes(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("RssAnon:", 0) == 0) return std::stoull(line.substr(8)) * 1024;  // "... kB"
+  }
+  return 0;
+}
 
 std::string BinaryPath(const std::string& name) { return std::string(KPIHUB_BINARY_DIR) + "/" + name; }
 
@@ -83,7 +93,7 @@ bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {
   std::vector<std::string> args = {BinaryPath("kpihubd"), "--config", config_path_,
                                    "--ready-file", ready_path_};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
-  process_.Start(std::move(args), log_path_);
+  process_.Start(std::move(args), log_path_, descriptor_limit_);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     if (process_.Exited()) return false;

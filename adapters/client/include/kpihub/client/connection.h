@@ -26,6 +26,9 @@ struct ConnectionOptions {
   wire::CurveKeyPair client_keys;
   int heartbeat_ms = 5000;  // detects a dead daemon on an idle link
   const core::Clock* clock = nullptr;  // for SendBatch's timeout; null: the system clock
+  // A send never waits longer than this (ZMQ_SNDTIMEO). A key the daemon refuses gets no
+  // session, and with libzmq 4.3.4 a blocking send on such a DEALER would wait for ever.
+  int send_timeout_ms = 5000;
 };
 
 class Connection {

@@ -18,6 +18,7 @@ struct CurveDealerOptions {
   bool immediate = false;          // refuse to queue messages while there is no session
   int reconnect_ivl_ms = 0;        // > 0: first reconnect interval
   int reconnect_ivl_max_ms = 0;    // > 0: cap of the doubling reconnect interval
+  int send_timeout_ms = -1;        // >= 0: a send gives up after this long (ZMQ_SNDTIMEO)
 };
 
 // Options with the CURVE keys set and everything else at its default.

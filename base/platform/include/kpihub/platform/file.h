@@ -1,6 +1,7 @@
 // Whole-file reading, for configuration, key and input files. Thread-safe.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "kpihub/core/status.h"
@@ -10,5 +11,18 @@ namespace kpihub::platform {
 // The file's bytes as they are (no newline translation). kNotFound when it does not exist,
 // kIoError when it cannot be read; the message names the path.
 Result<std::string> ReadFile(const std::string& path);
+
+// Reading a configuration or key file that an operator names: only a regular file is read.
+// A FIFO, a device or a directory named by mistake (or on purpose) would block the reader —
+// the daemon's reload on SIGHUP, and with it SIGTERM — or feed it without end, so the file is
+// opened without blocking (O_NONBLOCK), checked with fstat and refused unless S_ISREG, and
+// read up to a size limit.
+inline constexpr size_t kMaxConfigFileBytes = 64u << 20;
+
+// The whole file. kNotFound when it does not exist; kInvalidArgument when it is not a regular
+// file or exceeds `max_bytes`; kIoError when it cannot be opened or read. The message is
+// "<path>: <reason>".
+Result<std::string> ReadRegularFile(const std::string& path,
+                                    size_t max_bytes = kMaxConfigFileBytes);
 
 }  // namespace kpihub::platform

@@ -27,6 +27,7 @@ struct DaemonConfig {
   uint64_t max_frame_bytes = 8u << 20;
   uint32_t max_observations = 100000;
   uint32_t max_group_batches = 512;
+  uint32_t max_connections_per_key = 4;
   uint64_t initial_map_mib = 64;
   uint64_t max_map_mib = 64 * 1024;
 };

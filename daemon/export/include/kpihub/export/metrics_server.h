@@ -30,7 +30,18 @@ namespace kpihub::exporter {
 
 struct MetricsServerOptions {
   std::string listen = "127.0.0.1:9730";  // host:port; port 0 picks a free one
-  int threads = 2;
+  // civetweb serves one connection per worker thread until its request is complete. Enough
+  // workers and a short deadline for the request head keep half-open connections (sent
+  // nothing, or half a request line) from holding every worker: each is closed after
+  // request_timeout_ms, and a scrape waits at most about
+  // (connections ahead of it / threads) x request_timeout_ms.
+  int threads = 64;
+  int request_timeout_ms = 1000;  // for the whole request head; loopback scrapes need < 1 ms
+  // Accepted connections waiting for a worker. civetweb stops accepting when it is full, so
+  // threads + connection_queue bounds the descriptors HTTP holds; later connections wait in
+  // the kernel's listen backlog.
+  int connection_queue = 64;
+  size_t max_request_size = 16384;  // bytes of request head; /metrics needs a few hundred
   // Set: /metrics requires "Authorization: Basic base64(user:password)" with these.
   std::optional<std::pair<std::string, std::string>> basic_auth;
 };

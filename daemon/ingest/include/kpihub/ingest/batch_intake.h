@@ -1,5 +1,6 @@
-// BatchIntake: turns one authenticated frame into either an immediate answer (malformed,
-// unauthorized) or a batch ready for the group commit, with its per-observation rejections.
+// BatchIntake: turns one authenticated frame into either an answer decided without the store
+// (malformed, unauthorized; sent like every ack after the commit of the frame's group, in
+// arrival order) or a batch ready for the group commit, with its per-observation rejections.
 // Decoding and validation only; no sockets, no storage. Not thread-safe (reuse per thread).
 #pragma once
 

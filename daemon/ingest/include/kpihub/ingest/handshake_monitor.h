@@ -2,7 +2,9 @@
 // reports each connection that libzmq refused before any ZAP request could be made — a client
 // that trusts another server key (its HELLO cannot be opened: "cryptographic"), a client
 // without CURVE ("mechanism_mismatch"), or any other protocol error. Refusals by the ZAP
-// handler (unknown or revoked key) are reported by ZapAuthenticator, not here.
+// handler (unknown or revoked key) are reported by ZapAuthenticator, not here. It also reports
+// each connection accepted and ended, with its descriptor, for the ConnectionGate (libzmq
+// allows one monitor per socket).
 //
 // Not thread-safe: owned and polled by the ingest thread.
 #pragma once
@@ -23,7 +25,11 @@ class HandshakeMonitor {
   // there have been so far, this one included (for rate-limited logging).
   using Observer = std::function<void(const std::string& reason, uint64_t nth)>;
 
-  HandshakeMonitor(zmq::context_t& context, Observer observer);
+  // Told of each connection accepted (true) or ended (false), with its descriptor.
+  using ConnectionObserver = std::function<void(bool accepted, int fd)>;
+
+  HandshakeMonitor(zmq::context_t& context, Observer observer,
+                   ConnectionObserver connections = nullptr);
 
   // Starts watching `server`; call before it binds.
   void Watch(zmq::socket_t& server);
@@ -34,6 +40,7 @@ class HandshakeMonitor {
  private:
   zmq::context_t& context_;
   Observer observer_;
+  ConnectionObserver connections_;
   zmq::socket_t events_;
   std::map<std::string, uint64_t> counts_;
 };

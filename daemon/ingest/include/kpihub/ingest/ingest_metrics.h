@@ -30,6 +30,9 @@ class IngestMetrics {
   // reason: a HandshakeMonitor reason (cryptographic, mechanism_mismatch, protocol, no_detail)
   void CountHandshakeFailure(const std::string& reason);
   void CountAckDropped();
+  // reason: total_limit, per_key_limit (ConnectionGate)
+  void CountConnectionRefused(const std::string& reason);
+  void SetOpenConnections(size_t n);
   void ObserveCommit(double seconds, size_t batches);
   void SetStorageFailed();
   // The result of the periodic reader-table check (Store::CheckReaders).
@@ -42,6 +45,8 @@ class IngestMetrics {
   prometheus::Family<prometheus::Counter>& zap_;
   prometheus::Family<prometheus::Counter>& handshake_failures_;
   prometheus::Counter& acks_dropped_;
+  prometheus::Family<prometheus::Counter>& connections_refused_;
+  prometheus::Gauge& open_connections_;
   prometheus::Histogram& commit_seconds_;
   prometheus::Histogram& group_batches_;
   prometheus::Gauge& storage_failed_;

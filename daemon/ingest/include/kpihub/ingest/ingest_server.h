@@ -18,6 +18,7 @@
 #include "kpihub/core/clock.h"
 #include "kpihub/core/live_config.h"
 #include "kpihub/ingest/batch_intake.h"
+#include "kpihub/ingest/connection_gate.h"
 #include "kpihub/ingest/handshake_monitor.h"
 #include "kpihub/ingest/ingest_metrics.h"
 #include "kpihub/ingest/zap_authenticator.h"
@@ -41,8 +42,25 @@ struct IngestOptions {
   // How often stale LMDB reader slots are cleared (Store::CheckReaders); 0 = never.
   int reader_check_interval_ms = 2000;
   int send_hwm = 100000;      // acks queued per peer before they are dropped (peer not reading)
-  int receive_hwm = 1000;     // frames queued per peer before libzmq stops reading its socket
+  // Frames queued per connection before libzmq stops reading it. Each frame can be up to
+  // twice limits.max_frame_bytes, so this is the memory one connection can make the daemon
+  // hold; kpihubd derives it from a byte budget (ReceiveHwmFor).
+  int receive_hwm = 64;
+  ConnectionLimits connections;
+  // A connection that has not completed its handshake in this time is closed.
+  int handshake_timeout_ms = 10000;
 };
+
+// Never below this: libzmq 4.3.4 aborts (assertion !_io_error, stream_engine_base.cpp) when a
+// connection whose queue reached ZMQ_RCVHWM goes away while a heartbeat is due or buffered.
+// A well-behaved adapter never has more than its window (8 for the reference client) queued,
+// so with this floor only a sender that floods its own connection can reach the HWM.
+inline constexpr uint64_t kMinReceiveHwm = 64;
+
+// The ZMQ_RCVHWM that keeps one connection's queued frames within `budget_bytes` given the
+// largest frame libzmq lets through (2 x max_frame_bytes); at least kMinReceiveHwm, at most
+// 1000.
+int ReceiveHwmFor(uint64_t budget_bytes, uint64_t max_frame_bytes);
 
 class IngestServer {
  public:
@@ -78,8 +96,11 @@ class IngestServer {
   BatchIntake intake_;
   ZapAuthenticator zap_;
   zmq::socket_t router_;
+  int bound_port_ = -1;
+  ConnectionGate gate_;
   HandshakeMonitor handshake_;
   int64_t next_reader_check_us_ = 0;  // on clock_'s monotonic time
+  uint64_t zap_refusals_ = 0;  // for rate-limited logging
 };
 
 }  // namespace kpihub::ingest

@@ -17,8 +17,10 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // Forks and execs args[0] with `args`, output appended to `log_path`.
-  void Start(std::vector<std::string> args, const std::string& log_path);
+  // Forks and execs args[0] with `args`, output appended to `log_path`. With
+  // `descriptor_limit` > 0 the child runs with that RLIMIT_NOFILE (soft and hard).
+  void Start(std::vector<std::string> args, const std::string& log_path,
+             int descriptor_limit = 0);
   // True (and no longer running) once the child has exited, without waiting.
   bool Exited();
   // Waits up to `timeout_ms`; the exit code, or -1 on timeout or death by a signal. With
@@ -27,6 +29,7 @@ class ChildProcess {
   void Kill(int signal);    // sends `signal` and reaps the child
   void Signal(int signal);  // sends `signal` only
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;

@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ class DaemonHarness {
   // Waits for the process to exit by itself; its exit code, or -1 on timeout / signal.
   int WaitExit(int timeout_ms) { return process_.Wait(timeout_ms); }
   bool running() const { return process_.running(); }
+  pid_t pid() const { return process_.pid(); }
+  // RLIMIT_NOFILE (soft and hard) of the next Start's process; 0 leaves it inherited.
+  void set_descriptor_limit(int n) { descriptor_limit_ = n; }
 
   const std::string& endpoint() const { return endpoint_; }
   int metrics_port() const { return metrics_port_; }
@@ -58,6 +62,7 @@ class DaemonHarness {
   wire::CurveKeyPair server_;
   std::vector<TestAdapter> adapters_;
   ChildProcess process_;  // SIGKILLed on destruction if still running
+  int descriptor_limit_ = 0;
   std::string endpoint_;
   int metrics_port_ = 0;
 };
@@ -87,6 +92,9 @@ double MetricOr(const std::map<std::string, double>& metrics, const std::string&
 int CountOccurrences(const std::string& text, const std::string& needle);
 // Waits up to 10 s until `needle` occurs `occurrences` times in the daemon's log.
 bool WaitForLog(const DaemonHarness& daemon, const std::string& needle, int occurrences = 1);
+// The process's anonymous resident memory (RssAnon of /proc/PID/status) in bytes; 0 if
+// unreadable.
+uint64_t RssAnonBytes(pid_t pid);
 
 // Runs a shell command; its exit status and combined output.
 int RunCommand(const std::string& command, std::string* output);
