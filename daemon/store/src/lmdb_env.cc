@@ -3,11 +3,14 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
 #include "codec.h"
+#include "kpihub/platform/lmdb_file_check.h"
 #include "migrate_v1.h"
+#include "seal_records.h"
 
 namespace kpihub::store::internal {
 namespace {
@@ -56,6 +59,43 @@ Status PrepareDirectory(const std::string& path, bool read_only) {
   return Status::Ok();
 }
 
+// LMDB maps the data file and trusts it: a truncated file is SIGBUS on first touch, an empty
+// one is silently made a fresh environment. Both are refused before mapping.
+Status CheckDataFile(const std::string& data_file) {
+  const platform::LmdbFileCheck check = platform::CheckLmdbDataFile(data_file);
+  switch (check.kind) {
+    case platform::LmdbFileCheck::Kind::kDamaged:
+      return Status::Error(Status::Code::kCorruption, check.problem);
+    case platform::LmdbFileCheck::Kind::kEmpty:
+      return Status::Error(Status::Code::kInvalid,
+                           data_file + " is empty (0 bytes): not a store; refusing to turn it into "
+                                       "a new one (restore a backup, or `kpihub init`)");
+    default:
+      return Status::Ok();
+  }
+}
+
+// What the operator must fix rather than systemd retry: a state folder this user cannot write
+// (EACCES, EPERM, EROFS) or a map size this host cannot map (ENOMEM, EINVAL). kInvalid, with
+// the folder or the setting named; other failures unchanged.
+Status ConfigError(Status s, const std::string& path, int rc = 0, uint64_t map_bytes = 0) {
+  if (s.ok()) return s;
+  const std::string m = s.message();
+  const bool denied = rc == EACCES || rc == EPERM || rc == EROFS ||
+                      m.find(std::strerror(EACCES)) != std::string::npos ||
+                      m.find(std::strerror(EROFS)) != std::string::npos;
+  if (denied) {
+    return Status::Error(Status::Code::kInvalid,
+                         "the state folder " + path + " (state_dir) cannot be used by this user (the daemon needs it writable): " + m);
+  }
+  if (rc == ENOMEM || rc == EINVAL) {
+    return Status::Error(Status::Code::kInvalid,
+                         "cannot map " + std::to_string(map_bytes) + " bytes for " + path +
+                             " (initial_map_mib is too large for this host): " + m);
+  }
+  return s;
+}
+
 Status OpenTable(MDB_txn* txn, const char* name, bool read_only, MDB_dbi* dbi) {
   const int rc = mdb_dbi_open(txn, name, read_only ? 0 : MDB_CREATE, dbi);
   if (rc == MDB_NOTFOUND) {
@@ -81,26 +121,27 @@ Status InitialiseFormatVersion(MDB_txn* txn, const Tables& t) {
   }
   RecordWriter w;
   w.PutU32(Store::kFormatVersion);
-  return PutRecord(txn, t.meta, kMetaFormatVersion, w.data());
+  return PutRawRecord(txn, t.meta, kMetaFormatVersion, w.data());
 }
 
 // *upgrade: a format 1 store this open must upgrade (writers only).
 Status CheckFormatVersion(MDB_txn* txn, MDB_dbi meta, bool read_only, bool* present,
-                          bool* upgrade) {
-  *upgrade = false;
+                          uint32_t* upgrade) {
+  *upgrade = 0;
   std::string_view value;
-  if (Status s = GetRecord(txn, meta, kMetaFormatVersion, &value, present); !s.ok()) return s;
+  if (Status s = GetRawRecord(txn, meta, kMetaFormatVersion, &value, present); !s.ok()) return s;
   if (!*present) return Status::Ok();
   RecordReader r(value);
   const uint32_t version = r.GetU32();
   if (!r.Done()) return Corrupt("meta", "undecodable format_version");
-  if (version == kFormatVersion1) {
+  if (version == kFormatVersion1 || version == kFormatVersion2) {
     if (read_only) {
       return Status::Error(Status::Code::kOldFormat,
-                           "store has format_version 1; kpihubd upgrades it to " +
+                           "store has format_version " + std::to_string(version) +
+                               "; kpihubd upgrades it to " +
                                std::to_string(Store::kFormatVersion) + " when it next starts");
     }
-    *upgrade = true;
+    *upgrade = version;
     return Status::Ok();
   }
   if (version != Store::kFormatVersion) {
@@ -156,6 +197,30 @@ void Txn::Abort() {
   txn_ = nullptr;
 }
 
+Status CheckedRecord(MDB_txn* txn, const MDB_val& key, const MDB_val& value,
+                     std::string_view* checked) {
+  if (!RecordBounds::For(mdb_txn_env(txn)).Contains(key, value)) {
+    return Status::Error(Status::Code::kCorruption,
+                         "a record lies outside the data file (the data file is damaged; restore "
+                         "a backup: docs/operations.md)");
+  }
+  return UnsealRecord("of the store", FromVal(key), FromVal(value), checked);
+}
+
+Status GetRawRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view* value,
+                    bool* found) {
+  MDB_val k = ToVal(key), v;
+  const int rc = mdb_get(txn, dbi, &k, &v);
+  *found = rc == 0;
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  if (rc != 0) return LmdbError(rc, "get");
+  if (!RecordBounds::For(mdb_txn_env(txn)).Contains(k, v)) {
+    return Corrupt("meta", "a record lies outside the data file");
+  }
+  *value = FromVal(v);
+  return Status::Ok();
+}
+
 Status GetRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view* value,
                  bool* found) {
   MDB_val k = ToVal(key), v;
@@ -163,15 +228,19 @@ Status GetRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_vi
   *found = rc == 0;
   if (rc == MDB_NOTFOUND) return Status::Ok();
   if (rc != 0) return LmdbError(rc, "get");
-  *value = FromVal(v);
-  return Status::Ok();
+  return CheckedRecord(txn, k, v, value);
+}
+
+Status PutRawRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
+                    unsigned flags) {
+  MDB_val k = ToVal(key), v = ToVal(value);
+  const int rc = mdb_put(txn, dbi, &k, &v, flags);
+  return rc == 0 ? Status::Ok() : LmdbWriteError(rc, "put");
 }
 
 Status PutRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
                  unsigned flags) {
-  MDB_val k = ToVal(key), v = ToVal(value);
-  const int rc = mdb_put(txn, dbi, &k, &v, flags);
-  return rc == 0 ? Status::Ok() : LmdbWriteError(rc, "put");
+  return PutRawRecord(txn, dbi, key, Sealed(key, value), flags);
 }
 
 Status NextId(MDB_txn* txn, MDB_dbi dbi, std::string_view table, uint64_t* next) {
@@ -191,9 +260,13 @@ Status NextId(MDB_txn* txn, MDB_dbi dbi, std::string_view table, uint64_t* next)
 
 Status OpenEnvironment(const StoreOptions& options, MDB_env** out) {
   const std::string path = WithoutTrailingSlashes(options.path);
-  if (Status s = PrepareDirectory(path, options.read_only); !s.ok()) return s;
+  if (Status s = PrepareDirectory(path, options.read_only); !s.ok()) return ConfigError(s, path);
+  if (Status s = CheckDataFile(path + "/data.mdb"); !s.ok()) return s;
+  const bool existed = platform::CheckLmdbDataFile(path + "/data.mdb").kind !=
+                       platform::LmdbFileCheck::Kind::kMissing;
   MDB_env* env = nullptr;
   if (int rc = mdb_env_create(&env); rc != 0) return LmdbError(rc, "mdb_env_create");
+  RecordBounds::AttachMapLocation(env);
   int rc = mdb_env_set_maxdbs(env, kMaxDbs);
   if (rc == 0) rc = mdb_env_set_maxreaders(env, kMaxReaders);
   // A reader adopts the map size recorded by the writer.
@@ -205,14 +278,26 @@ Status OpenEnvironment(const StoreOptions& options, MDB_env** out) {
   int stale_readers = 0;
   if (rc == 0) rc = mdb_reader_check(env, &stale_readers);
   if (rc != 0) {
-    mdb_env_close(env);
-    return LmdbError(rc, "open " + path);
+    CloseEnvironment(env);
+    // A first open that failed (a map this host cannot hold, say) leaves an empty data.mdb,
+    // which every later open would refuse: remove what this open created.
+    std::error_code ec;
+    if (!existed && std::filesystem::file_size(path + "/data.mdb", ec) == 0 && !ec) {
+      std::filesystem::remove(path + "/data.mdb", ec);
+    }
+    return ConfigError(LmdbError(rc, "open " + path), path, rc, options.initial_map_bytes);
   }
   *out = env;
   return Status::Ok();
 }
 
-Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgraded_from) {
+void CloseEnvironment(MDB_env* env) {
+  RecordBounds::DetachMapLocation(env);
+  mdb_env_close(env);
+}
+
+Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgraded_from,
+                  bool must_exist) {
   *upgraded_from = 0;
   MDB_txn* raw = nullptr;
   if (int rc = mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0, &raw); rc != 0) {
@@ -220,10 +305,15 @@ Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgrad
   }
   Txn txn(raw);
   if (Status s = OpenTable(txn.get(), "meta", read_only, &tables->meta); !s.ok()) return s;
-  bool present = false, upgrade = false;
+  bool present = false;
+  uint32_t upgrade = 0;
   if (Status s = CheckFormatVersion(txn.get(), tables->meta, read_only, &present, &upgrade);
       !s.ok()) {
     return s;
+  }
+  if (!present && must_exist) {
+    return Corrupt("meta", "no format_version in a store that was created before: the data "
+                           "file is damaged or not this store's (restore a backup)");
   }
   if (!present && read_only) {
     return Status::Error(Status::Code::kNotFound, "store not initialised (no format_version)");
@@ -232,12 +322,15 @@ Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgrad
   if (!present) {
     if (Status s = InitialiseFormatVersion(txn.get(), *tables); !s.ok()) return s;
   }
-  if (upgrade) {
+  if (upgrade == kFormatVersion1) {
     if (Status s = MigrateV1(txn.get(), *tables); !s.ok()) return s;
+  }
+  if (upgrade != 0) {
+    if (Status s = SealRecords(txn.get(), *tables); !s.ok()) return s;
   }
   // Committing (even a read txn) keeps the table handles open for the env's lifetime.
   if (int rc = txn.Commit(); rc != 0) return LmdbError(rc, "commit");
-  if (upgrade) *upgraded_from = kFormatVersion1;
+  *upgraded_from = upgrade;
   return Status::Ok();
 }
 

@@ -9,6 +9,7 @@
 
 #include "kpihub/store/status.h"
 #include "kpihub/store/store.h"
+#include "record_seal.h"
 #include "tables.h"
 
 namespace kpihub::store::internal {
@@ -68,17 +69,28 @@ class Cursor {
   MDB_cursor* cursor_ = nullptr;
 };
 
-// Looks a key up; *found false (and Ok) when absent.
+// The record LMDB handed out, checked: its bytes lie within the data file's used pages and
+// its checksum matches (record_seal.h). *value is the value without its checksum.
+Status CheckedRecord(MDB_txn* txn, const MDB_val& key, const MDB_val& value,
+                     std::string_view* checked);
+
+// Looks a key up in a data table (sealed records); *found false (and Ok) when absent.
 Status GetRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view* value,
                  bool* found);
-// Errors as LmdbWriteError.
+// Writes a data-table record with its checksum. Errors as LmdbWriteError.
 Status PutRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
                  unsigned flags = 0);
+// The same for `meta`, whose records carry no checksum (format_version must stay readable by
+// every version).
+Status GetRawRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view* value,
+                    bool* found);
+Status PutRawRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
+                    unsigned flags = 0);
 // The last key of a table keyed by BE u64 ids, plus one; 1 for an empty table.
 Status NextId(MDB_txn* txn, MDB_dbi dbi, std::string_view table, uint64_t* next);
 
-// Visits every record whose key starts with `prefix` (all records for an empty prefix) in
-// key order. Stops at the first non-Ok status `fn` returns and returns it.
+// Visits every record of a data table whose key starts with `prefix` (all records for an
+// empty prefix) in key order, each checked as by CheckedRecord. Stops at the first non-Ok status `fn` returns and returns it.
 template <typename Fn>
 Status ScanPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
   Cursor cursor;
@@ -86,9 +98,11 @@ Status ScanPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
   MDB_val k = ToVal(prefix), v;
   int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
   for (; rc == 0; rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
+    std::string_view value;
+    if (Status s = CheckedRecord(txn, k, v, &value); !s.ok()) return s;
     const std::string_view key = FromVal(k);
     if (!key.starts_with(prefix)) return Status::Ok();
-    if (Status s = fn(key, FromVal(v)); !s.ok()) return s;
+    if (Status s = fn(key, value); !s.ok()) return s;
   }
   return rc == MDB_NOTFOUND ? Status::Ok() : LmdbError(rc, "cursor get");
 }
@@ -96,12 +110,15 @@ Status ScanPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
 // Creates the directory (0700) if needed and opens the environment with the store's flags
 // (MDB_NOTLS: snapshots live on scraper threads). Runs mdb_reader_check.
 Status OpenEnvironment(const StoreOptions& options, MDB_env** env);
+// Closes what OpenEnvironment opened.
+void CloseEnvironment(MDB_env* env);
 
 // Opens (the writer: creates) the named tables, checks the format version and writes it
 // into a fresh environment; a writer upgrades a format 1 store (migrate_v1.h) in the same
 // transaction. kCorruption for any other version; kMapFull when the upgrade needs a larger
 // map (the caller grows it and calls again: nothing was written).
 // *upgraded_from: the version upgraded from, or 0.
-Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgraded_from);
+Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgraded_from,
+                  bool must_exist = false);
 
 }  // namespace kpihub::store::internal
