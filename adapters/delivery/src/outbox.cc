@@ -10,6 +10,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "kpihub/platform/disk_space.h"
+#include "kpihub/platform/lmdb_file_check.h"
 #include "outbox_record.h"
 
 namespace kpihub::delivery {
@@ -62,6 +64,17 @@ std::unique_ptr<Outbox> Outbox::Open(const std::string& dir, std::string* error)
     if (lock_fd >= 0) close(lock_fd);
     return nullptr;
   }
+  // LMDB trusts the file it maps: a truncated outbox would be SIGBUS on first touch.
+  const auto check = platform::CheckLmdbDataFile(dir + "/data.mdb");
+  if (check.kind == platform::LmdbFileCheck::Kind::kDamaged ||
+      check.kind == platform::LmdbFileCheck::Kind::kEmpty) {
+    *error = check.kind == platform::LmdbFileCheck::Kind::kEmpty
+                 ? dir + "/data.mdb is empty (0 bytes): not an outbox; move it aside (the batches "
+                         "it held must be resent from the department's export)"
+                 : check.problem;
+    close(lock_fd);
+    return nullptr;
+  }
   auto env = std::make_unique<Env>();
   int rc = mdb_env_create(&env->env);
   if (rc == 0) rc = mdb_env_set_maxdbs(env->env, 4);
@@ -95,6 +108,10 @@ bool Outbox::Fail(const std::string& what, int rc, std::string* error) {
   // MDB_MAP_FULL aborts cleanly and can be retried; anything else may have half-written.
   if (rc != MDB_MAP_FULL) failed_ = true;
   *error = dir_ + ": " + what + ": " + mdb_strerror(rc);
+  // LMDB reports the short write of a full disk as EIO: say which it was.
+  if (rc == EIO || rc == ENOSPC) {
+    if (std::string full = platform::DiskFullReason(dir_); !full.empty()) *error += " (" + full + ")";
+  }
   return false;
 }
 

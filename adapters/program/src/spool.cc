@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 #include <filesystem>
 #include <vector>
 
+#include "kpihub/platform/disk_space.h"
 #include "reject_report.h"
 
 namespace kpihub::adapter {
@@ -24,6 +26,15 @@ std::vector<fs::path> NewFiles(const fs::path& dir) {
   return files;
 }
 
+// Says why a file could not be taken, so that exit 5 ("result storage_error") is not the only
+// trace: the reason, and whether the disk holding the spool is full.
+bool Refused(const fs::path& file, const std::string& reason) {
+  std::string full = platform::DiskFullReason(file.parent_path().string());
+  std::fprintf(stderr, "kpihub-adapter: %s stays in the spool: %s%s\n", file.string().c_str(),
+               reason.c_str(), full.empty() ? "" : ("; " + full).c_str());
+  return false;
+}
+
 // Processes one file; false when the outbox could not take it (the file stays in the spool).
 bool ProcessOne(const fs::path& file, const feed::Profile& profile,
                 delivery::DurableSender& sender, SpoolTotals* totals) {
@@ -33,7 +44,7 @@ bool ProcessOne(const fs::path& file, const feed::Profile& profile,
   // Map first into failed/ paths; the report moves with the file once the outcome is known.
   fs::path done = dir / "done" / name;
   FileTotals t = PrepareFile(profile, file.string(), name, ReportPathFor(done.string()), &entries);
-  if (!t.error.empty()) return false;
+  if (!t.error.empty()) return Refused(file, t.error);
   fs::path target = done;
   if (t.failed) {
     target = dir / "failed" / name;
@@ -41,14 +52,15 @@ bool ProcessOne(const fs::path& file, const feed::Profile& profile,
     fs::rename(ReportPathFor(done.string()), ReportPathFor(target.string()), ec);
     totals->files_failed++;
   } else {
-    if (!sender.Enqueue(entries)) return false;  // durable before the file leaves the spool
+    // Durable before the file leaves the spool.
+    if (!sender.Enqueue(entries)) return Refused(file, "outbox: " + sender.error());
     totals->files_done++;
   }
   totals->observations += t.observations;
   totals->rejected += t.rejected;
   std::error_code ec;
   fs::rename(file, target, ec);
-  return !ec;
+  return !ec || Refused(file, "move to " + target.string() + ": " + ec.message());
 }
 
 }  // namespace

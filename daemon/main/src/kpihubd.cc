@@ -33,6 +33,7 @@
 #include "kpihub/ingest/system_clock.h"
 #include "kpihub/wire/curve_keys.h"
 #include "build_revision.h"
+#include "state_open.h"
 
 #ifndef KPIHUB_VERSION
 #define KPIHUB_VERSION "0.0.0"
@@ -203,6 +204,7 @@ int Serve(const Options& options) {
   double start_seconds = static_cast<double>(clock.NowUnixMillis()) / 1000.0;
   // Declared before the HTTP server, so that the server (whose collectors read the store)
   // stops first.
+  DaemonState state;  // the state lock; declared before the store, so released after it
   std::unique_ptr<store::Store> store;
   // HTTP first, so that /healthz answers and /readyz says 503 while the store opens.
   std::unique_ptr<exporter::MetricsServer> http;
@@ -218,15 +220,10 @@ int Serve(const Options& options) {
     return kExitCannotBind;
   }
 
-  store::StoreOptions store_options;
-  store_options.path = config.state_dir;
-  store_options.initial_map_bytes = config.initial_map_mib << 20;
-  store_options.max_map_bytes = config.max_map_mib << 20;
-  store::Status status = OpenStore(store_options, &store, *log);
-  if (!status.ok()) {
-    log->error("cannot open the store at {}: {}", config.state_dir, status.ToString());
-    return kExitStorage;
-  }
+  // Holds the lock beside the state folder until the store has closed (state_open.h).
+  if (int code = OpenDaemonState(config, &OpenStore, *log, &state); code != 0) return code;
+  store = std::move(state.store);
+  const store::StoreOptions& store_options = state.options;
   (void)store->SetCatalogueFingerprint(view->catalogue->fingerprint());
 
   auto registry = std::make_shared<prometheus::Registry>();
@@ -282,7 +279,7 @@ int Serve(const Options& options) {
   // of the timeout apart is enough and keeps the loop from a syscall per pass.
   auto ping_every = std::chrono::microseconds(watchdog_usec / 4);
   auto last_ping = std::chrono::steady_clock::time_point{};
-  status = server.Run(stop, [&] {
+  store::Status status = server.Run(stop, [&] {
     if (!watchdog) return;
     auto now = std::chrono::steady_clock::now();
     if (now - last_ping < ping_every) return;

@@ -199,7 +199,12 @@ void Txn::Abort() {
 
 Status CheckedRecord(MDB_txn* txn, const MDB_val& key, const MDB_val& value,
                      std::string_view* checked) {
-  if (!RecordBounds::For(mdb_txn_env(txn)).Contains(key, value)) {
+  return CheckedRecord(RecordBounds::For(mdb_txn_env(txn)), key, value, checked);
+}
+
+Status CheckedRecord(const RecordBounds& bounds, const MDB_val& key, const MDB_val& value,
+                     std::string_view* checked) {
+  if (!bounds.Contains(key, value)) {
     return Status::Error(Status::Code::kCorruption,
                          "a record lies outside the data file (the data file is damaged; restore "
                          "a backup: docs/operations.md)");

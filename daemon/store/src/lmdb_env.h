@@ -73,6 +73,9 @@ class Cursor {
 // its checksum matches (record_seal.h). *value is the value without its checksum.
 Status CheckedRecord(MDB_txn* txn, const MDB_val& key, const MDB_val& value,
                      std::string_view* checked);
+// The same with bounds already found (once per scan rather than once per record).
+Status CheckedRecord(const RecordBounds& bounds, const MDB_val& key, const MDB_val& value,
+                     std::string_view* checked);
 
 // Looks a key up in a data table (sealed records); *found false (and Ok) when absent.
 Status GetRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view* value,
@@ -96,10 +99,11 @@ Status ScanPrefix(MDB_txn* txn, MDB_dbi dbi, std::string_view prefix, Fn&& fn) {
   Cursor cursor;
   if (int rc = cursor.Open(txn, dbi); rc != 0) return LmdbError(rc, "cursor open");
   MDB_val k = ToVal(prefix), v;
+  const RecordBounds bounds = RecordBounds::For(mdb_txn_env(txn));
   int rc = mdb_cursor_get(cursor.get(), &k, &v, prefix.empty() ? MDB_FIRST : MDB_SET_RANGE);
   for (; rc == 0; rc = mdb_cursor_get(cursor.get(), &k, &v, MDB_NEXT)) {
     std::string_view value;
-    if (Status s = CheckedRecord(txn, k, v, &value); !s.ok()) return s;
+    if (Status s = CheckedRecord(bounds, k, v, &value); !s.ok()) return s;
     const std::string_view key = FromVal(k);
     if (!key.starts_with(prefix)) return Status::Ok();
     if (Status s = fn(key, value); !s.ok()) return s;
