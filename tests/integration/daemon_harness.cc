@@ -110,6 +110,7 @@ bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
+      last_wait_status_ = status;
       return false;
     }
     std::ifstream ready(ready_path_);
@@ -142,6 +143,7 @@ int DaemonHarness::WaitExit(int timeout_ms) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
+      last_wait_status_ = status;
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

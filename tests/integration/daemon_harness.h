@@ -46,6 +46,9 @@ class DaemonHarness {
   // Waits for the process to exit by itself; its exit code, or -1 on timeout / signal.
   int WaitExit(int timeout_ms);
   bool running() const { return pid_ > 0; }
+  // The wait status (waitpid) of the last exit Start or WaitExit saw: tells a refusal (an exit
+  // code) from a crash (a signal).
+  int last_wait_status() const { return last_wait_status_; }
 
   const std::string& endpoint() const { return endpoint_; }
   int metrics_port() const { return metrics_port_; }
@@ -67,6 +70,7 @@ class DaemonHarness {
   wire::CurveKeyPair server_;
   std::vector<TestAdapter> adapters_;
   pid_t pid_ = -1;
+  int last_wait_status_ = 0;
   std::string endpoint_;
   int metrics_port_ = 0;
 };

@@ -110,4 +110,11 @@ LmdbFileCheck CheckLmdbDataFile(const std::string& data_file) {
   return check;
 }
 
+bool PadLmdbDataFile(int fd, uint64_t used_bytes) {
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return false;
+  if (static_cast<uint64_t>(st.st_size) >= used_bytes + kLmdbTailPaddingBytes) return true;
+  return ::ftruncate(fd, static_cast<off_t>(used_bytes + 2 * kLmdbTailPaddingBytes)) == 0;
+}
+
 }  // namespace kpihub::platform

@@ -13,6 +13,7 @@
 #include "backup.h"
 #include "data_file_identity.h"
 #include "kpihub/platform/disk_space.h"
+#include "kpihub/platform/lmdb_file_check.h"
 #include "group_writer.h"
 #include "lmdb_env.h"
 #include "map_gate.h"
@@ -63,6 +64,23 @@ class LmdbStore final : public Store {
   // Makes a kIoError sticky. Requires write_mu_.
   Status Remember(Status s);
   Status OpenLmdbSnapshot(std::unique_ptr<LmdbSnapshot>* out);
+
+ public:
+  // Keeps zeroed bytes after the last used page (platform::PadLmdbDataFile), so that a
+  // damaged page read by any process reads zeros, not past the end of the file. Best effort:
+  // a commit that succeeded stays a success. Writers only.
+  void PadTail() {
+    MDB_envinfo info;
+    MDB_stat st;
+    mdb_filehandle_t fd;
+    if (options_.read_only || mdb_env_info(env_, &info) != 0 || mdb_env_stat(env_, &st) != 0 ||
+        mdb_env_get_fd(env_, &fd) != 0) {
+      return;
+    }
+    (void)platform::PadLmdbDataFile(fd, (info.me_last_pgno + 1) * uint64_t{st.ms_psize});
+  }
+
+ private:
 
   const StoreOptions options_;
   const StoreTuning tuning_;
@@ -132,7 +150,10 @@ Status LmdbStore::WriteOnce(const TxnBody& body) {
   } else {
     txn.Abort();
   }
-  if (rc == 0) return Status::Ok();
+  if (rc == 0) {
+    PadTail();
+    return Status::Ok();
+  }
   Status failed = LmdbWriteError(rc, "commit");
   // LMDB reports the short write of a full disk as EIO: say which it was.
   if (rc == EIO || rc == ENOSPC) {
@@ -275,7 +296,9 @@ Status OpenLmdbStore(const StoreOptions& options, StoreTuning tuning,
     CloseEnvironment(env);
     return s;
   }
-  *out = std::make_unique<LmdbStore>(options, std::move(tuning), env, tables, upgraded_from);
+  auto store = std::make_unique<LmdbStore>(options, std::move(tuning), env, tables, upgraded_from);
+  store->PadTail();
+  *out = std::move(store);
   return Status::Ok();
 }
 

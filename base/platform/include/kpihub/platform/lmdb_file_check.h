@@ -26,4 +26,15 @@ struct LmdbFileCheck {
 // `data_file` is the path of data.mdb (or the outbox's data.mdb).
 LmdbFileCheck CheckLmdbDataFile(const std::string& data_file);
 
+// Zeroed bytes kept after the last used page. A flipped bit in a page's node offset or key
+// size (16-bit fields) makes LMDB read up to twice 64 KiB past that page before anything can
+// check it; past the end of the file that read is SIGBUS. With this tail it reads zeros, which
+// the store's bounds and checksums refuse.
+inline constexpr uint64_t kLmdbTailPaddingBytes = 256 << 10;
+
+// Extends the file open as `fd` with zeros so that it holds at least `used_bytes` plus the
+// tail padding (extends by twice the padding, so that it is needed only every so often).
+// Never shrinks it. False (errno set) if the file could not be examined or extended.
+bool PadLmdbDataFile(int fd, uint64_t used_bytes);
+
 }  // namespace kpihub::platform
