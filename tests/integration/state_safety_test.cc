@@ -160,8 +160,11 @@ TEST(StateSafetyTest, TruncatedDataFileIsRefusedWithAMessageNeverASignal) {
   const std::string bad_backup = daemon.dir() + "/truncated-backup";
   fs::create_directory(bad_backup);
   int cuts = 0;
-  // From the last 4 KiB missing down to 8 KiB left.
-  for (uint64_t keep = size - 4096; keep >= 8192; keep -= 4096) {
+  // From the last 4 KiB missing down to 8 KiB left, every third page boundary (and 8 KiB).
+  std::vector<uint64_t> cut_at;
+  for (uint64_t keep = size - 4096; keep > 8192; keep -= 3 * 4096) cut_at.push_back(keep);
+  cut_at.push_back(8192);
+  for (uint64_t keep : cut_at) {
     SCOPED_TRACE("kept " + std::to_string(keep) + " of " + std::to_string(size) + " bytes");
     fs::copy_file(whole, data, fs::copy_options::overwrite_existing);
     fs::remove(daemon.state_dir() + "/lock.mdb");
