@@ -126,13 +126,17 @@ TEST(BitFlipTest, EveryFlipIsDetectedOrHarmlessAndNothingCrashes) {
     } else if (!out.all_ok()) {
       ++detected;
     } else {
-      bool same = true;
-      for (size_t i = 0; i < out.runs.size(); ++i) same = same && out.runs[i].output == baseline.runs[i].output;
-      if (same) {
+      size_t changed = out.runs.size();
+      for (size_t i = 0; i < out.runs.size() && changed == out.runs.size(); ++i) {
+        if (out.runs[i].output != baseline.runs[i].output) changed = i;
+      }
+      if (changed == out.runs.size()) {
         ++harmless;
       } else {
         ++undetected;
-        ADD_FAILURE() << where << ": verify passed but the output changed:\n" << out.runs[2].output;
+        ADD_FAILURE() << where << ": every command succeeded but command " << changed
+                      << " printed something else:\n" << out.runs[changed].output
+                      << "\ninstead of\n" << baseline.runs[changed].output;
       }
     }
     if (++n % 40 == 0) {
