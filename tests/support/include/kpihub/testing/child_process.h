@@ -27,9 +27,13 @@ class ChildProcess {
   void Kill(int signal);    // sends `signal` and reaps the child
   void Signal(int signal);  // sends `signal` only
   bool running() const { return pid_ > 0; }
+  // The wait status (waitpid) of the last exit Exited or Wait saw: tells an exit code from
+  // death by a signal.
+  int last_wait_status() const { return last_wait_status_; }
 
  private:
   pid_t pid_ = -1;
+  int last_wait_status_ = 0;
 };
 
 // The text of a log (or any) file; empty when it cannot be read.

@@ -37,6 +37,9 @@ class DaemonHarness {
   // Waits for the process to exit by itself; its exit code, or -1 on timeout / signal.
   int WaitExit(int timeout_ms) { return process_.Wait(timeout_ms); }
   bool running() const { return process_.running(); }
+  // The wait status (waitpid) of the last exit Start or WaitExit saw: tells a refusal (an exit
+  // code) from a crash (a signal).
+  int last_wait_status() const { return process_.last_wait_status(); }
 
   const std::string& endpoint() const { return endpoint_; }
   int metrics_port() const { return metrics_port_; }
