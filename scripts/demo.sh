@@ -45,7 +45,8 @@ server_key = "keys/server.key"
 listen = "tcp://127.0.0.1:$INGEST_PORT"
 metrics_listen = "127.0.0.1:$METRICS_PORT"
 TOML
-rm -rf "$DEMO/state" "$DEMO/ready" "$DEMO/inbox" "$DEMO"/adapter-*
+# The marker beside the state folder goes too: this run starts a new store on purpose.
+rm -rf "$DEMO/state" "$DEMO/state.created" "$DEMO/state.lock" "$DEMO/ready" "$DEMO/inbox" "$DEMO"/adapter-*
 
 "$BIN/kpihubd" --config "$DEMO/kpihubd.toml" --ready-file "$DEMO/ready" 2>"$DEMO/kpihubd.log" &
 DAEMON=$!

@@ -21,6 +21,7 @@ DEMO_PACKAGES=(
   libcctz-dev tzdata  # `kpihub` reads and prints moments in the zone's IANA time zone
   libutf8proc-dev     # Unicode: NFKC of department headers and figures, display widths in `kpihub`
   help2man            # the manual pages, generated from each program's --help at build time
+  zlib1g-dev          # the CRC-32 that seals every stored record
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
 )

@@ -41,6 +41,7 @@ CommandRunner AddExportCommand(CLI::App& app);
 CommandRunner AddExplainCommand(CLI::App& app);
 CommandRunner AddBackupCommand(CLI::App& app);
 CommandRunner AddRestoreCommand(CLI::App& app);  // writes the state: the daemon must be stopped
+CommandRunner AddInitCommand(CLI::App& app);     // creates a new store: the daemon must be stopped
 CommandRunner AddKeysCommand(CLI::App& app);     // `add` and `revoke` write the key registry
 
 }  // namespace kpihub::cli

@@ -1,7 +1,9 @@
 // `kpihub restore BACKUP`: replaces the state with a backup. The one command besides `keys`
 // that writes, so it is careful: it checks the backup first (a kpihub store of this format
-// whose aggregates verify), refuses while any process has the state open (LMDB's own lock),
-// and keeps the state it replaces beside it instead of deleting it.
+// whose aggregates verify), refuses while kpihubd runs (the lock beside the state folder, which
+// it holds for the whole swap) or any process has the state open (LMDB's own lock), keeps the
+// state it replaces beside it instead of deleting it, and records the restored store as
+// created (state_guard.h).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,6 +16,7 @@
 
 #include "cli_commands.h"
 #include "cli_format.h"
+#include "kpihub/store/state_guard.h"
 #include "state_access.h"
 #include "state_location.h"
 
@@ -107,6 +110,16 @@ bool LockOutOtherUsers(const std::string& state_dir) {
   return true;  // fd stays open: closing it would drop the lock
 }
 
+bool TakeStateLock(const std::string& state, std::unique_ptr<store::StateLock>* lock) {
+  std::error_code ec;
+  fs::create_directories(fs::path(state).parent_path(), ec);
+  kpihub::Status s = store::StateLock::Acquire(state, std::chrono::milliseconds(0), lock);
+  if (s.code() == kpihub::Status::Code::kReadOnly) {
+    return Fail(s.message() + ": stop the daemon first (systemctl stop kpihubd)");
+  }
+  return s.ok() || Fail(s.message());
+}
+
 bool CopyData(const std::string& backup, const std::string& staging, const fs::path& owner_of) {
   std::error_code ec;
   fs::remove_all(staging, ec);
@@ -140,7 +153,11 @@ int RunRestore(const RestoreArgs& args) {
   std::string state = config.state_dir;
   while (state.size() > 1 && state.back() == '/') state.pop_back();
   bool upgrade = false;
-  if (!CheckBackup(args.backup, &upgrade) || !LockOutOtherUsers(state)) return 1;
+  if (!CheckBackup(args.backup, &upgrade)) return 1;
+  // The lock beside the state folder, held by kpihubd for its life: a daemon started while
+  // this runs waits until the swap is over and then opens the restored state as a whole.
+  std::unique_ptr<store::StateLock> state_lock;
+  if (!TakeStateLock(state, &state_lock) || !LockOutOtherUsers(state)) return 1;
   const bool had_state = fs::exists(state);
   const fs::path owner_of = had_state ? fs::path(state) : fs::path(state).parent_path();
   const std::string staging = state + ".restoring";
@@ -160,6 +177,10 @@ int RunRestore(const RestoreArgs& args) {
   if (!ec) fs::rename(staging, state, ec);
   if (ec) {
     Fail("swapping in the restored state: " + ec.message());
+    return 1;
+  }
+  if (kpihub::Status marked = store::MarkStateCreated(state); !marked.ok()) {
+    Fail(marked.message());
     return 1;
   }
   std::printf("restored %s from %s.\n", state.c_str(), args.backup.c_str());

@@ -1,6 +1,7 @@
 // kpihub: the operator's CLI. Every command only reads the state and can run beside the
 // daemon, except `push` (sends data to the daemon), `keys add|revoke` (edit the key
-// registry) and `restore` (replaces the state; refuses while the daemon runs).
+// registry), `restore` (replaces the state) and `init` (creates a new store); those two refuse
+// while the daemon runs.
 #include <cstdio>
 
 #include "cli_commands.h"
@@ -14,7 +15,8 @@ int main(int argc, char** argv) {
                    kpihub::cli::AddPushCommand, kpihub::cli::AddHistoryCommand,
                    kpihub::cli::AddRejectsCommand, kpihub::cli::AddExportCommand,
                    kpihub::cli::AddExplainCommand, kpihub::cli::AddBackupCommand,
-                   kpihub::cli::AddRestoreCommand, kpihub::cli::AddKeysCommand}) {
+                   kpihub::cli::AddRestoreCommand, kpihub::cli::AddInitCommand,
+                   kpihub::cli::AddKeysCommand}) {
     auto runner = add(app);
     commands.emplace_back(app.get_subcommands([](CLI::App*) { return true; }).back(), runner);
   }

@@ -45,7 +45,7 @@ TEST(FormatUpgradeTest, DaemonUpgradesAFormat1StoreAndTheFeedGoesOn) {
   EXPECT_NE(refused.output.find("format_version 1"), std::string::npos) << refused.output;
 
   ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
-  EXPECT_NE(daemon.ReadLog().find("store upgraded from format 1 to 2"), std::string::npos)
+  EXPECT_NE(daemon.ReadLog().find("store upgraded from format 1 to 3"), std::string::npos)
       << daemon.ReadLog();
   {
     LoadAdapter load(daemon, "scitech-1", daemon.endpoint(), 6);

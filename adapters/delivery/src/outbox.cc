@@ -9,7 +9,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "kpihub/platform/disk_space.h"
 #include "kpihub/platform/lmdb.h"
+#include "kpihub/platform/lmdb_file_check.h"
 #include "outbox_record.h"
 
 namespace kpihub::delivery {
@@ -74,6 +76,17 @@ Outbox::~Outbox() {
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
   Result<int> lock_fd = LockDirectory(dir);
   if (!lock_fd.ok()) return lock_fd.status();
+  // LMDB trusts the file it maps: a truncated outbox would be SIGBUS on first touch.
+  const auto check = platform::CheckLmdbDataFile(dir + "/data.mdb");
+  if (check.kind == platform::LmdbFileCheck::Kind::kDamaged ||
+      check.kind == platform::LmdbFileCheck::Kind::kEmpty) {
+    close(*lock_fd);
+    return Status::Corruption(
+        check.kind == platform::LmdbFileCheck::Kind::kEmpty
+            ? dir + "/data.mdb is empty (0 bytes): not an outbox; move it aside (the batches "
+                    "it held must be resent from the department's export)"
+            : check.problem);
+  }
   auto env = std::make_unique<Env>();
   platform::LmdbEnvOptions options;
   options.path = dir;
@@ -100,7 +113,14 @@ Status Outbox::CheckWritable() const {
 Status Outbox::Fail(const std::string& what, const Status& cause) {
   // MDB_MAP_FULL aborts cleanly and can be retried; anything else may have half-written.
   if (cause.code() != Status::Code::kMapFull) failed_ = true;
-  return cause.WithContext(dir_ + ": " + what);
+  Status failed = cause.WithContext(dir_ + ": " + what);
+  // LMDB reports the short write of a full disk as EIO: say which it was.
+  if (cause.code() == Status::Code::kIoError) {
+    if (std::string full = platform::DiskFullReason(dir_); !full.empty()) {
+      failed = Status::Error(failed.code(), failed.message() + " (" + full + ")");
+    }
+  }
+  return failed;
 }
 
 Status Outbox::WriteOnce(const std::vector<std::vector<OutboxEntry>>& batches,

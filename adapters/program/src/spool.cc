@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "kpihub/platform/disk_space.h"
 #include "kpihub/platform/journal.h"
 #include "outbox_feeder.h"
 #include "reject_report.h"
@@ -41,6 +42,17 @@ void LogOutcome(const std::string& name, const FileTotals& t, const fs::path& re
                t.rejected ? report.c_str() : "");
 }
 
+// Says why a file could not be taken, so that exit 5 ("result storage_error") is not the only
+// trace: the reason, and whether the disk holding the spool is full. Returns `why` unchanged
+// (its code tells the caller what to do).
+Status Refused(const fs::path& file, const Status& why) {
+  std::string full = platform::DiskFullReason(file.parent_path().string());
+  platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s stays in the spool: %s%s\n",
+                    file.string().c_str(), why.message().c_str(),
+                    full.empty() ? "" : ("; " + full).c_str());
+  return why;
+}
+
 // Processes one file; a failed status when the outbox or the report failed, or the key was
 // refused (the file stays in the spool).
 Status ProcessOne(const fs::path& file, const feed::Profile& profile, OutboxFeeder& feeder,
@@ -54,10 +66,7 @@ Status ProcessOne(const fs::path& file, const feed::Profile& profile, OutboxFeed
   RejectReport report(ReportPathFor(done.string()));
   EntryFlush enqueue = [&](std::vector<delivery::OutboxEntry>&& entries) { return feeder.Feed(std::move(entries)); };
   FileTotals t = PrepareFile(profile, file.string(), name, report, chunk, enqueue);
-  if (!t.refused && !t.status.ok()) {
-    platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s: %s\n", name.c_str(), t.status.message().c_str());
-    return t.status;
-  }
+  if (!t.refused && !t.status.ok()) return Refused(file, t.status);
   fs::path target = t.refused ? dir / "failed" / name : done;
   if (t.refused) {
     fs::rename(ReportPathFor(done.string()), ReportPathFor(target.string()), ec);
@@ -69,8 +78,12 @@ Status ProcessOne(const fs::path& file, const feed::Profile& profile, OutboxFeed
   totals->observations += t.observations;
   totals->rejected += t.rejected;
   fs::rename(file, target, ec);
+  if (ec) {
+    return Refused(file, Status::IoError(file.string() + ": cannot move it out of the spool to " +
+                                         target.string() + ": " + ec.message()));
+  }
   LogOutcome(name, t, ReportPathFor(target.string()));
-  return ec ? Status::IoError(file.string() + ": cannot move it out of the spool: " + ec.message()) : Status::Ok();
+  return Status::Ok();
 }
 
 }  // namespace

@@ -112,7 +112,8 @@ Status DeleteRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key) {
   return rc == 0 || rc == MDB_NOTFOUND ? Status::Ok() : LmdbWriteError(rc, "del");
 }
 
-Status OpenLmdbEnv(const LmdbEnvOptions& options, MDB_env** out) {
+Status OpenLmdbEnv(const LmdbEnvOptions& options, MDB_env** out, int* lmdb_rc) {
+  if (lmdb_rc != nullptr) *lmdb_rc = 0;
   const std::string path = WithoutTrailingSlashes(options.path);
   if (Status s = PrepareDirectory(path, options.read_only); !s.ok()) return s;
   MDB_env* env = nullptr;
@@ -128,6 +129,7 @@ Status OpenLmdbEnv(const LmdbEnvOptions& options, MDB_env** out) {
   if (rc == 0) rc = mdb_reader_check(env, &stale_readers);
   if (rc != 0) {
     mdb_env_close(env);
+    if (lmdb_rc != nullptr) *lmdb_rc = rc;
     return LmdbError(rc, "open " + path);
   }
   *out = env;

@@ -37,6 +37,7 @@
 #include "kpihub/wire/curve_keys.h"
 #include "build_revision.h"
 #include "resource_plan.h"
+#include "state_open.h"
 
 #ifndef KPIHUB_VERSION
 #define KPIHUB_VERSION "0.0.0"
@@ -232,14 +233,6 @@ void AnnounceReady(const std::string& ready_file, const std::string& endpoint, i
   sd_notify(0, "READY=1");
 }
 
-store::StoreOptions StoreOptionsFor(const DaemonConfig& config) {
-  store::StoreOptions options;
-  options.path = config.state_dir;
-  options.initial_map_bytes = config.initial_map_mib << 20;
-  options.max_map_bytes = config.max_map_mib << 20;
-  return options;
-}
-
 // How the ingest loop ended: a storage failure is the only way besides a clean stop.
 int ExitCodeAfterRun(const kpihub::Status& status, spdlog::logger& log) {
   if (!status.ok()) {
@@ -404,6 +397,7 @@ int Serve(const Options& options) {
   double start_seconds = static_cast<double>(clock.NowUnixMillis()) / 1000.0;
   // Declared before the HTTP server, so that the server (whose collectors read the store)
   // stops first.
+  DaemonState state;  // the state lock; declared before the store, so released after it
   std::unique_ptr<store::Store> store;
   // HTTP first, so that /healthz answers and /readyz says 503 while the store opens.
   std::unique_ptr<exporter::MetricsServer> http;
@@ -411,11 +405,13 @@ int Serve(const Options& options) {
     return code;
   }
 
-  kpihub::Status status = OpenStore(StoreOptionsFor(config), &store, clock, *log);
-  if (!status.ok()) {
-    log->error("cannot open the store at {}: {}", config.state_dir, status.ToString());
-    return kExitStorage;
-  }
+  // Holds the lock beside the state folder until the store has closed (state_open.h).
+  StoreOpener open_store = [&](const store::StoreOptions& store_options,
+                               std::unique_ptr<store::Store>* out) {
+    return OpenStore(store_options, out, clock, *log);
+  };
+  if (int code = OpenDaemonState(config, open_store, *log, &state); code != 0) return code;
+  store = std::move(state.store);
   (void)store->SetCatalogueFingerprint(inputs->view.catalogue->fingerprint());
 
   auto registry = std::make_shared<prometheus::Registry>();
@@ -439,7 +435,7 @@ int Serve(const Options& options) {
   AnnounceReady(options.ready_file, server.bound_endpoint(), http->port(), config.state_dir,
                 inputs->view.registry->adapters().size(), *log);
 
-  status = server.Run(stop, WatchdogPinger(clock));
+  kpihub::Status status = server.Run(stop, WatchdogPinger(clock));
   sd_notify(0, "STOPPING=1");
   http->SetReady(false);
   return ExitCodeAfterRun(status, *log);

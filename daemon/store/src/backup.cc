@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "kpihub/platform/lmdb_file_check.h"
 #include "kpihub/store/store.h"
 #include "lmdb_env.h"
 
@@ -37,6 +38,17 @@ std::string ParentOf(const std::string& path) {
   return parent.empty() ? "." : parent;
 }
 
+// The zeroed tail a damaged page cannot read past (platform::PadLmdbDataFile), for whoever
+// opens or restores the backup.
+Status PadCopy(const std::string& data_file) {
+  const platform::LmdbFileCheck check = platform::CheckLmdbDataFile(data_file);
+  const int fd = ::open(data_file.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return Errno("open " + data_file);
+  const bool padded = platform::PadLmdbDataFile(fd, check.required_bytes);
+  ::close(fd);
+  return padded ? Status::Ok() : Errno("extend " + data_file);
+}
+
 }  // namespace
 
 Status CopyEnvironment(MDB_env* env, const std::string& dest_dir, int* lmdb_rc) {
@@ -60,6 +72,7 @@ Status CopyEnvironment(MDB_env* env, const std::string& dest_dir, int* lmdb_rc) 
   // The copy holds enterprise figures: private like the state, whatever the umask.
   Status s = ::chmod((partial + "/data.mdb").c_str(), 0600) == 0 ? Status::Ok()
                                                                    : Errno("chmod " + partial);
+  if (s.ok()) s = PadCopy(partial + "/data.mdb");
   if (s.ok()) s = SyncPath(partial + "/data.mdb", O_RDONLY);
   if (s.ok()) s = SyncPath(partial, O_RDONLY | O_DIRECTORY);
   if (s.ok() && ::rename(partial.c_str(), dest.c_str()) != 0) s = Errno("rename to " + dest);

@@ -44,7 +44,8 @@ Status CheckGroup(MDB_env* env, const std::vector<BatchToApply>& batches) {
 // mdb_put is mdb_cursor_put on a temporary cursor; this one keeps its place.
 Status GroupWriter::CursorPut(const Cursor& cursor, std::string_view key, std::string_view value,
                               unsigned flags) {
-  MDB_val k = ToVal(key), v = ToVal(value);
+  const std::string sealed = Sealed(key, value);
+  MDB_val k = ToVal(key), v = ToVal(sealed);
   const int rc = mdb_cursor_put(cursor.get(), &k, &v, flags);
   return rc == 0 ? Status::Ok() : LmdbWriteError(rc, "put");
 }
@@ -113,7 +114,8 @@ Status GroupWriter::ApplyObservation(PendingObservation* p) {
   AppendFigureKey(&key_, obs.key);
   EncodeObservationTo(obs.value, batch.adapter, batch.sequence, batch.received_unix_ms, obs.note,
                       p->id, &value_);
-  MDB_val k = ToVal(key_), v = ToVal(value_.data());
+  const std::string sealed = Sealed(key_, value_.data());
+  MDB_val k = ToVal(key_), v = ToVal(sealed);
   int rc = mdb_cursor_put(obs_cursor_.get(), &k, &v, MDB_NOOVERWRITE);
   if (rc == 0) {
     p->changed = true;
@@ -123,8 +125,9 @@ Status GroupWriter::ApplyObservation(PendingObservation* p) {
   if (rc != MDB_KEYEXIST) return LmdbWriteError(rc, "put");
   // `v` and `old_note` point into the page; they are used before the put below moves it.
   core::Decimal old;
-  std::string_view old_note;
-  if (!DecodeObservationForMerge(FromVal(v), &old, &old_note, &p->previous)) {
+  std::string_view old_note, stored;
+  if (Status s = CheckedRecord(txn_, k, v, &stored); !s.ok()) return s;
+  if (!DecodeObservationForMerge(stored, &old, &old_note, &p->previous)) {
     return Corrupt("obs", "undecodable record");
   }
   // A resend of the same figure changes nothing, so it leaves no trace in history either.
@@ -132,7 +135,7 @@ Status GroupWriter::ApplyObservation(PendingObservation* p) {
   p->changed = true;
   p->old_value = old;
   k = ToVal(key_);
-  v = ToVal(value_.data());
+  v = ToVal(sealed);
   rc = mdb_cursor_put(obs_cursor_.get(), &k, &v, MDB_CURRENT);
   if (rc != 0) return LmdbWriteError(rc, "put");
   AddToCell(obs.key, obs.value - old, false);
@@ -146,7 +149,8 @@ Status GroupWriter::AppendHistory(const PendingObservation& p) {
   EncodeHistoryTo(p.obs->key, p.old_value, p.obs->value, p.previous, &value_);
   change_key_.clear();
   AppendChangeKey(&change_key_, p.id);
-  MDB_val k = ToVal(change_key_), v = ToVal(value_.data());
+  const std::string sealed = Sealed(change_key_, value_.data());
+  MDB_val k = ToVal(change_key_), v = ToVal(sealed);
   const int rc = mdb_cursor_put(changes_cursor_.get(), &k, &v, MDB_APPEND);
   if (rc == MDB_KEYEXIST) return Corrupt("changes", "change id not after the last one");
   return rc == 0 ? Status::Ok() : LmdbWriteError(rc, "put");

@@ -1,13 +1,62 @@
 #include "lmdb_env.h"
 
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
 #include "codec.h"
+#include "kpihub/platform/lmdb_file_check.h"
 #include "migrate_v1.h"
+#include "seal_records.h"
 
 namespace kpihub::store::internal {
 namespace {
 
 constexpr unsigned kMaxDbs = 16;
 constexpr unsigned kMaxReaders = 126;
+
+std::string WithoutTrailingSlashes(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+// LMDB maps the data file and trusts it: a truncated file is SIGBUS on first touch, an empty
+// one is silently made a fresh environment. Both are refused before mapping.
+Status CheckDataFile(const std::string& data_file) {
+  const platform::LmdbFileCheck check = platform::CheckLmdbDataFile(data_file);
+  switch (check.kind) {
+    case platform::LmdbFileCheck::Kind::kDamaged:
+      return Status::Error(Status::Code::kCorruption, check.problem);
+    case platform::LmdbFileCheck::Kind::kEmpty:
+      return Status::Error(Status::Code::kInvalidArgument,
+                           data_file + " is empty (0 bytes): not a store; refusing to turn it into "
+                                       "a new one (restore a backup, or `kpihub init`)");
+    default:
+      return Status::Ok();
+  }
+}
+
+// What the operator must fix rather than systemd retry: a state folder this user cannot write
+// (EACCES, EPERM, EROFS) or a map size this host cannot map (ENOMEM, EINVAL). kInvalidArgument, with
+// the folder or the setting named; other failures unchanged.
+Status ConfigError(Status s, const std::string& path, int rc = 0, uint64_t map_bytes = 0) {
+  if (s.ok()) return s;
+  const std::string m = s.message();
+  const bool denied = rc == EACCES || rc == EPERM || rc == EROFS ||
+                      m.find(std::strerror(EACCES)) != std::string::npos ||
+                      m.find(std::strerror(EROFS)) != std::string::npos;
+  if (denied) {
+    return Status::Error(Status::Code::kInvalidArgument,
+                         "the state folder " + path + " (state_dir) cannot be used by this user (the daemon needs it writable): " + m);
+  }
+  if (rc == ENOMEM || rc == EINVAL) {
+    return Status::Error(Status::Code::kInvalidArgument,
+                         "cannot map " + std::to_string(map_bytes) + " bytes for " + path +
+                             " (initial_map_mib is too large for this host): " + m);
+  }
+  return s;
+}
 
 Status OpenTable(MDB_txn* txn, const char* name, bool read_only, MDB_dbi* dbi) {
   const int rc = mdb_dbi_open(txn, name, read_only ? 0 : MDB_CREATE, dbi);
@@ -34,26 +83,27 @@ Status InitialiseFormatVersion(MDB_txn* txn, const Tables& t) {
   }
   RecordWriter w;
   w.PutU32(Store::kFormatVersion);
-  return PutRecord(txn, t.meta, kMetaFormatVersion, w.data());
+  return PutRawRecord(txn, t.meta, kMetaFormatVersion, w.data());
 }
 
 // *upgrade: a format 1 store this open must upgrade (writers only).
 Status CheckFormatVersion(MDB_txn* txn, MDB_dbi meta, bool read_only, bool* present,
-                          bool* upgrade) {
-  *upgrade = false;
+                          uint32_t* upgrade) {
+  *upgrade = 0;
   std::string_view value;
-  if (Status s = GetRecord(txn, meta, kMetaFormatVersion, &value, present); !s.ok()) return s;
+  if (Status s = GetRawRecord(txn, meta, kMetaFormatVersion, &value, present); !s.ok()) return s;
   if (!*present) return Status::Ok();
   RecordReader r(value);
   const uint32_t version = r.GetU32();
   if (!r.Done()) return Corrupt("meta", "undecodable format_version");
-  if (version == kFormatVersion1) {
+  if (version == kFormatVersion1 || version == kFormatVersion2) {
     if (read_only) {
       return Status::Error(Status::Code::kOldFormat,
-                           "store has format_version 1; kpihubd upgrades it to " +
+                           "store has format_version " + std::to_string(version) +
+                               "; kpihubd upgrades it to " +
                                std::to_string(Store::kFormatVersion) + " when it next starts");
     }
-    *upgrade = true;
+    *upgrade = version;
     return Status::Ok();
   }
   if (version != Store::kFormatVersion) {
@@ -80,6 +130,52 @@ Status Corrupt(std::string_view table, std::string_view what) {
                        "table " + std::string(table) + ": " + std::string(what));
 }
 
+Status CheckedRecord(MDB_txn* txn, const MDB_val& key, const MDB_val& value,
+                     std::string_view* checked) {
+  return CheckedRecord(RecordBounds::For(mdb_txn_env(txn)), key, value, checked);
+}
+
+Status CheckedRecord(const RecordBounds& bounds, const MDB_val& key, const MDB_val& value,
+                     std::string_view* checked) {
+  if (!bounds.Contains(key, value)) {
+    return Status::Error(Status::Code::kCorruption,
+                         "a record lies outside the data file (the data file is damaged; restore "
+                         "a backup: docs/operations.md)");
+  }
+  return UnsealRecord("of the store", FromVal(key), FromVal(value), checked);
+}
+
+Status GetRawRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view* value,
+                    bool* found) {
+  std::string_view raw;
+  if (Status s = platform::GetRecord(txn, dbi, key, &raw, found); !s.ok() || !*found) return s;
+  if (!RecordBounds::For(mdb_txn_env(txn)).Contains(ToVal(key), ToVal(raw))) {
+    return Corrupt("meta", "a record lies outside the data file");
+  }
+  *value = raw;
+  return Status::Ok();
+}
+
+Status GetRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view* value,
+                 bool* found) {
+  MDB_val k = ToVal(key), v;
+  const int rc = mdb_get(txn, dbi, &k, &v);
+  *found = rc == 0;
+  if (rc == MDB_NOTFOUND) return Status::Ok();
+  if (rc != 0) return LmdbError(rc, "get");
+  return CheckedRecord(txn, k, v, value);
+}
+
+Status PutRawRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
+                    unsigned flags) {
+  return platform::PutRecord(txn, dbi, key, value, flags);
+}
+
+Status PutRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
+                 unsigned flags) {
+  return PutRawRecord(txn, dbi, key, Sealed(key, value), flags);
+}
+
 Status NextId(MDB_txn* txn, MDB_dbi dbi, std::string_view table, uint64_t* next) {
   Cursor cursor;
   if (int rc = cursor.Open(txn, dbi); rc != 0) return LmdbError(rc, "cursor open");
@@ -96,17 +192,41 @@ Status NextId(MDB_txn* txn, MDB_dbi dbi, std::string_view table, uint64_t* next)
 }
 
 Status OpenEnvironment(const StoreOptions& options, MDB_env** out) {
-  platform::LmdbEnvOptions env;
-  env.path = options.path;
-  env.max_dbs = kMaxDbs;
-  env.max_readers = kMaxReaders;
-  env.map_bytes = options.read_only ? 0 : options.initial_map_bytes;  // a reader adopts the writer's
-  env.read_only = options.read_only;
-  env.no_sync = options.no_sync;
-  return platform::OpenLmdbEnv(env, out);
+  const std::string path = WithoutTrailingSlashes(options.path);
+  // Checked before the platform layer creates the directory and LMDB maps the file.
+  if (Status s = CheckDataFile(path + "/data.mdb"); !s.ok()) return s;
+  const bool existed = platform::CheckLmdbDataFile(path + "/data.mdb").kind !=
+                       platform::LmdbFileCheck::Kind::kMissing;
+  platform::LmdbEnvOptions env_options;
+  env_options.path = path;
+  env_options.max_dbs = kMaxDbs;
+  env_options.max_readers = kMaxReaders;
+  env_options.map_bytes = options.read_only ? 0 : options.initial_map_bytes;  // a reader adopts the writer's
+  env_options.read_only = options.read_only;
+  env_options.no_sync = options.no_sync;
+  MDB_env* env = nullptr;
+  int rc = 0;
+  if (Status s = platform::OpenLmdbEnv(env_options, &env, &rc); !s.ok()) {
+    // A first open that failed (a map this host cannot hold, say) leaves an empty data.mdb,
+    // which every later open would refuse: remove what this open created.
+    std::error_code ec;
+    if (!existed && std::filesystem::file_size(path + "/data.mdb", ec) == 0 && !ec) {
+      std::filesystem::remove(path + "/data.mdb", ec);
+    }
+    return ConfigError(s, path, rc, options.initial_map_bytes);
+  }
+  RecordBounds::AttachMapLocation(env);
+  *out = env;
+  return Status::Ok();
 }
 
-Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgraded_from) {
+void CloseEnvironment(MDB_env* env) {
+  RecordBounds::DetachMapLocation(env);
+  mdb_env_close(env);
+}
+
+Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgraded_from,
+                  bool must_exist) {
   *upgraded_from = 0;
   MDB_txn* raw = nullptr;
   if (int rc = mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0, &raw); rc != 0) {
@@ -114,10 +234,15 @@ Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgrad
   }
   Txn txn(raw);
   if (Status s = OpenTable(txn.get(), "meta", read_only, &tables->meta); !s.ok()) return s;
-  bool present = false, upgrade = false;
+  bool present = false;
+  uint32_t upgrade = 0;
   if (Status s = CheckFormatVersion(txn.get(), tables->meta, read_only, &present, &upgrade);
       !s.ok()) {
     return s;
+  }
+  if (!present && must_exist) {
+    return Corrupt("meta", "no format_version in a store that was created before: the data "
+                           "file is damaged or not this store's (restore a backup)");
   }
   if (!present && read_only) {
     return Status::Error(Status::Code::kNotFound, "store not initialised (no format_version)");
@@ -126,12 +251,15 @@ Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgrad
   if (!present) {
     if (Status s = InitialiseFormatVersion(txn.get(), *tables); !s.ok()) return s;
   }
-  if (upgrade) {
+  if (upgrade == kFormatVersion1) {
     if (Status s = MigrateV1(txn.get(), *tables); !s.ok()) return s;
+  }
+  if (upgrade != 0) {
+    if (Status s = SealRecords(txn.get(), *tables); !s.ok()) return s;
   }
   // Committing (even a read txn) keeps the table handles open for the env's lifetime.
   if (int rc = txn.Commit(); rc != 0) return LmdbError(rc, "commit");
-  if (upgrade) *upgraded_from = kFormatVersion1;
+  *upgraded_from = upgrade;
   return Status::Ok();
 }
 

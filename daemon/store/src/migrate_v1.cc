@@ -159,7 +159,7 @@ Status MigrateV1(MDB_txn* txn, const Tables& tables) {
   if (int rc = mdb_drop(txn, history, 1); rc != 0) return CursorError(rc);
   RecordWriter version;
   version.PutU32(Store::kFormatVersion);
-  return PutRecord(txn, tables.meta, kMetaFormatVersion, version.data());
+  return PutRawRecord(txn, tables.meta, kMetaFormatVersion, version.data());
 }
 
 }  // namespace kpihub::store::internal

@@ -1,6 +1,7 @@
 // The LMDB-backed Store: environment lifetime, the write path (one transaction per group,
 // grow-and-retry on MDB_MAP_FULL, sticky errors) and snapshots. Table layout: tables.h.
 #include <algorithm>
+#include <cerrno>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -10,6 +11,9 @@
 #include <lmdb.h>
 
 #include "backup.h"
+#include "data_file_identity.h"
+#include "kpihub/platform/disk_space.h"
+#include "kpihub/platform/lmdb_file_check.h"
 #include "group_writer.h"
 #include "lmdb_env.h"
 #include "map_gate.h"
@@ -31,9 +35,10 @@ class LmdbStore final : public Store {
   LmdbStore(const StoreOptions& options, StoreTuning tuning, MDB_env* env, const Tables& tables,
             uint32_t upgraded_from)
       : options_(options), tuning_(std::move(tuning)), env_(env), tables_(tables),
-        data_file_(options.path + "/data.mdb"), upgraded_from_(upgraded_from) {}
+        data_file_(options.path + "/data.mdb"), identity_(env, data_file_),
+        upgraded_from_(upgraded_from) {}
   // Every Snapshot must have been destroyed before: they use env_.
-  ~LmdbStore() override { mdb_env_close(env_); }
+  ~LmdbStore() override { CloseEnvironment(env_); }
 
   Status ApplyGroup(const std::vector<BatchToApply>& batches,
                     std::vector<ApplyResult>* results) override;
@@ -60,11 +65,29 @@ class LmdbStore final : public Store {
   Status Remember(Status s);
   Status OpenLmdbSnapshot(std::unique_ptr<LmdbSnapshot>* out);
 
+ public:
+  // Keeps zeroed bytes after the last used page (platform::PadLmdbDataFile), so that a
+  // damaged page read by any process reads zeros, not past the end of the file. Best effort:
+  // a commit that succeeded stays a success. Writers only.
+  void PadTail() {
+    MDB_envinfo info;
+    MDB_stat st;
+    mdb_filehandle_t fd;
+    if (options_.read_only || mdb_env_info(env_, &info) != 0 || mdb_env_stat(env_, &st) != 0 ||
+        mdb_env_get_fd(env_, &fd) != 0) {
+      return;
+    }
+    (void)platform::PadLmdbDataFile(fd, (info.me_last_pgno + 1) * uint64_t{st.ms_psize});
+  }
+
+ private:
+
   const StoreOptions options_;
   const StoreTuning tuning_;
   MDB_env* const env_;
   const Tables tables_;
   const std::string data_file_;
+  const DataFileIdentity identity_;
   const uint32_t upgraded_from_;
   MapGate gate_;
   std::mutex write_mu_;  // LMDB's single writer, plus remaps
@@ -99,7 +122,7 @@ Status LmdbStore::SetCatalogueFingerprint(const std::string& fingerprint) {
   std::lock_guard lock(write_mu_);
   if (!sticky_error_.ok()) return sticky_error_;
   return RunWrite([&](MDB_txn* txn) {
-    return PutRecord(txn, tables_.meta, kMetaCatalogueFingerprint, fingerprint);
+    return PutRawRecord(txn, tables_.meta, kMetaCatalogueFingerprint, fingerprint);
   });
 }
 
@@ -120,13 +143,28 @@ Status LmdbStore::WriteOnce(const TxnBody& body) {
   Txn txn;
   if (Status s = BeginWrite(&txn); !s.ok()) return s;
   if (Status s = body(txn.get()); !s.ok()) return s;  // ~Txn aborts
+  if (Status s = identity_.Check(); !s.ok()) return s;  // ~Txn aborts; sticky
   int rc = tuning_.commit_fault ? tuning_.commit_fault() : 0;
   if (rc == 0) {
     rc = txn.Commit();
   } else {
     txn.Abort();
   }
-  return rc == 0 ? Status::Ok() : LmdbWriteError(rc, "commit");
+  if (rc == 0) {
+    PadTail();
+    return Status::Ok();
+  }
+  Status failed = LmdbWriteError(rc, "commit");
+  // LMDB reports the short write of a full disk as EIO: say which it was.
+  if (rc == EIO || rc == ENOSPC) {
+    std::string reason = platform::DiskFullReason(options_.path);
+    if (reason.empty()) {
+      reason = std::to_string(platform::FreeBytes(options_.path)) + " bytes free on the disk holding " +
+               options_.path;
+    }
+    failed = Status::Error(failed.code(), failed.message() + " (" + reason + ")");
+  }
+  return failed;
 }
 
 // A writer in another process may have grown the map beyond ours (MDB_MAP_RESIZED).
@@ -243,7 +281,7 @@ Status OpenLmdbStore(const StoreOptions& options, StoreTuning tuning,
   Tables tables;
   uint32_t upgraded_from = 0;
   for (;;) {
-    Status s = OpenTables(env, options.read_only, &tables, &upgraded_from);
+    Status s = OpenTables(env, options.read_only, &tables, &upgraded_from, options.must_exist);
     if (s.ok()) break;
     // Only an upgrade from format 1 writes enough to fill the map here. No transaction is
     // open, so the map can be grown directly.
@@ -255,10 +293,12 @@ Status OpenLmdbStore(const StoreOptions& options, StoreTuning tuning,
       next -= next % st.ms_psize;
       if (next > info.me_mapsize && mdb_env_set_mapsize(env, next) == 0) continue;
     }
-    mdb_env_close(env);
+    CloseEnvironment(env);
     return s;
   }
-  *out = std::make_unique<LmdbStore>(options, std::move(tuning), env, tables, upgraded_from);
+  auto store = std::make_unique<LmdbStore>(options, std::move(tuning), env, tables, upgraded_from);
+  store->PadTail();
+  *out = std::move(store);
   return Status::Ok();
 }
 

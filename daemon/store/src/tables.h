@@ -1,11 +1,16 @@
-// The store's LMDB tables and their record formats (format_version 2). Internal.
+// The store's LMDB tables and their record formats (format_version 3). Internal.
+//
+// Format 3 is format 2 with a 4-byte checksum (record_seal.h) after every value of the data
+// tables below (not meta); the encoders and decoders here see values without it, the
+// reading and writing helpers of lmdb_env.h add and check it.
 //
 // One environment (a directory holding data.mdb and lock.mdb), named databases:
 //
 //   table    key                                         value
 //   -------  ------------------------------------------  -------------------------------------
-//   meta     "format_version"                            u32 (2); 1 is upgraded by a writer
-//                                                        at open (migrate_v1.h); any other
+//   meta     "format_version"                            u32 (3); 1 and 2 are upgraded by a
+//                                                        writer at open (migrate_v1.h,
+//                                                        seal_records.h); any other
 //                                                        value: refuse
 //            "catalogue_fingerprint"                     raw bytes (informational)
 //   obs      indicator\0park\0period\0entity             i128 value micros, str adapter,

@@ -98,7 +98,8 @@ TEST(RealFaultTest, CommitThatCannotWriteIsSticky) {
   struct stat st;
   ASSERT_EQ(::stat((dir.path() + "/data.mdb").c_str(), &st), 0);
   std::vector<core::ValidObservation> many;
-  for (int i = 0; i < 2000; ++i) many.push_back(Obs("y", "p1", "2020", "E" + std::to_string(i), i));
+  // More than the zeroed tail the writer keeps after its last page (PadLmdbDataFile).
+  for (int i = 0; i < 20000; ++i) many.push_back(Obs("y", "p1", "2020", "E" + std::to_string(i), i));
   Status failed;
   std::vector<ApplyResult> results;
   {

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "kpihub/store/store.h"
+#include "../src/record_seal.h"
 
 namespace kpihub::store::testing_util {
 
@@ -136,7 +137,9 @@ inline std::vector<HistoryEntry> History(Store& store, const core::FigureKey& pr
 // environment twice in a process). Used to plant corruption and to build old formats.
 class RawEnv {
  public:
-  explicit RawEnv(const std::string& path) {
+  // `seal`: records put in the data tables get their format 3 checksum, so that planted
+  // values reach the decoders and Verify; false for building a format 1 or 2 store.
+  explicit RawEnv(const std::string& path, bool seal = true) : seal_(seal) {
     EXPECT_EQ(mdb_env_create(&env_), 0);
     EXPECT_EQ(mdb_env_set_maxdbs(env_, 16), 0);
     EXPECT_EQ(mdb_env_set_mapsize(env_, 64ull << 20), 0);
@@ -145,6 +148,8 @@ class RawEnv {
   ~RawEnv() { mdb_env_close(env_); }
 
   void Put(const char* table, std::string_view key, std::string_view value) {
+    const std::string stored = Stored(table, key, value);
+    value = stored;
     Write(table, [&](MDB_txn* txn, MDB_dbi dbi) {
       MDB_val k{key.size(), const_cast<char*>(key.data())};
       MDB_val v{value.size(), const_cast<char*>(value.data())};
@@ -154,7 +159,8 @@ class RawEnv {
   // Many records in one transaction.
   void PutAll(const char* table, const std::vector<std::pair<std::string, std::string>>& records) {
     Write(table, [&](MDB_txn* txn, MDB_dbi dbi) {
-      for (const auto& [key, value] : records) {
+      for (const auto& [key, plain] : records) {
+        const std::string value = Stored(table, key, plain);
         MDB_val k{key.size(), const_cast<char*>(key.data())};
         MDB_val v{value.size(), const_cast<char*>(value.data())};
         if (int rc = mdb_put(txn, dbi, &k, &v, 0); rc != 0) return rc;
@@ -162,7 +168,14 @@ class RawEnv {
       return 0;
     });
   }
-  // The record under `key`, or nullopt; the table must exist.
+  // A value without a checksum, even in a data table (a record garbled on disk).
+  void PutUnsealed(const char* table, std::string_view key, std::string_view value) {
+    const bool seal = seal_;
+    seal_ = false;
+    Put(table, key, value);
+    seal_ = seal;
+  }
+  // The record under `key` as stored (with its checksum), or nullopt; the table must exist.
   std::optional<std::string> Get(const char* table, std::string_view key) {
     std::optional<std::string> out;
     MDB_txn* txn = nullptr;
@@ -190,6 +203,12 @@ class RawEnv {
   }
 
  private:
+  std::string Stored(const char* table, std::string_view key, std::string_view value) const {
+    if (!seal_ || std::string_view(table) == "meta") return std::string(value);
+    return internal::Sealed(key, value);
+  }
+  bool seal_ = true;
+
   template <typename Fn>
   void Write(const char* table, Fn fn) {
     MDB_txn* txn = nullptr;

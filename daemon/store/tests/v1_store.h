@@ -35,7 +35,7 @@ struct V1Change {
 // journal and the sender state of `adapter` (one batch per journal id, sequence = id).
 inline void WriteV1Store(const std::string& dir, const std::vector<V1Change>& changes,
                          const std::string& adapter = "a", const std::string& department = "tax") {
-  RawEnv raw(dir);
+  RawEnv raw(dir, /*seal=*/false);
   std::map<FigureKey, int64_t> figures;
   std::map<std::string, std::pair<int64_t, uint32_t>> cells;
   std::vector<std::pair<std::string, std::string>> history, obs, cell_records, journal;

@@ -40,6 +40,7 @@ bool ChildProcess::Exited() {
   int status = 0;
   if (pid_ <= 0 || waitpid(pid_, &status, WNOHANG) != pid_) return false;
   pid_ = -1;
+  last_wait_status_ = status;
   return true;
 }
 
@@ -50,6 +51,7 @@ int ChildProcess::Wait(int timeout_ms, long* max_rss_kb) {
     struct rusage usage {};
     if (wait4(pid_, &status, WNOHANG, &usage) == pid_) {
       pid_ = -1;
+      last_wait_status_ = status;
       if (max_rss_kb) *max_rss_kb = usage.ru_maxrss;
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }

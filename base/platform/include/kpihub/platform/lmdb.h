@@ -106,7 +106,10 @@ struct LmdbEnvOptions {
 };
 
 // Creates the directory if needed, opens the environment (MDB_NOTLS) and clears stale reader
-// slots (mdb_reader_check). The caller owns *env (mdb_env_close).
-Status OpenLmdbEnv(const LmdbEnvOptions& options, MDB_env** env);
+// slots (mdb_reader_check). The caller owns *env (mdb_env_close). *lmdb_rc (when given): the
+// LMDB or errno result of the call that failed, 0 when the failure came before LMDB (the
+// directory) or there was none; callers that tell a map too large (ENOMEM) from other
+// failures read it.
+Status OpenLmdbEnv(const LmdbEnvOptions& options, MDB_env** env, int* lmdb_rc = nullptr);
 
 }  // namespace kpihub::platform

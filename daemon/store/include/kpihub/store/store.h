@@ -28,6 +28,10 @@ struct StoreOptions {
   uint64_t max_map_bytes = 64ull << 30;          // never grown beyond: answer retryLater
   bool read_only = false;
   bool no_sync = false;                          // tests and benchmarks of non-durable paths only
+  // The caller knows a store was created here (state_guard.h): an environment without a
+  // format_version is then refused (kCorruption) instead of being initialised as a new store
+  // (a damaged meta page can make LMDB fall back to the empty first state).
+  bool must_exist = false;
 };
 
 // A consistent read view (one LMDB read transaction). Keep it short: a long-lived reader
@@ -65,12 +69,12 @@ struct ReaderReport {
 
 class Store {
  public:
-  static constexpr uint32_t kFormatVersion = 2;
+  static constexpr uint32_t kFormatVersion = 3;
 
   // Opens or creates the environment, checks the format version (refuses an unknown one with
   // kCorruption) and clears stale reader slots (mdb_reader_check). A writable open upgrades a
-  // format 1 store to format 2 in one write transaction (all or nothing); a read-only open of
-  // one is refused with kOldFormat until a writer has upgraded it.
+  // format 1 or 2 store to format 3 (record checksums) in one write transaction (all or
+  // nothing); a read-only open of one is refused with kOldFormat until a writer has upgraded it.
   static Status Open(const StoreOptions& options, std::unique_ptr<Store>* out);
   virtual ~Store() = default;
 

@@ -30,9 +30,13 @@ class ChildProcess {
   void Signal(int signal);  // sends `signal` only
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
+  // The wait status (waitpid) of the last exit Exited or Wait saw: tells an exit code from
+  // death by a signal.
+  int last_wait_status() const { return last_wait_status_; }
 
  private:
   pid_t pid_ = -1;
+  int last_wait_status_ = 0;
 };
 
 // The text of a log (or any) file; empty when it cannot be read.

@@ -41,6 +41,9 @@ class DaemonHarness {
   pid_t pid() const { return process_.pid(); }
   // RLIMIT_NOFILE (soft and hard) of the next Start's process; 0 leaves it inherited.
   void set_descriptor_limit(int n) { descriptor_limit_ = n; }
+  // The wait status (waitpid) of the last exit Start or WaitExit saw: tells a refusal (an exit
+  // code) from a crash (a signal).
+  int last_wait_status() const { return process_.last_wait_status(); }
 
   const std::string& endpoint() const { return endpoint_; }
   int metrics_port() const { return metrics_port_; }
