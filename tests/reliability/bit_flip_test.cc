@@ -74,8 +74,9 @@ bool DaemonSurvives(DaemonHarness& daemon, std::string* what) {
   return !WIFSIGNALED(status);
 }
 
-TEST(BitFlipTest, EveryFlipIsDetectedOrHarmlessAndNothingCrashes) {
-  DaemonHarness daemon({std::pair<std::string, std::string>{"scitech-1", "scitech"}});
+// A small real store: a daemon fed six batches, compacted by `kpihub backup`. Its bytes in
+// *pristine, and in *used how many of them the meta pages reference.
+void MakeSmallStore(DaemonHarness& daemon, std::string* pristine, uint64_t* used) {
   ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
   {
     testing::LoadAdapter load(daemon, "scitech-1", daemon.endpoint(), 6);
@@ -87,77 +88,105 @@ TEST(BitFlipTest, EveryFlipIsDetectedOrHarmlessAndNothingCrashes) {
       daemon.dir());
   ASSERT_TRUE(backed_up.exited(0)) << backed_up.output;
   ASSERT_EQ(daemon.Stop(), 0);
-  const std::string pristine = ReadBytes(backup + "/data.mdb");
+  *pristine = ReadBytes(backup + "/data.mdb");
   // The pages the meta pages reference; the zeroed tail after them (kLmdbTailPaddingBytes)
   // is never read, so flips there are harmless by construction and not sampled.
-  const uint64_t used = platform::CheckLmdbDataFile(backup + "/data.mdb").required_bytes;
-  ASSERT_GT(used, 0u);
-  ASSERT_LE(used, pristine.size());
+  *used = platform::CheckLmdbDataFile(backup + "/data.mdb").required_bytes;
+  ASSERT_GT(*used, 0u);
+  ASSERT_LE(*used, pristine->size());
+}
+
+struct Tally {
+  int detected = 0, harmless = 0, crashed = 0, undetected = 0, daemon_runs = 0;
+};
+
+// One flip: a command killed by a signal is a crash, a refusal is a detection, and when every
+// command succeeded each must print exactly what it prints on the undamaged store.
+void Classify(const Outputs& out, const Outputs& baseline, const std::string& where, Tally* t) {
+  if (out.any_signal()) {
+    ++t->crashed;
+    ADD_FAILURE() << where << ": a command died by a signal";
+    return;
+  }
+  if (!out.all_ok()) {
+    ++t->detected;
+    return;
+  }
+  for (size_t i = 0; i < out.runs.size(); ++i) {
+    if (out.runs[i].output == baseline.runs[i].output) continue;
+    ++t->undetected;
+    ADD_FAILURE() << where << ": every command succeeded but command " << i
+                  << " printed something else:\n" << out.runs[i].output << "\ninstead of\n"
+                  << baseline.runs[i].output;
+    return;
+  }
+  ++t->harmless;
+}
+
+// The bits to flip, sampled over the used bytes; the seed is printed so that a failure can be
+// repeated. Sanitizer builds run each command several times slower: they sample fewer.
+std::set<uint64_t> SampleBits(uint64_t used, uint64_t* seed) {
+#ifdef KPIHUB_SANITIZED_BUILD
+  const int64_t flips = EnvInt("KPIHUB_BITFLIPS", LongRun() ? 1000 : 200);
+#else
+  const int64_t flips = EnvInt("KPIHUB_BITFLIPS", LongRun() ? 4000 : 1000);
+#endif
+  *seed = static_cast<uint64_t>(EnvInt(
+      "KPIHUB_BITFLIP_SEED", std::chrono::system_clock::now().time_since_epoch().count()));
+  std::printf("[bit-flip] seed=%llu flips=%lld used_bytes=%llu (repeat: KPIHUB_BITFLIP_SEED=%llu)\n",
+              static_cast<unsigned long long>(*seed), static_cast<long long>(flips),
+              static_cast<unsigned long long>(used), static_cast<unsigned long long>(*seed));
+  std::mt19937_64 random(*seed);
+  std::uniform_int_distribution<uint64_t> pick(0, used * 8 - 1);
+  std::set<uint64_t> bits;
+  while (bits.size() < static_cast<size_t>(std::min<int64_t>(flips, used * 8))) {
+    bits.insert(pick(random));
+  }
+  return bits;
+}
+
+TEST(BitFlipTest, EveryFlipIsDetectedOrHarmlessAndNothingCrashes) {
+  DaemonHarness daemon({std::pair<std::string, std::string>{"scitech-1", "scitech"}});
+  std::string pristine;
+  uint64_t used = 0;
+  MakeSmallStore(daemon, &pristine, &used);
+  if (HasFatalFailure()) return;
   const std::string data = daemon.state_dir() + "/data.mdb";
   fs::remove(daemon.state_dir() + "/lock.mdb");
   WriteBytes(data, pristine);
   const Outputs baseline = RunCommands(daemon);
   ASSERT_TRUE(baseline.all_ok()) << baseline.runs[0].output;
 
-  const int64_t flips = EnvInt("KPIHUB_BITFLIPS", LongRun() ? 4000 : 1000);
-  const uint64_t seed = static_cast<uint64_t>(EnvInt(
-      "KPIHUB_BITFLIP_SEED", std::chrono::system_clock::now().time_since_epoch().count()));
-  std::printf("[bit-flip] seed=%llu flips=%lld used_bytes=%llu (repeat: KPIHUB_BITFLIP_SEED=%llu)\n",
-              static_cast<unsigned long long>(seed), static_cast<long long>(flips),
-              static_cast<unsigned long long>(used),
-              static_cast<unsigned long long>(seed));
-  std::mt19937_64 random(seed);
-  std::uniform_int_distribution<uint64_t> pick(0, used * 8 - 1);
-  std::set<uint64_t> bits;
-  while (bits.size() < static_cast<size_t>(std::min<int64_t>(flips, used * 8))) {
-    bits.insert(pick(random));
-  }
-  int detected = 0, harmless = 0, crashed = 0, undetected = 0, daemon_runs = 0, n = 0;
+  uint64_t seed = 0;
+  const std::set<uint64_t> bits = SampleBits(used, &seed);
+  Tally t;
+  int n = 0;
   for (uint64_t bit : bits) {
     std::string flipped = pristine;
     flipped[bit / 8] = static_cast<char>(flipped[bit / 8] ^ (1 << (bit % 8)));
     fs::remove(daemon.state_dir() + "/lock.mdb");
     WriteBytes(data, flipped);
-    const Outputs out = RunCommands(daemon);
     const std::string where = "byte " + std::to_string(bit / 8) + " bit " + std::to_string(bit % 8);
-    if (out.any_signal()) {
-      ++crashed;
-      ADD_FAILURE() << where << ": a command died by a signal";
-    } else if (!out.all_ok()) {
-      ++detected;
-    } else {
-      size_t changed = out.runs.size();
-      for (size_t i = 0; i < out.runs.size() && changed == out.runs.size(); ++i) {
-        if (out.runs[i].output != baseline.runs[i].output) changed = i;
-      }
-      if (changed == out.runs.size()) {
-        ++harmless;
-      } else {
-        ++undetected;
-        ADD_FAILURE() << where << ": every command succeeded but command " << changed
-                      << " printed something else:\n" << out.runs[changed].output
-                      << "\ninstead of\n" << baseline.runs[changed].output;
-      }
-    }
+    Classify(RunCommands(daemon), baseline, where, &t);
     if (++n % 40 == 0) {
-      ++daemon_runs;
+      ++t.daemon_runs;
       WriteBytes(data, flipped);
       std::string what;
       if (!DaemonSurvives(daemon, &what)) {
-        ++crashed;
+        ++t.crashed;
         ADD_FAILURE() << where << ": kpihubd " << what << "\n" << daemon.ReadLog();
       }
     }
   }
   PrintSummary("bit_flip", {{"seed", std::to_string(seed)},
                             {"flips", std::to_string(bits.size())},
-                            {"detected", std::to_string(detected)},
-                            {"harmless", std::to_string(harmless)},
-                            {"undetected", std::to_string(undetected)},
-                            {"crashed", std::to_string(crashed)},
-                            {"daemon_runs", std::to_string(daemon_runs)}});
-  EXPECT_EQ(crashed, 0);
-  EXPECT_EQ(undetected, 0);
+                            {"detected", std::to_string(t.detected)},
+                            {"harmless", std::to_string(t.harmless)},
+                            {"undetected", std::to_string(t.undetected)},
+                            {"crashed", std::to_string(t.crashed)},
+                            {"daemon_runs", std::to_string(t.daemon_runs)}});
+  EXPECT_EQ(t.crashed, 0);
+  EXPECT_EQ(t.undetected, 0);
 }
 
 }  // namespace

@@ -378,6 +378,18 @@ int StartIngest(const DaemonConfig& config, ingest::IngestServer& server, spdlog
   }
 }
 
+// Large frames are freed back to the system at once: with glibc's dynamic threshold they
+// would be carved from the heap after the first free, and a flood of big frames would leave
+// the process holding what it no longer uses. The descriptor limit is raised to the hard one
+// and shared out between HTTP and ingest (resource_plan.h).
+ResourcePlan PlanMemoryAndDescriptors(const DaemonConfig& config, spdlog::logger& log) {
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  const ResourcePlan plan = PlanResources(RaiseDescriptorLimit());
+  log.info("limits {} ingest_connections_per_key<={}", Describe(plan),
+           config.max_connections_per_key);
+  return plan;
+}
+
 int Serve(const Options& options) {
   const DaemonConfig& config = options.config;
   auto log = MakeDaemonLogger(config);
@@ -386,13 +398,7 @@ int Serve(const Options& options) {
   auto inputs = LoadStartInputs(config, *log);
   if (!inputs) return kExitConfig;
   core::LiveConfig live(inputs->view.catalogue, inputs->view.registry);
-  // Large frames are freed back to the system at once: with glibc's dynamic threshold they
-  // would be carved from the heap after the first free, and a flood of big frames would leave
-  // the process holding what it no longer uses.
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  const ResourcePlan plan = PlanResources(RaiseDescriptorLimit());
-  log->info("limits {} ingest_connections_per_key<={}", Describe(plan),
-            config.max_connections_per_key);
+  const ResourcePlan plan = PlanMemoryAndDescriptors(config, *log);
   platform::SystemClock clock;
   double start_seconds = static_cast<double>(clock.NowUnixMillis()) / 1000.0;
   // Declared before the HTTP server, so that the server (whose collectors read the store)

@@ -158,12 +158,9 @@ Status GetRawRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string
 
 Status GetRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view* value,
                  bool* found) {
-  MDB_val k = ToVal(key), v;
-  const int rc = mdb_get(txn, dbi, &k, &v);
-  *found = rc == 0;
-  if (rc == MDB_NOTFOUND) return Status::Ok();
-  if (rc != 0) return LmdbError(rc, "get");
-  return CheckedRecord(txn, k, v, value);
+  std::string_view raw;
+  if (Status s = platform::GetRecord(txn, dbi, key, &raw, found); !s.ok() || !*found) return s;
+  return CheckedRecord(txn, ToVal(key), ToVal(raw), value);
 }
 
 Status PutRawRecord(MDB_txn* txn, MDB_dbi dbi, std::string_view key, std::string_view value,
