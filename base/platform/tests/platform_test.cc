@@ -27,6 +27,27 @@ TEST(FileTest, ReadsBytesAsTheyAreAndNamesAMissingFile) {
   EXPECT_NE(missing.status().message().find("/none"), std::string::npos);
 }
 
+// What an operator names as a configuration or key file: a FIFO, a directory or a device is
+// refused at once (never blocked on or read without end), and so is a file over the limit.
+TEST(FileTest, RegularFileReadRefusesAnythingElseAndTooLargeFiles) {
+  kpihub::testing::TempDir dir;
+  const std::string path = dir.path() + "/keys.toml";
+  std::ofstream(path, std::ios::binary) << "abcdef";
+  auto text = ReadRegularFile(path);
+  ASSERT_TRUE(text.ok()) << text.status().ToString();
+  EXPECT_EQ(*text, "abcdef");
+  EXPECT_EQ(ReadRegularFile(path, 5).status().code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(ReadRegularFile(dir.path() + "/none").status().code(), Status::Code::kNotFound);
+  const std::string fifo = dir.path() + "/fifo.toml";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const std::string& odd : {fifo, dir.path(), std::string("/dev/zero")}) {
+    auto refused = ReadRegularFile(odd);
+    ASSERT_FALSE(refused.ok()) << odd;
+    EXPECT_NE(refused.status().message().find("not a regular file"), std::string::npos)
+        << refused.status().message();
+  }
+}
+
 TEST(RecordCodecTest, RoundTripsAndRefusesShortOrLongRecords) {
   RecordWriter w;
   w.PutU32(7);
