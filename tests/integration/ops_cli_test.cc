@@ -194,10 +194,11 @@ TEST_F(OpsCliTest, VerifyPassesOnAFedStoreAndFailsOnACorruptedOne) {
   ASSERT_EQ(RunCommand("awk 'f{n++} /HEADER=END/{f=1} {if(n==2){$0=\" ff\" substr($0,4)} print}' " +
                        dump + " > " + dump + ".bad && mdb_load -s cells -f " + dump + ".bad " + state,
                        &out), 0) << out;
+  // Since store format 3 the changed byte breaks the record's checksum: refused as damage
+  // before the fold could report a mismatch.
   CliResult corrupted = Kpihub("verify" + Where());
-  EXPECT_EQ(corrupted.code, 2) << corrupted.output;
-  EXPECT_NE(corrupted.output.find("MISMATCH indicator=industrial_output park=auto_parts"),
-            std::string::npos) << corrupted.output;
+  EXPECT_NE(corrupted.code, 0) << corrupted.output;
+  EXPECT_NE(corrupted.output.find("checksum mismatch"), std::string::npos) << corrupted.output;
   EXPECT_EQ(corrupted.output.find("91410800"), std::string::npos) << "no enterprise id";
 }
 
