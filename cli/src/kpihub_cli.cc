@@ -5,8 +5,10 @@
 #include <cstdio>
 
 #include "cli_commands.h"
+#include "kpihub/platform/map_fault.h"
 
 int main(int argc, char** argv) {
+  kpihub::platform::ExitCleanlyOnMapFault("kpihub", 3);
   CLI::App app{"kpihub: operate and inspect a kpihub daemon's state"};
   app.require_subcommand(1);
   std::vector<std::pair<CLI::App*, kpihub::cli::CommandRunner>> commands;

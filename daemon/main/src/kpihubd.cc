@@ -38,6 +38,7 @@
 #include "build_revision.h"
 #include "resource_plan.h"
 #include "state_open.h"
+#include "kpihub/platform/map_fault.h"
 
 #ifndef KPIHUB_VERSION
 #define KPIHUB_VERSION "0.0.0"
@@ -452,6 +453,7 @@ int Serve(const Options& options) {
 
 int main(int argc, char** argv) {
   using kpihub::app::DaemonConfig;
+  kpihub::platform::ExitCleanlyOnMapFault("kpihubd", 3);  // exit 3: a storage failure
   CLI::App app{"kpihubd: authenticated ingest of department feeds into KPI state"};
   kpihub::app::Options options;
   std::string state_dir, listen, metrics_listen, keys, server_key, catalogue, log_level;
