@@ -15,6 +15,7 @@
 #include <fstream>
 #include <random>
 #include <set>
+#include <vector>
 
 #include "kpihub/platform/lmdb_file_check.h"
 #include "ops_test_util.h"
@@ -189,14 +190,15 @@ TEST(BitFlipTest, EveryFlipIsDetectedOrHarmlessAndNothingCrashes) {
       }
     }
   }
-  PrintSummary("bit_flip", {{"seed", std::to_string(seed)},
-                            {"flips", std::to_string(bits.size())},
-                            {"detected", std::to_string(t.detected)},
-                            {"faults_handled", std::to_string(t.faults_handled)},
-                            {"harmless", std::to_string(t.harmless)},
-                            {"undetected", std::to_string(t.undetected)},
-                            {"crashed", std::to_string(t.crashed)},
-                            {"daemon_runs", std::to_string(t.daemon_runs)}});
+  std::vector<std::pair<std::string, std::string>> summary{{"seed", std::to_string(seed)},
+                                                          {"flips", std::to_string(bits.size())}};
+  for (const auto& [name, count] :
+       {std::pair<const char*, int>{"detected", t.detected}, {"faults_handled", t.faults_handled},
+        {"harmless", t.harmless}, {"undetected", t.undetected}, {"crashed", t.crashed},
+        {"daemon_runs", t.daemon_runs}}) {
+    summary.emplace_back(name, std::to_string(count));
+  }
+  PrintSummary("bit_flip", summary);
   EXPECT_EQ(t.crashed, 0);
   EXPECT_EQ(t.undetected, 0);
 }
