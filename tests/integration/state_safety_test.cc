@@ -2,12 +2,14 @@
 // never silently re-created (first-start rule, `kpihub init`), `kpihub restore` and kpihubd
 // exclude each other on the lock beside the folder for the whole swap, a daemon whose data
 // file was moved away stops without acking, a truncated data file is refused with a message
-// by the daemon, `kpihub verify` and `kpihub restore` (never SIGBUS), and an unusable state
+// by the daemon, `kpihub verify` and `kpihub restore` (never SIGBUS), LMDB's own consistency
+// checks end in a message and exit 3 (never abort), and an unusable state
 // folder or map size is a configuration error (exit 1). Real binaries, real LMDB files.
 #include <gtest/gtest.h>
 #include <sys/mount.h>
 
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "kpihub/platform/lmdb_file_check.h"
@@ -187,6 +189,53 @@ TEST(StateSafetyTest, TruncatedDataFileIsRefusedWithAMessageNeverASignal) {
   EXPECT_GE(cuts, 2);
   std::printf("[state-safety] truncations=%d file_bytes=%llu\n", cuts,
               static_cast<unsigned long long>(size));
+}
+
+// Sets the root page number of every copy of named table `name`'s record in the main table
+// (node header: data size 48, flag F_SUBDATA, key size; MDB_db's md_root is its last 8 bytes)
+// to 1, a page LMDB's own check (`root > 1`) refuses with abort(). Returns the copies changed.
+int BreakTableRoot(std::string* file, const std::string& name) {
+  std::string header("\x30\x00\x00\x00\x02\x00", 6);
+  header += static_cast<char>(name.size());
+  header += '\0';
+  const std::string pattern = header + name;
+  int changed = 0;
+  for (size_t at = file->find(pattern); at != std::string::npos; at = file->find(pattern, at + 1)) {
+    const size_t root = at + pattern.size() + 40;
+    if (root + 8 > file->size()) break;
+    file->replace(root, 8, std::string("\x01\0\0\0\0\0\0\0", 8));
+    ++changed;
+  }
+  return changed;
+}
+
+TEST(StateSafetyTest, LmdbsOwnConsistencyCheckIsAMessageNeverAnAbort) {
+  DaemonHarness daemon(kScitech);
+  ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
+  Feed(daemon, 6);
+  ASSERT_EQ(daemon.Stop(), 0);
+  const std::string data = daemon.state_dir() + "/data.mdb";
+  std::string bytes;
+  {
+    std::ifstream in(data, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  ASSERT_GT(BreakTableRoot(&bytes, "meta"), 0);  // read first by every program
+  std::ofstream(data, std::ios::binary | std::ios::trunc) << bytes;
+  fs::remove(daemon.state_dir() + "/lock.mdb");
+  const std::string where = " --config " + daemon.config_path();
+  for (const std::string command : {"verify", "kpis", "export --department scitech"}) {
+    SCOPED_TRACE(command);
+    ProcessOutcome run = RunKpihub(daemon, command + where);
+    EXPECT_FALSE(run.signalled) << run.signal << "\n" << run.output;
+    EXPECT_TRUE(run.exited(3)) << run.output;
+    EXPECT_NE(run.output.find("LMDB found the data file inconsistent"), std::string::npos)
+        << run.output;
+  }
+  ProcessOutcome started = RunDaemon(daemon);
+  EXPECT_FALSE(started.signalled) << started.signal;
+  EXPECT_TRUE(started.exited(3)) << started.output;
+  EXPECT_NE(started.output.find("inconsistent"), std::string::npos) << started.output;
 }
 
 TEST(StateSafetyTest, UnusableStateFolderAndOversizedMapAreConfigurationErrors) {

@@ -1,4 +1,5 @@
 #include "kpihub/platform/lmdb.h"
+#include "kpihub/platform/map_fault.h"
 
 #include <sys/stat.h>
 
@@ -118,7 +119,8 @@ Status OpenLmdbEnv(const LmdbEnvOptions& options, MDB_env** out, int* lmdb_rc) {
   if (Status s = PrepareDirectory(path, options.read_only); !s.ok()) return s;
   MDB_env* env = nullptr;
   if (int rc = mdb_env_create(&env); rc != 0) return LmdbError(rc, "mdb_env_create");
-  int rc = mdb_env_set_maxdbs(env, options.max_dbs);
+  int rc = mdb_env_set_assert(env, OnLmdbAssertFailure);
+  if (rc == 0) rc = mdb_env_set_maxdbs(env, options.max_dbs);
   if (rc == 0) rc = mdb_env_set_maxreaders(env, options.max_readers);
   if (rc == 0 && options.map_bytes > 0) rc = mdb_env_set_mapsize(env, options.map_bytes);
   unsigned flags = MDB_NOTLS;

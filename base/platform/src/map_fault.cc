@@ -27,6 +27,15 @@ void OnFault(int sig) {
 
 }  // namespace
 
+void OnLmdbAssertFailure(MDB_env*, const char* message) {
+  Write(g_program);
+  Write(": LMDB found the data file inconsistent (");
+  Write(message);
+  Write("): the data file is damaged; run `kpihub verify` and restore a backup "
+        "(docs/operations.md, \"Truncated or corrupted stores\")\n");
+  ::_exit(g_exit_code);
+}
+
 void ExitCleanlyOnMapFault(const char* program, int exit_code) {
 #if defined(__SANITIZE_ADDRESS__)
   (void)program;
