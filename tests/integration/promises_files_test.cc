@@ -42,9 +42,9 @@ int Keygen(const std::string& umask, const std::string& dir, const std::string& 
                     output);
 }
 
-class KeygenModes : public ::testing::TestWithParam<const char*> {};
+class PromisesKeygenModes : public ::testing::TestWithParam<const char*> {};
 
-TEST_P(KeygenModes, SecretIs0600AndPublicIs0644WhateverTheUmask) {
+TEST_P(PromisesKeygenModes, SecretIs0600AndPublicIs0644WhateverTheUmask) {
   TempDir dir;
   std::string out;
   ASSERT_EQ(Keygen(GetParam(), dir.path(), "tax-1", &out), 0) << out;
@@ -60,7 +60,12 @@ TEST_P(KeygenModes, SecretIs0600AndPublicIs0644WhateverTheUmask) {
   EXPECT_TRUE(shared->secret_z85.empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Umask, KeygenModes, ::testing::Values("000", "022", "077"));
+std::string UmaskName(const ::testing::TestParamInfo<const char*>& info) {
+  return std::string("Umask") + info.param;
+}
+
+INSTANTIATE_TEST_SUITE_P(Any, PromisesKeygenModes, ::testing::Values("000", "022", "077"),
+                         UmaskName);
 
 // Writes `text` to `path`.
 void WriteText(const std::string& path, const std::string& text) {
@@ -94,9 +99,9 @@ TEST(PromisesKeygen, AnExistingPublicFileIsNeverOverwrittenNorASecretLeftBeside)
 }
 
 // A daemon whose kpihubd.toml names `file` as its basic-auth file.
-class BasicAuthFile : public ::testing::Test {
+class PromisesBasicAuthFile : public ::testing::Test {
  protected:
-  BasicAuthFile() : daemon_(std::vector<std::pair<std::string, std::string>>{{"tax-1", "tax"}}) {}
+  PromisesBasicAuthFile() : daemon_(std::vector<std::pair<std::string, std::string>>{{"tax-1", "tax"}}) {}
 
   // Starts the daemon with `metrics_basic_auth = path`; expects it to refuse, with exit 1
   // and `path` in its log.
@@ -119,11 +124,11 @@ class BasicAuthFile : public ::testing::Test {
   DaemonHarness daemon_;
 };
 
-TEST_F(BasicAuthFile, MissingFileStopsTheDaemon) {
+TEST_F(PromisesBasicAuthFile, MissingFileStopsTheDaemon) {
   ExpectRefusedAtStart(daemon_.dir() + "/no-such-auth-file");
 }
 
-TEST_F(BasicAuthFile, UnreadableFileStopsTheDaemon) {
+TEST_F(PromisesBasicAuthFile, UnreadableFileStopsTheDaemon) {
   const std::string path = daemon_.dir() + "/metrics-auth";
   WriteText(path, "prom:s3cret\n");
   ::chmod(path.c_str(), 0);
@@ -135,20 +140,20 @@ TEST_F(BasicAuthFile, UnreadableFileStopsTheDaemon) {
   ExpectRefusedAtStart(path);
 }
 
-TEST_F(BasicAuthFile, FileWithoutColonStopsTheDaemon) {
+TEST_F(PromisesBasicAuthFile, FileWithoutColonStopsTheDaemon) {
   const std::string path = daemon_.dir() + "/metrics-auth";
   WriteText(path, "prom s3cret\n");
   ExpectRefusedAtStart(path);
 }
 
-TEST_F(BasicAuthFile, EmptyFileStopsTheDaemon) {
+TEST_F(PromisesBasicAuthFile, EmptyFileStopsTheDaemon) {
   const std::string path = daemon_.dir() + "/metrics-auth";
   WriteText(path, "");
   ExpectRefusedAtStart(path);
 }
 
 // The counterpart, so that the refusals above are not refusals of every basic-auth file.
-TEST_F(BasicAuthFile, WellFormedFileIsTakenAndGuardsMetrics) {
+TEST_F(PromisesBasicAuthFile, WellFormedFileIsTakenAndGuardsMetrics) {
   const std::string path = daemon_.dir() + "/metrics-auth";
   WriteText(path, "prom:s3cret\n");
   {

@@ -58,9 +58,9 @@ std::map<std::pair<std::string, uint64_t>, int> ExportedWriters(const std::strin
   return writers;
 }
 
-class KeyReRegistered : public ::testing::TestWithParam<NewEntry> {
+class PromisesKeyReRegistered : public ::testing::TestWithParam<NewEntry> {
  protected:
-  KeyReRegistered() : daemon_({{"scitech-1", "scitech"}, {"finance-1", "finance"}}) {}
+  PromisesKeyReRegistered() : daemon_({{"scitech-1", "scitech"}, {"finance-1", "finance"}}) {}
   void SetUp() override { ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog(); }
 
   double LastSequence(const std::string& adapter, const std::string& department) {
@@ -74,7 +74,7 @@ class KeyReRegistered : public ::testing::TestWithParam<NewEntry> {
   DaemonHarness daemon_;
 };
 
-TEST_P(KeyReRegistered, LiveSessionIsRefusedAndANewOneSpeaksAsTheNewEntry) {
+TEST_P(PromisesKeyReRegistered, LiveSessionIsRefusedAndANewOneSpeaksAsTheNewEntry) {
   const NewEntry entry = GetParam();
   const std::string config = " --config " + daemon_.config_path();
   auto live = ConnectAs(context_, daemon_, "scitech-1");
@@ -136,7 +136,7 @@ std::string CaseName(const ::testing::TestParamInfo<NewEntry>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Promises, KeyReRegistered,
+    Moved, PromisesKeyReRegistered,
     ::testing::Values(NewEntry{"scitech-2", "scitech", 1},   // another adapter
                       NewEntry{"finance-2", "finance", 1},   // another adapter and department
                       NewEntry{"scitech-1", "finance", 2}),  // the same id, another department

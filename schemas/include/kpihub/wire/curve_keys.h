@@ -21,7 +21,8 @@ CurveKeyPair GenerateCurveKeyPair();
 
 // Reads a key file; the failure's message is "<path>: <reason>".
 Result<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secret);
-// Writes `<dir>/<name>.key` (0600, both halves) and `<dir>/<name>.pub`. Refuses to overwrite.
+// Writes `<dir>/<name>.key` (0600, both halves) and `<dir>/<name>.pub` (0644), those modes
+// whatever the umask. Refuses to overwrite either, and then leaves no file of its own.
 Status WriteKeyFiles(const std::string& dir, const std::string& name, const CurveKeyPair& keys);
 
 }  // namespace kpihub::wire
