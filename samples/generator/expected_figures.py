@@ -70,24 +70,24 @@ class Expected:
 
     def _suppress(self):
         """Small cells of enterprise-level indicators, per indicator and year: parks with
-        fewer than N enterprises, then the parks with the fewest enterprises (ties by park
-        code) until the withheld ones are two or more and hold N or more together; the zone
+        fewer than N enterprises, then the parks with the fewest enterprises (ties: the smallest
+        value first, as for the statistics export, then the park code) until the withheld ones are two or more and hold N or more together; the zone
         too when all parks cannot get there."""
         withheld, zone_withheld = set(), set()
         groups = defaultdict(list)
-        for (indicator, park, year), (_, entities) in self.years.items():
+        for (indicator, park, year), (value, entities) in self.years.items():
             if self.indicators[indicator]["enterprise_level"]:
-                groups[(indicator, year)].append((entities, park))
+                groups[(indicator, year)].append((entities, value, park))
         for (indicator, year), parks in groups.items():
             hidden = [p for p in parks if p[0] < self.n]
             if not hidden:
                 continue
             shown = sorted(p for p in parks if p[0] >= self.n)
-            while (len(hidden) < 2 or sum(e for e, _ in hidden) < self.n) and shown:
+            while (len(hidden) < 2 or sum(p[0] for p in hidden) < self.n) and shown:
                 hidden.append(shown.pop(0))
-            if len(hidden) < 2 or sum(e for e, _ in hidden) < self.n:
+            if len(hidden) < 2 or sum(p[0] for p in hidden) < self.n:
                 zone_withheld.add((indicator, year))
-            withheld.update((indicator, park, year) for _, park in hidden)
+            withheld.update((indicator, p[2], year) for p in hidden)
         return withheld, zone_withheld
 
     def _zone_years(self):
@@ -240,7 +240,7 @@ class Expected:
         """Rows (indicator, department, unit, park, period, value, enterprises, withheld) of the
         per-period export: an enterprise-level cell of fewer than N enterprises is withheld,
         and when it is the only one of its indicator and period, the shown cell with the fewest
-        enterprises (then the smallest value) too (docs/operations.md)."""
+        enterprises (then the smallest value, then the park code) too (docs/operations.md)."""
         hidden = {k for k, c in self.cells.items()
                   if self.indicators[k[0]]["enterprise_level"] and c[1] < self.n}
         groups = defaultdict(list)
@@ -251,7 +251,7 @@ class Expected:
             shown = [p for p in parks if (indicator, p, period) not in hidden]
             if len(small) == 1 and shown:
                 cell = lambda p: self.cells[(indicator, p, period)]
-                hidden.add((indicator, min(shown, key=lambda p: (cell(p)[1], cell(p)[0])), period))
+                hidden.add((indicator, min(shown, key=lambda p: (cell(p)[1], cell(p)[0], p)), period))
         rows = []
         for (indicator, park, period), (value, entities) in sorted(self.cells.items()):
             ind = self.indicators[indicator]
