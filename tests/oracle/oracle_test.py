@@ -7,14 +7,18 @@ uses too).
     oracle_test.py sample      everything matches, both directions
     oracle_test.py wrong_unit  the same feed with the scitech profile reading R&D expenditure in
                                亿元 instead of 万元: the comparison must fail and name the KPI
+    oracle_test.py generator   the generator, run again, writes exactly the committed sample and
+                               expectations (nobody edited them by hand)
 
 The temporary directory is removed when the test passes and kept (its path printed) when it
 fails. Nothing random: the sample is fixed."""
 
 import argparse
+import filecmp
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -90,9 +94,21 @@ def case_wrong_unit(args, work):
     return failures
 
 
+def case_generator(args, work):
+    out = os.path.join(work, "demo")
+    subprocess.run([sys.executable, os.path.join(args.source, "samples", "generator",
+                                                 "make_samples.py"), "--out", out], check=True)
+    committed = os.path.join(args.source, "samples", "demo")
+    names = sorted(set(os.listdir(out)) | set(os.listdir(committed)))
+    _, differ, missing = filecmp.cmpfiles(out, committed, names, shallow=False)
+    return ["samples/demo/%s differs from what the generator writes" % n for n in differ] + \
+        ["samples/demo/%s: only one of the generator's output and the committed sample has it" % n
+         for n in missing]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("case", choices=["sample", "wrong_unit"])
+    ap.add_argument("case", choices=["sample", "wrong_unit", "generator"])
     ap.add_argument("--source", required=True)
     ap.add_argument("--kpihubd", required=True)
     ap.add_argument("--kpihub", required=True)
@@ -100,7 +116,8 @@ def main():
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="kpihub-oracle-")
     start = time.monotonic()
-    failures = {"sample": case_sample, "wrong_unit": case_wrong_unit}[args.case](args, work)
+    failures = {"sample": case_sample, "wrong_unit": case_wrong_unit,
+                "generator": case_generator}[args.case](args, work)
     print("oracle %s: %.1f s" % (args.case, time.monotonic() - start))
     if failures:
         for f in failures:
