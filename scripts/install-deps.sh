@@ -24,6 +24,7 @@ DEMO_PACKAGES=(
   zlib1g-dev          # the CRC-32 that seals every stored record
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
+  python3  # the demo's check against the sample's expectations (tests/oracle/oracle_compare.py)
 )
 # Everything the tests, the benchmark suite and the fuzzer use on top.
 TEST_PACKAGES=(
@@ -34,7 +35,7 @@ TEST_PACKAGES=(
   systemd     # systemd-analyze: the unit files are verified and scored by the tests
   lintian     # the .deb is checked by lintian (tests/packaging)
   file        # CPack's .deb generator (dpkg-shlibdeps) identifies binaries with it
-  python3     # the sample generator (samples/generator/make_samples.py) and bench/run_bench.py
+  # python3 (in the demo's list): the sample generator and bench/run_bench.py too
   clang libclang-rt-14-dev  # libFuzzer, ASan and UBSan for the fuzzer (scripts/fuzz.sh)
   prometheus-pushgateway postgresql libpq-dev  # compared against in bench/ (scripts/bench.sh)
   libcurl4-openssl-dev  # the benchmark's HTTP client for the Pushgateway

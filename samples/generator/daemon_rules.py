@@ -1,13 +1,12 @@
 """What kpihubd should make of the generated rows: its validation rules (the reason code of a
-refused row) and its KPI rollup, re-implemented here independently of kpihub's C++ code so that
-the demo can check the daemon against them. Python 3.11 standard library only."""
+refused row), re-implemented here independently of kpihub's C++ code so that the demo and the
+oracle test can check the daemon against them (the figures it should publish are in
+expected_figures.py). Python 3.11 standard library only."""
 
 import math
 import time
-from collections import defaultdict
-from fractions import Fraction
 
-from zone_parameters import MIN_CELL_ENTITIES, YEARS, is_valid_uscc
+from zone_parameters import is_valid_uscc
 
 
 def period_key(period):
@@ -67,64 +66,6 @@ def expected_reason(catalogue, department, row, now):
     if not (float(ind["min"]) <= v <= float(ind["max"])):
         return "out_of_bounds"
     return None
-
-
-# -- the rollup the daemon will compute (daemon/core/include/kpihub/core/rollup.h) ------------
-
-def rollup(catalogue, accepted):
-    """Zone KPI figures and withheld park cells from the accepted rows (last write wins)."""
-    indicators = {i["code"]: i for i in catalogue["indicator"]}
-    figures = {}
-    for _, row in accepted:
-        figures[(row[0], row[1], row[3], row[2])] = Fraction(row[4])
-    cells = defaultdict(lambda: [Fraction(0), 0])
-    for (ind, park, period, entity), v in figures.items():
-        cell = cells[(ind, park, period)]
-        cell[0] += v
-        cell[1] += 1 if entity else 0
-    years = {}  # (indicator, park, year) -> [value, entities, latest period key]
-    for (ind, park, period), (v, n) in cells.items():
-        y = int(period[:4])
-        slot = years.setdefault((ind, park, y), [Fraction(0), 0, None])
-        if indicators[ind]["aggregation"] == "sum":
-            slot[0] += v
-            slot[1] = max(slot[1], n)
-        elif slot[2] is None or period_key(period) > slot[2]:
-            slot[0], slot[1], slot[2] = v, n, period_key(period)
-    withheld = set()
-    by_indicator_year = defaultdict(list)
-    for (ind, park, y), slot in years.items():
-        by_indicator_year[(ind, y)].append((slot[1], slot[0], park))
-    for (ind, y), parks in by_indicator_year.items():
-        if not indicators[ind]["enterprise_level"]:
-            continue
-        small = [p for p in parks if p[0] < MIN_CELL_ENTITIES]
-        for p in small:
-            withheld.add((ind, p[2], y))
-        if len(small) == 1:
-            rest = sorted(p for p in parks if p[0] >= MIN_CELL_ENTITIES)
-            if rest:
-                withheld.add((ind, rest[0][2], y))
-    zone = defaultdict(Fraction)
-    for (ind, park, y), slot in years.items():
-        zone[(ind, y)] += slot[0]
-    kpis = []
-    for kpi in catalogue["kpi"]:
-        for y in YEARS:
-            first = kpi.get("cumulative_from", y)
-            num = sum(zone.get((c, yy), Fraction(0)) for c in kpi["numerator"] for yy in range(first, y + 1))
-            den_codes = kpi.get("denominator", [])
-            den = sum(zone.get((c, yy), Fraction(0)) for c in den_codes for yy in range(first, y + 1))
-            value = float(num / den if den_codes else num)
-            share = (y - kpi["baseline_year"]) / (kpi["target_year"] - kpi["baseline_year"])
-            expected = kpi["target"] * min(1.0, max(0.0, share))
-            status = ("on_track" if value >= expected else
-                      "at_risk" if value >= expected * (1 - catalogue["rules"]["at_risk_tolerance"])
-                      else "off_track")
-            kpis.append((kpi, y, value, expected, status))
-    return kpis, withheld
-
-
 
 
 def fmt_kpi(kpi, value):

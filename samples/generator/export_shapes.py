@@ -14,6 +14,11 @@ TAX_PARK_NAMES = {
 }
 
 YES_NO = {"1": "是", "0": "否"}
+
+# The year of the rows the daemon must refuse as `future_period`: the last year a period may
+# name (kpihub's periods run 1900..2999), so the rows stay in the future for as long as kpihub
+# can name a future year at all, and the sample needs no new dates as time passes.
+FUTURE_YEAR = "2999"
 REGISTERED = {"1": "正常", "0": "注销"}
 
 
@@ -130,7 +135,7 @@ def tax_bad_rows(c, park_core, some_uscc, wrong_uscc):
         # Figures the daemon refuses use a year without real rows: in one file a second
         # figure for the same key would be a duplicate (refused in both rows).
         (dict(base, 所属年度="2016年度", **{c[2]: "12.3456789"}), [(c[2], "too_precise")]),
-        (dict(base, 所属年度="2031年度", 登记状态="正常"), [(c[0], "future_period")]),
+        (dict(base, 所属年度=FUTURE_YEAR + "年度", 登记状态="正常"), [(c[0], "future_period")]),
         ("SHORT", [(h, "missing_column") for h in c]),
     ]
 
@@ -174,7 +179,7 @@ def scitech_bad_rows(n, c, some_uscc, wrong_uscc):
                   "所在园区": "中关村焦作成果产业化基地", "年度": "2019", c[0]: "是否"},
                  [(c[0], "unparseable_number")])]
     if n == "scitech-parks-annual.csv":
-        return [({"园区": "河南理工大学科技园", "年度": "2031年度", c[2]: "1"}, [(c[2], "future_period")]),
+        return [({"园区": "河南理工大学科技园", "年度": FUTURE_YEAR + "年度", c[2]: "1"}, [(c[2], "future_period")]),
                 ({"园区": "焦作高新区核心区", "年度": "2016年度", c[4]: "0.12345678"},
                  [(c[4], "too_precise")])]
     return []
@@ -188,5 +193,5 @@ def environment_bad_rows():
         (dict(base, park_name="焦作市温县园区", sewage_produced_t="100"), [("park_name", "unknown_park_name")]),
         (dict(base, month="2016-08", sewage_treated_t="41234.567"), [("sewage_treated_t", "too_precise")]),
         (dict(base, waste_collected_t="abc"), [("waste_collected_t", "unparseable_number")]),
-        (dict(base, month="2031-01", solar_capacity_kw="9000"), [("solar_capacity_kw", "future_period")]),
+        (dict(base, month=FUTURE_YEAR + "-01", solar_capacity_kw="9000"), [("solar_capacity_kw", "future_period")]),
     ]

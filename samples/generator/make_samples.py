@@ -13,8 +13,14 @@ Writes into --out, deterministically from --seed and --enterprises:
     the daemon must refuse;
   - expected-observations.csv: file,department,rows,observations (cells that become
     observations, including those the daemon then refuses);
-  - expected-kpis.csv: kpi,park,period,value,status for the zone, computed by zone_model.py from
-    the generator's own figures (exact fractions), not by kpihub's code.
+  - expected-kpis.csv: kpi,park,period,value,status,progress,expected for the zone and every
+    park (status on_track, at_risk, off_track, no_data or withheld);
+  - expected-indicators.csv: the yearly indicator figures per park and for the zone, with their
+    enterprise counts and whether they are withheld as small cells;
+  - expected-cells.csv: the per-period park cells of `kpihub export --statistics`;
+  - expected-rules.csv: the violations of each rule per park and year;
+    all computed by expected_figures.py from the generator's own figures (exact fractions),
+    not by kpihub's code.
 Use --enterprises 2500 for a benchmark-sized zone.
 """
 
@@ -28,6 +34,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zone_model as zm  # noqa: E402
+from expected_figures import Expected, decimal_text  # noqa: E402
 from export_shapes import FILES, bad_rows, scaled  # noqa: E402
 
 NAME_HEADS = ["瑞丰", "中原", "豫北", "太行", "怀川", "山阳", "云台", "恒信", "华兴", "宏达",
@@ -153,7 +160,7 @@ def spec_short_value(spec, column):
 SHORT_USCC = [""]
 
 
-def write_readme(path, args, counts, rejects, kpis):
+def write_readme(path, args, counts, rejects, expected):
     by_file = {}
     for f, _, _, reason in rejects:
         by_file.setdefault(f, []).append(reason)
@@ -191,17 +198,30 @@ def write_readme(path, args, counts, rejects, kpis):
         "- `expected-observations.csv`: file, department, rows, observations.",
         "- `expected-rejects.csv`: file, row, column, reason_code of every refusal, by the "
         "adapter or by the daemon.",
-        "- `expected-kpis.csv`: the zone KPIs by year, computed by the generator's own model "
-        "(`zone_model.py`, exact fractions), not by kpihub's code.",
+        "- `expected-kpis.csv`: kpi, park, period, value, status, progress, expected: every KPI "
+        "figure of the zone and of each park (status `on_track`, `at_risk`, `off_track`, "
+        "`no_data`, or `withheld` for a small cell).",
+        "- `expected-indicators.csv`: the yearly indicator figures of each park and the zone, "
+        "with the enterprises they hold and whether they are withheld as small cells.",
+        "- `expected-cells.csv`: the per-period park cells `kpihub export --statistics` gives, "
+        "with its own (weaker) withholding.",
+        "- `expected-rules.csv`: the violations of each `[[rule]]` per park and year.",
+        "",
+        "The `expected-*` figures are computed by the generator's own model "
+        "(`expected_figures.py`, exact fractions) from the rows it generated, not by kpihub's "
+        "code; `tests/oracle/` compares them with what kpihubd, `kpihub kpis` and `kpihub "
+        "export` publish, in both directions.",
         "",
         "## Zone KPIs the sample should produce",
         "",
         "| KPI | 2017 | 2018 | 2019 | 2020 | 2020 status |",
         "|---|---:|---:|---:|---:|---|",
     ]
+    kpis = {k["code"]: k for k in expected.catalogue["kpi"]}
     per = {}
-    for kpi, y, value, _, status in kpis:
-        per.setdefault(kpi["code"], (kpi, {}))[1][y] = (value, status)
+    for code, park, y, value, status, _, _ in expected.kpi_figures():
+        if park == "zone":
+            per.setdefault(code, (kpis[code], {}))[1][y] = (float(value), status)
     for code, (kpi, years) in per.items():
         lines.append("| %s %s | %s | %s |" % (code, kpi["name_zh"], " | ".join(
             zm.fmt_kpi(kpi, years[y][0]) for y in zm.YEARS), years[2020][1]))
@@ -278,21 +298,42 @@ def write_export(out_dir, spec, sample, revised, park_zh, anchor, rejects, count
             f.write(render(update, update_rows))
 
 
-def write_expected(out_dir, rejects, counts, kpis):
-    """expected-rejects.csv, expected-observations.csv and expected-kpis.csv."""
-    with open(os.path.join(out_dir, "expected-rejects.csv"), "w", encoding="utf-8", newline="") as f:
+def write_csv(out_dir, name, header, rows):
+    with open(os.path.join(out_dir, name), "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
-        w.writerow(["file", "row", "column", "reason_code"])
-        w.writerows(sorted(rejects, key=lambda r: (r[0], r[1], r[2])))
-    with open(os.path.join(out_dir, "expected-observations.csv"), "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["file", "department", "rows", "observations"])
-        w.writerows(counts)
-    with open(os.path.join(out_dir, "expected-kpis.csv"), "w", encoding="utf-8", newline="") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["kpi", "park", "period", "value", "status"])
-        for kpi, y, value, _, status in kpis:
-            w.writerow([kpi["code"], "zone", y, repr(value), status])
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def number(value):
+    """A figure as the expectation files give it: exact decimal text, or empty."""
+    return "" if value is None else decimal_text(value)
+
+
+def write_expected(out_dir, rejects, counts, expected):
+    """expected-rejects.csv, expected-observations.csv, expected-kpis.csv,
+    expected-indicators.csv, expected-cells.csv and expected-rules.csv."""
+    write_csv(out_dir, "expected-rejects.csv", ["file", "row", "column", "reason_code"],
+              sorted(rejects, key=lambda r: (r[0], r[1], r[2])))
+    write_csv(out_dir, "expected-observations.csv", ["file", "department", "rows", "observations"],
+              counts)
+    # KPI values are ratios of exact sums: written as the nearest double (repr round-trips).
+    write_csv(out_dir, "expected-kpis.csv",
+              ["kpi", "park", "period", "value", "status", "progress", "expected"],
+              [(k, park, y, "" if v is None else repr(float(v)), status,
+                "" if progress is None else repr(progress), repr(exp))
+               for k, park, y, v, status, progress, exp in expected.kpi_figures()])
+    write_csv(out_dir, "expected-indicators.csv",
+              ["indicator", "department", "park", "period", "value", "enterprises", "withheld"],
+              [(i, d, park, y, number(v), "" if n is None else n, "yes" if w else "no")
+               for i, d, park, y, v, n, w in expected.indicator_years()])
+    write_csv(out_dir, "expected-cells.csv",
+              ["indicator", "department", "unit", "park", "period", "value", "enterprises",
+               "withheld"],
+              [(i, d, u, park, p, number(v), n, "yes" if w else "no")
+               for i, d, u, park, p, v, n, w in expected.statistics_cells()])
+    write_csv(out_dir, "expected-rules.csv", ["rule", "park", "period", "violations"],
+              expected.rule_violations())
 
 
 def main():
@@ -307,9 +348,9 @@ def main():
     rejects, counts = [], []
     for spec in FILES:
         write_export(args.out, spec, sample, revised, park_zh, anchor, rejects, counts)
-    kpis, _ = zm.rollup(catalogue, accepted)
-    write_expected(args.out, rejects, counts, kpis)
-    write_readme(os.path.join(args.out, "README.md"), args, counts, rejects, kpis)
+    expected = Expected(catalogue, [row for _, row in accepted], zm.MIN_CELL_ENTITIES)
+    write_expected(args.out, rejects, counts, expected)
+    write_readme(os.path.join(args.out, "README.md"), args, counts, rejects, expected)
     total_rows = sum(c[2] for c in counts)
     print("wrote %s: %d files, %s rows, %s observations, %d expected rejects" % (
         os.path.relpath(args.out), len(counts), format(total_rows, ","),

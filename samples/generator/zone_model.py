@@ -2,8 +2,8 @@
 rows each department would hold, as canonical observations [indicator, park, entity, period,
 value, note]. Deterministic from the seed. Python 3.11 standard library only.
 
-The zone's parameters live in zone_parameters.py, the daemon's validation rules and KPI rollup
-in daemon_rules.py; their public names are imported here too, so that this module remains the
+The zone's parameters live in zone_parameters.py, the daemon's validation rules in
+daemon_rules.py; their public names are imported here too, so that this module remains the
 one make_samples.py reads the model through."""
 
 import math
@@ -20,7 +20,7 @@ from zone_parameters import (  # noqa: F401
     USCC_WEIGHTS, ORG_WEIGHTS, ADMIN_DIVISIONS, org_code_check, uscc_check, is_valid_uscc,
     make_uscc, wrong_check, allocate, month, quarter, fmt, Enterprise)
 from daemon_rules import (  # noqa: F401
-    period_key, load_catalogue, expected_reason, rollup, fmt_kpi)
+    period_key, load_catalogue, expected_reason, fmt_kpi)
 
 
 class Sample:

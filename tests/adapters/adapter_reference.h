@@ -4,6 +4,9 @@
 // replacing earlier ones with the same key — and then rolled up by the rules of
 // docs/catalogue.md written out again here (yearly sum or latest period, zone = Σ parks,
 // KPI = Σ numerator / Σ denominator), not by core::Rollup. Not thread-safe.
+// It shares the mapping and validation code with kpihub-adapter and kpihubd, so it checks
+// delivery (everything sent arrives once, in order), not the figures' correctness: that is
+// the oracle's (tests/oracle), against the sample generator's own expectations.
 #pragma once
 
 #include <map>
