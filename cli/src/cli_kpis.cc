@@ -99,7 +99,7 @@ void PrintCsvRow(const core::Kpi& kpi, const core::KpiFigure& k) {
               k.park.c_str(), k.year, show ? ShortestNumber(k.value).c_str() : "",
               ShortestNumber(kpi.target).c_str(), show ? ShortestNumber(k.progress).c_str() : "",
               show ? ShortestNumber(k.expected).c_str() : "",
-              std::string(core::KpiStatusName(k.status)).c_str());
+              k.withheld ? "withheld" : std::string(core::KpiStatusName(k.status)).c_str());
 }
 
 void PrintTableRow(const core::Kpi& kpi, const core::KpiFigure& k) {

@@ -43,12 +43,7 @@ DEPARTMENTS = ("tax", "finance", "scitech", "environment")
 # Mismatches that come from a known kpihub defect, not from the sample: listed by kind so that
 # they are shown, and a kind that no longer occurs fails the comparison (the defect is fixed:
 # remove it here).
-KNOWN_DEFECTS = {
-    "kpis-csv-withheld-status":
-        "`kpihub kpis --csv` prints the computed status (on_track, at_risk, off_track) of a "
-        "figure withheld as a small cell (cli/src/cli_kpis.cc PrintCsvRow), which tells on which "
-        "side of the line the confidential value lies; the table prints `withheld`",
-}
+KNOWN_DEFECTS = {}
 
 
 class Report:
