@@ -15,7 +15,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh demo
-./scripts/build.sh kpihubd kpihub kpihub-adapter >/dev/null
+KPIHUB_BUILD_BENCH=0 ./scripts/build.sh kpihubd kpihub kpihub-adapter >/dev/null  # no libpq needed
 
 BUILD=${KPIHUB_BUILD_DIR:-build}
 BIN=$BUILD/daemon/main

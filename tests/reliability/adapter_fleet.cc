@@ -123,6 +123,8 @@ void AdapterFleet::Run(Adapter& adapter) {
 
 void AdapterFleet::StopEnqueuing() { enqueuing_ = false; }
 
+void AdapterFleet::ResumeEnqueuing() { enqueuing_ = true; }
+
 bool AdapterFleet::WaitDrained(int timeout_ms) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {

@@ -41,6 +41,7 @@ class AdapterFleet {
 
   void Start();
   void StopEnqueuing();
+  void ResumeEnqueuing();  // after StopEnqueuing (and WaitDrained): the feed goes on
   // Waits until every adapter has stopped enqueuing and its outbox is empty.
   bool WaitDrained(int timeout_ms);
   // Waits until at least `batches` batches were acked in all (or timeout).

@@ -1,5 +1,6 @@
 #include "reliability_util.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +17,16 @@ int64_t EnvInt(const char* name, int64_t fallback) {
   const char* v = std::getenv(name);
   if (v == nullptr || *v == '\0') return fallback;
   return std::strtoll(v, nullptr, 10);
+}
+
+uint64_t RunSeed(const std::string& suite) {
+  const auto seed = static_cast<uint64_t>(EnvInt(
+      "KPIHUB_RELIABILITY_SEED", std::chrono::steady_clock::now().time_since_epoch().count()));
+  std::printf("[reliability] %s seed=%llu (KPIHUB_RELIABILITY_SEED=%llu repeats it)\n",
+              suite.c_str(), static_cast<unsigned long long>(seed),
+              static_cast<unsigned long long>(seed));
+  std::fflush(stdout);
+  return seed;
 }
 
 std::string ShimPreload() {

@@ -17,6 +17,10 @@ namespace kpihub::reliability {
 bool LongRun();
 // An integer from the environment, or `fallback`.
 int64_t EnvInt(const char* name, int64_t fallback);
+// The random seed of `suite`'s run: KPIHUB_RELIABILITY_SEED, or else taken from the clock.
+// Printed at once ("[reliability] SUITE seed=N ..."), so a run that fails or hangs can be
+// repeated.
+uint64_t RunSeed(const std::string& suite);
 
 // LD_PRELOAD value for the fault shim: the ASan runtime first when this build is sanitized.
 std::string ShimPreload();

@@ -89,8 +89,10 @@ void RunFault(const FaultCase& fault, FaultRun* run) {
   std::string out;
   EXPECT_EQ(CliVerify(daemon, &out), 0) << out;
 
-  // The disk is fixed: a restart without the shim takes the resent batches, each once.
-  ASSERT_TRUE(daemon.Start({"--listen", endpoint})) << daemon.ReadLog();
+  // The disk is fixed: a restart without the shim takes the resent batches, each once (on
+  // the same ports: the harness held them while the daemon was down).
+  ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
+  ASSERT_EQ(daemon.endpoint(), endpoint);
   ASSERT_TRUE(fleet.WaitAcked(at_exit.acked + 40, 60000)) << Join(fleet.Errors());
   fleet.StopEnqueuing();
   ASSERT_TRUE(fleet.WaitDrained(60000)) << Join(fleet.Errors());
@@ -122,8 +124,7 @@ TEST_P(StorageFaultTest, FailedCommitIsNeverAckedAndTheDaemonExitsThenRestartsCl
 // The fault at a random call of a random kind, again and again (CI: once; long: 30 times).
 TEST(StorageFaultLoopTest, FaultAtRandomCallsNeverLosesOrDoublesAnAckedBatch) {
   const int64_t runs = LongRun() ? 30 : 1;
-  const uint64_t seed = static_cast<uint64_t>(EnvInt(
-      "KPIHUB_RELIABILITY_SEED", std::chrono::steady_clock::now().time_since_epoch().count()));
+  const uint64_t seed = RunSeed("storage-fault-loop");
   std::mt19937_64 rng(seed);
   const FaultCase kinds[] = {{"sync", "EIO", 0}, {"write", "ENOSPC", 0}, {"write", "EIO", 0},
                              {"write", "EDQUOT", 0}};
@@ -204,7 +205,8 @@ TEST(MapFullTest, FullMapAnswersRetryLaterAndNothingIsLostWhenItMayGrow) {
   // The operator allows a bigger map: the daemon grows it and the adapters' resends land once.
   EXPECT_EQ(daemon.Stop(), 0);
   SetMaxMap(daemon, 64);
-  ASSERT_TRUE(daemon.Start({"--listen", endpoint})) << daemon.ReadLog();
+  ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
+  ASSERT_EQ(daemon.endpoint(), endpoint);
   ASSERT_TRUE(fleet.WaitAcked(when_full.acked + 40, 60000)) << Join(fleet.Errors());
   fleet.StopEnqueuing();
   ASSERT_TRUE(fleet.WaitDrained(60000)) << Join(fleet.Errors());

@@ -11,6 +11,7 @@
 
 #include "kpihub/testing/fake_clock.h"
 #include "kpihub/testing/daemon_harness.h"
+#include "kpihub/testing/port_reservation.h"
 #include "kpihub/delivery/durable_sender.h"
 
 namespace kpihub::delivery {
@@ -257,7 +258,8 @@ TEST_F(DurableSenderTest, UnauthorizedIsFatalAndKeepsEveryBatch) {
 }
 
 TEST_F(DurableSenderTest, NoDaemonTimesOutAndKeepsEverything) {
-  options_.endpoint = "tcp://127.0.0.1:1";  // nobody listens
+  kpihub::testing::PortReservation nobody;  // held, never listening: every connect is refused
+  options_.endpoint = nobody.tcp_endpoint();
   DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
   ASSERT_TRUE(sender.Enqueue(Entries(3)).ok());
   EXPECT_EQ(Drain(sender, 500), DrainResult::kTimedOut);

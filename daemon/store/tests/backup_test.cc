@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <thread>
 
@@ -66,13 +67,23 @@ TEST(BackupTest, CopyTakenDuringWritesIsOneConsistentCommit) {
   testing_util::TempDir dir;
   auto store = testing_util::OpenStore(testing_util::Options(dir.Sub("live")));
   std::atomic<bool> stop{false};
+  std::atomic<uint64_t> committed{0};
   std::thread writer([&] {
-    for (uint64_t seq = 1; !stop; ++seq) Apply(*store, {Batch("a", seq, Figures(seq, 20))});
+    for (uint64_t seq = 1; !stop; ++seq) {
+      Apply(*store, {Batch("a", seq, Figures(seq, 20))});
+      committed = seq;
+    }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // The backup starts once the writer is under way (a few commits in), not after a guess.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (committed < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polling, not a guess
+  }
+  const uint64_t before_backup = committed;
   Status s = store->Backup(dir.Sub("copy"));
   stop = true;
   writer.join();
+  ASSERT_GE(before_backup, 3u) << "the writer made no progress";
   ASSERT_TRUE(s.ok()) << s.ToString();
   StoreOptions read = testing_util::Options(dir.Sub("copy"));
   read.read_only = true;
@@ -83,7 +94,8 @@ TEST(BackupTest, CopyTakenDuringWritesIsOneConsistentCommit) {
   EXPECT_TRUE(differences.empty());
   auto senders = testing_util::Senders(*copy);
   ASSERT_EQ(senders.size(), 1u);
-  EXPECT_GT(senders[0].last_sequence, 0u);
+  EXPECT_GE(senders[0].last_sequence, before_backup);  // what was committed before it began
+  EXPECT_LE(senders[0].last_sequence, committed.load());
   EXPECT_EQ(testing_util::Journal(*copy).size(), senders[0].last_sequence);
   EXPECT_EQ(testing_util::Observations(*copy).size(), senders[0].last_sequence * 20);
 }

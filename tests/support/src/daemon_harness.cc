@@ -53,7 +53,8 @@ DaemonHarness::DaemonHarness(std::vector<std::pair<std::string, std::string>> ad
   WriteRegistry(ids);
   std::ofstream config(config_path_);
   config << "state_dir = \"state\"\nkey_registry = \"keys.toml\"\nserver_key = \"server.key\"\n"
-         << "listen = \"tcp://127.0.0.1:*\"\nmetrics_listen = \"127.0.0.1:0\"\n"
+         << "listen = \"" << ingest_port_.tcp_endpoint() << "\"\n"
+         << "metrics_listen = \"" << metrics_port_reserved_.host_port() << "\"\n"
          << "min_cell_entities = 3\nlog_level = \"debug\"\n";
 }
 

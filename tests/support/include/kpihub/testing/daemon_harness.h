@@ -1,5 +1,6 @@
 // DaemonHarness: runs the real kpihubd binary for a test — a temp state dir, freshly
-// generated CURVE keys and key registry, an ephemeral loopback ingest port and metrics port —
+// generated CURVE keys and key registry, a loopback ingest port and metrics port reserved for
+// the harness's whole life (PortReservation), so every restart binds the same two ports —
 // and stops it by PID. Also a minimal HTTP GET for /metrics and a Prometheus text parser.
 // Not thread-safe.
 #pragma once
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "kpihub/testing/child_process.h"
+#include "kpihub/testing/port_reservation.h"
 #include "kpihub/testing/temp_dir.h"
 #include "kpihub/wire/curve_keys.h"
 
@@ -61,6 +63,8 @@ class DaemonHarness {
 
  private:
   TempDir dir_;
+  // Held until after the child is gone; kpihubd.toml names these two ports.
+  PortReservation ingest_port_, metrics_port_reserved_;
   std::string state_dir_, config_path_, keys_path_, log_path_, ready_path_;
   wire::CurveKeyPair server_;
   std::vector<TestAdapter> adapters_;
