@@ -16,6 +16,7 @@
 
 #include "kpihub/client/connection.h"
 #include "kpihub/testing/daemon_harness.h"
+#include "kpihub/testing/port_reservation.h"
 #include "monitoring_services.h"
 
 namespace kpihub::testing {
@@ -128,7 +129,8 @@ TEST(AlertDeliveryTest, AShippedAlertReachesTheWebhookWithAnAbsoluteRunbookLink)
 
   WebhookReceiver webhook;
   TempDir am_dir;
-  int am_port = FreeLoopbackPort();
+  PortReservation am_reserved;  // Go listeners set SO_REUSEADDR: they bind beside it
+  const int am_port = am_reserved.port();
   WriteAlertmanagerConfig(am_dir.path() + "/alertmanager.yml", webhook.url());
   // No cluster: it would listen on every interface (port 9094) and wait to gossip.
   ServiceProcess alertmanager({"/usr/bin/prometheus-alertmanager",
@@ -140,7 +142,8 @@ TEST(AlertDeliveryTest, AShippedAlertReachesTheWebhookWithAnAbsoluteRunbookLink)
   ASSERT_TRUE(alertmanager.StartAndWaitReady(am_port, "/-/ready", 20s)) << alertmanager.Log();
 
   TempDir prom_dir;
-  int prom_port = FreeLoopbackPort();
+  PortReservation prom_reserved;
+  const int prom_port = prom_reserved.port();
   WritePrometheusConfig(prom_dir.path() + "/prometheus.yml", am_port, daemon.metrics_port());
   ServiceProcess prometheus({"/usr/bin/prometheus", "--config.file=" + prom_dir.path() + "/prometheus.yml",
                              "--storage.tsdb.path=" + prom_dir.path() + "/tsdb",

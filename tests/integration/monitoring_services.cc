@@ -48,20 +48,6 @@ int StatusOfGet(int port, const std::string& path) {
 
 }  // namespace
 
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    throw std::runtime_error("no free loopback port");
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 ServiceProcess::ServiceProcess(std::vector<std::string> argv, std::string log_path)
     : argv_(std::move(argv)), log_path_(std::move(log_path)) {}
 

@@ -19,9 +19,6 @@ struct mg_connection;
 
 namespace kpihub::testing {
 
-// A loopback TCP port that was free a moment ago (bound to port 0, then closed).
-int FreeLoopbackPort();
-
 class ServiceProcess {
  public:
   // `argv[0]` is the binary's path; stdout and stderr go to `log_path`.
