@@ -80,7 +80,8 @@ void ExpectDaemonRecovers(const std::string& text) {
 }
 
 TEST(DecimalTextTest, DoubleCarriesTheDecimalTheDaemonRecovers) {
-  for (const char* text : {"123456789012.34", "0.1", "0.3", "-0.5", "2587089523", "123456789.012",
+  for (const char* text : {"123456789012.34", "123456789012.345", "944997923.420685", "0.1", "0.3",
+                           "-0.5", "2587089523", "123456789.012",
                            "999999999999999", "99999999.999999", "0.000001", "-41234.5",
                            "1089926363", "0"}) {
     ExpectDaemonRecovers(text);
