@@ -455,7 +455,8 @@ TEST_F(HostileTest, FrameAboveTheHardLimitDropsOnlyThatConnection) {
   ASSERT_NO_FATAL_FAILURE(GoodBatchIsServed(sequence, value, "the dropped connection"));
   auto after = Scrape();
   EXPECT_EQ(Get(after, Batches("malformed")), Get(before, Batches("malformed")));
-  EXPECT_EQ(Get(after, Batches("accepted")), Get(before, Batches("accepted")) + static_cast<double>(sequence));
+  EXPECT_EQ(Get(after, Batches("accepted")),
+            Get(before, Batches("accepted")) + static_cast<double>(sequence));
   EXPECT_EQ(daemon_.WaitExit(1), -1) << daemon_.ReadLog();
 }
 

@@ -75,7 +75,8 @@ void ExpectDaemonRecovers(const std::string& text) {
   ASSERT_TRUE(daemon_side.value.has_value()) << text << ": refused by the daemon";
   auto meant = core::Decimal::Parse(text);
   ASSERT_TRUE(meant.value.has_value()) << text;
-  EXPECT_EQ(*daemon_side.value, *meant.value) << text << " came back as " << daemon_side.value->ToString();
+  EXPECT_EQ(*daemon_side.value, *meant.value)
+      << text << " came back as " << daemon_side.value->ToString();
   EXPECT_EQ(daemon_side.value->ToString(), adapter_side->ToString()) << text;
 }
 
@@ -98,7 +99,8 @@ TEST(DecimalTextTest, EveryFifteenDigitFigureSurvivesTheWire) {
   // a run.
   uint64_t seed = std::random_device{}();
   if (const char* env = std::getenv("KPIHUB_TEST_SEED")) seed = std::strtoull(env, nullptr, 10);
-  std::printf("decimal round trip: seed %llu (KPIHUB_TEST_SEED)\n", static_cast<unsigned long long>(seed));
+  std::printf("decimal round trip: seed %llu (KPIHUB_TEST_SEED)\n",
+              static_cast<unsigned long long>(seed));
   SCOPED_TRACE("KPIHUB_TEST_SEED=" + std::to_string(seed));
   std::mt19937_64 rng(seed);
   for (int i = 0; i < 20000; ++i) {
