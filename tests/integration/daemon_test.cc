@@ -187,12 +187,22 @@ TEST_F(DaemonTest, NanAndBadCreditCodeAreRejectedTheRestApplied) {
 }
 
 TEST_F(DaemonTest, MalformedFrameIsCountedAndAnswered) {
+  const std::string malformed = SeriesKey(
+      "kpihub_ingest_batches_total",
+      {{"adapter", "scitech-1"}, {"department", "scitech"}, {"result", "malformed"}});
+  const std::string undecodable = SeriesKey("kpihub_ingest_rejections_total",
+                                            {{"department", "scitech"}, {"reason", "undecodable"}});
+  auto before = Scrape();
   auto scitech = Connect("scitech-1");
   ASSERT_TRUE(scitech->SendFrame(std::string(24, '\x7f')));
   auto ack = scitech->ReceiveAck(kAckTimeoutMs);
   ASSERT_TRUE(ack.has_value());
   EXPECT_EQ(ack->status, AckStatus::kMalformed);
   EXPECT_EQ(ack->frame_reason, core::RejectReason::kUndecodable);
+  // The counters are updated before the ack goes out: one more malformed frame, under its reason.
+  auto after = Scrape();
+  EXPECT_EQ(MetricOr(after, malformed, 0), MetricOr(before, malformed, 0) + 1);
+  EXPECT_EQ(MetricOr(after, undecodable, 0), MetricOr(before, undecodable, 0) + 1);
   // and the daemon keeps serving good batches
   EXPECT_EQ(scitech->SendBatch(1, Output("core", 900, 3, 1.0), 0, kAckTimeoutMs)->status,
             AckStatus::kAccepted);

@@ -1,6 +1,13 @@
 // DecimalText and units: exact conversion of department figures.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+
+#include "kpihub/core/decimal.h"
 #include "kpihub/feed/decimal_text.h"
 
 namespace kpihub::feed {
@@ -58,13 +65,56 @@ TEST(DecimalTextTest, RoundsHalfUpAndCountsPlaces) {
   EXPECT_EQ(DecimalText::Parse("1.50")->Places(), 1);
 }
 
+// The adapter sends DecimalText::ToDouble(); the daemon's validation turns the wire double back
+// into a decimal with core::Decimal::FromDouble. For a figure of up to 15 significant digits
+// and at most six places the daemon must recover exactly the decimal the adapter read.
+void ExpectDaemonRecovers(const std::string& text) {
+  auto adapter_side = DecimalText::Parse(text);
+  ASSERT_TRUE(adapter_side.has_value()) << text;
+  auto daemon_side = core::Decimal::FromDouble(adapter_side->ToDouble(), core::Decimal::kScale);
+  ASSERT_TRUE(daemon_side.value.has_value()) << text << ": refused by the daemon";
+  auto meant = core::Decimal::Parse(text);
+  ASSERT_TRUE(meant.value.has_value()) << text;
+  EXPECT_EQ(*daemon_side.value, *meant.value)
+      << text << " came back as " << daemon_side.value->ToString();
+  EXPECT_EQ(daemon_side.value->ToString(), adapter_side->ToString()) << text;
+}
+
 TEST(DecimalTextTest, DoubleCarriesTheDecimalTheDaemonRecovers) {
-  // The daemon turns a wire double back into its shortest decimal text; for a figure of up to
-  // 15 significant digits that is the text the adapter meant.
-  auto d = DecimalText::Parse("123456789012.34")->ToDouble();
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.15g", d);
-  EXPECT_STREQ(buf, "123456789012.34");
+  for (const char* text : {"123456789012.34", "123456789012.345", "944997923.420685", "0.1", "0.3",
+                           "-0.5", "2587089523", "123456789.012",
+                           "999999999999999", "99999999.999999", "0.000001", "-41234.5",
+                           "1089926363", "0"}) {
+    ExpectDaemonRecovers(text);
+  }
+  // A unit shift first, as a profile applies it: 25.87089523 亿元 is 2587089523 yuan.
+  auto shifted = DecimalText::Parse("25.87089523")->Shifted(FindUnit("亿元")->power);
+  auto daemon_side = core::Decimal::FromDouble(shifted.ToDouble(), core::Decimal::kScale);
+  ASSERT_TRUE(daemon_side.value.has_value());
+  EXPECT_EQ(daemon_side.value->ToString(), "2587089523");
+}
+
+TEST(DecimalTextTest, EveryFifteenDigitFigureSurvivesTheWire) {
+  // Random figures of 1 to 15 significant digits with 0 to 6 places. KPIHUB_TEST_SEED repeats
+  // a run.
+  uint64_t seed = std::random_device{}();
+  if (const char* env = std::getenv("KPIHUB_TEST_SEED")) seed = std::strtoull(env, nullptr, 10);
+  std::printf("decimal round trip: seed %llu (KPIHUB_TEST_SEED)\n",
+              static_cast<unsigned long long>(seed));
+  SCOPED_TRACE("KPIHUB_TEST_SEED=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  for (int i = 0; i < 20000; ++i) {
+    const int digits = 1 + static_cast<int>(rng() % 15);
+    const int places = static_cast<int>(rng() % (std::min(digits, 6) + 1));
+    std::string text = (rng() % 4 == 0) ? "-" : "";
+    std::string all;
+    for (int d = 0; d < digits; ++d) all.push_back(static_cast<char>('0' + rng() % 10));
+    const std::string whole = all.substr(0, static_cast<size_t>(digits - places));
+    text += (whole.empty() ? "0" : whole);
+    if (places > 0) text += "." + all.substr(static_cast<size_t>(digits - places));
+    ASSERT_NO_FATAL_FAILURE(ExpectDaemonRecovers(text));
+    if (::testing::Test::HasFailure()) break;
+  }
 }
 
 }  // namespace
