@@ -29,6 +29,7 @@
 #include "kpihub/testing/adapter_process.h"
 #include "../dashboards/board_queries.h"
 #include "kpihub/testing/daemon_harness.h"
+#include "kpihub/testing/port_reservation.h"
 #include "kpihub/client/connection.h"
 #include "kpihub/core/catalogue.h"
 #include "kpihub/testing/source_file.h"
@@ -52,18 +53,6 @@ int RemainingMs(Clock::time_point deadline) {
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
 
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 std::string UrlEncode(const std::string& s) {
   std::string out;
   char buf[4];
@@ -82,7 +71,7 @@ std::string UrlEncode(const std::string& s) {
 class PrometheusServer {
  public:
   PrometheusServer(const std::string& dir, int target_port) : dir_(dir) {
-    port_ = FreeLoopbackPort();
+    port_ = reserved_.port();  // held for the server's whole life (Go sets SO_REUSEADDR)
     std::ofstream config(dir + "/prometheus.yml");
     // A scrape may take its whole interval: an ASan build's /metrics takes over a second on
     // a loaded 2-core machine, and a scrape cut at 1 s would leave the boards without data.
@@ -143,6 +132,7 @@ class PrometheusServer {
 
  private:
   std::string dir_;
+  PortReservation reserved_;
   int port_ = 0;
   ChildProcess process_;
 };

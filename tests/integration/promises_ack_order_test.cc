@@ -78,7 +78,9 @@ TEST(PromisesAckOrder, RefusedFramesMidPipelineAreAnsweredInFrameOrder) {
                                  << daemon.ReadLog();
     EXPECT_EQ(wire::AckStatusName(ack->status), wire::AckStatusName(want.status));
     EXPECT_EQ(ack->sequence, want.sequence);
-    if (want.next_expected != 0) EXPECT_EQ(ack->next_expected, want.next_expected);
+    if (want.next_expected != 0) {
+      EXPECT_EQ(ack->next_expected, want.next_expected);
+    }
     if (want.status == AckStatus::kMalformed) {
       EXPECT_EQ(core::ReasonName(ack->frame_reason), core::ReasonName(want.frame_reason));
       EXPECT_FALSE(ack->frame_detail.empty());
