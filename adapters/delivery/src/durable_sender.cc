@@ -5,8 +5,8 @@
 #include <map>
 #include <optional>
 
+#include "kpihub/delivery/link_monitor.h"
 #include "kpihub/platform/curve_dealer.h"
-#include "link_monitor.h"
 
 namespace kpihub::delivery {
 namespace {
@@ -314,8 +314,8 @@ std::optional<DrainResult> DurableSender::Impl::PollOnce(int timeout_ms) {
     if (e.num() == EINTR) return std::nullopt;  // a signal: the caller's keep_going decides
     throw;
   }
-  for (auto ev = monitor_->Read(); ev != LinkMonitor::Event::kNone; ev = monitor_->Read()) {
-    if (ev != LinkMonitor::Event::kHandshakeSucceeded) continue;
+  for (auto ev = monitor_->Read(); ev.kind != LinkMonitor::Kind::kNone; ev = monitor_->Read()) {
+    if (ev.kind != LinkMonitor::Kind::kHandshakeSucceeded) continue;
     if (had_session_) {  // a new session: whatever was in flight on the old one may be lost
       counters_.reconnects++;
       ResendAll();

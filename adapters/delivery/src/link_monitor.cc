@@ -1,4 +1,4 @@
-#include "link_monitor.h"
+#include "kpihub/delivery/link_monitor.h"
 
 #include <atomic>
 #include <cstring>
@@ -29,17 +29,22 @@ LinkMonitor::LinkMonitor(zmq::context_t& context, zmq::socket_t& watched)
 
 LinkMonitor::~LinkMonitor() { zmq_socket_monitor(watched_.handle(), nullptr, 0); }
 
+// A monitor message is two frames: 2 bytes of event, 4 of value (for a ZAP refusal, its
+// status code); then the peer's address.
 LinkMonitor::Event LinkMonitor::Read() {
   zmq::message_t head, address;
-  if (!socket_.recv(head, zmq::recv_flags::dontwait)) return Event::kNone;
+  if (!socket_.recv(head, zmq::recv_flags::dontwait)) return {};
   if (head.more()) (void)socket_.recv(address, zmq::recv_flags::dontwait);
-  if (head.size() < 2) return Event::kNone;
-  uint16_t event;
+  if (head.size() < 6) return {};
+  uint16_t event = 0;
+  uint32_t value = 0;
   std::memcpy(&event, head.data(), sizeof event);
+  std::memcpy(&value, static_cast<const char*>(head.data()) + sizeof event, sizeof value);
   switch (event) {
-    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: return Event::kHandshakeSucceeded;
-    case ZMQ_EVENT_DISCONNECTED: return Event::kDisconnected;
-    default: return Event::kHandshakeFailed;
+    case ZMQ_EVENT_HANDSHAKE_SUCCEEDED: return {Kind::kHandshakeSucceeded, 0};
+    case ZMQ_EVENT_DISCONNECTED: return {Kind::kDisconnected, 0};
+    case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: return {Kind::kAuthRefused, value};
+    default: return {Kind::kHandshakeFailed, value};
   }
 }
 

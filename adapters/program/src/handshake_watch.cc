@@ -1,8 +1,6 @@
 #include "handshake_watch.h"
 
-#include <atomic>
-#include <cstdio>
-#include <cstring>
+#include "kpihub/platform/curve_dealer.h"
 
 namespace kpihub::adapter {
 namespace {
@@ -11,58 +9,37 @@ namespace {
 // that restarts mid-handshake does so once. Three in a row, with no success, is a verdict.
 constexpr int kFailedHandshakesForWrongServerKey = 3;
 
-std::string MonitorAddress(const void* owner) {
-  static std::atomic<uint64_t> counter{0};
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "inproc://kpihub-handshake-watch-%p-%llu", owner,
-                static_cast<unsigned long long>(counter.fetch_add(1)));
-  return buf;
-}
-
 }  // namespace
 
 HandshakeWatch::HandshakeWatch(zmq::context_t& context, const delivery::SenderOptions& options) {
-  socket_ = std::make_unique<zmq::socket_t>(context, zmq::socket_type::dealer);
-  socket_->set(zmq::sockopt::linger, 0);
-  socket_->set(zmq::sockopt::curve_serverkey, options.server_public_z85);
-  socket_->set(zmq::sockopt::curve_publickey, options.client_keys.public_z85);
-  socket_->set(zmq::sockopt::curve_secretkey, options.client_keys.secret_z85);
-  socket_->set(zmq::sockopt::reconnect_ivl, 200);
-  socket_->set(zmq::sockopt::reconnect_ivl_max, 5000);
-  std::string address = MonitorAddress(this);
-  int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
-  if (zmq_socket_monitor(socket_->handle(), address.c_str(), events) != 0) throw zmq::error_t();
-  monitor_ = std::make_unique<zmq::socket_t>(context, zmq::socket_type::pair);
-  monitor_->set(zmq::sockopt::linger, 0);
-  monitor_->connect(address);
+  platform::CurveDealerOptions dealer = platform::CurveClient(
+      options.server_public_z85, options.client_keys.public_z85, options.client_keys.secret_z85);
+  dealer.reconnect_ivl_ms = 200;
+  dealer.reconnect_ivl_max_ms = 5000;
+  socket_ = std::make_unique<zmq::socket_t>(platform::NewCurveDealer(context, dealer));
+  monitor_ = std::make_unique<delivery::LinkMonitor>(context, *socket_);
   socket_->connect(options.endpoint);
 }
 
 HandshakeWatch::~HandshakeWatch() { Close(); }
 
 void HandshakeWatch::Close() {
-  if (!socket_) return;
-  zmq_socket_monitor(socket_->handle(), nullptr, 0);
-  monitor_.reset();
+  monitor_.reset();  // stops the monitor before its socket goes
   socket_.reset();
 }
 
 Status HandshakeWatch::Check() {
   while (monitor_ && verdict_.ok()) {
-    zmq::message_t head, address;
-    if (!monitor_->recv(head, zmq::recv_flags::dontwait)) break;
-    if (head.more()) (void)monitor_->recv(address, zmq::recv_flags::dontwait);
-    if (head.size() < 6) continue;
-    uint16_t event = 0;
-    uint32_t value = 0;
-    std::memcpy(&event, head.data(), sizeof event);
-    std::memcpy(&value, static_cast<const char*>(head.data()) + 2, sizeof value);
-    if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+    const delivery::LinkMonitor::Event event = monitor_->Read();
+    using Kind = delivery::LinkMonitor::Kind;
+    if (event.kind == Kind::kNone) break;
+    if (event.kind == Kind::kDisconnected) continue;
+    if (event.kind == Kind::kHandshakeSucceeded) {
       Close();
       break;
     }
-    if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+    const uint32_t value = event.status;
+    if (event.kind == Kind::kAuthRefused) {
       verdict_ = Status::PermissionDenied(
           "服务端拒绝了本适配器的密钥（ZAP 状态 " + std::to_string(value) + "）：该密钥未在服务端登记或已被吊销，"
           "请联系运维人员登记（kpihub keys） / the daemon refused this adapter's key (ZAP status " +

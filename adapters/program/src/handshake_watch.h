@@ -2,7 +2,7 @@
 // unreachable, within seconds. The sender's DEALER cannot: libzmq keeps reconnecting after a
 // failed CURVE handshake and the batches just wait, so a revoked key used to look like a
 // network outage until the deadline (exit 3). The watch opens a second DEALER with the same
-// keys, sends nothing, and reads its socket monitor:
+// keys (platform::NewCurveDealer), sends nothing, and reads its delivery::LinkMonitor:
 //  - ZMQ_EVENT_HANDSHAKE_FAILED_AUTH (the daemon's ZAP handler answered 400): the daemon does
 //    not know this adapter's key;
 //  - the handshake failing repeatedly without detail (the daemon cannot open our HELLO and
@@ -19,6 +19,7 @@
 
 #include "kpihub/core/status.h"
 #include "kpihub/delivery/durable_sender.h"
+#include "kpihub/delivery/link_monitor.h"
 
 namespace kpihub::adapter {
 
@@ -34,7 +35,7 @@ class HandshakeWatch {
  private:
   void Close();
   std::unique_ptr<zmq::socket_t> socket_;
-  std::unique_ptr<zmq::socket_t> monitor_;
+  std::unique_ptr<delivery::LinkMonitor> monitor_;
   Status verdict_;
   int failed_handshakes_ = 0;
 };
