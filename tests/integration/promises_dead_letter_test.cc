@@ -17,6 +17,7 @@
 #include "kpihub/core/reason.h"
 #include "kpihub/delivery/durable_sender.h"
 #include "kpihub/platform/system_clock.h"
+#include "kpihub/testing/csv_rows.h"
 #include "ops_test_util.h"
 
 namespace kpihub::testing {
@@ -33,17 +34,8 @@ std::multiset<DeadLetter> DeadLetters(const DaemonHarness& daemon) {
   CliResult r = Kpihub("rejects --csv --config " + daemon.config_path());
   EXPECT_EQ(r.code, 0) << r.output;
   std::multiset<DeadLetter> out;
-  std::istringstream in(r.output);
-  std::string line;
-  std::getline(in, line);  // header: id,time,department,adapter,sequence,index,reason,...
-  while (std::getline(in, line)) {
-    std::vector<std::string> f;
-    std::istringstream row(line);
-    for (std::string field; std::getline(row, field, ',');) f.push_back(field);
-    if (f.size() < 7) {
-      ADD_FAILURE() << "unexpected rejects row: " << line;
-      continue;
-    }
+  // id,time,department,adapter,sequence,index,reason,...
+  for (const auto& f : CsvRows(r.output, 7)) {
     out.insert({std::stoull(f[4]), static_cast<uint32_t>(std::stoul(f[5])), f[6]});
   }
   return out;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "kpihub/core/reason.h"
+#include "kpihub/testing/csv_rows.h"
 #include "ops_test_util.h"
 
 namespace kpihub::testing {
@@ -42,19 +43,8 @@ std::map<std::pair<std::string, uint64_t>, int> ExportedWriters(const std::strin
   CliResult r = Kpihub("export --department " + department + " --config " + config);
   EXPECT_EQ(r.code, 0) << r.output;
   std::map<std::pair<std::string, uint64_t>, int> writers;
-  std::istringstream in(r.output);
-  std::string line;
-  std::getline(in, line);  // header: indicator,park,entity,period,value,note,adapter,sequence,received
-  while (std::getline(in, line)) {
-    std::vector<std::string> fields;
-    std::istringstream row(line);
-    for (std::string f; std::getline(row, f, ',');) fields.push_back(f);
-    if (fields.size() < 9) {
-      ADD_FAILURE() << "unexpected export row: " << line;
-      continue;
-    }
-    ++writers[{fields[6], std::stoull(fields[7])}];
-  }
+  // indicator,park,entity,period,value,note,adapter,sequence,received
+  for (const auto& fields : CsvRows(r.output, 9)) ++writers[{fields[6], std::stoull(fields[7])}];
   return writers;
 }
 

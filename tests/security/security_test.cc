@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "kpihub/testing/csv_rows.h"
 #include "kpihub/testing/daemon_harness.h"
 #include "kpihub/testing/protocol_suite.h"
 #include "kpihub/testing/raw_dealer.h"
@@ -77,17 +78,7 @@ class SecurityMatrixTest : public ::testing::Test {
       int code = RunCommand(BinaryPath("kpihub") + " export --department " + dept + " --config " +
                                 daemon_.config_path(), &out);
       EXPECT_EQ(code, 0) << out;
-      std::istringstream in(out);
-      std::string line;
-      std::getline(in, line);  // header
-      while (std::getline(in, line)) {
-        std::vector<std::string> f;
-        std::stringstream ss(line);
-        for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
-        if (f.size() < 7) {
-          ADD_FAILURE() << "unexpected export line: " << line;
-          continue;
-        }
+      for (const auto& f : CsvRows(out, 7)) {
         figures[f[0] + "," + f[1] + "," + f[2] + "," + f[3]] = f[4] + "," + f[6];
       }
     }
