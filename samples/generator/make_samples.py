@@ -180,13 +180,7 @@ def write_readme(path, args, counts, rejects, expected):
         "| file | department | encoding | rows | observations | refused (reasons) |",
         "|---|---|---|---:|---:|---|",
     ]
-    encodings = {n: ("JSON lines" if f.get("json") else f["encoding"].upper())
-                 for f in FILES for n in (f["name"], update_name(f["name"]))}
-    for name, dept, rows, obs in counts:
-        reasons = ", ".join("`%s`" % r for r in by_file.get(name, []))
-        lines.append("| `%s` | %s | %s | %s | %s | %d (%s) |" % (
-            name, dept, encodings[name], format(rows, ","), format(obs, ","),
-            len(by_file.get(name, [])), reasons))
+    lines += readme_file_rows(counts, by_file)
     lines += [
         "",
         "Rows are data rows (the CSV header is not counted; in the reject report it is row 1). "
@@ -217,17 +211,35 @@ def write_readme(path, args, counts, rejects, expected):
         "| KPI | 2017 | 2018 | 2019 | 2020 | 2020 status |",
         "|---|---:|---:|---:|---:|---|",
     ]
+    lines += zone_kpi_rows(expected)
+    lines.append("")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+
+
+def readme_file_rows(counts, by_file):
+    """The README's table rows of the files: encoding, rows, observations, refusals."""
+    encodings = {n: ("JSON lines" if f.get("json") else f["encoding"].upper())
+                 for f in FILES for n in (f["name"], update_name(f["name"]))}
+    rows_out = []
+    for name, dept, rows, obs in counts:
+        reasons = ", ".join("`%s`" % r for r in by_file.get(name, []))
+        rows_out.append("| `%s` | %s | %s | %s | %s | %d (%s) |" % (
+            name, dept, encodings[name], format(rows, ","), format(obs, ","),
+            len(by_file.get(name, [])), reasons))
+    return rows_out
+
+
+def zone_kpi_rows(expected):
+    """The README's table rows of the zone's KPIs, a column per year."""
     kpis = {k["code"]: k for k in expected.catalogue["kpi"]}
     per = {}
     for code, park, y, value, status, _, _ in expected.kpi_figures():
         if park == "zone":
             per.setdefault(code, (kpis[code], {}))[1][y] = (float(value), status)
-    for code, (kpi, years) in per.items():
-        lines.append("| %s %s | %s | %s |" % (code, kpi["name_zh"], " | ".join(
-            zm.fmt_kpi(kpi, years[y][0]) for y in zm.YEARS), years[2020][1]))
-    lines.append("")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(lines))
+    return ["| %s %s | %s | %s |" % (code, kpi["name_zh"], " | ".join(
+        zm.fmt_kpi(kpi, years[y][0]) for y in zm.YEARS), years[2020][1])
+        for code, (kpi, years) in per.items()]
 
 
 def parse_args():

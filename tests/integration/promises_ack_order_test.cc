@@ -43,6 +43,27 @@ std::string Batch(uint64_t sequence, std::vector<core::Observation> obs) {
   return wire::EncodeBatch(sequence, 0, obs);
 }
 
+// One ack against the frame it must answer: status, sequence, next expected, the frame's
+// refusal reason, and the rejections of an accepted batch.
+void ExpectAnswers(const wire::AckMessage& ack, const Expected& want) {
+  EXPECT_EQ(wire::AckStatusName(ack.status), wire::AckStatusName(want.status));
+  EXPECT_EQ(ack.sequence, want.sequence);
+  if (want.next_expected != 0) {
+    EXPECT_EQ(ack.next_expected, want.next_expected);
+  }
+  if (want.status == AckStatus::kMalformed) {
+    EXPECT_EQ(core::ReasonName(ack.frame_reason), core::ReasonName(want.frame_reason));
+    EXPECT_FALSE(ack.frame_detail.empty());
+  }
+  if (want.status == AckStatus::kAccepted) {
+    ASSERT_EQ(ack.rejections.size(), want.rejections);
+    for (const auto& r : ack.rejections) {
+      EXPECT_EQ(r.index, 2u);  // the bad park is the third observation of batch 2
+      EXPECT_EQ(core::ReasonName(r.reason), "unknown_park");
+    }
+  }
+}
+
 TEST(PromisesAckOrder, RefusedFramesMidPipelineAreAnsweredInFrameOrder) {
   DaemonHarness daemon(std::vector<std::pair<std::string, std::string>>{{"scitech-1", "scitech"}});
   ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
@@ -72,26 +93,10 @@ TEST(PromisesAckOrder, RefusedFramesMidPipelineAreAnsweredInFrameOrder) {
   }
   for (size_t n = 0; n < frames.size(); ++n) {
     SCOPED_TRACE("ack " + std::to_string(n + 1) + " of " + std::to_string(frames.size()));
-    const Expected& want = frames[n];
     auto ack = dealer.Receive(kAckTimeoutMs);
     ASSERT_TRUE(ack.has_value()) << "unreadable answers: " << dealer.unreadable() << "\n"
                                  << daemon.ReadLog();
-    EXPECT_EQ(wire::AckStatusName(ack->status), wire::AckStatusName(want.status));
-    EXPECT_EQ(ack->sequence, want.sequence);
-    if (want.next_expected != 0) {
-      EXPECT_EQ(ack->next_expected, want.next_expected);
-    }
-    if (want.status == AckStatus::kMalformed) {
-      EXPECT_EQ(core::ReasonName(ack->frame_reason), core::ReasonName(want.frame_reason));
-      EXPECT_FALSE(ack->frame_detail.empty());
-    }
-    if (want.status == AckStatus::kAccepted) {
-      ASSERT_EQ(ack->rejections.size(), want.rejections);
-      for (const auto& r : ack->rejections) {
-        EXPECT_EQ(r.index, 2u);  // the bad park is the third observation of batch 2
-        EXPECT_EQ(core::ReasonName(r.reason), "unknown_park");
-      }
-    }
+    ExpectAnswers(*ack, frames[n]);
   }
   EXPECT_FALSE(dealer.Receive(200).has_value()) << "one ack per frame, no more";
   // What was applied is what the acks said: batches 1 to 4, nothing of the refused frames.

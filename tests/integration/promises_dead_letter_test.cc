@@ -115,6 +115,29 @@ std::vector<delivery::OutboxEntry> Entries(const std::vector<core::Observation>&
   return out;
 }
 
+// The durable sender's options for finance-1, with a window that pipelines all three batches
+// and no resend for a slow ack, so that the count of frames sent is exact.
+delivery::SenderOptions FinanceSenderOptions(const DaemonHarness& daemon) {
+  delivery::SenderOptions options;
+  options.endpoint = daemon.endpoint();
+  options.server_public_z85 = daemon.server_public();
+  options.client_keys = daemon.adapter("finance-1").keys;
+  options.window = 8;
+  options.ack_timeout_ms = 60000;
+  return options;
+}
+
+// Twelve valid figures: over the daemon's max_observations of 8 below.
+std::vector<core::Observation> TwelveObservations() {
+  std::vector<core::Observation> out;
+  for (int q = 1; q <= 4; ++q) {
+    for (const char* park : {"core", "auto_parts", "smart_mfg"}) {
+      out.push_back({"gdp", park, "", "2020Q" + std::to_string(q), 1e5, ""});
+    }
+  }
+  return out;
+}
+
 // The durable sender against the real daemon: its first batch was applied before (the
 // adapter lost its state with the ack), and its second is refused as a whole, so the third,
 // pipelined behind it, is answered out_of_order. Each ends where integrating.md says, the
@@ -136,21 +159,11 @@ TEST(PromisesDeadLetters, DurableSenderSettlesDuplicateAndOutOfOrderBatches) {
   TempDir dir;
   auto outbox = delivery::Outbox::Open(dir.path() + "/outbox");
   ASSERT_TRUE(outbox.ok()) << outbox.status().ToString();
-  delivery::SenderOptions options;
-  options.endpoint = daemon.endpoint();
-  options.server_public_z85 = daemon.server_public();
-  options.client_keys = daemon.adapter("finance-1").keys;
-  options.window = 8;
-  options.ack_timeout_ms = 60000;  // no resend for a slow ack: the count of frames is exact
   platform::SystemClock clock;
+  const delivery::SenderOptions options = FinanceSenderOptions(daemon);
   Recorder recorder;
   delivery::DurableSender sender(context, **outbox, options, clock, &recorder);
-  std::vector<core::Observation> too_many;
-  for (int q = 1; q <= 4; ++q) {
-    for (const char* park : {"core", "auto_parts", "smart_mfg"}) {
-      too_many.push_back({"gdp", park, "", "2020Q" + std::to_string(q), 1e5, ""});
-    }
-  }
+  const std::vector<core::Observation> too_many = TwelveObservations();
   ASSERT_TRUE(sender.Enqueue(Entries(MixedBatch(1), "first")).ok());
   ASSERT_TRUE(sender.Enqueue(Entries(too_many, "too-many")).ok());
   ASSERT_TRUE(sender.Enqueue(Entries(MixedBatch(3), "third")).ok());

@@ -307,6 +307,37 @@ double AcksDropped(const DaemonHarness& daemon) {
                            "kpihub_ingest_acks_dropped_total", 0);
 }
 
+// Empty batches: each is applied (its sequence advances) and acked like any other, and they
+// cost the store little, so what grows is the ack queue. Sent in chunks until the daemon
+// reports an ack it could not queue: the high-water mark is reached. *frames: how many sent.
+void FillAckQueue(const DaemonHarness& daemon, const std::string& adapter, zmq::socket_t& dealer,
+                  uint64_t* frames) {
+  constexpr uint64_t kChunk = 10000, kMaxFrames = 400000;
+  while (AcksDropped(daemon) == 0 && *frames < kMaxFrames) {
+    for (uint64_t end = *frames + kChunk; *frames < end;) {
+      std::string frame = wire::EncodeBatch(++*frames, 0, {});
+      ASSERT_TRUE(dealer.send(zmq::buffer(frame), zmq::send_flags::none));
+    }
+    ASSERT_EQ(WaitApplied(daemon, adapter, *frames), *frames);
+  }
+}
+
+// The slow peer reads at last: every ack that was queued is there, each an acceptance, and
+// they are the oldest ones; the dropped ones are the rest.
+void ExpectTheOldestAcksKept(const DaemonHarness& daemon, zmq::socket_t& dealer, uint64_t frames,
+                             uint64_t dropped) {
+  std::set<uint64_t> slow_acked;
+  const uint64_t queued = frames - dropped;
+  auto [accepted, other] = ReadAcks(dealer, queued, &slow_acked);
+  EXPECT_EQ(accepted, queued);
+  EXPECT_EQ(other, 0u);
+  EXPECT_EQ(AcksDropped(daemon), static_cast<double>(dropped));
+  ASSERT_FALSE(slow_acked.empty());
+  EXPECT_EQ(slow_acked.size(), queued);
+  EXPECT_EQ(*slow_acked.begin(), 1u);
+  EXPECT_EQ(*slow_acked.rbegin(), queued);
+}
+
 // A peer that sends and never reads its acks: the daemon queues them up to its send
 // high-water mark, then drops the ones that do not fit (the peer's resend would get
 // `duplicate`), and keeps serving everyone else; its memory stays bounded by that queue.
@@ -323,20 +354,11 @@ TEST(NetworkFaultTest, PeerThatStopsReadingDoesNotHoldUpOthersOrGrowMemory) {
   const int64_t rss_before = DaemonAnonKib(daemon);
   ASSERT_EQ(AcksDropped(daemon), 0);
 
-  // Empty batches: each is applied (its sequence advances) and acked like any other, and they
-  // cost the store little, so what grows is the ack queue. Sent in chunks until the daemon
-  // reports an ack it could not queue: the high-water mark is reached.
   zmq::context_t context(1);
   zmq::socket_t dealer = SlowReader(context, daemon, slow.adapter);
-  constexpr uint64_t kChunk = 10000, kMaxFrames = 400000;
   uint64_t frames = 0;
-  while (AcksDropped(daemon) == 0 && frames < kMaxFrames) {
-    for (uint64_t end = frames + kChunk; frames < end;) {
-      std::string frame = wire::EncodeBatch(++frames, 0, {});
-      ASSERT_TRUE(dealer.send(zmq::buffer(frame), zmq::send_flags::none));
-    }
-    ASSERT_EQ(WaitApplied(daemon, slow.adapter, frames), frames);
-  }
+  FillAckQueue(daemon, slow.adapter, dealer, &frames);
+  if (HasFatalFailure()) return;
   const double dropped = AcksDropped(daemon);
   ASSERT_GT(dropped, 0) << frames << " unread acks and none dropped: the queue never filled";
   // While its acks pile up unread, the other adapters keep getting theirs.
@@ -348,19 +370,7 @@ TEST(NetworkFaultTest, PeerThatStopsReadingDoesNotHoldUpOthersOrGrowMemory) {
   typical.next_expected = frames + 1;
   EXPECT_LT(rss_during - rss_before, UnreadAcksBoundKib(wire::EncodeAck(typical).size()))
       << "daemon RssAnon " << rss_before << " -> " << rss_during << " KiB";
-  // Now it reads: every ack that was queued is there, each an acceptance; the dropped ones
-  // are the rest.
-  std::set<uint64_t> slow_acked;
-  const uint64_t queued = frames - static_cast<uint64_t>(dropped);
-  auto [accepted, other] = ReadAcks(dealer, queued, &slow_acked);
-  EXPECT_EQ(accepted, queued);
-  EXPECT_EQ(other, 0u);
-  EXPECT_EQ(AcksDropped(daemon), dropped);
-  ASSERT_FALSE(slow_acked.empty());
-  // The oldest acks were kept, the newest dropped.
-  EXPECT_EQ(slow_acked.size(), queued);
-  EXPECT_EQ(*slow_acked.begin(), 1u);
-  EXPECT_EQ(*slow_acked.rbegin(), queued);
+  ExpectTheOldestAcksKept(daemon, dealer, frames, static_cast<uint64_t>(dropped));
   fleet.StopEnqueuing();
   ASSERT_TRUE(fleet.WaitDrained(60000)) << Join(fleet.Errors());
   fleet.Stop();
