@@ -5,8 +5,11 @@
 // damage) or harmless (every command succeeds with exactly the pristine output: LMDB free
 // space, unused page space, counters the output does not show). A flip that changes what a
 // command prints while verify passes is a failure, reported with its offset.
-// KPIHUB_BITFLIPS (default 1000; KPIHUB_LONG: 4000) bits are sampled with KPIHUB_BITFLIP_SEED
-// (default: the time), printed so that a failing run can be repeated.
+// KPIHUB_BITFLIPS (default 1000, 200 in sanitized builds; KPIHUB_LONG: 4000 and 1000) bits
+// are sampled with KPIHUB_BITFLIP_SEED (default: the time), printed so that a failing run can
+// be repeated, and tried in the order drawn. A loaded machine can make each flip several times
+// slower: the flips stop when KPIHUB_BITFLIP_SECONDS (default 120; none in a long run) have
+// gone, after at least 50, and the summary says how many were tried.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -139,9 +142,11 @@ void Classify(const Outputs& out, const Outputs& baseline, const std::string& wh
   ++t->harmless;
 }
 
-// The bits to flip, sampled over the used bytes; the seed is printed so that a failure can be
-// repeated. Sanitizer builds run each command several times slower: they sample fewer.
-std::set<uint64_t> SampleBits(uint64_t used, uint64_t* seed) {
+// The bits to flip, sampled over the used bytes, distinct, in the order drawn (so that a run
+// stopped by its time budget has still tried bits all over the file); the seed is printed so
+// that a failure can be repeated. Sanitizer builds run each command several times slower: they
+// sample fewer.
+std::vector<uint64_t> SampleBits(uint64_t used, uint64_t* seed) {
 #ifdef KPIHUB_SANITIZED_BUILD
   const int64_t flips = EnvInt("KPIHUB_BITFLIPS", LongRun() ? 1000 : 200);
 #else
@@ -154,9 +159,11 @@ std::set<uint64_t> SampleBits(uint64_t used, uint64_t* seed) {
               static_cast<unsigned long long>(used), static_cast<unsigned long long>(*seed));
   std::mt19937_64 random(*seed);
   std::uniform_int_distribution<uint64_t> pick(0, used * 8 - 1);
-  std::set<uint64_t> bits;
+  std::set<uint64_t> seen;
+  std::vector<uint64_t> bits;
   while (bits.size() < static_cast<size_t>(std::min<int64_t>(flips, used * 8))) {
-    bits.insert(pick(random));
+    const uint64_t bit = pick(random);
+    if (seen.insert(bit).second) bits.push_back(bit);
   }
   return bits;
 }
@@ -174,10 +181,19 @@ TEST(BitFlipTest, EveryFlipIsDetectedOrHarmlessAndNothingCrashes) {
   ASSERT_TRUE(baseline.all_ok()) << baseline.runs[0].output;
 
   uint64_t seed = 0;
-  const std::set<uint64_t> bits = SampleBits(used, &seed);
+  const std::vector<uint64_t> bits = SampleBits(used, &seed);
+  const auto budget = std::chrono::seconds(EnvInt("KPIHUB_BITFLIP_SECONDS", LongRun() ? 0 : 120));
+  const auto started = std::chrono::steady_clock::now();
+  constexpr int kMinimumFlips = 50;
   Tally t;
   int n = 0;
   for (uint64_t bit : bits) {
+    if (budget.count() > 0 && n >= kMinimumFlips &&
+        std::chrono::steady_clock::now() - started > budget) {
+      std::printf("[bit-flip] time budget of %lld s spent after %d of %zu flips\n",
+                  static_cast<long long>(budget.count()), n, bits.size());
+      break;
+    }
     std::string flipped = pristine;
     flipped[bit / 8] = static_cast<char>(flipped[bit / 8] ^ (1 << (bit % 8)));
     fs::remove(daemon.state_dir() + "/lock.mdb");
@@ -195,7 +211,7 @@ TEST(BitFlipTest, EveryFlipIsDetectedOrHarmlessAndNothingCrashes) {
     }
   }
   std::vector<std::pair<std::string, std::string>> summary{{"seed", std::to_string(seed)},
-                                                          {"flips", std::to_string(bits.size())}};
+                                                          {"flips", std::to_string(n)}};
   for (const auto& [name, count] :
        {std::pair<const char*, int>{"detected", t.detected}, {"faults_handled", t.faults_handled},
         {"harmless", t.harmless}, {"undetected", t.undetected}, {"crashed", t.crashed},
