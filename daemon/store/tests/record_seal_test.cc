@@ -92,7 +92,9 @@ TEST(RecordSealTest, AFlippedBitInAnyTableIsCorruptionOnRead) {
                          cells.code() == Status::Code::kCorruption;
     EXPECT_TRUE(refused) << s.ToString();
     for (const Status& st : {s, history, obs, cells}) {
-      if (!st.ok()) EXPECT_NE(st.message().find("checksum"), std::string::npos) << st.ToString();
+      if (!st.ok()) {
+        EXPECT_NE(st.message().find("checksum"), std::string::npos) << st.ToString();
+      }
     }
   }
 }
