@@ -105,8 +105,13 @@ void PrintCsvRow(const core::Kpi& kpi, const core::KpiFigure& k) {
 void PrintTableRow(const core::Kpi& kpi, const core::KpiFigure& k) {
   const bool show = k.has_value && !k.withheld;
   char progress[64];
-  std::snprintf(progress, sizeof progress, "progress %5.1f %% of target, expected %5.1f %%",
-                show ? k.progress * 100 : 0.0, k.expected * 100);
+  if (show) {
+    std::snprintf(progress, sizeof progress, "progress %5.1f %% of target, expected %5.1f %%",
+                  k.progress * 100, k.expected * 100);
+  } else {  // no progress for a cell without a published value, not even 0
+    std::snprintf(progress, sizeof progress, "progress     - of target, expected %5.1f %%",
+                  k.expected * 100);
+  }
   std::printf("%s %s\n  %s value %s target %s (%d)  %s  %s  [%s]\n",
               PadRight(kpi.code, 26).c_str(), kpi.name_zh.c_str(), PadRight(k.park, 12).c_str(),
               PadRight(show ? FormatValue(k.value, kpi.unit) : "-", 18).c_str(),
