@@ -15,6 +15,7 @@
 #include "cli_names.h"
 #include "state_access.h"
 #include "kpihub/core/rollup.h"
+#include "kpihub/store/rollup_feed.h"
 
 namespace kpihub::cli {
 namespace {
@@ -141,8 +142,10 @@ int RunExplain(ExplainArgs args) {
   std::unique_ptr<store::Snapshot> snapshot;
   kpihub::Status status = opened->store->OpenSnapshot(&snapshot);
   if (status.ok()) {
+    status = store::FeedRollup(*snapshot, &rollup);
+  }
+  if (status.ok()) {
     status = snapshot->ForEachCell([&](const core::Cell& c) {
-      rollup.Add(c);
       const core::Indicator* ind = catalogue.FindIndicator(c.indicator);
       if (ind && codes.count(c.indicator)) scope.NoteCell(*ind, c);
     });

@@ -13,6 +13,7 @@
 #include "cli_names.h"
 #include "state_access.h"
 #include "kpihub/core/rollup.h"
+#include "kpihub/store/rollup_feed.h"
 
 namespace kpihub::cli {
 namespace {
@@ -49,10 +50,10 @@ kpihub::Status ExportStatistics(store::Snapshot& snapshot, const core::Catalogue
                                uint32_t min_cell) {
   std::vector<core::Cell> cells;
   core::Rollup rollup(catalogue, core::RollupOptions{min_cell});
-  kpihub::Status status = snapshot.ForEachCell([&](const core::Cell& c) {
-    if (catalogue.FindIndicator(c.indicator) == nullptr) return;
-    rollup.Add(c);
-    cells.push_back(c);
+  kpihub::Status status = store::FeedRollup(snapshot, &rollup);
+  if (!status.ok()) return status;
+  status = snapshot.ForEachCell([&](const core::Cell& c) {
+    if (catalogue.FindIndicator(c.indicator) != nullptr) cells.push_back(c);
   });
   if (!status.ok()) return status;
   const core::RollupResult result = rollup.Finish();

@@ -36,6 +36,10 @@ class Expected:
         for row in accepted_rows:
             indicator, park, entity, period, value = row[:5]
             self.figures[(indicator, park, period, entity)] = Fraction(value)
+        rules = catalogue.get("rules", {})
+        # The (n, k) dominance rule: n enterprises holding more than k of a cell.
+        self.dominance_n = rules.get("dominance_top", 2)
+        self.dominance_k = Fraction(str(rules.get("dominance_share", 0.85)))
         self.cells = self._cells()
         self.years = self._park_years()
         self.withheld, self.zone_withheld = self._suppress()
@@ -46,10 +50,13 @@ class Expected:
     def _cells(self):
         """(indicator, park, period) -> [sum, enterprises]."""
         cells = defaultdict(lambda: [Fraction(0), 0])
+        self.sizes = defaultdict(list)  # (indicator, park, period) -> |enterprise figures|
         for (indicator, park, period, entity), v in self.figures.items():
             cell = cells[(indicator, park, period)]
             cell[0] += v
             cell[1] += 1 if entity else 0
+            if entity:
+                self.sizes[(indicator, park, period)].append(abs(v))
         return dict(cells)
 
     def _park_years(self):
@@ -60,13 +67,16 @@ class Expected:
         enterprises — the whole year is then confidential, since its periods are published
         too and a year minus its other months would give a hidden month away."""
         by_year = defaultdict(list)
+        texts = defaultdict(list)
         for (indicator, park, period), cell in self.cells.items():
             by_year[(indicator, park, period_year(period))].append((period_rank(period), cell))
+            texts[(indicator, park, period_year(period))].append(period)
         years = {}
         self.small = set()
         for key, periods in by_year.items():
-            if self.indicators[key[0]]["enterprise_level"] and \
-                    min(c[1] for _, c in periods) < self.n:
+            if self.indicators[key[0]]["enterprise_level"] and any(
+                    self.cells[(key[0], key[1], t)][1] < self.n or self._dominated((key[0], key[1], t))
+                    for t in texts[key]):
                 self.small.add(key)
             if self.indicators[key[0]]["aggregation"] == "sum":
                 years[key] = [sum(c[0] for _, c in periods), max(c[1] for _, c in periods)]
@@ -74,6 +84,14 @@ class Expected:
                 _, latest = max(periods, key=lambda p: p[0])
                 years[key] = [latest[0], latest[1]]
         return years
+
+    def _dominated(self, cell):
+        """Whether the n largest enterprises (by size, whatever the sign) of a cell hold more
+        than k of the cell's size; a share of 1 or more never dominates."""
+        if self.dominance_k >= 1:
+            return False
+        sizes = sorted(self.sizes.get(cell, []), reverse=True)
+        return sum(sizes[:self.dominance_n]) > self.dominance_k * sum(sizes)
 
     def _suppress(self):
         """Confidential park-years of enterprise-level indicators, per indicator and year: the

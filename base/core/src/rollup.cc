@@ -4,6 +4,7 @@
 #include "kpihub/core/rollup.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "kpi_figure.h"
@@ -20,14 +21,14 @@ using CellMap =
 // indicator: all its periods are published or none is (`export --statistics` shows periods).
 std::vector<IndicatorYear> YearsOf(const Indicator& indicator, const std::string& park,
                                    const std::map<Period, std::pair<Decimal, uint32_t>>& periods,
-                                   uint32_t min_entities) {
+                                   const std::function<bool(const Period&, uint32_t)>& small) {
   std::map<int, IndicatorYear> years;
   for (const auto& [period, cell] : periods) {  // ascending: for `last`, the latest period wins
     IndicatorYear& y = years[period.year];
     y.indicator = &indicator;
     y.park = park;
     y.year = period.year;
-    y.sensitive = y.sensitive || (indicator.enterprise_level && cell.second < min_entities);
+    y.sensitive = y.sensitive || (indicator.enterprise_level && small(period, cell.second));
     if (indicator.aggregation == Aggregation::kSum) {
       y.value += cell.first;
       y.entities = std::max(y.entities, cell.second);
@@ -125,12 +126,15 @@ std::set<int> YearsWithNumerator(const Kpi& kpi, const std::string& park,
 }
 
 // Yearly figures of every (indicator, park) that has cells.
-std::vector<IndicatorYear> ParkYears(const Catalogue& catalogue, const CellMap& cells,
-                                     uint32_t min_entities) {
+std::vector<IndicatorYear> ParkYears(
+    const Catalogue& catalogue, const CellMap& cells,
+    const std::function<bool(const std::string&, const std::string&, const Period&, uint32_t)>&
+        small) {
   std::vector<IndicatorYear> out;
   for (const auto& [key, periods] : cells) {
     const Indicator* indicator = catalogue.FindIndicator(key.first);  // known: checked in Add
-    for (IndicatorYear& y : YearsOf(*indicator, key.second, periods, min_entities)) {
+    auto small_here = [&](const Period& p, uint32_t n) { return small(key.first, key.second, p, n); };
+    for (IndicatorYear& y : YearsOf(*indicator, key.second, periods, small_here)) {
       out.push_back(std::move(y));
     }
   }
@@ -205,10 +209,36 @@ void Rollup::Add(const Cell& cell) {
   slot.second += cell.entities;
 }
 
+void Rollup::AddEnterpriseFigure(const std::string& indicator, const std::string& park,
+                                 const Period& period, Decimal value) {
+  Contributions& c = contributions_[{indicator, park, period}];
+  const Decimal magnitude = value < Decimal() ? Decimal() - value : value;
+  c.total += magnitude;
+  c.top.insert(std::upper_bound(c.top.begin(), c.top.end(), magnitude, std::greater<>()),
+               magnitude);
+  if (c.top.size() > catalogue_.dominance_top()) c.top.pop_back();
+}
+
+// The (n, k) rule on one cell: its n largest enterprise figures hold more than k of it.
+// Compared exactly: top > k * total with k turned into a Decimal of six places.
+bool Rollup::Dominated(const std::string& indicator, const std::string& park,
+                       const Period& period) const {
+  if (catalogue_.dominance_share() >= 1) return false;  // the rule is off
+  auto it = contributions_.find({indicator, park, period});
+  if (it == contributions_.end()) return true;  // figures not given: assume the worst
+  Decimal top;
+  for (const Decimal& d : it->second.top) top += d;
+  const int64_t k_micros = static_cast<int64_t>(catalogue_.dominance_share() * 1e6 + 0.5);
+  return top.micros() * 1000000 > it->second.total.micros() * k_micros;
+}
+
 RollupResult Rollup::Finish() const {
   RollupResult result;
-  std::vector<IndicatorYear> park_years =
-      ParkYears(catalogue_, cells_, options_.min_cell_entities);
+  auto small = [this](const std::string& indicator, const std::string& park, const Period& p,
+                      uint32_t entities) {
+    return entities < options_.min_cell_entities || Dominated(indicator, park, p);
+  };
+  std::vector<IndicatorYear> park_years = ParkYears(catalogue_, cells_, small);
   const ParkOrder order = ParkOrderOf(catalogue_);
   std::map<std::pair<std::string, int>, std::vector<IndicatorYear*>> by_indicator_year;
   for (IndicatorYear& y : park_years) by_indicator_year[{y.indicator->code, y.year}].push_back(&y);

@@ -217,6 +217,54 @@ TEST_F(RollupTest, OneSmallMonthWithholdsTheWholeYear) {
   EXPECT_TRUE(r.Publishable(*catalogue_->FindIndicator("stock_q"), "p3", 2019));
 }
 
+// The (n, k) rule with the catalogue's defaults: a park of five enterprises where two hold
+// more than 85 % is withheld like a small cell; figures not given count as dominated.
+TEST_F(RollupTest, DominatedCellsAreWithheldByTheNKRule) {
+  std::string text = kCatalogue;
+  const std::string off = "dominance_share = 1\n";
+  ASSERT_NE(text.find(off), std::string::npos);
+  text.replace(text.find(off), off.size(), "dominance_top = 2\ndominance_share = 0.85\n");
+  auto loaded = Catalogue::FromToml(text, "dominance.toml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  struct Park {
+    const char* code;
+    std::vector<const char*> figures;
+  };
+  auto run = [&](const std::vector<Park>& parks) {
+    Rollup rollup(**loaded, RollupOptions{3});
+    for (const Park& p : parks) {
+      Decimal sum;
+      for (const char* f : p.figures) {
+        rollup.AddEnterpriseFigure("out_m", p.code, *Period::Parse("2020-01"), D(f));
+        sum += D(f);
+      }
+      rollup.Add(Cell{"out_m", p.code, *Period::Parse("2020-01"), sum,
+                      static_cast<uint32_t>(p.figures.size())});
+    }
+    return rollup.Finish();
+  };
+  // p1: 95 + 1 of 99 = 97 %: dominated although five enterprises. p2 (fewest left) goes too.
+  RollupResult r = run({{"p1", {"95", "1", "1", "1", "1"}},
+                        {"p2", {"10", "10", "10", "10"}},
+                        {"p3", {"10", "10", "10", "10", "10"}}});
+  EXPECT_TRUE(Year(r, "out_m", "p1", 2020)->withheld);
+  EXPECT_TRUE(Year(r, "out_m", "p2", 2020)->withheld);
+  EXPECT_FALSE(Year(r, "out_m", "p3", 2020)->withheld);
+  // Exactly at the share is not above it: 85 of 100 by the top two is shown.
+  RollupResult at = run({{"p1", {"45", "40", "5", "5", "5"}},
+                         {"p2", {"10", "10", "10", "10"}}});
+  EXPECT_FALSE(Year(at, "out_m", "p1", 2020)->withheld);
+  // Negative figures weigh by their size.
+  RollupResult negative = run({{"p1", {"-95", "1", "1", "1", "1"}},
+                               {"p2", {"10", "10", "10", "10"}},
+                               {"p3", {"10", "10", "10", "10", "10"}}});
+  EXPECT_TRUE(Year(negative, "out_m", "p1", 2020)->withheld);
+  // A cell whose enterprise figures were never given cannot be shown safe.
+  Rollup cells_only(**loaded, RollupOptions{3});
+  cells_only.Add(C("out_m", "p1", "2020-01", "100", 5));
+  EXPECT_TRUE(cells_only.Finish().indicator_years.front().withheld);
+}
+
 TEST_F(RollupTest, WithheldFiguresCarryNothingButConfidentialKeepsThem) {
   const std::vector<Cell> cells = {
       C("out_m", "p1", "2020-01", "100", 1), C("out_m", "p2", "2020-01", "500", 5),

@@ -12,7 +12,9 @@
 //    a cumulative KPI sums years from its start year;
 //  - small cells, decided once here for every output (boards, CLI, exports): a park-year of
 //    an enterprise-level indicator is sensitive when any period cell of that year is built
-//    from fewer than `min_cell_entities` enterprises (primary suppression). A park-year is
+//    from fewer than `min_cell_entities` enterprises, or is dominated: its
+//    catalogue.dominance_top() largest enterprise figures hold more than dominance_share()
+//    of it (the (n, k) rule; primary suppression). A park-year is
 //    withheld as a whole, with every period in it, so that shown months never add up to a
 //    shown year around a hidden month. Then the parks with the fewest enterprises are
 //    withheld too (ties broken by the catalogue's park order, never by value) until the
@@ -94,14 +96,29 @@ class Rollup {
       : catalogue_(catalogue), options_(options) {}
   // Cells of indicators unknown to the catalogue are ignored (a catalogue may drop one).
   void Add(const Cell& cell);
+  // One enterprise's figure inside a cell, for the dominance rule: every stored figure with
+  // an entity must be given (store::FeedRollup does), once. A cell of an enterprise-level
+  // indicator whose figures were not given counts as dominated, so a caller that forgets
+  // withholds too much rather than too little.
+  void AddEnterpriseFigure(const std::string& indicator, const std::string& park,
+                           const Period& period, Decimal value);
   RollupResult Finish() const;
 
  private:
+  bool Dominated(const std::string& indicator, const std::string& park, const Period& period) const;
+
   const Catalogue& catalogue_;
   RollupOptions options_;
   // (indicator, park) -> period -> (sum, entities)
   std::map<std::pair<std::string, std::string>, std::map<Period, std::pair<Decimal, uint32_t>>>
       cells_;
+  // (indicator, park, period) -> the largest absolute enterprise figures (descending, at
+  // most dominance_top) and the sum of all of them.
+  struct Contributions {
+    std::vector<Decimal> top;
+    Decimal total;
+  };
+  std::map<std::tuple<std::string, std::string, Period>, Contributions> contributions_;
 };
 
 }  // namespace kpihub::core
