@@ -37,7 +37,9 @@ Checks, each failure naming the cell:
      coverage ratio to its denominator), which the equations above do not model;
   4. complementary suppression chooses among parks with as many enterprises by the
      catalogue's park order only: a choice by value would tell how the hidden and the shown
-     values compare.
+     values compare;
+  5. `explain --confidential` prints a withheld figure's parts under the confidential banner,
+     and the default `explain` does not.
 Python 3.11 standard library only; runs in a temporary directory, kept when it fails."""
 
 import argparse
@@ -238,6 +240,28 @@ def collect(kpihub, config, metrics_port, model, years):
     return pub
 
 
+def check_confidential_flag(kpihub, config, years):
+    """`explain --confidential` shows a withheld figure's parts under its banner; the default
+    shows neither. Returns failures; none when the sample withholds nothing."""
+    for y in years:
+        text = run([kpihub, "kpis", "--config", config, "--park", "all", "--year", str(y), "--csv"])
+        for r in csv.DictReader(io.StringIO(text)):
+            if r["status"] != "withheld" or r["park"] == "zone":
+                continue
+            args = [kpihub, "explain", "--config", config, r["kpi"], r["park"], str(y)]
+            default, detail = run(args), run(args + ["--confidential"])
+            failures = []
+            if "numerator" in default.split("\n\n")[0] or "confidential" in default:
+                failures.append("explain %s %s %d prints a withheld figure's parts by default"
+                                % (r["kpi"], r["park"], y))
+            if "confidential — enterprise-level / 机密：企业级数据" not in detail or \
+                    not re.search(r"x numerator \d", detail):
+                failures.append("explain --confidential %s %s %d lacks the banner or the parts"
+                                % (r["kpi"], r["park"], y))
+            return failures
+    return []
+
+
 def collect_explain(kpihub, config, model, years, pub):
     for code in model.kpis:
         for place in model.parks + ["zone"]:
@@ -415,9 +439,11 @@ def main():
         feed.start_daemon()
         feed.feed_sample()
         model = Model(catalogue, truth(args.kpihub, feed.config), args.min_cell)
-        pub = collect(args.kpihub, feed.config, feed.metrics_port, model,
-                      kpihub_years(args.kpihub, feed.config))
+        years = kpihub_years(args.kpihub, feed.config)
+        pub = collect(args.kpihub, feed.config, feed.metrics_port, model, years)
+        flag_failures = check_confidential_flag(args.kpihub, feed.config, years)
     failures, sensitive, equations, statuses = audit(model, pub, args.protection)
+    failures += flag_failures
     print("disclosure audit (%s): %d sensitive cells, %d published equations, %d statuses, "
           "%d failures" % (args.case, sensitive, equations, statuses, len(failures)))
     for f in failures[:60]:
