@@ -13,8 +13,8 @@ published figures and the catalogue's formulas would, that no sensitive cell can
 The unknowns are the per-period park cells (indicator, park, period) of enterprise-level
 indicators; their true values come from `kpihub export --department`. A cell is sensitive
 when it holds fewer than --min-cell enterprises, or when the catalogue's dominance rule holds
-for it (its `dominance_top` largest enterprises hold more than `dominance_share` of it). The published figures give linear equations
-over the unknowns:
+for it (its `dominance_top` largest enterprises hold more than `dominance_share` of it).
+The published figures give linear equations over the unknowns:
   - a cell shown by `export --statistics`: the cell itself;
   - a park's or the zone's yearly indicator figure (/metrics): the sum of its periods (the
     latest period for a `last` indicator; for the zone, the sum over the parks);
@@ -28,6 +28,8 @@ Checks, each failure naming the cell:
   1. exact disclosure: no sensitive cell is determined by the equations (its unit vector is
      not in their row space, by exact elimination over the rationals, fractions.Fraction),
      nor the sum of a park-year's sensitive periods (the same few enterprises over months);
+     and no cell `export --statistics` withholds, nor the sum of a park-year's withheld
+     periods, is determined either (a complement that can be recovered protects nothing);
   2. protection interval, a documented sufficient condition for non-negative figures: in
      every equation holding a sensitive cell s, the other cells of it that are not
      determined hold together at least --protection percent of s (otherwise moving s up by
@@ -102,7 +104,8 @@ class Model:
                 sizes[key].append(abs(Fraction(r["value"])))
         # The (n, k) dominance rule of the catalogue: n enterprises holding more than k.
         rules = catalogue.get("rules", {})
-        top, share = rules.get("dominance_top", 2), Fraction(str(rules.get("dominance_share", 0.85)))
+        top = rules.get("dominance_top", 2)
+        share = Fraction(str(rules.get("dominance_share", 0.85)))
         self.dominated = {k for k, v in sizes.items()
                           if share < 1 and sum(sorted(v, reverse=True)[:top]) > share * sum(v)}
         self.by_year = defaultdict(list)  # (indicator, park, year) -> periods
@@ -182,6 +185,7 @@ class Published:
         self.equations = []  # (where, {cell: coefficient})
         self.statuses = []   # (where, kpi, place, year)
         self.withheld_years = set()  # (indicator, park, year) export --statistics withholds
+        self.withheld_cells = set()  # (indicator, park, period) it withholds
 
     def add(self, where, eq):
         eq = {c: Fraction(k) for c, k in eq.items() if k != 0}
@@ -234,6 +238,8 @@ def collect(kpihub, config, metrics_port, model, years):
         key = (r["indicator"], r["park"], r["period"])
         if r["withheld"] == "yes":
             pub.withheld_years.add((r["indicator"], r["park"], year_of(r["period"])))
+            if model.confidential(r["indicator"]):
+                pub.withheld_cells.add(key)
         elif r["value"] and model.confidential(r["indicator"]):
             pub.add("export --statistics %s/%s/%s" % key, {key: 1})
     collect_explain(kpihub, config, model, years, pub)
@@ -249,14 +255,18 @@ def check_confidential_flag(kpihub, config, years):
             if r["status"] != "withheld" or r["park"] == "zone":
                 continue
             args = [kpihub, "explain", "--config", config, r["kpi"], r["park"], str(y)]
-            default, detail = run(args), run(args + ["--confidential"])
+            default = run(args)
+            try:
+                detail = run(args + ["--confidential"])
+            except RuntimeError as e:
+                detail = str(e)
             failures = []
             if "numerator" in default.split("\n\n")[0] or "confidential" in default:
-                failures.append("explain %s %s %d prints a withheld figure's parts by default"
+                failures.append("explain default: %s %s %d prints a withheld figure's parts"
                                 % (r["kpi"], r["park"], y))
             if "confidential — enterprise-level / 机密：企业级数据" not in detail or \
                     not re.search(r"x numerator \d", detail):
-                failures.append("explain --confidential %s %s %d lacks the banner or the parts"
+                failures.append("explain --confidential: %s %s %d lacks the banner or the parts"
                                 % (r["kpi"], r["park"], y))
             return failures
     return []
@@ -355,6 +365,18 @@ def audit(model, pub, protection):
         if not space.reduce({c: Fraction(1) for c in cells}):
             failures.append("exact disclosure: the sum of %s/%s's %d sensitive periods of %d "
                             "is determined by the published figures" % (i, p, len(cells), y))
+    # What kpihub withholds must stay withheld, complements included: otherwise the
+    # complement protects nothing (hidden months of a shown year, recovered by subtraction).
+    withheld_years = defaultdict(list)
+    for c in sorted(pub.withheld_cells):
+        withheld_years[(c[0], c[1], year_of(c[2]))].append(c)
+        if c not in sensitive and is_determined(c):
+            failures.append("withheld cell recoverable: %s/%s/%s is determined by the "
+                            "published figures" % c)
+    for (i, p, y), cells in sorted(withheld_years.items()):
+        if len(cells) > 1 and not space.reduce({c: Fraction(1) for c in cells}):
+            failures.append("withheld cells recoverable: the sum of %s/%s's %d withheld periods "
+                            "of %d is determined by the published figures" % (i, p, len(cells), y))
     sensitive_set = set(sensitive)
     for where, kpi, place, year in pub.statuses:
         if place != "zone" and model.kpi_inputs(kpi, place, year) & sensitive_set:
@@ -378,9 +400,9 @@ def check_complement_order(model, pub):
                 if (i, q, y) in pub.withheld_years or parks[q] != parks[c]:
                     continue
                 if model.parks.index(q) < model.parks.index(c):
-                    failures.append("complement %s/%s/%d withheld before %s, which holds as many "
-                                    "enterprises and comes first in the catalogue: the choice "
-                                    "depends on the values" % (i, c, y, q))
+                    failures.append("complement order: %s/%s/%d withheld before %s, which "
+                                    "holds as many enterprises and comes first in the "
+                                    "catalogue; the choice depends on the values" % (i, c, y, q))
     return failures
 
 
@@ -446,10 +468,17 @@ def main():
     failures += flag_failures
     print("disclosure audit (%s): %d sensitive cells, %d published equations, %d statuses, "
           "%d failures" % (args.case, sensitive, equations, statuses, len(failures)))
-    for f in failures[:60]:
-        print("  " + f)
-    if len(failures) > 60:
-        print("  ... and %d more" % (len(failures) - 60))
+    kinds = defaultdict(int)
+    for f in failures:
+        kinds[f.split(":")[0]] += 1
+    for kind, n in sorted(kinds.items()):
+        print("  %5d  %s" % (n, kind))
+    shown = defaultdict(int)
+    for f in failures:  # the first few of each kind
+        kind = f.split(":")[0]
+        shown[kind] += 1
+        if shown[kind] <= 5:
+            print("  " + f)
     if sensitive == 0 or equations < 100:
         failures.append("the audit saw too little to mean anything")
         print("FAIL: %d sensitive cells, %d equations" % (sensitive, equations))
