@@ -1,8 +1,10 @@
 // `kpihub explain KPI PARK YEAR`: what a KPI figure is made of — its value and target, the
 // indicators in its numerator and denominator with their owning departments, and the adapters
 // and batches (sequence, receive time) whose figures it currently folds, with how many
-// figures each. For the question "where does this number come from?" at a meeting. Counts
-// only: never an enterprise id, so the answer can be forwarded.
+// figures each. For the question "where does this number come from?" at a meeting. Never an
+// enterprise id, and for a figure withheld as a small cell (core/rollup.h) neither its value
+// nor its parts nor how many enterprise figures it holds, so the default answer can be
+// forwarded. `--confidential` adds those under a banner, for the operator's own eyes.
 #include <cstdio>
 #include <map>
 #include <set>
@@ -13,6 +15,7 @@
 #include "cli_names.h"
 #include "state_access.h"
 #include "kpihub/core/rollup.h"
+#include "kpihub/store/rollup_feed.h"
 
 namespace kpihub::cli {
 namespace {
@@ -24,7 +27,12 @@ struct ExplainArgs {
   StateLocation where;
   std::string kpi, park;
   int year = 0;
+  bool confidential = false;
 };
+
+constexpr char kConfidentialBanner[] =
+    "*** confidential — enterprise-level / 机密：企业级数据 ***\n"
+    "*** shows figures withheld as small cells: do not forward, mail or paste into tickets ***\n";
 
 struct Source {  // one batch's figures that the KPI folds
   size_t figures = 0;
@@ -59,41 +67,55 @@ class PeriodScope {
   std::map<std::tuple<std::string, std::string, int>, core::Period> latest_;
 };
 
-void PrintFigure(const core::Kpi& kpi, const core::RollupResult& result, const ExplainArgs& a) {
+// Whether the figure explained is withheld; prints its value, or "withheld" and, only when
+// confidential, the hidden value and its parts.
+bool PrintFigure(const core::Kpi& kpi, const core::RollupResult& result, const ExplainArgs& a) {
   std::printf("%s %s [%s]  park %s, %d\n", kpi.code.c_str(), kpi.name_zh.c_str(),
               kpi.clause.c_str(), a.park.c_str(), a.year);
   for (const auto& k : result.kpi_figures) {
     if (k.kpi->code != kpi.code || k.park != a.park || k.year != a.year) continue;
-    if (k.withheld) std::printf("  value: withheld (small cell)\n");
-    else if (k.has_value) std::printf("  value: %.17g %s (target %.17g by %d), status %s\n", k.value,
-                                      kpi.unit.c_str(), kpi.target, kpi.target_year,
-                                      std::string(core::KpiStatusName(k.status)).c_str());
+    if (k.withheld) std::printf("  value: withheld (small cell) 小样本不公开\n");
+    if (k.withheld && !a.confidential) return true;
+    if (k.has_value) std::printf("  %s: %.17g %s (target %.17g by %d), status %s\n",
+                                 k.withheld ? "withheld value (confidential)" : "value", k.value,
+                                 kpi.unit.c_str(), kpi.target, kpi.target_year,
+                                 std::string(core::KpiStatusName(k.status)).c_str());
     std::printf("  = %g x numerator %s%s%s\n", kpi.scale, k.numerator.ToString().c_str(),
                 kpi.denominator.empty() ? "" : " / denominator ",
                 kpi.denominator.empty() ? "" : k.denominator.ToString().c_str());
-    return;
+    return k.withheld;
   }
   std::printf("  value: no data\n");
+  return false;
 }
 
+// `counts`: how many figures each source holds; left out for a withheld figure, whose
+// enterprise count is as confidential as its value.
 void PrintSources(const core::Catalogue& catalogue, const std::string& role,
                   const std::vector<std::string>& codes,
-                  const std::map<std::string, IndicatorSources>& sources, const CivilTime& time) {
+                  const std::map<std::string, IndicatorSources>& sources, const CivilTime& time,
+                  bool counts) {
   for (const std::string& code : codes) {
     const core::Indicator* ind = catalogue.FindIndicator(code);
     if (ind == nullptr) continue;
     auto it = sources.find(code);
     const IndicatorSources empty;
     const IndicatorSources& s = it == sources.end() ? empty : it->second;
-    std::printf("\n  %s %s %s (%s), department %s, %s over time: %zu enterprise figures, %zu "
-                "park-level figures\n", role.c_str(), ind->code.c_str(), ind->name_zh.c_str(),
-                ind->unit.c_str(), ind->department.c_str(),
-                ind->aggregation == core::Aggregation::kSum ? "summed" : "latest period",
-                s.enterprise_figures, s.park_figures);
+    std::printf("\n  %s %s %s (%s), department %s, %s over time", role.c_str(),
+                ind->code.c_str(), ind->name_zh.c_str(), ind->unit.c_str(),
+                ind->department.c_str(),
+                ind->aggregation == core::Aggregation::kSum ? "summed" : "latest period");
+    if (counts) {
+      std::printf(": %zu enterprise figures, %zu park-level figures", s.enterprise_figures,
+                  s.park_figures);
+    }
+    std::printf("\n");
     for (const auto& [batch, source] : s.batches) {
-      std::printf("    adapter %-16s seq %-8llu received %s  %zu figures\n", batch.first.c_str(),
+      std::printf("    adapter %-16s seq %-8llu received %s", batch.first.c_str(),
                   static_cast<unsigned long long>(batch.second),
-                  time.Format(source.received_unix_ms).c_str(), source.figures);
+                  time.Format(source.received_unix_ms).c_str());
+      if (counts) std::printf("  %zu figures", source.figures);
+      std::printf("\n");
     }
   }
 }
@@ -113,14 +135,17 @@ int RunExplain(ExplainArgs args) {
   const core::Kpi* kpi = catalogue.FindKpi(*kpi_code);
   std::set<std::string> codes(kpi->numerator.begin(), kpi->numerator.end());
   codes.insert(kpi->denominator.begin(), kpi->denominator.end());
-  core::Rollup rollup(catalogue, core::RollupOptions{opened->config.min_cell_entities});
+  core::Rollup rollup(catalogue,
+                      core::RollupOptions{opened->config.min_cell_entities, args.confidential});
   PeriodScope scope(*kpi, args.year);
   std::map<std::string, IndicatorSources> sources;
   std::unique_ptr<store::Snapshot> snapshot;
   kpihub::Status status = opened->store->OpenSnapshot(&snapshot);
   if (status.ok()) {
+    status = store::FeedRollup(*snapshot, &rollup);
+  }
+  if (status.ok()) {
     status = snapshot->ForEachCell([&](const core::Cell& c) {
-      rollup.Add(c);
       const core::Indicator* ind = catalogue.FindIndicator(c.indicator);
       if (ind && codes.count(c.indicator)) scope.NoteCell(*ind, c);
     });
@@ -143,9 +168,10 @@ int RunExplain(ExplainArgs args) {
     std::fprintf(stderr, "kpihub explain: %s\n", status.ToString().c_str());
     return 1;
   }
-  PrintFigure(*kpi, rollup.Finish(), args);
-  PrintSources(catalogue, "numerator", kpi->numerator, sources, opened->time);
-  PrintSources(catalogue, "denominator", kpi->denominator, sources, opened->time);
+  if (args.confidential) std::printf("%s\n", kConfidentialBanner);
+  const bool counts = !PrintFigure(*kpi, rollup.Finish(), args) || args.confidential;
+  PrintSources(catalogue, "numerator", kpi->numerator, sources, opened->time, counts);
+  PrintSources(catalogue, "denominator", kpi->denominator, sources, opened->time, counts);
   std::printf("\n  (earlier values of these figures: kpihub history --indicator CODE --park PARK)\n");
   return 0;
 }
@@ -157,6 +183,9 @@ CommandRunner AddExplainCommand(CLI::App& app) {
   cmd->add_option("kpi", args->kpi, "KPI code, e.g. industrial_output")->required();
   cmd->add_option("park", args->park, "park code or 'zone'")->required();
   cmd->add_option("period", args->year, "year, e.g. 2020")->required();
+  cmd->add_flag("--confidential", args->confidential,
+                "also print a withheld figure's value, parts and enterprise counts, under a "
+                "confidential banner (not for mail or tickets)");
   return [args] { return RunExplain(*args); };
 }
 

@@ -3,17 +3,17 @@
 //                    in the canonical push format plus provenance: for the department to
 //                    reconcile against its own system (it sent those ids in the first place).
 //   --statistics     park-level aggregates for the statistics office: one row per indicator,
-//                    park and period, no enterprise ids, and cells built from fewer than the
-//                    small-cell threshold of enterprises withheld, as on the boards.
+//                    park and period, no enterprise ids, and the cells of every park-year
+//                    the rollup withholds (core/rollup.h) withheld, as on the boards.
 #include <cstdio>
-#include <map>
-#include <tuple>
 #include <vector>
 
 #include "cli_commands.h"
 #include "cli_format.h"
 #include "cli_names.h"
 #include "state_access.h"
+#include "kpihub/core/rollup.h"
+#include "kpihub/store/rollup_feed.h"
 
 namespace kpihub::cli {
 namespace {
@@ -43,53 +43,29 @@ kpihub::Status ExportDepartment(store::Snapshot& snapshot, const core::Catalogue
   });
 }
 
-struct StatRow {
-  core::Cell cell;
-  const core::Indicator* indicator = nullptr;
-  bool withheld = false;
-};
-
-// As the rollup does for boards: when exactly one park of an indicator-period is withheld,
-// the next smallest (fewest enterprises, then smallest value) is withheld too, or the zone total on a board minus the parks shown here
-// would give the withheld one away.
-void Suppress(std::vector<StatRow>& rows, uint32_t min_cell) {
-  std::map<std::pair<std::string, core::Period>, std::vector<StatRow*>> groups;
-  for (StatRow& r : rows) {
-    r.withheld = r.indicator->enterprise_level && r.cell.entities < min_cell;
-    groups[{r.cell.indicator, r.cell.period}].push_back(&r);
-  }
-  for (auto& [key, group] : groups) {
-    StatRow* smallest_shown = nullptr;
-    int withheld = 0;
-    for (StatRow* r : group) {
-      if (r->withheld) ++withheld;
-      else if (!smallest_shown || std::tie(r->cell.entities, r->cell.sum) <
-                                      std::tie(smallest_shown->cell.entities, smallest_shown->cell.sum)) {
-        smallest_shown = r;
-      }
-    }
-    if (withheld == 1 && smallest_shown != nullptr) smallest_shown->withheld = true;
-  }
-}
-
+// Per-period park cells, withheld exactly as the rollup withholds their park-year for the
+// boards and every other output: a year is shown with all its periods or hidden with all of
+// them, so no hidden period can be recovered from a shown year minus the shown periods.
 kpihub::Status ExportStatistics(store::Snapshot& snapshot, const core::Catalogue& catalogue,
                                uint32_t min_cell) {
-  std::vector<StatRow> rows;
-  kpihub::Status status = snapshot.ForEachCell([&](const core::Cell& c) {
-    if (const core::Indicator* indicator = catalogue.FindIndicator(c.indicator)) {
-      rows.push_back({c, indicator});
-    }
+  std::vector<core::Cell> cells;
+  core::Rollup rollup(catalogue, core::RollupOptions{min_cell});
+  kpihub::Status status = store::FeedRollup(snapshot, &rollup);
+  if (!status.ok()) return status;
+  status = snapshot.ForEachCell([&](const core::Cell& c) {
+    if (catalogue.FindIndicator(c.indicator) != nullptr) cells.push_back(c);
   });
   if (!status.ok()) return status;
-  Suppress(rows, min_cell);
+  const core::RollupResult result = rollup.Finish();
   std::printf("indicator,department,unit,park,period,value,enterprises,withheld\n");
-  for (const StatRow& r : rows) {
-    std::printf("%s,%s,%s,%s,%s,%s,%s,%s\n", CsvField(r.cell.indicator).c_str(),
-                CsvField(r.indicator->department).c_str(), CsvField(r.indicator->unit).c_str(),
-                CsvField(r.cell.park).c_str(), r.cell.period.ToString().c_str(),
-                r.withheld ? "" : r.cell.sum.ToString().c_str(),
-                r.withheld ? "" : std::to_string(r.cell.entities).c_str(),
-                r.withheld ? "yes" : "no");
+  for (const core::Cell& c : cells) {
+    const core::Indicator* indicator = catalogue.FindIndicator(c.indicator);
+    const bool withheld = !result.Publishable(*indicator, c.park, c.period.year);
+    std::printf("%s,%s,%s,%s,%s,%s,%s,%s\n", CsvField(c.indicator).c_str(),
+                CsvField(indicator->department).c_str(), CsvField(indicator->unit).c_str(),
+                CsvField(c.park).c_str(), c.period.ToString().c_str(),
+                withheld ? "" : c.sum.ToString().c_str(),
+                withheld ? "" : std::to_string(c.entities).c_str(), withheld ? "yes" : "no");
   }
   return status;
 }

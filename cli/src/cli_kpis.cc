@@ -7,6 +7,7 @@
 #include "state_access.h"
 #include "kpihub/core/rollup.h"
 #include "kpihub/store/history_fold.h"
+#include "kpihub/store/rollup_feed.h"
 
 namespace kpihub::cli {
 namespace {
@@ -56,7 +57,7 @@ kpihub::Status FeedRollup(store::Store& store, const std::optional<int64_t>& as_
   std::unique_ptr<store::Snapshot> snapshot;
   kpihub::Status status = store.OpenSnapshot(&snapshot);
   if (!status.ok()) return status;
-  if (!as_of) return snapshot->ForEachCell([&](const core::Cell& c) { rollup->Add(c); });
+  if (!as_of) return store::FeedRollup(*snapshot, rollup);
   store::HistoryFold fold(*as_of);
   int64_t first_change_ms = 0;
   status = snapshot->ForEachHistory(core::FigureKey{}, [&](const store::HistoryEntry& h) {
@@ -70,7 +71,7 @@ kpihub::Status FeedRollup(store::Store& store, const std::optional<int64_t>& as_
             (first_change_ms > 0 ? "; the first was received " + time.Format(first_change_ms)
                                  : std::string("; the store holds no figures yet")));
   }
-  for (const core::Cell& c : fold.Cells()) rollup->Add(c);
+  fold.FeedRollup(rollup);
   *provenance = "as of " + time.Format(*as_of) + ", rebuilt from " +
                 std::to_string(fold.changes_used()) + " recorded changes (latest received " +
                 time.Format(fold.latest_change_unix_ms()) + ")";
@@ -105,8 +106,13 @@ void PrintCsvRow(const core::Kpi& kpi, const core::KpiFigure& k) {
 void PrintTableRow(const core::Kpi& kpi, const core::KpiFigure& k) {
   const bool show = k.has_value && !k.withheld;
   char progress[64];
-  std::snprintf(progress, sizeof progress, "progress %5.1f %% of target, expected %5.1f %%",
-                show ? k.progress * 100 : 0.0, k.expected * 100);
+  if (show) {
+    std::snprintf(progress, sizeof progress, "progress %5.1f %% of target, expected %5.1f %%",
+                  k.progress * 100, k.expected * 100);
+  } else {  // no progress for a cell without a published value, not even 0
+    std::snprintf(progress, sizeof progress, "progress     - of target, expected %5.1f %%",
+                  k.expected * 100);
+  }
   std::printf("%s %s\n  %s value %s target %s (%d)  %s  %s  [%s]\n",
               PadRight(kpi.code, 26).c_str(), kpi.name_zh.c_str(), PadRight(k.park, 12).c_str(),
               PadRight(show ? FormatValue(k.value, kpi.unit) : "-", 18).c_str(),

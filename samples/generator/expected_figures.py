@@ -36,6 +36,10 @@ class Expected:
         for row in accepted_rows:
             indicator, park, entity, period, value = row[:5]
             self.figures[(indicator, park, period, entity)] = Fraction(value)
+        rules = catalogue.get("rules", {})
+        # The (n, k) dominance rule: n enterprises holding more than k of a cell.
+        self.dominance_n = rules.get("dominance_top", 2)
+        self.dominance_k = Fraction(str(rules.get("dominance_share", 0.85)))
         self.cells = self._cells()
         self.years = self._park_years()
         self.withheld, self.zone_withheld = self._suppress()
@@ -46,21 +50,34 @@ class Expected:
     def _cells(self):
         """(indicator, park, period) -> [sum, enterprises]."""
         cells = defaultdict(lambda: [Fraction(0), 0])
+        self.sizes = defaultdict(list)  # (indicator, park, period) -> |enterprise figures|
         for (indicator, park, period, entity), v in self.figures.items():
             cell = cells[(indicator, park, period)]
             cell[0] += v
             cell[1] += 1 if entity else 0
+            if entity:
+                self.sizes[(indicator, park, period)].append(abs(v))
         return dict(cells)
 
     def _park_years(self):
         """(indicator, park, year) -> [value, enterprises]: a `sum` indicator adds its periods,
         a `last` one takes its latest period with data; the enterprise count is the largest
-        of any period used."""
+        of any period used. Also sets self.small: the park-years of enterprise-level
+        indicators in which at least one period (month, quarter or the year) has fewer than N
+        enterprises — the whole year is then confidential, since its periods are published
+        too and a year minus its other months would give a hidden month away."""
         by_year = defaultdict(list)
+        texts = defaultdict(list)
         for (indicator, park, period), cell in self.cells.items():
             by_year[(indicator, park, period_year(period))].append((period_rank(period), cell))
+            texts[(indicator, park, period_year(period))].append(period)
         years = {}
+        self.small = set()
         for key, periods in by_year.items():
+            if self.indicators[key[0]]["enterprise_level"] and any(
+                    self.cells[(key[0], key[1], t)][1] < self.n or self._dominated((key[0], key[1], t))
+                    for t in texts[key]):
+                self.small.add(key)
             if self.indicators[key[0]]["aggregation"] == "sum":
                 years[key] = [sum(c[0] for _, c in periods), max(c[1] for _, c in periods)]
             else:
@@ -68,21 +85,31 @@ class Expected:
                 years[key] = [latest[0], latest[1]]
         return years
 
+    def _dominated(self, cell):
+        """Whether the n largest enterprises (by size, whatever the sign) of a cell hold more
+        than k of the cell's size; a share of 1 or more never dominates."""
+        if self.dominance_k >= 1:
+            return False
+        sizes = sorted(self.sizes.get(cell, []), reverse=True)
+        return sum(sizes[:self.dominance_n]) > self.dominance_k * sum(sizes)
+
     def _suppress(self):
-        """Small cells of enterprise-level indicators, per indicator and year: parks with
-        fewer than N enterprises, then the parks with the fewest enterprises (ties: the smallest
-        value first, as for the statistics export, then the park code) until the withheld ones are two or more and hold N or more together; the zone
-        too when all parks cannot get there."""
+        """Confidential park-years of enterprise-level indicators, per indicator and year: the
+        small ones, then more parks — fewest enterprises first, equal counts in the order the
+        catalogue lists the parks (a value must never decide) — until the hidden parks are two
+        or more and hold N or more enterprises between them; the zone too when all parks
+        together cannot get there."""
+        position = {park: i for i, park in enumerate(self.parks)}
         withheld, zone_withheld = set(), set()
         groups = defaultdict(list)
-        for (indicator, park, year), (value, entities) in self.years.items():
+        for (indicator, park, year), (_, entities) in self.years.items():
             if self.indicators[indicator]["enterprise_level"]:
-                groups[(indicator, year)].append((entities, value, park))
+                groups[(indicator, year)].append((entities, position[park], park))
         for (indicator, year), parks in groups.items():
-            hidden = [p for p in parks if p[0] < self.n]
+            hidden = [p for p in parks if (indicator, p[2], year) in self.small]
             if not hidden:
                 continue
-            shown = sorted(p for p in parks if p[0] >= self.n)
+            shown = sorted(p for p in parks if (indicator, p[2], year) not in self.small)
             while (len(hidden) < 2 or sum(p[0] for p in hidden) < self.n) and shown:
                 hidden.append(shown.pop(0))
             if len(hidden) < 2 or sum(p[0] for p in hidden) < self.n:
@@ -238,25 +265,13 @@ class Expected:
 
     def statistics_cells(self):
         """Rows (indicator, department, unit, park, period, value, enterprises, withheld) of the
-        per-period export: an enterprise-level cell of fewer than N enterprises is withheld,
-        and when it is the only one of its indicator and period, the shown cell with the fewest
-        enterprises (then the smallest value, then the park code) too (docs/operations.md)."""
-        hidden = {k for k, c in self.cells.items()
-                  if self.indicators[k[0]]["enterprise_level"] and c[1] < self.n}
-        groups = defaultdict(list)
-        for (indicator, park, period) in self.cells:
-            groups[(indicator, period)].append(park)
-        for (indicator, period), parks in groups.items():
-            small = [p for p in parks if (indicator, p, period) in hidden]
-            shown = [p for p in parks if (indicator, p, period) not in hidden]
-            if len(small) == 1 and shown:
-                cell = lambda p: self.cells[(indicator, p, period)]
-                hidden.add((indicator, min(shown, key=lambda p: (cell(p)[1], cell(p)[0], p)), period))
+        per-period export: every period of a confidential park-year is hidden, and no other
+        (docs/operations.md), so the periods shown always add up to a year that is shown."""
         rows = []
         for (indicator, park, period), (value, entities) in sorted(self.cells.items()):
             ind = self.indicators[indicator]
             rows.append((indicator, ind["department"], ind["unit"], park, period, value, entities,
-                         (indicator, park, period) in hidden))
+                         (indicator, park, period_year(period)) in self.withheld))
         return rows
 
 

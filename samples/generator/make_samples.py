@@ -198,7 +198,7 @@ def write_readme(path, args, counts, rejects, expected):
         "- `expected-indicators.csv`: the yearly indicator figures of each park and the zone, "
         "with the enterprises they hold and whether they are withheld as small cells.",
         "- `expected-cells.csv`: the per-period park cells `kpihub export --statistics` gives, "
-        "with its own (weaker) withholding.",
+        "withheld with the whole park-year they belong to.",
         "- `expected-rules.csv`: the violations of each `[[rule]]` per park and year.",
         "",
         "The `expected-*` figures are computed by the generator's own model "

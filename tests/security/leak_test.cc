@@ -1,8 +1,9 @@
 // Confidentiality, end to end: a kpihubd logging at info level (the production default) is
 // fed the bundled department sample (samples/demo) by the real kpihub-adapter with the
 // shipped profiles, plus hostile rows that put credit codes where they do not belong. Then
-// /metrics and the daemon's log must hold none of the enterprise ids (unified social credit
-// codes) it was sent, nor anything shaped like one.
+// /metrics, the daemon's log and the default output of every read-only `kpihub` command that
+// may be forwarded (docs/operations.md, "Who sees enterprise ids") must hold none of the
+// enterprise ids (unified social credit codes) it was sent, nor anything shaped like one.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -83,6 +84,34 @@ void SendHostileRows(RawDealer& tax, const std::vector<core::Observation>& rows)
   }
 }
 
+// The default output of every read-only command whose output may be forwarded: all of it,
+// for every park and year, and `explain` for every KPI at every place. `history`, `rejects
+// --entities` and `export --department` print ids by design and are left out.
+std::string DefaultCommandOutputs(const DaemonHarness& daemon) {
+  const std::string cli = BinaryPath("kpihub") + " ";
+  const std::string config = " --config " + daemon.config_path();
+  std::vector<std::string> commands = {
+      "status", "kpis --park all", "kpis --park all --csv", "export --statistics", "rejects",
+      "rejects --csv", "verify"};
+  for (int year = 2017; year <= 2020; ++year) {  // the sample's years
+    commands.push_back("kpis --park all --csv --year " + std::to_string(year));
+    commands.push_back("kpis --park all --year " + std::to_string(year));
+  }
+  for (const char* kpi : {"industrial_output", "rd_intensity", "rd_center_coverage",
+                          "hightech_enterprise_share", "hitech_sei_output_share"}) {
+    for (const char* place : {"zone", "core", "agri_tech", "tengyun", "hq_economy"}) {
+      commands.push_back(std::string("explain ") + kpi + " " + place + " 2020");
+    }
+  }
+  std::string all;
+  for (const std::string& command : commands) {
+    std::string out;
+    EXPECT_EQ(RunCommand(cli + command + config + " 2>&1", &out), 0) << command << ":\n" << out;
+    all += out + "\n";
+  }
+  return all;
+}
+
 TEST(LeakTest, NoEnterpriseIdInMetricsOrInfoLog) {
   DaemonHarness daemon(SampleAdapters());
   ASSERT_NO_FATAL_FAILURE(UseInfoLevel(daemon));
@@ -122,10 +151,18 @@ TEST(LeakTest, NoEnterpriseIdInMetricsOrInfoLog) {
       ADD_FAILURE() << "credit code " << code << " leaked";
     }
   }
-  auto shaped = CodeShapedTokens(*metrics + "\n" + log);
+  const std::string commands = DefaultCommandOutputs(daemon);
+  for (const auto& code : fed) {
+    if (commands.find(code) != std::string::npos) {
+      ++leaked;
+      ADD_FAILURE() << "credit code " << code << " in a kpihub command's default output";
+    }
+  }
+  auto shaped = CodeShapedTokens(*metrics + "\n" + log + "\n" + commands);
   for (const auto& token : shaped) ADD_FAILURE() << "credit-code-shaped token " << token;
-  std::printf("[reliability] leak: codes_fed=%zu metrics_bytes=%zu log_bytes=%zu codes_found=%d shaped_tokens_found=%zu\n",
-              fed.size(), metrics->size(), log.size(), leaked, shaped.size());
+  std::printf("[reliability] leak: codes_fed=%zu metrics_bytes=%zu log_bytes=%zu "
+              "command_bytes=%zu codes_found=%d shaped_tokens_found=%zu\n",
+              fed.size(), metrics->size(), log.size(), commands.size(), leaked, shaped.size());
 }
 
 }  // namespace

@@ -23,6 +23,10 @@ class CatalogueBuilder {
   bool AddKpi(Kpi kpi);
   bool AddRule(Rule rule);
   void SetAtRiskTolerance(double tolerance) { catalogue_->at_risk_tolerance_ = tolerance; }
+  void SetDominance(uint32_t top, double share) {
+    catalogue_->dominance_top_ = top;
+    catalogue_->dominance_share_ = share;
+  }
 
   // Hands over the finished catalogue; the builder is empty afterwards.
   std::shared_ptr<const Catalogue> Finish(std::string fingerprint);

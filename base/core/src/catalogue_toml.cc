@@ -44,6 +44,15 @@ void Loader::ReadRules() {
     }
     builder.SetAtRiskTolerance(*tolerance);
   }
+  const Catalogue& so_far = builder.partial();
+  std::optional<int64_t> top = reader.OptionalInt("dominance_top", 1, 10);
+  std::optional<double> share = reader.OptionalNumber("dominance_share");
+  // Below one half, a cell's two largest enterprises would dominate nearly every cell.
+  if (share && (*share < 0.5 || *share > 1)) {
+    reader.Fail("dominance_share", "[rules] 'dominance_share' must be in [0.5, 1]");
+  }
+  builder.SetDominance(top ? static_cast<uint32_t>(*top) : so_far.dominance_top(),
+                       share.value_or(so_far.dominance_share()));
   reader.RejectUnknownKeys();
 }
 

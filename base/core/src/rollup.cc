@@ -4,6 +4,7 @@
 #include "kpihub/core/rollup.h"
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "kpi_figure.h"
@@ -16,14 +17,18 @@ using CellMap =
     std::map<std::pair<std::string, std::string>, std::map<Period, std::pair<Decimal, uint32_t>>>;
 
 // The yearly figure of one (indicator, park) from its periods, per the indicator's time rule.
+// A year is sensitive when any of its periods is a small cell of an enterprise-level
+// indicator: all its periods are published or none is (`export --statistics` shows periods).
 std::vector<IndicatorYear> YearsOf(const Indicator& indicator, const std::string& park,
-                                   const std::map<Period, std::pair<Decimal, uint32_t>>& periods) {
+                                   const std::map<Period, std::pair<Decimal, uint32_t>>& periods,
+                                   const std::function<bool(const Period&, uint32_t)>& small) {
   std::map<int, IndicatorYear> years;
   for (const auto& [period, cell] : periods) {  // ascending: for `last`, the latest period wins
     IndicatorYear& y = years[period.year];
     y.indicator = &indicator;
     y.park = park;
     y.year = period.year;
+    y.sensitive = y.sensitive || (indicator.enterprise_level && small(period, cell.second));
     if (indicator.aggregation == Aggregation::kSum) {
       y.value += cell.first;
       y.entities = std::max(y.entities, cell.second);
@@ -37,31 +42,40 @@ std::vector<IndicatorYear> YearsOf(const Indicator& indicator, const std::string
   return out;
 }
 
-// Orders candidates for complementary suppression: fewest enterprises first, then smallest
-// value, then park code, so the choice is deterministic.
-bool SmallerForSuppression(const IndicatorYear* a, const IndicatorYear* b) {
-  return std::tie(a->entities, a->value, a->park) < std::tie(b->entities, b->value, b->park);
+// Position of each park in the catalogue: the fixed order that breaks ties between candidates
+// for complementary suppression (never their values, which the choice would give away).
+using ParkOrder = std::map<std::string, size_t>;
+
+ParkOrder ParkOrderOf(const Catalogue& catalogue) {
+  ParkOrder order;
+  for (const Park& park : catalogue.parks()) order.emplace(park.code, order.size());
+  return order;
 }
 
-// Withholds the park figures of one (indicator, year) built from too few enterprises
-// (primary suppression), then adds complementary parks, fewest enterprises first, until the
+// Withholds the sensitive park figures of one (indicator, year) (primary suppression), then
+// adds complementary parks, fewest enterprises first and ties in catalogue order, until the
 // withheld set holds at least two parks and at least `min_entities` enterprises: otherwise
 // the zone total minus the shown parks would give a withheld figure away. Returns true when
 // that cannot be reached, in which case the zone total must be withheld as well.
-bool SuppressSmallCells(std::vector<IndicatorYear*>& parks, uint32_t min_entities) {
+bool SuppressSmallCells(std::vector<IndicatorYear*>& parks, uint32_t min_entities,
+                        const ParkOrder& order) {
   if (parks.empty() || !parks.front()->indicator->enterprise_level) return false;  // not confidential
   size_t withheld = 0;
   uint64_t withheld_entities = 0;
   for (IndicatorYear* y : parks) {
-    y->withheld = y->entities < min_entities;
+    y->withheld = y->sensitive;
     withheld += y->withheld ? 1 : 0;
     withheld_entities += y->withheld ? y->entities : 0;
   }
   if (withheld == 0) return false;
+  auto before = [&](const IndicatorYear* a, const IndicatorYear* b) {
+    return std::make_pair(a->entities, order.at(a->park)) <
+           std::make_pair(b->entities, order.at(b->park));
+  };
   while (withheld < 2 || withheld_entities < min_entities) {
     IndicatorYear* complement = nullptr;
     for (IndicatorYear* y : parks) {
-      if (!y->withheld && (complement == nullptr || SmallerForSuppression(y, complement))) complement = y;
+      if (!y->withheld && (complement == nullptr || before(y, complement))) complement = y;
     }
     if (complement == nullptr) return true;  // every park is withheld and still too few
     complement->withheld = true;
@@ -112,19 +126,42 @@ std::set<int> YearsWithNumerator(const Kpi& kpi, const std::string& park,
 }
 
 // Yearly figures of every (indicator, park) that has cells.
-std::vector<IndicatorYear> ParkYears(const Catalogue& catalogue, const CellMap& cells) {
+std::vector<IndicatorYear> ParkYears(
+    const Catalogue& catalogue, const CellMap& cells,
+    const std::function<bool(const std::string&, const std::string&, const Period&, uint32_t)>&
+        small) {
   std::vector<IndicatorYear> out;
   for (const auto& [key, periods] : cells) {
     const Indicator* indicator = catalogue.FindIndicator(key.first);  // known: checked in Add
-    for (IndicatorYear& y : YearsOf(*indicator, key.second, periods)) out.push_back(std::move(y));
+    auto small_here = [&](const Period& p, uint32_t n) { return small(key.first, key.second, p, n); };
+    for (IndicatorYear& y : YearsOf(*indicator, key.second, periods, small_here)) {
+      out.push_back(std::move(y));
+    }
   }
   return out;
+}
+
+// What a withheld figure may still show: its identity and the straight line's expectation
+// (a property of the KPI, not of the cell). Everything computed from the cell goes.
+void ClearKpiFigure(KpiFigure& f) {
+  f.has_value = false;
+  f.value = 0;
+  f.numerator = Decimal();
+  f.denominator = Decimal();
+  f.progress = 0;
+  f.status = KpiStatus::kNoData;
+}
+
+void ClearIndicatorYear(IndicatorYear& y) {
+  y.value = Decimal();
+  y.entities = 0;
 }
 
 // KPI figures for every park and the zone, in every year with numerator data, sorted by
 // (kpi, park, year).
 std::vector<KpiFigure> KpiFigures(const Catalogue& catalogue,
-                                  const std::vector<IndicatorYear>& indicator_years) {
+                                  const std::vector<IndicatorYear>& indicator_years,
+                                  bool confidential) {
   IndicatorYearIndex index;
   for (const IndicatorYear& y : indicator_years) index[{y.indicator->code, y.park, y.year}] = &y;
   std::vector<std::string> places;
@@ -136,6 +173,7 @@ std::vector<KpiFigure> KpiFigures(const Catalogue& catalogue,
     for (const std::string& place : places) {
       for (int year : YearsWithNumerator(kpi, place, index)) {
         out.push_back(ComputeKpiFigure(kpi, place, year, index, catalogue.at_risk_tolerance()));
+        if (out.back().withheld && !confidential) ClearKpiFigure(out.back());
       }
     }
   }
@@ -171,20 +209,74 @@ void Rollup::Add(const Cell& cell) {
   slot.second += cell.entities;
 }
 
+void Rollup::AddEnterpriseFigure(const std::string& indicator, const std::string& park,
+                                 const Period& period, Decimal value) {
+  Contributions& c = contributions_[{indicator, park, period}];
+  const Decimal magnitude = value < Decimal() ? Decimal() - value : value;
+  c.total += magnitude;
+  c.top.insert(std::upper_bound(c.top.begin(), c.top.end(), magnitude, std::greater<>()),
+               magnitude);
+  if (c.top.size() > catalogue_.dominance_top()) c.top.pop_back();
+}
+
+// The (n, k) rule on one cell: its n largest enterprise figures hold more than k of it.
+// Compared exactly: top > k * total with k turned into a Decimal of six places.
+bool Rollup::Dominated(const std::string& indicator, const std::string& park,
+                       const Period& period) const {
+  if (catalogue_.dominance_share() >= 1) return false;  // the rule is off
+  auto it = contributions_.find({indicator, park, period});
+  if (it == contributions_.end()) return true;  // figures not given: assume the worst
+  Decimal top;
+  for (const Decimal& d : it->second.top) top += d;
+  const int64_t k_micros = static_cast<int64_t>(catalogue_.dominance_share() * 1e6 + 0.5);
+  return top.micros() * 1000000 > it->second.total.micros() * k_micros;
+}
+
 RollupResult Rollup::Finish() const {
   RollupResult result;
-  std::vector<IndicatorYear> park_years = ParkYears(catalogue_, cells_);
+  auto small = [this](const std::string& indicator, const std::string& park, const Period& p,
+                      uint32_t entities) {
+    return entities < options_.min_cell_entities || Dominated(indicator, park, p);
+  };
+  std::vector<IndicatorYear> park_years = ParkYears(catalogue_, cells_, small);
+  const ParkOrder order = ParkOrderOf(catalogue_);
   std::map<std::pair<std::string, int>, std::vector<IndicatorYear*>> by_indicator_year;
   for (IndicatorYear& y : park_years) by_indicator_year[{y.indicator->code, y.year}].push_back(&y);
   std::set<std::pair<std::string, int>> withheld_zones;
   for (auto& [key, parks] : by_indicator_year) {
-    if (SuppressSmallCells(parks, options_.min_cell_entities)) withheld_zones.insert(key);
+    if (SuppressSmallCells(parks, options_.min_cell_entities, order)) withheld_zones.insert(key);
   }
   result.indicator_years = ZoneYears(park_years, withheld_zones);
   for (IndicatorYear& y : park_years) result.indicator_years.push_back(std::move(y));
   std::sort(result.indicator_years.begin(), result.indicator_years.end(), IndicatorYearLess);
-  result.kpi_figures = KpiFigures(catalogue_, result.indicator_years);
+  result.kpi_figures = KpiFigures(catalogue_, result.indicator_years, options_.confidential);
+  if (!options_.confidential) {
+    for (IndicatorYear& y : result.indicator_years) {
+      if (y.withheld) ClearIndicatorYear(y);
+    }
+  }
   return result;
+}
+
+const IndicatorYear* RollupResult::Find(const std::string& indicator, const std::string& park,
+                                        int year) const {
+  auto it = std::lower_bound(
+      indicator_years.begin(), indicator_years.end(), std::tie(indicator, park, year),
+      [](const IndicatorYear& y, const std::tuple<const std::string&, const std::string&, int>& k) {
+        return std::tie(y.indicator->code, y.park, y.year) < k;
+      });
+  if (it == indicator_years.end() || it->indicator->code != indicator || it->park != park ||
+      it->year != year) {
+    return nullptr;
+  }
+  return &*it;
+}
+
+bool RollupResult::Publishable(const Indicator& indicator, const std::string& park,
+                               int year) const {
+  const IndicatorYear* y = Find(indicator.code, park, year);
+  if (y == nullptr) return !indicator.enterprise_level;
+  return !y->withheld;
 }
 
 }  // namespace kpihub::core

@@ -66,6 +66,8 @@ TEST(CatalogueTest, MinimalCatalogueLoadsWithDefaults) {
   ASSERT_TRUE(r.ok()) << r.status().message();
   const Catalogue& c = **r;
   EXPECT_DOUBLE_EQ(c.at_risk_tolerance(), 0.1);
+  EXPECT_EQ(c.dominance_top(), 2u);  // the (n, k) rule is on unless a catalogue turns it off
+  EXPECT_DOUBLE_EQ(c.dominance_share(), 0.85);
   const Indicator* i = c.FindIndicator("output");
   ASSERT_NE(i, nullptr);
   EXPECT_EQ(i->department, "tax");
@@ -167,6 +169,8 @@ std::vector<SemanticCase> SemanticCases() {
        "cat.toml:36:8: duplicate department 'tax'"},
       {std::string(kMinimal) + "\n[rules]\nat_risk_tolerance = 1.5\n",
        "cat.toml:36:21: [rules] 'at_risk_tolerance' must be in"},
+      {std::string(kMinimal) + "\n[rules]\ndominance_share = 0.3\n",
+       "cat.toml:36:19: [rules] 'dominance_share' must be in [0.5, 1]"},
       {std::string(kMinimal) + "\n[extra]\nx = 1\n",
        "cat.toml:35:2: unknown top-level key 'extra'"},
       {"department_typo = 1\n" + std::string(kMinimal),

@@ -183,15 +183,115 @@ TEST_F(RollupTest, SmallCellsAreWithheldWithOneComplement) {
   EXPECT_DOUBLE_EQ(Figure(r, "share", "zone", 2020)->value, 0.1);
 }
 
-TEST_F(RollupTest, ComplementTiesBreakOnValueThenPark) {
+TEST_F(RollupTest, ComplementTiesBreakOnParkOrderNeverOnValue) {
+  // p2 and p3 hold as many enterprises: the catalogue's order (p1, p2, p3) picks p2 whichever
+  // is smaller, so which park is hidden says nothing about the values.
+  for (const char* p2_value : {"700", "100"}) {
+    RollupResult r = Run({
+        C("out_m", "p1", "2020-01", "100", 2),
+        C("out_m", "p2", "2020-01", p2_value, 4),
+        C("out_m", "p3", "2020-01", "300", 4),
+    });
+    EXPECT_TRUE(Year(r, "out_m", "p1", 2020)->withheld) << p2_value;
+    EXPECT_TRUE(Year(r, "out_m", "p2", 2020)->withheld) << p2_value;
+    EXPECT_FALSE(Year(r, "out_m", "p3", 2020)->withheld) << p2_value;
+  }
+}
+
+TEST_F(RollupTest, OneSmallMonthWithholdsTheWholeYear) {
+  // p1's year holds 5 enterprises, but January only 1: were the year shown with February,
+  // the year minus February would be January's one enterprise.
   RollupResult r = Run({
-      C("out_m", "p1", "2020-01", "100", 2),
-      C("out_m", "p2", "2020-01", "700", 4),
-      C("out_m", "p3", "2020-01", "300", 4),
+      C("out_m", "p1", "2020-01", "100", 1), C("out_m", "p1", "2020-02", "100", 5),
+      C("out_m", "p2", "2020-01", "500", 5), C("out_m", "p2", "2020-02", "500", 5),
+      C("out_m", "p3", "2020-01", "900", 6), C("out_m", "p3", "2020-02", "900", 6),
   });
   EXPECT_TRUE(Year(r, "out_m", "p1", 2020)->withheld);
-  EXPECT_TRUE(Year(r, "out_m", "p3", 2020)->withheld);  // same count as p2, smaller value
-  EXPECT_FALSE(Year(r, "out_m", "p2", 2020)->withheld);
+  EXPECT_TRUE(Year(r, "out_m", "p2", 2020)->withheld);  // the complement
+  EXPECT_FALSE(Year(r, "out_m", "p3", 2020)->withheld);
+  const Indicator& out_m = *catalogue_->FindIndicator("out_m");
+  EXPECT_FALSE(r.Publishable(out_m, "p1", 2020));
+  EXPECT_FALSE(r.Publishable(out_m, "p2", 2020));
+  EXPECT_TRUE(r.Publishable(out_m, "p3", 2020));
+  EXPECT_FALSE(r.Publishable(out_m, "p3", 2019));  // never folded: nothing vetted it
+  EXPECT_TRUE(r.Publishable(*catalogue_->FindIndicator("stock_q"), "p3", 2019));
+}
+
+// The (n, k) rule with the catalogue's defaults: a park of five enterprises where two hold
+// more than 85 % is withheld like a small cell; figures not given count as dominated.
+TEST_F(RollupTest, DominatedCellsAreWithheldByTheNKRule) {
+  std::string text = kCatalogue;
+  const std::string off = "dominance_share = 1\n";
+  ASSERT_NE(text.find(off), std::string::npos);
+  text.replace(text.find(off), off.size(), "dominance_top = 2\ndominance_share = 0.85\n");
+  auto loaded = Catalogue::FromToml(text, "dominance.toml");
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  struct Park {
+    const char* code;
+    std::vector<const char*> figures;
+  };
+  auto run = [&](const std::vector<Park>& parks) {
+    Rollup rollup(**loaded, RollupOptions{3});
+    for (const Park& p : parks) {
+      Decimal sum;
+      for (const char* f : p.figures) {
+        rollup.AddEnterpriseFigure("out_m", p.code, *Period::Parse("2020-01"), D(f));
+        sum += D(f);
+      }
+      rollup.Add(Cell{"out_m", p.code, *Period::Parse("2020-01"), sum,
+                      static_cast<uint32_t>(p.figures.size())});
+    }
+    return rollup.Finish();
+  };
+  // p1: 95 + 1 of 99 = 97 %: dominated although five enterprises. p2 (fewest left) goes too.
+  RollupResult r = run({{"p1", {"95", "1", "1", "1", "1"}},
+                        {"p2", {"10", "10", "10", "10"}},
+                        {"p3", {"10", "10", "10", "10", "10"}}});
+  EXPECT_TRUE(Year(r, "out_m", "p1", 2020)->withheld);
+  EXPECT_TRUE(Year(r, "out_m", "p2", 2020)->withheld);
+  EXPECT_FALSE(Year(r, "out_m", "p3", 2020)->withheld);
+  // Exactly at the share is not above it: 85 of 100 by the top two is shown.
+  RollupResult at = run({{"p1", {"45", "40", "5", "5", "5"}},
+                         {"p2", {"10", "10", "10", "10"}}});
+  EXPECT_FALSE(Year(at, "out_m", "p1", 2020)->withheld);
+  // Negative figures weigh by their size.
+  RollupResult negative = run({{"p1", {"-95", "1", "1", "1", "1"}},
+                               {"p2", {"10", "10", "10", "10"}},
+                               {"p3", {"10", "10", "10", "10", "10"}}});
+  EXPECT_TRUE(Year(negative, "out_m", "p1", 2020)->withheld);
+  // A cell whose enterprise figures were never given cannot be shown safe.
+  Rollup cells_only(**loaded, RollupOptions{3});
+  cells_only.Add(C("out_m", "p1", "2020-01", "100", 5));
+  EXPECT_TRUE(cells_only.Finish().indicator_years.front().withheld);
+}
+
+TEST_F(RollupTest, WithheldFiguresCarryNothingButConfidentialKeepsThem) {
+  const std::vector<Cell> cells = {
+      C("out_m", "p1", "2020-01", "100", 1), C("out_m", "p2", "2020-01", "500", 5),
+      C("out_m", "p3", "2020-01", "900", 4), C("hi_m", "p1", "2020-01", "10", 1),
+      C("hi_m", "p2", "2020-01", "50", 5), C("hi_m", "p3", "2020-01", "90", 4)};
+  RollupResult r = Run(cells);
+  const KpiFigure* f = Figure(r, "share", "p1", 2020);
+  ASSERT_TRUE(f->withheld);
+  EXPECT_FALSE(f->has_value);
+  EXPECT_EQ(f->value, 0);
+  EXPECT_EQ(f->progress, 0);
+  EXPECT_EQ(f->numerator, Decimal());
+  EXPECT_EQ(f->denominator, Decimal());
+  EXPECT_EQ(f->status, KpiStatus::kNoData);
+  EXPECT_EQ(Year(r, "out_m", "p1", 2020)->value, Decimal());
+  EXPECT_EQ(Year(r, "out_m", "p1", 2020)->entities, 0u);
+  EXPECT_EQ(Year(r, "out_m", "zone", 2020)->value, D("1500"));  // the zone is summed first
+
+  Rollup confidential(*catalogue_, RollupOptions{3, /*confidential=*/true});
+  for (const Cell& c : cells) confidential.Add(c);
+  RollupResult kept = confidential.Finish();
+  const KpiFigure* k = Figure(kept, "share", "p1", 2020);
+  ASSERT_TRUE(k->withheld);
+  EXPECT_TRUE(k->has_value);
+  EXPECT_EQ(k->numerator, D("10"));
+  EXPECT_EQ(k->denominator, D("100"));
+  EXPECT_EQ(Year(kept, "out_m", "p1", 2020)->value, D("100"));
 }
 
 TEST_F(RollupTest, NoComplementWhenTwoAreWithheldOrForParkLevel) {

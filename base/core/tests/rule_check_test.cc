@@ -98,7 +98,9 @@ TEST(RuleCatalogueTest, EntityRulesNeedEnterpriseLevelIndicators) {
 
 // Feeds cells and figures to a Rollup and a RuleCheck the way the exporter does.
 struct Checked {
-  explicit Checked(const Catalogue& c) : catalogue(c), rollup(c, RollupOptions{}), check(c) {}
+  // Park rules read park-year figures before suppression, as the exporter's rule collector.
+  explicit Checked(const Catalogue& c)
+      : catalogue(c), rollup(c, RollupOptions{3, /*confidential=*/true}), check(c) {}
   void Figure(const char* indicator, const char* park, const char* entity, const char* period,
               const char* value) {
     EntityFigure f{indicator, park, entity, P(period), D(value)};

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "kpihub/export/gauge_family.h"
+#include "kpihub/store/rollup_feed.h"
 #include "store_read.h"
 
 namespace kpihub::exporter {
@@ -103,7 +104,7 @@ std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
   const ScrapeKey key{snapshot->Version(), view.catalogue};
   return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
     core::Rollup rollup(*view.catalogue, options_);
-    kpihub::Status read = snapshot->ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
+    kpihub::Status read = store::FeedRollup(*snapshot, &rollup);
     snapshot.reset();  // the read transaction ends before the (longer) rollup
     if (!ScrapeReadOk(read, *log_, "scrape")) return nullptr;
     core::RollupResult result = rollup.Finish();

@@ -119,7 +119,9 @@ std::shared_ptr<const RenderedFamilies> RuleCollector::Current() const {
   const ScrapeKey key{snapshot->Version(), view.catalogue};
   return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
     // Park rules read park-year figures before small-cell suppression: only counts leave.
-    core::Rollup rollup(catalogue, core::RollupOptions{});
+    core::RollupOptions unsuppressed;
+    unsuppressed.confidential = true;
+    core::Rollup rollup(catalogue, unsuppressed);
     core::RuleCheck check(catalogue);
     kpihub::Status read = ReadState(*snapshot, catalogue, rollup, check);
     snapshot.reset();

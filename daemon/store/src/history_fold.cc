@@ -29,6 +29,16 @@ std::vector<core::Cell> HistoryFold::Cells() const {
   return cells;
 }
 
+void HistoryFold::FeedRollup(core::Rollup* rollup) const {
+  for (const core::Cell& c : Cells()) rollup->Add(c);
+  for (const auto& [key, value] : figures_) {
+    auto period = core::Period::Parse(key.period);
+    if (period && !key.entity.empty()) {
+      rollup->AddEnterpriseFigure(key.indicator, key.park, *period, value);
+    }
+  }
+}
+
 Status CellsAsOf(Snapshot& snapshot, int64_t as_of_unix_ms, std::vector<core::Cell>* cells) {
   HistoryFold fold(as_of_unix_ms);
   Status s = snapshot.ForEachHistory(core::FigureKey{},

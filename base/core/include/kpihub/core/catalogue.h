@@ -121,6 +121,11 @@ class Catalogue {
   // Share of the straight-line expectation below which a KPI is off track rather than at risk
   // (e.g. 0.1: within 10 % of the line is "at risk").
   double at_risk_tolerance() const { return at_risk_tolerance_; }
+  // The (n, k) dominance rule of small-cell suppression: a cell of an enterprise-level
+  // indicator is sensitive when its `dominance_top` largest enterprise figures hold more than
+  // `dominance_share` of it (by absolute values). A share of 1 turns the rule off.
+  uint32_t dominance_top() const { return dominance_top_; }
+  double dominance_share() const { return dominance_share_; }
   // 64-bit FNV-1a of the source text, hex. Recorded in the store's metadata.
   const std::string& fingerprint() const { return fingerprint_; }
 
@@ -134,6 +139,8 @@ class Catalogue {
   std::unordered_map<std::string, size_t> department_index_, park_index_, indicator_index_,
       kpi_index_, rule_index_;
   double at_risk_tolerance_ = 0.1;
+  uint32_t dominance_top_ = 2;
+  double dominance_share_ = 0.85;
   std::string fingerprint_;
 };
 

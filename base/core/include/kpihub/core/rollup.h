@@ -10,12 +10,20 @@
 //  - the zone is the sum of its parks, per year, after the time rule;
 //  - a KPI ratio is sum(numerator) / sum(denominator) at each level, never a mean of ratios;
 //    a cumulative KPI sums years from its start year;
-//  - small cells: a park-year of an enterprise-level indicator built from fewer than
-//    `min_cell_entities` enterprises is withheld (primary suppression); then the parks with
-//    the fewest enterprises are withheld too until the withheld parks are at least two and
-//    hold at least `min_cell_entities` enterprises together (complementary suppression), so
-//    that the zone total minus the shown parks cannot reveal a small cell. When even all
-//    parks together cannot meet that, the zone total is withheld as well.
+//  - small cells, decided once here for every output (boards, CLI, exports): a park-year of
+//    an enterprise-level indicator is sensitive when any period cell of that year is built
+//    from fewer than `min_cell_entities` enterprises, or is dominated: its
+//    catalogue.dominance_top() largest enterprise figures hold more than dominance_share()
+//    of it (the (n, k) rule; primary suppression). A park-year is
+//    withheld as a whole, with every period in it, so that shown months never add up to a
+//    shown year around a hidden month. Then the parks with the fewest enterprises are
+//    withheld too (ties broken by the catalogue's park order, never by value) until the
+//    withheld parks are at least two and hold at least `min_cell_entities` enterprises
+//    together (complementary suppression), so that the zone total minus the shown parks
+//    cannot reveal a sensitive cell. When even all parks together cannot meet that, the zone
+//    total is withheld as well. A KPI figure is withheld when any input figure is; a
+//    withheld figure carries no value, numerator, denominator, progress or status unless
+//    RollupOptions::confidential asks for them.
 #pragma once
 
 #include <map>
@@ -41,7 +49,8 @@ struct IndicatorYear {
   int year = 0;
   Decimal value;
   uint32_t entities = 0;  // largest enterprise count of any period used (0: park-level)
-  bool withheld = false;
+  bool sensitive = false;  // primary: some period of the year is a small cell
+  bool withheld = false;   // primary or complementary; value and entities cleared then
 };
 
 enum class KpiStatus { kOnTrack, kAtRisk, kOffTrack, kNoData };
@@ -52,7 +61,7 @@ struct KpiFigure {
   std::string park;  // a park code or kZonePark
   int year = 0;
   bool has_value = false;  // false when an input is missing or the denominator is zero
-  bool withheld = false;   // an input cell is withheld: value must not be exported
+  bool withheld = false;   // an input figure is withheld: the fields below are cleared
   double value = 0;        // scale * numerator / denominator
   Decimal numerator;
   Decimal denominator;
@@ -63,11 +72,22 @@ struct KpiFigure {
 
 struct RollupOptions {
   uint32_t min_cell_entities = 3;
+  // Keep the figures of withheld cells (flagged, not cleared): enterprise-level detail for
+  // `kpihub explain --confidential` only. Never set for an output that may be forwarded.
+  bool confidential = false;
 };
 
 struct RollupResult {
   std::vector<IndicatorYear> indicator_years;  // sorted by (indicator, park, year)
   std::vector<KpiFigure> kpi_figures;          // sorted by (kpi, park, year)
+
+  // The yearly figure of (indicator, park or kZonePark, year); nullptr when none.
+  const IndicatorYear* Find(const std::string& indicator, const std::string& park,
+                            int year) const;
+  // Whether a cell of this indicator, park and year may be published: false when its
+  // park-year is withheld, and for an enterprise-level cell the rollup did not fold (a park
+  // or period kind the catalogue does not know), which nothing has vetted.
+  bool Publishable(const Indicator& indicator, const std::string& park, int year) const;
 };
 
 class Rollup {
@@ -76,14 +96,29 @@ class Rollup {
       : catalogue_(catalogue), options_(options) {}
   // Cells of indicators unknown to the catalogue are ignored (a catalogue may drop one).
   void Add(const Cell& cell);
+  // One enterprise's figure inside a cell, for the dominance rule: every stored figure with
+  // an entity must be given (store::FeedRollup does), once. A cell of an enterprise-level
+  // indicator whose figures were not given counts as dominated, so a caller that forgets
+  // withholds too much rather than too little.
+  void AddEnterpriseFigure(const std::string& indicator, const std::string& park,
+                           const Period& period, Decimal value);
   RollupResult Finish() const;
 
  private:
+  bool Dominated(const std::string& indicator, const std::string& park, const Period& period) const;
+
   const Catalogue& catalogue_;
   RollupOptions options_;
   // (indicator, park) -> period -> (sum, entities)
   std::map<std::pair<std::string, std::string>, std::map<Period, std::pair<Decimal, uint32_t>>>
       cells_;
+  // (indicator, park, period) -> the largest absolute enterprise figures (descending, at
+  // most dominance_top) and the sum of all of them.
+  struct Contributions {
+    std::vector<Decimal> top;
+    Decimal total;
+  };
+  std::map<std::tuple<std::string, std::string, Period>, Contributions> contributions_;
 };
 
 }  // namespace kpihub::core

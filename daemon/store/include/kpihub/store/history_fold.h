@@ -30,6 +30,8 @@ class HistoryFold {
   // One cell per (indicator, park, period) with at least one figure, in key order. A figure
   // whose period text does not parse is skipped (the store never holds one).
   std::vector<core::Cell> Cells() const;
+  // Those cells and every enterprise figure in them (for the dominance rule), into `rollup`.
+  void FeedRollup(core::Rollup* rollup) const;
   // Changes taken into account, and the receive time of the latest of them (0 if none).
   uint64_t changes_used() const { return changes_used_; }
   int64_t latest_change_unix_ms() const { return latest_change_unix_ms_; }
