@@ -30,10 +30,6 @@ struct ExplainArgs {
   bool confidential = false;
 };
 
-constexpr char kConfidentialBanner[] =
-    "*** confidential — enterprise-level / 机密：企业级数据 ***\n"
-    "*** shows figures withheld as small cells: do not forward, mail or paste into tickets ***\n";
-
 struct Source {  // one batch's figures that the KPI folds
   size_t figures = 0;
   int64_t received_unix_ms = 0;

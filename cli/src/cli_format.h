@@ -59,4 +59,9 @@ std::string PadLeft(std::string_view utf8, size_t width);
 // One CSV field: quoted (RFC 4180) when it holds a comma, quote, CR or LF.
 std::string CsvField(std::string_view text);
 
+// Printed above any output that `--confidential` lets show enterprise-level figures.
+inline constexpr char kConfidentialBanner[] =
+    "*** confidential — enterprise-level / 机密：企业级数据 ***\n"
+    "*** shows enterprise-level figures: do not forward, mail or paste into tickets ***\n";
+
 }  // namespace kpihub::cli

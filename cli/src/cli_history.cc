@@ -1,6 +1,8 @@
 // `kpihub history`: every change to a figure (or to all figures under an indicator, park and
-// period), oldest first. This is the one read-only command that prints enterprise ids: the
-// operator asks about particular figures, on the console, never into a log.
+// period), oldest first, with its source (department, adapter, batch). An enterprise's figure
+// is enterprise-level data: by default a change to one shows neither the enterprise nor the
+// values ("(enterprise)", "withheld"), so the default output is safe to forward like every
+// other; `--confidential` shows them under a banner, for the operator's own eyes.
 #include <cstdio>
 
 #include "cli_commands.h"
@@ -12,31 +14,36 @@ namespace kpihub::cli {
 namespace {
 
 constexpr char kHistoryHelp[] =
-    "every change to a figure: old and new value, department, adapter, sequence, "
-    "time (prints enterprise ids: keep the output out of tickets and mail)";
+    "every change to a figure: old and new value, department, adapter, sequence, time "
+    "(an enterprise's id and values only with --confidential)";
 
 struct HistoryArgs {
   StateLocation where;
   core::FigureKey figure;
   bool csv = false;
+  bool confidential = false;
 };
 
-void PrintChange(const store::HistoryEntry& h, const CivilTime& time, bool csv) {
-  const std::string old_value = h.old_value ? h.old_value->ToString() : "";
+void PrintChange(const store::HistoryEntry& h, const CivilTime& time, bool csv,
+                 bool confidential) {
+  const bool hidden = !h.key.entity.empty() && !confidential;
+  const std::string entity = hidden ? "(enterprise)" : h.key.entity;
+  const std::string old_value =
+      hidden ? "withheld" : (h.old_value ? h.old_value->ToString() : (csv ? "" : "(new)"));
+  const std::string new_value = hidden ? "withheld" : h.new_value.ToString();
   if (csv) {
     std::printf("%s,%s,%s,%s,%s,%s,%s,%s,%s,%llu,%llu\n", time.Format(h.unix_ms).c_str(),
                 CsvField(h.key.indicator).c_str(), CsvField(h.key.park).c_str(),
-                CsvField(h.key.period).c_str(), CsvField(h.key.entity).c_str(), old_value.c_str(),
-                h.new_value.ToString().c_str(), CsvField(h.department).c_str(),
-                CsvField(h.adapter).c_str(), static_cast<unsigned long long>(h.sequence),
+                CsvField(h.key.period).c_str(), CsvField(entity).c_str(), old_value.c_str(),
+                new_value.c_str(), CsvField(h.department).c_str(), CsvField(h.adapter).c_str(),
+                static_cast<unsigned long long>(h.sequence),
                 static_cast<unsigned long long>(h.journal_id));
     return;
   }
   std::printf("%-20s %-24s %-12s %-8s %-18s %18s -> %-18s %-12s %-16s seq %-8llu batch #%llu\n",
               time.Format(h.unix_ms).c_str(), h.key.indicator.c_str(), h.key.park.c_str(),
-              h.key.period.c_str(), h.key.entity.empty() ? "(park)" : h.key.entity.c_str(),
-              h.old_value ? old_value.c_str() : "(new)", h.new_value.ToString().c_str(),
-              h.department.c_str(), h.adapter.c_str(),
+              h.key.period.c_str(), entity.empty() ? "(park)" : entity.c_str(),
+              old_value.c_str(), new_value.c_str(), h.department.c_str(), h.adapter.c_str(),
               static_cast<unsigned long long>(h.sequence),
               static_cast<unsigned long long>(h.journal_id));
 }
@@ -56,6 +63,7 @@ int RunHistory(HistoryArgs args) {
   args.figure.indicator = *indicator;
   args.figure.park = *park;
   kpihub::Status status = opened->status;
+  if (args.confidential) std::fprintf(args.csv ? stderr : stdout, "%s\n", kConfidentialBanner);
   if (args.csv) {
     std::printf("time,indicator,park,period,entity,old_value,new_value,department,adapter,"
                 "sequence,journal_id\n");
@@ -63,7 +71,7 @@ int RunHistory(HistoryArgs args) {
   size_t changes = 0;
   if (status.ok()) {
     status = opened->snapshot->ForEachHistory(args.figure, [&](const store::HistoryEntry& h) {
-      PrintChange(h, opened->state.time, args.csv);
+      PrintChange(h, opened->state.time, args.csv, args.confidential);
       ++changes;
     });
   }
@@ -84,6 +92,9 @@ CommandRunner AddHistoryCommand(CLI::App& app) {
   cmd->add_option("--period", args->figure.period, "period: 2020, 2020Q3 or 2020-09");
   cmd->add_option("--entity", args->figure.entity, "unified social credit code");
   cmd->add_flag("--csv", args->csv, "CSV output");
+  cmd->add_flag("--confidential", args->confidential,
+                "show enterprises' ids and values (enterprise-level: under a banner; the CSV's "
+                "banner goes to stderr)");
   return [args] { return RunHistory(*args); };
 }
 

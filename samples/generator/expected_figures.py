@@ -240,7 +240,9 @@ class Expected:
 
     def rule_violations(self):
         """Rows (rule, park, year, violations) for every park-year where the rule's indicator
-        has data."""
+        has data and neither it nor the rule's bound is withheld: a count tells something of
+        the figures it checked, so it is published only where they are; the withheld
+        park-years of a year are summed under the park "withheld"."""
         rows = []
         for rule in self.catalogue.get("rule", []):
             indicator = rule["indicator"]
@@ -258,7 +260,14 @@ class Expected:
                     else:
                         limit = factor * bounds.get((park, entity, year), Fraction(0))
                     counts[(park, year)] += int(v > limit)
-            rows += [(rule["code"], p, y, n) for (p, y), n in sorted(counts.items())]
+            hidden = {(p, y) for (i, p, y) in self.withheld if i in (indicator, rule.get("bound"))}
+            rows += [(rule["code"], p, y, n) for (p, y), n in sorted(counts.items())
+                     if (p, y) not in hidden]
+            pooled = {}  # the hidden park-years of a year, together under park "withheld"
+            for (p, y), n in counts.items():
+                if (p, y) in hidden:
+                    pooled[y] = pooled.get(y, 0) + n
+            rows += [(rule["code"], "withheld", y, n) for y, n in sorted(pooled.items())]
         return rows
 
     # -- kpihub export --statistics ------------------------------------------------------------

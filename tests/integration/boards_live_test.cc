@@ -291,10 +291,13 @@ class BoardsLiveTest : public ::testing::Test {
     EXPECT_EQ(prometheus.ResultCount("kpihub_cells_withheld{indicator=\"industrial_output\"} == 8"), 1u);
   }
 
-  // Rule checks on the merged state: the sample's one subsidy above the cap, nothing else;
-  // and the rows the adapters pass but the daemon refuses (samples/demo/expected-rejects.csv).
+  // Rule checks on the merged state: the sample's one subsidy above the cap, nothing else
+  // (its park-year is withheld as a small cell: counted with the others under "withheld",
+  // never under its park); and the rows the adapters pass but the daemon refuses
+  // (samples/demo/expected-rejects.csv).
   static void ExpectRulesAndRejections(const PrometheusServer& prometheus) {
-    EXPECT_EQ(prometheus.ResultCount("kpihub_rule_violations{rule=\"startup_subsidy_cap\", park=\"startup_center\", period=\"2020\"} == 1"), 1u);
+    EXPECT_EQ(prometheus.ResultCount("kpihub_rule_violations{rule=\"startup_subsidy_cap\", park=\"withheld\", period=\"2020\"} == 1"), 1u);
+    EXPECT_EQ(prometheus.ResultCount("kpihub_rule_violations{rule=\"startup_subsidy_cap\", park=\"startup_center\", period=\"2020\"}"), 0u);
     EXPECT_EQ(prometheus.ResultCount("sum(kpihub_rule_violations) == 1"), 1u);
     EXPECT_EQ(prometheus.ResultCount("kpihub_ingest_rejections_total{department=\"finance\", reason=\"out_of_bounds\"} == 1"), 1u);
     EXPECT_EQ(prometheus.ResultCount("sum(kpihub_ingest_rejections_total) == 8"), 1u);

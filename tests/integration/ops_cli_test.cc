@@ -86,14 +86,26 @@ TEST_F(OpsCliTest, HistoryShowsEveryChangeWithItsSource) {
   auto scitech = Connect("scitech-1");
   ASSERT_EQ(Send(*scitech, 1, Output(200, 3, 1e6)), AckStatus::kAccepted);
   ASSERT_EQ(Send(*scitech, 2, Output(200, 1, 4e6)), AckStatus::kAccepted);
-  CliResult r = Kpihub("history --csv --indicator industrial_output --park auto_parts --period "
-                       "2020-03 --entity " + MakeUscc(200) + Where());
+  const std::string figure = "history --csv --indicator industrial_output --park auto_parts "
+                             "--period 2020-03 --entity " + MakeUscc(200);
+  // By default an enterprise's figure shows its source, never its id or values.
+  CliResult safe = Kpihub(figure + Where());
+  ASSERT_EQ(safe.code, 0) << safe.output;
+  ASSERT_EQ(Lines(safe.output), 3u) << safe.output;  // header, first write, revision
+  EXPECT_EQ(safe.output.find(MakeUscc(200)), std::string::npos) << safe.output;
+  EXPECT_EQ(safe.output.find("1000000"), std::string::npos) << safe.output;
+  EXPECT_NE(safe.output.find(",(enterprise),withheld,withheld,scitech,scitech-1,2,2\n"),
+            std::string::npos) << safe.output;
+  // --confidential shows them, its banner on stderr so that the CSV stays CSV.
+  CliResult r = Kpihub(figure + " --confidential" + Where());
   ASSERT_EQ(r.code, 0) << r.output;
-  ASSERT_EQ(Lines(r.output), 3u) << r.output;  // header, first write, revision
-  EXPECT_NE(r.output.find(",,1000000,scitech,scitech-1,1,1\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("机密：企业级数据"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find(MakeUscc(200) + ",,1000000,scitech,scitech-1,1,1\n"), std::string::npos)
+      << r.output;
   EXPECT_NE(r.output.find(",1000000,4000000,scitech,scitech-1,2,2\n"), std::string::npos) << r.output;
   CliResult park = Kpihub("history --indicator industrial_output --park auto_parts" + Where());
   EXPECT_NE(park.output.find("4 changes"), std::string::npos) << park.output;
+  EXPECT_EQ(park.output.find("机密"), std::string::npos) << park.output;
 }
 
 TEST_F(OpsCliTest, RejectsFilterByDepartmentAndReasonAndExportCsv) {

@@ -274,7 +274,7 @@ void BM_Scrape(benchmark::State& state) {
       std::make_shared<exporter::KpiCollector>(*st, *fx.config, core::RollupOptions{}, log),
       std::make_shared<exporter::StateCollector>(*st, exporter::BuildInfo{"perf", "perf"}, 1ull << 36, 1.0),
       std::make_shared<exporter::FeedCollector>(*st, *fx.config, clock, log),
-      std::make_shared<exporter::RuleCollector>(*st, *fx.config, log)};
+      std::make_shared<exporter::RuleCollector>(*st, *fx.config, core::RollupOptions{}, log)};
   const int only = static_cast<int>(state.range(0));  // -1: all
   size_t bytes = 0;
   for (auto _ : state) {

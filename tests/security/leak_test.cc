@@ -85,8 +85,9 @@ void SendHostileRows(RawDealer& tax, const std::vector<core::Observation>& rows)
 }
 
 // The default output of every read-only command whose output may be forwarded: all of it,
-// for every park and year, and `explain` for every KPI at every place. `history`, `rejects
-// --entities` and `export --department` print ids by design and are left out.
+// for every park and year, `explain` for every KPI at every place, and `history` of every
+// enterprise-level indicator. `history --confidential`, `rejects --entities` and `export
+// --department` print ids by design and are left out.
 std::string DefaultCommandOutputs(const DaemonHarness& daemon) {
   const std::string cli = BinaryPath("kpihub") + " ";
   const std::string config = " --config " + daemon.config_path();
@@ -102,6 +103,12 @@ std::string DefaultCommandOutputs(const DaemonHarness& daemon) {
     for (const char* place : {"zone", "core", "agri_tech", "tengyun", "hq_economy"}) {
       commands.push_back(std::string("explain ") + kpi + " " + place + " 2020");
     }
+  }
+  for (const char* indicator : {"industrial_output", "rd_expenditure", "hightech_certified",
+                                "above_scale_with_rd_institution", "startup_subsidy",
+                                "hightech_tax_relief"}) {
+    commands.push_back(std::string("history --indicator ") + indicator);
+    commands.push_back(std::string("history --csv --indicator ") + indicator);
   }
   std::string all;
   for (const std::string& command : commands) {

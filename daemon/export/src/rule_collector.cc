@@ -1,5 +1,6 @@
 #include "kpihub/export/rule_collector.h"
 
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -7,6 +8,7 @@
 
 #include "kpihub/core/rule_check.h"
 #include "kpihub/export/gauge_family.h"
+#include "kpihub/store/rollup_feed.h"
 #include "store_read.h"
 
 namespace kpihub::exporter {
@@ -61,7 +63,8 @@ kpihub::Status AddBound(store::Snapshot& snapshot, const core::Indicator& bound,
 
 kpihub::Status ReadState(store::Snapshot& snapshot, const core::Catalogue& catalogue,
                         core::Rollup& rollup, core::RuleCheck& check) {
-  kpihub::Status status = snapshot.ForEachCell([&](const core::Cell& c) { rollup.Add(c); });
+  // Cells and enterprise figures alike, so that the rollup withholds what every output does.
+  kpihub::Status status = store::FeedRollup(snapshot, &rollup);
   const RuleIndicators indicators = IndicatorsOfEntityRules(catalogue);
   std::set<EntityYear> seen;
   for (const std::string& indicator : indicators.checked) {
@@ -83,7 +86,21 @@ kpihub::Status ReadState(store::Snapshot& snapshot, const core::Catalogue& catal
   return status;
 }
 
+// A rule's count for a park-year says something about the figures it checked: it is
+// published only where those figures are (the rule's indicator and its bound), as decided by
+// the rollup for every output.
+bool Publishable(const core::Catalogue& catalogue, const core::RollupResult& rollup,
+                 const core::RuleCount& c) {
+  for (const std::string* code : {&c.rule->indicator, &c.rule->bound}) {
+    if (code->empty()) continue;
+    const core::Indicator* indicator = catalogue.FindIndicator(*code);
+    if (indicator == nullptr || !rollup.Publishable(*indicator, c.park, c.year)) return false;
+  }
+  return true;
+}
+
 std::vector<prometheus::MetricFamily> Families(const core::Catalogue& catalogue,
+                                               const core::RollupResult& rollup,
                                                const std::vector<core::RuleCount>& counts) {
   GaugeFamily info{"kpihub_rule_info",
                    "Validation rule of the catalogue: names, policy clause and kind."};
@@ -98,9 +115,20 @@ std::vector<prometheus::MetricFamily> Families(const core::Catalogue& catalogue,
               {"kind", std::string(core::RuleKindName(r.kind))}},
              1);
   }
+  // Withheld park-years are pooled per rule and year under park="withheld" (complementary
+  // suppression makes them at least two parks), so a sum over parks is still the zone's.
+  std::map<std::pair<std::string, int>, uint32_t> pooled;
   for (const core::RuleCount& c : counts) {
+    if (!Publishable(catalogue, rollup, c)) {
+      pooled[{c.rule->code, c.year}] += c.violations;
+      continue;
+    }
     violations.Add({{"rule", c.rule->code}, {"park", c.park}, {"period", std::to_string(c.year)}},
                    c.violations);
+  }
+  for (const auto& [rule_year, n] : pooled) {
+    violations.Add({{"rule", rule_year.first}, {"park", "withheld"},
+                    {"period", std::to_string(rule_year.second)}}, n);
   }
   std::vector<prometheus::MetricFamily> out;
   info.MoveTo(&out);
@@ -118,15 +146,17 @@ std::shared_ptr<const RenderedFamilies> RuleCollector::Current() const {
   if (snapshot == nullptr) return nullptr;
   const ScrapeKey key{snapshot->Version(), view.catalogue};
   return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
-    // Park rules read park-year figures before small-cell suppression: only counts leave.
-    core::RollupOptions unsuppressed;
+    // Park rules read park-year figures before small-cell suppression (the rollup keeps the
+    // withheld ones, flagged); only counts of publishable park-years leave.
+    core::RollupOptions unsuppressed = options_;
     unsuppressed.confidential = true;
     core::Rollup rollup(catalogue, unsuppressed);
     core::RuleCheck check(catalogue);
     kpihub::Status read = ReadState(*snapshot, catalogue, rollup, check);
     snapshot.reset();
     if (!ScrapeReadOk(read, *log_, "rule scrape")) return nullptr;
-    return Render(Families(catalogue, check.Finish(rollup.Finish())));
+    const core::RollupResult result = rollup.Finish();
+    return Render(Families(catalogue, result, check.Finish(result)));
   });
 }
 

@@ -50,14 +50,16 @@ TEST_F(CollectorTest, FeedCollectorExportsContractsFreshnessAndCompleteness) {
 }
 
 TEST_F(CollectorTest, RuleCollectorCountsViolationsWithoutNamingEnterprises) {
-  Apply("startup_center", 500, 2, "startup_subsidy", "100000", "2020", "finance");
+  Apply("startup_center", 500, 4, "startup_subsidy", "100000", "2020", "finance");
   Apply("startup_center", 600, 1, "startup_subsidy", "150000", "2020", "finance");
-  Apply("core", 700, 3, "rd_expenditure", "1000", "2020Q1");
-  Apply("core", 700, 1, "rd_super_deduction", "5000", "2020", "tax");  // above its 1000
-  Apply("core", 701, 1, "rd_super_deduction", "1000", "2020", "tax");  // equal: fine
+  Apply("smart_mfg", 650, 3, "startup_subsidy", "50000", "2020", "finance");
+  Apply("core", 700, 3, "rd_expenditure", "5000", "2020Q1");
+  Apply("core", 700, 1, "rd_super_deduction", "6000", "2020", "tax");  // above its 5000
+  Apply("core", 701, 1, "rd_super_deduction", "5000", "2020", "tax");  // equal: fine
+  Apply("core", 702, 1, "rd_super_deduction", "4000", "2020", "tax");
   Apply("hpu_park", 800, 4, "hightech_certified", "1", "2020");
   Apply("hpu_park", 800, 3, "enterprise_registered", "1", "2020", "tax");  // 4 > 3
-  RuleCollector collector(*store_, *config_, log_);
+  RuleCollector collector(*store_, *config_, core::RollupOptions{3}, log_);
   std::string text = Scrape(collector);
   EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"startup_subsidy_cap\",park=\"startup_center\",period=\"2020\"} 1")) << text;
   EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"rd_super_deduction_within_expenditure\",park=\"core\",period=\"2020\"} 1")) << text;
@@ -65,6 +67,24 @@ TEST_F(CollectorTest, RuleCollectorCountsViolationsWithoutNamingEnterprises) {
   EXPECT_TRUE(Has(text, "kpihub_rule_info{rule=\"startup_subsidy_cap\",name_zh=\"创业补助不超过10万元\"")) << text;
   EXPECT_FALSE(Has(text, "91410800")) << text;  // no enterprise id of any kind
   for (int i : {500, 501, 600, 700, 701, 800}) EXPECT_FALSE(Has(text, Uscc(i)));
+}
+
+// A count says something about the figures it checked: a park-year withheld as a small cell
+// (two enterprises, both above the cap) has no count of its own, nor has its complement (the
+// park with the fewest enterprises besides it): theirs are pooled under park="withheld"; the
+// others keep theirs.
+TEST_F(CollectorTest, RuleCollectorPublishesNoCountOfAWithheldParkYear) {
+  Apply("agri_tech", 900, 2, "startup_subsidy", "150000", "2020", "finance");
+  Apply("smart_mfg", 650, 3, "startup_subsidy", "50000", "2020", "finance");
+  Apply("startup_center", 500, 4, "startup_subsidy", "100000", "2020", "finance");
+  Apply("startup_center", 600, 1, "startup_subsidy", "150000", "2020", "finance");
+  RuleCollector collector(*store_, *config_, core::RollupOptions{3}, log_);
+  std::string text = Scrape(collector);
+  EXPECT_FALSE(Has(text, "park=\"agri_tech\"")) << text;
+  EXPECT_FALSE(Has(text, "park=\"smart_mfg\"")) << text;
+  // Both withheld parks' counts together: agri_tech's two subsidies above the cap.
+  EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"startup_subsidy_cap\",park=\"withheld\",period=\"2020\"} 2")) << text;
+  EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"startup_subsidy_cap\",park=\"startup_center\",period=\"2020\"} 1")) << text;
 }
 
 TEST_F(CollectorTest, KpiLatestMarksTheLatestExportedYear) {

@@ -45,7 +45,7 @@ TEST_F(CollectorTest, KpiScrapesAreServedFromTheCacheUntilACommit) {
 TEST_F(CollectorTest, AReloadedCatalogueInvalidatesTheCache) {
   Apply("auto_parts", 1, 5, "industrial_output", "1000000");
   KpiCollector kpis(*store_, *config_, core::RollupOptions{3}, log_);
-  RuleCollector rules(*store_, *config_, log_);
+  RuleCollector rules(*store_, *config_, core::RollupOptions{}, log_);
   kpihub::testing::FakeClock clock{kNow};
   FeedCollector feeds(*store_, *config_, clock, log_);
   const std::string kpi_text = Scrape(kpis);
@@ -70,7 +70,7 @@ TEST_F(CollectorTest, AReloadedCatalogueInvalidatesTheCache) {
 TEST_F(CollectorTest, RuleAndFeedScrapesFollowCommits) {
   // 150,000 is above the start-up subsidy cap of 100,000: one violation per enterprise.
   Apply("core", 1, 3, "startup_subsidy", "150000", "2020", "finance");
-  RuleCollector rules(*store_, *config_, log_);
+  RuleCollector rules(*store_, *config_, core::RollupOptions{}, log_);
   kpihub::testing::FakeClock clock{kNow};
   FeedCollector feeds(*store_, *config_, clock, log_);
   const std::string before = Scrape(rules);
@@ -90,7 +90,7 @@ TEST_F(CollectorTest, RuleAndFeedScrapesFollowCommits) {
             std::string::npos)
       << after;
   EXPECT_EQ(rules.computations(), 2u);
-  RuleCollector fresh(*store_, *config_, log_);
+  RuleCollector fresh(*store_, *config_, core::RollupOptions{}, log_);
   EXPECT_EQ(Scrape(fresh), after);
   (void)Scrape(feeds);
   EXPECT_EQ(feeds.computations(), 2u);

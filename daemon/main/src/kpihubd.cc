@@ -273,7 +273,8 @@ void RegisterCollectors(exporter::MetricsServer& http, store::Store& store,
       start_seconds));
   http.RegisterCollectable(std::make_shared<exporter::ProcessCollector>());
   http.RegisterCollectable(std::make_shared<exporter::FeedCollector>(store, live, clock, log));
-  http.RegisterCollectable(std::make_shared<exporter::RuleCollector>(store, live, log));
+  http.RegisterCollectable(std::make_shared<exporter::RuleCollector>(
+      store, live, core::RollupOptions{config.min_cell_entities}, log));
 }
 
 // SIGHUP: the catalogue and key registry are loaded afresh and swapped in together, or the

@@ -12,6 +12,7 @@
 
 #include "kpihub/core/live_config.h"
 #include "kpihub/export/rendered_collectable.h"
+#include "kpihub/core/rollup.h"
 #include "kpihub/export/scrape_cache.h"
 #include "kpihub/store/store.h"
 
@@ -19,9 +20,11 @@ namespace kpihub::exporter {
 
 class RuleCollector : public CachedCollectable {
  public:
-  RuleCollector(store::Store& store, const core::LiveConfig& config,
+  // `options`: the small-cell threshold every output withholds by; a count is published only
+  // for park-years the rollup publishes.
+  RuleCollector(store::Store& store, const core::LiveConfig& config, core::RollupOptions options,
                 std::shared_ptr<spdlog::logger> log)
-      : store_(store), config_(config), log_(std::move(log)) {}
+      : store_(store), config_(config), options_(options), log_(std::move(log)) {}
 
   uint64_t computations() const { return cache_.computations(); }
 
@@ -30,6 +33,7 @@ class RuleCollector : public CachedCollectable {
 
   store::Store& store_;
   const core::LiveConfig& config_;
+  core::RollupOptions options_;
   std::shared_ptr<spdlog::logger> log_;
   mutable ScrapeCache<RenderedFamilies> cache_;
 };
