@@ -230,17 +230,20 @@ TEST_F(KpiFigureBoundaryTest, FallingKpiAtZeroOrBelowHasProgressOneAndIsOnTrack)
   // docs/catalogue.md: for `down`, progress = target / value, and 1 when the value is 0 or
   // below (never an infinity or a negative progress).
   for (const char* value : {"0", "-0.01", "-40"}) {
-    const KpiFigure* f = Figure(Run({C("num_y", "p1", "2020", value)}), "falling", "p1", 2020);
+    const RollupResult r = Run({C("num_y", "p1", "2020", value)});  // outlives the pointer
+    const KpiFigure* f = Figure(r, "falling", "p1", 2020);
     ASSERT_NE(f, nullptr) << value;
     EXPECT_TRUE(f->has_value) << value;
     EXPECT_EQ(f->progress, 1.0) << value;
     EXPECT_EQ(f->status, KpiStatus::kOnTrack) << value;
   }
   // Just above zero the ratio takes over: far better than the target.
-  const KpiFigure* small = Figure(Run({C("num_y", "p1", "2020", "0.01")}), "falling", "p1", 2020);
+  const RollupResult near_zero = Run({C("num_y", "p1", "2020", "0.01")});
+  const KpiFigure* small = Figure(near_zero, "falling", "p1", 2020);
   ASSERT_NE(small, nullptr);
   EXPECT_DOUBLE_EQ(small->progress, 5000.0);
-  const KpiFigure* at = Figure(Run({C("num_y", "p1", "2020", "50")}), "falling", "p1", 2020);
+  const RollupResult at_target = Run({C("num_y", "p1", "2020", "50")});
+  const KpiFigure* at = Figure(at_target, "falling", "p1", 2020);
   ASSERT_NE(at, nullptr);
   EXPECT_DOUBLE_EQ(at->progress, 1.0);
 }
