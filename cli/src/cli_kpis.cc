@@ -153,6 +153,11 @@ int RunKpis(const KpisArgs& args) {
     std::fprintf(stderr, "kpihub kpis: %s\n", year.status().message().c_str());
     return 1;
   }
+  // A threshold below the configuration's shows cells the configuration withholds: the
+  // output is then enterprise-level, and says so.
+  if (min_cell < opened->config.min_cell_entities) {
+    std::fprintf(args.csv ? stderr : stdout, "%s\n", kConfidentialBanner);
+  }
   if (args.csv) std::printf("kpi,name_zh,park,period,value,target,progress,expected,status\n");
   else
     std::printf("KPI table — park %s, year %d (value / target, progress against the straight "
@@ -175,7 +180,9 @@ CommandRunner AddKpisCommand(CLI::App& app) {
   cmd->add_option("--year", args->year, "year to show (default: the latest with data)");
   cmd->add_option("--park", args->park,
                   "park code or Chinese name, 'zone' 全区 (default) or 'all' 全部园区");
-  cmd->add_option("--min-cell", args->min_cell, "small-cell threshold (default: the config's)");
+  cmd->add_option("--min-cell", args->min_cell,
+                  "small-cell threshold (default: the config's; a lower one prints the "
+                  "confidential banner)");
   cmd->add_flag("--csv", args->csv, "machine-readable CSV output");
   cmd->add_option("--as-of", args->as_of,
                   "the table as it stood at this moment, rebuilt from the value history "

@@ -108,6 +108,18 @@ TEST_F(OpsCliTest, HistoryShowsEveryChangeWithItsSource) {
   EXPECT_EQ(park.output.find("机密"), std::string::npos) << park.output;
 }
 
+TEST_F(OpsCliTest, KpisBelowTheConfiguredSmallCellThresholdCarryTheConfidentialBanner) {
+  auto scitech = Connect("scitech-1");
+  ASSERT_EQ(Send(*scitech, 1, Output(200, 3, 1e6)), AckStatus::kAccepted);
+  CliResult safe = Kpihub("kpis --park all" + Where());
+  ASSERT_EQ(safe.code, 0) << safe.output;
+  EXPECT_EQ(safe.output.find("机密"), std::string::npos) << safe.output;
+  CliResult lowered = Kpihub("kpis --park all --min-cell 1" + Where());
+  ASSERT_EQ(lowered.code, 0) << lowered.output;
+  EXPECT_NE(lowered.output.find("confidential — enterprise-level / 机密：企业级数据"),
+            std::string::npos) << lowered.output;
+}
+
 TEST_F(OpsCliTest, RejectsFilterByDepartmentAndReasonAndExportCsv) {
   auto scitech = Connect("scitech-1");
   auto batch = Output(300, 3, 1e6);
