@@ -133,7 +133,10 @@ std::vector<IndicatorYear> ParkYears(
   std::vector<IndicatorYear> out;
   for (const auto& [key, periods] : cells) {
     const Indicator* indicator = catalogue.FindIndicator(key.first);  // known: checked in Add
-    auto small_here = [&](const Period& p, uint32_t n) { return small(key.first, key.second, p, n); };
+    const auto& park_key = key;  // a structured binding cannot be captured before C++20
+    auto small_here = [&](const Period& p, uint32_t n) {
+      return small(park_key.first, park_key.second, p, n);
+    };
     for (IndicatorYear& y : YearsOf(*indicator, key.second, periods, small_here)) {
       out.push_back(std::move(y));
     }
