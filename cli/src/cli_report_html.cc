@@ -28,6 +28,7 @@ th { background: #eee; } td.num { text-align: right; white-space: nowrap; }
 .off_track { background: #f8d0d0; } .no_data, .not_judged { background: #eee; }
 .withheld { background: #e4e4f4; } .strive { font-weight: bold; color: #7a4b00; }
 .parks td, .parks th { font-size: 7.5pt; padding: 1pt 2pt; }
+.parks td:first-child { width: 12%; }
 footer { margin-top: 12pt; border-top: 1pt solid #333; padding-top: 4pt; font-size: 7.5pt; }
 .mono { font-family: "DejaVu Sans Mono", monospace; word-break: break-all; }
 </style>)";
@@ -133,8 +134,9 @@ std::string ParkTable(const core::Catalogue& catalogue, const ReportFigures& f) 
     out += "<tr><td>" + Escape(r.kpi->name_zh) + "</td>";
     for (const core::KpiFigure& p : r.parks) {
       std::string name(ReportStatusName(p));
-      out += "<td class=\"num " + name + "\">" + FigureValue(p) + "<br>" +
-             std::string(ReportStatusZh(name)) + "</td>";
+      out += "<td class=\"num " + name + "\">" +
+             (p.withheld ? std::string("不予公开<br><span class=\"en\">withheld</span>")
+                         : FigureValue(p) + "<br>" + std::string(ReportStatusZh(name))) + "</td>";
     }
     out += "</tr>\n";
   }

@@ -22,7 +22,7 @@ std::string_view ReportStatusZh(std::string_view status_name) {
 std::optional<double> LevelTarget(const core::KpiFigure& figure) { return figure.kpi->target; }
 
 std::optional<double> ExpectedValue(const core::KpiFigure& figure) {
-  if (figure.withheld) return std::nullopt;
+  if (figure.withheld || !figure.has_value) return std::nullopt;
   return figure.expected * figure.kpi->target;
 }
 
