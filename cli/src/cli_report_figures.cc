@@ -115,10 +115,17 @@ void AddRules(const core::Catalogue& catalogue, const HistoryAsOf& history, uint
   }
 }
 
-std::vector<MilestoneObservation> MilestoneObservations(const HistoryAsOf& history) {
+// The value history keeps no notes: a milestone's reference is the stored figure's note,
+// taken only while the stored value is still the one of the moment.
+Result<std::vector<MilestoneObservation>> MilestoneObservations(store::Snapshot& snapshot,
+                                                                const HistoryAsOf& history) {
   std::vector<MilestoneObservation> out;
   for (const auto& [key, value] : history.milestone_figures) {
-    out.push_back({key.indicator, key.park, key.period, value.ToDouble(), ""});
+    store::StoredObservation stored;
+    Status s = snapshot.GetObservation(key, &stored);
+    if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
+    const bool same = s.ok() && stored.value == value;
+    out.push_back({key.indicator, key.park, key.period, value.ToDouble(), same ? stored.note : ""});
   }
   return out;
 }
@@ -171,7 +178,9 @@ Status BuildReportFigures(store::Snapshot& snapshot, const core::Catalogue& cata
   AddKpis(catalogue, rollup.Finish(), year, out);
   AddFeeds(catalogue, history.fold.Cells(), last_ms, out);
   AddRules(catalogue, history, min_cell, out);
-  out->milestones = EvaluateReportMilestones(catalogue, MilestoneObservations(history), as_of_ms);
+  auto milestones = MilestoneObservations(snapshot, history);
+  if (!milestones.ok()) return milestones.status();
+  out->milestones = EvaluateReportMilestones(catalogue, *milestones, as_of_ms);
   return Status::Ok();
 }
 

@@ -123,6 +123,15 @@ std::string KpiTable(const ReportFigures& f) {
   return out + "</table></section>\n";
 }
 
+// A park without a target of its own is not judged; its weight in the zone is shown instead.
+std::string ShareOfZone(const core::KpiFigure& k) {
+  if (!k.share_of_zone) return "";
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "<br>占全区 %.1f %% <span class=\"en\">of zone</span>",
+                *k.share_of_zone * 100);
+  return buf;
+}
+
 std::string ParkTable(const core::Catalogue& catalogue, const ReportFigures& f) {
   std::string out = "<section class=\"parks\"><h2>各园区 <span class=\"en\">Parks</span></h2>"
                     "<table><tr><th>指标 <span class=\"en\">KPI</span></th>";
@@ -136,7 +145,8 @@ std::string ParkTable(const core::Catalogue& catalogue, const ReportFigures& f) 
       std::string name(ReportStatusName(p));
       out += "<td class=\"num " + name + "\">" +
              (p.withheld ? std::string("不予公开<br><span class=\"en\">withheld</span>")
-                         : FigureValue(p) + "<br>" + std::string(ReportStatusZh(name))) + "</td>";
+                         : FigureValue(p) + "<br>" + std::string(ReportStatusZh(name)) +
+                               ShareOfZone(p)) + "</td>";
     }
     out += "</tr>\n";
   }
@@ -153,7 +163,7 @@ std::string MilestoneTable(const ReportFigures& f) {
   if (f.milestones.empty()) out += "<tr><td colspan=\"8\">无 <span class=\"en\">none</span></td></tr>\n";
   for (const ReportMilestone& m : f.milestones) {
     out += "<tr><td>" + Escape(m.name_zh) + "<br><span class=\"en\">" + Escape(m.name_en) +
-           "</span></td><td>" + Escape(m.clause) + "</td><td>" + Escape(m.park) + "</td><td>" +
+           "</span></td><td>" + Escape(m.clause) + "</td><td>" + Escape(m.park_name) + "</td><td>" +
            (m.strive ? "<span class=\"strive\">力争</span>" : "约束性") + "</td><td>" +
            Escape(m.deadline_zh) + "</td><td class=\"" + Escape(m.status) + "\">" +
            Escape(m.status_zh) + "<br><span class=\"en\">" + Escape(m.status) + "</span></td><td>" +

@@ -1,48 +1,88 @@
 #include "cli_report_judgement.h"
 
+#include "kpihub/core/milestone.h"
+
 namespace kpihub::cli {
+namespace {
+
+bool Judged(const core::KpiFigure& figure) {
+  return !figure.withheld && figure.has_value &&
+         (figure.status == core::KpiStatus::kOnTrack || figure.status == core::KpiStatus::kAtRisk ||
+          figure.status == core::KpiStatus::kOffTrack);
+}
+
+std::vector<core::MilestoneFact> Facts(const std::vector<MilestoneObservation>& observations) {
+  std::vector<core::MilestoneFact> facts;
+  for (const MilestoneObservation& o : observations) {
+    if (auto period = core::Period::Parse(o.period)) {
+      facts.push_back({o.code, *period, o.value != 0, o.note});
+    }
+  }
+  return facts;
+}
+
+std::string ParkName(const core::Catalogue& catalogue, const std::string& park) {
+  if (park == core::kZonePark) return "全区 zone";
+  const core::Park* p = catalogue.FindPark(park);
+  return p == nullptr ? park : p->name_zh;
+}
+
+}  // namespace
 
 std::string_view ReportStatusName(const core::KpiFigure& figure) {
-  if (figure.withheld) return "withheld";
+  if (figure.withheld) return core::kWithheldStatusName;
   return core::KpiStatusName(figure.status);
 }
 
 std::string_view ReportStatusZh(std::string_view status_name) {
-  if (status_name == "on_track") return "进度正常";
-  if (status_name == "at_risk") return "存在风险";
-  if (status_name == "off_track") return "进度滞后";
-  if (status_name == "no_data") return "无数据";
-  if (status_name == "not_judged") return "未评估";
-  if (status_name == "withheld") return "不予公开";
+  if (status_name == core::kWithheldStatusName) return core::kWithheldStatusZh;
+  for (auto status : {core::KpiStatus::kOnTrack, core::KpiStatus::kAtRisk,
+                      core::KpiStatus::kOffTrack, core::KpiStatus::kNoData,
+                      core::KpiStatus::kNotJudged}) {
+    if (core::KpiStatusName(status) == status_name) return core::KpiStatusZh(status);
+  }
   return "";
 }
 
-// Every level is judged against the KPI's own target, on the line from the catalogue's
-// baseline (0 when absent).
-std::optional<double> LevelTarget(const core::KpiFigure& figure) { return figure.kpi->target; }
+std::optional<double> LevelTarget(const core::KpiFigure& figure) { return figure.target; }
 
 std::optional<double> ExpectedValue(const core::KpiFigure& figure) {
-  if (figure.withheld || !figure.has_value) return std::nullopt;
-  return figure.expected * figure.kpi->target;
+  if (!Judged(figure)) return std::nullopt;
+  return figure.expected_value;
 }
 
+// With a baseline, the line from it to the target; without one, only the target from the
+// due year on (the level is judged against the target itself then).
 std::optional<Trajectory> LevelTrajectory(const core::KpiFigure& figure) {
+  if (!figure.target || figure.withheld) return std::nullopt;
   const core::Kpi& kpi = *figure.kpi;
-  return Trajectory{kpi.baseline_year, kpi.baseline.value_or(0), kpi.target_year, kpi.target};
+  if (!figure.baseline) return Trajectory{kpi.due_year(), *figure.target, kpi.due_year(), *figure.target};
+  return Trajectory{kpi.baseline_year, *figure.baseline, kpi.due_year(), *figure.target};
 }
 
-bool IsStrive(const core::Kpi&) { return false; }
+bool IsStrive(const core::Kpi& kpi) { return kpi.strength == core::Strength::kStrive; }
 
-std::string DeadlineZh(const core::Kpi& kpi) {
-  return "到" + std::to_string(kpi.target_year) + "年";
+std::string DeadlineZh(const core::Kpi& kpi) { return core::DeadlineZh(kpi.target_year, kpi.deadline); }
+
+std::vector<ReportMilestone> EvaluateReportMilestones(
+    const core::Catalogue& catalogue, const std::vector<MilestoneObservation>& observations,
+    int64_t as_of_unix_ms) {
+  std::vector<ReportMilestone> out;
+  for (const core::MilestoneState& s :
+       core::EvaluateMilestones(catalogue, Facts(observations), as_of_unix_ms)) {
+    const core::Milestone& m = *s.milestone;
+    out.push_back({m.code, m.name_zh, m.name_en, m.clause, m.department, m.park,
+                   ParkName(catalogue, m.park), m.strength == core::Strength::kStrive, m.due_year(),
+                   core::DeadlineZh(m.target_year, m.deadline),
+                   std::string(core::MilestoneStatusName(s.status)),
+                   std::string(core::MilestoneStatusZh(s.status)),
+                   s.achieved_in ? s.achieved_in->ToString() : "", s.reference});
+  }
+  return out;
 }
 
-std::vector<ReportMilestone> EvaluateReportMilestones(const core::Catalogue&,
-                                                      const std::vector<MilestoneObservation>&,
-                                                      int64_t) {
-  return {};
+bool IsMilestoneCode(const core::Catalogue& catalogue, std::string_view indicator) {
+  return catalogue.FindMilestone(indicator) != nullptr;
 }
-
-bool IsMilestoneCode(const core::Catalogue&, std::string_view) { return false; }
 
 }  // namespace kpihub::cli

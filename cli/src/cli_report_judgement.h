@@ -36,7 +36,8 @@ std::string DeadlineZh(const core::Kpi& kpi);  // "到2020年" / "2020年之前"
 
 // A yes/no milestone as the report shows it.
 struct ReportMilestone {
-  std::string code, name_zh, name_en, clause, park, department;
+  std::string code, name_zh, name_en, clause, department;
+  std::string park, park_name;  // a park code or "zone", and its Chinese name
   bool strive = false;
   int due_year = 0;
   std::string deadline_zh;

@@ -43,6 +43,9 @@ class ReportFixture : public ::testing::Test {
     for (int year = 2017; year <= 2020; ++year) {
       ASSERT_EQ(Send(*scitech, year - 2016, ScitechYear(year)), wire::AckStatus::kAccepted);
     }
+    ASSERT_EQ(Send(*scitech, 5, {{"national_incubator", "startup_center", "", "2019-06", 1,
+                                  "国科发区〔2019〕12号"}}),
+              wire::AckStatus::kAccepted);
     auto finance = Connect("finance-1");
     ASSERT_EQ(Send(*finance, 1, Subsidies()), wire::AckStatus::kAccepted);
   }

@@ -53,7 +53,7 @@ TEST_F(ReportFixture, ChromiumPrintsItWithTheChineseNamesAndFigures) {
   std::string text;
   ASSERT_EQ(RunCommand("pdftotext -enc UTF-8 " + pdf + " -", &text), 0) << text;
   for (const char* wanted : {"国家级研发机构", "工业总产值", "进度滞后", "不予公开", "约束性",
-                             "创业补助不超过10万元", "数据指纹", "National R&D institutions"}) {
+                             "创业补助（一次性）不超过10万元", "数据指纹", "National R&D institutions"}) {
     EXPECT_NE(text.find(wanted), std::string::npos) << wanted << "\n" << text;
   }
   // The zone's national R&D institutions: 14 of a target of 20.

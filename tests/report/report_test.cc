@@ -35,10 +35,21 @@ TEST_F(ReportFixture, AFreshReportIsGenuineAndShowsTheFigures) {
   EXPECT_NE(html.find("National R&amp;D institutions"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"num\">14</td>"), std::string::npos) << "zone value 14";
   EXPECT_NE(html.find("<svg"), std::string::npos);
-  EXPECT_NE(html.find("创业补助不超过10万元"), std::string::npos);
+  EXPECT_NE(html.find("创业补助（一次性）不超过10万元"), std::string::npos);
   EXPECT_NE(html.find("kpi rd_institutions_national zone 2020 value=14 target=20"),
             std::string::npos);
   EXPECT_NE(html.find("rule startup_subsidy_cap 2019 violations=1"), std::string::npos);
+  // Milestones: achieved with the approval document's reference; the others pending or overdue.
+  EXPECT_NE(html.find("milestone national_incubator startup_center achieved_in=2019-06"),
+            std::string::npos);
+  EXPECT_NE(html.find("国科发区〔2019〕12号"), std::string::npos);
+  EXPECT_NE(html.find("已实现"), std::string::npos);
+  EXPECT_NE(html.find("逾期未实现"), std::string::npos) << "provincial_incubator, due 2019";
+  EXPECT_NE(html.find("力争"), std::string::npos);
+  // Parks without a target of their own are not judged: their share of the zone instead.
+  EXPECT_NE(html.find("kpi industrial_output auto_parts 2020 value=5000000000 target=- "
+                      "expected=- status=not_judged"), std::string::npos);
+  EXPECT_NE(html.find("占全区"), std::string::npos);
   // Self-contained: nothing is fetched when it is opened or printed.
   for (const char* remote : {"http://", "https://", "<script", "<link", "@import", "src="}) {
     std::string outside = std::regex_replace(html, std::regex("xmlns=\"http://www.w3.org/2000/svg\""), "");
@@ -96,7 +107,7 @@ TEST_F(ReportFixture, AFigureRevisedAfterTheReportNoLongerMatches) {
   ASSERT_EQ(made.code, 0) << made.output;
   ASSERT_EQ(Verify().code, 0);
   auto scitech = Connect("scitech-1");
-  ASSERT_EQ(Send(*scitech, 5, {{"rd_institutions_national", "core", "", "2020", 15, ""}}),
+  ASSERT_EQ(Send(*scitech, 6, {{"rd_institutions_national", "core", "", "2020", 15, ""}}),
             wire::AckStatus::kAccepted);
   CliRun verify = Verify();
   EXPECT_EQ(verify.code, 4) << verify.output;
