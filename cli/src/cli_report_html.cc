@@ -236,7 +236,7 @@ std::string Attribute(const std::string& html, const std::string& name) {
 }
 
 std::optional<int64_t> Integer(const std::string& text) {
-  if (text.empty() || text.size() > 19 ||
+  if (text.empty() || text.size() > 18 ||  // 18 digits: never past int64_t
       !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return std::nullopt;
   }
