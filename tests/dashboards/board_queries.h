@@ -113,7 +113,8 @@ inline std::vector<std::string> CodesShownAsTitles(const nlohmann::json& panel) 
   }
   std::set<std::string> excluded;
   if (const nlohmann::json* o = Transformation(panel, "organize")) {
-    for (const auto& [name, off] : (*o)["options"].value("excludeByName", nlohmann::json::object()).items()) {
+    const nlohmann::json exclude = (*o)["options"].value("excludeByName", nlohmann::json::object());
+    for (const auto& [name, off] : exclude.items()) {
       if (off.is_boolean() && off.get<bool>()) excluded.insert(name);
     }
   }
