@@ -53,11 +53,17 @@ ParkOrder ParkOrderOf(const Catalogue& catalogue) {
   return order;
 }
 
+// The protection interval of a sensitive figure: the other withheld parks of its year must
+// together hold at least this share of it (absolute values), or the zone total minus the
+// shown parks would pin it within less than that.
+constexpr double kProtectionShare = 0.1;
+
 // Withholds the sensitive park figures of one (indicator, year) (primary suppression), then
 // adds complementary parks, fewest enterprises first and ties in catalogue order, until the
-// withheld set holds at least two parks and at least `min_entities` enterprises: otherwise
-// the zone total minus the shown parks would give a withheld figure away. Returns true when
-// that cannot be reached, in which case the zone total must be withheld as well.
+// withheld set holds at least two parks and at least `min_entities` enterprises, and the
+// other withheld parks cover each sensitive one by kProtectionShare: otherwise the zone total
+// minus the shown parks would give a withheld figure away. Returns true when that cannot be
+// reached, in which case the zone total must be withheld as well.
 bool SuppressSmallCells(std::vector<IndicatorYear*>& parks, uint32_t min_entities,
                         const ParkOrder& order) {
   if (parks.empty() || !parks.front()->indicator->enterprise_level) return false;  // not confidential
@@ -73,7 +79,17 @@ bool SuppressSmallCells(std::vector<IndicatorYear*>& parks, uint32_t min_entitie
     return std::make_pair(a->entities, order.at(a->park)) <
            std::make_pair(b->entities, order.at(b->park));
   };
-  while (withheld < 2 || withheld_entities < min_entities) {
+  auto unprotected = [&] {
+    Decimal hidden;  // |value| of every withheld park
+    for (const IndicatorYear* y : parks) hidden += y->withheld ? y->value.Abs() : Decimal();
+    for (const IndicatorYear* y : parks) {
+      if (!y->sensitive) continue;
+      const Decimal cover = hidden - y->value.Abs();
+      if (cover.ToDouble() < kProtectionShare * y->value.Abs().ToDouble()) return true;
+    }
+    return false;
+  };
+  while (withheld < 2 || withheld_entities < min_entities || unprotected()) {
     IndicatorYear* complement = nullptr;
     for (IndicatorYear* y : parks) {
       if (!y->withheld && (complement == nullptr || before(y, complement))) complement = y;

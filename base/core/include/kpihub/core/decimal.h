@@ -32,6 +32,7 @@ class Decimal {
   static Parsed Parse(std::string_view text, int max_decimals = kScale);
 
   __int128 micros() const { return micros_; }
+  Decimal Abs() const { return Decimal(micros_ < 0 ? -micros_ : micros_); }
   double ToDouble() const;
   // Canonical text: no trailing zeros after the point, no point for integers ("12", "0.5").
   std::string ToString() const;
