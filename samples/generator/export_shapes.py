@@ -14,6 +14,15 @@ TAX_PARK_NAMES = {
 }
 
 YES_NO = {"1": "是", "0": "否"}
+ACHIEVED = {"1": "已批复", "0": "已撤销"}
+MILESTONE_COLUMNS = [
+    ("national_incubator", "国家级科技企业孵化器"),
+    ("provincial_incubator", "省级科技企业孵化器"),
+    ("national_innovation_base", "国家级双创示范基地"),
+    ("national_university_park", "国家级大学科技园"),
+    ("national_integration_zone", "国家级产城融合示范区"),
+    ("national_innovative_park", "国家创新型科技园区"),
+]
 
 # The year of the rows the daemon must refuse as `future_period`: the last year a period may
 # name (kpihub's periods run 1900..2999), so the rows stay in the future for as long as kpihub
@@ -66,7 +75,8 @@ FILES = [
     dict(name="finance-park-annual.csv", department="finance", encoding="gb18030",
          park="园区", period="年度", period_text=plain,
          columns=[("高新区建设专项扶持资金（万元）", "special_support_fund", 4, None),
-                  ("基础设施贷款贴息（万元）", "interest_subsidy", 4, None)]),
+                  ("基础设施贷款贴息（万元）", "interest_subsidy", 4, None),
+                  ("人才工作专项资金（万元）", "talent_fund", 4, None)]),
     dict(name="finance-startup-subsidies.csv", department="finance", encoding="gb18030",
          entity="统一社会信用代码", company="企业名称", park="园区", period="拨付年度",
          period_text=year_cn,
@@ -93,7 +103,15 @@ FILES = [
                   ("培养高新技术产业领军人才（人）", "leading_talents", 0, None),
                   ("科技企业加速器建筑面积（万平方米）", "accelerator_area", 4, None),
                   ("新增孵化面积（平方米）", "new_incubation_area", 0, None),
-                  ("国家级创业服务机构（家）", "national_startup_orgs", 0, None)]),
+                  ("国家级创业服务机构（家）", "national_startup_orgs", 0, None),
+                  ("高等院校研发经费（万元）", "rd_expenditure_universities", 4, None),
+                  ("科研院所研发经费（万元）", "rd_expenditure_institutes", 4, None)]),
+    # The bureau's register of designations (国家级、省级平台): one column per milestone,
+    # the month and the reference of the approval document; a zone-wide designation is
+    # booked under the park "zone".
+    dict(name="scitech-milestones.csv", department="scitech", encoding="utf-8",
+         park="园区", period="批复时间", note="批复文号", period_text=month_cn,
+         columns=[(name, code, 0, ACHIEVED) for code, name in MILESTONE_COLUMNS]),
     dict(name="environment-monitoring.jsonl", department="environment", encoding="utf-8",
          json=True, park="park_name", period="month", period_text=plain,
          columns=[("sewage_produced_t", "sewage_produced", 0, None),
@@ -134,7 +152,7 @@ def tax_bad_rows(c, park_core, some_uscc, wrong_uscc):
         (dict(base, **{c[2]: "12.3.4"}), [(c[2], "unparseable_number")]),
         # Figures the daemon refuses use a year without real rows: in one file a second
         # figure for the same key would be a duplicate (refused in both rows).
-        (dict(base, 所属年度="2016年度", **{c[2]: "12.3456789"}), [(c[2], "too_precise")]),
+        (dict(base, 所属年度="2015年度", **{c[2]: "12.3456789"}), [(c[2], "too_precise")]),
         (dict(base, 所属年度=FUTURE_YEAR + "年度", 登记状态="正常"), [(c[0], "future_period")]),
         ("SHORT", [(h, "missing_column") for h in c]),
     ]
@@ -153,7 +171,7 @@ def finance_bad_rows(n, c, wrong_uscc):
                 ({"预算单位": "焦作高新区核心区", "月份": "2020年13月", c[0]: "100"},
                  [("月份", "malformed_period")])]
     if n == "finance-park-annual.csv":
-        return [({"园区": "焦作高新区核心区", "年度": "2016", c[0]: "-500"}, [(c[0], "out_of_bounds")])]
+        return [({"园区": "焦作高新区核心区", "年度": "2015", c[0]: "-500"}, [(c[0], "out_of_bounds")])]
     if n == "finance-startup-subsidies.csv":
         return [({"统一社会信用代码": wrong_uscc, "企业名称": "焦作示例科技有限公司",
                   "园区": "焦作高新技术创业服务中心", "拨付年度": "2020年度", c[0]: "50000"},
@@ -180,8 +198,14 @@ def scitech_bad_rows(n, c, some_uscc, wrong_uscc):
                  [(c[0], "unparseable_number")])]
     if n == "scitech-parks-annual.csv":
         return [({"园区": "河南理工大学科技园", "年度": FUTURE_YEAR + "年度", c[2]: "1"}, [(c[2], "future_period")]),
-                ({"园区": "焦作高新区核心区", "年度": "2016年度", c[4]: "0.12345678"},
+                ({"园区": "焦作高新区核心区", "年度": "2015年度", c[4]: "0.12345678"},
                  [(c[4], "too_precise")])]
+    if n == "scitech-milestones.csv":
+        incubator, integration = c[0], c[4]
+        return [({"园区": "焦作高新技术创业服务中心", "批复时间": "2019年3月", incubator: "已批复"},
+                 [(incubator, "reference_required")]),
+                ({"园区": "zone", "批复时间": "2019年度", integration: "已批复", "批复文号": "豫政〔2019〕7号"},
+                 [(integration, "period_type_not_allowed")])]
     return []
 
 
@@ -191,7 +215,7 @@ def environment_bad_rows():
     return [
         ("BROKEN_JSON", [("", "malformed_record")]),
         (dict(base, park_name="焦作市温县园区", sewage_produced_t="100"), [("park_name", "unknown_park_name")]),
-        (dict(base, month="2016-08", sewage_treated_t="41234.567"), [("sewage_treated_t", "too_precise")]),
+        (dict(base, month="2015-08", sewage_treated_t="41234.567"), [("sewage_treated_t", "too_precise")]),
         (dict(base, waste_collected_t="abc"), [("waste_collected_t", "unparseable_number")]),
         (dict(base, month=FUTURE_YEAR + "-01", solar_capacity_kw="9000"), [("solar_capacity_kw", "future_period")]),
     ]

@@ -76,7 +76,7 @@ def file_rows(spec, canonical, revisions, park_names_zh):
             row[spec["company"]] = company_name(entity, park)
         return row
 
-    for ind, park, entity, period, value, _ in canonical:
+    for ind, park, entity, period, value, note in canonical:
         if ind not in by_indicator:
             continue
         key = (park, entity, period)
@@ -85,6 +85,8 @@ def file_rows(spec, canonical, revisions, park_names_zh):
             rows.append(new_row(park, entity, period))
         h, text = cell_text(ind, value)
         rows[index[key]][h] = text
+        if note and "note" in spec:
+            rows[index[key]][spec["note"]] = note
     for ind, park, entity, period, value, _ in revisions:
         if ind not in by_indicator:
             continue
@@ -208,8 +210,8 @@ def write_readme(path, args, counts, rejects, expected):
         "",
         "## Zone KPIs the sample should produce",
         "",
-        "| KPI | 2017 | 2018 | 2019 | 2020 | 2020 status |",
-        "|---|---:|---:|---:|---:|---|",
+        "| KPI | 2016 | 2017 | 2018 | 2019 | 2020 | 2020 status |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     lines += zone_kpi_rows(expected)
     lines.append("")
@@ -234,12 +236,12 @@ def zone_kpi_rows(expected):
     """The README's table rows of the zone's KPIs, a column per year."""
     kpis = {k["code"]: k for k in expected.catalogue["kpi"]}
     per = {}
-    for code, park, y, value, status, _, _ in expected.kpi_figures():
-        if park == "zone":
-            per.setdefault(code, (kpis[code], {}))[1][y] = (float(value), status)
+    for f in expected.kpi_figures():
+        if f.park == "zone":
+            per.setdefault(f.kpi, (kpis[f.kpi], {}))[1][f.period] = (float(f.value), f.status)
     return ["| %s %s | %s | %s |" % (code, kpi["name_zh"], " | ".join(
-        zm.fmt_kpi(kpi, years[y][0]) for y in zm.YEARS), years[2020][1])
-        for code, (kpi, years) in per.items()]
+        zm.fmt_kpi(kpi, years[y][0]) if y in years else "" for y in zm.DATA_YEARS),
+        years[2020][1]) for code, (kpi, years) in per.items()]
 
 
 def parse_args():
@@ -296,7 +298,7 @@ def write_export(out_dir, spec, sample, revised, park_zh, anchor, rejects, count
     # Bad rows whose figure parses still become observations (refused by the daemon).
     daemon_side = sum(1 for b, exp in bads for _, reason in exp
                       if reason in ("too_precise", "future_period", "out_of_bounds",
-                                    "period_type_not_allowed"))
+                                    "period_type_not_allowed", "reference_required"))
     counts.append((spec["name"], d, len(out), cells + daemon_side))
     with open(os.path.join(out_dir, spec["name"]), "wb") as f:
         f.write(render(spec, out))
@@ -317,6 +319,20 @@ def write_csv(out_dir, name, header, rows):
         w.writerows(rows)
 
 
+# expected-kpis.csv: the columns of `kpihub kpis --csv` that carry figures, and why a figure
+# is not judged (no_park_target, baseline_period, no_baseline).
+KPI_COLUMNS = ["kpi", "park", "period", "value", "target", "progress", "expected", "status",
+               "not_judged", "strength", "share_of_zone", "contribution"]
+# Evaluation dates of the milestones' states: after the last approval of the sample; a year
+# later; and after every milestone's due year (what kpihubd shows from then on).
+MILESTONE_AS_OF = ["2020-11-15", "2021-06-15", "2026-01-15"]
+
+
+def double(value):
+    """A figure as the nearest double, in text that round-trips, or empty."""
+    return "" if value is None else repr(float(value))
+
+
 def number(value):
     """A figure as the expectation files give it: exact decimal text, or empty."""
     return "" if value is None else decimal_text(value)
@@ -330,11 +346,17 @@ def write_expected(out_dir, rejects, counts, expected):
     write_csv(out_dir, "expected-observations.csv", ["file", "department", "rows", "observations"],
               counts)
     # KPI values are ratios of exact sums: written as the nearest double (repr round-trips).
-    write_csv(out_dir, "expected-kpis.csv",
-              ["kpi", "park", "period", "value", "status", "progress", "expected"],
-              [(k, park, y, "" if v is None else repr(float(v)), status,
-                "" if progress is None else repr(progress), repr(exp))
-               for k, park, y, v, status, progress, exp in expected.kpi_figures()])
+    write_csv(out_dir, "expected-kpis.csv", KPI_COLUMNS,
+              [(f.kpi, f.park, f.period, double(f.value), double(f.target), double(f.progress),
+                double(f.expected), f.status, f.reason, f.strength, double(f.share_of_zone),
+                double(f.contribution)) for f in expected.kpi_figures()])
+    write_csv(out_dir, "expected-targets.csv",
+              ["kpi", "park", "target_year", "target", "baseline", "baseline_source"],
+              [(k, park, ty, double(t), double(b), source)
+               for k, park, ty, t, b, source in expected.targets()])
+    write_csv(out_dir, "expected-milestones.csv",
+              ["as_of", "milestone", "park", "due_year", "state", "achieved", "reference"],
+              [(as_of,) + row for as_of in MILESTONE_AS_OF for row in expected.milestone_states(as_of)])
     write_csv(out_dir, "expected-indicators.csv",
               ["indicator", "department", "park", "period", "value", "enterprises", "withheld"],
               [(i, d, park, y, number(v), "" if n is None else n, "yes" if w else "no")
@@ -352,6 +374,7 @@ def main():
     args = parse_args()
     catalogue = load_catalogue(args.catalogue)
     park_zh = {p["code"]: p["name_zh"] for p in catalogue["park"]}
+    park_zh["zone"] = "zone"  # a zone-wide milestone: the code itself, as kpihub names it
     sample, revised, accepted = build_sample(args, catalogue)
     anchor = next(e for e in sample.enterprises if e.anchor)
     SHORT_USCC[0] = anchor.uscc
