@@ -13,8 +13,11 @@ Writes into --out, deterministically from --seed and --enterprises:
     the daemon must refuse;
   - expected-observations.csv: file,department,rows,observations (cells that become
     observations, including those the daemon then refuses);
-  - expected-kpis.csv: kpi,park,period,value,status,progress,expected for the zone and every
-    park (status on_track, at_risk, off_track, no_data or withheld);
+  - expected-kpis.csv: kpi,park,period,value,target,progress,expected,status,not_judged,
+    strength,share_of_zone,contribution for the zone and every park, 2016 (the baseline year)
+    to 2020 (status on_track, at_risk, off_track, not_judged, no_data or withheld);
+  - expected-targets.csv: the target of each level that has one, and the baseline in use;
+  - expected-milestones.csv: each milestone's state at a few evaluation dates;
   - expected-indicators.csv: the yearly indicator figures per park and for the zone, with their
     enterprise counts and whether they are withheld as small cells;
   - expected-cells.csv: the per-period park cells of `kpihub export --statistics`;
@@ -176,7 +179,10 @@ def write_readme(path, args, counts, rejects, expected):
         "",
         "The zone is invented: %d enterprises with valid unified social credit codes "
         "(GB 32100-2015) over the core zone and ten parks, 2017-2020, every indicator of "
-        "`config/catalogue.toml`, each department in its own export shape (see "
+        "`config/catalogue.toml`, with 2016 (the KPIs' baseline year) for every indicator a KPI "
+        "is made of, so that 2017-2020 are judged on lines from the zone's and each park's own "
+        "2016 figures; the milestones the science and technology bureau has approval documents "
+        "for (`scitech-milestones.csv`); each department in its own export shape (see "
         "`samples/generator/export_shapes.py` and `docs/adapters.md`)." % args.enterprises,
         "",
         "| file | department | encoding | rows | observations | refused (reasons) |",
@@ -194,14 +200,24 @@ def write_readme(path, args, counts, rejects, expected):
         "- `expected-observations.csv`: file, department, rows, observations.",
         "- `expected-rejects.csv`: file, row, column, reason_code of every refusal, by the "
         "adapter or by the daemon.",
-        "- `expected-kpis.csv`: kpi, park, period, value, status, progress, expected: every KPI "
-        "figure of the zone and of each park (status `on_track`, `at_risk`, `off_track`, "
-        "`no_data`, or `withheld` for a small cell).",
+        "- `expected-kpis.csv`: kpi, park, period, value, target, progress, expected, status, "
+        "not_judged (why), strength, share_of_zone, contribution: every KPI figure of the zone "
+        "and of each park (status `on_track`, `at_risk`, `off_track`, `not_judged`, `no_data`, "
+        "or `withheld` for a small cell). A park without a target of its own is not judged: "
+        "it carries its share of the zone's figure instead.",
+        "- `expected-targets.csv`: the target of every level that has one (the zone, every "
+        "park of an `every_park` KPI, each `[[kpi.park_target]]`) and the baseline in use "
+        "(`catalogue`, `data` or `cumulative`; empty when unknown).",
+        "- `expected-milestones.csv`: each milestone's state (`achieved`, `achieved_late`, "
+        "`pending`, `overdue`), achieved month and reference at a few evaluation dates; the "
+        "last lies after every due year, so it is the state kpihubd shows today.",
         "- `expected-indicators.csv`: the yearly indicator figures of each park and the zone, "
         "with the enterprises they hold and whether they are withheld as small cells.",
         "- `expected-cells.csv`: the per-period park cells `kpihub export --statistics` gives, "
         "withheld with the whole park-year they belong to.",
-        "- `expected-rules.csv`: the violations of each `[[rule]]` per park and year.",
+        "- `expected-rules.csv`: the violations of each `[[rule]]` per park and year (an "
+        "`entity_total_max` rule counts an enterprise once, in the year its running total "
+        "first exceeds the limit).",
         "",
         "The `expected-*` figures are computed by the generator's own model "
         "(`expected_figures.py`, exact fractions) from the rows it generated, not by kpihub's "
@@ -214,7 +230,8 @@ def write_readme(path, args, counts, rejects, expected):
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     lines += zone_kpi_rows(expected)
-    lines.append("")
+    lines += ["", "Figures: %d judged, %d not judged (%s), %d withheld, %d without data." % (
+        figure_counts(expected)), ""]
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
 
@@ -242,6 +259,20 @@ def zone_kpi_rows(expected):
     return ["| %s %s | %s | %s |" % (code, kpi["name_zh"], " | ".join(
         zm.fmt_kpi(kpi, years[y][0]) if y in years else "" for y in zm.DATA_YEARS),
         years[2020][1]) for code, (kpi, years) in per.items()]
+
+
+def figure_counts(expected):
+    """(judged, not judged, reasons, withheld, no data) over every KPI figure."""
+    figures = expected.kpi_figures()
+    reasons = {}
+    for f in figures:
+        if f.status == "not_judged":
+            reasons[f.reason] = reasons.get(f.reason, 0) + 1
+    judged = sum(1 for f in figures if f.status in ("on_track", "at_risk", "off_track"))
+    return (judged, sum(reasons.values()),
+            ", ".join("%s %d" % (r, n) for r, n in sorted(reasons.items())),
+            sum(1 for f in figures if f.status == "withheld"),
+            sum(1 for f in figures if f.status == "no_data"))
 
 
 def parse_args():

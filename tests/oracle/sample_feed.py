@@ -26,6 +26,7 @@ SAMPLE_FILES = {
                 "finance-update-budget-monthly.csv", "finance-update-gdp-quarterly.csv"],
     "scitech": ["scitech-enterprises-monthly.csv", "scitech-enterprises-quarterly.csv",
                 "scitech-enterprises-annual.csv", "scitech-parks-annual.csv",
+                "scitech-milestones.csv",
                 "scitech-update-enterprises-monthly.csv",
                 "scitech-update-enterprises-quarterly.csv"],
     "environment": ["environment-monitoring.jsonl", "environment-update-monitoring.jsonl"],
