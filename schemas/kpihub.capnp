@@ -54,6 +54,8 @@ enum Reason {
   fieldTooLong @17;         # a code, period or entity text longer than its limit
   # Frame-level: the sender's key is no longer registered (or for another department).
   unregisteredKey @18;
+  # Observation-level: a milestone reported without the reference of its approval document.
+  referenceRequired @19;
 }
 
 struct Rejection {

@@ -78,6 +78,7 @@ std::string ChineseReason(const std::string& code) {
       {"bad_sequence", "批次序号不对"},
       {"field_too_long", "字段太长"},
       {"unregistered_key", "本适配器的密钥未在服务端登记"},
+      {"reference_required", "里程碑须在备注中填写批准文件文号"},
   };
   auto it = kText.find(code);
   return it == kText.end() ? "服务端拒收（原因代码 " + code + "）" : it->second;

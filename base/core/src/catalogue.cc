@@ -45,8 +45,37 @@ const Rule* Catalogue::FindRule(std::string_view code) const {
   return FindIndexed(rules_, rule_index_, code);
 }
 
+const Milestone* Catalogue::FindMilestone(std::string_view code) const {
+  return FindIndexed(milestones_, milestone_index_, code);
+}
+
+const ParkTarget* Kpi::FindParkTarget(std::string_view park) const {
+  for (const ParkTarget& t : park_targets) {
+    if (t.park == park) return &t;
+  }
+  return nullptr;
+}
+
+std::string_view StrengthName(Strength strength) {
+  return strength == Strength::kStrive ? "strive" : "binding";
+}
+
+std::string_view StrengthZh(Strength strength) {
+  return strength == Strength::kStrive ? "力争" : "约束性";
+}
+
+std::string_view DeadlineName(Deadline deadline) {
+  return deadline == Deadline::kBefore ? "before" : "by";
+}
+
+std::string DeadlineZh(int target_year, Deadline deadline) {
+  const std::string year = std::to_string(target_year);
+  return deadline == Deadline::kBefore ? year + "年之前" : "到" + year + "年";
+}
+
 std::string_view RuleKindName(RuleKind kind) {
   switch (kind) {
+    case RuleKind::kEntityTotalMax: return "entity_total_max";
     case RuleKind::kEntityMax: return "entity_max";
     case RuleKind::kEntityNotAbove: return "entity_not_above";
     case RuleKind::kParkNotAbove: return "park_not_above";
@@ -69,6 +98,10 @@ bool CatalogueBuilder::AddKpi(Kpi kpi) {
 
 bool CatalogueBuilder::AddRule(Rule rule) {
   return AddIndexed(catalogue_->rules_, catalogue_->rule_index_, std::move(rule));
+}
+
+bool CatalogueBuilder::AddMilestone(Milestone milestone) {
+  return AddIndexed(catalogue_->milestones_, catalogue_->milestone_index_, std::move(milestone));
 }
 
 std::shared_ptr<const Catalogue> CatalogueBuilder::Finish(std::string fingerprint) {

@@ -22,6 +22,7 @@ class CatalogueBuilder {
   bool AddIndicator(Indicator indicator);
   bool AddKpi(Kpi kpi);
   bool AddRule(Rule rule);
+  bool AddMilestone(Milestone milestone);
   void SetAtRiskTolerance(double tolerance) { catalogue_->at_risk_tolerance_ = tolerance; }
   void SetDominance(uint32_t top, double share) {
     catalogue_->dominance_top_ = top;

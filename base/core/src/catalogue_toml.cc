@@ -5,6 +5,7 @@
 #include <string>
 
 #include "catalogue_builder.h"
+#include "catalogue_judgement.h"
 #include "kpihub/core/catalogue.h"
 #include "toml_fields.h"
 
@@ -181,6 +182,7 @@ void Loader::ReadKpi(const toml::table& table) {
   k.scale = reader.OptionalNumber("scale").value_or(1.0);
   if (k.scale <= 0) reader.Fail("scale", "kpi '" + k.code + "': scale must be positive");
   ReadStraightLine(reader, k);
+  ReadJudgement(reader, builder.partial(), k);
   reader.RejectUnknownKeys();
   std::string code = k.code;
   if (!builder.AddKpi(std::move(k))) reader.Fail("code", "duplicate kpi '" + code + "'");
@@ -215,12 +217,20 @@ void Loader::ReadRule(const toml::table& table) {
     r.kind = RuleKind::kEntityNotAbove;
   } else if (kind == "park_not_above") {
     r.kind = RuleKind::kParkNotAbove;
+  } else if (kind == "entity_total_max") {
+    r.kind = RuleKind::kEntityTotalMax;
   } else {
-    reader.Fail("kind", "rule '" + r.code + "': kind must be entity_max, entity_not_above or park_not_above");
+    reader.Fail("kind", "rule '" + r.code + "': kind must be entity_max, entity_total_max, "
+                        "entity_not_above or park_not_above");
   }
   r.indicator = RuleIndicator(reader, "indicator", r);
   if (r.kind == RuleKind::kEntityMax) {
     r.limit = reader.ExactDecimal("limit");
+  } else if (r.kind == RuleKind::kEntityTotalMax) {
+    r.limit = reader.ExactDecimal("limit");
+    r.from_year = static_cast<int>(reader.Int("from_year", kMinYear, kMaxYear));
+    r.to_year = static_cast<int>(reader.Int("to_year", kMinYear, kMaxYear));
+    if (r.to_year < r.from_year) reader.Fail("to_year", "rule '" + r.code + "': to_year is before from_year");
   } else {
     r.bound = RuleIndicator(reader, "bound", r);
     r.factor = reader.OptionalNumber("factor").value_or(1.0);
@@ -238,6 +248,13 @@ void Loader::ReadStraightLine(TableReader& reader, Kpi& k) {
   if (k.target <= 0) reader.Fail("target", "kpi '" + k.code + "': target must be positive");
   k.target_year = static_cast<int>(reader.Int("target_year", kMinYear, kMaxYear));
   k.baseline = reader.OptionalNumber("baseline");
+  if (k.baseline) {
+    k.baseline_source = reader.OptionalString("baseline_source").value_or("");
+    if (k.baseline_source.empty()) {
+      reader.Fail("baseline", "kpi '" + k.code + "': a stated baseline needs its baseline_source "
+                              "(where the figure comes from); without one the baseline is read from data");
+    }
+  }
   k.baseline_year = static_cast<int>(reader.Int("baseline_year", kMinYear, kMaxYear));
   if (k.baseline_year >= k.target_year) {
     reader.Fail("baseline_year", "kpi '" + k.code + "': baseline_year must be before target_year");
@@ -269,13 +286,15 @@ std::vector<const toml::table*> Loader::Tables(const char* key, bool required) {
 
 std::shared_ptr<const Catalogue> Load(const toml::table& root, std::string_view source,
                                       std::string_view text) {
-  RejectUnknownTopLevelKeys(root, {"rules", "department", "park", "indicator", "kpi", "rule"}, source);
+  RejectUnknownTopLevelKeys(
+      root, {"rules", "department", "park", "indicator", "kpi", "rule", "milestone"}, source);
   Loader loader{root, source, CatalogueBuilder()};
   auto departments = loader.Tables("department", true);
   auto parks = loader.Tables("park", true);
   auto indicators = loader.Tables("indicator", true);
   auto kpis = loader.Tables("kpi", false);
   auto rules = loader.Tables("rule", false);
+  auto milestones = loader.Tables("milestone", false);
   loader.ReadRules();
   // Fixed order, whatever the order in the file: references always point backwards.
   for (const toml::table* t : departments) loader.ReadDepartment(*t);
@@ -283,6 +302,7 @@ std::shared_ptr<const Catalogue> Load(const toml::table& root, std::string_view 
   for (const toml::table* t : indicators) loader.ReadIndicator(*t);
   for (const toml::table* t : kpis) loader.ReadKpi(*t);
   for (const toml::table* t : rules) loader.ReadRule(*t);
+  for (const toml::table* t : milestones) ReadMilestone(*t, source, loader.builder);
   return loader.builder.Finish(Fnv1a64Hex(text));
 }
 

@@ -40,38 +40,10 @@ long double Quotient(Decimal num, Decimal den) {
          static_cast<long double>(r) / static_cast<long double>(den.micros());
 }
 
-double Progress(const Kpi& kpi, double value) {
-  if (kpi.direction == Direction::kUp) return value / kpi.target;
-  // Falling KPI: reaching zero (or below) meets any positive target; report 1 rather than
-  // an infinity that no board can chart.
-  return value > 0 ? kpi.target / value : 1.0;
-}
-
 }  // namespace
 
-double ExpectedValue(const Kpi& kpi, int year) {
-  const double base = kpi.baseline.value_or(0.0);
-  const double span = kpi.target_year - kpi.baseline_year;  // > 0, checked at load
-  const double share = (year - kpi.baseline_year) / span;
-  // The ends are returned as given, so that the target year expects exactly the target.
-  if (share <= 0) return base;
-  if (share >= 1) return kpi.target;
-  return base + (kpi.target - base) * share;
-}
-
-KpiStatus StatusAgainstLine(const Kpi& kpi, double value, double expected_value, double tolerance) {
-  if (kpi.direction == Direction::kUp) {
-    if (value >= expected_value) return KpiStatus::kOnTrack;
-    if (value >= expected_value * (1 - tolerance)) return KpiStatus::kAtRisk;
-    return KpiStatus::kOffTrack;
-  }
-  if (value <= expected_value) return KpiStatus::kOnTrack;
-  if (value <= expected_value * (1 + tolerance)) return KpiStatus::kAtRisk;
-  return KpiStatus::kOffTrack;
-}
-
 KpiFigure ComputeKpiFigure(const Kpi& kpi, const std::string& park, int year,
-                           const IndicatorYearIndex& index, double tolerance) {
+                           const IndicatorYearIndex& index) {
   KpiFigure f;
   f.kpi = &kpi;
   f.park = park;
@@ -80,8 +52,6 @@ KpiFigure ComputeKpiFigure(const Kpi& kpi, const std::string& park, int year,
   WindowSum num = SumWindow(kpi.numerator, park, first_year, year, index);
   f.numerator = num.sum;
   f.withheld = num.withheld;
-  const double expected_value = ExpectedValue(kpi, year);
-  f.expected = expected_value / kpi.target;
   long double value = 0;
   if (kpi.denominator.empty()) {
     f.has_value = true;
@@ -93,10 +63,8 @@ KpiFigure ComputeKpiFigure(const Kpi& kpi, const std::string& park, int year,
     f.has_value = !den.any_missing && den.sum != Decimal();
     if (f.has_value) value = Quotient(num.sum, den.sum);
   }
-  if (!f.has_value) return f;  // status stays kNoData, value and progress 0
+  if (!f.has_value) return f;  // status stays kNoData, value 0
   f.value = static_cast<double>(static_cast<long double>(kpi.scale) * value);
-  f.progress = Progress(kpi, f.value);
-  f.status = StatusAgainstLine(kpi, f.value, expected_value, tolerance);
   return f;
 }
 

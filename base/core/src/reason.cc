@@ -25,6 +25,7 @@ std::string_view ReasonName(RejectReason reason) {
     case RejectReason::kBadSequence: return "bad_sequence";
     case RejectReason::kFieldTooLong: return "field_too_long";
     case RejectReason::kUnregisteredKey: return "unregistered_key";
+    case RejectReason::kReferenceRequired: return "reference_required";
   }
   // A value outside the enum (e.g. a newer wire enum): a stable label rather than UB.
   return "unknown";

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "kpi_figure.h"
+#include "kpi_judgement.h"
 
 namespace kpihub::core {
 namespace {
@@ -153,6 +154,9 @@ void ClearKpiFigure(KpiFigure& f) {
   f.denominator = Decimal();
   f.progress = 0;
   f.status = KpiStatus::kNoData;
+  f.not_judged = NotJudgedReason::kNone;
+  f.share_of_zone.reset();
+  f.contribution.reset();
 }
 
 void ClearIndicatorYear(IndicatorYear& y) {
@@ -173,12 +177,18 @@ std::vector<KpiFigure> KpiFigures(const Catalogue& catalogue,
   std::sort(places.begin(), places.end());
   std::vector<KpiFigure> out;
   for (const Kpi& kpi : catalogue.kpis()) {
+    const size_t first = out.size();
     for (const std::string& place : places) {
       for (int year : YearsWithNumerator(kpi, place, index)) {
-        out.push_back(ComputeKpiFigure(kpi, place, year, index, catalogue.at_risk_tolerance()));
-        if (out.back().withheld && !confidential) ClearKpiFigure(out.back());
+        out.push_back(ComputeKpiFigure(kpi, place, year, index));
       }
     }
+    std::vector<KpiFigure*> of_kpi;
+    for (size_t i = first; i < out.size(); ++i) of_kpi.push_back(&out[i]);
+    JudgeKpiFigures(kpi, catalogue.at_risk_tolerance(), of_kpi);
+  }
+  for (KpiFigure& f : out) {
+    if (f.withheld && !confidential) ClearKpiFigure(f);
   }
   std::sort(out.begin(), out.end(), [](const KpiFigure& a, const KpiFigure& b) {
     return std::tie(a.kpi->code, a.park, a.year) < std::tie(b.kpi->code, b.park, b.year);
@@ -194,8 +204,40 @@ std::string_view KpiStatusName(KpiStatus status) {
     case KpiStatus::kAtRisk: return "at_risk";
     case KpiStatus::kOffTrack: return "off_track";
     case KpiStatus::kNoData: return "no_data";
+    case KpiStatus::kNotJudged: return "not_judged";
   }
   return "no_data";
+}
+
+std::string_view KpiStatusZh(KpiStatus status) {
+  switch (status) {
+    case KpiStatus::kOnTrack: return "进度正常";
+    case KpiStatus::kAtRisk: return "存在风险";
+    case KpiStatus::kOffTrack: return "进度滞后";
+    case KpiStatus::kNoData: return "无数据";
+    case KpiStatus::kNotJudged: return "未评估";
+  }
+  return "无数据";
+}
+
+std::string_view BaselineSourceName(BaselineSource source) {
+  switch (source) {
+    case BaselineSource::kNone: return "none";
+    case BaselineSource::kCatalogue: return "catalogue";
+    case BaselineSource::kData: return "data";
+    case BaselineSource::kCumulative: return "cumulative";
+  }
+  return "none";
+}
+
+std::string_view NotJudgedReasonName(NotJudgedReason reason) {
+  switch (reason) {
+    case NotJudgedReason::kNone: return "";
+    case NotJudgedReason::kNoParkTarget: return "no_park_target";
+    case NotJudgedReason::kBaselinePeriod: return "baseline_period";
+    case NotJudgedReason::kNoBaseline: return "no_baseline";
+  }
+  return "";
 }
 
 void Rollup::Add(const Cell& cell) {

@@ -56,6 +56,32 @@ void RuleCheck::CountEntityMax(const Rule& rule, CountMap& out) const {
   }
 }
 
+// An enterprise's running total over the window, year by year whatever park it reported in;
+// it counts once, in the park and year in which the total first goes over the limit.
+void RuleCheck::CountEntityTotalMax(const Rule& rule, CountMap& out) const {
+  std::map<std::string, std::map<int, std::vector<std::pair<std::string, Decimal>>>> by_entity;
+  for (const auto& [key, folded] : entity_years_) {
+    const auto& [indicator, park, entity, year] = key;
+    if (indicator != rule.indicator || year < rule.from_year || year > rule.to_year) continue;
+    by_entity[entity][year].emplace_back(park, folded.value);
+  }
+  for (const auto& [entity, years] : by_entity) {
+    Decimal total;
+    bool counted = false;
+    for (const auto& [year, parks] : years) {
+      for (const auto& [park, value] : parks) {
+        total += value;
+        RuleCount& c = CountFor(out, rule, park, year);
+        c.checked++;
+        if (!counted && total > rule.limit) {
+          c.violations++;
+          counted = true;
+        }
+      }
+    }
+  }
+}
+
 void RuleCheck::CountEntityNotAbove(const Rule& rule, CountMap& out) const {
   for (const auto& [key, folded] : entity_years_) {
     const auto& [indicator, park, entity, year] = key;
@@ -90,6 +116,7 @@ std::vector<RuleCount> RuleCheck::Finish(const RollupResult& rollup) const {
     CountMap counts;  // (park, year) -> count, sorted
     switch (rule.kind) {
       case RuleKind::kEntityMax: CountEntityMax(rule, counts); break;
+      case RuleKind::kEntityTotalMax: CountEntityTotalMax(rule, counts); break;
       case RuleKind::kEntityNotAbove: CountEntityNotAbove(rule, counts); break;
       case RuleKind::kParkNotAbove: CountParkNotAbove(rule, rollup, counts); break;
     }

@@ -45,6 +45,11 @@ const toml::node& TableReader::Require(std::string_view key) {
   return *node;
 }
 
+std::vector<const toml::table*> TableReader::NestedTables(std::string_view key) {
+  known_.emplace(key);
+  return ArrayOfTables(table_, key, source_);
+}
+
 void TableReader::Fail(std::string_view key, std::string_view reason) const {
   const toml::node* node = table_.get(key);
   FailAt(source_, node != nullptr ? node->source() : table_.source(), reason);

@@ -70,6 +70,10 @@ class TableReader {
   std::vector<StringAt> StringArray(std::string_view key);
   std::optional<std::vector<StringAt>> OptionalStringArray(std::string_view key);
 
+  std::string_view source() const { return source_; }
+  // The [[key]] tables nested in this table (key = [ {...}, ... ]); empty when absent.
+  std::vector<const toml::table*> NestedTables(std::string_view key);
+
   // Refuses with the position of `key`'s value (or of the table when it is absent).
   [[noreturn]] void Fail(std::string_view key, std::string_view reason) const;
   [[noreturn]] void FailNode(const toml::node& node, std::string_view reason) const;

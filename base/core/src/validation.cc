@@ -120,6 +120,54 @@ std::variant<Decimal, Failure> CheckValue(const Indicator& indicator, double val
 
 }  // namespace
 
+// A milestone: its owner, its own park (or "zone"), the month of the approval document, no
+// entity, 1 (achieved) or 0 (withdrawn), and the document's reference as the note.
+std::variant<ValidObservation, Rejection> Validator::ValidateMilestone(const Milestone& m,
+                                                                       std::string_view department,
+                                                                       Observation&& obs,
+                                                                       uint32_t index) const {
+  auto reject = [index](RejectReason reason, std::string detail) {
+    return std::variant<ValidObservation, Rejection>(Rejection{index, reason, std::move(detail)});
+  };
+  const std::string name = "milestone " + Quoted(m.code);
+  if (m.department != department) {
+    return reject(RejectReason::kNotOwner, name + " belongs to department " + Quoted(m.department) +
+                                               ", not " + Quoted(department));
+  }
+  if (obs.park != m.park) {
+    return reject(RejectReason::kUnknownPark,
+                  name + " is reported for park " + Quoted(m.park) + ", got " + Quoted(obs.park));
+  }
+  std::optional<Period> period = Period::Parse(obs.period);
+  if (!period) {
+    return reject(RejectReason::kMalformedPeriod,
+                  "period " + Quoted(obs.period) + " is not YYYY, YYYYQn or YYYY-MM");
+  }
+  if (period->kind != PeriodKind::kMonth) {
+    return reject(RejectReason::kPeriodTypeNotAllowed,
+                  name + " is reported for the month of its approval document, got period " +
+                      Quoted(obs.period));
+  }
+  if (period->StartUnixSeconds() > now_) {
+    return reject(RejectReason::kFuturePeriod, "period " + Quoted(obs.period) + " has not started yet");
+  }
+  if (!obs.entity.empty()) {
+    return reject(RejectReason::kEntityNotAllowed, name + " is a zone or park designation: entity must be empty");
+  }
+  if (!(obs.value == 0 || obs.value == 1)) {
+    if (!std::isfinite(obs.value)) return reject(RejectReason::kNotFinite, "value " + DoubleText(obs.value) + " is not finite");
+    return reject(RejectReason::kOutOfBounds,
+                  "value " + DoubleText(obs.value) + " for " + name + ": 1 (achieved) or 0 (withdrawn)");
+  }
+  if (obs.note.find_first_not_of(" \t") == std::string::npos) {
+    return reject(RejectReason::kReferenceRequired,
+                  name + ": the note must carry the reference of the approval document");
+  }
+  FigureKey key{std::move(obs.indicator), std::move(obs.park), period->ToString(), std::string()};
+  return ValidObservation{std::move(key), obs.value == 1 ? Decimal::FromInt(1) : Decimal(),
+                          std::move(obs.note)};
+}
+
 std::variant<ValidObservation, Rejection> Validator::Validate(std::string_view department,
                                                               const Observation& obs,
                                                               uint32_t index) const {
@@ -138,6 +186,9 @@ std::variant<ValidObservation, Rejection> Validator::Validate(std::string_view d
 
   const Indicator* indicator = catalogue_.FindIndicator(obs.indicator);
   if (indicator == nullptr) {
+    if (const Milestone* m = catalogue_.FindMilestone(obs.indicator)) {
+      return ValidateMilestone(*m, department, std::move(obs), index);
+    }
     return reject({RejectReason::kUnknownIndicator, "unknown indicator " + Quoted(obs.indicator)});
   }
   auto name = [&] { return "indicator " + Quoted(indicator->code); };

@@ -171,7 +171,10 @@ denominator = ["den_y"]
 scale = 100
 target = 5
 target_year = 2020
+baseline = 0
+baseline_source = "test: a line from 0"
 baseline_year = 2016
+park_scope = "every_park"
 
 [[kpi]]
 code = "plain"
@@ -183,7 +186,10 @@ numerator = ["num_y"]
 denominator = ["den_y"]
 target = 0.05
 target_year = 2020
+baseline = 0
+baseline_source = "test: a line from 0"
 baseline_year = 2016
+park_scope = "every_park"
 
 [[kpi]]
 code = "falling"
@@ -195,7 +201,9 @@ numerator = ["num_y"]
 target = 50
 target_year = 2020
 baseline = 100
+baseline_source = "test: stated baseline"
 baseline_year = 2016
+park_scope = "every_park"
 direction = "down"
 )";
 

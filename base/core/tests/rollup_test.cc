@@ -331,10 +331,11 @@ TEST_F(RollupTest, NoComplementWhenTwoAreWithheldOrForParkLevel) {
 }
 
 TEST_F(RollupTest, StatusAgainstTheStraightLine) {
-  // stock: 0 at 2016 -> 100 at 2020, so 2018 expects 50; at-risk band down to 45.
+  // stock: 0 at 2016 (a stated baseline, the zone's) -> 100 at 2020, so 2018 expects 50;
+  // at-risk band down to 45.
   auto status = [&](std::string_view value) {
     RollupResult r = Run({C("stock_q", "p1", "2018Q4", value)});
-    return *Figure(r, "stock", "p1", 2018);
+    return *Figure(r, "stock", "zone", 2018);
   };
   KpiFigure on = status("50");
   EXPECT_EQ(on.status, KpiStatus::kOnTrack);
@@ -343,13 +344,17 @@ TEST_F(RollupTest, StatusAgainstTheStraightLine) {
   EXPECT_EQ(status("46").status, KpiStatus::kAtRisk);
   EXPECT_EQ(status("45").status, KpiStatus::kAtRisk);
   EXPECT_EQ(status("44").status, KpiStatus::kOffTrack);
-  // Before the baseline year the line is flat at the baseline; after the target year at target.
+  // After the year due the target itself judges; up to the baseline year nothing is judged.
   RollupResult late = Run({C("stock_q", "p1", "2022Q1", "99")});
-  EXPECT_DOUBLE_EQ(Figure(late, "stock", "p1", 2022)->expected, 1.0);
-  EXPECT_EQ(Figure(late, "stock", "p1", 2022)->status, KpiStatus::kAtRisk);
-  RollupResult early = Run({C("stock_q", "p1", "2015Q1", "0")});
-  EXPECT_DOUBLE_EQ(Figure(early, "stock", "p1", 2015)->expected, 0.0);
-  EXPECT_EQ(Figure(early, "stock", "p1", 2015)->status, KpiStatus::kOnTrack);
+  EXPECT_DOUBLE_EQ(Figure(late, "stock", "zone", 2022)->expected, 1.0);
+  EXPECT_EQ(Figure(late, "stock", "zone", 2022)->status, KpiStatus::kAtRisk);
+  for (const char* period : {"2015Q1", "2016Q4"}) {
+    RollupResult early = Run({C("stock_q", "p1", period, "0")});
+    const KpiFigure& f = *Figure(early, "stock", "zone", std::stoi(period));
+    EXPECT_EQ(f.status, KpiStatus::kNotJudged) << period;
+    EXPECT_EQ(f.not_judged, NotJudgedReason::kBaselinePeriod) << period;
+    EXPECT_EQ(f.expected, 0.0) << period;
+  }
 }
 
 TEST_F(RollupTest, RatioTargetIsMetExactlyAtTheTargetYear) {
@@ -365,7 +370,7 @@ TEST_F(RollupTest, RatioTargetIsMetExactlyAtTheTargetYear) {
 TEST_F(RollupTest, FallingKpiMirrorsTheBands) {
   // cases: 100 at 2016 -> 50 at 2020, so 2018 expects 75; at risk up to 82.5.
   auto figure = [&](std::string_view value) {
-    return *Figure(Run({C("flow_y", "p1", "2018", value)}), "cases", "p1", 2018);
+    return *Figure(Run({C("flow_y", "p1", "2018", value)}), "cases", "zone", 2018);
   };
   EXPECT_EQ(figure("75").status, KpiStatus::kOnTrack);
   EXPECT_EQ(figure("60").status, KpiStatus::kOnTrack);

@@ -69,7 +69,7 @@ TEST(RuleCatalogueTest, RulesAreRead) {
 
 TEST(RuleCatalogueTest, BadRulesAreRefused) {
   EXPECT_NE(Error(Replace(kCatalogue, "kind = \"entity_max\"", "kind = \"maximum\""))
-                .find("kind must be entity_max, entity_not_above or park_not_above"),
+                .find("kind must be entity_max, entity_total_max, entity_not_above or park_not_above"),
             std::string::npos);
   EXPECT_NE(Error(Replace(kCatalogue, "indicator = \"subsidy\"", "indicator = \"nope\""))
                 .find("rule 'subsidy_cap': unknown indicator 'nope'"),

@@ -29,6 +29,10 @@ class ValidationTest : public ::testing::Test {
     return Observation{"industrial_output", "auto_parts", std::string(kUscc),
                        "2020-09",           value,        "rev 2"};
   }
+  // A milestone of the whole zone, owned by scitech: achieved in June 2019.
+  static Observation Milestone() {
+    return Observation{"national_integration_zone", "zone", "", "2019-06", 1, "发改规划〔2019〕7号"};
+  }
   // Park-level, quarterly, owned by finance.
   static Observation Gdp(double value = 1e9) {
     return Observation{"gdp", "core", "", "2020Q3", value, ""};
@@ -218,6 +222,8 @@ TEST_F(ValidationTest, EveryValidatorReasonIsReachable) {
   const std::vector<Case> cases = {
       {"scitech", with(Output(), [](Observation& o) { o.park = std::string(65, 'p'); }),
        RejectReason::kFieldTooLong},
+      {"scitech", with(Milestone(), [](Observation& o) { o.note = "  "; }),
+       RejectReason::kReferenceRequired},
       {"scitech", with(Output(), [](Observation& o) { o.note = std::string(300, 'n'); }),
        RejectReason::kNoteTooLong},
       {"scitech", with(Output(), [](Observation& o) { o.indicator = "nope"; }),
@@ -271,6 +277,40 @@ TEST(ReasonTest, NamesAreSnakeCaseAndUnique) {
   EXPECT_EQ(ReasonName(RejectReason::kTooManyObservations), "too_many_observations");
   EXPECT_EQ(ReasonName(RejectReason::kUnregisteredKey), "unregistered_key");
   EXPECT_EQ(ReasonName(static_cast<RejectReason>(999)), "unknown");
+}
+
+TEST_F(ValidationTest, MilestoneIsItsOwnersMonthWithTheApprovalReference) {
+  auto ok = Check("scitech", Milestone());
+  ASSERT_TRUE(std::holds_alternative<ValidObservation>(ok));
+  const ValidObservation& v = std::get<ValidObservation>(ok);
+  EXPECT_EQ(v.key.park, "zone");  // a zone-wide designation is reported for the zone itself
+  EXPECT_EQ(v.value, Decimal::FromInt(1));
+  EXPECT_EQ(v.note, "发改规划〔2019〕7号");
+  Observation withdrawn = Milestone();
+  withdrawn.value = 0;
+  EXPECT_TRUE(std::holds_alternative<ValidObservation>(Check("scitech", withdrawn)));
+  auto with = [](auto change) {
+    Observation o = Milestone();
+    change(o);
+    return o;
+  };
+  EXPECT_EQ(Reason("finance", Milestone()), RejectReason::kNotOwner);
+  EXPECT_EQ(Reason("scitech", with([](Observation& o) { o.park = "core"; })), RejectReason::kUnknownPark);
+  EXPECT_EQ(Reason("scitech", with([](Observation& o) { o.period = "2019"; })),
+            RejectReason::kPeriodTypeNotAllowed);
+  EXPECT_EQ(Reason("scitech", with([](Observation& o) { o.period = "2021-02"; })),
+            RejectReason::kFuturePeriod);
+  EXPECT_EQ(Reason("scitech", with([](Observation& o) { o.value = 0.5; })), RejectReason::kOutOfBounds);
+  EXPECT_EQ(Reason("scitech", with([](Observation& o) { o.value = 2; })), RejectReason::kOutOfBounds);
+  EXPECT_EQ(Reason("scitech", with([](Observation& o) { o.entity = std::string(kUscc); })),
+            RejectReason::kEntityNotAllowed);
+  EXPECT_EQ(Reason("scitech", with([](Observation& o) { o.note.clear(); })),
+            RejectReason::kReferenceRequired);
+  // A park's milestone is reported for that park, and "zone" is still no park for indicators.
+  Observation park_milestone{"national_university_park", "hpu_park", "", "2019-11", 1, "教高函〔2019〕3号"};
+  EXPECT_TRUE(std::holds_alternative<ValidObservation>(Check("scitech", park_milestone)));
+  EXPECT_EQ(Reason("scitech", with([](Observation& o) { o.indicator = "industrial_output"; })),
+            RejectReason::kUnknownPark);
 }
 
 }  // namespace

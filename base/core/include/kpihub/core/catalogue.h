@@ -60,6 +60,30 @@ struct Indicator {
 
 enum class Direction { kUp, kDown };  // kUp: higher is better, target is a floor
 
+// How the policy words a target: binding ("达到") or strive-for ("力争", not binding).
+enum class Strength { kBinding, kStrive };
+std::string_view StrengthName(Strength strength);  // "binding", "strive"
+std::string_view StrengthZh(Strength strength);    // "约束性", "力争"
+
+// How the policy words a deadline: "到2020年" (the figure of the target year must reach the
+// target) or "2020年之前" (the figure of the year before must).
+enum class Deadline { kBy, kBefore };
+std::string_view DeadlineName(Deadline deadline);  // "by", "before"
+// The year whose figure must reach the target.
+inline int DueYear(int target_year, Deadline deadline) {
+  return deadline == Deadline::kBy ? target_year : target_year - 1;
+}
+// The policy's wording: "到2020年" or "2020年之前".
+std::string DeadlineZh(int target_year, Deadline deadline);
+
+// A park's own target for a KPI (the zone may give one): the park is judged against it.
+struct ParkTarget {
+  std::string park;
+  double target = 0;
+  std::optional<double> baseline;  // with its source; absent: from data
+  std::string baseline_source;
+};
+
 struct Kpi {
   std::string code;
   std::string name_zh;
@@ -71,10 +95,37 @@ struct Kpi {
   double scale = 1.0;                    // exported value = scale * num / den
   double target = 0;
   int target_year = 0;
-  std::optional<double> baseline;  // value at baseline_year; absent: 0 at baseline_year
+  std::optional<double> baseline;  // value at baseline_year, stated with its source;
+                                   // absent: the KPI's own figure of baseline_year, from data
+  std::string baseline_source;     // where a stated baseline comes from (required with it)
   int baseline_year = 0;
   Direction direction = Direction::kUp;
   std::optional<int> cumulative_from;  // set: value for year Y sums years cumulative_from..Y
+  Strength strength = Strength::kBinding;
+  Deadline deadline = Deadline::kBy;
+  // true: a share-type target that applies to every park as well as to the zone.
+  bool every_park = false;
+  std::vector<ParkTarget> park_targets;  // parks with targets of their own
+
+  int due_year() const { return DueYear(target_year, deadline); }
+  // The park's own target, or nullptr.
+  const ParkTarget* FindParkTarget(std::string_view park) const;
+};
+
+// A yes/no milestone of the policy (a designation with a date), fed by its owning department
+// as an observation of its code: the month of the approval document, 1 (achieved) or 0
+// (withdrawn), and the document's reference as the note.
+struct Milestone {
+  std::string code;
+  std::string name_zh;
+  std::string name_en;
+  std::string clause;      // required
+  std::string department;  // owner: the only department allowed to write it
+  std::string park;        // a park code, or kZonePark for a zone-wide designation
+  int target_year = 0;
+  Deadline deadline = Deadline::kBy;
+  Strength strength = Strength::kBinding;
+  int due_year() const { return DueYear(target_year, deadline); }
 };
 
 // A validation rule evaluated on the merged state (core/rule_check.h). Violations are data
@@ -83,6 +134,7 @@ enum class RuleKind {
   kEntityMax,       // each enterprise's yearly figure of `indicator` <= `limit`
   kEntityNotAbove,  // each enterprise's yearly `indicator` <= factor x its yearly `bound`
   kParkNotAbove,    // each park's yearly `indicator` <= factor x the park's yearly `bound`
+  kEntityTotalMax,  // each enterprise's total of `indicator` over from_year..to_year <= `limit`
 };
 std::string_view RuleKindName(RuleKind kind);  // "entity_max", "entity_not_above", ...
 
@@ -96,6 +148,8 @@ struct Rule {
   Decimal limit;          // kEntityMax only
   std::string bound;      // the indicator it may not exceed (kEntityNotAbove, kParkNotAbove)
   double factor = 1.0;    // positive
+  int from_year = 0;      // kEntityTotalMax only: the window the total runs over
+  int to_year = 0;
 };
 
 class Catalogue {
@@ -111,12 +165,14 @@ class Catalogue {
   const Indicator* FindIndicator(std::string_view code) const;
   const Kpi* FindKpi(std::string_view code) const;
   const Rule* FindRule(std::string_view code) const;
+  const Milestone* FindMilestone(std::string_view code) const;
 
   const std::vector<Department>& departments() const { return departments_; }
   const std::vector<Park>& parks() const { return parks_; }
   const std::vector<Indicator>& indicators() const { return indicators_; }
   const std::vector<Kpi>& kpis() const { return kpis_; }
   const std::vector<Rule>& rules() const { return rules_; }
+  const std::vector<Milestone>& milestones() const { return milestones_; }
 
   // Share of the straight-line expectation below which a KPI is off track rather than at risk
   // (e.g. 0.1: within 10 % of the line is "at risk").
@@ -136,8 +192,9 @@ class Catalogue {
   std::vector<Indicator> indicators_;
   std::vector<Kpi> kpis_;
   std::vector<Rule> rules_;
+  std::vector<Milestone> milestones_;
   std::unordered_map<std::string, size_t> department_index_, park_index_, indicator_index_,
-      kpi_index_, rule_index_;
+      kpi_index_, rule_index_, milestone_index_;
   double at_risk_tolerance_ = 0.1;
   uint32_t dominance_top_ = 2;
   double dominance_share_ = 0.85;

@@ -27,8 +27,9 @@ enum class RejectReason : uint16_t {
   kBadSequence = 16,
   kFieldTooLong = 17,
   kUnregisteredKey = 18,
+  kReferenceRequired = 19,
 };
-inline constexpr int kRejectReasonCount = 19;
+inline constexpr int kRejectReasonCount = 20;
 
 // snake_case name used in logs, metrics labels and CLI output, e.g. "unknown_indicator".
 std::string_view ReasonName(RejectReason reason);

@@ -27,6 +27,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -53,8 +54,25 @@ struct IndicatorYear {
   bool withheld = false;   // primary or complementary; value and entities cleared then
 };
 
-enum class KpiStatus { kOnTrack, kAtRisk, kOffTrack, kNoData };
-std::string_view KpiStatusName(KpiStatus status);  // "on_track", "at_risk", "off_track", "no_data"
+// One status vocabulary for every output (CLI, metrics, board, report). kNotJudged: the
+// figure has a value but nothing to be judged against at its level or in its year.
+enum class KpiStatus { kOnTrack, kAtRisk, kOffTrack, kNoData, kNotJudged };
+// "on_track", "at_risk", "off_track", "no_data", "not_judged"
+std::string_view KpiStatusName(KpiStatus status);
+// "进度正常", "存在风险", "进度滞后", "无数据", "未评估"
+std::string_view KpiStatusZh(KpiStatus status);
+// How a withheld figure's status reads: "withheld", "不予公开".
+inline constexpr std::string_view kWithheldStatusName = "withheld";
+inline constexpr std::string_view kWithheldStatusZh = "不予公开";
+
+// Where the start of a figure's straight line comes from.
+enum class BaselineSource { kNone, kCatalogue, kData, kCumulative };
+std::string_view BaselineSourceName(BaselineSource source);  // "none", "catalogue", "data", "cumulative"
+
+// Why a figure with a value is not judged.
+enum class NotJudgedReason { kNone, kNoParkTarget, kBaselinePeriod, kNoBaseline };
+// "", "no_park_target", "baseline_period", "no_baseline"
+std::string_view NotJudgedReasonName(NotJudgedReason reason);
 
 struct KpiFigure {
   const Kpi* kpi = nullptr;
@@ -65,9 +83,19 @@ struct KpiFigure {
   double value = 0;        // scale * numerator / denominator
   Decimal numerator;
   Decimal denominator;
-  double progress = 0;  // value / target (kDown: target / value), 0 when no value
-  double expected = 0;  // straight-line expectation for `year` as a share of target
+  double progress = 0;  // value / target (kDown: target / value), 0 when no value or target
+  double expected = 0;  // straight-line expectation for `year` as a share of target (judged only)
   KpiStatus status = KpiStatus::kNoData;
+  // The judgement (docs/catalogue.md, "Judgement"):
+  std::optional<double> target;    // the target of this level: the KPI's for the zone (and for
+                                   // every park of an every_park KPI), a park's own; or none
+  std::optional<double> baseline;  // the value the straight line starts from, when known
+  BaselineSource baseline_source = BaselineSource::kNone;
+  NotJudgedReason not_judged = NotJudgedReason::kNone;
+  double expected_value = 0;  // the straight line's value for `year` (judged figures only)
+  // Parks without a target: their weight in the zone, instead of a status.
+  std::optional<double> share_of_zone;  // park numerator / zone numerator
+  std::optional<double> contribution;   // park value / zone target (KPIs without denominator)
 };
 
 struct RollupOptions {

@@ -59,6 +59,8 @@ class RuleCheck {
     Decimal value;
   };
   void CountEntityMax(const Rule& rule, std::map<std::tuple<std::string, int>, RuleCount>& out) const;
+  void CountEntityTotalMax(const Rule& rule,
+                           std::map<std::tuple<std::string, int>, RuleCount>& out) const;
   void CountEntityNotAbove(const Rule& rule,
                            std::map<std::tuple<std::string, int>, RuleCount>& out) const;
   void CountParkNotAbove(const Rule& rule, const RollupResult& rollup,

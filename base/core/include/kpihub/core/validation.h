@@ -35,6 +35,10 @@ class Validator {
                                                      Observation&& obs, uint32_t index) const;
 
  private:
+  std::variant<ValidObservation, Rejection> ValidateMilestone(const Milestone& milestone,
+                                                              std::string_view department,
+                                                              Observation&& obs,
+                                                              uint32_t index) const;
   const Catalogue& catalogue_;
   int64_t now_;
 };
