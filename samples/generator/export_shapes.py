@@ -14,16 +14,6 @@ TAX_PARK_NAMES = {
 }
 
 YES_NO = {"1": "是", "0": "否"}
-ACHIEVED = {"1": "已批复", "0": "已撤销"}
-MILESTONE_COLUMNS = [
-    ("national_incubator", "国家级科技企业孵化器"),
-    ("provincial_incubator", "省级科技企业孵化器"),
-    ("national_innovation_base", "国家级双创示范基地"),
-    ("national_university_park", "国家级大学科技园"),
-    ("national_integration_zone", "国家级产城融合示范区"),
-    ("national_innovative_park", "国家创新型科技园区"),
-]
-
 # The year of the rows the daemon must refuse as `future_period`: the last year a period may
 # name (kpihub's periods run 1900..2999), so the rows stay in the future for as long as kpihub
 # can name a future year at all, and the sample needs no new dates as time passes.
@@ -106,12 +96,6 @@ FILES = [
                   ("国家级创业服务机构（家）", "national_startup_orgs", 0, None),
                   ("高等院校研发经费（万元）", "rd_expenditure_universities", 4, None),
                   ("科研院所研发经费（万元）", "rd_expenditure_institutes", 4, None)]),
-    # The bureau's register of designations (国家级、省级平台): one column per milestone,
-    # the month and the reference of the approval document; a zone-wide designation is
-    # booked under the park "zone".
-    dict(name="scitech-milestones.csv", department="scitech", encoding="utf-8",
-         park="园区", period="批复时间", note="批复文号", period_text=month_cn,
-         columns=[(name, code, 0, ACHIEVED) for code, name in MILESTONE_COLUMNS]),
     dict(name="environment-monitoring.jsonl", department="environment", encoding="utf-8",
          json=True, park="park_name", period="month", period_text=plain,
          columns=[("sewage_produced_t", "sewage_produced", 0, None),
@@ -200,12 +184,6 @@ def scitech_bad_rows(n, c, some_uscc, wrong_uscc):
         return [({"园区": "河南理工大学科技园", "年度": FUTURE_YEAR + "年度", c[2]: "1"}, [(c[2], "future_period")]),
                 ({"园区": "焦作高新区核心区", "年度": "2015年度", c[4]: "0.12345678"},
                  [(c[4], "too_precise")])]
-    if n == "scitech-milestones.csv":
-        incubator, integration = c[0], c[4]
-        return [({"园区": "焦作高新技术创业服务中心", "批复时间": "2019年3月", incubator: "已批复"},
-                 [(incubator, "reference_required")]),
-                ({"园区": "zone", "批复时间": "2019年度", integration: "已批复", "批复文号": "豫政〔2019〕7号"},
-                 [(integration, "period_type_not_allowed")])]
     return []
 
 
@@ -219,3 +197,28 @@ def environment_bad_rows():
         (dict(base, waste_collected_t="abc"), [("waste_collected_t", "unparseable_number")]),
         (dict(base, month=FUTURE_YEAR + "-01", solar_capacity_kw="9000"), [("solar_capacity_kw", "future_period")]),
     ]
+
+
+# The milestone register (国家级、省级平台批复) is sent by the science and technology bureau
+# with `kpihub push` in the canonical observation CSV: kpihub-adapter profiles map indicator
+# columns only, and a milestone is no indicator.
+MILESTONE_REGISTER = "push-scitech-milestones.csv"
+CANONICAL_HEADER = "indicator,park,entity,period,value,note"
+
+
+def milestone_register(rows):
+    """The register's lines (header first) from the canonical milestone rows, with two bad
+    rows mixed in; and [(row, reason)] of what the daemon refuses (the header is row 1)."""
+    bad = [(["national_incubator", "startup_center", "", "2019-03", "1", ""], "reference_required"),
+           (["national_integration_zone", "zone", "", "2019", "1", "豫政〔2019〕7号"],
+            "period_type_not_allowed")]
+    lines, rejects = [CANONICAL_HEADER], []
+    ordered = sorted(rows, key=lambda r: r[3])
+    for i, (row, reason) in enumerate(bad):
+        ordered.insert(min(len(ordered), 1 + 2 * i), (row, reason))
+    for item in ordered:
+        row, reason = item if isinstance(item, tuple) else (item, None)
+        lines.append(",".join(row))
+        if reason:
+            rejects.append((len(lines), reason))
+    return lines, rejects

@@ -38,7 +38,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zone_model as zm  # noqa: E402
 from expected_figures import Expected, decimal_text  # noqa: E402
-from export_shapes import FILES, bad_rows, scaled  # noqa: E402
+from export_shapes import (  # noqa: E402
+    FILES, MILESTONE_REGISTER, bad_rows, milestone_register, scaled)
 
 NAME_HEADS = ["瑞丰", "中原", "豫北", "太行", "怀川", "山阳", "云台", "恒信", "华兴", "宏达",
               "远航", "智创", "天润", "博远", "新源", "鑫达", "嘉和", "龙翔", "金穗", "卓越"]
@@ -182,8 +183,9 @@ def write_readme(path, args, counts, rejects, expected):
         "`config/catalogue.toml`, with 2016 (the KPIs' baseline year) for every indicator a KPI "
         "is made of, so that 2017-2020 are judged on lines from the zone's and each park's own "
         "2016 figures; the milestones the science and technology bureau has approval documents "
-        "for (`scitech-milestones.csv`); each department in its own export shape (see "
-        "`samples/generator/export_shapes.py` and `docs/adapters.md`)." % args.enterprises,
+        "for (`%s`, sent with `kpihub push`); each department in its own export shape (see "
+        "`samples/generator/export_shapes.py` and `docs/adapters.md`)." % (args.enterprises,
+                                                                   MILESTONE_REGISTER),
         "",
         "| file | department | encoding | rows | observations | refused (reasons) |",
         "|---|---|---|---:|---:|---|",
@@ -208,6 +210,9 @@ def write_readme(path, args, counts, rejects, expected):
         "- `expected-targets.csv`: the target of every level that has one (the zone, every "
         "park of an `every_park` KPI, each `[[kpi.park_target]]`) and the baseline in use "
         "(`catalogue`, `data` or `cumulative`; empty when unknown).",
+        "- `expected-push-rejects.csv`: file, row, reason_code of the register's rows the daemon "
+        "refuses (a milestone without the approval document's reference, a year instead of "
+        "the month).",
         "- `expected-milestones.csv`: each milestone's state (`achieved`, `achieved_late`, "
         "`pending`, `overdue`), achieved month and reference at a few evaluation dates; the "
         "last lies after every due year, so it is the state kpihubd shows today.",
@@ -343,6 +348,17 @@ def write_export(out_dir, spec, sample, revised, park_zh, anchor, rejects, count
             f.write(render(update, update_rows))
 
 
+def write_register(out_dir, sample, catalogue):
+    """The milestone register for `kpihub push`, and expected-push-rejects.csv: what the
+    daemon refuses of it."""
+    codes = {m["code"] for m in catalogue.get("milestone", [])}
+    lines, rejects = milestone_register([r for r in sample.rows["scitech"] if r[0] in codes])
+    with open(os.path.join(out_dir, MILESTONE_REGISTER), "w", encoding="utf-8", newline="") as f:
+        f.write("\n".join(lines) + "\n")
+    write_csv(out_dir, "expected-push-rejects.csv", ["file", "row", "reason_code"],
+              [(MILESTONE_REGISTER, row, reason) for row, reason in rejects])
+
+
 def write_csv(out_dir, name, header, rows):
     with open(os.path.join(out_dir, name), "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
@@ -405,7 +421,6 @@ def main():
     args = parse_args()
     catalogue = load_catalogue(args.catalogue)
     park_zh = {p["code"]: p["name_zh"] for p in catalogue["park"]}
-    park_zh["zone"] = "zone"  # a zone-wide milestone: the code itself, as kpihub names it
     sample, revised, accepted = build_sample(args, catalogue)
     anchor = next(e for e in sample.enterprises if e.anchor)
     SHORT_USCC[0] = anchor.uscc
@@ -414,6 +429,7 @@ def main():
     rejects, counts = [], []
     for spec in FILES:
         write_export(args.out, spec, sample, revised, park_zh, anchor, rejects, counts)
+    write_register(args.out, sample, catalogue)
     expected = Expected(catalogue, [row for _, row in accepted], zm.MIN_CELL_ENTITIES)
     write_expected(args.out, rejects, counts, expected)
     write_readme(os.path.join(args.out, "README.md"), args, counts, rejects, expected)

@@ -174,6 +174,7 @@ class Expectations:
         self.cells = read_csv(os.path.join(expected_dir, "expected-cells.csv"))
         self.rules = read_csv(os.path.join(expected_dir, "expected-rules.csv"))
         self.rejects = read_csv(os.path.join(expected_dir, "expected-rejects.csv"))
+        self.push_rejects = read_csv(os.path.join(expected_dir, "expected-push-rejects.csv"))
         self.department_of = {r["indicator"]: r["department"] for r in self.cells}
 
     def shown_kpis(self):
@@ -366,6 +367,23 @@ def compare_department_export(report, exp, department, rows):
               {k: v for k, v in got.items() if k not in hidden}, lambda g, w, _: g == w)
 
 
+def compare_push_rejects(report, exp, inbox):
+    """The daemon's refusals of what `kpihub push` sent (FILE.push.log: "FILE:ROW: rejected
+    REASON: detail" lines) against expected-push-rejects.csv."""
+    got = set()
+    for name in sorted(os.listdir(inbox)):
+        if not name.endswith(".push.log"):
+            continue
+        with open(os.path.join(inbox, name), encoding="utf-8") as f:
+            for line in f:
+                found = re.match(r"(?:.*/)?([^/:]+):(\d+): rejected (\w+):", line)
+                if found:
+                    got.add(found.groups())
+    want = {(r["file"], r["row"], r["reason_code"]) for r in exp.push_rejects}
+    both_ways(report, "rejected pushed rows", {k: True for k in want}, {k: True for k in got},
+              lambda g, w, _: True)
+
+
 def compare_rejects(report, exp, inbox):
     got = set()
     for name in sorted(os.listdir(inbox)):
@@ -434,6 +452,7 @@ def collect_and_compare(kpihub, config, metrics_port, inbox, expected_dir, catal
             report.bad("export", "kpihub export --department %s exited %d: %s" % (d, code, err))
         compare_department_export(report, exp, d, parse_csv_text(out))
     compare_rejects(report, exp, inbox)
+    compare_push_rejects(report, exp, inbox)
     return report
 
 
