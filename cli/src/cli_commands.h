@@ -33,6 +33,7 @@ using CommandRunner = std::function<int()>;
 CommandRunner AddKeygenCommand(CLI::App& app);
 CommandRunner AddStatusCommand(CLI::App& app);
 CommandRunner AddKpisCommand(CLI::App& app);
+CommandRunner AddMilestonesCommand(CLI::App& app);
 CommandRunner AddVerifyCommand(CLI::App& app);
 CommandRunner AddPushCommand(CLI::App& app);  // sends data
 CommandRunner AddHistoryCommand(CLI::App& app);

@@ -63,6 +63,26 @@ class PeriodScope {
   std::map<std::tuple<std::string, std::string, int>, core::Period> latest_;
 };
 
+// What judged the figure: the target of its level and the line it was compared with.
+void PrintJudgement(const core::Kpi& kpi, const core::KpiFigure& k) {
+  if (!k.target) {
+    std::printf("  target: none for this park (the zone's is %.17g %s); %s of the zone\n",
+                kpi.target, core::DeadlineZh(kpi.target_year, kpi.deadline).c_str(),
+                k.share_of_zone ? (ShortestNumber(*k.share_of_zone * 100) + " %").c_str() : "-");
+    return;
+  }
+  std::printf("  target: %.17g %s (%s, year due %d)\n", *k.target,
+              core::DeadlineZh(kpi.target_year, kpi.deadline).c_str(),
+              std::string(core::StrengthZh(kpi.strength)).c_str(), kpi.due_year());
+  if (k.baseline) {
+    std::printf("  baseline: %.17g in %d (%s); expected this year %.17g\n", *k.baseline,
+                kpi.baseline_year, std::string(core::BaselineSourceName(k.baseline_source)).c_str(),
+                k.expected_value);
+  } else {
+    std::printf("  baseline: none for %d, so only the year due is judged\n", kpi.baseline_year);
+  }
+}
+
 // Whether the figure explained is withheld; prints its value, or "withheld" and, only when
 // confidential, the hidden value and its parts.
 bool PrintFigure(const core::Kpi& kpi, const core::RollupResult& result, const ExplainArgs& a) {
@@ -70,12 +90,17 @@ bool PrintFigure(const core::Kpi& kpi, const core::RollupResult& result, const E
               kpi.clause.c_str(), a.park.c_str(), a.year);
   for (const auto& k : result.kpi_figures) {
     if (k.kpi->code != kpi.code || k.park != a.park || k.year != a.year) continue;
-    if (k.withheld) std::printf("  value: withheld (small cell) 小样本不公开\n");
+    if (k.withheld) std::printf("  value: withheld (small cell) 不予公开\n");
     if (k.withheld && !a.confidential) return true;
-    if (k.has_value) std::printf("  %s: %.17g %s (target %.17g by %d), status %s\n",
-                                 k.withheld ? "withheld value (confidential)" : "value", k.value,
-                                 kpi.unit.c_str(), kpi.target, kpi.target_year,
-                                 std::string(core::KpiStatusName(k.status)).c_str());
+    if (k.has_value) {
+      std::printf("  %s: %.17g %s, status %s %s%s%s\n",
+                  k.withheld ? "withheld value (confidential)" : "value", k.value, kpi.unit.c_str(),
+                  std::string(core::KpiStatusName(k.status)).c_str(),
+                  std::string(core::KpiStatusZh(k.status)).c_str(),
+                  k.not_judged == core::NotJudgedReason::kNone ? "" : ", ",
+                  std::string(core::NotJudgedReasonName(k.not_judged)).c_str());
+      PrintJudgement(kpi, k);
+    }
     std::printf("  = %g x numerator %s%s%s\n", kpi.scale, k.numerator.ToString().c_str(),
                 kpi.denominator.empty() ? "" : " / denominator ",
                 kpi.denominator.empty() ? "" : k.denominator.ToString().c_str());

@@ -30,15 +30,24 @@ std::string FormatValue(double v, const std::string& unit) {
   return buf;
 }
 
+// The one status vocabulary (board and report say the same), with why a figure is not judged.
 std::string StatusText(const core::KpiFigure& k) {
-  if (k.withheld) return "withheld 小样本不公开";
-  switch (k.status) {
-    case core::KpiStatus::kOnTrack: return "on_track 进度正常";
-    case core::KpiStatus::kAtRisk: return "at_risk 存在风险";
-    case core::KpiStatus::kOffTrack: return "off_track 进度滞后";
-    case core::KpiStatus::kNoData: return "no_data 无数据";
+  if (k.withheld) {
+    return std::string(core::kWithheldStatusName) + " " + std::string(core::kWithheldStatusZh);
   }
-  return "";
+  std::string text = std::string(core::KpiStatusName(k.status)) + " " +
+                     std::string(core::KpiStatusZh(k.status));
+  switch (k.not_judged) {
+    case core::NotJudgedReason::kNoParkTarget: return text + " (全区目标，园区不单独评估)";
+    case core::NotJudgedReason::kBaselinePeriod: return text + " (基期)";
+    case core::NotJudgedReason::kNoBaseline: return text + " (无基期数据，仅评估目标年)";
+    case core::NotJudgedReason::kNone: break;
+  }
+  return text;
+}
+
+std::string OptionalNumber(const std::optional<double>& v) {
+  return v ? ShortestNumber(*v) : std::string();
 }
 
 struct KpisArgs {
@@ -94,30 +103,59 @@ Result<int> ChooseYear(const core::RollupResult& result, int asked) {
                           list);
 }
 
+bool Judged(const core::KpiFigure& k) {
+  return k.status == core::KpiStatus::kOnTrack || k.status == core::KpiStatus::kAtRisk ||
+         k.status == core::KpiStatus::kOffTrack;
+}
+
 void PrintCsvRow(const core::Kpi& kpi, const core::KpiFigure& k) {
   const bool show = k.has_value && !k.withheld;
-  std::printf("%s,%s,%s,%d,%s,%s,%s,%s,%s\n", kpi.code.c_str(), CsvField(kpi.name_zh).c_str(),
-              k.park.c_str(), k.year, show ? ShortestNumber(k.value).c_str() : "",
-              ShortestNumber(kpi.target).c_str(), show ? ShortestNumber(k.progress).c_str() : "",
-              show ? ShortestNumber(k.expected).c_str() : "",
-              k.withheld ? "withheld" : std::string(core::KpiStatusName(k.status)).c_str());
+  const std::string status =
+      std::string(k.withheld ? core::kWithheldStatusName : core::KpiStatusName(k.status));
+  std::printf("%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s\n", kpi.code.c_str(),
+              CsvField(kpi.name_zh).c_str(), k.park.c_str(), k.year,
+              show ? ShortestNumber(k.value).c_str() : "", OptionalNumber(k.target).c_str(),
+              show && k.target ? ShortestNumber(k.progress).c_str() : "",
+              show && Judged(k) ? ShortestNumber(k.expected).c_str() : "", status.c_str(),
+              std::string(core::StrengthName(kpi.strength)).c_str(),
+              show ? OptionalNumber(k.share_of_zone).c_str() : "",
+              show ? OptionalNumber(k.contribution).c_str() : "");
+}
+
+// What stands in for progress: against the line when judged, the target when there is one,
+// the park's weight in the zone otherwise.
+std::string ProgressText(const core::KpiFigure& k) {
+  char buf[96];
+  const bool show = k.has_value && !k.withheld;
+  if (show && Judged(k)) {
+    std::snprintf(buf, sizeof buf, "progress %5.1f %% of target, expected %5.1f %%",
+                  k.progress * 100, k.expected * 100);
+  } else if (show && k.target) {
+    std::snprintf(buf, sizeof buf, "progress %5.1f %% of target", k.progress * 100);
+  } else if (show && k.share_of_zone) {
+    int n = std::snprintf(buf, sizeof buf, "%.1f %% of the zone", *k.share_of_zone * 100);
+    if (k.contribution && n > 0) {
+      std::snprintf(buf + n, sizeof buf - static_cast<size_t>(n), ", %.1f %% of its target",
+                    *k.contribution * 100);
+    }
+  } else {
+    std::snprintf(buf, sizeof buf, "progress     -");  // never 0 for a figure not shown
+  }
+  return buf;
 }
 
 void PrintTableRow(const core::Kpi& kpi, const core::KpiFigure& k) {
   const bool show = k.has_value && !k.withheld;
-  char progress[64];
-  if (show) {
-    std::snprintf(progress, sizeof progress, "progress %5.1f %% of target, expected %5.1f %%",
-                  k.progress * 100, k.expected * 100);
-  } else {  // no progress for a cell without a published value, not even 0
-    std::snprintf(progress, sizeof progress, "progress     - of target, expected %5.1f %%",
-                  k.expected * 100);
-  }
-  std::printf("%s %s\n  %s value %s target %s (%d)  %s  %s  [%s]\n",
-              PadRight(kpi.code, 26).c_str(), kpi.name_zh.c_str(), PadRight(k.park, 12).c_str(),
+  const std::string target =
+      k.target ? FormatValue(*k.target, kpi.unit) + " " + core::DeadlineZh(kpi.target_year, kpi.deadline)
+               : std::string("- (zone target only)");
+  std::printf("%s %s%s\n  %s value %s target %s  %s  %s  [%s]\n",
+              PadRight(kpi.code, 26).c_str(), kpi.name_zh.c_str(),
+              kpi.strength == core::Strength::kStrive ? " (力争 strive)" : "",
+              PadRight(k.park, 12).c_str(),
               PadRight(show ? FormatValue(k.value, kpi.unit) : "-", 18).c_str(),
-              PadRight(FormatValue(kpi.target, kpi.unit), 16).c_str(), kpi.target_year, progress,
-              StatusText(k).c_str(), kpi.clause.c_str());
+              PadRight(target, 28).c_str(), ProgressText(k).c_str(), StatusText(k).c_str(),
+              kpi.clause.c_str());
 }
 
 int RunKpis(const KpisArgs& args) {
@@ -158,7 +196,10 @@ int RunKpis(const KpisArgs& args) {
   if (min_cell < opened->config.min_cell_entities) {
     std::fprintf(args.csv ? stderr : stdout, "%s\n", kConfidentialBanner);
   }
-  if (args.csv) std::printf("kpi,name_zh,park,period,value,target,progress,expected,status\n");
+  if (args.csv) {
+    std::printf("kpi,name_zh,park,period,value,target,progress,expected,status,strength,"
+                "share_of_zone,contribution\n");
+  }
   else
     std::printf("KPI table — park %s, year %d (value / target, progress against the straight "
                 "line)%s%s\n\n", park->c_str(), *year, provenance.empty() ? "" : "\n",

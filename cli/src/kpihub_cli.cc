@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::vector<std::pair<CLI::App*, kpihub::cli::CommandRunner>> commands;
   for (auto add : {kpihub::cli::AddKeygenCommand, kpihub::cli::AddStatusCommand,
-                   kpihub::cli::AddKpisCommand, kpihub::cli::AddVerifyCommand,
+                   kpihub::cli::AddKpisCommand, kpihub::cli::AddMilestonesCommand,
+                   kpihub::cli::AddVerifyCommand,
                    kpihub::cli::AddPushCommand, kpihub::cli::AddHistoryCommand,
                    kpihub::cli::AddRejectsCommand, kpihub::cli::AddExportCommand,
                    kpihub::cli::AddExplainCommand, kpihub::cli::AddBackupCommand,

@@ -85,16 +85,16 @@ void SendHostileRows(RawDealer& tax, const std::vector<core::Observation>& rows)
 }
 
 // The default output of every read-only command whose output may be forwarded: all of it,
-// for every park and year, `explain` for every KPI at every place, and `history` of every
-// enterprise-level indicator. `history --confidential`, `rejects --entities` and `export
+// for every park and year (2016, the baseline year, on), `explain` for every KPI at every
+// place, `milestones`, and `history` of every enterprise-level indicator. `history --confidential`, `rejects --entities` and `export
 // --department` print ids by design and are left out.
 std::string DefaultCommandOutputs(const DaemonHarness& daemon) {
   const std::string cli = BinaryPath("kpihub") + " ";
   const std::string config = " --config " + daemon.config_path();
   std::vector<std::string> commands = {
       "status", "kpis --park all", "kpis --park all --csv", "export --statistics", "rejects",
-      "rejects --csv", "verify"};
-  for (int year = 2017; year <= 2020; ++year) {  // the sample's years
+      "rejects --csv", "verify", "milestones", "milestones --csv"};
+  for (int year = 2016; year <= 2020; ++year) {  // the sample's years
     commands.push_back("kpis --park all --csv --year " + std::to_string(year));
     commands.push_back("kpis --park all --year " + std::to_string(year));
   }

@@ -80,13 +80,16 @@ double Progress(Direction direction, double value, double target) {
   return value > 0 ? target / value : 1.0;
 }
 
-// A park not judged: its weight in the zone of the same year.
+// A park not judged: its weight in the zone of the same year. Only for a KPI without
+// denominator, whose park and zone values are published anyway: for a ratio the share of
+// numerators would publish a relation between sums that no other output shows.
 void ShareOfZone(const Kpi& kpi, KpiFigure& f, const FigureIndex& index) {
+  if (!kpi.denominator.empty()) return;
+  f.contribution = f.value / kpi.target;
   auto it = index.find({std::string(kZonePark), f.year});
-  if (it == index.end() || it->second->withheld) return;
+  if (it == index.end() || it->second->withheld || !it->second->has_value) return;
   const KpiFigure& zone = *it->second;
   if (zone.numerator != Decimal()) f.share_of_zone = f.numerator.ToDouble() / zone.numerator.ToDouble();
-  if (kpi.denominator.empty()) f.contribution = f.value / kpi.target;
 }
 
 void Judge(const Kpi& kpi, const Line& line, double tolerance, const FigureIndex& index,

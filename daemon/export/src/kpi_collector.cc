@@ -13,8 +13,22 @@ using Labels = std::vector<prometheus::ClientMetric::Label>;
 
 struct KpiFamilies {
   GaugeFamily info{"kpihub_kpi_info",
-                   "KPI catalogue entry: Chinese and English name, unit and policy clause."};
-  GaugeFamily target{"kpihub_kpi_target", "KPI target value, in the KPI's unit, for target_year."};
+                   "KPI catalogue entry: Chinese and English name, unit (and the unit boards "
+                   "show), policy clause, strength (binding or strive 力争), the deadline's "
+                   "wording and the year due, and whether its target applies to every park."};
+  GaugeFamily park_info{"kpihub_park_info", "Park catalogue entry: Chinese and English name."};
+  GaugeFamily target{"kpihub_kpi_target",
+                     "KPI target value in the KPI's unit, per level it judges: park=\"zone\" "
+                     "for the zone's, a park's own target, or every park's for a share-type one."};
+  GaugeFamily baseline{"kpihub_kpi_baseline",
+                       "Value the straight line starts from at baseline_year, per level, and "
+                       "its source (catalogue, data or cumulative)."};
+  GaugeFamily share{"kpihub_kpi_zone_share_ratio",
+                    "A park not judged against a target: its numerator as a share of the "
+                    "zone's, per year."};
+  GaugeFamily contribution{"kpihub_kpi_zone_contribution_ratio",
+                           "A park not judged against a target: its value as a share of the "
+                           "zone's target (KPIs without denominator), per year."};
   GaugeFamily value{"kpihub_kpi_value",
                     "KPI value per park (park=\"zone\" for the zone) and year, in the KPI's unit."};
   GaugeFamily progress{"kpihub_kpi_progress_ratio",
@@ -24,7 +38,7 @@ struct KpiFamilies {
                        "baseline to target."};
   GaugeFamily status{"kpihub_kpi_status",
                      "KPI status per park and year: 1 for the current state "
-                     "(on_track, at_risk, off_track), 0 for the others."};
+                     "(on_track, at_risk, off_track, not_judged), 0 for the others."};
   GaugeFamily latest{"kpihub_kpi_latest",
                      "1 on the latest year with an exported value, per KPI and park: the year "
                      "whose status alerts judge."};
@@ -34,27 +48,78 @@ struct KpiFamilies {
                        "Park-year figures withheld from export as small cells, per indicator."};
 };
 
+// The unit a board shows a KPI in: money in 亿元, ratios in %, areas in m², counts in 个.
+std::string DisplayUnit(const std::string& unit) {
+  if (unit == "yuan") return "亿元";
+  if (unit == "ratio") return "%";
+  if (unit == "m2") return "m²";
+  if (unit == "count") return "个";
+  return unit;
+}
+
+void AddTargets(const core::Catalogue& catalogue, const core::Kpi& kpi, KpiFamilies& f) {
+  const std::string year = std::to_string(kpi.target_year);
+  f.target.Add({{"kpi", kpi.code}, {"park", std::string(core::kZonePark)}, {"target_year", year}},
+               kpi.target);
+  for (const core::Park& park : catalogue.parks()) {
+    const core::ParkTarget* own = kpi.FindParkTarget(park.code);
+    if (own == nullptr && !kpi.every_park) continue;
+    f.target.Add({{"kpi", kpi.code}, {"park", park.code}, {"target_year", year}},
+                 own != nullptr ? own->target : kpi.target);
+  }
+}
+
 void AddKpiCatalogue(const core::Catalogue& catalogue, KpiFamilies& f) {
   for (const core::Kpi& kpi : catalogue.kpis()) {
     f.info.Add({{"kpi", kpi.code},
                 {"name_zh", kpi.name_zh},
                 {"name_en", kpi.name_en},
                 {"unit", kpi.unit},
+                {"unit_zh", DisplayUnit(kpi.unit)},
                 {"clause", kpi.clause},
-                {"direction", kpi.direction == core::Direction::kUp ? "up" : "down"}},
+                {"direction", kpi.direction == core::Direction::kUp ? "up" : "down"},
+                {"strength", std::string(core::StrengthName(kpi.strength))},
+                {"deadline_zh", core::DeadlineZh(kpi.target_year, kpi.deadline)},
+                {"due_year", std::to_string(kpi.due_year())},
+                {"park_scope", kpi.every_park ? "every_park" : "zone"}},
                1);
-    f.target.Add({{"kpi", kpi.code}, {"target_year", std::to_string(kpi.target_year)}},
-                 kpi.target);
+    AddTargets(catalogue, kpi, f);
   }
+  for (const core::Park& park : catalogue.parks()) {
+    f.park_info.Add({{"park", park.code}, {"name_zh", park.name_zh}, {"name_en", park.name_en}}, 1);
+  }
+  f.park_info.Add({{"park", std::string(core::kZonePark)}, {"name_zh", "全区"}, {"name_en", "Whole zone"}}, 1);
+}
+
+// One baseline series per KPI and level: figures come sorted by (kpi, park, year).
+void AddBaselines(const std::vector<core::KpiFigure>& figures, KpiFamilies& f) {
+  const core::KpiFigure* last = nullptr;
+  for (const core::KpiFigure& k : figures) {
+    if (!k.baseline) continue;
+    if (last != nullptr && last->kpi == k.kpi && last->park == k.park) continue;
+    last = &k;
+    f.baseline.Add({{"kpi", k.kpi->code},
+                    {"park", k.park},
+                    {"source", std::string(core::BaselineSourceName(k.baseline_source))}},
+                   *k.baseline);
+  }
+}
+
+bool Judged(core::KpiStatus s) {
+  return s == core::KpiStatus::kOnTrack || s == core::KpiStatus::kAtRisk ||
+         s == core::KpiStatus::kOffTrack;
 }
 
 void AddKpiFigure(const core::KpiFigure& k, KpiFamilies& f) {
   if (k.withheld || !k.has_value) return;
   Labels labels = {{"kpi", k.kpi->code}, {"park", k.park}, {"period", std::to_string(k.year)}};
   f.value.Add(labels, k.value);
-  f.progress.Add(labels, k.progress);
-  f.expected.Add(labels, k.expected);
-  for (auto s : {core::KpiStatus::kOnTrack, core::KpiStatus::kAtRisk, core::KpiStatus::kOffTrack}) {
+  if (k.target) f.progress.Add(labels, k.progress);
+  if (Judged(k.status)) f.expected.Add(labels, k.expected);
+  if (k.share_of_zone) f.share.Add(labels, *k.share_of_zone);
+  if (k.contribution) f.contribution.Add(labels, *k.contribution);
+  for (auto s : {core::KpiStatus::kOnTrack, core::KpiStatus::kAtRisk, core::KpiStatus::kOffTrack,
+                 core::KpiStatus::kNotJudged}) {
     Labels with_status = labels;
     with_status.push_back({"status", std::string(core::KpiStatusName(s))});
     f.status.Add(std::move(with_status), k.status == s ? 1 : 0);
@@ -112,10 +177,12 @@ std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
     AddKpiCatalogue(*view.catalogue, f);
     for (const core::KpiFigure& k : result.kpi_figures) AddKpiFigure(k, f);
     AddLatest(result.kpi_figures, f);
+    AddBaselines(result.kpi_figures, f);
     AddIndicators(result, f);
     std::vector<prometheus::MetricFamily> out;
-    for (GaugeFamily* g : {&f.info, &f.target, &f.value, &f.progress, &f.expected, &f.status,
-                           &f.latest, &f.indicator, &f.withheld}) {
+    for (GaugeFamily* g : {&f.info, &f.park_info, &f.target, &f.baseline, &f.value, &f.progress,
+                           &f.expected, &f.status, &f.share, &f.contribution, &f.latest,
+                           &f.indicator, &f.withheld}) {
       g->MoveTo(&out);
     }
     return Render(std::move(out));

@@ -64,7 +64,7 @@ TEST_F(CollectorTest, RuleCollectorCountsViolationsWithoutNamingEnterprises) {
   EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"startup_subsidy_cap\",park=\"startup_center\",period=\"2020\"} 1")) << text;
   EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"rd_super_deduction_within_expenditure\",park=\"core\",period=\"2020\"} 1")) << text;
   EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"hightech_within_registered\",park=\"hpu_park\",period=\"2020\"} 1")) << text;
-  EXPECT_TRUE(Has(text, "kpihub_rule_info{rule=\"startup_subsidy_cap\",name_zh=\"创业补助不超过10万元\"")) << text;
+  EXPECT_TRUE(Has(text, "kpihub_rule_info{rule=\"startup_subsidy_cap\",name_zh=\"创业补助（一次性）不超过10万元\"")) << text;
   EXPECT_FALSE(Has(text, "91410800")) << text;  // no enterprise id of any kind
   for (int i : {500, 501, 600, 700, 701, 800}) EXPECT_FALSE(Has(text, Uscc(i)));
 }
@@ -85,6 +85,21 @@ TEST_F(CollectorTest, RuleCollectorPublishesNoCountOfAWithheldParkYear) {
   // Both withheld parks' counts together: agri_tech's two subsidies above the cap.
   EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"startup_subsidy_cap\",park=\"withheld\",period=\"2020\"} 2")) << text;
   EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"startup_subsidy_cap\",park=\"startup_center\",period=\"2020\"} 1")) << text;
+}
+
+// §10's subsidy is one-time: two payments under the cap in different years that together
+// exceed it count once, in the year the total goes over, in the park that year.
+TEST_F(CollectorTest, RuleCollectorCountsTheOneTimeCapOverThePolicyPeriod) {
+  for (int year : {2018, 2019}) {
+    Apply("startup_center", 500, 3, "startup_subsidy", "60000", std::to_string(year), "finance");
+  }
+  Apply("startup_center", 600, 3, "startup_subsidy", "40000", "2019", "finance");
+  Apply("startup_center", 600, 3, "startup_subsidy", "40000", "2021", "finance");  // after 2020
+  RuleCollector collector(*store_, *config_, core::RollupOptions{3}, log_);
+  std::string text = Scrape(collector);
+  EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"startup_subsidy_cap\",park=\"startup_center\",period=\"2018\"} 0")) << text;
+  EXPECT_TRUE(Has(text, "kpihub_rule_violations{rule=\"startup_subsidy_cap\",park=\"startup_center\",period=\"2019\"} 3")) << text;
+  EXPECT_FALSE(Has(text, "period=\"2021\"")) << text;  // outside the policy period: not checked
 }
 
 TEST_F(CollectorTest, KpiLatestMarksTheLatestExportedYear) {

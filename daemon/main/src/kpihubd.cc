@@ -26,6 +26,7 @@
 #include "kpihub/app/log_setup.h"
 #include "kpihub/app/reload_status.h"
 #include "kpihub/export/feed_collector.h"
+#include "kpihub/export/milestone_collector.h"
 #include "kpihub/export/kpi_collector.h"
 #include "kpihub/export/metrics_server.h"
 #include "kpihub/export/process_collector.h"
@@ -273,6 +274,7 @@ void RegisterCollectors(exporter::MetricsServer& http, store::Store& store,
       start_seconds));
   http.RegisterCollectable(std::make_shared<exporter::ProcessCollector>());
   http.RegisterCollectable(std::make_shared<exporter::FeedCollector>(store, live, clock, log));
+  http.RegisterCollectable(std::make_shared<exporter::MilestoneCollector>(store, live, clock, log));
   http.RegisterCollectable(std::make_shared<exporter::RuleCollector>(
       store, live, core::RollupOptions{config.min_cell_entities}, log));
 }

@@ -93,9 +93,10 @@ struct KpiFigure {
   BaselineSource baseline_source = BaselineSource::kNone;
   NotJudgedReason not_judged = NotJudgedReason::kNone;
   double expected_value = 0;  // the straight line's value for `year` (judged figures only)
-  // Parks without a target: their weight in the zone, instead of a status.
-  std::optional<double> share_of_zone;  // park numerator / zone numerator
-  std::optional<double> contribution;   // park value / zone target (KPIs without denominator)
+  // Parks without a target, KPIs without denominator: their weight in the zone instead of a
+  // status (a ratio KPI has none: it would publish a relation no other output shows).
+  std::optional<double> share_of_zone;  // park value / zone value (zone published, non-zero)
+  std::optional<double> contribution;   // park value / zone target
 };
 
 struct RollupOptions {

@@ -4,6 +4,7 @@
 // Reads the snapshot only; thread-compatible like the snapshot.
 #pragma once
 
+#include "kpihub/core/milestone.h"
 #include "kpihub/core/rollup.h"
 #include "kpihub/core/status.h"
 #include "kpihub/store/store.h"
@@ -11,5 +12,14 @@
 namespace kpihub::store {
 
 Status FeedRollup(Snapshot& snapshot, core::Rollup* rollup);
+
+// The stored reports of the catalogue's milestones (docs/catalogue.md, "[[milestone]]"): one
+// fact per report, the note as the approval document's reference.
+Status ReadMilestoneFacts(Snapshot& snapshot, const core::Catalogue& catalogue,
+                          std::vector<core::MilestoneFact>* facts);
+// The same as they stood at `as_of_unix_ms`, from the value history. A report's reference is
+// the note stored now for that month (the history keeps values, not notes).
+Status ReadMilestoneFactsAsOf(Snapshot& snapshot, const core::Catalogue& catalogue,
+                              int64_t as_of_unix_ms, std::vector<core::MilestoneFact>* facts);
 
 }  // namespace kpihub::store
