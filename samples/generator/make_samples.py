@@ -214,8 +214,8 @@ def write_readme(path, args, counts, rejects, expected):
         "refuses (a milestone without the approval document's reference, a year instead of "
         "the month).",
         "- `expected-milestones.csv`: each milestone's state (`achieved`, `achieved_late`, "
-        "`pending`, `overdue`), achieved month and reference at a few evaluation dates; the "
-        "last lies after every due year, so it is the state kpihubd shows today.",
+        "`pending`, `overdue`), achieved month and reference, evaluated after every due year: "
+        "the states kpihubd and `kpihub milestones` show today.",
         "- `expected-indicators.csv`: the yearly indicator figures of each park and the zone, "
         "with the enterprises they hold and whether they are withheld as small cells.",
         "- `expected-cells.csv`: the per-period park cells `kpihub export --statistics` gives, "
@@ -370,9 +370,10 @@ def write_csv(out_dir, name, header, rows):
 # is not judged (no_park_target, baseline_period, no_baseline).
 KPI_COLUMNS = ["kpi", "park", "period", "value", "target", "progress", "expected", "status",
                "not_judged", "strength", "share_of_zone", "contribution"]
-# Evaluation dates of the milestones' states: after the last approval of the sample; a year
-# later; and after every milestone's due year (what kpihubd shows from then on).
-MILESTONE_AS_OF = ["2020-11-15", "2021-06-15", "2026-01-15"]
+# Evaluation dates of the milestones' states: after every milestone's due year, so that the
+# states are those kpihubd and `kpihub milestones` show from then on (the sample is fed today,
+# and `--as-of` reads the store as it stood at that moment).
+MILESTONE_AS_OF = ["2026-01-15"]
 
 
 def double(value):
