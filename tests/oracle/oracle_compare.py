@@ -305,6 +305,7 @@ def compare_kpis_csv(report, exp, years, rows):
             report.bad("kpis-csv", "kpis %s: kpihub has %s %s, not expected" % (
                 fmt_key(key), g["value"] or "-", g["status"]))
             continue
+        report.count("kpis --csv %s rows" % w["status"])
         if g["status"] != w["status"]:
             report.bad("kpis-csv", "kpis %s: status %s, expected %s%s" % (
                 fmt_key(key), g["status"], w["status"],
