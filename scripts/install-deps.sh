@@ -21,6 +21,7 @@ DEMO_PACKAGES=(
   libcctz-dev tzdata  # `kpihub` reads and prints moments in the zone's IANA time zone
   libutf8proc-dev     # Unicode: NFKC of department headers and figures, display widths in `kpihub`
   help2man            # the manual pages, generated from each program's --help at build time
+  libsodium-dev       # Ed25519 signatures and SHA-256 of the leadership report (`kpihub report`)
   zlib1g-dev          # the CRC-32 that seals every stored record
   libgtest-dev libgmock-dev libbenchmark-dev
   curl
@@ -40,6 +41,9 @@ TEST_PACKAGES=(
   prometheus-pushgateway postgresql libpq-dev  # compared against in bench/ (scripts/bench.sh)
   libcurl4-openssl-dev  # the benchmark's HTTP client for the Pushgateway
   linux-perf  # profiles in docs/performance.md
+  # The leadership report printed as a browser prints it (tests/report): headless chromium,
+  # pdfinfo and pdftotext, and a CJK font for the Chinese text.
+  chromium poppler-utils fonts-noto-cjk
 )
 
 case "$mode" in

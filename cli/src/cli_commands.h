@@ -44,5 +44,6 @@ CommandRunner AddBackupCommand(CLI::App& app);
 CommandRunner AddRestoreCommand(CLI::App& app);  // writes the state: the daemon must be stopped
 CommandRunner AddInitCommand(CLI::App& app);     // creates a new store: the daemon must be stopped
 CommandRunner AddKeysCommand(CLI::App& app);     // `add` and `revoke` write the key registry
+CommandRunner AddReportCommand(CLI::App& app);   // writes the report file it is asked for
 
 }  // namespace kpihub::cli

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
                    kpihub::cli::AddRejectsCommand, kpihub::cli::AddExportCommand,
                    kpihub::cli::AddExplainCommand, kpihub::cli::AddBackupCommand,
                    kpihub::cli::AddRestoreCommand, kpihub::cli::AddInitCommand,
-                   kpihub::cli::AddKeysCommand}) {
+                   kpihub::cli::AddKeysCommand, kpihub::cli::AddReportCommand}) {
     auto runner = add(app);
     commands.emplace_back(app.get_subcommands([](CLI::App*) { return true; }).back(), runner);
   }

@@ -2,6 +2,8 @@
 // panel ids, grid positions inside the 24 columns and never overlapping, the data source
 // always through the `datasource` variable, every variable used defined, Chinese titles with
 // English, and every PromQL expression parsing (promtool check rules on a generated file).
+// The leadership board is for people: rows titled by Chinese names, never codes; a unit on
+// every value; the CLI's status words; binding and strive targets told apart.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -134,11 +136,12 @@ TEST_P(DashboardLint, EveryExpressionParses) {
   ASSERT_FALSE(queries.empty());
   for (const auto& v : board_["templating"]["list"]) {
     if (v.value("type", "") != "query") continue;
-    // label_values(metric, label) is Grafana's, not PromQL: its metric selector must parse.
-    std::smatch m;
+    // label_values(metric, label) and query_result(expr) are Grafana's, not PromQL: the
+    // expression inside must parse.
     std::string def = v.value("definition", "");
-    ASSERT_TRUE(std::regex_match(def, m, std::regex(R"(label_values\((.+),\s*[a-z_]+\))"))) << def;
-    queries.push_back({0, "variable " + v.value("name", ""), "", m[1]});
+    std::string inner = VariableExpression(def);
+    ASSERT_FALSE(inner.empty()) << def;
+    queries.push_back({0, "variable " + v.value("name", ""), "", inner});
   }
   std::string path = fs::temp_directory_path() / ("kpihub-lint-" + std::to_string(getpid()) + ".yml");
   {
@@ -166,6 +169,95 @@ INSTANTIATE_TEST_SUITE_P(Boards, DashboardLint, ::testing::ValuesIn(Boards()),
                            for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
                            return name;
                          });
+
+class LeadershipBoard : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_THROW(board_ = ReadJsonFile(std::string(KPIHUB_SOURCE_DIR) +
+                                          "/dashboards/grafana/dashboards/kpihub-leadership.json"));
+  }
+  json board_;
+};
+
+TEST_F(LeadershipBoard, RowsAreTitledByNamesNeverCodes) {
+  for (const json* p : AllPanels(board_)) {
+    if (p->value("type", "") == "row") continue;
+    for (const std::string& code : CodesShownAsTitles(*p)) {
+      ADD_FAILURE() << "'" << p->value("title", "") << "' shows the bare code label " << code;
+    }
+    for (const auto& t : p->value("targets", json::array())) {
+      std::string legend = t.value("legendFormat", "");
+      // A series without a legend is named by its labels: codes, for a KPI's or park's.
+      std::string expr = t.value("expr", "");
+      bool per_code = std::regex_search(expr, std::regex(R"(kpihub_kpi|kpihub:kpi|park|milestone)"));
+      if (t.value("format", "") != "table" && per_code) {
+        EXPECT_NE(legend.find("_zh}}"), std::string::npos) << p->value("title", "") << ": legend without a Chinese name";
+      }
+    }
+  }
+}
+
+TEST_F(LeadershipBoard, EveryValuePanelShowsItsUnit) {
+  for (const json* p : AllPanels(board_)) {
+    if (p->value("type", "") == "row") continue;
+    EXPECT_TRUE(ShowsUnit(*p)) << "'" << p->value("title", "") << "' shows values without a unit";
+  }
+}
+
+// The CLI's words (kpihub kpis), and no word of the vocabulary they replaced.
+TEST_F(LeadershipBoard, StatusesInTheCliVocabulary) {
+  const std::string text = board_.dump();
+  for (const char* word : {"进度正常", "存在风险", "进度滞后", "未评估", "无数据"}) {
+    EXPECT_NE(text.find(word), std::string::npos) << word;
+  }
+  for (const char* old_word : {"达标", "预警", "\"滞后"}) {
+    EXPECT_EQ(text.find(old_word), std::string::npos) << old_word;
+  }
+  // Colours follow the status against the straight line, never a fixed share of the target.
+  for (const json* p : AllPanels(board_)) {
+    const json defaults = p->value("fieldConfig", json::object()).value("defaults", json::object());
+    EXPECT_FALSE(defaults.contains("thresholds") && p->value("title", "").find("进度") != std::string::npos)
+        << p->value("title", "");
+  }
+}
+
+TEST_F(LeadershipBoard, BindingAndStriveTargetsToldApartWithTheirDeadline) {
+  const std::string text = board_.dump();
+  for (const char* needle : {"strength_zh", "deadline_zh", "约束性 binding", "力争 strive", "kpihub_milestone_info",
+                             "kpihub_milestone_achieved_timestamp_seconds", "kpihub:milestone_status:code",
+                             "kpihub_kpi_zone_share_ratio", "kpihub_kpi_zone_contribution_ratio"}) {
+    EXPECT_NE(text.find(needle), std::string::npos) << needle;
+  }
+}
+
+// The checks above can fail: a code as a matrix row, a code column left in a table, a legend
+// of codes, and values without a unit are all caught.
+TEST(BoardChecks, CatchCodesAsTitlesAndMissingUnits) {
+  json matrix = json::parse(R"j({"type":"table","targets":[{"refId":"A","format":"table",
+      "expr":"max by (kpi, park) (x)"}],
+      "transformations":[{"id":"groupingToMatrix","options":{"rowField":"kpi","columnField":"park_zh"}}]})j");
+  EXPECT_EQ(CodesShownAsTitles(matrix), std::vector<std::string>{"kpi"});
+  json merged = json::parse(R"j({"type":"table","targets":[{"refId":"A","format":"table",
+      "expr":"max by (kpi, title_zh) (x)"}],
+      "transformations":[{"id":"organize","options":{"excludeByName":{"Time":true}}}]})j");
+  EXPECT_EQ(CodesShownAsTitles(merged), std::vector<std::string>{"kpi"});
+  merged["transformations"][0]["options"]["excludeByName"]["kpi"] = true;
+  EXPECT_TRUE(CodesShownAsTitles(merged).empty());
+  json bars = json::parse(R"j({"type":"bargauge","targets":[{"refId":"A","expr":"x","legendFormat":"{{kpi}}"}]})j");
+  EXPECT_EQ(CodesShownAsTitles(bars), std::vector<std::string>{"kpi"});
+  EXPECT_FALSE(ShowsUnit(bars));
+  bars["fieldConfig"]["defaults"]["unit"] = "none";
+  EXPECT_FALSE(ShowsUnit(bars));
+  bars["fieldConfig"]["defaults"]["unit"] = "percentunit";
+  EXPECT_TRUE(ShowsUnit(bars));
+  json two = json::parse(R"j({"type":"table","targets":[{"refId":"A"},{"refId":"B"}],
+      "fieldConfig":{"defaults":{},"overrides":[{"matcher":{"id":"byName","options":"值"},
+        "properties":[{"id":"unit","value":"percentunit"}]}]},
+      "transformations":[{"id":"organize","options":{"renameByName":{"Value #A":"值"}}}]})j");
+  EXPECT_FALSE(ShowsUnit(two));  // Value #B has none
+  two["transformations"][0]["options"]["excludeByName"]["Value #B"] = true;
+  EXPECT_TRUE(ShowsUnit(two));
+}
 
 TEST(DashboardFiles, TheBoardsShip) {
   auto boards = Boards();

@@ -73,6 +73,7 @@ struct FieldSpec {
 std::vector<FieldSpec> Fields(DaemonConfig* c) {
   return {{"state_dir", &c->state_dir}, {"catalogue", &c->catalogue},
           {"key_registry", &c->key_registry}, {"server_key", &c->server_key},
+          {"report_key_file", &c->report_key_file},
           {"listen", &c->listen}, {"metrics_listen", &c->metrics_listen},
           {"metrics_basic_auth", &c->metrics_basic_auth}, {"log_level", &c->log_level},
           {"time_zone", &c->time_zone},
@@ -162,7 +163,7 @@ Result<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string&
   if (Status s = CheckRanges(&c, source_path); !s.ok()) return s;
   std::string base = std::filesystem::path(source_path).parent_path().string();
   for (std::string* p : {&c.state_dir, &c.catalogue, &c.key_registry, &c.server_key,
-                         &c.metrics_basic_auth}) {
+                         &c.report_key_file, &c.metrics_basic_auth}) {
     *p = Resolve(base, *p);
   }
   return c;

@@ -18,6 +18,9 @@ struct DaemonConfig {
   std::string catalogue;  // empty: the catalogue built into the binary
   std::string key_registry = "/etc/kpihub/keys.toml";
   std::string server_key = "/etc/kpihub/server.key";
+  // Ed25519 key `kpihub report` signs with (`kpihub keygen --report-key`); its public half
+  // is the file beside it with the extension .pub. Only the CLI reads it.
+  std::string report_key_file = "/etc/kpihub/report.key";
   std::string listen = "tcp://127.0.0.1:7730";
   std::string metrics_listen = "127.0.0.1:9730";
   std::string metrics_basic_auth;  // "" or a file with "user:password" on one line
