@@ -29,7 +29,8 @@ START=$(date +%s.%N)
 
 mkdir -p "$DEMO/keys"
 chmod 700 "$DEMO/keys"
-for name in server "${DEPARTMENTS[@]/%/-demo}"; do
+REGISTER=push-scitech-milestones.csv  # the milestone register, sent with `kpihub push`
+for name in server "${DEPARTMENTS[@]/%/-demo}" scitech-register-demo; do
   [ -f "$DEMO/keys/$name.key" ] || "$BIN/kpihub" keygen "$name" --out "$DEMO/keys" >/dev/null
 done
 {
@@ -38,6 +39,8 @@ done
     grep '^public_key' "$DEMO/keys/$d-demo.pub"
     echo
   done
+  printf '[[adapter]]\nid = "scitech-register-demo"\ndepartment = "scitech"\n'
+  grep '^public_key' "$DEMO/keys/scitech-register-demo.pub"
 } > "$DEMO/keys.toml"
 cat > "$DEMO/kpihubd.toml" <<TOML
 # Demo configuration: everything else is the built-in default (config/kpihubd.toml).
@@ -83,6 +86,13 @@ for i in "${!DEPARTMENTS[@]}"; do
   printf '%-12s %s\n' "${DEPARTMENTS[$i]}" "$(sed 's/^summary: [^:]*: //' "$DEMO/adapter-${DEPARTMENTS[$i]}.out")"
 done
 [ "$failed" -eq 0 ] || { echo "an adapter did not deliver everything; see $DEMO/adapter-*.log" >&2; exit 1; }
+# The milestone register is no department export: kpihub push sends it as it is. Its refused
+# rows go to REGISTER.push.log, where the check below reads them.
+printf '%-12s ' "milestones"
+"$BIN/kpihub" push --endpoint "tcp://127.0.0.1:$INGEST_PORT" --server-key "$DEMO/keys/server.pub" \
+  --key "$DEMO/keys/scitech-register-demo.key" "$DEMO/inbox/$REGISTER" \
+  >"$DEMO/push.out" 2>"$DEMO/inbox/$REGISTER.push.log"
+sed -n 1p "$DEMO/push.out"
 echo "(every refused row is in $DEMO/inbox/*.rejects.csv: file,row,column,value,reason_code,message)"
 
 echo

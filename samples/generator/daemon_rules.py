@@ -33,6 +33,9 @@ def expected_reason(catalogue, department, row, now):
     """The daemon's reason code for `row` sent by `department`, or None when accepted."""
     indicator, park, entity, period, value = row[:5]
     ind = {i["code"]: i for i in catalogue["indicator"]}.get(indicator)
+    milestone = {m["code"]: m for m in catalogue.get("milestone", [])}.get(indicator)
+    if ind is None and milestone is not None:
+        return milestone_reason(milestone, department, row, now)
     if ind is None:
         return "unknown_indicator"
     if ind["department"] != department:
@@ -65,6 +68,31 @@ def expected_reason(catalogue, department, row, now):
         return "too_precise"
     if not (float(ind["min"]) <= v <= float(ind["max"])):
         return "out_of_bounds"
+    return None
+
+
+def period_kind(period):
+    return "year" if len(period) == 4 else "quarter" if "Q" in period else "month"
+
+
+def milestone_reason(milestone, department, row, now):
+    """A milestone observation: its owner, its own park ("zone" for a zone-wide one), the
+    month of the approval document, no entity, 1 or 0, the document's reference as note."""
+    _, park, entity, period, value, note = row[:6]
+    if milestone["department"] != department:
+        return "not_owner"
+    if park != milestone.get("park", "zone"):
+        return "unknown_park"
+    if period_kind(period) != "month":
+        return "period_type_not_allowed"
+    if time.mktime((int(period[:4]), int(period[5:]), 1, 0, 0, 0, 0, 0, 0)) > now + 86400:
+        return "future_period"
+    if entity:
+        return "entity_not_allowed"
+    if value not in ("0", "1"):
+        return "out_of_bounds"
+    if not note.strip():
+        return "reference_required"
     return None
 
 

@@ -23,6 +23,16 @@ def period_rank(period):
     return int(period[5:])
 
 
+class KpiFigure:
+    """One KPI figure as `kpihub kpis --csv` gives it (exact fractions, floats for ratios)."""
+
+    def __init__(self, kpi, park, period, value, target, strength):
+        self.kpi, self.park, self.period = kpi, park, period
+        self.value, self.target, self.strength = value, target, strength
+        self.status, self.reason = None, ""
+        self.progress = self.expected = self.share_of_zone = self.contribution = None
+
+
 class Expected:
     """Everything the oracle compares, from the accepted rows in sending order."""
 
@@ -33,8 +43,13 @@ class Expected:
         self.parks = [p["code"] for p in catalogue["park"]]
         # (indicator, park, period, entity) -> value; a later row with the same key replaces.
         self.figures = {}
+        milestones = {m["code"] for m in catalogue.get("milestone", [])}
+        self.milestone_facts = {}  # (milestone, period) -> (achieved, reference)
         for row in accepted_rows:
-            indicator, park, entity, period, value = row[:5]
+            indicator, park, entity, period, value, note = row[:6]
+            if indicator in milestones:
+                self.milestone_facts[(indicator, period)] = (value == "1", note)
+                continue
             self.figures[(indicator, park, period, entity)] = Fraction(value)
         rules = catalogue.get("rules", {})
         # The (n, k) dominance rule: n enterprises holding more than k of a cell.
@@ -151,23 +166,25 @@ class Expected:
         return (slot[0] if slot else None), (indicator, level, year) in self.withheld
 
     def kpi_figures(self):
-        """Rows (kpi, level, year, value or None, status, progress, expected) for every level
-        and every year in which a numerator indicator has data at that level; status is
-        on_track, at_risk, off_track, no_data or withheld."""
-        data_years = defaultdict(set)
-        for (indicator, park, year) in self.years:
-            data_years[(indicator, park)].add(year)
-            data_years[(indicator, "zone")].add(year)
+        """KpiFigure rows for every level and every year in which a numerator indicator has
+        data at that level (from cumulative_from for a cumulative KPI)."""
         rows = []
         for kpi in self.catalogue["kpi"]:
             for level in self.parks + ["zone"]:
-                years = set().union(*(data_years[(c, level)] for c in kpi["numerator"]))
-                first = kpi.get("cumulative_from")
-                for year in sorted(y for y in years if first is None or y >= first):
-                    rows.append(self._kpi_figure(kpi, level, year))
+                rows += [self._kpi_figure(kpi, level, y) for y in self._kpi_years(kpi, level)]
         return rows
 
-    def _kpi_figure(self, kpi, level, year):
+    def _kpi_years(self, kpi, level):
+        first = kpi.get("cumulative_from")
+        years = set()
+        for (indicator, park, year) in self.years:
+            if indicator in kpi["numerator"] and (level in ("zone", park)):
+                years.add(year)
+        return sorted(y for y in years if first is None or y >= first)
+
+    def _sums(self, kpi, level, year):
+        """(numerator, denominator or None when the KPI has none or no data, withheld): the
+        exact sums of the KPI's inputs at `level` over its window ending in `year`."""
         window = range(kpi.get("cumulative_from", year), year + 1)
         withheld = False
         num = Fraction(0)
@@ -176,34 +193,106 @@ class Expected:
                 value, hidden = self._figure(code, level, y)
                 num += value or 0
                 withheld |= hidden
-        den, den_missing = Fraction(0), False
-        for code in kpi.get("denominator", []):
-            seen = False
+        if "denominator" not in kpi:
+            return num, None, withheld
+        den, seen = Fraction(0), True
+        for code in kpi["denominator"]:
+            seen_code = False
             for y in window:
                 value, hidden = self._figure(code, level, y)
-                seen |= value is not None
+                seen_code |= value is not None
                 den += value or 0
                 withheld |= hidden
-            den_missing |= not seen
-        target = Fraction(str(kpi["target"]))
-        expected_value = self._line(kpi, year)
-        expected = float(expected_value / target)
-        if "denominator" in kpi and (den_missing or den == 0):
-            return (kpi["code"], level, year, None, "withheld" if withheld else "no_data",
-                    None, expected)
-        value = Fraction(str(kpi.get("scale", 1))) * (num / den if "denominator" in kpi else num)
-        if withheld:
-            return (kpi["code"], level, year, None, "withheld", None, expected)
-        return (kpi["code"], level, year, value, self._status(kpi, value, expected_value),
-                self._progress(kpi, value, target), expected)
+            seen &= seen_code
+        return num, (den if seen else None), withheld
+
+    def _value(self, kpi, level, year):
+        """(value or None, withheld) of the KPI at `level` in `year`."""
+        num, den, withheld = self._sums(kpi, level, year)
+        scale = Fraction(str(kpi.get("scale", 1)))
+        if "denominator" in kpi:
+            value = None if not den else scale * num / den
+        else:
+            value = scale * num
+        return (None if withheld else value), withheld
+
+    def level_target(self, kpi, level):
+        """The target judging `level`, or None: the KPI's for the zone; a park's own
+        [[kpi.park_target]]; the KPI's for every park when park_scope is every_park."""
+        if level == "zone":
+            return Fraction(str(kpi["target"]))
+        for pt in kpi.get("park_target", []):
+            if pt["park"] == level:
+                return Fraction(str(pt["target"]))
+        if kpi.get("park_scope", "zone") == "every_park":
+            return Fraction(str(kpi["target"]))
+        return None
+
+    def level_baseline(self, kpi, level):
+        """(baseline or None, source) at a level that has a target: the catalogue's (the
+        KPI's for the zone, the park target's for a park), 0 for a cumulative KPI whose window
+        opens after the baseline year, else the KPI's own figure in the baseline year at that
+        level when it has one that is not withheld."""
+        given = kpi if level == "zone" else next(
+            (pt for pt in kpi.get("park_target", []) if pt["park"] == level), {})
+        if "baseline" in given:
+            return Fraction(str(given["baseline"])), "catalogue"
+        if kpi.get("cumulative_from", kpi["baseline_year"]) > kpi["baseline_year"]:
+            return Fraction(0), "cumulative"
+        if kpi["baseline_year"] not in self._kpi_years(kpi, level):
+            return None, ""
+        value, _ = self._value(kpi, level, kpi["baseline_year"])
+        return (value, "data") if value is not None else (None, "")
 
     @staticmethod
-    def _line(kpi, year):
-        """The straight line from the baseline to the target, at `year`."""
-        base = Fraction(str(kpi.get("baseline", 0)))
-        span = kpi["target_year"] - kpi["baseline_year"]
+    def due_year(item):
+        """到{target_year}年: that year's figure; {target_year}年之前: the year before's."""
+        return item["target_year"] - (1 if item.get("deadline", "by") == "before" else 0)
+
+    def _kpi_figure(self, kpi, level, year):
+        value, withheld = self._value(kpi, level, year)
+        target = self.level_target(kpi, level)
+        figure = KpiFigure(kpi["code"], level, year, value, target,
+                           kpi.get("strength", "binding"))
+        if value is None:
+            figure.status = "withheld" if withheld else "no_data"
+            return figure
+        if target is None:
+            figure.status, figure.reason = "not_judged", "no_park_target"
+            self._zone_share(kpi, level, year, figure)
+            return figure
+        figure.progress = self._progress(kpi, value, target)
+        baseline, _ = self.level_baseline(kpi, level)
+        if year <= kpi["baseline_year"]:
+            figure.status, figure.reason = "not_judged", "baseline_period"
+            return figure
+        due = self.due_year(kpi)
+        if baseline is None and year < due:
+            figure.status, figure.reason = "not_judged", "no_baseline"
+            return figure
+        line = target if baseline is None else self._line(kpi, baseline, target, year)
+        figure.status = self._status(kpi, value, line)
+        figure.expected = float(line / target)
+        return figure
+
+    def _zone_share(self, kpi, level, year, figure):
+        """A park not judged: its share of the zone's numerator, and for a KPI without
+        denominator its value as a share of the zone's target."""
+        park_num, _, _ = self._sums(kpi, level, year)
+        zone_num, _, _ = self._sums(kpi, "zone", year)
+        zone_num_hidden = any(self._figure(c, "zone", y)[1] for c in kpi["numerator"]
+                              for y in range(kpi.get("cumulative_from", year), year + 1))
+        if zone_num != 0 and not zone_num_hidden:
+            figure.share_of_zone = float(park_num / zone_num)
+        if "denominator" not in kpi:
+            figure.contribution = float(figure.value / Fraction(str(kpi["target"])))
+
+    def _line(self, kpi, baseline, target, year):
+        """The straight line from (baseline_year, baseline) to (due_year, target) at `year`;
+        the target itself from the due year on."""
+        span = self.due_year(kpi) - kpi["baseline_year"]
         share = min(Fraction(1), max(Fraction(0), Fraction(year - kpi["baseline_year"], span)))
-        return base + (Fraction(str(kpi["target"])) - base) * share
+        return baseline + (target - baseline) * share
 
     def _status(self, kpi, value, line):
         tolerance = Fraction(str(self.catalogue.get("rules", {}).get("at_risk_tolerance", 0.1)))
@@ -220,6 +309,41 @@ class Expected:
         if kpi.get("direction", "up") == "down":
             return 1.0 if value <= 0 else float(target / value)
         return float(value / target)
+
+    def targets(self):
+        """Rows (kpi, level, target_year, target, baseline or None, baseline source) for every
+        level that has a target: the zone, each park target, every park of an every_park KPI."""
+        rows = []
+        for kpi in self.catalogue["kpi"]:
+            for level in ["zone"] + self.parks:
+                target = self.level_target(kpi, level)
+                if target is not None:
+                    baseline, source = self.level_baseline(kpi, level)
+                    rows.append((kpi["code"], level, kpi["target_year"], target, baseline, source))
+        return rows
+
+    # -- milestones ----------------------------------------------------------------------------
+
+    def milestone_states(self, as_of):
+        """Rows (milestone, park, due_year, state, achieved month or "", reference) at the
+        evaluation time `as_of` (a date "YYYY-MM-DD" of the zone), catalogue order: the
+        latest observation by period decides; achieved by the end of the due year or later;
+        not achieved: pending until the due year is over, then overdue."""
+        rows = []
+        for m in self.catalogue.get("milestone", []):
+            facts = sorted((p, f) for (code, p), f in self.milestone_facts.items()
+                           if code == m["code"])
+            due = self.due_year(m)
+            achieved, month, reference = False, "", ""
+            if facts:
+                month, (achieved, reference) = facts[-1]
+            if achieved:
+                state = "achieved" if int(month[:4]) <= due else "achieved_late"
+            else:
+                month, reference = "", ""
+                state = "pending" if int(as_of[:4]) <= due else "overdue"
+            rows.append((m["code"], m.get("park", "zone"), due, state, month, reference))
+        return rows
 
     # -- rules ---------------------------------------------------------------------------------
 
@@ -252,6 +376,9 @@ class Expected:
                 for (park, year) in counts:
                     bound = self.years.get((rule["bound"], park, year), [Fraction(0)])[0]
                     counts[(park, year)] = int(self.years[(indicator, park, year)][0] > factor * bound)
+            elif rule["kind"] == "entity_total_max":
+                for (park, year), n in self._first_years_over(rule).items():
+                    counts[(park, year)] += n
             else:
                 bounds = self._entity_years(rule["bound"]) if rule["kind"] == "entity_not_above" else {}
                 for (park, entity, year), v in self._entity_years(indicator).items():
@@ -269,6 +396,24 @@ class Expected:
                     pooled[y] = pooled.get(y, 0) + n
             rows += [(rule["code"], "withheld", y, n) for y, n in sorted(pooled.items())]
         return rows
+
+    def _first_years_over(self, rule):
+        """(park, year) -> enterprises whose running total of the indicator from from_year
+        first exceeds the limit in that year (to_year at the latest): one violation each."""
+        limit = Fraction(str(rule["limit"]))
+        per_entity = defaultdict(list)
+        for (park, entity, year), v in self._entity_years(rule["indicator"]).items():
+            if rule["from_year"] <= year <= rule["to_year"]:
+                per_entity[entity].append((year, park, v))
+        out = defaultdict(int)
+        for entity, years in per_entity.items():
+            total = Fraction(0)
+            for year, park, v in sorted(years):
+                total += v
+                if total > limit:
+                    out[(park, year)] += 1
+                    break
+        return out
 
     # -- kpihub export --statistics ------------------------------------------------------------
 

@@ -14,7 +14,6 @@ TAX_PARK_NAMES = {
 }
 
 YES_NO = {"1": "是", "0": "否"}
-
 # The year of the rows the daemon must refuse as `future_period`: the last year a period may
 # name (kpihub's periods run 1900..2999), so the rows stay in the future for as long as kpihub
 # can name a future year at all, and the sample needs no new dates as time passes.
@@ -66,7 +65,8 @@ FILES = [
     dict(name="finance-park-annual.csv", department="finance", encoding="gb18030",
          park="园区", period="年度", period_text=plain,
          columns=[("高新区建设专项扶持资金（万元）", "special_support_fund", 4, None),
-                  ("基础设施贷款贴息（万元）", "interest_subsidy", 4, None)]),
+                  ("基础设施贷款贴息（万元）", "interest_subsidy", 4, None),
+                  ("人才工作专项资金（万元）", "talent_fund", 4, None)]),
     dict(name="finance-startup-subsidies.csv", department="finance", encoding="gb18030",
          entity="统一社会信用代码", company="企业名称", park="园区", period="拨付年度",
          period_text=year_cn,
@@ -93,7 +93,9 @@ FILES = [
                   ("培养高新技术产业领军人才（人）", "leading_talents", 0, None),
                   ("科技企业加速器建筑面积（万平方米）", "accelerator_area", 4, None),
                   ("新增孵化面积（平方米）", "new_incubation_area", 0, None),
-                  ("国家级创业服务机构（家）", "national_startup_orgs", 0, None)]),
+                  ("国家级创业服务机构（家）", "national_startup_orgs", 0, None),
+                  ("高等院校研发经费（万元）", "rd_expenditure_universities", 4, None),
+                  ("科研院所研发经费（万元）", "rd_expenditure_institutes", 4, None)]),
     dict(name="environment-monitoring.jsonl", department="environment", encoding="utf-8",
          json=True, park="park_name", period="month", period_text=plain,
          columns=[("sewage_produced_t", "sewage_produced", 0, None),
@@ -134,7 +136,7 @@ def tax_bad_rows(c, park_core, some_uscc, wrong_uscc):
         (dict(base, **{c[2]: "12.3.4"}), [(c[2], "unparseable_number")]),
         # Figures the daemon refuses use a year without real rows: in one file a second
         # figure for the same key would be a duplicate (refused in both rows).
-        (dict(base, 所属年度="2016年度", **{c[2]: "12.3456789"}), [(c[2], "too_precise")]),
+        (dict(base, 所属年度="2015年度", **{c[2]: "12.3456789"}), [(c[2], "too_precise")]),
         (dict(base, 所属年度=FUTURE_YEAR + "年度", 登记状态="正常"), [(c[0], "future_period")]),
         ("SHORT", [(h, "missing_column") for h in c]),
     ]
@@ -153,7 +155,7 @@ def finance_bad_rows(n, c, wrong_uscc):
                 ({"预算单位": "焦作高新区核心区", "月份": "2020年13月", c[0]: "100"},
                  [("月份", "malformed_period")])]
     if n == "finance-park-annual.csv":
-        return [({"园区": "焦作高新区核心区", "年度": "2016", c[0]: "-500"}, [(c[0], "out_of_bounds")])]
+        return [({"园区": "焦作高新区核心区", "年度": "2015", c[0]: "-500"}, [(c[0], "out_of_bounds")])]
     if n == "finance-startup-subsidies.csv":
         return [({"统一社会信用代码": wrong_uscc, "企业名称": "焦作示例科技有限公司",
                   "园区": "焦作高新技术创业服务中心", "拨付年度": "2020年度", c[0]: "50000"},
@@ -180,7 +182,7 @@ def scitech_bad_rows(n, c, some_uscc, wrong_uscc):
                  [(c[0], "unparseable_number")])]
     if n == "scitech-parks-annual.csv":
         return [({"园区": "河南理工大学科技园", "年度": FUTURE_YEAR + "年度", c[2]: "1"}, [(c[2], "future_period")]),
-                ({"园区": "焦作高新区核心区", "年度": "2016年度", c[4]: "0.12345678"},
+                ({"园区": "焦作高新区核心区", "年度": "2015年度", c[4]: "0.12345678"},
                  [(c[4], "too_precise")])]
     return []
 
@@ -191,7 +193,32 @@ def environment_bad_rows():
     return [
         ("BROKEN_JSON", [("", "malformed_record")]),
         (dict(base, park_name="焦作市温县园区", sewage_produced_t="100"), [("park_name", "unknown_park_name")]),
-        (dict(base, month="2016-08", sewage_treated_t="41234.567"), [("sewage_treated_t", "too_precise")]),
+        (dict(base, month="2015-08", sewage_treated_t="41234.567"), [("sewage_treated_t", "too_precise")]),
         (dict(base, waste_collected_t="abc"), [("waste_collected_t", "unparseable_number")]),
         (dict(base, month=FUTURE_YEAR + "-01", solar_capacity_kw="9000"), [("solar_capacity_kw", "future_period")]),
     ]
+
+
+# The milestone register (国家级、省级平台批复) is sent by the science and technology bureau
+# with `kpihub push` in the canonical observation CSV: kpihub-adapter profiles map indicator
+# columns only, and a milestone is no indicator.
+MILESTONE_REGISTER = "push-scitech-milestones.csv"
+CANONICAL_HEADER = "indicator,park,entity,period,value,note"
+
+
+def milestone_register(rows):
+    """The register's lines (header first) from the canonical milestone rows, with two bad
+    rows mixed in; and [(row, reason)] of what the daemon refuses (the header is row 1)."""
+    bad = [(["national_incubator", "startup_center", "", "2019-03", "1", ""], "reference_required"),
+           (["national_integration_zone", "zone", "", "2019", "1", "豫政〔2019〕7号"],
+            "period_type_not_allowed")]
+    lines, rejects = [CANONICAL_HEADER], []
+    ordered = sorted(rows, key=lambda r: r[3])
+    for i, (row, reason) in enumerate(bad):
+        ordered.insert(min(len(ordered), 1 + 2 * i), (row, reason))
+    for item in ordered:
+        row, reason = item if isinstance(item, tuple) else (item, None)
+        lines.append(",".join(row))
+        if reason:
+            rejects.append((len(lines), reason))
+    return lines, rejects

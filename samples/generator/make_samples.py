@@ -13,8 +13,11 @@ Writes into --out, deterministically from --seed and --enterprises:
     the daemon must refuse;
   - expected-observations.csv: file,department,rows,observations (cells that become
     observations, including those the daemon then refuses);
-  - expected-kpis.csv: kpi,park,period,value,status,progress,expected for the zone and every
-    park (status on_track, at_risk, off_track, no_data or withheld);
+  - expected-kpis.csv: kpi,park,period,value,target,progress,expected,status,not_judged,
+    strength,share_of_zone,contribution for the zone and every park, 2016 (the baseline year)
+    to 2020 (status on_track, at_risk, off_track, not_judged, no_data or withheld);
+  - expected-targets.csv: the target of each level that has one, and the baseline in use;
+  - expected-milestones.csv: each milestone's state at a few evaluation dates;
   - expected-indicators.csv: the yearly indicator figures per park and for the zone, with their
     enterprise counts and whether they are withheld as small cells;
   - expected-cells.csv: the per-period park cells of `kpihub export --statistics`;
@@ -35,7 +38,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import zone_model as zm  # noqa: E402
 from expected_figures import Expected, decimal_text  # noqa: E402
-from export_shapes import FILES, bad_rows, scaled  # noqa: E402
+from export_shapes import (  # noqa: E402
+    FILES, MILESTONE_REGISTER, bad_rows, milestone_register, scaled)
 
 NAME_HEADS = ["瑞丰", "中原", "豫北", "太行", "怀川", "山阳", "云台", "恒信", "华兴", "宏达",
               "远航", "智创", "天润", "博远", "新源", "鑫达", "嘉和", "龙翔", "金穗", "卓越"]
@@ -76,7 +80,7 @@ def file_rows(spec, canonical, revisions, park_names_zh):
             row[spec["company"]] = company_name(entity, park)
         return row
 
-    for ind, park, entity, period, value, _ in canonical:
+    for ind, park, entity, period, value, note in canonical:
         if ind not in by_indicator:
             continue
         key = (park, entity, period)
@@ -85,6 +89,8 @@ def file_rows(spec, canonical, revisions, park_names_zh):
             rows.append(new_row(park, entity, period))
         h, text = cell_text(ind, value)
         rows[index[key]][h] = text
+        if note and "note" in spec:
+            rows[index[key]][spec["note"]] = note
     for ind, park, entity, period, value, _ in revisions:
         if ind not in by_indicator:
             continue
@@ -174,8 +180,12 @@ def write_readme(path, args, counts, rejects, expected):
         "",
         "The zone is invented: %d enterprises with valid unified social credit codes "
         "(GB 32100-2015) over the core zone and ten parks, 2017-2020, every indicator of "
-        "`config/catalogue.toml`, each department in its own export shape (see "
-        "`samples/generator/export_shapes.py` and `docs/adapters.md`)." % args.enterprises,
+        "`config/catalogue.toml`, with 2016 (the KPIs' baseline year) for every indicator a KPI "
+        "is made of, so that 2017-2020 are judged on lines from the zone's and each park's own "
+        "2016 figures; the milestones the science and technology bureau has approval documents "
+        "for (`%s`, sent with `kpihub push`); each department in its own export shape (see "
+        "`samples/generator/export_shapes.py` and `docs/adapters.md`)." % (args.enterprises,
+                                                                   MILESTONE_REGISTER),
         "",
         "| file | department | encoding | rows | observations | refused (reasons) |",
         "|---|---|---|---:|---:|---|",
@@ -192,14 +202,27 @@ def write_readme(path, args, counts, rejects, expected):
         "- `expected-observations.csv`: file, department, rows, observations.",
         "- `expected-rejects.csv`: file, row, column, reason_code of every refusal, by the "
         "adapter or by the daemon.",
-        "- `expected-kpis.csv`: kpi, park, period, value, status, progress, expected: every KPI "
-        "figure of the zone and of each park (status `on_track`, `at_risk`, `off_track`, "
-        "`no_data`, or `withheld` for a small cell).",
+        "- `expected-kpis.csv`: kpi, park, period, value, target, progress, expected, status, "
+        "not_judged (why), strength, share_of_zone, contribution: every KPI figure of the zone "
+        "and of each park (status `on_track`, `at_risk`, `off_track`, `not_judged`, `no_data`, "
+        "or `withheld` for a small cell). A park without a target of its own is not judged: "
+        "it carries its share of the zone's figure instead.",
+        "- `expected-targets.csv`: the target of every level that has one (the zone, every "
+        "park of an `every_park` KPI, each `[[kpi.park_target]]`) and the baseline in use "
+        "(`catalogue`, `data` or `cumulative`; empty when unknown).",
+        "- `expected-push-rejects.csv`: file, row, reason_code of the register's rows the daemon "
+        "refuses (a milestone without the approval document's reference, a year instead of "
+        "the month).",
+        "- `expected-milestones.csv`: each milestone's state (`achieved`, `achieved_late`, "
+        "`pending`, `overdue`), achieved month and reference, evaluated after every due year: "
+        "the states kpihubd and `kpihub milestones` show today.",
         "- `expected-indicators.csv`: the yearly indicator figures of each park and the zone, "
         "with the enterprises they hold and whether they are withheld as small cells.",
         "- `expected-cells.csv`: the per-period park cells `kpihub export --statistics` gives, "
         "withheld with the whole park-year they belong to.",
-        "- `expected-rules.csv`: the violations of each `[[rule]]` per park and year.",
+        "- `expected-rules.csv`: the violations of each `[[rule]]` per park and year (an "
+        "`entity_total_max` rule counts an enterprise once, in the year its running total "
+        "first exceeds the limit).",
         "",
         "The `expected-*` figures are computed by the generator's own model "
         "(`expected_figures.py`, exact fractions) from the rows it generated, not by kpihub's "
@@ -208,11 +231,12 @@ def write_readme(path, args, counts, rejects, expected):
         "",
         "## Zone KPIs the sample should produce",
         "",
-        "| KPI | 2017 | 2018 | 2019 | 2020 | 2020 status |",
-        "|---|---:|---:|---:|---:|---|",
+        "| KPI | 2016 | 2017 | 2018 | 2019 | 2020 | 2020 status |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
     lines += zone_kpi_rows(expected)
-    lines.append("")
+    lines += ["", "Figures: %d judged, %d not judged (%s), %d withheld, %d without data." % (
+        figure_counts(expected)), ""]
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
 
@@ -234,12 +258,26 @@ def zone_kpi_rows(expected):
     """The README's table rows of the zone's KPIs, a column per year."""
     kpis = {k["code"]: k for k in expected.catalogue["kpi"]}
     per = {}
-    for code, park, y, value, status, _, _ in expected.kpi_figures():
-        if park == "zone":
-            per.setdefault(code, (kpis[code], {}))[1][y] = (float(value), status)
+    for f in expected.kpi_figures():
+        if f.park == "zone":
+            per.setdefault(f.kpi, (kpis[f.kpi], {}))[1][f.period] = (float(f.value), f.status)
     return ["| %s %s | %s | %s |" % (code, kpi["name_zh"], " | ".join(
-        zm.fmt_kpi(kpi, years[y][0]) for y in zm.YEARS), years[2020][1])
-        for code, (kpi, years) in per.items()]
+        zm.fmt_kpi(kpi, years[y][0]) if y in years else "" for y in zm.DATA_YEARS),
+        years[2020][1]) for code, (kpi, years) in per.items()]
+
+
+def figure_counts(expected):
+    """(judged, not judged, reasons, withheld, no data) over every KPI figure."""
+    figures = expected.kpi_figures()
+    reasons = {}
+    for f in figures:
+        if f.status == "not_judged":
+            reasons[f.reason] = reasons.get(f.reason, 0) + 1
+    judged = sum(1 for f in figures if f.status in ("on_track", "at_risk", "off_track"))
+    return (judged, sum(reasons.values()),
+            ", ".join("%s %d" % (r, n) for r, n in sorted(reasons.items())),
+            sum(1 for f in figures if f.status == "withheld"),
+            sum(1 for f in figures if f.status == "no_data"))
 
 
 def parse_args():
@@ -296,7 +334,7 @@ def write_export(out_dir, spec, sample, revised, park_zh, anchor, rejects, count
     # Bad rows whose figure parses still become observations (refused by the daemon).
     daemon_side = sum(1 for b, exp in bads for _, reason in exp
                       if reason in ("too_precise", "future_period", "out_of_bounds",
-                                    "period_type_not_allowed"))
+                                    "period_type_not_allowed", "reference_required"))
     counts.append((spec["name"], d, len(out), cells + daemon_side))
     with open(os.path.join(out_dir, spec["name"]), "wb") as f:
         f.write(render(spec, out))
@@ -310,11 +348,37 @@ def write_export(out_dir, spec, sample, revised, park_zh, anchor, rejects, count
             f.write(render(update, update_rows))
 
 
+def write_register(out_dir, sample, catalogue):
+    """The milestone register for `kpihub push`, and expected-push-rejects.csv: what the
+    daemon refuses of it."""
+    codes = {m["code"] for m in catalogue.get("milestone", [])}
+    lines, rejects = milestone_register([r for r in sample.rows["scitech"] if r[0] in codes])
+    with open(os.path.join(out_dir, MILESTONE_REGISTER), "w", encoding="utf-8", newline="") as f:
+        f.write("\n".join(lines) + "\n")
+    write_csv(out_dir, "expected-push-rejects.csv", ["file", "row", "reason_code"],
+              [(MILESTONE_REGISTER, row, reason) for row, reason in rejects])
+
+
 def write_csv(out_dir, name, header, rows):
     with open(os.path.join(out_dir, name), "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(header)
         w.writerows(rows)
+
+
+# expected-kpis.csv: the columns of `kpihub kpis --csv` that carry figures, and why a figure
+# is not judged (no_park_target, baseline_period, no_baseline).
+KPI_COLUMNS = ["kpi", "park", "period", "value", "target", "progress", "expected", "status",
+               "not_judged", "strength", "share_of_zone", "contribution"]
+# Evaluation dates of the milestones' states: after every milestone's due year, so that the
+# states are those kpihubd and `kpihub milestones` show from then on (the sample is fed today,
+# and `--as-of` reads the store as it stood at that moment).
+MILESTONE_AS_OF = ["2026-01-15"]
+
+
+def double(value):
+    """A figure as the nearest double, in text that round-trips, or empty."""
+    return "" if value is None else repr(float(value))
 
 
 def number(value):
@@ -330,11 +394,17 @@ def write_expected(out_dir, rejects, counts, expected):
     write_csv(out_dir, "expected-observations.csv", ["file", "department", "rows", "observations"],
               counts)
     # KPI values are ratios of exact sums: written as the nearest double (repr round-trips).
-    write_csv(out_dir, "expected-kpis.csv",
-              ["kpi", "park", "period", "value", "status", "progress", "expected"],
-              [(k, park, y, "" if v is None else repr(float(v)), status,
-                "" if progress is None else repr(progress), repr(exp))
-               for k, park, y, v, status, progress, exp in expected.kpi_figures()])
+    write_csv(out_dir, "expected-kpis.csv", KPI_COLUMNS,
+              [(f.kpi, f.park, f.period, double(f.value), double(f.target), double(f.progress),
+                double(f.expected), f.status, f.reason, f.strength, double(f.share_of_zone),
+                double(f.contribution)) for f in expected.kpi_figures()])
+    write_csv(out_dir, "expected-targets.csv",
+              ["kpi", "park", "target_year", "target", "baseline", "baseline_source"],
+              [(k, park, ty, double(t), double(b), source)
+               for k, park, ty, t, b, source in expected.targets()])
+    write_csv(out_dir, "expected-milestones.csv",
+              ["as_of", "milestone", "park", "due_year", "state", "achieved", "reference"],
+              [(as_of,) + row for as_of in MILESTONE_AS_OF for row in expected.milestone_states(as_of)])
     write_csv(out_dir, "expected-indicators.csv",
               ["indicator", "department", "park", "period", "value", "enterprises", "withheld"],
               [(i, d, park, y, number(v), "" if n is None else n, "yes" if w else "no")
@@ -360,6 +430,7 @@ def main():
     rejects, counts = [], []
     for spec in FILES:
         write_export(args.out, spec, sample, revised, park_zh, anchor, rejects, counts)
+    write_register(args.out, sample, catalogue)
     expected = Expected(catalogue, [row for _, row in accepted], zm.MIN_CELL_ENTITIES)
     write_expected(args.out, rejects, counts, expected)
     write_readme(os.path.join(args.out, "README.md"), args, counts, rejects, expected)

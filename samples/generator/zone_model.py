@@ -10,12 +10,13 @@ import math
 import random
 
 from zone_parameters import (  # noqa: F401
-    YEARS, DEPARTMENTS, HEADER, MIN_CELL_ENTITIES, ABOVE_SCALE_YUAN, SUBSIDY_CAP_YUAN,
+    YEARS, BASELINE_YEAR, DATA_YEARS, DEPARTMENTS, HEADER, MIN_CELL_ENTITIES, ABOVE_SCALE_YUAN, SUBSIDY_CAP_YUAN,
     PARK_WEIGHTS, PARKS, SMALL_PARK, MIN_PER_PARK, ANCHORS_PER_PARK, INDUSTRIAL_SHARE,
     HITECH_SHARE, GDP_SHARE, INDUSTRIAL_OUTPUT, HITECH_SEI_SHARE, ZONE_GDP, RD_INTENSITY,
     HIGHTECH_SHARE, RD_CENTER_COVERAGE, RD_INSTITUTIONS_PROV_MUNI, RD_INSTITUTIONS_NATIONAL,
     HIGH_LEVEL_TEAMS, LEADING_TALENTS, ACCELERATOR_AREA, NEW_INCUBATION_AREA,
     NATIONAL_STARTUP_ORGS, FISCAL_EXPENDITURE, SCIENCE_SPENDING_SHARE, SPECIAL_SUPPORT_FUND,
+    TALENT_FUND, RD_UNIVERSITIES, RD_INSTITUTES, MILESTONES,
     MONTH_WEIGHTS, COVID_2020, SPENDING_WEIGHTS, GDP_QUARTERS, RD_QUARTERS, USCC_ALPHABET,
     USCC_WEIGHTS, ORG_WEIGHTS, ADMIN_DIVISIONS, org_code_check, uscc_check, is_valid_uscc,
     make_uscc, wrong_check, allocate, month, quarter, fmt, Enterprise)
@@ -99,7 +100,7 @@ class Sample:
     def build_output(self):
         rng = self.rng
         weights = [w / sum(MONTH_WEIGHTS) for w in MONTH_WEIGHTS]
-        for year_index, year in enumerate(YEARS):
+        for year in DATA_YEARS:
             raw = {}
             for e in self.enterprises:
                 if not (e.industrial and e.active(year)):
@@ -111,16 +112,16 @@ class Sample:
                 for m in range(e.first_month(year), 13):
                     w = weights[m - 1] * (COVID_2020.get(m, 1.0) if year == 2020 else 1.0)
                     raw[(e, m)] = annual * w * rng.gauss(1.0, 0.05)
-            scale = INDUSTRIAL_OUTPUT[year_index] / sum(raw.values())
+            scale = INDUSTRIAL_OUTPUT[year] / sum(raw.values())
             for (e, m), v in raw.items():
                 e.output[(year, m)] = int(round(v * scale))
         self.build_hitech_output()
 
     def build_hitech_output(self):
-        for year_index, year in enumerate(YEARS):
+        for year in DATA_YEARS:
             makers = [e for e in self.enterprises if e.hitech and e.active(year)]
             total = sum(e.annual_output(year) for e in self.enterprises)
-            wanted = HITECH_SEI_SHARE[year_index] * total
+            wanted = HITECH_SEI_SHARE[year] * total
             factor = self.solve_share_factor(makers, year, wanted)
             for e in makers:
                 share = min(1.0, factor * e.hitech_share)
@@ -152,9 +153,9 @@ class Sample:
         """Above-scale enterprises with an R&D institution: a growing set (an institution,
         once built, stays) covering RD_CENTER_COVERAGE of the above-scale ones."""
         rng = self.rng
-        for year_index, year in enumerate(YEARS):
+        for year in DATA_YEARS:
             above = [e for e in self.enterprises if self.above_scale(e, year)]
-            wanted = int(round(RD_CENTER_COVERAGE[year_index] * len(above)))
+            wanted = int(round(RD_CENTER_COVERAGE[year] * len(above)))
             have = [e for e in above if e.institution_from is not None]
             without = [e for e in above if e.institution_from is None]
             # Bigger enterprises build one first; a little randomness in the order.
@@ -168,14 +169,14 @@ class Sample:
 
     def build_certification(self):
         """Certified high-tech enterprises: a growing set, HIGHTECH_SHARE of the registered.
-        The anchors of every park hold a certificate from the start."""
+        Most anchors of the parks hold a certificate from the start."""
         rng = self.rng
         for e in self.enterprises:
-            if e.anchor:
-                e.certified_from = YEARS[0]
-        for year_index, year in enumerate(YEARS):
+            if e.anchor and rng.random() < 0.7:  # most anchors hold one from the start
+                e.certified_from = DATA_YEARS[0]
+        for year in DATA_YEARS:
             registered = [e for e in self.enterprises if e.active(year)]
-            wanted = int(round(HIGHTECH_SHARE[year_index] * len(registered)))
+            wanted = int(round(HIGHTECH_SHARE[year] * len(registered)))
             have = [e for e in registered if e.certified_from is not None]
             pool = [e for e in registered if e.certified_from is None and e.closed is None]
             pool.sort(key=lambda e: -(e.rd_active * 2 + e.hitech + rng.random() * 1.5))
@@ -199,7 +200,7 @@ class Sample:
                 self.add("scitech", "industrial_output", e.park, e.uscc, month(y, m), fmt(v))
             for (y, m), v in sorted(e.hitech_output.items()):
                 self.add("scitech", "hitech_sei_output", e.park, e.uscc, month(y, m), fmt(v))
-            for year in YEARS:
+            for year in DATA_YEARS:
                 if not e.active(year):
                     continue
                 self.add("scitech", "hightech_certified", e.park, e.uscc, str(year),
@@ -217,8 +218,10 @@ class Sample:
     def rd_expenditure_rows(self):
         rng = self.rng
         self.rd_by_enterprise_year = {}
-        for year_index, year in enumerate(YEARS):
-            wanted = RD_INTENSITY[year_index] * ZONE_GDP[year_index]
+        for year in DATA_YEARS:
+            # Society-wide R&D (§3) less what universities and research institutes spend.
+            wanted = RD_INTENSITY[year] * ZONE_GDP[year] - sum(
+                path[year] for path in list(RD_UNIVERSITIES.values()) + list(RD_INSTITUTES.values()))
             spenders = [e for e in self.enterprises if e.rd_active and e.active(year)]
             raw = {}
             for e in spenders:
@@ -252,25 +255,43 @@ class Sample:
                  {"core": 3, "smart_mfg": 3, "hpu_park": 2, "zgc_base": 2, "auto_parts": 1}),
                 ("leading_talents", LEADING_TALENTS,
                  {p: w + 1 for p, w in stock_weights.items()})]:
-            for year_index, year in enumerate(YEARS):
+            for year in DATA_YEARS:
                 noisy = {p: w * rng.uniform(0.5, 1.5) for p, w in weights.items()}
-                for park, v in allocate(totals[year_index], noisy).items():
+                for park, v in allocate(totals[year], noisy).items():
                     self.add("scitech", name, park, "", str(year), fmt(v))
         incubation = {"startup_center": 4, "hpu_park": 3, "zgc_base": 2, "tengyun": 1, "core": 2}
-        for year_index, year in enumerate(YEARS):
+        for year in DATA_YEARS:
             noisy = {p: w * rng.uniform(0.6, 1.4) for p, w in incubation.items()}
-            for park, v in allocate(NEW_INCUBATION_AREA[year_index] * 100, noisy).items():
+            for park, v in allocate(NEW_INCUBATION_AREA[year] * 100, noisy).items():
                 self.add("scitech", "new_incubation_area", park, "", str(year), fmt(v / 100.0, 2))
+        self.society_rd_rows()
+        self.milestone_rows()
+
+    def society_rd_rows(self):
+        """§3 society-wide R&D beside the enterprises': the university's (hpu_park) and the
+        research institutes' (a few parks), park-level yearly figures in yuan."""
+        for indicator, paths in (("rd_expenditure_universities", RD_UNIVERSITIES),
+                                 ("rd_expenditure_institutes", RD_INSTITUTES)):
+            for park, path in paths.items():
+                for year in DATA_YEARS:
+                    v = path[year] * self.rng.uniform(0.97, 1.03)
+                    self.add("scitech", indicator, park, "", str(year), fmt(v, 2))
+
+    def milestone_rows(self):
+        """Approval documents of the milestones achieved: the month, 1, the reference."""
+        for code, park, period, value, reference in MILESTONES:
+            self.add("scitech", code, park, "", period, value, reference)
+        self.facts["milestones"] = len(MILESTONES)
 
     def park_stock(self, indicator, totals, weights, area=False):
         """A stock that never falls in a park: each year's increase shared out, cumulated."""
         level = {p: 0 for p in weights}
         previous = 0
         unit = 100 if area else 1  # areas to the hundredth of a square metre
-        for year_index, year in enumerate(YEARS):
+        for year in DATA_YEARS:
             noisy = {p: w * self.rng.uniform(0.5, 1.5) for p, w in weights.items() if w > 0}
-            added = allocate((totals[year_index] - previous) * unit, noisy)
-            previous = totals[year_index]
+            added = allocate((totals[year] - previous) * unit, noisy)
+            previous = totals[year]
             for park in PARKS:
                 if park not in weights or (area and weights[park] == 0):
                     continue
@@ -281,7 +302,7 @@ class Sample:
     def tax_rows(self):
         rng = self.rng
         for e in self.enterprises:
-            for year in YEARS:
+            for year in DATA_YEARS:
                 if e.founded > year or (e.closed is not None and year > e.closed):
                     continue
                 self.add("tax", "enterprise_registered", e.park, e.uscc, str(year),
@@ -304,39 +325,45 @@ class Sample:
 
     def finance_rows(self):
         rng = self.rng
-        for year_index, year in enumerate(YEARS):
-            parks = allocate(int(ZONE_GDP[year_index]),
+        for year in DATA_YEARS:
+            parks = allocate(int(ZONE_GDP[year]),
                              {p: s * rng.uniform(0.95, 1.05) for p, s in GDP_SHARE.items()})
             for q in range(1, 5):
                 for park in PARKS:
                     v = parks[park] * GDP_QUARTERS[year][q - 1] * rng.gauss(1.0, 0.01)
                     self.add("finance", "gdp", park, "", quarter(year, q), fmt(v))
         self.budget_rows()
-        for year_index, year in enumerate(YEARS):
+        for year in YEARS:
             weights = {p: GDP_SHARE[p] + 0.03 for p in PARKS}
-            for park, v in allocate(int(SPECIAL_SUPPORT_FUND[year_index]) // 10000,
+            for park, v in allocate(int(SPECIAL_SUPPORT_FUND[year]) // 10000,
                                     weights).items():
                 self.add("finance", "special_support_fund", park, "", str(year), fmt(v * 10000))
             for park in ["core", "auto_parts", "smart_mfg", "inspection"]:
                 v = rng.uniform(1.5e6, 8.5e6)
                 self.add("finance", "interest_subsidy", park, "", str(year), fmt(v, 0))
+            # §8 talent fund: the committee's (core), and the university park's own share.
+            for park, share in (("core", 0.8), ("hpu_park", 0.2)):
+                self.add("finance", "talent_fund", park, "", str(year),
+                         fmt(TALENT_FUND[year] * share * rng.uniform(0.95, 1.05), 2))
         self.subsidy_rows()
 
     def budget_rows(self):
         """The zone's budget is the administrative committee's: booked under the core park."""
         rng = self.rng
         weights = [w / sum(SPENDING_WEIGHTS) for w in SPENDING_WEIGHTS]
-        for year_index, year in enumerate(YEARS):
+        for year in YEARS:
             for m in range(1, 13):
-                fiscal = FISCAL_EXPENDITURE[year_index] * weights[m - 1] * rng.gauss(1, 0.04)
-                science = fiscal * SCIENCE_SPENDING_SHARE[year_index] * rng.gauss(1, 0.15)
+                fiscal = FISCAL_EXPENDITURE[year] * weights[m - 1] * rng.gauss(1, 0.04)
+                science = fiscal * SCIENCE_SPENDING_SHARE[year] * rng.gauss(1, 0.15)
                 self.add("finance", "fiscal_expenditure", "core", "", month(year, m), fmt(fiscal))
                 self.add("finance", "science_tech_spending", "core", "", month(year, m),
                          fmt(science))
 
     def subsidy_rows(self):
-        """§10 one-time start-up subsidies to small tech enterprises founded by researchers,
-        each enterprise once; exactly one payment exceeds the 100,000 yuan cap."""
+        """§10 one-time start-up subsidies (at most 100,000 yuan per enterprise over 2017-2020)
+        to small tech enterprises founded by researchers: one payment above the cap, one
+        enterprise above it only with a second payment in a later year (each under the cap),
+        one whose two payments reach the cap exactly (not above it)."""
         rng = self.rng
         plan = {"startup_center": [3, 4, 4, 3], "hpu_park": [0, 3, 3, 3], "zgc_base": [1, 0, 2, 1]}
         given = set()
@@ -350,9 +377,19 @@ class Sample:
                 for e in pool[:count]:  # fewer when a small --enterprises leaves too few
                     given.add(e)
                     payments.append((e, year, rng.choice([30000, 50000, 50000, 80000, 100000])))
-        over = payments[len(payments) // 2]
-        payments[len(payments) // 2] = (over[0], over[1], 150000)
-        self.facts["subsidy_over_cap"] = (over[0].park, over[1], 150000)
+        over = len(payments) // 2
+        if payments:
+            e, year, _ = payments[over]
+            payments[over] = (e, year, 150000)
+            self.facts["subsidy_over_cap"] = (e.park, year, 150000)
+        # Second payments two years after the first: (first, second) amounts.
+        early = [i for i, (_, year, _) in enumerate(payments) if year <= YEARS[1] and i != over]
+        for i, (first, second) in zip(early, [(60000, 50000), (50000, 50000)]):
+            e, year, _ = payments[i]
+            payments[i] = (e, year, first)
+            payments.append((e, year + 2, second))
+            if first + second > SUBSIDY_CAP_YUAN:
+                self.facts["subsidy_over_cap_cumulative"] = (e.park, year + 2, first + second)
         self.facts["subsidies"] = len(payments)
         for e, year, amount in payments:
             self.add("finance", "startup_subsidy", e.park, e.uscc, str(year), fmt(amount))

@@ -5,7 +5,9 @@ library only."""
 
 import math
 
-YEARS = [2017, 2018, 2019, 2020]
+YEARS = [2017, 2018, 2019, 2020]  # the policy's years
+BASELINE_YEAR = 2016  # the KPIs' baseline year: their figures have it too
+DATA_YEARS = [BASELINE_YEAR] + YEARS
 DEPARTMENTS = ["tax", "finance", "scitech", "environment"]
 HEADER = "indicator,park,entity,period,value,note"
 MIN_CELL_ENTITIES = 3  # the daemon's default small-cell threshold
@@ -42,24 +44,47 @@ GDP_SHARE = {
     "culture_tourism": 0.04, "agri_tech": 0.045,
 }
 
-# Zone-level paths for 2017..2020. KPI targets (2020, straight line from 0 in 2016):
-# some are met, some are at risk (within 10 % below the line), some are off track.
-INDUSTRIAL_OUTPUT = [4.52e10, 5.31e10, 6.08e10, 7.02e10]   # target 7.5e10: at risk in 2020
-HITECH_SEI_SHARE = [0.405, 0.428, 0.451, 0.474]           # target 50 %: at risk
-ZONE_GDP = [2.62e10, 2.93e10, 3.24e10, 3.41e10]
-RD_INTENSITY = [0.0201, 0.0218, 0.0236, 0.0256]           # target 2.5 %: on track
-HIGHTECH_SHARE = [0.165, 0.172, 0.182, 0.192]             # target 20 %: at risk
-RD_CENTER_COVERAGE = [0.72, 0.78, 0.83, 0.88]             # target 100 %: off track
-RD_INSTITUTIONS_PROV_MUNI = [58, 72, 88, 104]             # target 100: met
-RD_INSTITUTIONS_NATIONAL = [8, 10, 12, 15]                # target 20: off track
-HIGH_LEVEL_TEAMS = [2, 3, 3, 3]                           # target 10 cumulative: met
-LEADING_TALENTS = [19, 23, 26, 24]                        # target 100 cumulative: at risk
-ACCELERATOR_AREA = [180_000, 290_000, 400_000, 510_000]   # target 500,000 m2: met
-NEW_INCUBATION_AREA = [90_000, 115_000, 110_000, 105_000]  # target 500,000 cumulative: off track
-NATIONAL_STARTUP_ORGS = [2, 3, 4, 5]                      # target 5: met
-FISCAL_EXPENDITURE = [2.10e9, 2.35e9, 2.60e9, 2.75e9]
-SCIENCE_SPENDING_SHARE = [0.045, 0.051, 0.056, 0.062]
-SPECIAL_SUPPORT_FUND = [4.0e7, 5.0e7, 5.0e7, 6.0e7]
+# Zone-level paths. KPI targets (2020; straight line from the zone's own 2016 figure, the
+# baseline year): some are met, some are at risk (within 10 % below the line), some are off
+# track. 2016 is the baseline year: only the figures the KPIs are made of have it.
+
+
+def by_year(values, first=BASELINE_YEAR):
+    """{year: value} for consecutive years from `first`."""
+    return {first + i: v for i, v in enumerate(values)}
+
+
+INDUSTRIAL_OUTPUT = by_year([3.70e10, 4.52e10, 5.31e10, 6.08e10, 7.02e10])  # 7.5e10: at risk
+HITECH_SEI_SHARE = by_year([0.390, 0.405, 0.428, 0.451, 0.474])         # 50 %: at risk
+ZONE_GDP = by_year([2.38e10, 2.62e10, 2.93e10, 3.24e10, 3.41e10])
+RD_INTENSITY = by_year([0.0185, 0.0201, 0.0218, 0.0236, 0.0256])         # 2.5 %: on track
+HIGHTECH_SHARE = by_year([0.158, 0.165, 0.172, 0.182, 0.192])            # 20 %: at risk
+RD_CENTER_COVERAGE = by_year([0.66, 0.72, 0.78, 0.83, 0.88])             # 100 %: off track
+RD_INSTITUTIONS_PROV_MUNI = by_year([45, 58, 72, 88, 104])               # 100: met
+RD_INSTITUTIONS_NATIONAL = by_year([6, 8, 10, 12, 15])                   # 20: off track
+HIGH_LEVEL_TEAMS = by_year([1, 2, 3, 3, 3])                              # 10 cumulative: met
+LEADING_TALENTS = by_year([15, 19, 23, 26, 24])                          # 100 cumulative: at risk
+ACCELERATOR_AREA = by_year([100_000, 180_000, 290_000, 400_000, 510_000])  # 500,000 m2
+NEW_INCUBATION_AREA = by_year([60_000, 90_000, 115_000, 110_000, 105_000])  # 500,000 cumulative
+NATIONAL_STARTUP_ORGS = by_year([1, 2, 3, 4, 5])                         # 5: met
+FISCAL_EXPENDITURE = by_year([2.10e9, 2.35e9, 2.60e9, 2.75e9], YEARS[0])
+SCIENCE_SPENDING_SHARE = by_year([0.045, 0.051, 0.056, 0.062], YEARS[0])
+SPECIAL_SUPPORT_FUND = by_year([4.0e7, 5.0e7, 5.0e7, 6.0e7], YEARS[0])
+TALENT_FUND = by_year([1.2e7, 1.5e7, 1.8e7, 2.0e7], YEARS[0])  # §8 人才工作专项资金
+# §3 society-wide R&D: universities (hpu_park's university) and research institutes, yuan.
+RD_UNIVERSITIES = {"hpu_park": by_year([3.1e7, 3.4e7, 3.9e7, 4.3e7, 4.6e7])}
+RD_INSTITUTES = {"core": by_year([1.2e7, 1.4e7, 1.5e7, 1.7e7, 1.9e7]),
+                 "zgc_base": by_year([0.6e7, 0.8e7, 0.9e7, 1.1e7, 1.2e7]),
+                 "agri_tech": by_year([0.9e7, 1.0e7, 1.1e7, 1.1e7, 1.3e7])}
+
+# Milestones (yes/no, §2 §3 §7 §9) the science and technology bureau reports: (code, park,
+# month of the approval document, 1 achieved / 0 withdrawn, the document's reference). The
+# others are not achieved.
+MILESTONES = [
+    ("provincial_incubator", "startup_center", "2018-05", "1", "豫科〔2018〕88号"),
+    ("national_university_park", "hpu_park", "2019-11", "1", "国科发区〔2019〕315号"),
+    ("national_innovation_base", "zone", "2020-10", "1", "国办发〔2020〕26号"),
+]
 
 # Industrial output by month: the Spring Festival dip, the year-end push.
 MONTH_WEIGHTS = [0.060, 0.055, 0.085, 0.083, 0.085, 0.088, 0.082, 0.084, 0.088, 0.086, 0.092,
@@ -68,7 +93,7 @@ COVID_2020 = {2: 0.45, 3: 0.80, 4: 0.95}  # 2020 months hit by the epidemic
 # Budget spending by month: slow start, December settlement.
 SPENDING_WEIGHTS = [0.055, 0.060, 0.080, 0.075, 0.078, 0.090, 0.075, 0.072, 0.088, 0.070,
                     0.080, 0.177]
-GDP_QUARTERS = {2017: [0.21, 0.245, 0.25, 0.295], 2018: [0.21, 0.245, 0.25, 0.295],
+GDP_QUARTERS = {2016: [0.21, 0.245, 0.25, 0.295], 2017: [0.21, 0.245, 0.25, 0.295], 2018: [0.21, 0.245, 0.25, 0.295],
                 2019: [0.21, 0.245, 0.25, 0.295], 2020: [0.185, 0.25, 0.262, 0.303]}
 RD_QUARTERS = [0.20, 0.24, 0.25, 0.31]
 

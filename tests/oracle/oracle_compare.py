@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The one definition of "kpihub matches the sample": compares what a kpihubd fed the bundled
-sample publishes — /metrics, `kpihub kpis --csv` for every park and every year it has, `kpihub
-export --statistics` and `kpihub export --department D` — and the adapters' reject reports,
+sample publishes — /metrics, `kpihub kpis --csv` for every park and every year it has,
+`kpihub milestones --csv`, `kpihub export --statistics`
+and `kpihub export --department D` — and the adapters' reject reports,
 with the generator's independent expectations (samples/demo/expected-*.csv), in both
 directions: every expected figure is published with the expected value, and every figure
 published is expected. Used by tests/oracle/oracle_test.py and scripts/demo.sh.
@@ -28,15 +29,23 @@ How numbers are compared:
 import argparse
 import csv
 import io
+import calendar
 import math
 import os
 import re
 import subprocess
 import sys
+import time
 import urllib.request
 from fractions import Fraction
 
 RATIO_TOLERANCE = 1e-12
+# kpihub_kpi_status: one series per status of a figure with a value, 1 for its own.
+METRIC_STATUSES = ("on_track", "at_risk", "off_track", "not_judged")
+MILESTONE_STATES = ("achieved", "achieved_late", "pending", "overdue")
+# `kpihub kpis --csv` columns holding figures (compared as numbers; empty must be empty).
+KPI_NUMBER_COLUMNS = ("value", "target", "progress", "expected", "share_of_zone",
+                      "contribution")
 METRICS_TOLERANCE = 1e-15
 DEPARTMENTS = ("tax", "finance", "scitech", "environment")
 
@@ -159,14 +168,32 @@ class Expectations:
         self.plain_sum = {k["code"] for k in catalogue["kpi"]
                           if "denominator" not in k and float(k.get("scale", 1)) == 1.0}
         self.kpis = read_csv(os.path.join(expected_dir, "expected-kpis.csv"))
+        self.targets = read_csv(os.path.join(expected_dir, "expected-targets.csv"))
+        self.milestones = read_csv(os.path.join(expected_dir, "expected-milestones.csv"))
         self.indicators = read_csv(os.path.join(expected_dir, "expected-indicators.csv"))
         self.cells = read_csv(os.path.join(expected_dir, "expected-cells.csv"))
         self.rules = read_csv(os.path.join(expected_dir, "expected-rules.csv"))
         self.rejects = read_csv(os.path.join(expected_dir, "expected-rejects.csv"))
+        self.push_rejects = read_csv(os.path.join(expected_dir, "expected-push-rejects.csv"))
         self.department_of = {r["indicator"]: r["department"] for r in self.cells}
 
     def shown_kpis(self):
         return [r for r in self.kpis if r["status"] not in ("no_data", "withheld")]
+
+    def milestones_now(self):
+        """The milestones' states at the daemon's clock: those of the last evaluation date,
+        which lies after every due year (the states cannot change after it)."""
+        last = max(r["as_of"] for r in self.milestones)
+        if time.strftime("%Y-%m-%d") < last:
+            raise RuntimeError("the clock is before %s: expected-milestones.csv has no states "
+                               "for today" % last)
+        return [r for r in self.milestones if r["as_of"] == last]
+
+
+def month_start(month):
+    """Unix time of the first instant of a month in the zone's time (UTC+8), as kpihub's
+    periods start."""
+    return calendar.timegm((int(month[:4]), int(month[5:7]), 1, 0, 0, 0)) - 8 * 3600
 
 
 # -- the comparisons --------------------------------------------------------------------------
@@ -174,7 +201,10 @@ class Expectations:
 def compare_metrics(report, exp, text):
     families = ["kpihub_kpi_value", "kpihub_kpi_status", "kpihub_kpi_progress_ratio",
                 "kpihub_kpi_expected_ratio", "kpihub_kpi_latest", "kpihub_indicator_value",
-                "kpihub_cells_withheld", "kpihub_rule_violations"]
+                "kpihub_cells_withheld", "kpihub_rule_violations",
+                "kpihub_kpi_zone_share_ratio", "kpihub_kpi_zone_contribution_ratio",
+                "kpihub_kpi_target", "kpihub_kpi_baseline", "kpihub_milestone_status",
+                "kpihub_milestone_achieved_timestamp_seconds"]
     m = parse_metrics(text, families)
 
     def kpi_key(r):
@@ -182,16 +212,22 @@ def compare_metrics(report, exp, text):
 
     shown = exp.shown_kpis()
     for family, column in (("kpihub_kpi_value", "value"), ("kpihub_kpi_progress_ratio", "progress"),
-                           ("kpihub_kpi_expected_ratio", "expected")):
-        want = {kpi_key(r): float(r[column]) for r in shown}
+                           ("kpihub_kpi_expected_ratio", "expected"),
+                           ("kpihub_kpi_zone_share_ratio", "share_of_zone"),
+                           ("kpihub_kpi_zone_contribution_ratio", "contribution")):
+        # A series only where the figure has that column: progress where the level has a
+        # target, expected where judged, share and contribution where a park is not judged.
+        want = {kpi_key(r): float(r[column]) for r in shown if r[column] != ""}
         tolerance = {kpi_key(r): (METRICS_TOLERANCE if column == "value" and r["kpi"] in exp.plain_sum
                                   else RATIO_TOLERANCE) for r in shown}
         both_ways(report, "/metrics " + family, want, m[family],
                   lambda g, w, key, t=tolerance: close(g, w, t[key]))
     status_want = {kpi_key(r) | {("status", s)}: float(r["status"] == s)
-                   for r in shown for s in ("on_track", "at_risk", "off_track")}
+                   for r in shown for s in METRIC_STATUSES}
     both_ways(report, "/metrics kpihub_kpi_status", status_want, m["kpihub_kpi_status"],
               lambda g, w, _: g == w)
+    compare_targets_and_baselines(report, exp, m)
+    compare_milestone_metrics(report, exp, m)
     latest = {}
     for r in shown:
         key = (r["kpi"], r["park"])
@@ -217,6 +253,38 @@ def compare_metrics(report, exp, text):
               m["kpihub_rule_violations"], lambda g, w, _: g == w)
 
 
+def compare_targets_and_baselines(report, exp, m):
+    """kpihub_kpi_target per level that has a target, kpihub_kpi_baseline where one is known."""
+    both_ways(report, "/metrics kpihub_kpi_target",
+              {frozenset({("kpi", r["kpi"]), ("park", r["park"]),
+                          ("target_year", r["target_year"])}): float(r["target"])
+               for r in exp.targets}, m["kpihub_kpi_target"], lambda g, w, _: g == w)
+    both_ways(report, "/metrics kpihub_kpi_baseline",
+              {frozenset({("kpi", r["kpi"]), ("park", r["park"]),
+                          ("source", r["baseline_source"])}): float(r["baseline"])
+               for r in exp.targets if r["baseline"] != ""}, m["kpihub_kpi_baseline"],
+              lambda g, w, _: close(g, w, RATIO_TOLERANCE))
+
+
+def compare_milestone_metrics(report, exp, m):
+    rows = exp.milestones_now()
+    both_ways(report, "/metrics kpihub_milestone_status",
+              {frozenset({("milestone", r["milestone"]), ("status", s)}): float(r["state"] == s)
+               for r in rows for s in MILESTONE_STATES}, m["kpihub_milestone_status"],
+              lambda g, w, _: g == w)
+    both_ways(report, "/metrics kpihub_milestone_achieved_timestamp_seconds",
+              {frozenset({("milestone", r["milestone"])}): float(month_start(r["achieved"]))
+               for r in rows if r["achieved"]},
+              m["kpihub_milestone_achieved_timestamp_seconds"], lambda g, w, _: g == w)
+
+
+def same_number(got, want, exact):
+    """Two cells of a figure column: both empty, or numbers equal (exact) or close."""
+    if got == "" or want == "":
+        return got == want
+    return float(got) == float(want) if exact else close(float(got), float(want), RATIO_TOLERANCE)
+
+
 def compare_kpis_csv(report, exp, years, rows):
     """`rows`: `kpihub kpis --csv --park all` for each year in `years` (the years kpihub says
     have figures)."""
@@ -237,25 +305,33 @@ def compare_kpis_csv(report, exp, years, rows):
             report.bad("kpis-csv", "kpis %s: kpihub has %s %s, not expected" % (
                 fmt_key(key), g["value"] or "-", g["status"]))
             continue
+        report.count("kpis --csv %s rows" % w["status"])
         if g["status"] != w["status"]:
-            kind = "kpis-csv-withheld-status" if w["status"] == "withheld" and g["value"] == "" \
-                else "kpis-csv"
-            report.bad(kind, "kpis %s: status %s, expected %s" % (fmt_key(key), g["status"],
-                                                                   w["status"]))
-        for column in ("value", "progress", "expected"):
-            if w["status"] in ("no_data", "withheld") and column != "expected":
-                if g[column] != "":
-                    report.bad("kpis-csv", "kpis %s: %s %s shown, expected none (%s)" % (
-                        fmt_key(key), column, g[column], w["status"]))
-                continue
-            if w["status"] in ("no_data", "withheld"):
-                continue  # the line's share is not a figure of the park
-            exact = column == "value" and key[0] in exp.plain_sum
-            ok = g[column] != "" and (float(g[column]) == float(w[column]) if exact else
-                                      close(float(g[column]), float(w[column]), RATIO_TOLERANCE))
-            if not ok:
-                report.bad("kpis-csv", "kpis %s: %s %s, expected %s" % (
-                    fmt_key(key), column, g[column] or "-", w[column]))
+            report.bad("kpis-csv", "kpis %s: status %s, expected %s%s" % (
+                fmt_key(key), g["status"], w["status"],
+                " (%s)" % w["not_judged"] if w["not_judged"] else ""))
+        if g.get("strength") != w["strength"]:
+            report.bad("kpis-csv", "kpis %s: strength %s, expected %s" % (
+                fmt_key(key), g.get("strength"), w["strength"]))
+        for column in KPI_NUMBER_COLUMNS:
+            report.count("kpis --csv %s cells" % column, int(w[column] != ""))
+            # A target is a catalogue number; a plain sum is exact up to its conversion.
+            exact = column == "target" or (column == "value" and key[0] in exp.plain_sum)
+            if g.get(column) is None:
+                report.bad("kpis-csv", "kpis --csv has no column %s" % column)
+            elif not same_number(g[column], w[column], exact):
+                report.bad("kpis-csv", "kpis %s: %s %s, expected %s (%s)" % (
+                    fmt_key(key), column, g[column] or "none", w[column] or "none", w["status"]))
+
+
+def compare_milestones_csv(report, exp, rows):
+    """`kpihub milestones --csv` now: every milestone's park, due year, state, achieved month
+    and reference. (`--as-of` reads the store as it stood then, before the sample was fed.)"""
+    columns = ("park", "due_year", "status", "achieved", "reference")
+    want = {r["milestone"]: (r["park"], r["due_year"], r["state"], r["achieved"], r["reference"])
+            for r in exp.milestones_now()}
+    got = {r.get("milestone"): tuple(r.get(c) for c in columns) for r in rows}
+    both_ways(report, "milestones --csv", want, got, lambda g, w, _: g == w)
 
 
 def compare_statistics(report, exp, rows):
@@ -289,6 +365,23 @@ def compare_department_export(report, exp, department, rows):
                        "figures are missing" % (department, fmt_key(key)))
     both_ways(report, "export --department " + department, want,
               {k: v for k, v in got.items() if k not in hidden}, lambda g, w, _: g == w)
+
+
+def compare_push_rejects(report, exp, inbox):
+    """The daemon's refusals of what `kpihub push` sent (FILE.push.log: "FILE:ROW: rejected
+    REASON: detail" lines) against expected-push-rejects.csv."""
+    got = set()
+    for name in sorted(os.listdir(inbox)):
+        if not name.endswith(".push.log"):
+            continue
+        with open(os.path.join(inbox, name), encoding="utf-8") as f:
+            for line in f:
+                found = re.match(r"(?:.*/)?([^/:]+):(\d+): rejected (\w+):", line)
+                if found:
+                    got.add(found.groups())
+    want = {(r["file"], r["row"], r["reason_code"]) for r in exp.push_rejects}
+    both_ways(report, "rejected pushed rows", {k: True for k in want}, {k: True for k in got},
+              lambda g, w, _: True)
 
 
 def compare_rejects(report, exp, inbox):
@@ -341,6 +434,11 @@ def collect_and_compare(kpihub, config, metrics_port, inbox, expected_dir, catal
         save(work, "kpis-%d.csv" % y, out)
         rows += parse_csv_text(out)
     compare_kpis_csv(report, exp, years, rows)
+    code, out, err = run([kpihub, "milestones", "--config", config, "--csv"])
+    if code != 0:
+        report.bad("milestones", "kpihub milestones exited %d: %s" % (code, err))
+    save(work, "milestones.csv", out)
+    compare_milestones_csv(report, exp, parse_csv_text(out))
     code, out, err = run([kpihub, "export", "--config", config, "--statistics"])
     save(work, "export-statistics.csv", out)
     if code != 0:
@@ -353,6 +451,7 @@ def collect_and_compare(kpihub, config, metrics_port, inbox, expected_dir, catal
             report.bad("export", "kpihub export --department %s exited %d: %s" % (d, code, err))
         compare_department_export(report, exp, d, parse_csv_text(out))
     compare_rejects(report, exp, inbox)
+    compare_push_rejects(report, exp, inbox)
     return report
 
 

@@ -30,7 +30,16 @@ from sample_feed import SampleFeed  # noqa: E402
 # Every comparison must have looked at this many figures at least: a comparison of nothing
 # would pass whatever kpihub publishes.
 MINIMUM_CHECKED = {
-    "/metrics kpihub_kpi_value": 400, "/metrics kpihub_kpi_status": 1200,
+    "/metrics kpihub_kpi_value": 500, "/metrics kpihub_kpi_status": 2000,
+    "/metrics kpihub_kpi_progress_ratio": 200, "/metrics kpihub_kpi_expected_ratio": 150,
+    "/metrics kpihub_kpi_zone_share_ratio": 250, "/metrics kpihub_kpi_zone_contribution_ratio": 250,
+    "/metrics kpihub_kpi_target": 50, "/metrics kpihub_kpi_baseline": 40,
+    "/metrics kpihub_milestone_status": 24, "/metrics kpihub_milestone_achieved_timestamp_seconds": 3,
+    "kpis --csv target cells": 200, "kpis --csv progress cells": 200,
+    "kpis --csv expected cells": 150, "kpis --csv share_of_zone cells": 250,
+    "kpis --csv contribution cells": 250, "milestones --csv": 6,
+    "kpis --csv on_track rows": 50, "kpis --csv at_risk rows": 20, "kpis --csv off_track rows": 50,
+    "kpis --csv not_judged rows": 300, "kpis --csv withheld rows": 40, "rejected pushed rows": 2,
     "/metrics kpihub_indicator_value": 1000, "/metrics kpihub_cells_withheld": 4,
     "/metrics kpihub_rule_violations": 80, "kpis --csv rows": 400,
     "export --statistics": 5000, "export --department scitech": 1000,

@@ -30,6 +30,10 @@ SAMPLE_FILES = {
                 "scitech-update-enterprises-quarterly.csv"],
     "environment": ["environment-monitoring.jsonl", "environment-update-monitoring.jsonl"],
 }
+# The science and technology bureau's milestone register, sent with `kpihub push` under a key
+# of its own (samples/demo/README.md); the daemon's refusals go to REGISTER + ".push.log".
+REGISTER = "push-scitech-milestones.csv"
+REGISTER_KEY = "scitech-register"
 
 
 class FeedError(Exception):
@@ -76,13 +80,14 @@ class SampleFeed:
     def write_config(self):
         keys = os.path.join(self.work, "keys")
         os.makedirs(keys, mode=0o700, exist_ok=True)
-        for name in ["server"] + [d + "-oracle" for d in DEPARTMENTS]:
+        adapters = [(d + "-oracle", d) for d in DEPARTMENTS] + [(REGISTER_KEY, "scitech")]
+        for name in ["server"] + [a for a, _ in adapters]:
             self._keygen(name)
         with open(os.path.join(self.work, "keys.toml"), "w", encoding="utf-8") as f:
-            for d in DEPARTMENTS:
-                with open(os.path.join(keys, d + "-oracle.pub"), encoding="utf-8") as pub:
+            for a, d in adapters:
+                with open(os.path.join(keys, a + ".pub"), encoding="utf-8") as pub:
                     line = next(x for x in pub if x.startswith("public_key"))
-                f.write('[[adapter]]\nid = "%s-oracle"\ndepartment = "%s"\n%s\n' % (d, d, line))
+                f.write('[[adapter]]\nid = "%s"\ndepartment = "%s"\n%s\n' % (a, d, line))
         with open(self.config, "w", encoding="utf-8") as f:
             f.write('state_dir = "state"\nkey_registry = "keys.toml"\n'
                     'server_key = "keys/server.key"\nlisten = "tcp://127.0.0.1:*"\n'
@@ -162,4 +167,19 @@ class SampleFeed:
                     failed.append("%s exited %s:\n%s" % (d, code, f.read()[-4000:]))
         if failed:
             raise FeedError("\n".join(failed))
+        self.push_register(inbox)
         return inbox
+
+    def push_register(self, inbox):
+        """Sends the milestone register with `kpihub push`; its refusals (stderr lines
+        "FILE:ROW: rejected REASON: ...") are kept in inbox/REGISTER.push.log."""
+        path = os.path.join(inbox, REGISTER)
+        shutil.copyfile(os.path.join(self.source, "samples", "demo", REGISTER), path)
+        r = subprocess.run([self.kpihub, "push", "--endpoint", self.endpoint,
+                            "--server-key", os.path.join(self.work, "keys", "server.pub"),
+                            "--key", os.path.join(self.work, "keys", REGISTER_KEY + ".key"),
+                            path], capture_output=True, text=True, timeout=120)
+        with open(path + ".push.log", "w", encoding="utf-8") as f:
+            f.write(r.stderr)
+        if r.returncode != 0:
+            raise FeedError("kpihub push %s exited %d:\n%s" % (REGISTER, r.returncode, r.stderr))
