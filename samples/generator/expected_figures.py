@@ -111,8 +111,9 @@ class Expected:
     def _suppress(self):
         """Confidential park-years of enterprise-level indicators, per indicator and year: the
         small ones, then more parks — fewest enterprises first, equal counts in the order the
-        catalogue lists the parks (a value must never decide) — until the hidden parks are two
-        or more and hold N or more enterprises between them; the zone too when all parks
+        catalogue lists the parks (a value never decides which) — until the hidden parks are two
+        or more, hold N or more enterprises between them, and the other hidden parks hold a
+        tenth of each small one (its protection interval); the zone too when all parks
         together cannot get there."""
         position = {park: i for i, park in enumerate(self.parks)}
         withheld, zone_withheld = set(), set()
@@ -125,9 +126,20 @@ class Expected:
             if not hidden:
                 continue
             shown = sorted(p for p in parks if (indicator, p[2], year) not in self.small)
-            while (len(hidden) < 2 or sum(p[0] for p in hidden) < self.n) and shown:
+
+            def size(p):
+                return abs(self.years[(indicator, p[2], year)][0])
+
+            def unmet():
+                # Two parks, N enterprises, and each small park covered by the other hidden
+                # ones to a tenth of its size (the protection interval).
+                total = sum(size(p) for p in hidden)
+                bare = any(total - size(p) < Fraction(1, 10) * size(p) for p in hidden
+                           if (indicator, p[2], year) in self.small)
+                return len(hidden) < 2 or sum(p[0] for p in hidden) < self.n or bare
+            while unmet() and shown:
                 hidden.append(shown.pop(0))
-            if len(hidden) < 2 or sum(p[0] for p in hidden) < self.n:
+            if unmet():
                 zone_withheld.add((indicator, year))
             withheld.update((indicator, p[2], year) for p in hidden)
         return withheld, zone_withheld

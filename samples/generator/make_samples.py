@@ -166,6 +166,40 @@ def spec_short_value(spec, column):
 SHORT_USCC = [""]
 
 
+# What each expected-*.csv of the README holds.
+EXPECTATION_NOTES = [
+    "- `expected-observations.csv`: file, department, rows, observations.",
+    "- `expected-rejects.csv`: file, row, column, reason_code of every refusal, by the "
+    "adapter or by the daemon.",
+    "- `expected-kpis.csv`: kpi, park, period, value, target, progress, expected, status, "
+    "not_judged (why), strength, share_of_zone, contribution: every KPI figure of the zone "
+    "and of each park (status `on_track`, `at_risk`, `off_track`, `not_judged`, `no_data`, "
+    "or `withheld` for a small cell). A park without a target of its own is not judged: "
+    "it carries its share of the zone's figure instead.",
+    "- `expected-targets.csv`: the target of every level that has one (the zone, every "
+    "park of an `every_park` KPI, each `[[kpi.park_target]]`) and the baseline in use "
+    "(`catalogue`, `data` or `cumulative`; empty when unknown).",
+    "- `expected-push-rejects.csv`: file, row, reason_code of the register's rows the daemon "
+    "refuses (a milestone without the approval document's reference, a year instead of "
+    "the month).",
+    "- `expected-milestones.csv`: each milestone's state (`achieved`, `achieved_late`, "
+    "`pending`, `overdue`), achieved month and reference, evaluated after every due year: "
+    "the states kpihubd and `kpihub milestones` show today.",
+    "- `expected-indicators.csv`: the yearly indicator figures of each park and the zone, "
+    "with the enterprises they hold and whether they are withheld as small cells.",
+    "- `expected-cells.csv`: the per-period park cells `kpihub export --statistics` gives, "
+    "withheld with the whole park-year they belong to.",
+    "- `expected-rules.csv`: the violations of each `[[rule]]` per park and year (an "
+    "`entity_total_max` rule counts an enterprise once, in the year its running total "
+    "first exceeds the limit).",
+    "",
+    "The `expected-*` figures are computed by the generator's own model "
+    "(`expected_figures.py`, exact fractions) from the rows it generated, not by kpihub's "
+    "code; `tests/oracle/` compares them with what kpihubd, `kpihub kpis` and `kpihub "
+    "export` publish, in both directions.",
+]
+
+
 def write_readme(path, args, counts, rejects, expected):
     by_file = {}
     for f, _, _, reason in rejects:
@@ -199,35 +233,9 @@ def write_readme(path, args, counts, rejects, expected):
         "as a department resends a corrected figure: it replaces the first, it is never added "
         "to it. Within one file a figure given twice is refused in both rows (`duplicate_row`).",
         "",
-        "- `expected-observations.csv`: file, department, rows, observations.",
-        "- `expected-rejects.csv`: file, row, column, reason_code of every refusal, by the "
-        "adapter or by the daemon.",
-        "- `expected-kpis.csv`: kpi, park, period, value, target, progress, expected, status, "
-        "not_judged (why), strength, share_of_zone, contribution: every KPI figure of the zone "
-        "and of each park (status `on_track`, `at_risk`, `off_track`, `not_judged`, `no_data`, "
-        "or `withheld` for a small cell). A park without a target of its own is not judged: "
-        "it carries its share of the zone's figure instead.",
-        "- `expected-targets.csv`: the target of every level that has one (the zone, every "
-        "park of an `every_park` KPI, each `[[kpi.park_target]]`) and the baseline in use "
-        "(`catalogue`, `data` or `cumulative`; empty when unknown).",
-        "- `expected-push-rejects.csv`: file, row, reason_code of the register's rows the daemon "
-        "refuses (a milestone without the approval document's reference, a year instead of "
-        "the month).",
-        "- `expected-milestones.csv`: each milestone's state (`achieved`, `achieved_late`, "
-        "`pending`, `overdue`), achieved month and reference, evaluated after every due year: "
-        "the states kpihubd and `kpihub milestones` show today.",
-        "- `expected-indicators.csv`: the yearly indicator figures of each park and the zone, "
-        "with the enterprises they hold and whether they are withheld as small cells.",
-        "- `expected-cells.csv`: the per-period park cells `kpihub export --statistics` gives, "
-        "withheld with the whole park-year they belong to.",
-        "- `expected-rules.csv`: the violations of each `[[rule]]` per park and year (an "
-        "`entity_total_max` rule counts an enterprise once, in the year its running total "
-        "first exceeds the limit).",
-        "",
-        "The `expected-*` figures are computed by the generator's own model "
-        "(`expected_figures.py`, exact fractions) from the rows it generated, not by kpihub's "
-        "code; `tests/oracle/` compares them with what kpihubd, `kpihub kpis` and `kpihub "
-        "export` publish, in both directions.",
+    ]
+    lines += EXPECTATION_NOTES
+    lines += [
         "",
         "## Zone KPIs the sample should produce",
         "",

@@ -71,7 +71,7 @@ std::map<std::pair<std::string, int>, double> AdapterReference::ZoneKpis() const
   auto zone = ZoneIndicators();
   std::map<std::pair<std::string, int>, double> out;
   for (const core::Kpi& kpi : catalogue_.kpis()) {
-    for (int year = 2017; year <= 2020; ++year) {
+    for (int year = kpi.baseline_year; year <= 2020; ++year) {  // the sample's years
       int from = kpi.cumulative_from.value_or(year);
       double num = 0, den = 0;
       bool has_num = false, has_den = true;

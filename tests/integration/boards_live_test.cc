@@ -288,17 +288,19 @@ class BoardsLiveTest : public ::testing::Test {
       EXPECT_EQ(output("zone", year), 1u) << year;
     }
     EXPECT_EQ(prometheus.ResultCount("kpihub_kpi_value{kpi=\"industrial_output\", park=\"agri_tech\"}"), 0u);
-    EXPECT_EQ(prometheus.ResultCount("kpihub_cells_withheld{indicator=\"industrial_output\"} == 8"), 1u);
+    EXPECT_EQ(prometheus.ResultCount("kpihub_cells_withheld{indicator=\"industrial_output\"} == 10"), 1u);
   }
 
-  // Rule checks on the merged state: the sample's one subsidy above the cap, nothing else
-  // (its park-year is withheld as a small cell: counted with the others under "withheld",
-  // never under its park); and the rows the adapters pass but the daemon refuses
-  // (samples/demo/expected-rejects.csv).
+  // Rule checks on the merged state (samples/demo/expected-rules.csv): the sample's one
+  // subsidy above the cap in one year (its park-year is withheld as a small cell: counted
+  // with the others under "withheld", never under its park) and one enterprise whose two
+  // subsidies go over it together in 2019 (§10's cap is one-time); and the rows the adapters
+  // pass but the daemon refuses (samples/demo/expected-rejects.csv).
   static void ExpectRulesAndRejections(const PrometheusServer& prometheus) {
     EXPECT_EQ(prometheus.ResultCount("kpihub_rule_violations{rule=\"startup_subsidy_cap\", park=\"withheld\", period=\"2020\"} == 1"), 1u);
     EXPECT_EQ(prometheus.ResultCount("kpihub_rule_violations{rule=\"startup_subsidy_cap\", park=\"startup_center\", period=\"2020\"}"), 0u);
-    EXPECT_EQ(prometheus.ResultCount("sum(kpihub_rule_violations) == 1"), 1u);
+    EXPECT_EQ(prometheus.ResultCount("kpihub_rule_violations{rule=\"startup_subsidy_cap\", park=\"startup_center\", period=\"2019\"} == 1"), 1u);
+    EXPECT_EQ(prometheus.ResultCount("sum(kpihub_rule_violations) == 2"), 1u);
     EXPECT_EQ(prometheus.ResultCount("kpihub_ingest_rejections_total{department=\"finance\", reason=\"out_of_bounds\"} == 1"), 1u);
     EXPECT_EQ(prometheus.ResultCount("sum(kpihub_ingest_rejections_total) == 8"), 1u);
   }

@@ -85,7 +85,7 @@ TEST(MapperTest, WideRowBecomesOneObservationPerFilledCell) {
       "智能制造产业园,2020年度,12,5.1234,-\n"
       "东区,2020,1,,\n"
       "智能制造产业园,2020,x,,\n";
-  // 4 of the 7 mapped columns are absent from the header: the file is refused, each missing
+  // 4 of the 9 mapped columns are absent from the header (the 2 optional ones are too): the file is refused, each missing
   // column named, and nothing of it is used.
   MappedExport refused = MapExport(p, "parks.csv", csv);
   EXPECT_TRUE(refused.failed);
