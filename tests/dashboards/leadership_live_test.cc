@@ -45,20 +45,6 @@ bool HasCjk(const std::string& s) {
   return false;
 }
 
-std::string UrlEncode(const std::string& s) {
-  std::string out;
-  char buf[4];
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      std::snprintf(buf, sizeof buf, "%%%02X", c);
-      out += buf;
-    }
-  }
-  return out;
-}
-
 // Debian's prometheus on a reserved loopback port with a temp config and TSDB, the shipped
 // rules evaluated every second.
 class Prometheus {

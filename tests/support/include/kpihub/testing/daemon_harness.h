@@ -77,6 +77,9 @@ class DaemonHarness {
 // Path of a built binary (kpihubd, kpihub), from the KPIHUB_BINARY_DIR compile definition.
 std::string BinaryPath(const std::string& name);
 
+// `s` percent-encoded for a URL query (RFC 3986: unreserved characters kept).
+std::string UrlEncode(const std::string& s);
+
 // GET http://127.0.0.1:port/path; the body, or nullopt on any failure.
 std::optional<std::string> HttpGet(int port, const std::string& path,
                                    const std::string& basic_auth = "", int* status = nullptr);
