@@ -51,7 +51,7 @@ class Prometheus {
  public:
   Prometheus(const std::string& dir, int target_port) : dir_(dir), port_(reserved_.port()) {
     std::ofstream(dir + "/prometheus.yml")
-        << "global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\n  evaluation_interval: 1s\n"
+        << "global:\n  scrape_interval: 5s\n  scrape_timeout: 5s\n  evaluation_interval: 1s\n"
         << "rule_files:\n  - " << KPIHUB_RULES_FILE << "\n"
         << "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n"
         << "      - targets: ['127.0.0.1:" << target_port << "']\n";
