@@ -103,11 +103,6 @@ Result<int> ChooseYear(const core::RollupResult& result, int asked) {
                           list);
 }
 
-bool Judged(const core::KpiFigure& k) {
-  return k.status == core::KpiStatus::kOnTrack || k.status == core::KpiStatus::kAtRisk ||
-         k.status == core::KpiStatus::kOffTrack;
-}
-
 void PrintCsvRow(const core::Kpi& kpi, const core::KpiFigure& k) {
   const bool show = k.has_value && !k.withheld;
   const std::string status =
@@ -116,7 +111,7 @@ void PrintCsvRow(const core::Kpi& kpi, const core::KpiFigure& k) {
               CsvField(kpi.name_zh).c_str(), k.park.c_str(), k.year,
               show ? ShortestNumber(k.value).c_str() : "", OptionalNumber(k.target).c_str(),
               show && k.target ? ShortestNumber(k.progress).c_str() : "",
-              show && Judged(k) ? ShortestNumber(k.expected).c_str() : "", status.c_str(),
+              show && core::IsJudged(k.status) ? ShortestNumber(k.expected).c_str() : "", status.c_str(),
               std::string(core::StrengthName(kpi.strength)).c_str(),
               show ? OptionalNumber(k.share_of_zone).c_str() : "",
               show ? OptionalNumber(k.contribution).c_str() : "");
@@ -127,7 +122,7 @@ void PrintCsvRow(const core::Kpi& kpi, const core::KpiFigure& k) {
 std::string ProgressText(const core::KpiFigure& k) {
   char buf[96];
   const bool show = k.has_value && !k.withheld;
-  if (show && Judged(k)) {
+  if (show && core::IsJudged(k.status)) {
     std::snprintf(buf, sizeof buf, "progress %5.1f %% of target, expected %5.1f %%",
                   k.progress * 100, k.expected * 100);
   } else if (show && k.target) {

@@ -7,6 +7,7 @@
 #include "kpihub/core/feed_completeness.h"
 #include "kpihub/core/rule_check.h"
 #include "kpihub/store/history_fold.h"
+#include "kpihub/store/rollup_feed.h"
 
 namespace kpihub::cli {
 namespace {
@@ -16,18 +17,16 @@ struct HistoryAsOf {
   explicit HistoryAsOf(int64_t as_of_ms) : fold(as_of_ms) {}
   store::HistoryFold fold;
   std::map<core::FigureKey, core::Decimal> entity_figures;  // of the entity rules' indicators
-  std::map<core::FigureKey, core::Decimal> milestone_figures;
 };
 
-Status ReadHistory(store::Snapshot& snapshot, const core::Catalogue& catalogue, int64_t as_of_ms,
-                   const core::RuleCheck& check, HistoryAsOf* out) {
+Status ReadHistory(store::Snapshot& snapshot, int64_t as_of_ms, const core::RuleCheck& check,
+                   HistoryAsOf* out) {
   return snapshot.ForEachHistory(core::FigureKey{}, [&](const store::HistoryEntry& h) {
     out->fold.Add(h);
     if (h.unix_ms > as_of_ms) return;
     if (!h.key.entity.empty() && check.NeedsEntityFigures(h.key.indicator)) {
       out->entity_figures[h.key] = h.new_value;
     }
-    if (IsMilestoneCode(catalogue, h.key.indicator)) out->milestone_figures[h.key] = h.new_value;
   });
 }
 
@@ -115,21 +114,6 @@ void AddRules(const core::Catalogue& catalogue, const HistoryAsOf& history, uint
   }
 }
 
-// The value history keeps no notes: a milestone's reference is the stored figure's note,
-// taken only while the stored value is still the one of the moment.
-Result<std::vector<MilestoneObservation>> MilestoneObservations(store::Snapshot& snapshot,
-                                                                const HistoryAsOf& history) {
-  std::vector<MilestoneObservation> out;
-  for (const auto& [key, value] : history.milestone_figures) {
-    store::StoredObservation stored;
-    Status s = snapshot.GetObservation(key, &stored);
-    if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
-    const bool same = s.ok() && stored.value == value;
-    out.push_back({key.indicator, key.park, key.period, value.ToDouble(), same ? stored.note : ""});
-  }
-  return out;
-}
-
 std::string Number(const std::optional<double>& v) { return v ? ShortestNumber(*v) : "-"; }
 
 std::string KpiLine(const char* what, const core::KpiFigure& k) {
@@ -167,7 +151,7 @@ Status BuildReportFigures(store::Snapshot& snapshot, const core::Catalogue& cata
   out->as_of_ms = as_of_ms;
   core::RuleCheck check(catalogue);
   HistoryAsOf history(as_of_ms);
-  Status status = ReadHistory(snapshot, catalogue, as_of_ms, check, &history);
+  Status status = ReadHistory(snapshot, as_of_ms, check, &history);
   std::map<std::string, int64_t> last_ms;
   if (status.ok()) status = ReadJournal(snapshot, as_of_ms, &out->journal_id, &last_ms);
   if (!status.ok()) return status;
@@ -178,9 +162,10 @@ Status BuildReportFigures(store::Snapshot& snapshot, const core::Catalogue& cata
   AddKpis(catalogue, rollup.Finish(), year, out);
   AddFeeds(catalogue, history.fold.Cells(), last_ms, out);
   AddRules(catalogue, history, min_cell, out);
-  auto milestones = MilestoneObservations(snapshot, history);
-  if (!milestones.ok()) return milestones.status();
-  out->milestones = EvaluateReportMilestones(catalogue, *milestones, as_of_ms);
+  std::vector<core::MilestoneFact> milestones;
+  status = store::ReadMilestoneFactsAsOf(snapshot, catalogue, as_of_ms, &milestones);
+  if (!status.ok()) return status;
+  out->milestones = EvaluateReportMilestones(catalogue, milestones, as_of_ms);
   return Status::Ok();
 }
 

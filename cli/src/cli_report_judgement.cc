@@ -5,22 +5,6 @@
 namespace kpihub::cli {
 namespace {
 
-bool Judged(const core::KpiFigure& figure) {
-  return !figure.withheld && figure.has_value &&
-         (figure.status == core::KpiStatus::kOnTrack || figure.status == core::KpiStatus::kAtRisk ||
-          figure.status == core::KpiStatus::kOffTrack);
-}
-
-std::vector<core::MilestoneFact> Facts(const std::vector<MilestoneObservation>& observations) {
-  std::vector<core::MilestoneFact> facts;
-  for (const MilestoneObservation& o : observations) {
-    if (auto period = core::Period::Parse(o.period)) {
-      facts.push_back({o.code, *period, o.value != 0, o.note});
-    }
-  }
-  return facts;
-}
-
 std::string ParkName(const core::Catalogue& catalogue, const std::string& park) {
   if (park == core::kZonePark) return "全区 zone";
   const core::Park* p = catalogue.FindPark(park);
@@ -47,7 +31,7 @@ std::string_view ReportStatusZh(std::string_view status_name) {
 std::optional<double> LevelTarget(const core::KpiFigure& figure) { return figure.target; }
 
 std::optional<double> ExpectedValue(const core::KpiFigure& figure) {
-  if (!Judged(figure)) return std::nullopt;
+  if (figure.withheld || !figure.has_value || !core::IsJudged(figure.status)) return std::nullopt;
   return figure.expected_value;
 }
 
@@ -65,11 +49,10 @@ bool IsStrive(const core::Kpi& kpi) { return kpi.strength == core::Strength::kSt
 std::string DeadlineZh(const core::Kpi& kpi) { return core::DeadlineZh(kpi.target_year, kpi.deadline); }
 
 std::vector<ReportMilestone> EvaluateReportMilestones(
-    const core::Catalogue& catalogue, const std::vector<MilestoneObservation>& observations,
+    const core::Catalogue& catalogue, const std::vector<core::MilestoneFact>& facts,
     int64_t as_of_unix_ms) {
   std::vector<ReportMilestone> out;
-  for (const core::MilestoneState& s :
-       core::EvaluateMilestones(catalogue, Facts(observations), as_of_unix_ms)) {
+  for (const core::MilestoneState& s : core::EvaluateMilestones(catalogue, facts, as_of_unix_ms)) {
     const core::Milestone& m = *s.milestone;
     out.push_back({m.code, m.name_zh, m.name_en, m.clause, m.department, m.park,
                    ParkName(catalogue, m.park), m.strength == core::Strength::kStrive, m.due_year(),
@@ -79,10 +62,6 @@ std::vector<ReportMilestone> EvaluateReportMilestones(
                    s.achieved_in ? s.achieved_in->ToString() : "", s.reference});
   }
   return out;
-}
-
-bool IsMilestoneCode(const core::Catalogue& catalogue, std::string_view indicator) {
-  return catalogue.FindMilestone(indicator) != nullptr;
 }
 
 }  // namespace kpihub::cli

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kpihub/core/catalogue.h"
+#include "kpihub/core/milestone.h"
 #include "kpihub/core/rollup.h"
 
 namespace kpihub::cli {
@@ -46,18 +47,9 @@ struct ReportMilestone {
   std::string achieved_in;  // "2019-06" or empty
   std::string reference;    // the approval document
 };
-// A milestone observation as of the report's moment (indicator = milestone code).
-struct MilestoneObservation {
-  std::string code;
-  std::string park;
-  std::string period;
-  double value = 0;
-  std::string note;
-};
 // Every milestone of the catalogue, in its order, evaluated at `as_of_unix_ms`.
-std::vector<ReportMilestone> EvaluateReportMilestones(
-    const core::Catalogue& catalogue, const std::vector<MilestoneObservation>& observations,
-    int64_t as_of_unix_ms);
-bool IsMilestoneCode(const core::Catalogue& catalogue, std::string_view indicator);
+std::vector<ReportMilestone> EvaluateReportMilestones(const core::Catalogue& catalogue,
+                                                      const std::vector<core::MilestoneFact>& facts,
+                                                      int64_t as_of_unix_ms);
 
 }  // namespace kpihub::cli

@@ -105,17 +105,12 @@ void AddBaselines(const std::vector<core::KpiFigure>& figures, KpiFamilies& f) {
   }
 }
 
-bool Judged(core::KpiStatus s) {
-  return s == core::KpiStatus::kOnTrack || s == core::KpiStatus::kAtRisk ||
-         s == core::KpiStatus::kOffTrack;
-}
-
 void AddKpiFigure(const core::KpiFigure& k, KpiFamilies& f) {
   if (k.withheld || !k.has_value) return;
   Labels labels = {{"kpi", k.kpi->code}, {"park", k.park}, {"period", std::to_string(k.year)}};
   f.value.Add(labels, k.value);
   if (k.target) f.progress.Add(labels, k.progress);
-  if (Judged(k.status)) f.expected.Add(labels, k.expected);
+  if (core::IsJudged(k.status)) f.expected.Add(labels, k.expected);
   if (k.share_of_zone) f.share.Add(labels, *k.share_of_zone);
   if (k.contribution) f.contribution.Add(labels, *k.contribution);
   for (auto s : {core::KpiStatus::kOnTrack, core::KpiStatus::kAtRisk, core::KpiStatus::kOffTrack,

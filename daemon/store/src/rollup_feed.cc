@@ -47,7 +47,11 @@ Status ReadMilestoneFactsAsOf(Snapshot& snapshot, const core::Catalogue& catalog
       if (!period) continue;
       core::MilestoneFact fact{m.code, *period, value == core::Decimal::FromInt(1), ""};
       for (const core::MilestoneFact& n : now) {
-        if (n.code == m.code && n.period == *period) fact.reference = n.reference;
+        // The note stored now belongs to the value stored now: only while that is still the
+        // value of the moment is it that moment's reference.
+        if (n.code == m.code && n.period == *period && n.achieved == fact.achieved) {
+          fact.reference = n.reference;
+        }
       }
       facts->push_back(std::move(fact));
     }

@@ -61,6 +61,11 @@ enum class KpiStatus { kOnTrack, kAtRisk, kOffTrack, kNoData, kNotJudged };
 std::string_view KpiStatusName(KpiStatus status);
 // "进度正常", "存在风险", "进度滞后", "无数据", "未评估"
 std::string_view KpiStatusZh(KpiStatus status);
+// Whether a status judges the figure against a line (on_track, at_risk, off_track).
+inline bool IsJudged(KpiStatus status) {
+  return status == KpiStatus::kOnTrack || status == KpiStatus::kAtRisk ||
+         status == KpiStatus::kOffTrack;
+}
 // How a withheld figure's status reads: "withheld", "不予公开".
 inline constexpr std::string_view kWithheldStatusName = "withheld";
 inline constexpr std::string_view kWithheldStatusZh = "不予公开";

@@ -17,8 +17,9 @@ Status FeedRollup(Snapshot& snapshot, core::Rollup* rollup);
 // fact per report, the note as the approval document's reference.
 Status ReadMilestoneFacts(Snapshot& snapshot, const core::Catalogue& catalogue,
                           std::vector<core::MilestoneFact>* facts);
-// The same as they stood at `as_of_unix_ms`, from the value history. A report's reference is
-// the note stored now for that month (the history keeps values, not notes).
+// The same as they stood at `as_of_unix_ms`, from the value history. The history keeps values,
+// not notes: a report's reference is the note stored now for that month, given only while the
+// value stored now is still the one of the moment.
 Status ReadMilestoneFactsAsOf(Snapshot& snapshot, const core::Catalogue& catalogue,
                               int64_t as_of_unix_ms, std::vector<core::MilestoneFact>* facts);
 
