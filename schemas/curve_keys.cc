@@ -21,18 +21,6 @@ bool IsZ85Key(const std::string& s) {
   return zmq_z85_decode(raw, s.c_str()) != nullptr;
 }
 
-Status WriteFile(const std::string& path, const std::string& text, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return Status::IoError(path + ": cannot create (" + std::string(strerror(errno)) + ")");
-  // The umask narrows open()'s mode (077 would make a .pub 0600); the file is ours (O_EXCL),
-  // so set the documented mode outright.
-  bool ok = ::fchmod(fd, mode) == 0;
-  ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ok;
-  ok = (::fsync(fd) == 0) && ok;
-  ok = (::close(fd) == 0) && ok;
-  return ok ? Status::Ok() : Status::IoError(path + ": write failed");
-}
-
 }  // namespace
 
 CurveKeyPair GenerateCurveKeyPair() {
@@ -72,8 +60,8 @@ Status WriteKeyFiles(const std::string& dir, const std::string& name, const Curv
   std::string sec = "# CURVE secret key of " + name + ": keep it private (mode 0600).\n" + pub +
                     "secret_key = \"" + keys.secret_z85 + "\"\n";
   const std::string key_path = dir + "/" + name + ".key";
-  if (Status s = WriteFile(key_path, sec, 0600); !s.ok()) return s;
-  Status s = WriteFile(dir + "/" + name + ".pub", "# CURVE public key of " + name + "\n" + pub, 0644);
+  if (Status s = platform::WriteNewFile(key_path, sec, 0600); !s.ok()) return s;
+  Status s = platform::WriteNewFile(dir + "/" + name + ".pub", "# CURVE public key of " + name + "\n" + pub, 0644);
   // A refusal leaves nothing behind: a lone .key would make the next run refuse for a file
   // the operator never got a public half of.
   if (!s.ok()) ::unlink(key_path.c_str());

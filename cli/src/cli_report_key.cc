@@ -21,16 +21,6 @@ void InitSodium() {
   if (ready < 0) throw std::runtime_error("libsodium could not be initialised");
 }
 
-Status WriteNewFile(const std::string& path, const std::string& text, mode_t mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-  if (fd < 0) return Status::IoError(path + ": cannot create (" + std::strerror(errno) + ")");
-  bool ok = ::fchmod(fd, mode) == 0;  // the documented mode whatever the umask
-  ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ok;
-  ok = ::fsync(fd) == 0 && ok;
-  ok = ::close(fd) == 0 && ok;
-  return ok ? Status::Ok() : Status::IoError(path + ": write failed");
-}
-
 Result<std::string> KeyField(const toml::table& table, const char* name, size_t bytes,
                              const std::string& path) {
   auto text = table[name].value<std::string>();
@@ -88,8 +78,8 @@ Status WriteReportKeyFiles(const std::string& secret_path, const ReportKey& key)
   const std::string pub = "public_key = \"" + Base64(key.public_key) + "\"\n";
   const std::string sec = "# Ed25519 report key of kpihub report: keep it private (mode 0600).\n" +
                           pub + "secret_key = \"" + Base64(key.secret_key) + "\"\n";
-  if (Status s = WriteNewFile(secret_path, sec, 0600); !s.ok()) return s;
-  Status s = WriteNewFile(ReportPublicKeyPath(secret_path),
+  if (Status s = platform::WriteNewFile(secret_path, sec, 0600); !s.ok()) return s;
+  Status s = platform::WriteNewFile(ReportPublicKeyPath(secret_path),
                           "# Ed25519 public key that checks kpihub reports\n" + pub, 0644);
   if (!s.ok()) ::unlink(secret_path.c_str());  // no lone secret half without its public one
   return s;

@@ -68,4 +68,14 @@ Result<std::string> ReadRegularFile(const std::string& path, size_t max_bytes) {
   return text;
 }
 
+Status WriteNewFile(const std::string& path, const std::string& text, unsigned mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode));
+  if (fd < 0) return Status::IoError(path + ": cannot create (" + std::strerror(errno) + ")");
+  bool ok = ::fchmod(fd, static_cast<mode_t>(mode)) == 0;
+  ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ok;
+  ok = ::fsync(fd) == 0 && ok;
+  ok = ::close(fd) == 0 && ok;
+  return ok ? Status::Ok() : Status::IoError(path + ": write failed");
+}
+
 }  // namespace kpihub::platform

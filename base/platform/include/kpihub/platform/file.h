@@ -25,4 +25,9 @@ inline constexpr size_t kMaxConfigFileBytes = 64u << 20;
 Result<std::string> ReadRegularFile(const std::string& path,
                                     size_t max_bytes = kMaxConfigFileBytes);
 
+// Creates `path` (never over an existing file: O_EXCL) with `text`, exactly `mode` whatever
+// the umask (the file is ours, so fchmod sets the documented mode outright), and fsyncs it.
+// For key files. kIoError "<path>: <reason>" on failure.
+Status WriteNewFile(const std::string& path, const std::string& text, unsigned mode);
+
 }  // namespace kpihub::platform
