@@ -41,8 +41,22 @@ core::Observation ReadObservation(proto::Observation::Reader r) {
   o.period = Copy(r.getPeriod());
   o.value = r.getValue();
   o.note = Copy(r.getNote());
+  o.restatement = Copy(r.getRestatement());
   return o;
 }
+
+// A kind this build does not know stays out of range; validation refuses it.
+core::PeriodAction ReadAction(proto::PeriodAction::Reader r) {
+  core::PeriodAction a;
+  a.kind = static_cast<core::PeriodActionKind>(r.getKind());
+  a.department = Copy(r.getDepartment());
+  a.period = Copy(r.getPeriod());
+  a.note = Copy(r.getNote());
+  return a;
+}
+
+// The smallest a period action can be as an encoder writes it: 1 data word, 3 pointers.
+constexpr size_t kMinActionBytes = 4 * sizeof(capnp::word);
 
 // Every byte of `s`, embedded NULs included: a std::string would otherwise convert through
 // c_str() and be cut at its first NUL, so that "core\0x" went out as the park "core".
@@ -72,7 +86,8 @@ BatchDecoding DecodeBatch(const void* data, size_t size, const DecodeLimits& lim
   }
   auto words = AlignedCopy(data, size);
   DecodedBatch batch;
-  uint64_t too_many = 0, amplified = 0;
+  uint64_t too_many = 0, too_many_actions = 0, amplified = 0;
+  const char* amplified_what = " observations";
   // Every field is read inside the try: Cap'n Proto validates pointers lazily on access.
   KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&]() {
                 capnp::FlatArrayMessageReader reader(words, ReaderLimits(limits));
@@ -94,12 +109,23 @@ BatchDecoding DecodeBatch(const void* data, size_t size, const DecodeLimits& lim
                 }
                 batch.observations.reserve(list.size());
                 for (auto r : list) batch.observations.push_back(ReadObservation(r));
+                auto actions = root.getPeriodActions();
+                if (actions.size() > limits.max_period_actions) {
+                  too_many_actions = actions.size();
+                  return;
+                }
+                if (actions.size() > size / kMinActionBytes) {
+                  amplified = actions.size();
+                  amplified_what = " period actions";
+                  return;
+                }
+                for (auto r : actions) batch.actions.push_back(ReadAction(r));
               })) {
     return Refused(core::RejectReason::kUndecodable, DescribeUnreadableBatch(*exception));
   }
   if (amplified > 0) {
     return Refused(core::RejectReason::kUndecodable,
-                   std::to_string(amplified) + " observations cannot fit in a frame of " +
+                   std::to_string(amplified) + amplified_what + " cannot fit in a frame of " +
                        std::to_string(size) + " bytes");
   }
   if (too_many > 0) {
@@ -107,11 +133,17 @@ BatchDecoding DecodeBatch(const void* data, size_t size, const DecodeLimits& lim
                    std::to_string(too_many) + " observations exceed the limit of " +
                        std::to_string(limits.max_observations));
   }
+  if (too_many_actions > 0) {
+    return Refused(core::RejectReason::kTooManyObservations,
+                   std::to_string(too_many_actions) + " period actions exceed the limit of " +
+                       std::to_string(limits.max_period_actions));
+  }
   return BatchDecoding{std::move(batch)};
 }
 
 std::string EncodeBatch(uint64_t sequence, int64_t sent_unix_ms,
-                        const std::vector<core::Observation>& observations) {
+                        const std::vector<core::Observation>& observations,
+                        const std::vector<core::PeriodAction>& actions) {
   capnp::MallocMessageBuilder message;
   auto root = message.initRoot<proto::Batch>();
   root.setSequence(sequence);
@@ -126,6 +158,16 @@ std::string EncodeBatch(uint64_t sequence, int64_t sent_unix_ms,
     w.setPeriod(Whole(o.period));
     w.setValue(o.value);
     w.setNote(Whole(o.note));
+    if (!o.restatement.empty()) w.setRestatement(Whole(o.restatement));
+  }
+  if (!actions.empty()) {
+    auto out = root.initPeriodActions(actions.size());
+    for (size_t i = 0; i < actions.size(); ++i) {
+      out[i].setKind(static_cast<proto::PeriodActionKind>(actions[i].kind));
+      out[i].setDepartment(Whole(actions[i].department));
+      out[i].setPeriod(Whole(actions[i].period));
+      out[i].setNote(Whole(actions[i].note));
+    }
   }
   return ToBytes(message);
 }
@@ -156,6 +198,14 @@ std::string EncodeAck(const AckMessage& ack) {
   }
   root.setFrameReason(static_cast<proto::Reason>(ack.frame_reason));
   root.setFrameDetail(ack.frame_detail);
+  if (!ack.action_rejections.empty()) {
+    auto actions = root.initActionRejections(ack.action_rejections.size());
+    for (size_t i = 0; i < ack.action_rejections.size(); ++i) {
+      actions[i].setIndex(ack.action_rejections[i].index);
+      actions[i].setReason(static_cast<proto::Reason>(ack.action_rejections[i].reason));
+      actions[i].setDetail(ack.action_rejections[i].detail);
+    }
+  }
   return ToBytes(message);
 }
 
@@ -177,6 +227,11 @@ std::optional<AckMessage> DecodeAck(const void* data, size_t size) {
                 }
                 ack.frame_reason = static_cast<core::RejectReason>(root.getFrameReason());
                 ack.frame_detail = root.getFrameDetail().cStr();
+                for (auto r : root.getActionRejections()) {
+                  ack.action_rejections.push_back(core::Rejection{
+                      r.getIndex(), static_cast<core::RejectReason>(r.getReason()),
+                      r.getDetail().cStr()});
+                }
                 ok = true;
               })) {
     (void)exception;

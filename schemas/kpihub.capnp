@@ -14,12 +14,30 @@ struct Observation {
   period @3 :Text;      # "2020", "2020Q3" or "2020-09"
   value @4 :Float64;    # in the indicator's base unit; NaN and +/-Inf are refused
   note @5 :Text;        # optional free text, at most 256 bytes
+  restatement @6 :Text; # non-empty: a deliberate change to a figure of an approved (closed)
+                        # year, with its reason (at most 256 bytes); see docs/operations.md
+}
+
+# Closing a year (docs/operations.md): a department submits its own year; the approving office
+# approves it (closed) or reopens it (sent back for correction).
+enum PeriodActionKind {
+  submit @0;
+  approve @1;
+  reopen @2;
+}
+
+struct PeriodAction {
+  kind @0 :PeriodActionKind;
+  department @1 :Text;  # catalogue department code; "" means the sender's own
+  period @2 :Text;      # a year, "2020"
+  note @3 :Text;        # optional, at most 256 bytes
 }
 
 struct Batch {
   sequence @0 :UInt64;      # per adapter, from 1, contiguous
   sentUnixMs @1 :Int64;     # adapter's clock, informational only
   observations @2 :List(Observation);
+  periodActions @3 :List(PeriodAction);  # applied after the batch's observations, in order
 }
 
 enum AckStatus {
@@ -56,6 +74,12 @@ enum Reason {
   unregisteredKey @18;
   # Observation-level: a milestone reported without the reference of its approval document.
   referenceRequired @19;
+  # Closing a year.
+  periodClosed @20;          # observation: a change to a figure of a submitted year, or of an
+                             # approved year without a restatement reason
+  notApprover @21;           # period action: this department may not take it
+  periodStateConflict @22;   # period action: not allowed from the year's state
+  unknownDepartment @23;     # period action: the catalogue has no such department
 }
 
 struct Rejection {
@@ -71,4 +95,5 @@ struct Ack {
   rejections @3 :List(Rejection);
   frameReason @4 :Reason;     # meaningful only when status is malformed or unauthorized
   frameDetail @5 :Text;
+  actionRejections @6 :List(Rejection);  # refused period actions; index into periodActions
 }

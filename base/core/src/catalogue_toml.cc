@@ -1,6 +1,7 @@
 // Catalogue::FromToml: reads config/catalogue.toml (schema in docs/catalogue.md) and checks
 // everything that can be checked without data, so that a bad catalogue stops the daemon at
 // start with a file:line:column message instead of skewing KPIs later.
+#include <cctype>
 #include <set>
 #include <string>
 
@@ -11,6 +12,8 @@
 
 namespace kpihub::core {
 namespace {
+
+std::optional<MonthDay> ReadSubmitBy(TableReader& reader, const std::string& code);
 
 constexpr int64_t kMinYear = 1900;
 constexpr int64_t kMaxYear = 2999;
@@ -61,11 +64,30 @@ void Loader::ReadDepartment(const toml::table& table) {
   TableReader reader(table, source, "[[department]]");
   Department d{reader.Code("code"), reader.String("name_zh"), reader.String("name_en"), {}};
   d.contract = ReadContract(reader, d.code);
+  d.submit_by = ReadSubmitBy(reader, d.code);
+  d.approver = reader.OptionalBool("approver").value_or(false);
   reader.RejectUnknownKeys();
   std::string code = d.code;
   if (!builder.AddDepartment(std::move(d))) {
     reader.Fail("code", "duplicate department '" + code + "'");
   }
+}
+
+// "MM-DD", a day that every year has (29 February is refused).
+std::optional<MonthDay> ReadSubmitBy(TableReader& reader, const std::string& code) {
+  std::optional<std::string> text = reader.OptionalString("submit_by");
+  if (!text) return std::nullopt;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const std::string& t = *text;
+  const auto digits = [&](size_t at) {
+    return std::isdigit(static_cast<unsigned char>(t[at])) != 0 &&
+           std::isdigit(static_cast<unsigned char>(t[at + 1])) != 0;
+  };
+  if (t.size() == 5 && t[2] == '-' && digits(0) && digits(3)) {
+    MonthDay md{std::stoi(t.substr(0, 2)), std::stoi(t.substr(3, 2))};
+    if (md.month >= 1 && md.month <= 12 && md.day >= 1 && md.day <= kDays[md.month - 1]) return md;
+  }
+  reader.Fail("submit_by", "department '" + code + "': submit_by must be a day \"MM-DD\" of the next year, e.g. \"03-31\"");
 }
 
 // Longest a period of each kind lasts, in days: the default gap allowed between deliveries is

@@ -26,6 +26,10 @@ std::string_view ReasonName(RejectReason reason) {
     case RejectReason::kFieldTooLong: return "field_too_long";
     case RejectReason::kUnregisteredKey: return "unregistered_key";
     case RejectReason::kReferenceRequired: return "reference_required";
+    case RejectReason::kPeriodClosed: return "period_closed";
+    case RejectReason::kNotApprover: return "not_approver";
+    case RejectReason::kPeriodStateConflict: return "period_state_conflict";
+    case RejectReason::kUnknownDepartment: return "unknown_department";
   }
   // A value outside the enum (e.g. a newer wire enum): a stable label rather than UB.
   return "unknown";

@@ -108,6 +108,11 @@ bool TableReader::Bool(std::string_view key) {
   return b->get();
 }
 
+std::optional<bool> TableReader::OptionalBool(std::string_view key) {
+  if (Find(key) == nullptr) return std::nullopt;
+  return Bool(key);
+}
+
 double TableReader::Number(std::string_view key) {
   Require(key);
   return *OptionalNumber(key);

@@ -60,6 +60,7 @@ class TableReader {
   int64_t Int(std::string_view key, int64_t min, int64_t max);
   std::optional<int64_t> OptionalInt(std::string_view key, int64_t min, int64_t max);
   bool Bool(std::string_view key);
+  std::optional<bool> OptionalBool(std::string_view key);
   // A finite TOML integer or float.
   double Number(std::string_view key);
   std::optional<double> OptionalNumber(std::string_view key);

@@ -69,6 +69,9 @@ std::optional<Failure> CheckLengths(const Observation& obs) {
     f.reason = RejectReason::kNoteTooLong;
     return f;
   }
+  if (obs.restatement.size() > kMaxNoteLength) {
+    return TooLong("restatement reason", obs.restatement.size(), kMaxNoteLength);
+  }
   return std::nullopt;
 }
 
@@ -165,7 +168,7 @@ std::variant<ValidObservation, Rejection> Validator::ValidateMilestone(const Mil
   }
   FigureKey key{std::move(obs.indicator), std::move(obs.park), period->ToString(), std::string()};
   return ValidObservation{std::move(key), obs.value == 1 ? Decimal::FromInt(1) : Decimal(),
-                          std::move(obs.note)};
+                          std::move(obs.note), std::move(obs.restatement), index};
 }
 
 std::variant<ValidObservation, Rejection> Validator::Validate(std::string_view department,
@@ -222,7 +225,8 @@ std::variant<ValidObservation, Rejection> Validator::Validate(std::string_view d
   // by exact match); the period is stored in its canonical text.
   FigureKey key{std::move(obs.indicator), std::move(obs.park), period->ToString(),
                 std::move(obs.entity)};
-  return ValidObservation{std::move(key), std::get<Decimal>(value), std::move(obs.note)};
+  return ValidObservation{std::move(key), std::get<Decimal>(value), std::move(obs.note),
+                          std::move(obs.restatement), index};
 }
 
 }  // namespace kpihub::core

@@ -202,10 +202,15 @@ TEST(CatalogueTest, ShippedCatalogueLoads) {
   auto r = Catalogue::FromToml(text, "config/catalogue.toml");
   ASSERT_TRUE(r.ok()) << r.status().message();
   const Catalogue& c = **r;
-  EXPECT_EQ(c.departments().size(), 4u);
+  EXPECT_EQ(c.departments().size(), 5u);
   for (const char* d : {"tax", "finance", "scitech", "environment"}) {
-    EXPECT_NE(c.FindDepartment(d), nullptr) << d;
+    ASSERT_NE(c.FindDepartment(d), nullptr) << d;
+    EXPECT_TRUE(c.FindDepartment(d)->submit_by.has_value()) << d;
+    EXPECT_FALSE(c.FindDepartment(d)->approver) << d;
   }
+  ASSERT_NE(c.FindDepartment("office"), nullptr);
+  EXPECT_TRUE(c.FindDepartment("office")->approver);
+  EXPECT_EQ(c.FindDepartment("office")->name_zh, "领导小组办公室");
   EXPECT_EQ(c.parks().size(), 11u);
   for (const char* p : {"core", "auto_parts", "smart_mfg", "startup_center", "hpu_park", "zgc_base",
                         "tengyun", "inspection", "hq_economy", "culture_tourism", "agri_tech"}) {

@@ -2,6 +2,7 @@
 
 #include <variant>
 
+#include "kpihub/core/period_state.h"
 #include "kpihub/core/validation.h"
 
 namespace kpihub::ingest {
@@ -62,6 +63,15 @@ IntakeResult BatchIntake::Process(const Sender& sender, const void* frame, size_
       auto& rejection = std::get<core::Rejection>(checked);
       result.rejections.push_back(rejection);
       out.rejected.emplace_back(std::move(rejection), std::move(batch.observations[i]));
+    }
+  }
+  for (uint32_t i = 0; i < batch.actions.size(); ++i) {
+    auto checked = core::ValidatePeriodAction(*view.catalogue, sender.department, batch.actions[i],
+                                              i, now_unix_ms / 1000);
+    if (auto* valid = std::get_if<core::ValidPeriodAction>(&checked)) {
+      out.actions.push_back(std::move(*valid));
+    } else {
+      result.action_rejections.push_back(std::get<core::Rejection>(std::move(checked)));
     }
   }
   return result;

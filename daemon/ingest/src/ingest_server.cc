@@ -253,6 +253,20 @@ kpihub::Status IngestServer::ServeGroup() {
   return kpihub::Status::Ok();
 }
 
+namespace {
+
+// The intake's refusals and the store's, in index order (each list is one batch's).
+std::vector<core::Rejection> MergeRejections(std::vector<core::Rejection> intake,
+                                             const std::vector<core::Rejection>& store) {
+  if (store.empty()) return intake;
+  intake.insert(intake.end(), store.begin(), store.end());
+  std::stable_sort(intake.begin(), intake.end(),
+                   [](const core::Rejection& a, const core::Rejection& b) { return a.index < b.index; });
+  return intake;
+}
+
+}  // namespace
+
 wire::AckMessage IngestServer::BatchAck(Received& r, const store::ApplyResult* result) {
   wire::AckMessage ack;
   ack.sequence = r.intake.batch.sequence;
@@ -264,7 +278,9 @@ wire::AckMessage IngestServer::BatchAck(Received& r, const store::ApplyResult* r
   switch (result->outcome) {
     case store::BatchOutcome::kApplied:
       ack.status = wire::AckStatus::kAccepted;
-      ack.rejections = std::move(r.intake.rejections);
+      ack.rejections = MergeRejections(std::move(r.intake.rejections), result->rejections);
+      ack.action_rejections =
+          MergeRejections(std::move(r.intake.action_rejections), result->action_rejections);
       break;
     case store::BatchOutcome::kDuplicate: ack.status = wire::AckStatus::kDuplicate; break;
     case store::BatchOutcome::kOutOfOrder: ack.status = wire::AckStatus::kOutOfOrder; break;
@@ -285,15 +301,33 @@ void IngestServer::SendAck(const zmq::message_t& routing_id, const wire::AckMess
   }
 }
 
+// Closing a year is rare and consequential: every action is logged with its outcome.
+void IngestServer::LogPeriodActions(const Received& r, const wire::AckMessage& ack) {
+  const store::BatchToApply& batch = r.intake.batch;
+  for (const core::ValidPeriodAction& a : batch.actions) {
+    auto refused = std::find_if(ack.action_rejections.begin(), ack.action_rejections.end(),
+                                [&](const core::Rejection& x) { return x.index == a.index; });
+    if (refused != ack.action_rejections.end()) continue;
+    log_->info("period action adapter={} department={} action={} year={} of={}", batch.adapter,
+               batch.department, core::PeriodActionName(a.kind), a.year, a.department);
+  }
+  for (const core::Rejection& rej : ack.action_rejections) {
+    log_->info("period action refused adapter={} department={} index={} reason={}", batch.adapter,
+               batch.department, rej.index, core::ReasonName(rej.reason));
+  }
+}
+
 void IngestServer::Account(const Received& r, const wire::AckMessage& ack) {
   const std::string& dept = r.sender.department.empty() ? std::string("unknown") : r.sender.department;
   const std::string& adapter = r.sender.adapter.empty() ? std::string("unknown") : r.sender.adapter;
   metrics_.CountBatch(dept, adapter, wire::AckStatusName(ack.status));
   switch (ack.status) {
-    case wire::AckStatus::kAccepted:
-      metrics_.CountObservations(dept, adapter, r.intake.batch.accepted.size(),
-                                 r.intake.batch.rejected.size());
+    case wire::AckStatus::kAccepted: {
+      const size_t sent = r.intake.batch.accepted.size() + r.intake.batch.rejected.size();
+      metrics_.CountObservations(dept, adapter, sent - ack.rejections.size(), ack.rejections.size());
       for (const auto& rej : ack.rejections) metrics_.CountRejection(dept, rej.reason);
+      for (const auto& rej : ack.action_rejections) metrics_.CountRejection(dept, rej.reason);
+      LogPeriodActions(r, ack);
       // Refusals by reason, never their details: those may echo wire text.
       if (!ack.rejections.empty()) {
         log_->info("observations refused adapter={} department={} seq={} {}", adapter, dept,
@@ -303,6 +337,7 @@ void IngestServer::Account(const Received& r, const wire::AckMessage& ack) {
                   adapter, dept, ack.sequence, r.intake.batch.accepted.size(),
                   r.intake.batch.rejected.size());
       break;
+    }
     case wire::AckStatus::kDuplicate:
       log_->info("batch duplicate adapter={} seq={} next_expected={}", adapter, ack.sequence,
                  ack.next_expected);

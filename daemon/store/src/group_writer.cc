@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "closing_tables.h"
 #include "codec.h"
 #include "lmdb_env.h"
 
@@ -56,6 +57,7 @@ Status GroupWriter::Start() {
     return LmdbWriteError(rc, "cursor");
   }
   if (Status s = NextId(txn_, tables_.journal, "journal", &next_journal_id_); !s.ok()) return s;
+  first_journal_id_ = next_journal_id_;
   return NextId(txn_, tables_.dead, "dead", &next_dead_letter_id_);
 }
 
@@ -74,12 +76,31 @@ Status GroupWriter::Apply(const BatchToApply& batch, ApplyResult* result) {
     return Status::Ok();
   }
   const uint64_t journal_id = next_journal_id_++;
+  const size_t slot = journals_.size();
+  journals_.push_back(JournalEntry{journal_id, batch.adapter, batch.department, batch.sequence,
+                                   batch.received_unix_ms,
+                                   static_cast<uint32_t>(batch.accepted.size()),
+                                   static_cast<uint32_t>(batch.rejected.size())});
+  // A batch's figures usually fall in a year or two: one lookup per year.
+  int cached_year = -1;
+  core::PeriodState cached_state = core::PeriodState::kOpen;
   for (size_t i = 0; i < batch.accepted.size(); ++i) {
-    pending_.push_back({&batch, &batch.accepted[i], ChangeId{journal_id, static_cast<uint32_t>(i)},
-                        false, std::nullopt, ChangeId{}});
+    const int year = core::PeriodYear(batch.accepted[i].key.period);
+    if (tables_.closing && year != cached_year) {
+      PeriodRecord* period = nullptr;
+      if (Status s = LoadPeriod(batch.department, year, &period); !s.ok()) return s;
+      cached_year = year;
+      cached_state = period->state;
+    }
+    PendingObservation p{&batch, &batch.accepted[i], ChangeId{journal_id, static_cast<uint32_t>(i)},
+                         false, std::nullopt, ChangeId{}};
+    p.period_state = tables_.closing ? cached_state : core::PeriodState::kOpen;
+    p.result = result;
+    p.journal_slot = slot;
+    pending_.push_back(p);
   }
   if (Status s = PutDeadLetters(batch); !s.ok()) return s;
-  if (Status s = PutJournal(batch, journal_id); !s.ok()) return s;
+  if (Status s = ApplyActions(batch, journal_id, result); !s.ok()) return s;
   PutSender(batch, std::move(state));
   result->outcome = BatchOutcome::kApplied;
   result->next_expected = batch.sequence + 1;
@@ -112,6 +133,10 @@ Status GroupWriter::ApplyObservation(PendingObservation* p) {
   const core::ValidObservation& obs = *p->obs;
   key_.clear();
   AppendFigureKey(&key_, obs.key);
+  if (p->period_state != core::PeriodState::kOpen) {
+    bool refused = false;
+    if (Status s = CheckClosedChange(p, &refused); !s.ok() || refused) return s;
+  }
   EncodeObservationTo(obs.value, batch.adapter, batch.sequence, batch.received_unix_ms, obs.note,
                       p->id, &value_);
   const std::string sealed = Sealed(key_, value_.data());
@@ -153,7 +178,10 @@ Status GroupWriter::AppendHistory(const PendingObservation& p) {
   MDB_val k = ToVal(change_key_), v = ToVal(sealed);
   const int rc = mdb_cursor_put(changes_cursor_.get(), &k, &v, MDB_APPEND);
   if (rc == MDB_KEYEXIST) return Corrupt("changes", "change id not after the last one");
-  return rc == 0 ? Status::Ok() : LmdbWriteError(rc, "put");
+  if (rc != 0) return LmdbWriteError(rc, "put");
+  if (!p.restated) return Status::Ok();
+  return PutRecord(txn_, tables_.restatements, change_key_, EncodeRestatement(p.obs->restatement),
+                   MDB_APPEND);
 }
 
 void GroupWriter::AddToCell(const core::FigureKey& figure, core::Decimal delta,
@@ -208,6 +236,8 @@ Status GroupWriter::Finish() {
     if (Status s = PutRecord(txn_, tables_.cells, key, EncodeCell(cell)); !s.ok()) return s;
   }
   cells_.clear();
+  if (Status s = PutJournals(); !s.ok()) return s;
+  if (Status s = FinishClosing(); !s.ok()) return s;
   for (const auto& [adapter, state] : senders_) {
     if (Status s = PutRecord(txn_, tables_.senders, adapter, EncodeSender(state)); !s.ok()) {
       return s;
@@ -229,16 +259,14 @@ Status GroupWriter::PutDeadLetters(const BatchToApply& batch) {
   return Status::Ok();
 }
 
-Status GroupWriter::PutJournal(const BatchToApply& batch, uint64_t journal_id) {
-  const JournalEntry entry{journal_id,
-                           batch.adapter,
-                           batch.department,
-                           batch.sequence,
-                           batch.received_unix_ms,
-                           static_cast<uint32_t>(batch.accepted.size()),
-                           static_cast<uint32_t>(batch.rejected.size())};
-  return PutRecord(txn_, tables_.journal, BigEndian64Key(journal_id), EncodeJournal(entry),
-                   MDB_APPEND);
+Status GroupWriter::PutJournals() {
+  for (const JournalEntry& entry : journals_) {
+    Status s = PutRecord(txn_, tables_.journal, BigEndian64Key(entry.journal_id),
+                         EncodeJournal(entry), MDB_APPEND);
+    if (!s.ok()) return s;
+  }
+  journals_.clear();
+  return Status::Ok();
 }
 
 void GroupWriter::PutSender(const BatchToApply& batch, SenderState state) {

@@ -36,6 +36,12 @@ struct PendingObservation {
   bool changed = false;
   std::optional<core::Decimal> old_value;
   ChangeId previous;  // the figure's change before this one
+  // The state of the figure's year as of its batch: a change to a closed year is refused by
+  // ApplyObservation unless it is a restatement of an approved year.
+  core::PeriodState period_state = core::PeriodState::kOpen;
+  ApplyResult* result = nullptr;  // of its batch, for a refusal
+  size_t journal_slot = 0;        // its batch's entry in GroupWriter::journals_
+  bool restated = false;          // a change to an approved year, recorded as restatement
 };
 
 // Buffers that outlive one group: a group of 10,000 observations needs about a megabyte of
@@ -72,23 +78,35 @@ class GroupWriter {
   };
 
   Status LoadSender(const std::string& adapter, SenderState* state);
+  // The year's record as of the group so far (a fresh open one when absent).
+  Status LoadPeriod(const std::string& department, int year, PeriodRecord** out);
+  Status ApplyActions(const BatchToApply& batch, uint64_t journal_id, ApplyResult* result);
+  // For a figure of a closed year: refuses a change (into the batch's result, the dead
+  // letters and the counts) unless it restates an approved year. *refused when so.
+  Status CheckClosedChange(PendingObservation* p, bool* refused);
+  Status FinishClosing();
   Status ApplyObservation(PendingObservation* p);
   Status AppendHistory(const PendingObservation& p);
   void AddToCell(const core::FigureKey& key, core::Decimal delta, bool new_entity);
   static Status CursorPut(const Cursor& cursor, std::string_view key, std::string_view value,
                           unsigned flags);
   Status PutDeadLetters(const BatchToApply& batch);
-  Status PutJournal(const BatchToApply& batch, uint64_t journal_id);
+  Status PutJournals();
   void PutSender(const BatchToApply& batch, SenderState state);
 
   MDB_txn* txn_;
   Tables tables_;
   uint64_t next_journal_id_ = 1;
+  uint64_t first_journal_id_ = 1;  // of this group
   uint64_t next_dead_letter_id_ = 1;
   std::vector<PendingObservation>& pending_;
   std::vector<PendingObservation*>& by_key_;
   std::map<std::string, CellDelta, std::less<>> cells_;  // by encoded cell key
   std::map<std::string, SenderState, std::less<>> senders_;  // by adapter, as of this group
+  std::vector<JournalEntry> journals_;  // of the applied batches, written by Finish
+  std::map<std::string, PeriodRecord, std::less<>> periods_;  // by period key, as of this group
+  std::vector<PeriodLogEntry> period_log_;                    // state changes, in order
+  std::vector<DeadLetter> refused_;  // observations refused by CheckClosedChange
   // Kept open over the group: with keys in order, LMDB finds the next key on the page the
   // cursor is on without searching from the root.
   Cursor obs_cursor_;

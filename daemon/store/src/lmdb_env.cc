@@ -123,6 +123,18 @@ Status OpenDataTables(MDB_txn* txn, bool read_only, Tables* t) {
   return Status::Ok();
 }
 
+Status OpenClosingTables(MDB_txn* txn, bool read_only, Tables* t) {
+  const std::pair<const char*, MDB_dbi*> tables[] = {
+      {"periods", &t->periods}, {"period_log", &t->period_log}, {"restatements", &t->restatements}};
+  for (const auto& [name, dbi] : tables) {
+    Status s = OpenTable(txn, name, read_only, dbi);
+    if (s.code() == Status::Code::kNotFound && read_only) return Status::Ok();  // an older store
+    if (!s.ok()) return s;
+  }
+  t->closing = true;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Corrupt(std::string_view table, std::string_view what) {
@@ -245,6 +257,7 @@ Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgrad
     return Status::Error(Status::Code::kNotFound, "store not initialised (no format_version)");
   }
   if (Status s = OpenDataTables(txn.get(), read_only, tables); !s.ok()) return s;
+  if (Status s = OpenClosingTables(txn.get(), read_only, tables); !s.ok()) return s;
   if (!present) {
     if (Status s = InitialiseFormatVersion(txn.get(), *tables); !s.ok()) return s;
   }

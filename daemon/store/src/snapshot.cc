@@ -165,15 +165,20 @@ Status LmdbSnapshot::CollectChain(const core::FigureKey& figure, ChangeId next,
   return Status::Ok();
 }
 
+Status LmdbSnapshot::LoadJournal(uint64_t journal_id, std::string_view table,
+                                 JournalEntry* batch) {
+  if (batch->journal_id == journal_id) return Status::Ok();
+  const std::string key = BigEndian64Key(journal_id);
+  std::string_view value;
+  bool found = false;
+  if (Status s = GetRecord(txn_.get(), tables_.journal, key, &value, &found); !s.ok()) return s;
+  if (!found) return Corrupt(table, "a record without its batch in the journal");
+  if (!DecodeJournal(key, value, batch)) return Corrupt("journal", "undecodable record");
+  return Status::Ok();
+}
+
 Status LmdbSnapshot::AddProvenance(HistoryEntry* change, JournalEntry* batch) {
-  if (batch->journal_id != change->journal_id) {
-    const std::string key = BigEndian64Key(change->journal_id);
-    std::string_view value;
-    bool found = false;
-    if (Status s = GetRecord(txn_.get(), tables_.journal, key, &value, &found); !s.ok()) return s;
-    if (!found) return Corrupt("changes", "a change without its batch in the journal");
-    if (!DecodeJournal(key, value, batch)) return Corrupt("journal", "undecodable record");
-  }
+  if (Status s = LoadJournal(change->journal_id, "changes", batch); !s.ok()) return s;
   change->adapter = batch->adapter;
   change->department = batch->department;
   change->sequence = batch->sequence;

@@ -32,12 +32,18 @@ class LmdbSnapshot final : public Snapshot {
   Status ForEachJournal(const std::function<void(const JournalEntry&)>& fn) override;
   Status ForEachDeadLetter(const std::function<void(const DeadLetter&)>& fn) override;
   Status GetObservation(const core::FigureKey& key, StoredObservation* out) override;
+  Status ForEachPeriod(const std::function<void(const PeriodRecord&)>& fn) override;
+  Status ForEachPeriodLog(const std::function<void(const PeriodLogEntry&)>& fn) override;
+  Status ForEachRestatement(const std::function<void(const Restatement&)>& fn) override;
   StoreStats Stats() override;
   uint64_t Version() const override { return mdb_txn_id(txn_.get()); }
 
   // Store::Verify: folds every observation into fresh cells and compares with the stored
   // ones both ways. One line per difference, naming the cell, never an entity.
   Status VerifyCells(std::vector<std::string>* differences);
+  // Verify's part for closing: every year's state is the one its log leads to, through
+  // allowed steps only, and every restatement names a change. Appends to `differences`.
+  Status VerifyClosing(std::vector<std::string>* differences);
 
  private:
   // Decodes every record of `dbi` with `decode(key, value, &record)` and hands it to `fn`.
@@ -46,6 +52,8 @@ class LmdbSnapshot final : public Snapshot {
   // Appends the changes of `figure` from `next` (its latest) back to its first.
   Status CollectChain(const core::FigureKey& figure, ChangeId next, JournalEntry* batch,
                       std::vector<HistoryEntry>* out);
+  // The journal entry of `journal_id` into `batch`, unless it holds it already.
+  Status LoadJournal(uint64_t journal_id, std::string_view table, JournalEntry* batch);
   // Fills who made the change from its batch's journal entry. `batch` caches the last entry
   // read: changes come in runs of one batch.
   Status AddProvenance(HistoryEntry* change, JournalEntry* batch);

@@ -77,6 +77,12 @@ struct Tables {
   MDB_dbi journal = 0;
   MDB_dbi changes = 0;
   MDB_dbi dead = 0;
+  // Closing a year (closing_tables.h). `closing` is false when a read-only open found a store
+  // written before these tables existed: nothing is closed there.
+  MDB_dbi periods = 0;
+  MDB_dbi period_log = 0;
+  MDB_dbi restatements = 0;
+  bool closing = false;
 };
 
 // A cell's value, without its key.

@@ -127,7 +127,7 @@ Status LmdbSnapshot::VerifyCells(std::vector<std::string>* differences) {
   for (const auto& [key, cell] : fresh) {
     differences->push_back(CellName(key) + ": missing, recomputed " + Describe(cell));
   }
-  return Status::Ok();
+  return VerifyClosing(differences);
 }
 
 }  // namespace kpihub::store::internal

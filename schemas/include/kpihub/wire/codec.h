@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kpihub/core/observation.h"
+#include "kpihub/core/period_state.h"
 #include "kpihub/core/status.h"
 
 namespace kpihub::wire {
@@ -16,6 +17,7 @@ namespace kpihub::wire {
 struct DecodeLimits {
   size_t max_frame_bytes = 8u << 20;      // larger frames are refused unread
   uint32_t max_observations = 100000;     // per batch
+  uint32_t max_period_actions = 1000;     // per batch
   uint64_t traversal_limit_words = 4u << 20;
   int nesting_limit = 8;                  // the schema nests 3 deep
 };
@@ -24,6 +26,7 @@ struct DecodedBatch {
   uint64_t sequence = 0;
   int64_t sent_unix_ms = 0;
   std::vector<core::Observation> observations;
+  std::vector<core::PeriodAction> actions;
 };
 
 // The outcome of decoding a Batch frame: the batch, or a failed Status (kInvalidArgument; its
@@ -36,7 +39,8 @@ struct BatchDecoding {
 
 BatchDecoding DecodeBatch(const void* data, size_t size, const DecodeLimits& limits);
 std::string EncodeBatch(uint64_t sequence, int64_t sent_unix_ms,
-                        const std::vector<core::Observation>& observations);
+                        const std::vector<core::Observation>& observations,
+                        const std::vector<core::PeriodAction>& actions = {});
 
 // Mirrors the wire enum AckStatus.
 enum class AckStatus : uint16_t {
@@ -56,6 +60,7 @@ struct AckMessage {
   std::vector<core::Rejection> rejections;
   core::RejectReason frame_reason = core::RejectReason::kUndecodable;  // when kMalformed
   std::string frame_detail;
+  std::vector<core::Rejection> action_rejections;  // index into the batch's period actions
 };
 
 std::string EncodeAck(const AckMessage& ack);

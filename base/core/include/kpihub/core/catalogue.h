@@ -28,11 +28,22 @@ struct FeedContract {
   int64_t max_silence_seconds = 0;
 };
 
+// A day of the year, e.g. 31 March: by when a department submits the previous year.
+struct MonthDay {
+  int month = 1;
+  int day = 1;
+};
+
 struct Department {
   std::string code;  // e.g. "tax"
   std::string name_zh;
   std::string name_en;
   std::optional<FeedContract> contract;  // absent: no freshness expectation
+  // Closing a year (core/period_state.h): the day of the next year by which the department
+  // submits a year; absent: no deadline. An approver (the leading group's office) approves
+  // the years the departments submit.
+  std::optional<MonthDay> submit_by;
+  bool approver = false;
 };
 
 struct Park {

@@ -28,8 +28,12 @@ enum class RejectReason : uint16_t {
   kFieldTooLong = 17,
   kUnregisteredKey = 18,
   kReferenceRequired = 19,
+  kPeriodClosed = 20,         // a change to a figure of a submitted or approved year
+  kNotApprover = 21,          // a period action this department may not take
+  kPeriodStateConflict = 22,  // e.g. approving a year that was not submitted
+  kUnknownDepartment = 23,    // a period action for a department the catalogue lacks
 };
-inline constexpr int kRejectReasonCount = 20;
+inline constexpr int kRejectReasonCount = 24;
 
 // snake_case name used in logs, metrics labels and CLI output, e.g. "unknown_indicator".
 std::string_view ReasonName(RejectReason reason);

@@ -25,6 +25,7 @@ struct IntakeResult {
   std::optional<wire::AckMessage> immediate_ack;
   store::BatchToApply batch;  // valid when immediate_ack is empty
   std::vector<core::Rejection> rejections;
+  std::vector<core::Rejection> action_rejections;  // period actions refused by validation
 };
 
 class BatchIntake {

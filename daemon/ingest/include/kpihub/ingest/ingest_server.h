@@ -84,6 +84,7 @@ class IngestServer {
   kpihub::Status ServeGroup();
   wire::AckMessage BatchAck(Received& r, const store::ApplyResult* result);
   void SendAck(const zmq::message_t& routing_id, const wire::AckMessage& ack);
+  void LogPeriodActions(const Received& r, const wire::AckMessage& ack);
   void Account(const Received& r, const wire::AckMessage& ack);
   void CheckReaders();
 

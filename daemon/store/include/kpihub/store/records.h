@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "kpihub/core/observation.h"
+#include "kpihub/core/period_state.h"
 
 namespace kpihub::store {
 
@@ -20,6 +21,8 @@ struct BatchToApply {
   std::vector<core::ValidObservation> accepted;
   // Refused observations with the raw observation, kept in the dead-letter table.
   std::vector<std::pair<core::Rejection, core::Observation>> rejected;
+  // Period actions that passed validation, applied after the observations, in order.
+  std::vector<core::ValidPeriodAction> actions;
 };
 
 enum class BatchOutcome { kApplied, kDuplicate, kOutOfOrder };
@@ -28,6 +31,37 @@ struct ApplyResult {
   BatchOutcome outcome = BatchOutcome::kApplied;
   uint64_t next_expected = 1;  // after this batch
   uint64_t journal_id = 0;     // set when applied
+  // Refused by the store when applied: observations that would change a figure of a closed
+  // year (also kept as dead letters), and period actions its year's state does not allow.
+  std::vector<core::Rejection> rejections;
+  std::vector<core::Rejection> action_rejections;
+};
+
+// A department's year (core/period_state.h), with who moved it last.
+struct PeriodRecord {
+  std::string department;
+  int year = 0;
+  core::PeriodState state = core::PeriodState::kOpen;
+  std::string submitted_by;  // adapter of the last submit; empty if never
+  int64_t submitted_unix_ms = 0;
+  std::string approved_by;   // adapter of the approval; empty if not approved
+  int64_t approved_unix_ms = 0;
+  uint64_t journal_id = 0;   // the batch of the last change
+};
+
+// One change of a year's state, in commit order.
+struct PeriodLogEntry {
+  uint64_t journal_id = 0;  // the batch that carried the action
+  uint32_t index = 0;       // the action's place in that batch
+  std::string department;   // whose year
+  int year = 0;
+  core::PeriodActionKind action = core::PeriodActionKind::kSubmit;
+  core::PeriodState from = core::PeriodState::kOpen;
+  core::PeriodState to = core::PeriodState::kOpen;
+  std::string note;
+  std::string adapter;            // who sent it (from the journal)
+  std::string sender_department;  // the sender's department (from the journal)
+  int64_t unix_ms = 0;
 };
 
 // Per adapter, updated in the same transaction as its batches.
@@ -62,6 +96,12 @@ struct HistoryEntry {
   int64_t unix_ms = 0;
   uint64_t journal_id = 0;  // the batch that made the change
   uint32_t index = 0;       // the observation's place in that batch's accepted list
+};
+
+// An accepted change to a figure of an approved year, with its reason.
+struct Restatement {
+  HistoryEntry change;  // the figure, old and new value, who and when
+  std::string reason;
 };
 
 // One accepted batch, in commit order.

@@ -1,5 +1,6 @@
 // Store: the LMDB environment holding kpihub's state (see docs/architecture.md, "State").
-// Tables: meta, observations, cells (park aggregates), senders, journal, history, dead letters.
+// Tables: meta, observations, cells (park aggregates), senders, journal, history, dead letters,
+// and the closing of years (periods, their log, restatements).
 //
 // Thread-safety: ApplyGroup must be called from one thread at a time (LMDB has one writer).
 // OpenSnapshot may be called from any thread, concurrently with ApplyGroup; each Snapshot is
@@ -52,6 +53,12 @@ class Snapshot {
   virtual Status ForEachJournal(const std::function<void(const JournalEntry&)>& fn) = 0;
   virtual Status ForEachDeadLetter(const std::function<void(const DeadLetter&)>& fn) = 0;
   virtual Status GetObservation(const core::FigureKey& key, StoredObservation* out) = 0;
+  // Closing a year: every department's year that has left `open` at least once, in key order
+  // (department, year); every change of a year's state and every restatement, oldest first,
+  // with who sent it and when. None on a store written before closing existed.
+  virtual Status ForEachPeriod(const std::function<void(const PeriodRecord&)>& fn) = 0;
+  virtual Status ForEachPeriodLog(const std::function<void(const PeriodLogEntry&)>& fn) = 0;
+  virtual Status ForEachRestatement(const std::function<void(const Restatement&)>& fn) = 0;
   virtual StoreStats Stats() = 0;
   // The version of the data this snapshot sees: the id of the last write transaction
   // committed before it was opened (by any process). Every commit makes it larger, so two
