@@ -33,6 +33,46 @@ TEST(CodecTest, BatchRoundTripsEveryField) {
   EXPECT_TRUE(std::isnan(b.observations[1].value));  // NaN crosses the wire; validation refuses it
 }
 
+TEST(CodecTest, RestatementsAndPeriodActionsRoundTrip) {
+  std::vector<core::Observation> obs = Sample();
+  obs[0].restatement = "更正：汇算清缴";
+  const std::vector<core::PeriodAction> actions = {
+      {core::PeriodActionKind::kSubmit, "", "2020", ""},
+      {core::PeriodActionKind::kReopen, "tax", "2019", "数据有误"}};
+  std::string bytes = EncodeBatch(5, 0, obs, actions);
+  auto decoded = DecodeBatch(bytes.data(), bytes.size(), DecodeLimits{});
+  ASSERT_TRUE(decoded.batch.ok());
+  EXPECT_EQ(decoded.batch->observations[0].restatement, "更正：汇算清缴");
+  EXPECT_EQ(decoded.batch->observations[1].restatement, "");
+  ASSERT_EQ(decoded.batch->actions.size(), 2u);
+  EXPECT_EQ(decoded.batch->actions[1].kind, core::PeriodActionKind::kReopen);
+  EXPECT_EQ(decoded.batch->actions[1].department, "tax");
+  EXPECT_EQ(decoded.batch->actions[1].period, "2019");
+  EXPECT_EQ(decoded.batch->actions[1].note, "数据有误");
+  // A batch of actions only, as `kpihub approve` sends it.
+  bytes = EncodeBatch(6, 0, {}, actions);
+  decoded = DecodeBatch(bytes.data(), bytes.size(), DecodeLimits{});
+  ASSERT_TRUE(decoded.batch.ok());
+  EXPECT_TRUE(decoded.batch->observations.empty());
+  EXPECT_EQ(decoded.batch->actions.size(), 2u);
+  DecodeLimits few;
+  few.max_period_actions = 1;
+  decoded = DecodeBatch(bytes.data(), bytes.size(), few);
+  ASSERT_FALSE(decoded.batch.ok());
+  EXPECT_EQ(decoded.reason, core::RejectReason::kTooManyObservations);
+  EXPECT_NE(decoded.batch.status().message().find("period actions"), std::string::npos);
+
+  AckMessage ack;
+  ack.sequence = 6;
+  ack.action_rejections = {{1, core::RejectReason::kNotApprover, "only the office"}};
+  std::string ack_bytes = EncodeAck(ack);
+  auto back = DecodeAck(ack_bytes.data(), ack_bytes.size());
+  ASSERT_TRUE(back.has_value());
+  ASSERT_EQ(back->action_rejections.size(), 1u);
+  EXPECT_EQ(back->action_rejections[0].index, 1u);
+  EXPECT_EQ(back->action_rejections[0].reason, core::RejectReason::kNotApprover);
+}
+
 // Texts cross the wire whole: a NUL inside one is kept (and validation refuses the odd code),
 // never a silent cut that turns "core\0x" into the park "core".
 TEST(CodecTest, EmbeddedNulIsKeptBothWays) {
