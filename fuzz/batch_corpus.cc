@@ -61,6 +61,22 @@ void WriteValid(const std::string& dir, const kpihub::fuzz::BatchFixture& f) {
   }
   Write(dir, "valid-all-indicators", EncodeBatch(7, 0, all));
   Write(dir, "valid-empty-batch", EncodeBatch(1, 0, {}));
+  // Closing a year: a restatement, every action kind, and refused ones (another department's
+  // year, a quarter, an unknown department, a year not ended, an unknown kind).
+  Observation restated = all.front();
+  restated.restatement = "annual review";
+  using kpihub::core::PeriodAction;
+  using kpihub::core::PeriodActionKind;
+  const std::vector<PeriodAction> actions = {
+      {PeriodActionKind::kSubmit, "", "2020", ""},
+      {PeriodActionKind::kApprove, "tax", "2019", "ok"},
+      {PeriodActionKind::kReopen, "finance", "2018", "fix"},
+      {PeriodActionKind::kSubmit, "tax", "2020Q3", ""},
+      {PeriodActionKind::kSubmit, "statistics", "2020", ""},
+      {PeriodActionKind::kSubmit, "", "2999", ""},
+      {static_cast<PeriodActionKind>(7), "", "2020", ""}};
+  Write(dir, "valid-restatement-and-actions", EncodeBatch(8, 0, {restated}, actions));
+  Write(dir, "valid-actions-only", EncodeBatch(9, 0, {}, actions));
 }
 
 void WriteBrokenFields(const std::string& dir, const kpihub::fuzz::BatchFixture& f) {

@@ -40,7 +40,31 @@ bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 bool SameObservation(const kpihub::core::Observation& a, const kpihub::core::Observation& b) {
   return a.indicator == b.indicator && a.park == b.park && a.entity == b.entity &&
-         a.period == b.period && SameBits(a.value, b.value) && a.note == b.note;
+         a.period == b.period && SameBits(a.value, b.value) && a.note == b.note &&
+         a.restatement == b.restatement;
+}
+
+bool SameAction(const kpihub::core::PeriodAction& a, const kpihub::core::PeriodAction& b) {
+  return a.kind == b.kind && a.department == b.department && a.period == b.period &&
+         a.note == b.note;
+}
+
+// Period actions: split into valid and refused that add up, refusals in index order, a valid
+// one names a catalogue department, a year, and a right the sender has.
+void CheckActions(const kpihub::wire::DecodedBatch& batch, const kpihub::ingest::IntakeResult& result,
+                  const kpihub::ingest::Sender& sender, const BatchFixture& f) {
+  const auto& out = result.batch;
+  FUZZ_CHECK(out.actions.size() + result.action_rejections.size() == batch.actions.size());
+  for (size_t i = 0; i < result.action_rejections.size(); ++i) {
+    const auto& r = result.action_rejections[i];
+    FUZZ_CHECK(r.index < batch.actions.size() && r.detail.size() < 1024);
+    FUZZ_CHECK(i == 0 || result.action_rejections[i - 1].index < r.index);
+  }
+  for (const auto& a : out.actions) {
+    const auto* department = f.view().catalogue->FindDepartment(a.department);
+    FUZZ_CHECK(department != nullptr && a.year >= 1900 && a.year <= 2999);
+    FUZZ_CHECK(a.kind != kpihub::core::PeriodActionKind::kSubmit || a.department == sender.department);
+  }
 }
 
 // An entity id may appear in a detail only because the sender also put it in a code field.
@@ -53,8 +77,8 @@ bool EchoesEntity(const kpihub::core::Observation& o, const std::string& detail)
 }
 
 void CheckRoundTrip(const kpihub::wire::DecodedBatch& batch, const BatchFixture& f) {
-  std::string again =
-      kpihub::wire::EncodeBatch(batch.sequence, batch.sent_unix_ms, batch.observations);
+  std::string again = kpihub::wire::EncodeBatch(batch.sequence, batch.sent_unix_ms,
+                                               batch.observations, batch.actions);
   auto decoded = kpihub::wire::DecodeBatch(again.data(), again.size(), f.limits());
   // Re-encoding is canonical, so it can only grow past the frame limit, never fail otherwise.
   if (!decoded.batch.ok()) {
@@ -66,6 +90,10 @@ void CheckRoundTrip(const kpihub::wire::DecodedBatch& batch, const BatchFixture&
   FUZZ_CHECK(back.observations.size() == batch.observations.size());
   for (size_t i = 0; i < back.observations.size(); ++i) {
     FUZZ_CHECK(SameObservation(back.observations[i], batch.observations[i]));
+  }
+  FUZZ_CHECK(back.actions.size() == batch.actions.size());
+  for (size_t i = 0; i < back.actions.size(); ++i) {
+    FUZZ_CHECK(SameAction(back.actions[i], batch.actions[i]));
   }
 }
 
@@ -111,6 +139,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(indicator != nullptr && indicator->department == sender.department);
     FUZZ_CHECK(v.value >= indicator->min && v.value <= indicator->max);
   }
+  CheckActions(batch, result, sender, f);
   CheckRoundTrip(batch, f);
   return 0;
 }

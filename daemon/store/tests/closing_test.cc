@@ -3,6 +3,7 @@
 // change nothing, and everything of a group follows arrival order.
 #include <gtest/gtest.h>
 
+#include "../src/closing_tables.h"
 #include "test_util.h"
 
 namespace kpihub::store {
@@ -171,6 +172,34 @@ TEST_F(ClosingStoreTest, WithinOneGroupLaterBatchesSeeEarlierActionsAndFigures) 
   EXPECT_EQ(results[3].rejections[0].reason, core::RejectReason::kPeriodClosed);
   EXPECT_EQ(Observations(*store_)[0].value, core::Decimal::FromInt(5));
   ExpectVerified();
+}
+
+// A year whose stored state is not the one its log leads to (reopened by a hand edit, say)
+// is reported by verify.
+TEST_F(ClosingStoreTest, VerifyReportsAStateItsLogDoesNotLeadTo) {
+  store_.reset();
+  {
+    testing_util::RawEnv raw(dir_.path());
+    PeriodRecord reopened;
+    reopened.state = PeriodState::kOpen;
+    reopened.journal_id = 2;
+    raw.Put("periods", internal::PeriodKey("tax", 2020), internal::EncodePeriod(reopened));
+    PeriodRecord phantom;
+    phantom.state = PeriodState::kApproved;
+    phantom.journal_id = 2;
+    raw.Put("periods", internal::PeriodKey("finance", 2019), internal::EncodePeriod(phantom));
+  }
+  store_ = OpenStore(Options(dir_.path()));
+  ASSERT_NE(store_, nullptr);
+  std::vector<std::string> differences;
+  ASSERT_TRUE(store_->Verify(&differences).ok());
+  ASSERT_EQ(differences.size(), 2u);
+  EXPECT_NE(differences[0].find("period finance 2019: stored approved, its log leads to open"),
+            std::string::npos)
+      << differences[0];
+  EXPECT_NE(differences[1].find("period tax 2020: stored open, its log leads to approved"),
+            std::string::npos)
+      << differences[1];
 }
 
 TEST_F(ClosingStoreTest, StatesSurviveReopeningTheStore) {
