@@ -9,7 +9,7 @@ namespace {
 constexpr uint8_t kByteElements = 2;       // ElementSize::BYTE
 constexpr uint8_t kCompositeElements = 7;  // ElementSize::INLINE_COMPOSITE
 constexpr uint16_t kBatchDataWords = 2;    // sequence, sentUnixMs
-constexpr uint16_t kBatchPointers = 1;     // observations
+constexpr uint16_t kBatchPointers = 2;     // observations, periodActions (left null: none)
 
 uint64_t OffsetBits(size_t at, size_t target) {
   int64_t offset = static_cast<int64_t>(target) - static_cast<int64_t>(at) - 1;

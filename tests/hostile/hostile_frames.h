@@ -31,7 +31,8 @@ class WordWriter {
   std::vector<uint64_t> words_;
 };
 
-// The observation struct as the schema lays it out: 1 data word (value), 5 pointers.
+// The observation struct as the first writers laid it out: 1 data word (value), 5 pointers
+// (the schema has added `restatement` since; a reader takes the shorter struct as it is).
 inline constexpr uint16_t kObservationDataWords = 1;
 inline constexpr uint16_t kObservationPointers = 5;
 enum ObservationField { kIndicator = 0, kPark = 1, kEntity = 2, kPeriod = 3, kNote = 4 };

@@ -199,6 +199,20 @@ std::vector<Case> VolumeCases() {
                                                       {CompactUnknownIndicators(s + 1, 100000, 100000)}};
        },
        Refused(100000, RejectReason::kUnknownIndicator)},
+      {"1,001 period actions",
+       [](uint64_t s) {
+         std::vector<core::PeriodAction> actions(
+             1001, core::PeriodAction{core::PeriodActionKind::kSubmit, "", "2019", ""});
+         return One(wire::EncodeBatch(s, 0, {}, actions));
+       },
+       Malformed(RejectReason::kTooManyObservations)},
+      {"1 MiB restatement reason",
+       [](uint64_t s) {
+         Observation o = Gdp("2019Q4", 1);
+         o.restatement = std::string(1 << 20, 'r');
+         return One(Batch(s, {o}));
+       },
+       Refused(1, RejectReason::kFieldTooLong)},
   };
 }
 

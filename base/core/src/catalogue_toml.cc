@@ -62,7 +62,10 @@ void Loader::ReadRules() {
 
 void Loader::ReadDepartment(const toml::table& table) {
   TableReader reader(table, source, "[[department]]");
-  Department d{reader.Code("code"), reader.String("name_zh"), reader.String("name_en"), {}};
+  Department d;
+  d.code = reader.Code("code");
+  d.name_zh = reader.String("name_zh");
+  d.name_en = reader.String("name_en");
   d.contract = ReadContract(reader, d.code);
   d.submit_by = ReadSubmitBy(reader, d.code);
   d.approver = reader.OptionalBool("approver").value_or(false);
