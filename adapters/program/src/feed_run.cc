@@ -23,7 +23,7 @@ class FileSink : public feed::MapSink {
 
   Status OnObservation(feed::MappedObservation&& m) override {
     RejectLine where{display_name_, m.row, m.column, m.value, "", "", ""};
-    buffer_.push_back({std::move(m.observation), EncodeOrigin(report_.path(), where)});
+    buffer_.push_back({std::move(m.observation), EncodeOrigin(report_.path(), where), std::nullopt});
     return buffer_.size() >= chunk_ ? Flush() : Status::Ok();
   }
   Status OnReject(feed::RowReject&& r) override {
