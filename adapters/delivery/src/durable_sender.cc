@@ -28,6 +28,47 @@ platform::CurveDealerOptions DealerOptions(const SenderOptions& o) {
   return dealer;
 }
 
+// Cuts `entries` into batches of at most `size`, and where an observation follows an action:
+// the daemon applies a batch's actions after all its observations.
+std::vector<std::vector<OutboxEntry>> CutBatches(const std::vector<OutboxEntry>& entries, size_t size) {
+  std::vector<std::vector<OutboxEntry>> batches;
+  for (const OutboxEntry& e : entries) {
+    const bool after_action = !batches.empty() && !batches.back().empty() &&
+                              batches.back().back().action.has_value() && !e.action;
+    if (batches.empty() || batches.back().size() >= size || after_action) batches.emplace_back();
+    batches.back().push_back(e);
+  }
+  return batches;
+}
+
+// The Batch frame of a stored batch: its observations, then its actions.
+std::string EncodeStoredBatch(const StoredBatch& batch, int64_t sent_unix_ms) {
+  std::vector<core::Observation> observations;
+  std::vector<core::PeriodAction> actions;
+  for (const auto& e : batch.entries) {
+    if (e.action) actions.push_back(*e.action);
+    else observations.push_back(e.observation);
+  }
+  return wire::EncodeBatch(batch.sequence, sent_unix_ms, observations, actions);
+}
+
+// `rejections` re-indexed from a wire list (observations, or actions) to `batch.entries`.
+// An index beyond the list is a daemon bug: kept, pointing past the entries, so that the
+// listener's range check sees it instead of it vanishing here.
+std::vector<core::Rejection> ToEntryIndices(const StoredBatch& batch,
+                                            const std::vector<core::Rejection>& rejections,
+                                            bool actions) {
+  std::vector<uint32_t> entry_of;
+  for (size_t i = 0; i < batch.entries.size(); ++i) {
+    if (batch.entries[i].action.has_value() == actions) entry_of.push_back(static_cast<uint32_t>(i));
+  }
+  std::vector<core::Rejection> out = rejections;
+  for (auto& r : out) {
+    r.index = r.index < entry_of.size() ? entry_of[r.index] : static_cast<uint32_t>(batch.entries.size());
+  }
+  return out;
+}
+
 }  // namespace
 
 Status LoadCurveKeys(const std::string& key_file, const std::string& server_key_file,
@@ -115,11 +156,7 @@ class DurableSender::Impl {
 };
 
 Status DurableSender::Impl::Enqueue(const std::vector<OutboxEntry>& entries) {
-  std::vector<std::vector<OutboxEntry>> batches;
-  size_t size = std::max<size_t>(1, options_.batch_size);
-  for (size_t i = 0; i < entries.size(); i += size) {
-    batches.emplace_back(entries.begin() + i, entries.begin() + std::min(entries.size(), i + size));
-  }
+  auto batches = CutBatches(entries, std::max<size_t>(1, options_.batch_size));
   std::vector<uint64_t> sequences;
   Status s = outbox_.Append(batches, clock_.NowUnixMillis(), &sequences);
   if (!s.ok()) {
@@ -142,10 +179,7 @@ bool DurableSender::Impl::SendWhatFits() {
     uint64_t seq = pending_[in_flight_];
     auto batch = outbox_.Load(seq);
     if (!batch.ok()) return Failed(batch.status());
-    std::vector<core::Observation> observations;
-    observations.reserve(batch->entries.size());
-    for (const auto& e : batch->entries) observations.push_back(e.observation);
-    std::string frame = wire::EncodeBatch(seq, clock_.NowUnixMillis(), observations);
+    std::string frame = EncodeStoredBatch(*batch, clock_.NowUnixMillis());
     if (!socket_->send(zmq::buffer(frame), zmq::send_flags::dontwait)) break;  // no session yet
     if (sent_generation_.count(seq)) counters_.batches_resent++;
     sent_generation_[seq] = generation_;
@@ -191,11 +225,19 @@ bool DurableSender::Impl::Deliver(uint64_t sequence, const wire::AckMessage& ack
   if (!batch.ok()) return Failed(batch.status());
   if (Status s = outbox_.Remove(sequence); !s.ok()) return Failed(s);
   Forget(static_cast<size_t>(it - pending_.begin()));
+  const auto actions = static_cast<size_t>(std::count_if(
+      batch->entries.begin(), batch->entries.end(), [](const OutboxEntry& e) { return e.action.has_value(); }));
   counters_.batches_delivered++;
-  counters_.observations_delivered += batch->entries.size();
+  counters_.observations_delivered += batch->entries.size() - actions;
   counters_.observations_rejected += ack.rejections.size();
+  counters_.actions_delivered += actions;
+  counters_.actions_rejected += ack.action_rejections.size();
   backoff_ms_ = 0;
-  if (listener_) listener_->OnDelivered(*batch, ack);
+  if (!listener_) return true;
+  wire::AckMessage by_entry = ack;
+  by_entry.rejections = ToEntryIndices(*batch, ack.rejections, /*actions=*/false);
+  by_entry.action_rejections = ToEntryIndices(*batch, ack.action_rejections, /*actions=*/true);
+  listener_->OnDelivered(*batch, by_entry);
   return true;
 }
 

@@ -40,6 +40,8 @@ class ScriptedDaemon {
   std::set<uint64_t> retry_later;    // answer retryLater (once)
   std::set<uint64_t> lose_frame;     // as if the frame never arrived (once)
   std::map<uint64_t, int> received;  // frames received per sequence
+  // What the daemon applied, in order: observations by indicator, actions as "submit 2020".
+  std::vector<std::string> effects;
   bool refuse_key = false;
   std::mutex mutex;
 
@@ -72,9 +74,30 @@ class ScriptedDaemon {
       last = b.sequence;
       applied.push_back(b.sequence);
       ack.status = AckStatus::kAccepted;
+      Apply(b, ack);
     }
     ack.next_expected = last + 1;
     return ack;
+  }
+
+  // As the daemon does: observations first, then actions. An observation of indicator
+  // "refuse" is refused, and an action for the year 1999.
+  void Apply(const wire::DecodedBatch& b, wire::AckMessage& ack) {
+    for (uint32_t i = 0; i < b.observations.size(); ++i) {
+      if (b.observations[i].indicator == "refuse") {
+        ack.rejections.push_back({i, core::RejectReason::kUnknownIndicator, "refused"});
+      } else {
+        effects.push_back(b.observations[i].indicator);
+      }
+    }
+    for (uint32_t i = 0; i < b.actions.size(); ++i) {
+      const auto& a = b.actions[i];
+      if (a.period == "1999") {
+        ack.action_rejections.push_back({i, core::RejectReason::kPeriodStateConflict, "conflict"});
+      } else {
+        effects.push_back(std::string(core::PeriodActionName(a.kind)) + " " + a.period);
+      }
+    }
   }
 
   void Loop() {
@@ -118,6 +141,34 @@ class Recorder : public DeliveryListener {
   std::vector<std::string> delivered, refused;
 };
 
+// Every rejection the listener is told of, as "origin reason", in ack order.
+class RejectionRecorder : public DeliveryListener {
+ public:
+  void OnDelivered(const StoredBatch& b, const wire::AckMessage& ack) override {
+    for (const auto* list : {&ack.rejections, &ack.action_rejections}) {
+      for (const auto& r : *list) {
+        ASSERT_LT(r.index, b.entries.size());
+        const bool action = list == &ack.action_rejections;
+        EXPECT_EQ(b.entries[r.index].action.has_value(), action) << r.index;
+        rejected.push_back(b.entries[r.index].origin + " " + std::string(core::ReasonName(r.reason)));
+      }
+    }
+  }
+  void OnRefused(const StoredBatch&, const wire::AckMessage&) override {}
+  std::vector<std::string> rejected;
+};
+
+OutboxEntry Figure(const std::string& indicator, const std::string& origin) {
+  return {{indicator, "core", "", "2020", 1.0, "", ""}, origin, std::nullopt};
+}
+
+OutboxEntry Submit(const std::string& year, const std::string& origin) {
+  OutboxEntry e;
+  e.origin = origin;
+  e.action = core::PeriodAction{core::PeriodActionKind::kSubmit, "finance", year, ""};
+  return e;
+}
+
 class DurableSenderTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -138,7 +189,8 @@ class DurableSenderTest : public ::testing::Test {
     std::vector<OutboxEntry> out;
     for (int i = 0; i < n; ++i) {
       std::string indicator = i == poison_at ? "poison" : "gdp";
-      out.push_back({{indicator, "core", "", "2020Q1", static_cast<double>(i), ""}, "e" + std::to_string(i)});
+      out.push_back({{indicator, "core", "", "2020Q1", static_cast<double>(i), "", ""},
+                     "e" + std::to_string(i), std::nullopt});
     }
     return out;
   }
@@ -243,6 +295,38 @@ TEST_F(DurableSenderTest, OneGapRewindsOnceWhateverTheFramesBehindIt) {
   EXPECT_EQ(daemon_.applied, Range(1, 10));
   EXPECT_EQ(daemon_.received[2], 2);  // lost once, resent once
   for (uint64_t seq = 3; seq <= 8; ++seq) EXPECT_LE(daemon_.received[seq], 2) << seq;
+}
+
+// Actions travel in the same outbox and sequence as figures and take effect in the order
+// they were enqueued, although a frame carries its actions after its observations.
+TEST_F(DurableSenderTest, ActionsTakeEffectInEnqueueOrder) {
+  options_.batch_size = 10;
+  DurableSender sender(context_, *outbox_, options_, clock_, &recorder_);
+  ASSERT_TRUE(sender.Enqueue({Figure("gdp", "f1"), Submit("2020", "s1"), Figure("tax", "f2"),
+                              Submit("2021", "s2")}).ok());
+  EXPECT_EQ(sender.pending_batches(), 2u);  // cut where the figure follows the action
+  EXPECT_EQ(Drain(sender, 20000), DrainResult::kEmpty) << sender.error();
+  EXPECT_EQ(sender.counters().observations_delivered, 2u);
+  EXPECT_EQ(sender.counters().actions_delivered, 2u);
+  std::lock_guard lock(daemon_.mutex);
+  EXPECT_EQ(daemon_.effects, (std::vector<std::string>{"gdp", "submit 2020", "tax", "submit 2021"}));
+}
+
+// A refused action is reported with its own entry (and origin), as a refused figure is;
+// the wire's separate indices of figures and actions are mapped to the batch's entries.
+TEST_F(DurableSenderTest, RefusedActionsAndFiguresAreReportedWithTheirOrigins) {
+  options_.batch_size = 10;
+  RejectionRecorder rejections;
+  DurableSender sender(context_, *outbox_, options_, clock_, &rejections);
+  ASSERT_TRUE(sender.Enqueue({Figure("gdp", "f0"), Figure("refuse", "f1"), Submit("1999", "s2"),
+                              Submit("2020", "s3")}).ok());
+  EXPECT_EQ(Drain(sender, 20000), DrainResult::kEmpty) << sender.error();
+  EXPECT_EQ(rejections.rejected,
+            (std::vector<std::string>{"f1 unknown_indicator", "s2 period_state_conflict"}));
+  EXPECT_EQ(sender.counters().actions_rejected, 1u);
+  EXPECT_EQ(sender.counters().observations_rejected, 1u);
+  std::lock_guard lock(daemon_.mutex);
+  EXPECT_EQ(daemon_.effects, (std::vector<std::string>{"gdp", "submit 2020"}));
 }
 
 TEST_F(DurableSenderTest, UnauthorizedIsFatalAndKeepsEveryBatch) {

@@ -7,6 +7,8 @@
 
 #include "kpihub/testing/temp_dir.h"
 #include "kpihub/delivery/outbox.h"
+#include "kpihub/platform/lmdb.h"
+#include "kpihub/platform/record_codec.h"
 
 namespace kpihub::delivery {
 namespace {
@@ -14,8 +16,8 @@ namespace {
 std::vector<OutboxEntry> Entries(int n, const std::string& tag) {
   std::vector<OutboxEntry> out;
   for (int i = 0; i < n; ++i) {
-    out.push_back({{"gdp", "core", "", "2020Q" + std::to_string(i % 4 + 1), 1.5 * i, tag},
-                   tag + "#" + std::to_string(i)});
+    out.push_back({{"gdp", "core", "", "2020Q" + std::to_string(i % 4 + 1), 1.5 * i, tag, ""},
+                   tag + "#" + std::to_string(i), std::nullopt});
   }
   return out;
 }
@@ -89,6 +91,86 @@ TEST(OutboxTest, RenumberKeepsOrderAndMovesTheNextSequence) {
   EXPECT_EQ(*box->Pending(), (std::vector<uint64_t>{1, 2}));
   box.reset();
   EXPECT_EQ(Open(dir.path())->next_sequence(), 3u);
+}
+
+TEST(OutboxTest, KeepsRestatementsAndPeriodActions) {
+  kpihub::testing::TempDir dir;
+  auto box = Open(dir.path());
+  auto e = Entries(2, "r");
+  e[1].observation.restatement = "审计调整 audit";
+  OutboxEntry submit;
+  submit.action = core::PeriodAction{core::PeriodActionKind::kReopen, "tax", "2020", "退回"};
+  submit.origin = "submit";
+  e.push_back(submit);
+  ASSERT_TRUE(box->Append({e}, 5, nullptr).ok());
+  box.reset();
+  auto b = Open(dir.path())->Load(1);
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  ASSERT_EQ(b->entries.size(), 3u);
+  EXPECT_FALSE(b->entries[0].action);
+  EXPECT_EQ(b->entries[0].observation.restatement, "");
+  EXPECT_EQ(b->entries[1].observation.restatement, "审计调整 audit");
+  EXPECT_EQ(b->entries[1].origin, "r#1");
+  ASSERT_TRUE(b->entries[2].action);
+  EXPECT_EQ(b->entries[2].action->kind, core::PeriodActionKind::kReopen);
+  EXPECT_EQ(b->entries[2].action->department, "tax");
+  EXPECT_EQ(b->entries[2].action->period, "2020");
+  EXPECT_EQ(b->entries[2].action->note, "退回");
+  EXPECT_EQ(b->entries[2].origin, "submit");
+}
+
+// An outbox an older adapter left on disk: its records are version 1 (observations only, no
+// restatement). Built here byte for byte as that version wrote them, with LMDB directly.
+void WriteVersion1Outbox(const std::string& dir) {
+  platform::RecordWriter w;
+  w.PutU32(1);
+  w.PutI64(777);
+  w.PutU32(1);
+  for (const char* text : {"gdp", "core", "", "2019Q4"}) w.PutString(text);
+  w.PutF64(12.5);
+  w.PutString("note");
+  w.PutString("old-origin");
+  platform::LmdbEnvOptions options;
+  options.path = dir;
+  options.max_dbs = 4;
+  options.map_bytes = size_t{1} << 20;
+  MDB_env* env = nullptr;
+  ASSERT_TRUE(platform::OpenLmdbEnv(options, &env).ok());
+  platform::Txn txn;
+  ASSERT_TRUE(platform::Txn::Begin(env, 0, &txn).ok());
+  MDB_dbi meta = 0, batches = 0;
+  ASSERT_EQ(mdb_dbi_open(txn.get(), "meta", MDB_CREATE, &meta), 0);
+  ASSERT_EQ(mdb_dbi_open(txn.get(), "batches", MDB_CREATE, &batches), 0);
+  ASSERT_TRUE(platform::PutRecord(txn.get(), batches, platform::BigEndian64Key(4), w.data()).ok());
+  ASSERT_TRUE(platform::PutRecord(txn.get(), meta, "next_sequence", platform::BigEndian64Key(5)).ok());
+  ASSERT_EQ(txn.Commit(), 0);
+  mdb_env_close(env);
+}
+
+TEST(OutboxTest, ReadsBatchesAnOlderVersionWrote) {
+  kpihub::testing::TempDir dir;
+  WriteVersion1Outbox(dir.path());
+  auto box = Open(dir.path());
+  EXPECT_EQ(box->next_sequence(), 5u);
+  EXPECT_EQ(*box->Pending(), (std::vector<uint64_t>{4}));
+  auto old = box->Load(4);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->created_unix_ms, 777);
+  ASSERT_EQ(old->entries.size(), 1u);
+  const auto& o = old->entries[0].observation;
+  EXPECT_EQ(o.indicator, "gdp");
+  EXPECT_EQ(o.period, "2019Q4");
+  EXPECT_EQ(o.value, 12.5);
+  EXPECT_EQ(o.note, "note");
+  EXPECT_EQ(o.restatement, "");
+  EXPECT_EQ(old->entries[0].origin, "old-origin");
+  EXPECT_FALSE(old->entries[0].action);
+  // New batches beside it are written in the current version; both read back, and the old
+  // one survives renumbering (which moves records as they are).
+  ASSERT_TRUE(box->Append({Entries(1, "new")}, 0, nullptr).ok());
+  ASSERT_TRUE(box->Renumber(1).ok());
+  EXPECT_EQ(box->Load(1)->entries[0].origin, "old-origin");
+  EXPECT_EQ(box->Load(2)->entries[0].origin, "new#0");
 }
 
 TEST(OutboxTest, OneProcessPerStateDirectory) {

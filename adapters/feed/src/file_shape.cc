@@ -56,7 +56,7 @@ const Layout* ChooseLayout(const Profile& profile, std::string_view file_name, I
 // Columns of the file that no key or mapped column of `l` took: where a renamed one may be.
 std::vector<std::string> Unclaimed(const FileShape& s, const std::vector<std::string>& folded) {
   std::vector<bool> taken(s.columns.size(), false);
-  for (int i : {s.park, s.period, s.entity, s.note}) if (i >= 0) taken[static_cast<size_t>(i)] = true;
+  for (int i : {s.park, s.period, s.entity, s.note, s.restatement}) if (i >= 0) taken[static_cast<size_t>(i)] = true;
   for (const auto& b : s.mapped) taken[b.index] = true;
   std::vector<std::string> out;
   for (size_t i = 0; i < s.columns.size(); ++i) if (!taken[i] && !folded[i].empty()) out.push_back(s.columns[i]);
@@ -70,6 +70,7 @@ void Bind(FileShape& s, const Layout& l) {
   s.period = Find(folded, l.period_column);
   s.entity = Find(folded, l.entity_column);
   s.note = Find(folded, l.note_column);
+  s.restatement = Find(folded, l.restatement_column);
   std::vector<const ColumnMapping*> missing;
   for (const auto& c : l.columns) {
     int i = Find(folded, c.name);

@@ -22,7 +22,8 @@ struct FileShape {
   uint64_t header_row = 0;       // the CSV header's line; 0 for JSON
   uint64_t title_rows = 0;
   std::vector<std::string> columns;  // as written: CSV header cells, or JSON keys in first-seen order
-  int park = -1, period = -1, entity = -1, note = -1;  // indices into `columns`
+  // Indices into `columns`; -1 when the layout has no such column or the file lacks it.
+  int park = -1, period = -1, entity = -1, note = -1, restatement = -1;
   std::vector<BoundColumn> mapped;  // mapped columns the file has
   std::vector<RowReject> problems;  // non-empty: the file cannot be used
 };

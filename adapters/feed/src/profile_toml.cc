@@ -95,7 +95,7 @@ void ReadColumn(const Reader& r, const toml::table& t, const core::Catalogue& ca
 Layout ReadLayout(const Reader& r, const toml::table& t, const core::Catalogue& catalogue,
                   std::string_view department) {
   r.OnlyKeys(t, {"name", "format", "encoding", "delimiter", "file_pattern", "park", "period",
-                 "entity", "note", "column"}, "[[layout]]");
+                 "entity", "note", "restatement_column", "column"}, "[[layout]]");
   Layout l;
   l.name = r.Text(t, "name", true);
   std::string format = r.Text(t, "format", false, "csv");
@@ -111,6 +111,7 @@ Layout ReadLayout(const Reader& r, const toml::table& t, const core::Catalogue& 
   l.period_column = r.Text(t, "period", true);
   l.entity_column = r.Text(t, "entity", false);
   l.note_column = r.Text(t, "note", false);
+  l.restatement_column = r.Text(t, "restatement_column", false);
   const toml::array* columns = t.get_as<toml::array>("column");
   if (!columns || columns->empty()) r.Fail(t, "layout '" + l.name + "' maps no [[layout.column]]");
   for (const auto& c : *columns) {

@@ -127,6 +127,7 @@ std::optional<RowKeys> RowMapper::ReadKeys(const Row& row) {
     k.entity = code_text;
   }
   if (const std::string* note = Cell(row, shape_.note)) k.note = FoldText(*note);
+  if (const std::string* reason = Cell(row, shape_.restatement)) k.restatement = FoldText(*reason);
   return k;
 }
 
@@ -155,7 +156,7 @@ void RowMapper::MapCell(const Row& row, const BoundColumn& column, const RowKeys
   }
   DecimalText value = number->Shifted(c.unit.power);
   if (c.round_to) value = value.RoundedHalfUp(*c.round_to);
-  core::Observation o{c.indicator, k.park, k.entity, k.period, value.ToDouble(), k.note};
+  core::Observation o{c.indicator, k.park, k.entity, k.period, value.ToDouble(), k.note, k.restatement};
   if (!sink_status_.ok()) return;
   sink_status_ = sink_.OnObservation({std::move(o), row.row, c.name, *cell});
   if (sink_status_.ok()) summary_.observations++;

@@ -19,6 +19,7 @@ struct Row {
 
 struct RowKeys {
   std::string park, period, entity, note;
+  std::string restatement;  // empty: the row's figures are not restatements
 };
 
 class RowMapper {

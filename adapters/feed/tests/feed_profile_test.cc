@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "feed_test_util.h"
+#include "kpihub/feed/export_mapper.h"
 
 namespace kpihub::feed {
 namespace {
@@ -67,6 +68,33 @@ TEST(ProfileTest, RefusesMistakesWithTheirPosition) {
   }
   EXPECT_NE(ErrorOf("department = ").find("p.toml:1:"), std::string::npos);
   EXPECT_NE(ErrorOf("department = \"tax\"\n").find("no [[layout]]"), std::string::npos);
+}
+
+// `restatement_column`: a non-empty cell makes the row's figures restatements with that
+// reason; an empty one leaves them plain; a file without the column is read as before.
+TEST(ProfileTest, RestatementColumnGivesEachRowItsReason) {
+  std::string text = kMinimal;
+  text.replace(text.find("format = \"json\""), 15, "format = \"csv\"\nrestatement_column = \"更正原因\"");
+  auto loaded = LoadProfile(text, "p.toml", ShippedCatalogue());
+  ASSERT_TRUE(loaded.ok()) << loaded.status().message();
+  EXPECT_EQ(loaded->layouts[0].restatement_column, "更正原因");
+  MappedExport m = MapExport(*loaded, "e.csv",
+                             "park,month,sewage,更正原因\n"
+                             "core,2020-01,5,\n"
+                             "core,2020-02,6, 审计调整：漏报一家企业 \n");
+  ASSERT_FALSE(m.failed);
+  ASSERT_EQ(m.observations.size(), 2u);
+  EXPECT_EQ(m.observations[0].observation.restatement, "");
+  // Folded as a note is (NFKC, trimmed): the full-width colon becomes an ASCII one.
+  EXPECT_EQ(m.observations[1].observation.restatement, "审计调整:漏报一家企业");
+  EXPECT_TRUE(m.rejects.empty());
+  MappedExport without = MapExport(*loaded, "e.csv", "park,month,sewage\ncore,2020-01,5\n");
+  ASSERT_FALSE(without.failed);
+  ASSERT_EQ(without.observations.size(), 1u);
+  EXPECT_EQ(without.observations[0].observation.restatement, "");
+  std::string wrong = text;
+  wrong.replace(wrong.find("\"更正原因\""), std::string("\"更正原因\"").size(), "3");
+  EXPECT_NE(ErrorOf(wrong).find("'restatement_column' must be a string"), std::string::npos);
 }
 
 }  // namespace

@@ -23,7 +23,7 @@ class FileSink : public feed::MapSink {
 
   Status OnObservation(feed::MappedObservation&& m) override {
     RejectLine where{display_name_, m.row, m.column, m.value, "", "", ""};
-    buffer_.push_back({std::move(m.observation), EncodeOrigin(report_.path(), where)});
+    buffer_.push_back({std::move(m.observation), EncodeOrigin(report_.path(), where), std::nullopt});
     return buffer_.size() >= chunk_ ? Flush() : Status::Ok();
   }
   Status OnReject(feed::RowReject&& r) override {
@@ -117,16 +117,70 @@ void ReportingListener::Report(const delivery::OutboxEntry& entry, const std::st
   rejected_++;
 }
 
+namespace {
+
+std::string ActionText(const core::PeriodAction& a) {
+  return std::string(core::PeriodActionName(a.kind)) + " " + a.department + " " + a.period;
+}
+
+// What an accepted action did, in the words of the year's new state.
+std::string DoneText(core::PeriodActionKind kind) {
+  switch (kind) {
+    case core::PeriodActionKind::kSubmit: return "submitted (已报送)";
+    case core::PeriodActionKind::kApprove: return "approved (已审定)";
+    case core::PeriodActionKind::kReopen: return "reopened (已退回)";
+  }
+  return "accepted";
+}
+
+}  // namespace
+
+delivery::OutboxEntry ActionEntry(core::PeriodActionKind kind, const std::string& department,
+                                  int year, const std::string& report_path, const std::string& label) {
+  delivery::OutboxEntry e;
+  e.action = core::PeriodAction{kind, department, std::to_string(year), ""};
+  RejectLine where{label, 0, std::string(core::PeriodActionName(kind)), std::to_string(year), "", "", ""};
+  e.origin = EncodeOrigin(report_path, where);
+  return e;
+}
+
+void ReportingListener::NoteAction(const delivery::OutboxEntry& entry, bool refused,
+                                   const std::string& outcome) {
+  action_outcomes_.push_back({ActionText(*entry.action), refused, outcome});
+  if (refused) actions_refused_++;
+}
+
 void ReportingListener::OnDelivered(const delivery::StoredBatch& batch, const wire::AckMessage& ack) {
+  std::vector<bool> action_refused(batch.entries.size(), false);
   for (const auto& r : ack.rejections) {
     if (r.index >= batch.entries.size()) continue;  // a daemon bug; never index out of range
     Report(batch.entries[r.index], std::string(core::ReasonName(r.reason)), r.detail);
+  }
+  for (const auto& r : ack.action_rejections) {
+    if (r.index >= batch.entries.size() || !batch.entries[r.index].action) continue;
+    const std::string reason(core::ReasonName(r.reason));
+    Report(batch.entries[r.index], reason, r.detail);
+    NoteAction(batch.entries[r.index], true, reason + ": " + r.detail + " (" + ChineseReason(reason) + ")");
+    action_refused[r.index] = true;
+  }
+  for (size_t i = 0; i < batch.entries.size(); ++i) {
+    const auto& e = batch.entries[i];
+    if (!e.action || action_refused[i]) continue;
+    // A duplicate's answer went with the first ack, which this adapter lost (it was killed
+    // or the link dropped): the action was applied then, or refused and reported then.
+    NoteAction(e, false, ack.status == wire::AckStatus::kDuplicate
+                             ? "delivered earlier; the daemon's answer came before a restart "
+                               "(see the daemon's period states)"
+                             : DoneText(e.action->kind));
   }
 }
 
 void ReportingListener::OnRefused(const delivery::StoredBatch& batch, const wire::AckMessage& ack) {
   std::string reason(core::ReasonName(ack.frame_reason));
-  for (const auto& e : batch.entries) Report(e, reason, "batch refused by the daemon: " + ack.frame_detail);
+  for (const auto& e : batch.entries) {
+    Report(e, reason, "batch refused by the daemon: " + ack.frame_detail);
+    if (e.action) NoteAction(e, true, reason + ": batch refused by the daemon: " + ack.frame_detail);
+  }
 }
 
 }  // namespace kpihub::adapter

@@ -45,20 +45,37 @@ FileTotals DryRunFile(const feed::Profile& profile, const core::Catalogue& catal
                       const std::string& input_path, const std::string& report_path,
                       int64_t now_unix_seconds);
 
-// Writes every observation the daemon refuses (and every entry of a refused frame) to the
-// report named in its origin.
+// What became of a period action (e.g. --submit) the sender delivered or saw refused.
+struct ActionOutcome {
+  std::string action;   // "submit finance 2020"
+  bool refused = false;
+  std::string outcome;  // "submitted", or the reason code and the daemon's detail
+};
+
+// Writes every observation or period action the daemon refuses (and every entry of a refused
+// frame) to the report named in its origin, and keeps what became of each action.
 class ReportingListener : public delivery::DeliveryListener {
  public:
   void OnDelivered(const delivery::StoredBatch& batch, const wire::AckMessage& ack) override;
   void OnRefused(const delivery::StoredBatch& batch, const wire::AckMessage& ack) override;
-  uint64_t rejected() const { return rejected_; }
+  uint64_t rejected() const { return rejected_; }  // observations and actions
   uint64_t report_errors() const { return report_errors_; }
+  const std::vector<ActionOutcome>& action_outcomes() const { return action_outcomes_; }
+  uint64_t actions_refused() const { return actions_refused_; }
 
  private:
   void Report(const delivery::OutboxEntry& entry, const std::string& reason,
               const std::string& message);
+  void NoteAction(const delivery::OutboxEntry& entry, bool refused, const std::string& outcome);
   uint64_t rejected_ = 0;
   uint64_t report_errors_ = 0;
+  uint64_t actions_refused_ = 0;
+  std::vector<ActionOutcome> action_outcomes_;
 };
+
+// The outbox entry of a period action for the profile's department, with an origin that
+// reports a refusal to `report_path` (as "file" `label`).
+delivery::OutboxEntry ActionEntry(core::PeriodActionKind kind, const std::string& department,
+                                  int year, const std::string& report_path, const std::string& label);
 
 }  // namespace kpihub::adapter

@@ -4,14 +4,20 @@
 //   kpihub-adapter --profile tax.toml --key tax-1.key --server-key server.pub
 //       --state-dir /var/lib/kpihub-adapter/tax (--input FILE... | --watch DIR) [--dry-run]
 //       [--metrics-file /var/lib/prometheus/node-exporter/kpihub-adapter-tax.prom]
+//       [--restatement REASON] [--submit YEAR]
 //
 // With neither --input nor --watch it only drains what an earlier run left in the outbox.
+// --restatement marks every figure of the run as a restatement of an approved year, with that
+// reason; --submit queues the department's submission of YEAR after the run's figures, in the
+// same outbox, so the daemon takes it after them (docs/adapters.md, "Closing a year").
 //
 // Exit codes: 0 every batch acknowledged (rejected rows are in the report, not an error);
 // 1 bad configuration, or an input refused as a whole (unreadable, or a column of the profile
 // missing: see its report); 2 --dry-run found rows to reject; 3 batches still pending when
 // --deadline passed (they stay in the outbox and go first on the next run); 4 the daemon
-// refused the key, or --server-key is not the daemon's (within seconds); 5 the outbox failed.
+// refused the key, or --server-key is not the daemon's (within seconds); 5 the outbox failed;
+// 6 every batch was acknowledged but the daemon refused a period action (--submit): the
+// summary and the report say why.
 #include <CLI/CLI.hpp>
 
 #include <atomic>
@@ -27,6 +33,7 @@
 #include "feed_run.h"
 #include "handshake_watch.h"
 #include "outbox_feeder.h"
+#include "kpihub/core/validation.h"
 #include "kpihub/platform/journal.h"
 #include "kpihub/feed/profile.h"
 #include "kpihub/platform/file.h"
@@ -44,6 +51,8 @@ void OnSignal(int) { g_stop.store(true); }
 struct Args {
   std::string profile, key, server_key, endpoint = "tcp://127.0.0.1:7730", state_dir;
   std::string catalogue, watch, metrics_file;
+  std::string restatement;  // non-empty: every figure of the run is a restatement
+  int submit_year = 0;      // > 0: submit the department's year after the run's figures
   std::vector<std::string> inputs;
   bool dry_run = false;
   double deadline_s = 600;
@@ -146,7 +155,13 @@ int RunDryRun(const Args& a, const feed::Profile& p, const core::Catalogue& c) {
 bool QueueInputs(const Args& a, const feed::Profile& p, OutboxFeeder& feeder,
                  FileTotals* sum, uint64_t* refused_files, Status* fatal) {
   bool all = true;
-  EntryFlush enqueue = [&](std::vector<delivery::OutboxEntry>&& entries) { return feeder.Feed(std::move(entries)); };
+  EntryFlush enqueue = [&](std::vector<delivery::OutboxEntry>&& entries) {
+    // A reason the profile's column gives a row wins over the run's.
+    if (!a.restatement.empty()) {
+      for (auto& e : entries) if (e.observation.restatement.empty()) e.observation.restatement = a.restatement;
+    }
+    return feeder.Feed(std::move(entries));
+  };
   for (const auto& input : a.inputs) {
     // Absolute: the origin stored with each observation must still name the report when a
     // later run, from another directory, delivers what this one queued.
@@ -173,6 +188,31 @@ bool QueueInputs(const Args& a, const feed::Profile& p, OutboxFeeder& feeder,
                  ull(t.rows), ull(t.blank_rows), ull(t.title_rows), ull(t.observations), ull(t.rejected));
   }
   return all;
+}
+
+// Where a refused --submit is reported: beside the run's last input (the clerk reads that
+// report), or in the state directory when the run has no input.
+std::string SubmitReportPath(const Args& a) {
+  if (!a.inputs.empty()) return ReportPathFor(std::filesystem::absolute(a.inputs.back()).string());
+  return a.state_dir + "/submit-" + std::to_string(a.submit_year) + ".rejects.csv";
+}
+
+// Queues --submit after the run's figures. A run whose files were refused, or had rows
+// rejected while reading, does not submit: the year is not complete until they are corrected.
+Status QueueSubmit(const Args& a, const feed::Profile& p, OutboxFeeder& feeder,
+                   const FileTotals& t, bool all_inputs_read) {
+  const std::string what = "submit " + p.department + " " + std::to_string(a.submit_year);
+  if (!all_inputs_read || t.rejected > 0) {
+    platform::LogLine(platform::Priority::kError, "kpihub-adapter: not sending %s: %s; correct "
+                      "the file(s) and run again\n", what.c_str(),
+                      all_inputs_read ? "rows were rejected while reading (see the reports)"
+                                      : "an input was refused as a whole");
+    return Status::Ok();
+  }
+  Status s = feeder.Feed({ActionEntry(core::PeriodActionKind::kSubmit, p.department, a.submit_year,
+                                      SubmitReportPath(a), "报送 submit")});
+  if (s.ok()) platform::LogLine(platform::Priority::kInfo, "queued %s\n", what.c_str());
+  return s;
 }
 
 // The metrics file, if asked for, from the run's totals and the sender's counters.
@@ -209,7 +249,8 @@ class MetricsFile {
 // Prints the run's summary line and whatever went wrong; the exit code.
 int ReportRun(const Args& a, const FileTotals& t, delivery::DrainResult result,
               const Status& refusal, const delivery::DurableSender& sender,
-              const ReportingListener& listener, bool unreadable_input) {
+              const ReportingListener& listener, bool unreadable_input, bool submit_queued,
+              const std::string& department) {
   const auto& c = sender.counters();
   std::printf("summary: %s: %llu rows, %llu observations queued, %llu delivered in %llu batches "
               "(%llu resent), %llu rejected (%llu while reading, %llu by the daemon), %zu batches "
@@ -221,8 +262,16 @@ int ReportRun(const Args& a, const FileTotals& t, delivery::DrainResult result,
   if (!refusal.ok()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", refusal.message().c_str());
   if (!sender.error().empty()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", sender.error().c_str());
   if (listener.report_errors()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %llu rejections could not be written to their report\n", ull(listener.report_errors()));
+  for (const auto& o : listener.action_outcomes()) {
+    std::printf("%s: %s%s\n", o.action.c_str(), o.refused ? "refused: " : "", o.outcome.c_str());
+  }
+  if (submit_queued && result != delivery::DrainResult::kEmpty) {
+    std::printf("submit %s %d: still in the outbox; it goes after the figures with the next run\n",
+                department.c_str(), a.submit_year);
+  }
   int code = ExitFor(result);
-  return code == 0 && unreadable_input ? 1 : code;
+  if (code == 0 && unreadable_input) return 1;
+  return code == 0 && listener.actions_refused() > 0 ? 6 : code;
 }
 
 int RunSending(const Args& a, const feed::Profile& p) {
@@ -259,6 +308,7 @@ int RunSending(const Args& a, const feed::Profile& p) {
   delivery::DrainResult result;
   Status fatal;
   bool unreadable_input = false;
+  bool submit_queued = false;
   if (!a.watch.empty()) {
     auto on_file = [&] { metrics.Write(s.rows, s.observations, s.rejected, s.files_done, s.files_failed); };
     on_file();  // every series from 0, so that the first failed file is an increase
@@ -272,6 +322,11 @@ int RunSending(const Args& a, const feed::Profile& p) {
     uint64_t refused_files = 0;
     OutboxFeeder feeder(sender, keep_going, a.batch_size);
     unreadable_input = !QueueInputs(a, p, feeder, &t, &refused_files, &fatal);
+    if (fatal.ok() && a.submit_year > 0) {
+      const uint64_t before = sender.pending_batches();
+      fatal = QueueSubmit(a, p, feeder, t, !unreadable_input);
+      submit_queued = fatal.ok() && sender.pending_batches() > before;
+    }
     if (fatal.code() == Status::Code::kIoError) return 5;
     int64_t wait_ms = a.deadline_s < 0 ? -1 : static_cast<int64_t>(a.deadline_s * 1000);
     result = sender.Drain(wait_ms, keep_going);
@@ -279,7 +334,8 @@ int RunSending(const Args& a, const feed::Profile& p) {
   }
   if (!refusal.ok() || fatal.code() == Status::Code::kPermissionDenied) result = delivery::DrainResult::kUnauthorized;
   progress.Tick(t.rows, t.observations, t.rejected, /*force=*/true);
-  return ReportRun(a, t, result, refusal, sender, listener, unreadable_input);
+  return ReportRun(a, t, result, refusal, sender, listener, unreadable_input, submit_queued,
+                   p.department);
 }
 
 }  // namespace
@@ -304,7 +360,18 @@ int main(int argc, char** argv) {
   app.add_option("--window", a.window, "batches in flight")->capture_default_str();
   app.add_option("--metrics-file", a.metrics_file, "write adapter metrics here for node_exporter's textfile collector (*.prom)");
   app.add_option("--ack-timeout-ms", a.ack_timeout_ms, "resend after this long without an ack")->capture_default_str();
+  auto* restatement = app.add_option("--restatement", a.restatement,
+      "mark every figure of the run as a restatement of an approved year, with this reason");
+  auto* submit = app.add_option("--submit", a.submit_year,
+      "after the run's figures, submit the department's YEAR (报送)")->check(CLI::Range(1900, 9999));
+  restatement->excludes(watch);
+  submit->excludes(watch);
   CLI11_PARSE(app, argc, argv);
+  if (a.dry_run && a.submit_year > 0) { kpihub::platform::LogLine(kpihub::platform::Priority::kError, "kpihub-adapter: --dry-run sends nothing: leave out --submit\n"); return 1; }
+  if (restatement->count() > 0 && (a.restatement.empty() || a.restatement.size() > kpihub::core::kMaxNoteLength)) {
+    kpihub::platform::LogLine(kpihub::platform::Priority::kError, "kpihub-adapter: --restatement needs a reason of 1 to %zu bytes\n", kpihub::core::kMaxNoteLength);
+    return 1;
+  }
   if (a.dry_run && a.inputs.empty()) { kpihub::platform::LogLine(kpihub::platform::Priority::kError, "kpihub-adapter: --dry-run needs --input\n"); return 1; }
   if (!a.dry_run && (a.key.empty() || a.server_key.empty() || a.state_dir.empty())) {
     kpihub::platform::LogLine(kpihub::platform::Priority::kError, "kpihub-adapter: sending needs --key, --server-key and --state-dir\n");

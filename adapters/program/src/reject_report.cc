@@ -79,6 +79,14 @@ std::string ChineseReason(const std::string& code) {
       {"field_too_long", "字段太长"},
       {"unregistered_key", "本适配器的密钥未在服务端登记"},
       {"reference_required", "里程碑须在备注中填写批准文件文号"},
+      // Closing a year (docs/adapters.md, "Closing a year").
+      {"period_closed",
+       "该年度已报送或已审定，数据已锁定：已报送待审定的，请领导小组办公室退回后再修改；"
+       "已审定的，修改须作为更正报送，并填写更正原因"},
+      {"not_approver", "只有领导小组办公室能审定或退回年度数据；各部门只能报送本部门的年度"},
+      {"period_state_conflict",
+       "该年度当前的状态不允许这一操作（已审定的年度不能再报送或退回，未报送的年度不能审定）"},
+      {"unknown_department", "部门代码不在目录中"},
   };
   auto it = kText.find(code);
   return it == kText.end() ? "服务端拒收（原因代码 " + code + "）" : it->second;

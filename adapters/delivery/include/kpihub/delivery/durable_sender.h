@@ -1,10 +1,12 @@
-// DurableSender: the public API for a department system that pushes observations to kpihubd
-// directly (docs/integrating.md has a complete example). It delivers every observation handed
+// DurableSender: the public API for a department system that pushes observations (and period
+// actions: closing a year) to kpihubd directly (docs/integrating.md has a complete example). It delivers every observation handed
 // to Enqueue exactly once to effect, across daemon restarts, network loss and restarts of the
 // calling process:
 //
-//  - Enqueue splits observations into batches and writes them, numbered, to the Outbox (LMDB,
-//    synced) before anything is sent. Sequences are per adapter key, contiguous from 1, and
+//  - Enqueue splits entries into batches and writes them, numbered, to the Outbox (LMDB,
+//    synced) before anything is sent. A batch's period actions travel after its observations
+//    (the daemon applies them in that order), so a batch is cut where an observation follows
+//    an action: entries take effect in the order they were enqueued. Sequences are per adapter key, contiguous from 1, and
 //    survive restarts because the outbox stores the next one with the batches it numbers.
 //  - Drain connects a CURVE DEALER socket (keys from files, ZMTP heartbeats), keeps up to
 //    `window` batches in flight, and removes a batch from the outbox only when the daemon acks
@@ -45,7 +47,7 @@ struct SenderOptions {
   std::string endpoint = "tcp://127.0.0.1:7730";
   std::string server_public_z85;  // the daemon's server.pub
   wire::CurveKeyPair client_keys;  // this adapter's .key (both halves)
-  size_t batch_size = 500;         // observations per batch (Enqueue)
+  size_t batch_size = 500;         // entries (observations, actions) per batch (Enqueue)
   size_t window = 8;               // batches in flight
   int heartbeat_ms = 5000;         // ZMTP heartbeat; a silent peer is dropped after 3x this
   int ack_timeout_ms = 10000;      // no ack for this long: resend what is in flight
@@ -62,8 +64,9 @@ class DeliveryListener {
  public:
   virtual ~DeliveryListener() = default;
   // The daemon applied the batch (`accepted`) or had applied it before (`duplicate`: its
-  // rejections, if any, were sent with the first ack, which was lost). `rejections` index
-  // `batch.entries`.
+  // rejections, if any, were sent with the first ack, which was lost). `rejections` (refused
+  // observations) and `action_rejections` (refused period actions) both index
+  // `batch.entries`: the sender translates the wire's indices before calling.
   virtual void OnDelivered(const StoredBatch& batch, const wire::AckMessage& ack) = 0;
   // The daemon refused the whole frame (`malformed`); none of its entries was applied.
   virtual void OnRefused(const StoredBatch& batch, const wire::AckMessage& ack) = 0;
@@ -76,6 +79,8 @@ struct SenderCounters {
   uint64_t batches_refused = 0;    // malformed
   uint64_t observations_delivered = 0;
   uint64_t observations_rejected = 0;  // by the daemon, in delivered batches
+  uint64_t actions_delivered = 0;      // period actions in delivered batches
+  uint64_t actions_rejected = 0;       // by the daemon, in delivered batches
   uint64_t rewinds = 0;            // outOfOrder answers acted on
   uint64_t reconnects = 0;
 };
@@ -96,8 +101,8 @@ class DurableSender {
                 const core::Clock& clock, DeliveryListener* listener);
   ~DurableSender();
 
-  // Durably queues `entries` in batches of `batch_size`. On failure (also kept in error())
-  // nothing of this call was stored.
+  // Durably queues `entries` in batches of at most `batch_size`, in order. On failure (also
+  // kept in error()) nothing of this call was stored.
   Status Enqueue(const std::vector<OutboxEntry>& entries);
 
   // Sends and follows acks until the outbox is empty, `max_wait_ms` passes (< 0: no limit),

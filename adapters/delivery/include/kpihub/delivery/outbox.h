@@ -17,17 +17,21 @@
 #include <vector>
 
 #include "kpihub/core/observation.h"
+#include "kpihub/core/period_state.h"
 #include "kpihub/core/status.h"
 
 struct MDB_txn;
 
 namespace kpihub::delivery {
 
-// One observation and an opaque note about where it came from (the adapter program stores
-// "file, row, column, value" there so that a rejection can be traced to its row).
+// One observation, or one period action (closing a year: submit, approve, reopen), and an
+// opaque note about where it came from (the adapter program stores "file, row, column, value"
+// there so that a rejection can be traced to its row). With `action` set the entry is that
+// action and `observation` is unused.
 struct OutboxEntry {
   core::Observation observation;
   std::string origin;
+  std::optional<core::PeriodAction> action;
 };
 
 struct StoredBatch {

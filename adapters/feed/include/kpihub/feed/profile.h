@@ -45,6 +45,9 @@ struct Layout {
   std::string period_column;
   std::string entity_column;  // empty for a layout of park-level figures
   std::string note_column;    // optional
+  // Optional: the column that gives a row's restatement reason. A non-empty cell marks the
+  // row's figures as restatements of an approved year (core::Observation::restatement).
+  std::string restatement_column;
   std::vector<ColumnMapping> columns;
 };
 
