@@ -23,6 +23,20 @@ HandshakeMonitor::HandshakeMonitor(zmq::context_t& context, Observer observer,
                                    ConnectionObserver connections)
     : context_(context), observer_(std::move(observer)), connections_(std::move(connections)) {}
 
+// Once nobody reads the events, libzmq's I/O thread blocks for ever on the first one its full
+// queue cannot take (holding the socket's monitor lock; the context can then not terminate).
+// So the events are stopped before `events_` closes, after reading what is queued: a send
+// blocked on a full queue completes and releases the lock the stop takes.
+HandshakeMonitor::~HandshakeMonitor() {
+  if (watched_ == nullptr) return;
+  zmq_msg_t message;
+  zmq_msg_init(&message);
+  while (zmq_msg_recv(&message, events_.handle(), ZMQ_DONTWAIT) >= 0) {
+  }
+  zmq_msg_close(&message);
+  (void)zmq_socket_monitor(watched_, nullptr, 0);
+}
+
 void HandshakeMonitor::Watch(zmq::socket_t& server) {
   // The failures (successes and ZAP refusals are counted where they are decided), and the
   // connections' lifetimes for the connection limits (one monitor per socket in libzmq).
@@ -34,6 +48,7 @@ void HandshakeMonitor::Watch(zmq::socket_t& server) {
   events_ = zmq::socket_t(context_, zmq::socket_type::pair);
   events_.set(zmq::sockopt::linger, 0);
   events_.connect(kMonitorEndpoint);
+  watched_ = server.handle();
 }
 
 void HandshakeMonitor::HandlePending() {

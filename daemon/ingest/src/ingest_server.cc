@@ -60,7 +60,9 @@ IngestServer::IngestServer(zmq::context_t& context, IngestOptions options,
              if (allowed) {
                // A key already at its connection limit reconnects every 100 ms after each
                // refusal: those admissions go to debug, the refusals are counted and logged.
-               const core::AdapterKey* key = config_.Get().registry->FindById(adapter);
+               // The view is held while `key` is used: a reload may free the old registry.
+               const core::LiveConfig::View view = config_.Get();
+               const core::AdapterKey* key = view.registry->FindById(adapter);
                if (key != nullptr &&
                    gate_.ConnectionsOf(key->public_key_z85) >= options_.connections.max_per_key) {
                  log_->debug("connection admitted adapter={} (at its connection limit)", adapter);

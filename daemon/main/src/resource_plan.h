@@ -1,7 +1,9 @@
 // ResourcePlan: how kpihubd shares its file descriptors (RLIMIT_NOFILE) between the ingest
 // socket's connections, the HTTP server and everything else (LMDB, logs, libzmq's own
-// descriptors), so that no flood of connections can exhaust them: libzmq spins on accept()
-// at EMFILE and stops serving, civetweb stops accepting. Computed once at start and logged.
+// descriptors), so that no flood of connections can keep them exhausted: libzmq spins on
+// accept() at EMFILE and stops serving, civetweb stops accepting. A burst can still reach the
+// limit for a moment (libzmq accepts before the ConnectionGate refuses); the refused
+// connections are closed at once. Computed once at start and logged.
 // Pure functions apart from RaiseDescriptorLimit; thread-safe.
 #pragma once
 

@@ -6,7 +6,7 @@
 // each connection accepted and ended, with its descriptor, for the ConnectionGate (libzmq
 // allows one monitor per socket).
 //
-// Not thread-safe: owned and polled by the ingest thread.
+// Not thread-safe: owned and polled by the ingest thread. The watched socket must outlive it.
 #pragma once
 
 #include <zmq.hpp>
@@ -30,6 +30,10 @@ class HandshakeMonitor {
 
   HandshakeMonitor(zmq::context_t& context, Observer observer,
                    ConnectionObserver connections = nullptr);
+  // Stops the events before the socket reading them closes.
+  ~HandshakeMonitor();
+  HandshakeMonitor(const HandshakeMonitor&) = delete;
+  HandshakeMonitor& operator=(const HandshakeMonitor&) = delete;
 
   // Starts watching `server`; call before it binds.
   void Watch(zmq::socket_t& server);
@@ -42,6 +46,7 @@ class HandshakeMonitor {
   Observer observer_;
   ConnectionObserver connections_;
   zmq::socket_t events_;
+  void* watched_ = nullptr;  // the socket given to Watch
   std::map<std::string, uint64_t> counts_;
 };
 
