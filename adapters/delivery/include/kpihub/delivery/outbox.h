@@ -31,7 +31,7 @@ namespace kpihub::delivery {
 struct OutboxEntry {
   core::Observation observation;
   std::string origin;
-  std::optional<core::PeriodAction> action;
+  std::optional<core::PeriodAction> action{};
 };
 
 struct StoredBatch {

@@ -20,7 +20,7 @@ struct Observation {
   std::string note;
   // Non-empty: a deliberate change to a figure of an approved (closed) year, with its reason
   // (docs/operations.md, "Closing a year"). At most kMaxNoteLength bytes.
-  std::string restatement;
+  std::string restatement{};
 };
 
 // The identity of one figure: a revision with the same key replaces the earlier value.
@@ -37,7 +37,7 @@ struct ValidObservation {
   FigureKey key;
   Decimal value;
   std::string note;
-  std::string restatement;  // the reason, when the sender marked the change as a restatement
+  std::string restatement{};  // the reason, when the sender marked the change as a restatement
   uint32_t index = 0;       // the observation's place in its batch, for the ack
 };
 
