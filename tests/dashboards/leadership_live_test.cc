@@ -248,6 +248,10 @@ TEST_F(LeadershipLiveTest, EveryQueryReturnsDataInPeoplesWords) {
       << "a park without a target shown off track";
   EXPECT_EQ(prometheus.Query(R"(ALERTS{alertname="KpihubKpiOffTrack", park!="zone"})").size(), 0u);
 
+  // No year has been approved: every figure is provisional (初步数), none 正式数.
+  EXPECT_GE(prometheus.One(R"(count(kpihub_kpi_approved{year="2020"} == 0))"), 1);
+  EXPECT_EQ(prometheus.One(R"(count(kpihub_kpi_approved == 1) or vector(0))"), 0);
+
   // The milestone fed above: achieved (3), in June 2019 as the board prints it.
   EXPECT_EQ(prometheus.One(R"(kpihub:milestone_status:code{milestone="national_incubator"})"), 3);
   const double achieved_ms = prometheus.One(

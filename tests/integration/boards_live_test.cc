@@ -3,7 +3,10 @@
 // prometheus scraping it every two seconds with the shipped rules, and every query of every
 // dashboard panel and every recording rule asked of that Prometheus. Also: an alert fires
 // when a feed stops beyond its (shortened) contract, small cells stay withheld, the rule
-// violation is counted, and the health endpoints answer. Everything is stopped by PID.
+// violation is counted, and the health endpoints answer. Closing a year as the departments
+// and the office do it (submit, approve, restate, each with its own key through the daemon)
+// shows on the operations board's Closing row and in the leadership table's 正式数/初步数
+// column exactly as the daemon exports it. Everything is stopped by PID.
 //
 // Every wait draws on one budget (kBudget) well inside the suite's 120 s ctest timeout.
 #include <arpa/inet.h>
@@ -32,6 +35,8 @@
 #include "kpihub/testing/port_reservation.h"
 #include "kpihub/client/connection.h"
 #include "kpihub/core/catalogue.h"
+#include "kpihub/core/uscc.h"
+#include "kpihub/wire/codec.h"
 #include "kpihub/testing/source_file.h"
 #include "ops_test_util.h"
 
@@ -127,6 +132,23 @@ class PrometheusServer {
   ChildProcess process_;
 };
 
+// The sample's adapters and the leading group's office, which approves the years.
+std::vector<std::pair<std::string, std::string>> SampleAdaptersAndOffice() {
+  auto adapters = SampleAdapters();
+  adapters.emplace_back("office-1", "office");
+  return adapters;
+}
+
+// The query `ref_id` of panel `panel_id` of a shipped board, variables set as the tests set them.
+std::string PanelQuery(const std::string& board, int panel_id, const std::string& ref_id) {
+  json b = ReadJsonFile(SourcePath("dashboards/grafana/dashboards/" + board));
+  for (const BoardQuery& q : PanelQueries(b)) {
+    if (q.panel_id == panel_id && q.ref_id == ref_id) return Substitute(q.expr, DefaultVariableValues());
+  }
+  ADD_FAILURE() << board << " has no query " << ref_id << " in panel " << panel_id;
+  return "absent(up)";
+}
+
 // Names of the recording rules in the shipped rules file.
 std::vector<std::string> RecordingRules() {
   std::vector<std::string> out;
@@ -142,7 +164,7 @@ std::vector<std::string> RecordingRules() {
 class BoardsLiveTest : public ::testing::Test {
  protected:
   BoardsLiveTest()
-      : daemon_(SampleAdapters()) {}
+      : daemon_(SampleAdaptersAndOffice()) {}
 
   // The shipped catalogue with finance's contract shortened to kFinanceContractSeconds.
   std::string WriteShortContractCatalogue() {
@@ -201,6 +223,112 @@ class BoardsLiveTest : public ::testing::Test {
     *finance_seq = static_cast<uint64_t>(finance_last) + 1;
     last_finance_send_ = WallClock::now();  // the silence counted from here on
     ASSERT_NO_FATAL_FAILURE(FeedFinance(finance, finance_seq));
+  }
+
+  // One batch of figures and period actions on `sender`, which must be accepted whole.
+  static void SendAccepted(client::Connection& sender, uint64_t sequence,
+                           const std::vector<core::Observation>& observations,
+                           const std::vector<core::PeriodAction>& actions) {
+    ASSERT_TRUE(sender.SendFrame(wire::EncodeBatch(sequence, 0, observations, actions)));
+    auto ack = sender.ReceiveAck(10000);
+    ASSERT_TRUE(ack.has_value()) << "no ack for sequence " << sequence;
+    EXPECT_EQ(ack->sequence, sequence);
+    EXPECT_EQ(ack->status, wire::AckStatus::kAccepted);
+    for (const core::Rejection& r : ack->rejections) ADD_FAILURE() << "refused: " << r.detail;
+    for (const core::Rejection& r : ack->action_rejections) ADD_FAILURE() << "action refused: " << r.detail;
+  }
+
+  // After the sample: tax and scitech submit 2020 with their own keys and the office approves
+  // both with its own; then tax restates 2020 with an enterprise registration it had missed
+  // (a new figure of an approved year, with its reason). Each on its sender's next sequence.
+  void CloseAndRestate2020() {
+    const auto metrics = ScrapeMetrics(daemon_.metrics_port());
+    auto next = [&](const std::string& department) {
+      const double last = MetricOr(metrics, SeriesKey("kpihub_sender_last_sequence",
+                                                      {{"adapter", SampleAdapterId(department)},
+                                                       {"department", department}}), -1);
+      EXPECT_GE(last, 1) << department << " delivered nothing";
+      return static_cast<uint64_t>(last) + 1;
+    };
+    using Kind = core::PeriodActionKind;
+    auto tax = Connect(SampleAdapterId("tax"));
+    auto scitech = Connect(SampleAdapterId("scitech"));
+    auto office = Connect("office-1");
+    const uint64_t tax_seq = next("tax");
+    ASSERT_NO_FATAL_FAILURE(SendAccepted(*tax, tax_seq, {}, {{Kind::kSubmit, "", "2020", ""}}));
+    ASSERT_NO_FATAL_FAILURE(SendAccepted(*scitech, next("scitech"), {}, {{Kind::kSubmit, "", "2020", ""}}));
+    ASSERT_NO_FATAL_FAILURE(SendAccepted(*office, 1, {},
+                                         {{Kind::kApprove, "tax", "2020", "审定"},
+                                          {Kind::kApprove, "scitech", "2020", "审定"}}));
+    // Synthetic serial 99990001 is in no sample file: a figure the store does not hold.
+    core::Observation missed{"enterprise_registered", "core", core::SyntheticUscc(99990001),
+                             "2020", 1, "", "漏报补录"};
+    ASSERT_NO_FATAL_FAILURE(SendAccepted(*tax, tax_seq + 1, {missed}, {}));
+  }
+
+  // The Closing row and the 正式数/初步数 column, as Prometheus answers their panels' queries,
+  // against what the daemon exports.
+  void ExpectClosingOnTheBoards(const PrometheusServer& prometheus) {
+    const auto exported = ScrapeMetrics(daemon_.metrics_port());
+    auto daemon = [&](const std::string& name, std::map<std::string, std::string> labels) {
+      return MetricOr(exported, SeriesKey(name, std::move(labels)), std::nan(""));
+    };
+    // Each department's years: the state, -1 when open past the deadline.
+    std::map<std::string, std::string> code_of;  // department_zh -> code
+    for (const core::Department& d : catalogue_->departments()) code_of[d.name_zh] = d.code;
+    json states = prometheus.Query(PanelQuery("kpihub-operations.json", 27, "A"));
+    ASSERT_FALSE(states.is_null());
+    std::map<std::pair<std::string, std::string>, double> shown;  // (department, year)
+    for (const json& row : states["result"]) {
+      const std::string department = code_of[row["metric"].value("department_zh", "")];
+      const std::string year = row["metric"].value("year", "");
+      const double value = std::stod(row["value"][1].get<std::string>());
+      shown[{department, year}] = value;
+      const std::map<std::string, std::string> labels = {
+          {"department", department}, {"department_zh", row["metric"].value("department_zh", "")}, {"year", year}};
+      EXPECT_EQ(value, daemon("kpihub_period_state", labels) - daemon("kpihub_period_submission_overdue", labels))
+          << department << " " << year;
+    }
+    size_t exported_states = 0;
+    for (const auto& [key, value] : exported) exported_states += key.rfind("kpihub_period_state{", 0) == 0;
+    EXPECT_EQ(shown.size(), exported_states);
+    auto at = [&](const std::string& department, const std::string& year) {
+      auto it = shown.find({department, year});
+      return it == shown.end() ? std::nan("") : it->second;
+    };
+    EXPECT_EQ(at("tax", "2020"), 2);
+    EXPECT_EQ(at("scitech", "2020"), 2);
+    EXPECT_EQ(at("tax", "2019"), -1);      // open, past 30 June 2020
+    EXPECT_EQ(at("finance", "2020"), -1);  // open, past 31 March 2021
+    EXPECT_TRUE(std::isnan(at("office", "2020")));
+
+    // The restatement: one, under the KPI its indicator feeds, named in Chinese.
+    json restated = prometheus.Query(PanelQuery("kpihub-operations.json", 28, "A"));
+    ASSERT_FALSE(restated.is_null());
+    ASSERT_EQ(restated["result"].size(), 1u) << restated.dump();
+    const json& r = restated["result"][0];
+    EXPECT_EQ(r["metric"].value("department_zh", ""), "税务");
+    EXPECT_EQ(r["metric"].value("year", ""), "2020");
+    EXPECT_EQ(r["metric"].value("title_zh", "").rfind(catalogue_->FindKpi("hightech_enterprise_share")->name_zh, 0), 0u)
+        << r.dump();
+    EXPECT_EQ(std::stod(r["value"][1].get<std::string>()),
+              daemon("kpihub_restatements_total",
+                     {{"department", "tax"}, {"year", "2020"}, {"kpi", "hightech_enterprise_share"}}));
+    EXPECT_EQ(std::stod(r["value"][1].get<std::string>()), 1);
+
+    // 正式数 where every department feeding the KPI approved 2020, else 初步数.
+    json basis = prometheus.Query(PanelQuery("kpihub-leadership.json", 2, "G"));
+    ASSERT_FALSE(basis.is_null());
+    std::map<std::string, double> approved;
+    for (const json& row : basis["result"]) {
+      const std::string kpi = row["metric"].value("kpi", "");
+      approved[kpi] = std::stod(row["value"][1].get<std::string>());
+      EXPECT_EQ(approved[kpi], daemon("kpihub_kpi_approved", {{"kpi", kpi}, {"year", "2020"}})) << kpi;
+    }
+    EXPECT_EQ(approved.size(), catalogue_->kpis().size());
+    EXPECT_EQ(approved["hightech_enterprise_share"], 1);  // scitech over tax
+    EXPECT_EQ(approved["industrial_output"], 1);          // scitech alone
+    EXPECT_EQ(approved["rd_intensity"], 0);               // over finance's GDP, not approved
   }
 
   // Scrape cost of the fed state; promtool's lint; no enterprise id of any kind: not the
@@ -392,6 +520,7 @@ TEST_F(BoardsLiveTest, EveryPanelAndRuleReturnsDataAndAStoppedFeedAlerts) {
   auto finance = Connect("finance-1");
   uint64_t finance_seq = 0;
   ASSERT_NO_FATAL_FAILURE(ContinueFinance(*finance, &finance_seq));
+  ASSERT_NO_FATAL_FAILURE(CloseAndRestate2020());
   ASSERT_NO_FATAL_FAILURE(CheckScrape());
 
   TempDir prom_dir;
@@ -415,6 +544,7 @@ TEST_F(BoardsLiveTest, EveryPanelAndRuleReturnsDataAndAStoppedFeedAlerts) {
   ExpectNobodyLate(prometheus);
   ExpectSmallCellsWithheld(prometheus);
   ExpectRulesAndRejections(prometheus);
+  ExpectClosingOnTheBoards(prometheus);
 
   // Stop the finance feed.
   const double silence_s = ExpectFinanceAlertFires(prometheus, budget_end);  // to activeAt

@@ -1,7 +1,9 @@
 #include "kpihub/export/kpi_collector.h"
 
+#include <set>
 #include <string>
 
+#include "kpihub/core/period_state.h"
 #include "kpihub/export/gauge_family.h"
 #include "kpihub/store/rollup_feed.h"
 #include "store_read.h"
@@ -46,6 +48,10 @@ struct KpiFamilies {
                         "Indicator yearly aggregate per department, park and year, base unit."};
   GaugeFamily withheld{"kpihub_cells_withheld",
                        "Park-year figures withheld from export as small cells, per indicator."};
+  GaugeFamily approved{"kpihub_kpi_approved",
+                       "1 when the KPI's figures of the year rest on approved data only (正式数: "
+                       "every department feeding it has approved the year, and each earlier "
+                       "year a cumulative KPI sums), 0 when provisional (初步数)."};
 };
 
 // The unit a board shows a KPI in: money in 亿元, ratios in %, areas in m², counts in 个.
@@ -155,6 +161,19 @@ void AddIndicators(const core::RollupResult& result, KpiFamilies& f) {
   for (const auto& [code, n] : withheld) f.withheld.Add({{"indicator", code}}, n);
 }
 
+// For each year a KPI has an exported figure (of any level): whether it is approved data.
+void AddBasis(const core::Catalogue& catalogue, const std::vector<core::KpiFigure>& figures,
+              const core::PeriodStates& states, KpiFamilies& f) {
+  std::set<std::pair<const core::Kpi*, int>> years;
+  for (const core::KpiFigure& k : figures) {
+    if (!k.withheld && k.has_value) years.insert({k.kpi, k.year});
+  }
+  for (const auto& [kpi, year] : years) {
+    f.approved.Add({{"kpi", kpi->code}, {"year", std::to_string(year)}},
+                   core::RestsOnApprovedData(catalogue, *kpi, year, states) ? 1 : 0);
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
@@ -165,6 +184,11 @@ std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
   return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
     core::Rollup rollup(*view.catalogue, options_);
     kpihub::Status read = store::FeedRollup(*snapshot, &rollup);
+    core::PeriodStates states;
+    if (read.ok()) {
+      read = snapshot->ForEachPeriod(
+          [&](const store::PeriodRecord& p) { states[{p.department, p.year}] = p.state; });
+    }
     snapshot.reset();  // the read transaction ends before the (longer) rollup
     if (!ScrapeReadOk(read, *log_, "scrape")) return nullptr;
     core::RollupResult result = rollup.Finish();
@@ -174,10 +198,11 @@ std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
     AddLatest(result.kpi_figures, f);
     AddBaselines(result.kpi_figures, f);
     AddIndicators(result, f);
+    AddBasis(*view.catalogue, result.kpi_figures, states, f);
     std::vector<prometheus::MetricFamily> out;
     for (GaugeFamily* g : {&f.info, &f.park_info, &f.target, &f.baseline, &f.value, &f.progress,
                            &f.expected, &f.status, &f.share, &f.contribution, &f.latest,
-                           &f.indicator, &f.withheld}) {
+                           &f.indicator, &f.withheld, &f.approved}) {
       g->MoveTo(&out);
     }
     return Render(std::move(out));

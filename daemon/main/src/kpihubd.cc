@@ -25,6 +25,7 @@
 #include "kpihub/app/listen_address.h"
 #include "kpihub/app/log_setup.h"
 #include "kpihub/app/reload_status.h"
+#include "kpihub/export/closing_collector.h"
 #include "kpihub/export/feed_collector.h"
 #include "kpihub/export/milestone_collector.h"
 #include "kpihub/export/kpi_collector.h"
@@ -275,6 +276,7 @@ void RegisterCollectors(exporter::MetricsServer& http, store::Store& store,
   http.RegisterCollectable(std::make_shared<exporter::ProcessCollector>());
   http.RegisterCollectable(std::make_shared<exporter::FeedCollector>(store, live, clock, log));
   http.RegisterCollectable(std::make_shared<exporter::MilestoneCollector>(store, live, clock, log));
+  http.RegisterCollectable(std::make_shared<exporter::ClosingCollector>(store, live, clock, log));
   http.RegisterCollectable(std::make_shared<exporter::RuleCollector>(
       store, live, core::RollupOptions{config.min_cell_entities}, log));
 }

@@ -1,9 +1,10 @@
 // KpiCollector: computes the KPI and indicator figures from one consistent store snapshot
 // (cells only: enterprise-level values never leave the store) and returns them as Prometheus
-// gauges. Small cells are withheld (core::Rollup). The figures are computed on the first
-// scrape after a commit or a catalogue reload and served from a ScrapeCache until the next
-// one. Thread-safe: Collect may run on several HTTP threads at once; each call opens its own
-// snapshot to learn the data version.
+// gauges, with whether each KPI's figures of a year rest on approved data (正式数) or not
+// yet (初步数), from the same snapshot's period states. Small cells are withheld
+// (core::Rollup). The figures are computed on the first scrape after a commit or a catalogue
+// reload and served from a ScrapeCache until the next one. Thread-safe: Collect may run on
+// several HTTP threads at once; each call opens its own snapshot to learn the data version.
 #pragma once
 
 
