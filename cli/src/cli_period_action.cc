@@ -84,7 +84,7 @@ CommandRunner AddActionCommand(CLI::App& app, core::PeriodActionKind kind, const
   args->kind = kind;
   cmd->add_option("--year", args->year, "the year, e.g. 2020 (it must have ended)")->required();
   cmd->add_option("--department", args->department,
-                  "whose year (default: the key's own department; the office names one)");
+                  "whose year, a department code (default: the key's own department; the office names one)");
   cmd->add_option("--note", args->note, "a note kept in the period log");
   cmd->add_option("--key", args->key, "the sender's secret key file")->required();
   cmd->add_option("--server-key", args->server_key, "daemon public key file")->required();
