@@ -61,6 +61,10 @@ int RunAction(const ActionArgs& args) {
                              std::chrono::system_clock::now().time_since_epoch()).count();
   core::PeriodAction action{args.kind, args.department, std::to_string(args.year), args.note};
   client::ActionsSummary summary = client::PushActions(connection, {action}, options);
+  if (summary.batch_refused) {  // an answer, not a lost message: resending would not help
+    std::printf("%s %s: refused: %s\n", name.c_str(), Target(args).c_str(), summary.error.c_str());
+    return kActionRefused;
+  }
   if (!summary.delivered) {
     std::fprintf(stderr, "kpihub %s: not delivered: %s; running the same command again is safe\n",
                  name.c_str(), summary.error.c_str());
@@ -91,8 +95,8 @@ CommandRunner AddActionCommand(CLI::App& app, core::PeriodActionKind kind, const
   cmd->add_option("--endpoint", args->endpoint, "daemon endpoint");
   cmd->add_option("--timeout-ms", args->timeout_ms, "ack timeout per attempt");
   cmd->footer(
-      "Exit: 0 done (or it already was), 3 refused by the daemon (reason printed), 2 not "
-      "delivered (no answer: running the same command again is safe, a repeated action "
+      "Exit: 0 done (or it already was), 3 refused by the daemon (reason printed; also "
+      "when the whole batch is refused), 2 not delivered (no answer: running the same command again is safe, a repeated action "
       "changes nothing), 1 bad arguments or key files.");
   return [args] { return RunAction(*args); };
 }

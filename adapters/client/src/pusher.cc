@@ -84,6 +84,7 @@ ActionsSummary PushActions(Connection& connection, const std::vector<core::Perio
         summary.rejections = std::move(ack->action_rejections);
         return summary;
       default:
+        summary.batch_refused = true;
         summary.error = std::string("batch refused: ") +
                         std::string(wire::AckStatusName(ack->status)) + " " + ack->frame_detail;
         return summary;

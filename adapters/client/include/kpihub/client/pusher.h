@@ -42,6 +42,7 @@ PushSummary Push(Connection& connection, const std::vector<core::Observation>& o
 struct ActionsSummary {
   bool delivered = false;  // the batch was acked `accepted` (each action then applied or refused)
   uint64_t sequence = 0;   // the sequence it was accepted under
+  bool batch_refused = false;  // the daemon answered, refusing the whole batch (`error` says why)
   std::string error;       // when not delivered
   std::vector<core::Rejection> rejections;  // refused actions, index into `actions`
 };
