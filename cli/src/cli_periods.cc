@@ -80,7 +80,9 @@ Status PrintStates(const PeriodsArgs& args, OpenedSnapshot& opened, int64_t now_
   });
   if (!status.ok()) return status;
   const core::Catalogue& catalogue = *opened.state.catalogue;
-  const int from = core::ClosingFromYear(catalogue), to = LastEndedYear(now_s);
+  const int to = LastEndedYear(now_s);
+  // A catalogue without KPI baselines tracks the last ended year only.
+  const int from = core::ClosingFromYear(catalogue) > 0 ? core::ClosingFromYear(catalogue) : to;
   if (args.csv) {
     std::printf("department,year,state,submitted_by,submitted_at,approved_by,approved_at,"
                 "deadline,overdue\n");
