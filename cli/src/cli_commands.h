@@ -45,5 +45,10 @@ CommandRunner AddRestoreCommand(CLI::App& app);  // writes the state: the daemon
 CommandRunner AddInitCommand(CLI::App& app);     // creates a new store: the daemon must be stopped
 CommandRunner AddKeysCommand(CLI::App& app);     // `add` and `revoke` write the key registry
 CommandRunner AddReportCommand(CLI::App& app);   // writes the report file it is asked for
+CommandRunner AddPeriodsCommand(CLI::App& app);
+CommandRunner AddRestatementsCommand(CLI::App& app);
+CommandRunner AddSubmitCommand(CLI::App& app);   // sends a period action to the daemon
+CommandRunner AddApproveCommand(CLI::App& app);  // sends a period action to the daemon
+CommandRunner AddReopenCommand(CLI::App& app);   // sends a period action to the daemon
 
 }  // namespace kpihub::cli

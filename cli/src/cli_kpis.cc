@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <set>
 
+#include "cli_closing.h"
 #include "cli_format.h"
 #include "cli_names.h"
 #include "state_access.h"
@@ -13,7 +14,8 @@ namespace kpihub::cli {
 namespace {
 
 constexpr char kKpisHelp[] =
-    "the KPI table as the leadership group reads it";
+    "the KPI table as the leadership group reads it; each figure's basis: approved 正式数 "
+    "(every feeding department's year approved) or provisional 初步数";
 
 // Values as the leadership group reads them: 亿元 for money, % for ratios.
 std::string FormatValue(double v, const std::string& unit) {
@@ -61,12 +63,10 @@ struct KpisArgs {
 
 // The cells now, or as they stood at `as_of` rebuilt from the value history. Refuses a
 // moment before the first change was received: the table would be empty, not "as it stood".
-kpihub::Status FeedRollup(store::Store& store, const std::optional<int64_t>& as_of,
+kpihub::Status FeedRollup(store::Snapshot* snapshot, const std::optional<int64_t>& as_of,
                          const CivilTime& time, core::Rollup* rollup, std::string* provenance) {
-  std::unique_ptr<store::Snapshot> snapshot;
-  kpihub::Status status = store.OpenSnapshot(&snapshot);
-  if (!status.ok()) return status;
   if (!as_of) return store::FeedRollup(*snapshot, rollup);
+  kpihub::Status status;
   store::HistoryFold fold(*as_of);
   int64_t first_change_ms = 0;
   status = snapshot->ForEachHistory(core::FigureKey{}, [&](const store::HistoryEntry& h) {
@@ -103,18 +103,26 @@ Result<int> ChooseYear(const core::RollupResult& result, int asked) {
                           list);
 }
 
-void PrintCsvRow(const core::Kpi& kpi, const core::KpiFigure& k) {
+// Whether a figure rests on approved data (正式数) or not (初步数); empty for no figure.
+std::string Basis(const core::Catalogue& catalogue, const core::KpiFigure& k,
+                  const core::PeriodStates& states, bool zh) {
+  if (!k.has_value || k.withheld) return "";
+  const bool approved = core::RestsOnApprovedData(catalogue, *k.kpi, k.year, states);
+  return std::string(zh ? core::BasisZh(approved) : core::BasisName(approved));
+}
+
+void PrintCsvRow(const core::Kpi& kpi, const core::KpiFigure& k, const std::string& basis) {
   const bool show = k.has_value && !k.withheld;
   const std::string status =
       std::string(k.withheld ? core::kWithheldStatusName : core::KpiStatusName(k.status));
-  std::printf("%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s\n", kpi.code.c_str(),
+  std::printf("%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", kpi.code.c_str(),
               CsvField(kpi.name_zh).c_str(), k.park.c_str(), k.year,
               show ? ShortestNumber(k.value).c_str() : "", OptionalNumber(k.target).c_str(),
               show && k.target ? ShortestNumber(k.progress).c_str() : "",
               show && core::IsJudged(k.status) ? ShortestNumber(k.expected).c_str() : "", status.c_str(),
               std::string(core::StrengthName(kpi.strength)).c_str(),
               show ? OptionalNumber(k.share_of_zone).c_str() : "",
-              show ? OptionalNumber(k.contribution).c_str() : "");
+              show ? OptionalNumber(k.contribution).c_str() : "", basis.c_str());
 }
 
 // What stands in for progress: against the line when judged, the target when there is one,
@@ -139,18 +147,18 @@ std::string ProgressText(const core::KpiFigure& k) {
   return buf;
 }
 
-void PrintTableRow(const core::Kpi& kpi, const core::KpiFigure& k) {
+void PrintTableRow(const core::Kpi& kpi, const core::KpiFigure& k, const std::string& basis) {
   const bool show = k.has_value && !k.withheld;
   const std::string target =
       k.target ? FormatValue(*k.target, kpi.unit) + " " + core::DeadlineZh(kpi.target_year, kpi.deadline)
                : std::string("- (zone target only)");
-  std::printf("%s %s%s\n  %s value %s target %s  %s  %s  [%s]\n",
+  std::printf("%s %s%s\n  %s value %s target %s  %s  %s%s%s  [%s]\n",
               PadRight(kpi.code, 26).c_str(), kpi.name_zh.c_str(),
               kpi.strength == core::Strength::kStrive ? " (力争 strive)" : "",
               PadRight(k.park, 12).c_str(),
               PadRight(show ? FormatValue(k.value, kpi.unit) : "-", 18).c_str(),
               PadRight(target, 28).c_str(), ProgressText(k).c_str(), StatusText(k).c_str(),
-              kpi.clause.c_str());
+              basis.empty() ? "" : "  ", basis.c_str(), kpi.clause.c_str());
 }
 
 int RunKpis(const KpisArgs& args) {
@@ -175,8 +183,13 @@ int RunKpis(const KpisArgs& args) {
   }
   core::Rollup rollup(*opened->catalogue, core::RollupOptions{min_cell});
   std::string provenance;
-  if (kpihub::Status status = FeedRollup(*opened->store, as_of, opened->time, &rollup, &provenance);
-      !status.ok()) {
+  std::unique_ptr<store::Snapshot> snapshot;
+  core::PeriodStates states;  // as they stood at --as-of, so the basis is the one of then
+  kpihub::Status status = opened->store->OpenSnapshot(&snapshot);
+  if (status.ok()) status = FeedRollup(snapshot.get(), as_of, opened->time, &rollup, &provenance);
+  if (status.ok()) status = ReadPeriodStates(*snapshot, as_of, &states);
+  snapshot.reset();
+  if (!status.ok()) {
     std::fprintf(stderr, "kpihub kpis: %s\n", status.ToString().c_str());
     return 1;
   }
@@ -193,7 +206,7 @@ int RunKpis(const KpisArgs& args) {
   }
   if (args.csv) {
     std::printf("kpi,name_zh,park,period,value,target,progress,expected,status,strength,"
-                "share_of_zone,contribution\n");
+                "share_of_zone,contribution,basis\n");
   }
   else
     std::printf("KPI table — park %s, year %d (value / target, progress against the straight "
@@ -203,7 +216,8 @@ int RunKpis(const KpisArgs& args) {
     for (const auto& k : result.kpi_figures) {
       if (k.kpi->code != kpi.code || k.year != *year) continue;
       if (*park != "all" && k.park != *park) continue;
-      args.csv ? PrintCsvRow(kpi, k) : PrintTableRow(kpi, k);
+      const std::string basis = Basis(*opened->catalogue, k, states, !args.csv);
+      args.csv ? PrintCsvRow(kpi, k, basis) : PrintTableRow(kpi, k, basis);
     }
   }
   return 0;

@@ -81,7 +81,8 @@ int RunPush(const PushArgs& args) {
 
 CommandRunner AddPushCommand(CLI::App& app) {
   auto* cmd = app.add_subcommand(
-      "push", "send a canonical observation CSV (indicator,park,entity,period,value[,note])");
+      "push", "send a canonical observation CSV (indicator,park,entity,period,value[,note][,restatement]; "
+      "a restatement column gives the reason for changing a figure of an approved year)");
   auto args = std::make_shared<PushArgs>();
   cmd->add_option("--endpoint", args->endpoint, "daemon endpoint");
   cmd->add_option("--server-key", args->server_key, "daemon public key file")->required();

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "cli_closing.h"
 #include "cli_report_figures.h"
 #include "cli_report_html.h"
 #include "cli_report_key.h"
@@ -133,6 +134,25 @@ bool SameFigures(const std::string& page, const std::string& store, const char* 
   return false;
 }
 
+// Names every restatement accepted after the report's journal position, without enterprise
+// ids: approved figures changed after the report was produced.
+Status PrintRestatementsSince(OpenedSnapshot& opened, uint64_t journal_id, size_t* count) {
+  std::vector<std::string> lines;
+  Status s = opened.snapshot->ForEachRestatement([&](const store::Restatement& r) {
+    if (r.change.journal_id <= journal_id) return;
+    lines.push_back(RestatementLine(
+        ViewRestatement(*opened.state.catalogue, opened.state.time, r, /*entities=*/false)));
+  });
+  if (!s.ok()) return s;
+  *count = lines.size();
+  if (lines.empty()) return s;
+  std::printf("NO LONGER MATCHES: %zu restatement%s of approved figures accepted since the "
+              "report (journal position > %llu) / 报告之后已更正的正式数:\n", lines.size(),
+              lines.size() == 1 ? "" : "s", static_cast<unsigned long long>(journal_id));
+  for (const std::string& line : lines) std::printf("  restated: %s\n", line.c_str());
+  return s;
+}
+
 int Verify(const ReportArgs& args) {
   auto html = platform::ReadRegularFile(args.verify, kMaxReportBytes);
   if (!html.ok()) return ReportFailure("report", html.status());
@@ -158,16 +178,19 @@ int Verify(const ReportArgs& args) {
   Status s = Figures(*opened, fp.year, fp.as_of_ms, &then);
   if (s.ok()) s = Figures(*opened, fp.year, NowMs(), &now);
   if (!s.ok()) return ReportFailure("report", s);
-  if (!SameFigures(page->canonical_text, then.CanonicalText(),
+  const int version = ReportFigures::VersionOf(page->canonical_text);
+  if (!SameFigures(page->canonical_text, then.CanonicalText(version),
                    "NO LONGER MATCHES: the store's history as of that moment gives other "
                    "figures (another store, a restored backup or another catalogue)")) {
     return kReportNoLongerMatches;
   }
-  if (!SameFigures(page->canonical_text, now.CanonicalText(),
-                   "NO LONGER MATCHES: figures of the report have been revised since "
-                   "(report line, then the store's line now)")) {
-    return kReportNoLongerMatches;
-  }
+  const bool same_now = SameFigures(page->canonical_text, now.CanonicalText(version),
+                                    "NO LONGER MATCHES: figures of the report have been revised "
+                                    "since (report line, then the store's line now)");
+  size_t restated = 0;
+  s = PrintRestatementsSince(*opened, fp.journal_id, &restated);
+  if (!s.ok()) return ReportFailure("report", s);
+  if (!same_now || restated > 0) return kReportNoLongerMatches;
   std::printf("GENUINE: the store still gives every figure of the report\n");
   return kReportGenuine;
 }
@@ -194,7 +217,8 @@ CommandRunner AddReportCommand(CLI::App& app) {
   cmd->add_option("--out", args->out, "the HTML file to write");
   cmd->add_option("--verify", args->verify,
                   "check a report: exit 0 genuine and current, 2 tampered, 4 genuine but the "
-                  "store's figures differ (revised since), 1 could not check");
+                  "store's figures or their basis differ (revised since) or approved figures "
+                  "were restated since (each named), 1 could not check");
   cmd->add_option("--key", args->key,
                   "report key file (default: the config's report_key_file; its .pub to verify)");
   return [args] { return args->verify.empty() ? Produce(*args) : Verify(*args); };

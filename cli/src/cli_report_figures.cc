@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "cli_closing.h"
 #include "cli_format.h"
 #include "kpihub/core/feed_completeness.h"
 #include "kpihub/core/rule_check.h"
@@ -116,22 +117,46 @@ void AddRules(const core::Catalogue& catalogue, const HistoryAsOf& history, uint
 
 std::string Number(const std::optional<double>& v) { return v ? ShortestNumber(*v) : "-"; }
 
-std::string KpiLine(const char* what, const core::KpiFigure& k) {
+std::string KpiLine(const char* what, const core::KpiFigure& k, const ReportFigures& f,
+                    int version) {
   const bool show = k.has_value && !k.withheld;
   return std::string(what) + " " + k.kpi->code + " " + k.park + " " + std::to_string(k.year) +
          " value=" + (k.withheld ? "withheld" : show ? ShortestNumber(k.value) : "-") +
          " target=" + Number(LevelTarget(k)) + " expected=" + Number(ExpectedValue(k)) +
-         " status=" + std::string(ReportStatusName(k)) + "\n";
+         " status=" + std::string(ReportStatusName(k)) +
+         (version >= 2 ? " basis=" + std::string(core::BasisName(f.Approved(k))) : "") + "\n";
+}
+
+// The basis of every KPI figure the report shows: its year and the trend's years.
+void AddBasis(const core::Catalogue& catalogue, const core::PeriodStates& states,
+              ReportFigures* out) {
+  for (const ReportKpi& r : out->kpis) {
+    std::set<int> years{out->year};
+    for (const core::KpiFigure& t : r.trend) years.insert(t.year);
+    for (int y : years) {
+      out->approved[{r.kpi->code, y}] = core::RestsOnApprovedData(catalogue, *r.kpi, y, states);
+    }
+  }
 }
 
 }  // namespace
 
-std::string ReportFigures::CanonicalText() const {
-  std::string out = "kpihub report figures v1\nyear " + std::to_string(year) + "\n";
+bool ReportFigures::Approved(const core::KpiFigure& k) const {
+  auto it = approved.find({k.kpi->code, k.year});
+  return it != approved.end() && it->second;
+}
+
+int ReportFigures::VersionOf(const std::string& canonical_text) {
+  return canonical_text.rfind("kpihub report figures v1\n", 0) == 0 ? 1 : kVersion;
+}
+
+std::string ReportFigures::CanonicalText(int version) const {
+  std::string out = "kpihub report figures v" + std::to_string(version) + "\nyear " +
+                    std::to_string(year) + "\n";
   for (const ReportKpi& r : kpis) {
-    out += KpiLine("kpi", r.zone);
-    for (const core::KpiFigure& p : r.parks) out += KpiLine("kpi", p);
-    for (const core::KpiFigure& t : r.trend) out += KpiLine("trend", t);
+    out += KpiLine("kpi", r.zone, *this, version);
+    for (const core::KpiFigure& p : r.parks) out += KpiLine("kpi", p, *this, version);
+    for (const core::KpiFigure& t : r.trend) out += KpiLine("trend", t, *this, version);
   }
   for (const ReportRuleCount& c : rules) {
     out += "rule " + c.rule->code + " " + std::to_string(c.year) +
@@ -160,6 +185,10 @@ Status BuildReportFigures(store::Snapshot& snapshot, const core::Catalogue& cata
   core::Rollup rollup(catalogue, core::RollupOptions{min_cell});
   history.fold.FeedRollup(&rollup);
   AddKpis(catalogue, rollup.Finish(), year, out);
+  core::PeriodStates states;  // as they stood at the moment, from the period log
+  status = ReadPeriodStates(snapshot, as_of_ms, &states);
+  if (!status.ok()) return status;
+  AddBasis(catalogue, states, out);
   AddFeeds(catalogue, history.fold.Cells(), last_ms, out);
   AddRules(catalogue, history, min_cell, out);
   std::vector<core::MilestoneFact> milestones;

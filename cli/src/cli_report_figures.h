@@ -12,6 +12,7 @@
 
 #include "cli_report_judgement.h"
 #include "kpihub/core/catalogue.h"
+#include "kpihub/core/period_state.h"
 #include "kpihub/core/rollup.h"
 #include "kpihub/store/store.h"
 
@@ -47,11 +48,21 @@ struct ReportFigures {
   std::vector<ReportMilestone> milestones;
   std::vector<ReportFeed> feeds;
   std::vector<ReportRuleCount> rules;
+  // (KPI code, year) -> whether its figures rest on approved data (正式数) as of the moment;
+  // every KPI and year the report shows.
+  std::map<std::pair<std::string, int>, bool> approved;
 
-  // One line per figure: KPI rows (value, target, expected, status), the zone's trend, rule
-  // counts and milestone facts. Nothing that depends on the moment alone (freshness,
-  // pending vs overdue), so the texts as of two moments differ only where figures changed.
-  std::string CanonicalText() const;
+  bool Approved(const core::KpiFigure& k) const;
+
+  // One line per figure: KPI rows (value, target, expected, status and, from version 2, the
+  // basis), the zone's trend, rule counts and milestone facts. Nothing that depends on the
+  // moment alone (freshness, pending vs overdue), so the texts as of two moments differ only
+  // where figures (or their basis) changed. `version` 1 reproduces reports written before the
+  // basis was part of the figures, so they still verify.
+  std::string CanonicalText(int version = kVersion) const;
+  static constexpr int kVersion = 2;
+  // The version a canonical text was written in (its first line).
+  static int VersionOf(const std::string& canonical_text);
 };
 
 // Builds the figures of `year` from `snapshot`'s history as of `as_of_ms`, with the small-cell

@@ -78,6 +78,14 @@ std::string Status(const core::KpiFigure& k) {
          name + "</span></td>";
 }
 
+// 正式数 when every feeding department's year is approved, 初步数 otherwise.
+std::string Basis(const ReportFigures& f, const core::KpiFigure& k) {
+  const bool approved = f.Approved(k);
+  return "<td class=\"" + std::string(core::BasisName(approved)) + "\">" +
+         std::string(core::BasisZh(approved)) + "<br><span class=\"en\">" +
+         std::string(core::BasisName(approved)) + "</span></td>";
+}
+
 std::string FigureValue(const core::KpiFigure& k) {
   if (k.withheld) return "不予公开 <span class=\"en\">withheld</span>";
   return k.has_value ? Value(k.value, k.kpi->unit) : "—";
@@ -109,6 +117,7 @@ std::string KpiTable(const ReportFigures& f) {
       "<th>性质<br><span class=\"en\">strength</span></th><th>期限<br><span class=\"en\">deadline</span></th>"
       "<th>数值<br><span class=\"en\">value</span></th><th>目标<br><span class=\"en\">target</span></th>"
       "<th>应达值<br><span class=\"en\">expected</span></th><th>状态<br><span class=\"en\">status</span></th>"
+      "<th>数据性质<br><span class=\"en\">basis</span></th>"
       "<th>趋势 <span class=\"en\">trend</span></th></tr>\n";
   for (const ReportKpi& r : f.kpis) {
     const core::Kpi& kpi = *r.kpi;
@@ -118,7 +127,7 @@ std::string KpiTable(const ReportFigures& f) {
            "</td><td class=\"num\">" + Optional(LevelTarget(r.zone), kpi.unit) +
            "</td><td class=\"num\">" +
            Optional(r.zone.withheld ? std::nullopt : ExpectedValue(r.zone), kpi.unit) + "</td>" +
-           Status(r.zone) + "<td>" + TrendSvg(r) + "</td></tr>\n";
+           Status(r.zone) + Basis(f, r.zone) + "<td>" + TrendSvg(r) + "</td></tr>\n";
   }
   return out + "</table></section>\n";
 }

@@ -1,7 +1,7 @@
 // kpihub: the operator's CLI. Every command only reads the state and can run beside the
-// daemon, except `push` (sends data to the daemon), `keys add|revoke` (edit the key
-// registry), `restore` (replaces the state) and `init` (creates a new store); those two refuse
-// while the daemon runs.
+// daemon, except `push` and `submit|approve|reopen` (send figures or a year's action to the
+// daemon), `keys add|revoke` (edit the key registry), `restore` (replaces the state) and
+// `init` (creates a new store); those two refuse while the daemon runs.
 #include <cstdio>
 
 #include "cli_commands.h"
@@ -19,7 +19,10 @@ int main(int argc, char** argv) {
                    kpihub::cli::AddRejectsCommand, kpihub::cli::AddExportCommand,
                    kpihub::cli::AddExplainCommand, kpihub::cli::AddBackupCommand,
                    kpihub::cli::AddRestoreCommand, kpihub::cli::AddInitCommand,
-                   kpihub::cli::AddKeysCommand, kpihub::cli::AddReportCommand}) {
+                   kpihub::cli::AddKeysCommand, kpihub::cli::AddReportCommand,
+                   kpihub::cli::AddPeriodsCommand, kpihub::cli::AddRestatementsCommand,
+                   kpihub::cli::AddSubmitCommand, kpihub::cli::AddApproveCommand,
+                   kpihub::cli::AddReopenCommand}) {
     auto runner = add(app);
     commands.emplace_back(app.get_subcommands([](CLI::App*) { return true; }).back(), runner);
   }

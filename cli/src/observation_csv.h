@@ -1,6 +1,9 @@
 // Reading the canonical observation CSV that `kpihub push` sends:
-//   indicator,park,entity,period,value[,note]
-// with that header on the first line, UTF-8, no quoting (notes may not contain commas).
+//   indicator,park,entity,period,value[,note][,restatement]
+// with that header on the first line, UTF-8, no quoting (notes may not contain commas). The
+// optional columns are the ones the header names, in its order; a row may leave trailing
+// optional fields out. A non-empty `restatement` is the reason for changing a figure of an
+// approved year (docs/operations.md, "Closing a year").
 // Department exports in their own shapes go through the adapter program instead.
 #pragma once
 

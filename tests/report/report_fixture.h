@@ -32,7 +32,8 @@ inline constexpr double kSecretOutput = 987654321.25;
 class ReportFixture : public ::testing::Test {
  protected:
   ReportFixture()
-      : daemon_({{"scitech-1", "scitech"}, {"finance-1", "finance"}, {"tax-1", "tax"}}) {}
+      : daemon_({{"scitech-1", "scitech"}, {"finance-1", "finance"}, {"tax-1", "tax"},
+                 {"office-1", "office"}}) {}
 
   void SetUp() override {
     CliRun key = RunKpihub("keygen --report-key -o " + daemon_.dir());
@@ -86,6 +87,13 @@ class ReportFixture : public ::testing::Test {
       obs.push_back({"startup_subsidy", "startup_center", MakeUscc(3000 + i), "2019", amounts[i], ""});
     }
     return obs;
+  }
+  // Sends one period action (submit, approve) as adapter `id`; the ack's action refusals.
+  std::optional<std::vector<core::Rejection>> Act(const std::string& id, uint64_t seq,
+                                                  core::PeriodAction action) {
+    auto ack = Connect(id)->SendBatch(seq, {}, {std::move(action)}, 0, 10000);
+    if (!ack || ack->status != wire::AckStatus::kAccepted) return std::nullopt;
+    return ack->action_rejections;
   }
   static std::vector<std::string> CreditCodes() {
     std::vector<std::string> out;

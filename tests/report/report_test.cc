@@ -17,6 +17,12 @@ void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
 }
 
+// The rest of the line of `text` that starts with `prefix` (first occurrence); empty if none.
+std::string LineAt(const std::string& text, const std::string& prefix) {
+  const size_t at = text.find(prefix);
+  return at == std::string::npos ? "" : text.substr(at, text.find('\n', at) - at);
+}
+
 TEST_F(ReportFixture, KeygenWritesASecretKeyOnlyItsOwnerReads) {
   struct stat st{};
   ASSERT_EQ(::stat((daemon_.dir() + "/report.key").c_str(), &st), 0);
@@ -119,6 +125,31 @@ TEST_F(ReportFixture, AFigureRevisedAfterTheReportNoLongerMatches) {
   // A report of the moment before the revision still reproduces from the history.
   CliRun now = Produce();
   ASSERT_EQ(now.code, 0) << now.output;
+  EXPECT_EQ(Verify().code, 0);
+}
+
+TEST_F(ReportFixture, EachKpiShowsItsBasisAndAnApprovalAfterTheReportChangesIt) {
+  CliRun made = Produce();
+  ASSERT_EQ(made.code, 0) << made.output;
+  std::string html = ReadWholeFile(ReportPath());
+  EXPECT_NE(html.find("<td class=\"provisional\">初步数"), std::string::npos);
+  EXPECT_NE(LineAt(html, "kpi rd_institutions_national zone 2020 value=14 ")
+                .find(" basis=provisional"), std::string::npos);
+  using core::PeriodActionKind;
+  auto submitted = Act("scitech-1", 6, {PeriodActionKind::kSubmit, "", "2020", ""});
+  ASSERT_TRUE(submitted && submitted->empty());
+  auto approved = Act("office-1", 1, {PeriodActionKind::kApprove, "scitech", "2020", ""});
+  ASSERT_TRUE(approved && approved->empty());
+  // Genuine, and the store's history as of the report still gives its figures (basis
+  // included); but the basis is not what it was.
+  CliRun verify = Verify();
+  EXPECT_EQ(verify.code, 4) << verify.output;
+  EXPECT_EQ(verify.output.find("another store"), std::string::npos) << verify.output;
+  EXPECT_NE(LineAt(verify.output, "store:  kpi industrial_output zone 2020 value=15987654321.25 ")
+                .find(" basis=approved"), std::string::npos) << verify.output;
+  ASSERT_EQ(Produce().code, 0);
+  html = ReadWholeFile(ReportPath());
+  EXPECT_NE(html.find("<td class=\"approved\">正式数"), std::string::npos);
   EXPECT_EQ(Verify().code, 0);
 }
 

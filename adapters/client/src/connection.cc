@@ -38,7 +38,15 @@ std::optional<wire::AckMessage> Connection::ReceiveAck(int timeout_ms) {
 std::optional<wire::AckMessage> Connection::SendBatch(
     uint64_t sequence, const std::vector<core::Observation>& observations, int64_t sent_unix_ms,
     int timeout_ms) {
-  if (!SendFrame(wire::EncodeBatch(sequence, sent_unix_ms, observations))) return std::nullopt;
+  return SendBatch(sequence, observations, {}, sent_unix_ms, timeout_ms);
+}
+
+std::optional<wire::AckMessage> Connection::SendBatch(
+    uint64_t sequence, const std::vector<core::Observation>& observations,
+    const std::vector<core::PeriodAction>& actions, int64_t sent_unix_ms, int timeout_ms) {
+  if (!SendFrame(wire::EncodeBatch(sequence, sent_unix_ms, observations, actions))) {
+    return std::nullopt;
+  }
   const int64_t deadline_us = clock_.NowSteadyMicros() + int64_t{timeout_ms} * 1000;
   while (true) {
     const int64_t left_ms = (deadline_us - clock_.NowSteadyMicros()) / 1000;

@@ -58,4 +58,39 @@ PushSummary Push(Connection& connection, const std::vector<core::Observation>& o
   return summary;
 }
 
+ActionsSummary PushActions(Connection& connection, const std::vector<core::PeriodAction>& actions,
+                           const PushOptions& options) {
+  ActionsSummary summary;
+  uint64_t sequence = 1;
+  for (int attempts = 0; attempts < options.max_attempts;) {
+    auto ack = connection.SendBatch(sequence, {}, actions, options.sent_unix_ms,
+                                    options.ack_timeout_ms);
+    if (!ack || ack->status == wire::AckStatus::kRetryLater) {
+      ++attempts;
+      summary.error = ack ? "daemon kept answering retry_later" : "no ack before the timeout";
+      continue;
+    }
+    switch (ack->status) {
+      case wire::AckStatus::kDuplicate:
+      case wire::AckStatus::kOutOfOrder:
+        sequence = ack->next_expected;  // resynchronise; nothing was applied
+        ++attempts;  // bounded: a daemon that keeps moving the sequence is not followed for ever
+        summary.error = "the sequence kept moving (another sender with this key?)";
+        continue;
+      case wire::AckStatus::kAccepted:
+        summary.delivered = true;
+        summary.sequence = sequence;
+        summary.error.clear();
+        summary.rejections = std::move(ack->action_rejections);
+        return summary;
+      default:
+        summary.batch_refused = true;
+        summary.error = std::string("batch refused: ") +
+                        std::string(wire::AckStatusName(ack->status)) + " " + ack->frame_detail;
+        return summary;
+    }
+  }
+  return summary;
+}
+
 }  // namespace kpihub::client

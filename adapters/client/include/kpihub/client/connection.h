@@ -15,6 +15,7 @@
 
 #include "kpihub/core/clock.h"
 #include "kpihub/core/observation.h"
+#include "kpihub/core/period_state.h"
 #include "kpihub/wire/codec.h"
 #include "kpihub/wire/curve_keys.h"
 
@@ -42,6 +43,11 @@ class Connection {
   // SendFrame(EncodeBatch(...)) then ReceiveAck, skipping acks of other sequences.
   std::optional<wire::AckMessage> SendBatch(uint64_t sequence,
                                             const std::vector<core::Observation>& observations,
+                                            int64_t sent_unix_ms, int timeout_ms);
+  // The same with period actions (submit, approve, reopen a year) after the observations.
+  std::optional<wire::AckMessage> SendBatch(uint64_t sequence,
+                                            const std::vector<core::Observation>& observations,
+                                            const std::vector<core::PeriodAction>& actions,
                                             int64_t sent_unix_ms, int timeout_ms);
 
  private:

@@ -38,4 +38,19 @@ struct PushOptions {
 PushSummary Push(Connection& connection, const std::vector<core::Observation>& observations,
                  const PushOptions& options);
 
+// The outcome of sending period actions (submit, approve, reopen a year) in one batch.
+struct ActionsSummary {
+  bool delivered = false;  // the batch was acked `accepted` (each action then applied or refused)
+  uint64_t sequence = 0;   // the sequence it was accepted under
+  bool batch_refused = false;  // the daemon answered, refusing the whole batch (`error` says why)
+  std::string error;       // when not delivered
+  std::vector<core::Rejection> rejections;  // refused actions, index into `actions`
+};
+
+// Sends `actions` as one batch without observations, learning the sequence as Push does.
+// Safe to repeat after a timeout: an action that changes nothing is accepted and leaves no
+// trace, so a batch delivered twice under two sequences does no harm.
+ActionsSummary PushActions(Connection& connection, const std::vector<core::PeriodAction>& actions,
+                           const PushOptions& options);
+
 }  // namespace kpihub::client
