@@ -118,7 +118,9 @@ TEST_F(ClosingStoreTest, APlainChangeOfAnApprovedYearIsRefusedAndKept) {
   EXPECT_EQ(journal.back().accepted, 1u);
   EXPECT_EQ(journal.back().rejected, 2u);
   for (const SenderState& s : Senders(*store_)) {
-    if (s.adapter == "tax-1") EXPECT_EQ(s.observations_rejected, 2u);
+    if (s.adapter == "tax-1") {
+      EXPECT_EQ(s.observations_rejected, 2u);
+    }
   }
   ExpectVerified();
 }

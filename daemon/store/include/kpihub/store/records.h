@@ -22,7 +22,7 @@ struct BatchToApply {
   // Refused observations with the raw observation, kept in the dead-letter table.
   std::vector<std::pair<core::Rejection, core::Observation>> rejected;
   // Period actions that passed validation, applied after the observations, in order.
-  std::vector<core::ValidPeriodAction> actions;
+  std::vector<core::ValidPeriodAction> actions{};
 };
 
 enum class BatchOutcome { kApplied, kDuplicate, kOutOfOrder };
