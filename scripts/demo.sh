@@ -2,7 +2,8 @@
 # The demo: installs what is missing, builds, starts kpihubd on its built-in catalogue with
 # state in ./demo-state, feeds it the bundled sample of all four departments — each
 # department's own export files (Chinese headers; GB18030, UTF-8 CSV, JSON) through
-# kpihub-adapter with that department's profile, all four at once over CURVE — and shows the
+# kpihub-adapter with that department's profile, all four at once over CURVE — closes the
+# years 2016-2019 (each department submits, the office approves) and shows the
 # KPIs as /metrics exports them and as the leadership group reads them. It then checks what
 # the daemon and the CLI publish — KPIs of the zone and of every park, withheld small cells,
 # rule violations, the exports — and every rejected row against what the sample generator
@@ -30,17 +31,24 @@ START=$(date +%s.%N)
 mkdir -p "$DEMO/keys"
 chmod 700 "$DEMO/keys"
 REGISTER=push-scitech-milestones.csv  # the milestone register, sent with `kpihub push`
-for name in server "${DEPARTMENTS[@]/%/-demo}" scitech-register-demo; do
+# Each department's adapter key, a key of its own for closing years (`kpihub submit`: never
+# the adapter's, whose sequence numbers belong to the adapter), and the office's key.
+for name in server "${DEPARTMENTS[@]/%/-demo}" "${DEPARTMENTS[@]/%/-closing-demo}" \
+    scitech-register-demo office-demo; do
   [ -f "$DEMO/keys/$name.key" ] || "$BIN/kpihub" keygen "$name" --out "$DEMO/keys" >/dev/null
 done
+register() {  # id department
+  printf '[[adapter]]\nid = "%s"\ndepartment = "%s"\n' "$1" "$2"
+  grep '^public_key' "$DEMO/keys/$1.pub"
+  echo
+}
 {
   for d in "${DEPARTMENTS[@]}"; do
-    printf '[[adapter]]\nid = "%s-demo"\ndepartment = "%s"\n' "$d" "$d"
-    grep '^public_key' "$DEMO/keys/$d-demo.pub"
-    echo
+    register "$d-demo" "$d"
+    register "$d-closing-demo" "$d"
   done
-  printf '[[adapter]]\nid = "scitech-register-demo"\ndepartment = "scitech"\n'
-  grep '^public_key' "$DEMO/keys/scitech-register-demo.pub"
+  register scitech-register-demo scitech
+  register office-demo office
 } > "$DEMO/keys.toml"
 cat > "$DEMO/kpihubd.toml" <<TOML
 # Demo configuration: everything else is the built-in default (config/kpihubd.toml).
@@ -94,6 +102,24 @@ printf '%-12s ' "milestones"
   >"$DEMO/push.out" 2>"$DEMO/inbox/$REGISTER.push.log"
 sed -n 1p "$DEMO/push.out"
 echo "(every refused row is in $DEMO/inbox/*.rejects.csv: file,row,column,value,reason_code,message)"
+
+echo
+echo "== closing years: every department submits 2016-2019, the office approves them; tax submits 2020 =="
+closing() {  # action key year [department]
+  "$BIN/kpihub" "$1" --year "$3" ${4:+--department "$4"} --key "$DEMO/keys/$2.key" \
+    --server-key "$DEMO/keys/server.pub" --endpoint "tcp://127.0.0.1:$INGEST_PORT" \
+    >>"$DEMO/closing.out" || { echo "kpihub $1 $3 ${4:-} failed (see above)" >&2; exit 1; }
+}
+: >"$DEMO/closing.out"
+for year in 2016 2017 2018 2019; do
+  for d in "${DEPARTMENTS[@]}"; do closing submit "$d-closing-demo" "$year"; done
+  for d in "${DEPARTMENTS[@]}"; do closing approve office-demo "$year" "$d"; done
+done
+closing submit tax-closing-demo 2020
+"$BIN/kpihub" periods --config "$DEMO/kpihubd.toml" --year 2020
+curl -fsS "http://127.0.0.1:$METRICS_PORT/metrics" | awk '/^kpihub_kpi_approved[{]/ {
+    match($0, /year="[0-9]+"/); y = substr($0, RSTART + 6, 4); n[y]++; if ($NF == 1) a[y]++ }
+  END { for (y in n) printf "%s: %d of %d zone KPI figures are 正式数 (approved data), the others 初步数 (provisional)\n", y, a[y], n[y] }' | sort
 
 echo
 echo "== /metrics: zone-level KPI values =="
