@@ -58,6 +58,32 @@ core::PeriodAction ReadAction(proto::PeriodAction::Reader r) {
 // The smallest a period action can be as an encoder writes it: 1 data word, 3 pointers.
 constexpr size_t kMinActionBytes = 4 * sizeof(capnp::word);
 
+BatchDecoding Refused(core::RejectReason reason, std::string detail);
+
+// Reads a list of the batch after checking its length: over `limit` is tooManyObservations;
+// longer than the frame could hold at `min_bytes` each is undecodable — an encoder lays out
+// every element whole, so such a list is hand-made (a list of zero-size structs costs 8 bytes
+// however long) and would buy up to `limit` elements of work and dead letters for a few
+// bytes. A refusal reads nothing.
+template <typename List, typename Out, typename Read>
+std::optional<BatchDecoding> ReadList(List list, uint32_t limit, size_t min_bytes,
+                                      size_t frame_size, const char* what, std::vector<Out>* out,
+                                      Read read) {
+  if (list.size() > limit) {
+    return Refused(core::RejectReason::kTooManyObservations,
+                   std::to_string(list.size()) + " " + what + " exceed the limit of " +
+                       std::to_string(limit));
+  }
+  if (list.size() > frame_size / min_bytes) {
+    return Refused(core::RejectReason::kUndecodable,
+                   std::to_string(list.size()) + " " + what + " cannot fit in a frame of " +
+                       std::to_string(frame_size) + " bytes");
+  }
+  out->reserve(list.size());
+  for (auto r : list) out->push_back(read(r));
+  return std::nullopt;
+}
+
 // Every byte of `s`, embedded NULs included: a std::string would otherwise convert through
 // c_str() and be cut at its first NUL, so that "core\0x" went out as the park "core".
 capnp::Text::Reader Whole(const std::string& s) { return capnp::Text::Reader(s.data(), s.size()); }
@@ -86,58 +112,24 @@ BatchDecoding DecodeBatch(const void* data, size_t size, const DecodeLimits& lim
   }
   auto words = AlignedCopy(data, size);
   DecodedBatch batch;
-  uint64_t too_many = 0, too_many_actions = 0, amplified = 0;
-  const char* amplified_what = " observations";
+  std::optional<BatchDecoding> refusal;
   // Every field is read inside the try: Cap'n Proto validates pointers lazily on access.
   KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&]() {
                 capnp::FlatArrayMessageReader reader(words, ReaderLimits(limits));
                 auto root = reader.getRoot<proto::Batch>();
                 batch.sequence = root.getSequence();
                 batch.sent_unix_ms = root.getSentUnixMs();
-                auto list = root.getObservations();
-                if (list.size() > limits.max_observations) {
-                  too_many = list.size();
-                  return;
-                }
-                // An encoder lays out every observation whole (1 data word and 5 pointers, at
-                // least). A list claiming more than the frame could hold so is hand-made — a
-                // list of zero-size structs costs 8 bytes however long — and would buy up to
-                // max_observations of work and dead letters for a few bytes.
-                if (list.size() > size / kMinObservationBytes) {
-                  amplified = list.size();
-                  return;
-                }
-                batch.observations.reserve(list.size());
-                for (auto r : list) batch.observations.push_back(ReadObservation(r));
-                auto actions = root.getPeriodActions();
-                if (actions.size() > limits.max_period_actions) {
-                  too_many_actions = actions.size();
-                  return;
-                }
-                if (actions.size() > size / kMinActionBytes) {
-                  amplified = actions.size();
-                  amplified_what = " period actions";
-                  return;
-                }
-                for (auto r : actions) batch.actions.push_back(ReadAction(r));
+                refusal = ReadList(root.getObservations(), limits.max_observations,
+                                   kMinObservationBytes, size, "observations",
+                                   &batch.observations, ReadObservation);
+                if (refusal) return;
+                refusal = ReadList(root.getPeriodActions(), limits.max_period_actions,
+                                   kMinActionBytes, size, "period actions", &batch.actions,
+                                   ReadAction);
               })) {
     return Refused(core::RejectReason::kUndecodable, DescribeUnreadableBatch(*exception));
   }
-  if (amplified > 0) {
-    return Refused(core::RejectReason::kUndecodable,
-                   std::to_string(amplified) + amplified_what + " cannot fit in a frame of " +
-                       std::to_string(size) + " bytes");
-  }
-  if (too_many > 0) {
-    return Refused(core::RejectReason::kTooManyObservations,
-                   std::to_string(too_many) + " observations exceed the limit of " +
-                       std::to_string(limits.max_observations));
-  }
-  if (too_many_actions > 0) {
-    return Refused(core::RejectReason::kTooManyObservations,
-                   std::to_string(too_many_actions) + " period actions exceed the limit of " +
-                       std::to_string(limits.max_period_actions));
-  }
+  if (refusal) return std::move(*refusal);
   return BatchDecoding{std::move(batch)};
 }
 

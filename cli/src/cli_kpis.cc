@@ -161,6 +161,17 @@ void PrintTableRow(const core::Kpi& kpi, const core::KpiFigure& k, const std::st
               basis.empty() ? "" : "  ", basis.c_str(), kpi.clause.c_str());
 }
 
+// --as-of, when given; false (with a message) when it is not a moment.
+bool ParseAsOf(const KpisArgs& args, const CivilTime& time, std::optional<int64_t>* as_of) {
+  if (args.as_of.empty()) return true;
+  *as_of = time.Parse(args.as_of, CivilTime::Edge::kEnd);
+  if (*as_of) return true;
+  std::fprintf(stderr, "kpihub kpis: --as-of '%s': expected 2021-03-15T10:00:00+08:00, "
+               "'2021-03-15 10:00' (%s), 2021-03-15 (the end of that day) or @UNIX_SECONDS\n",
+               args.as_of.c_str(), time.name().c_str());
+  return false;
+}
+
 int RunKpis(const KpisArgs& args) {
   auto opened = OpenStateReadOnly(args.where);
   if (!opened) return 1;
@@ -172,15 +183,7 @@ int RunKpis(const KpisArgs& args) {
   uint32_t min_cell = args.min_cell >= 0 ? static_cast<uint32_t>(args.min_cell)
                                          : opened->config.min_cell_entities;
   std::optional<int64_t> as_of;
-  if (!args.as_of.empty()) {
-    as_of = opened->time.Parse(args.as_of, CivilTime::Edge::kEnd);
-    if (!as_of) {
-      std::fprintf(stderr, "kpihub kpis: --as-of '%s': expected 2021-03-15T10:00:00+08:00, "
-                   "'2021-03-15 10:00' (%s), 2021-03-15 (the end of that day) or @UNIX_SECONDS\n",
-                   args.as_of.c_str(), opened->time.name().c_str());
-      return 1;
-    }
-  }
+  if (!ParseAsOf(args, opened->time, &as_of)) return 1;
   core::Rollup rollup(*opened->catalogue, core::RollupOptions{min_cell});
   std::string provenance;
   std::unique_ptr<store::Snapshot> snapshot;
@@ -207,11 +210,11 @@ int RunKpis(const KpisArgs& args) {
   if (args.csv) {
     std::printf("kpi,name_zh,park,period,value,target,progress,expected,status,strength,"
                 "share_of_zone,contribution,basis\n");
-  }
-  else
+  } else {
     std::printf("KPI table — park %s, year %d (value / target, progress against the straight "
                 "line)%s%s\n\n", park->c_str(), *year, provenance.empty() ? "" : "\n",
                 provenance.c_str());
+  }
   for (const core::Kpi& kpi : opened->catalogue->kpis()) {
     for (const auto& k : result.kpi_figures) {
       if (k.kpi->code != kpi.code || k.year != *year) continue;

@@ -130,10 +130,41 @@ class AdapterClosingTest : public ::testing::Test {
     EXPECT_EQ(RunCommand(BinaryPath("kpihub") + " verify --config " + daemon_.config_path(), &out), 0) << out;
   }
 
+  // The approved year's changed figure as a restatement, by flag and by the profile's column:
+  // both applied and recorded with their reasons.
+  void ExpectRestatementsTaken(const std::string& changed);
+
   DaemonHarness daemon_;
   std::string inbox_;
   int runs_ = 0;
 };
+
+void AdapterClosingTest::ExpectRestatementsTaken(const std::string& changed) {
+  // The same change as a restatement with its reason: applied and recorded.
+  fs::remove(changed + ".rejects.csv");
+  auto restated = Run({"--input", changed, "--restatement", "决算审计调整"});
+  EXPECT_EQ(restated->Wait(60000), 0) << restated->Log();
+  EXPECT_FALSE(fs::exists(changed + ".rejects.csv")) << restated->Log();
+  EXPECT_DOUBLE_EQ(Gdp2020(), 32.5e8);
+
+  // A reason in the export's own column (restatement_column of the profile) does the same.
+  const std::string profile = daemon_.dir() + "/finance-restating.toml";
+  std::ofstream(profile) << "department = \"finance\"\n[[layout]]\nname = \"gdp_quarterly\"\n"
+                            "encoding = \"gb18030\"\npark = \"园区\"\nperiod = \"季度\"\n"
+                            "restatement_column = \"更正原因\"\n  [[layout.column]]\n"
+                            "  name = \"地区生产总值（亿元）\"\n  indicator = \"gdp\"\n  unit = \"亿元\"\n";
+  const std::string column = WriteGdp("gdp-2020q1-column.csv", "13", ",更正原因", ",统计口径调整");
+  auto by_column = Run({"--input", column}, profile);
+  EXPECT_EQ(by_column->Wait(60000), 0) << by_column->Log();
+  EXPECT_FALSE(fs::exists(column + ".rejects.csv")) << by_column->Log();
+  EXPECT_DOUBLE_EQ(Gdp2020(), 33.5e8);
+
+  Closing c = ReadClosing(daemon_.state_dir());
+  ASSERT_EQ(c.restatements.size(), 2u);
+  EXPECT_EQ(c.restatements[0].reason, "决算审计调整");
+  EXPECT_EQ(c.restatements[1].reason, "统计口径调整");
+
+}
 
 TEST_F(AdapterClosingTest, SubmittedAndApprovedYearChangesOnlyByRestatement) {
   const std::string first = WriteGdp("gdp-2020q1.csv", "10");
@@ -173,29 +204,7 @@ TEST_F(AdapterClosingTest, SubmittedAndApprovedYearChangesOnlyByRestatement) {
   EXPECT_NE(lines[0][5].find("更正原因"), std::string::npos) << lines[0][5];
   EXPECT_DOUBLE_EQ(Gdp2020(), 30.5e8);
 
-  // The same change as a restatement with its reason: applied and recorded.
-  fs::remove(changed + ".rejects.csv");
-  auto restated = Run({"--input", changed, "--restatement", "决算审计调整"});
-  EXPECT_EQ(restated->Wait(60000), 0) << restated->Log();
-  EXPECT_FALSE(fs::exists(changed + ".rejects.csv")) << restated->Log();
-  EXPECT_DOUBLE_EQ(Gdp2020(), 32.5e8);
-
-  // A reason in the export's own column (restatement_column of the profile) does the same.
-  const std::string profile = daemon_.dir() + "/finance-restating.toml";
-  std::ofstream(profile) << "department = \"finance\"\n[[layout]]\nname = \"gdp_quarterly\"\n"
-                            "encoding = \"gb18030\"\npark = \"园区\"\nperiod = \"季度\"\n"
-                            "restatement_column = \"更正原因\"\n  [[layout.column]]\n"
-                            "  name = \"地区生产总值（亿元）\"\n  indicator = \"gdp\"\n  unit = \"亿元\"\n";
-  const std::string column = WriteGdp("gdp-2020q1-column.csv", "13", ",更正原因", ",统计口径调整");
-  auto by_column = Run({"--input", column}, profile);
-  EXPECT_EQ(by_column->Wait(60000), 0) << by_column->Log();
-  EXPECT_FALSE(fs::exists(column + ".rejects.csv")) << by_column->Log();
-  EXPECT_DOUBLE_EQ(Gdp2020(), 33.5e8);
-
-  Closing c = ReadClosing(daemon_.state_dir());
-  ASSERT_EQ(c.restatements.size(), 2u);
-  EXPECT_EQ(c.restatements[0].reason, "决算审计调整");
-  EXPECT_EQ(c.restatements[1].reason, "统计口径调整");
+  ExpectRestatementsTaken(changed);
 
   // Submitting an approved year again is refused: the run says so and exits 6.
   auto again = Run({"--submit", "2020"});

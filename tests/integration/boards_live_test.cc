@@ -38,6 +38,7 @@
 #include "kpihub/core/uscc.h"
 #include "kpihub/wire/codec.h"
 #include "kpihub/testing/source_file.h"
+#include "boards_prometheus.h"
 #include "ops_test_util.h"
 
 namespace kpihub::testing {
@@ -52,101 +53,16 @@ constexpr auto kBudget = std::chrono::seconds(100);
 // Finance's shortened feed contract: long against one round of queries (under a second, a
 // few under ASan), so that a fed feed is never late by the round's own delay.
 constexpr int kFinanceContractSeconds = 8;
-// Prometheus's scrape interval and timeout: a scrape after a commit recomputes the rollup of
-// the whole sample, which took up to 4.7 s in the sanitized build on a loaded machine.
-constexpr int kScrapeSeconds = 10;
-
 int RemainingMs(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   return left.count() > 0 ? static_cast<int>(left.count()) : 0;
 }
-
-// Debian's prometheus on an ephemeral loopback port with a temp config and TSDB.
-class PrometheusServer {
- public:
-  PrometheusServer(const std::string& dir, int target_port) : dir_(dir) {
-    port_ = reserved_.port();  // held for the server's whole life (Go sets SO_REUSEADDR)
-    std::ofstream config(dir + "/prometheus.yml");
-    // A scrape may take its whole interval: an ASan build's /metrics takes over a second on
-    // a loaded 2-core machine, and a scrape cut at 1 s would leave the boards without data.
-    config << "global:\n  scrape_interval: " << kScrapeSeconds << "s\n  scrape_timeout: "
-           << kScrapeSeconds << "s\n  evaluation_interval: 1s\n"
-           << "rule_files:\n  - " << std::string(KPIHUB_RULES_FILE) << "\n"
-           << "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n"
-           << "      - targets: ['127.0.0.1:" << target_port << "']\n";
-  }
-  ~PrometheusServer() { Stop(); }
-
-  bool Start() {
-    std::vector<std::string> args = {"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
-                                     "--storage.tsdb.path=" + dir_ + "/tsdb",
-                                     "--web.listen-address=127.0.0.1:" + std::to_string(port_),
-                                     "--log.level=warn"};
-    process_.Start(std::move(args), dir_ + "/prometheus.log");
-    for (auto deadline = Clock::now() + std::chrono::seconds(15); Clock::now() < deadline;) {
-      int code = 0;
-      if (HttpGet(port_, "/-/ready", "", &code) && code == 200) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  void Stop() { process_.Kill(SIGTERM); }
-  // The `data` of an instant query; a failed query (no answer, not JSON, an error from
-  // Prometheus) is a test failure and gives null.
-  json Query(const std::string& promql) const {
-    auto body = HttpGet(port_, "/api/v1/query?query=" + UrlEncode(promql));
-    if (!body) {
-      ADD_FAILURE() << "query got no answer: " << promql;
-      return nullptr;
-    }
-    json reply = json::parse(*body, nullptr, false);
-    if (reply.is_discarded() || reply.value("status", "") != "success") {
-      ADD_FAILURE() << "query failed: " << promql << ": " << *body;
-      return nullptr;
-    }
-    return reply["data"];
-  }
-  // How many series the query returns; a failed query has failed the test and counts as
-  // kFailed, which no check expects.
-  static constexpr size_t kFailed = static_cast<size_t>(-1);
-  size_t ResultCount(const std::string& promql) const {
-    json data = Query(promql);
-    return data.is_null() ? kFailed : data["result"].size();
-  }
-  // The alerts Prometheus holds (/api/v1/alerts), or null.
-  json Alerts() const {
-    auto body = HttpGet(port_, "/api/v1/alerts");
-    json reply = body ? json::parse(*body, nullptr, false) : json();
-    if (reply.is_discarded() || reply.is_null() || reply.value("status", "") != "success") {
-      ADD_FAILURE() << "alerts query failed";
-      return nullptr;
-    }
-    return reply["data"]["alerts"];
-  }
-  std::string Log() const { return ReadWholeFile(dir_ + "/prometheus.log"); }
-
- private:
-  std::string dir_;
-  PortReservation reserved_;
-  int port_ = 0;
-  ChildProcess process_;
-};
 
 // The sample's adapters and the leading group's office, which approves the years.
 std::vector<std::pair<std::string, std::string>> SampleAdaptersAndOffice() {
   auto adapters = SampleAdapters();
   adapters.emplace_back("office-1", "office");
   return adapters;
-}
-
-// The query `ref_id` of panel `panel_id` of a shipped board, variables set as the tests set them.
-std::string PanelQuery(const std::string& board, int panel_id, const std::string& ref_id) {
-  json b = ReadJsonFile(SourcePath("dashboards/grafana/dashboards/" + board));
-  for (const BoardQuery& q : PanelQueries(b)) {
-    if (q.panel_id == panel_id && q.ref_id == ref_id) return Substitute(q.expr, DefaultVariableValues());
-  }
-  ADD_FAILURE() << board << " has no query " << ref_id << " in panel " << panel_id;
-  return "absent(up)";
 }
 
 // Names of the recording rules in the shipped rules file.
@@ -270,10 +186,17 @@ class BoardsLiveTest : public ::testing::Test {
   // against what the daemon exports.
   void ExpectClosingOnTheBoards(const PrometheusServer& prometheus) {
     const auto exported = ScrapeMetrics(daemon_.metrics_port());
+    ExpectPeriodStatesShown(prometheus, exported);
+    ExpectRestatementShown(prometheus, exported);
+    ExpectBasisShown(prometheus, exported);
+  }
+
+  // Each department's years: the state, -1 when open past the deadline.
+  void ExpectPeriodStatesShown(const PrometheusServer& prometheus,
+                               const std::map<std::string, double>& exported) {
     auto daemon = [&](const std::string& name, std::map<std::string, std::string> labels) {
       return MetricOr(exported, SeriesKey(name, std::move(labels)), std::nan(""));
     };
-    // Each department's years: the state, -1 when open past the deadline.
     std::map<std::string, std::string> code_of;  // department_zh -> code
     for (const core::Department& d : catalogue_->departments()) code_of[d.name_zh] = d.code;
     json states = prometheus.Query(PanelQuery("kpihub-operations.json", 27, "A"));
@@ -302,7 +225,14 @@ class BoardsLiveTest : public ::testing::Test {
     EXPECT_EQ(at("finance", "2020"), -1);  // open, past 31 March 2021
     EXPECT_TRUE(std::isnan(at("office", "2020")));
 
-    // The restatement: one, under the KPI its indicator feeds, named in Chinese.
+  }
+
+  // The restatement: one, under the KPI its indicator feeds, named in Chinese.
+  void ExpectRestatementShown(const PrometheusServer& prometheus,
+                              const std::map<std::string, double>& exported) {
+    auto daemon = [&](const std::string& name, std::map<std::string, std::string> labels) {
+      return MetricOr(exported, SeriesKey(name, std::move(labels)), std::nan(""));
+    };
     json restated = prometheus.Query(PanelQuery("kpihub-operations.json", 28, "A"));
     ASSERT_FALSE(restated.is_null());
     ASSERT_EQ(restated["result"].size(), 1u) << restated.dump();
@@ -316,7 +246,14 @@ class BoardsLiveTest : public ::testing::Test {
                      {{"department", "tax"}, {"year", "2020"}, {"kpi", "hightech_enterprise_share"}}));
     EXPECT_EQ(std::stod(r["value"][1].get<std::string>()), 1);
 
-    // 正式数 where every department feeding the KPI approved 2020, else 初步数.
+  }
+
+  // 正式数 where every department feeding the KPI approved 2020, else 初步数.
+  void ExpectBasisShown(const PrometheusServer& prometheus,
+                        const std::map<std::string, double>& exported) {
+    auto daemon = [&](const std::string& name, std::map<std::string, std::string> labels) {
+      return MetricOr(exported, SeriesKey(name, std::move(labels)), std::nan(""));
+    };
     json basis = prometheus.Query(PanelQuery("kpihub-leadership.json", 2, "G"));
     ASSERT_FALSE(basis.is_null());
     std::map<std::string, double> approved;

@@ -274,6 +274,30 @@ int ReportRun(const Args& a, const FileTotals& t, delivery::DrainResult result,
   return code == 0 && listener.actions_refused() > 0 ? 6 : code;
 }
 
+// The command line's files, then the year's submission (`--submit`), then delivery until the
+// outbox is empty or the deadline passes. A kIoError left in *fatal means nothing was sent
+// (exit 5).
+delivery::DrainResult RunFiles(const Args& a, const feed::Profile& p,
+                               delivery::DurableSender& sender,
+                               const std::function<bool()>& keep_going, MetricsFile& metrics,
+                               FileTotals* t, Status* fatal, bool* unreadable_input,
+                               bool* submit_queued) {
+  uint64_t refused_files = 0;
+  OutboxFeeder feeder(sender, keep_going, a.batch_size);
+  *unreadable_input = !QueueInputs(a, p, feeder, t, &refused_files, fatal);
+  if (fatal->ok() && a.submit_year > 0) {
+    const uint64_t before = sender.pending_batches();
+    *fatal = QueueSubmit(a, p, feeder, *t, !*unreadable_input);
+    *submit_queued = fatal->ok() && sender.pending_batches() > before;
+  }
+  if (fatal->code() == Status::Code::kIoError) return delivery::DrainResult::kStorageError;
+  int64_t wait_ms = a.deadline_s < 0 ? -1 : static_cast<int64_t>(a.deadline_s * 1000);
+  delivery::DrainResult result = sender.Drain(wait_ms, keep_going);
+  metrics.Write(t->rows, t->observations, t->rejected, a.inputs.size() - refused_files,
+                refused_files);
+  return result;
+}
+
 int RunSending(const Args& a, const feed::Profile& p) {
   delivery::SenderOptions options;
   options.endpoint = a.endpoint;
@@ -319,18 +343,9 @@ int RunSending(const Args& a, const feed::Profile& p) {
     s = SpoolTotals{};
     if (result == delivery::DrainResult::kStopped && refusal.ok()) result = delivery::DrainResult::kEmpty;
   } else {
-    uint64_t refused_files = 0;
-    OutboxFeeder feeder(sender, keep_going, a.batch_size);
-    unreadable_input = !QueueInputs(a, p, feeder, &t, &refused_files, &fatal);
-    if (fatal.ok() && a.submit_year > 0) {
-      const uint64_t before = sender.pending_batches();
-      fatal = QueueSubmit(a, p, feeder, t, !unreadable_input);
-      submit_queued = fatal.ok() && sender.pending_batches() > before;
-    }
+    result = RunFiles(a, p, sender, keep_going, metrics, &t, &fatal, &unreadable_input,
+                      &submit_queued);
     if (fatal.code() == Status::Code::kIoError) return 5;
-    int64_t wait_ms = a.deadline_s < 0 ? -1 : static_cast<int64_t>(a.deadline_s * 1000);
-    result = sender.Drain(wait_ms, keep_going);
-    metrics.Write(t.rows, t.observations, t.rejected, a.inputs.size() - refused_files, refused_files);
   }
   if (!refusal.ok() || fatal.code() == Status::Code::kPermissionDenied) result = delivery::DrainResult::kUnauthorized;
   progress.Tick(t.rows, t.observations, t.rejected, /*force=*/true);
