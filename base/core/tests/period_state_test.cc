@@ -11,12 +11,7 @@ namespace {
 // 2021-01-15T00:00+08:00: 2020 has ended, 2021 has not.
 constexpr int64_t kNow = 1610640000;
 
-std::shared_ptr<const Catalogue> Shipped() {
-  auto r = Catalogue::FromToml(kpihub::testing::SourceFile("config/catalogue.toml"),
-                               "catalogue.toml");
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  return r.ok() ? *r : nullptr;
-}
+std::shared_ptr<const Catalogue> Shipped() { return kpihub::testing::ShippedCatalogue(); }
 
 std::variant<ValidPeriodAction, Rejection> Check(std::string_view sender, PeriodActionKind kind,
                                                  std::string department, std::string period) {

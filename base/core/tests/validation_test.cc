@@ -15,12 +15,7 @@ constexpr std::string_view kUscc = "91350100M000100Y43";
 // 2021-01-15T00:00+08:00: January 2021 has started, February has not.
 constexpr int64_t kNow = 1610640000;
 
-std::shared_ptr<const Catalogue> Shipped() {
-  auto r = Catalogue::FromToml(kpihub::testing::SourceFile("config/catalogue.toml"),
-                               "catalogue.toml");
-  EXPECT_TRUE(r.ok()) << r.status().message();
-  return r.ok() ? *r : nullptr;
-}
+std::shared_ptr<const Catalogue> Shipped() { return kpihub::testing::ShippedCatalogue(); }
 
 class ValidationTest : public ::testing::Test {
  protected:
