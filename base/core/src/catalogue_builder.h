@@ -24,6 +24,7 @@ class CatalogueBuilder {
   bool AddRule(Rule rule);
   bool AddMilestone(Milestone milestone);
   void SetAtRiskTolerance(double tolerance) { catalogue_->at_risk_tolerance_ = tolerance; }
+  void SetClosingFromYear(int year) { catalogue_->closing_from_year_ = year; }
   void SetDominance(uint32_t top, double share) {
     catalogue_->dominance_top_ = top;
     catalogue_->dominance_share_ = share;

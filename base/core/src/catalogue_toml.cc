@@ -24,6 +24,7 @@ struct Loader {
   CatalogueBuilder builder;
 
   void ReadRules();
+  void ReadClosing();
   void ReadDepartment(const toml::table& table);
   std::optional<FeedContract> ReadContract(TableReader& reader, const std::string& code);
   void ReadPark(const toml::table& table);
@@ -57,6 +58,18 @@ void Loader::ReadRules() {
   }
   builder.SetDominance(top ? static_cast<uint32_t>(*top) : so_far.dominance_top(),
                        share.value_or(so_far.dominance_share()));
+  reader.RejectUnknownKeys();
+}
+
+void Loader::ReadClosing() {
+  const toml::node* node = root.get("closing");
+  if (node == nullptr) return;
+  const toml::table* table = node->as_table();
+  if (table == nullptr) FailAt(source, node->source(), "'closing' must be a table [closing]");
+  TableReader reader(*table, source, "[closing]");
+  if (std::optional<int64_t> year = reader.OptionalInt("from_year", kMinYear, kMaxYear)) {
+    builder.SetClosingFromYear(static_cast<int>(*year));
+  }
   reader.RejectUnknownKeys();
 }
 
@@ -312,7 +325,8 @@ std::vector<const toml::table*> Loader::Tables(const char* key, bool required) {
 std::shared_ptr<const Catalogue> Load(const toml::table& root, std::string_view source,
                                       std::string_view text) {
   RejectUnknownTopLevelKeys(
-      root, {"rules", "department", "park", "indicator", "kpi", "rule", "milestone"}, source);
+      root, {"rules", "closing", "department", "park", "indicator", "kpi", "rule", "milestone"},
+      source);
   Loader loader{root, source, CatalogueBuilder()};
   auto departments = loader.Tables("department", true);
   auto parks = loader.Tables("park", true);
@@ -321,6 +335,7 @@ std::shared_ptr<const Catalogue> Load(const toml::table& root, std::string_view 
   auto rules = loader.Tables("rule", false);
   auto milestones = loader.Tables("milestone", false);
   loader.ReadRules();
+  loader.ReadClosing();
   // Fixed order, whatever the order in the file: references always point backwards.
   for (const toml::table* t : departments) loader.ReadDepartment(*t);
   for (const toml::table* t : parks) loader.ReadPark(*t);

@@ -171,6 +171,7 @@ std::optional<int64_t> SubmissionDeadline(const Department& department, int year
 }
 
 int ClosingFromYear(const Catalogue& catalogue) {
+  if (catalogue.closing_from_year()) return *catalogue.closing_from_year();
   int first = 0;
   for (const Kpi& kpi : catalogue.kpis()) {
     if (kpi.baseline_year > 0 && (first == 0 || kpi.baseline_year < first)) first = kpi.baseline_year;

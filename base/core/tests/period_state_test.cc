@@ -98,6 +98,20 @@ TEST(PeriodStateTest, SubmissionDeadlineIsTheEndOfTheDayInTheZone) {
   EXPECT_EQ(ClosingFromYear(*catalogue), 2016);
 }
 
+// A zone that starts closing years with kpihub names its first year; earlier ones are then
+// neither listed nor overdue.
+TEST(PeriodStateTest, ClosingFromYearCanBeSetInTheCatalogue) {
+  const std::string text = kpihub::testing::SourceFile("config/catalogue.toml");
+  auto set = Catalogue::FromToml("[closing]\nfrom_year = 2025\n" + text, "c.toml");
+  ASSERT_TRUE(set.ok()) << set.status().message();
+  EXPECT_EQ(ClosingFromYear(**set), 2025);
+  auto bad = Catalogue::FromToml("[closing]\nfrom_year = 1800\n" + text, "c.toml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("from_year"), std::string::npos) << bad.status().message();
+  auto unknown = Catalogue::FromToml("[closing]\nfrom = 2025\n" + text, "c.toml");
+  EXPECT_FALSE(unknown.ok());
+}
+
 TEST(PeriodStateTest, SubmitByMustBeADayEveryYearHas) {
   const std::string base =
       "[[department]]\ncode = \"tax\"\nname_zh = \"税务\"\nname_en = \"Tax\"\nsubmit_by = \"";

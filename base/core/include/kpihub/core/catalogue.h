@@ -193,6 +193,9 @@ class Catalogue {
   // `dominance_share` of it (by absolute values). A share of 1 turns the rule off.
   uint32_t dominance_top() const { return dominance_top_; }
   double dominance_share() const { return dominance_share_; }
+  // `[closing] from_year`: the first year whose closing is tracked (core/period_state.h);
+  // absent: the earliest KPI baseline year.
+  std::optional<int> closing_from_year() const { return closing_from_year_; }
   // 64-bit FNV-1a of the source text, hex. Recorded in the store's metadata.
   const std::string& fingerprint() const { return fingerprint_; }
 
@@ -207,6 +210,7 @@ class Catalogue {
   std::unordered_map<std::string, size_t> department_index_, park_index_, indicator_index_,
       kpi_index_, rule_index_, milestone_index_;
   double at_risk_tolerance_ = 0.1;
+  std::optional<int> closing_from_year_;
   uint32_t dominance_top_ = 2;
   double dominance_share_ = 0.85;
   std::string fingerprint_;

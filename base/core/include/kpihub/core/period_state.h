@@ -74,8 +74,8 @@ std::string ClosedPeriodRefusal(PeriodState state, bool restatement, std::string
 // `submit_by` day of the next year, at its end in the zone's civil time. nullopt: no deadline.
 std::optional<int64_t> SubmissionDeadline(const Department& department, int year);
 
-// The first year whose closing is tracked (and can be overdue): the earliest KPI baseline
-// year, the first year the departments feed.
+// The first year whose closing is tracked (and can be overdue): the catalogue's
+// `[closing] from_year`, else the earliest KPI baseline year, the first year departments feed.
 int ClosingFromYear(const Catalogue& catalogue);
 
 // (department, year) -> state; absent means open.
