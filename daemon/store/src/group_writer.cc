@@ -134,8 +134,8 @@ Status GroupWriter::ApplyObservation(PendingObservation* p) {
   key_.clear();
   AppendFigureKey(&key_, obs.key);
   if (p->period_state != core::PeriodState::kOpen) {
-    bool refused = false;
-    if (Status s = CheckClosedChange(p, &refused); !s.ok() || refused) return s;
+    bool done = false;
+    if (Status s = CheckClosedChange(p, &done); !s.ok() || done) return s;
   }
   EncodeObservationTo(obs.value, batch.adapter, batch.sequence, batch.received_unix_ms, obs.note,
                       p->id, &value_);

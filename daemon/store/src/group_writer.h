@@ -82,8 +82,9 @@ class GroupWriter {
   Status LoadPeriod(const std::string& department, int year, PeriodRecord** out);
   Status ApplyActions(const BatchToApply& batch, uint64_t journal_id, ApplyResult* result);
   // For a figure of a closed year: refuses a change (into the batch's result, the dead
-  // letters and the counts) unless it restates an approved year. *refused when so.
-  Status CheckClosedChange(PendingObservation* p, bool* refused);
+  // letters and the counts) unless it restates an approved year. *done when nothing is left
+  // to write: refused, or resent unchanged (its one lookup is then the only one).
+  Status CheckClosedChange(PendingObservation* p, bool* done);
   Status FinishClosing();
   Status ApplyObservation(PendingObservation* p);
   Status AppendHistory(const PendingObservation& p);

@@ -67,8 +67,8 @@ Status GroupWriter::ApplyActions(const BatchToApply& batch, uint64_t journal_id,
   return Status::Ok();
 }
 
-Status GroupWriter::CheckClosedChange(PendingObservation* p, bool* refused) {
-  *refused = false;
+Status GroupWriter::CheckClosedChange(PendingObservation* p, bool* done) {
+  *done = false;
   const core::ValidObservation& obs = *p->obs;
   std::string_view stored;
   bool found = false;
@@ -80,7 +80,10 @@ Status GroupWriter::CheckClosedChange(PendingObservation* p, bool* refused) {
     if (!DecodeObservationForMerge(stored, &old, &old_note, &last)) {
       return Corrupt("obs", "undecodable record");
     }
-    if (old == obs.value && old_note == obs.note) return Status::Ok();  // a resend
+    if (old == obs.value && old_note == obs.note) {  // a resend: nothing to write
+      *done = true;
+      return Status::Ok();
+    }
   }
   const BatchToApply& batch = *p->batch;
   const int year = core::PeriodYear(obs.key.period);
@@ -102,7 +105,7 @@ Status GroupWriter::CheckClosedChange(PendingObservation* p, bool* refused) {
                         obs.value.ToDouble(), obs.note, obs.restatement};
   refused_.push_back(DeadLetter{0, batch.adapter, batch.department, batch.sequence,
                                 batch.received_unix_ms, std::move(rejection), std::move(raw)});
-  *refused = true;
+  *done = true;
   return Status::Ok();
 }
 
