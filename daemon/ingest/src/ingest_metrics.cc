@@ -43,6 +43,23 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
                             .Help("Open ingest connections (handshaking or authenticated).")
                             .Register(registry)
                             .Add({})),
+      frames_deferred_(BuildCounter()
+                           .Name("kpihub_ingest_frames_deferred_total")
+                           .Help("Frames answered retry_later unread because the queued bytes "
+                                 "of their key (key_budget) or of all keys (total_budget) were "
+                                 "over budget.")
+                           .Register(registry)),
+      frames_dropped_(BuildCounter()
+                          .Name("kpihub_ingest_frames_dropped_total")
+                          .Help("Frames dropped unanswered: their key had too many frames in "
+                                "flight.")
+                          .Register(registry)
+                          .Add({})),
+      queued_bytes_(BuildGauge()
+                        .Name("kpihub_ingest_queued_bytes")
+                        .Help("Bytes of received frames waiting for, or in, a commit.")
+                        .Register(registry)
+                        .Add({})),
       commit_seconds_(BuildHistogram()
                           .Name("kpihub_commit_duration_seconds")
                           .Help("Duration of one group commit, including fsync.")
@@ -130,5 +147,13 @@ void IngestMetrics::CountConnectionRefused(const std::string& reason) {
 }
 
 void IngestMetrics::SetOpenConnections(size_t n) { open_connections_.Set(static_cast<double>(n)); }
+
+void IngestMetrics::CountFrameDeferred(const std::string& reason) {
+  frames_deferred_.Add({{"reason", reason}}).Increment();  // key_budget, total_budget
+}
+
+void IngestMetrics::CountFrameDropped() { frames_dropped_.Increment(); }
+
+void IngestMetrics::SetQueuedBytes(uint64_t bytes) { queued_bytes_.Set(static_cast<double>(bytes)); }
 
 }  // namespace kpihub::ingest

@@ -1,5 +1,7 @@
 #include "kpihub/ingest/ingest_server.h"
 
+#include "network_loop.h"
+
 #include <zmq.h>
 
 #include <algorithm>
@@ -8,11 +10,6 @@
 
 namespace kpihub::ingest {
 namespace {
-
-bool IsPowerOfTen(uint64_t n) {
-  while (n >= 10 && n % 10 == 0) n /= 10;
-  return n == 1;
-}
 
 // "not_owner=2 unknown_park=1": how many observations of a batch each reason refused.
 std::string ReasonCounts(const std::vector<core::Rejection>& rejections) {
@@ -36,10 +33,7 @@ int ReceiveHwmFor(uint64_t budget_bytes, uint64_t max_frame_bytes) {
 }
 
 struct IngestServer::Received {
-  bool dropped = false;  // its connection was refused by the gate: no answer
-  zmq::message_t routing_id;
-  Sender sender;
-  size_t frame_bytes = 0;
+  InboundFrame frame;
   IntakeResult intake;
 };
 
@@ -54,98 +48,30 @@ IngestServer::IngestServer(zmq::context_t& context, IngestOptions options,
       metrics_(metrics),
       log_(std::move(log)),
       intake_(options_.limits),
-      zap_(context, config,
-           [this](bool allowed, const std::string& mechanism, const std::string& adapter) {
-             metrics_.CountZap(allowed, mechanism);
-             if (allowed) {
-               // A key already at its connection limit reconnects every 100 ms after each
-               // refusal: those admissions go to debug, the refusals are counted and logged.
-               // The view is held while `key` is used: a reload may free the old registry.
-               const core::LiveConfig::View view = config_.Get();
-               const core::AdapterKey* key = view.registry->FindById(adapter);
-               if (key != nullptr &&
-                   gate_.ConnectionsOf(key->public_key_z85) >= options_.connections.max_per_key) {
-                 log_->debug("connection admitted adapter={} (at its connection limit)", adapter);
-               } else {
-                 log_->info("connection admitted adapter={}", adapter);
-               }
-               return;
-             }
-             // A refused client reconnects on its own (every 100 ms by default) and a flood
-             // of them would drown real warnings: log the 1st, 10th, 100th... refusal.
-             uint64_t nth = ++zap_refusals_;
-             if (IsPowerOfTen(nth)) {
-               log_->warn("connection refused mechanism={} reason=unknown_key_or_mechanism "
-                          "count={}", mechanism, nth);
-             }
-           }),
-      router_(context, zmq::socket_type::router),
-      gate_(options_.connections,
-            [this](int fd) { ShutDownIngestSocket(fd, bound_port_); },
-            [this](ConnectionGate::Refusal why, uint64_t nth) {
-              const bool total = why == ConnectionGate::Refusal::kTotal;
-              metrics_.CountConnectionRefused(total ? "total_limit" : "per_key_limit");
-              if (!IsPowerOfTen(nth)) return;
-              log_->warn("connection refused reason={} count={} (limit {})",
-                         total ? "total_limit" : "per_key_limit", nth,
-                         total ? options_.connections.max_connections
-                               : options_.connections.max_per_key);
-            }),
-      handshake_(context, [this](const std::string& reason, uint64_t nth) {
-        metrics_.CountHandshakeFailure(reason);
-        // A misconfigured client retries every 100 ms: log the 1st, 10th, 100th... refusal.
-        if (IsPowerOfTen(nth)) {
-          log_->warn("connection refused: handshake failed reason={} count={} (client trusts "
-                     "another server key, or does not use CURVE)", reason, nth);
-        }
-      }, [this](bool accepted, int fd) {
-        accepted ? gate_.OnAccepted(fd) : gate_.OnDisconnected(fd);
-        metrics_.SetOpenConnections(gate_.open_connections());
-      }) {}
+      queue_(options_.queue),
+      network_(std::make_unique<NetworkLoop>(context, options_, config_, queue_, metrics_, log_)) {}
 
-void IngestServer::Start() {
-  router_.set(zmq::sockopt::linger, 0);
-  router_.set(zmq::sockopt::curve_server, 1);
-  router_.set(zmq::sockopt::curve_secretkey, options_.server_secret_z85);
-  router_.set(zmq::sockopt::zap_domain, "kpihub");
-  // Without this a ROUTER silently drops replies it cannot route.
-  router_.set(zmq::sockopt::router_mandatory, 1);
-  router_.set(zmq::sockopt::sndhwm, options_.send_hwm);
-  router_.set(zmq::sockopt::rcvhwm, options_.receive_hwm);
-  // libzmq drops the connection without a word above ZMQ_MAXMSGSIZE, so it is only a last
-  // guard for memory; frames between the decode limit and this one get a `frameTooLarge` ack.
-  router_.set(zmq::sockopt::maxmsgsize,
-              static_cast<int64_t>(options_.limits.max_frame_bytes) * 2);
-  router_.set(zmq::sockopt::heartbeat_ivl, 5000);
-  router_.set(zmq::sockopt::heartbeat_timeout, 15000);
-  router_.set(zmq::sockopt::handshake_ivl, options_.handshake_timeout_ms);
-  handshake_.Watch(router_);  // before bind: no handshake goes unobserved
-  router_.bind(options_.endpoint);
-  std::string bound = bound_endpoint();
-  bound_port_ = std::stoi(bound.substr(bound.rfind(':') + 1));
-}
+IngestServer::~IngestServer() = default;
 
-std::string IngestServer::bound_endpoint() const {
-  return router_.get(zmq::sockopt::last_endpoint);
-}
+void IngestServer::Start() { bound_endpoint_ = network_->Bind(); }
 
 kpihub::Status IngestServer::Run(const std::atomic<bool>& stop,
                                 const std::function<void()>& on_tick) {
-  std::vector<zmq::pollitem_t> items = {{zap_.socket().handle(), 0, ZMQ_POLLIN, 0},
-                                        {router_.handle(), 0, ZMQ_POLLIN, 0},
-                                        {handshake_.socket().handle(), 0, ZMQ_POLLIN, 0}};
+  network_->Launch();
+  kpihub::Status status = kpihub::Status::Ok();
   while (!stop.load()) {
     if (on_tick) on_tick();
     CheckReaders();
-    zmq::poll(items, std::chrono::milliseconds(options_.poll_timeout_ms));
-    if (items[0].revents & ZMQ_POLLIN) zap_.HandlePending();
-    if (items[2].revents & ZMQ_POLLIN) handshake_.HandlePending();
-    if (items[1].revents & ZMQ_POLLIN) {
-      kpihub::Status status = ServeGroup();
-      if (!status.ok()) return status;
+    if (std::string failure = network_->failure(); !failure.empty()) {
+      status = kpihub::Status::Unavailable(failure);
+      break;
     }
+    if (!queue_.Wait(std::chrono::milliseconds(options_.poll_timeout_ms))) continue;
+    status = ServeGroup();
+    if (!status.ok()) break;
   }
-  return kpihub::Status::Ok();
+  network_->Stop();  // after the last group's acks are sent; a failed group's never are
+  return status;
 }
 
 // On the ingest thread, between groups: the check only reads LMDB's reader table.
@@ -165,46 +91,26 @@ void IngestServer::CheckReaders() {
   }
 }
 
-bool IngestServer::ReceiveOne(Received* out) {
-  if (!router_.recv(out->routing_id, zmq::recv_flags::dontwait)) return false;
-  std::vector<zmq::message_t> parts;
-  while (true) {
-    zmq::message_t part;
-    (void)router_.recv(part);  // the rest of a multipart message is already here
-    bool more = part.more();
-    parts.push_back(std::move(part));
-    if (!more) break;
+void IngestServer::Process(InboundFrame frame, Received* out) const {
+  out->frame = std::move(frame);
+  const InboundFrame& f = out->frame;
+  if (f.deferred != Deferral::kNone) {
+    // Over a byte budget: not read. The sender resends its frames in flight after a back-off.
+    wire::AckMessage ack;
+    ack.status = wire::AckStatus::kRetryLater;
+    out->intake.immediate_ack = ack;
+    return;
   }
-  const char* user = nullptr;
-  const char* department = nullptr;
-  const char* key = nullptr;
-  try {
-    user = parts.front().gets("User-Id");
-    department = parts.front().gets("X-Department");
-    key = parts.front().gets("X-Public-Key");
-  } catch (const zmq::error_t&) {
-    // No ZAP metadata: cannot happen with the handler bound; treated as unauthorized.
-  }
-  out->sender = Sender{user ? user : "", department ? department : "", key ? key : ""};
-  // Per-key connection limit, decided at a connection's first frame (the key is known only
-  // once ZAP admitted it; ZMQ_SRCFD names the connection).
-  int fd = zmq_msg_get(parts.front().handle(), ZMQ_SRCFD);
-  if (!out->sender.public_key.empty() && !gate_.AdmitFrame(fd, out->sender.public_key)) {
-    out->dropped = true;
-    return true;
-  }
-  out->frame_bytes = parts.front().size();
-  if (parts.size() != 1) {
+  if (f.parts != 1) {
     wire::AckMessage ack;
     ack.status = wire::AckStatus::kMalformed;
     ack.frame_reason = core::RejectReason::kUndecodable;
-    ack.frame_detail = "a batch is exactly one frame, got " + std::to_string(parts.size());
+    ack.frame_detail = "a batch is exactly one frame, got " + std::to_string(f.parts);
     out->intake.immediate_ack = ack;
-    return true;
+    return;
   }
-  out->intake = intake_.Process(out->sender, parts.front().data(), parts.front().size(),
-                                config_.Get(), clock_.NowUnixMillis());
-  return true;
+  out->intake = intake_.Process(f.sender, f.body.data(), f.body.size(), config_.Get(),
+                                clock_.NowUnixMillis());
 }
 
 kpihub::Status IngestServer::ServeGroup() {
@@ -214,9 +120,10 @@ kpihub::Status IngestServer::ServeGroup() {
   std::vector<store::BatchToApply> batches;
   size_t observations = 0;
   while (group.size() < options_.max_group_batches && observations < options_.max_group_observations) {
+    std::optional<InboundFrame> frame = queue_.TryPop();
+    if (!frame) break;
     Received r;
-    if (!ReceiveOne(&r)) break;
-    if (r.dropped) continue;
+    Process(std::move(*frame), &r);
     if (!r.intake.immediate_ack) {
       observations += r.intake.batch.accepted.size() + r.intake.batch.rejected.size();
       batches.push_back(std::move(r.intake.batch));
@@ -239,19 +146,24 @@ kpihub::Status IngestServer::ServeGroup() {
     metrics_.ObserveCommit(seconds, batches.size());
     if (!status.ok()) log_->error("storage full, group answered retry_later: {}", status.ToString());
   }
+  std::vector<OutboundAck> acks;
+  acks.reserve(group.size());
   size_t next_batch = 0;
   for (Received& r : group) {
+    wire::AckMessage ack;
     if (r.intake.immediate_ack) {
-      Account(r, *r.intake.immediate_ack);
-      SendAck(r.routing_id, *r.intake.immediate_ack);
-      continue;
+      ack = std::move(*r.intake.immediate_ack);
+    } else {
+      size_t i = next_batch++;
+      r.intake.batch = std::move(batches[i]);
+      ack = BatchAck(r, status.ok() ? &results[i] : nullptr);
     }
-    size_t i = next_batch++;
-    r.intake.batch = std::move(batches[i]);
-    wire::AckMessage ack = BatchAck(r, status.ok() ? &results[i] : nullptr);
     Account(r, ack);
-    SendAck(r.routing_id, ack);
+    acks.push_back(OutboundAck{std::move(r.frame.routing_id), wire::EncodeAck(ack)});
   }
+  network_->Post(std::move(acks));
+  for (const Received& r : group) queue_.Release(r.frame);
+  metrics_.SetQueuedBytes(queue_.charged_bytes());
   return kpihub::Status::Ok();
 }
 
@@ -290,19 +202,6 @@ wire::AckMessage IngestServer::BatchAck(Received& r, const store::ApplyResult* r
   return ack;
 }
 
-void IngestServer::SendAck(const zmq::message_t& routing_id, const wire::AckMessage& ack) {
-  std::string bytes = wire::EncodeAck(ack);
-  try {
-    zmq::message_t id(routing_id.data(), routing_id.size());
-    if (!router_.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait) ||
-        !router_.send(zmq::buffer(bytes), zmq::send_flags::dontwait)) {
-      metrics_.CountAckDropped();  // peer not reading: it will resend and get `duplicate`
-    }
-  } catch (const zmq::error_t& e) {
-    metrics_.CountAckDropped();  // EHOSTUNREACH: the peer is gone
-  }
-}
-
 // Closing a year is rare and consequential: every action is logged with its outcome.
 void IngestServer::LogPeriodActions(const Received& r, const wire::AckMessage& ack) {
   const store::BatchToApply& batch = r.intake.batch;
@@ -320,8 +219,9 @@ void IngestServer::LogPeriodActions(const Received& r, const wire::AckMessage& a
 }
 
 void IngestServer::Account(const Received& r, const wire::AckMessage& ack) {
-  const std::string& dept = r.sender.department.empty() ? std::string("unknown") : r.sender.department;
-  const std::string& adapter = r.sender.adapter.empty() ? std::string("unknown") : r.sender.adapter;
+  const Sender& sender = r.frame.sender;
+  const std::string dept = sender.department.empty() ? "unknown" : sender.department;
+  const std::string adapter = sender.adapter.empty() ? "unknown" : sender.adapter;
   metrics_.CountBatch(dept, adapter, wire::AckStatusName(ack.status));
   switch (ack.status) {
     case wire::AckStatus::kAccepted: {

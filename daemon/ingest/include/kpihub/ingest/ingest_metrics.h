@@ -33,6 +33,12 @@ class IngestMetrics {
   // reason: total_limit, per_key_limit (ConnectionGate)
   void CountConnectionRefused(const std::string& reason);
   void SetOpenConnections(size_t n);
+  // reason: key_budget, total_budget (FrameQueue): a frame answered retry_later unread.
+  void CountFrameDeferred(const std::string& reason);
+  // A frame over its key's frame count (FrameQueue), dropped unanswered.
+  void CountFrameDropped();
+  // Bytes of received frames waiting for, or in, a commit.
+  void SetQueuedBytes(uint64_t bytes);
   void ObserveCommit(double seconds, size_t batches);
   void SetStorageFailed();
   // The result of the periodic reader-table check (Store::CheckReaders).
@@ -47,6 +53,9 @@ class IngestMetrics {
   prometheus::Counter& acks_dropped_;
   prometheus::Family<prometheus::Counter>& connections_refused_;
   prometheus::Gauge& open_connections_;
+  prometheus::Family<prometheus::Counter>& frames_deferred_;
+  prometheus::Counter& frames_dropped_;
+  prometheus::Gauge& queued_bytes_;
   prometheus::Histogram& commit_seconds_;
   prometheus::Histogram& group_batches_;
   prometheus::Gauge& storage_failed_;

@@ -1,9 +1,11 @@
-// IngestServer: the ROUTER socket (CURVE server) and its loop: receive every frame waiting,
-// authenticate and validate it, apply the group in one durable commit, then ack each batch.
-// An ack is sent only after the commit that applied it returned success.
+// IngestServer: receives batches on the ROUTER socket (CURVE server), authenticates and
+// validates each, applies a group of them in one durable commit, then acks each batch. An ack
+// is sent only after the commit that applied it returned success.
 //
-// Not thread-safe: Start and Run are called from the one ingest thread. LiveConfig may be
-// swapped from another thread at any time; each group uses the view taken at its start.
+// Two threads: the network thread (network_loop.h) owns the socket, drains it into a bounded
+// FrameQueue and sends the acks; the ingest thread (the caller of Run) decodes, validates,
+// commits and posts the acks. Start and Run are called from the one ingest thread. LiveConfig
+// may be swapped from another thread at any time; each group uses the view taken at its start.
 #pragma once
 
 #include <zmq.hpp>
@@ -19,9 +21,8 @@
 #include "kpihub/core/live_config.h"
 #include "kpihub/ingest/batch_intake.h"
 #include "kpihub/ingest/connection_gate.h"
-#include "kpihub/ingest/handshake_monitor.h"
+#include "kpihub/ingest/frame_queue.h"
 #include "kpihub/ingest/ingest_metrics.h"
-#include "kpihub/ingest/zap_authenticator.h"
 #include "kpihub/store/store.h"
 
 namespace kpihub::ingest {
@@ -42,11 +43,14 @@ struct IngestOptions {
   // How often stale LMDB reader slots are cleared (Store::CheckReaders); 0 = never.
   int reader_check_interval_ms = 2000;
   int send_hwm = 100000;      // acks queued per peer before they are dropped (peer not reading)
-  // Frames queued per connection before libzmq stops reading it. Each frame can be up to
-  // twice limits.max_frame_bytes, so this is the memory one connection can make the daemon
-  // hold; kpihubd derives it from a byte budget (ReceiveHwmFor).
+  // Frames queued per connection inside libzmq before it stops reading it (each up to twice
+  // limits.max_frame_bytes). The network thread takes frames off as they arrive, so these
+  // queues fill only while it is not scheduled; kpihubd derives it from a byte budget
+  // (ReceiveHwmFor).
   int receive_hwm = 64;
   ConnectionLimits connections;
+  // What received frames may hold in memory before they are applied (frame_queue.h).
+  QueueLimits queue;
   // A connection that has not completed its handshake in this time is closed.
   int handshake_timeout_ms = 10000;
 };
@@ -62,16 +66,19 @@ inline constexpr uint64_t kMinReceiveHwm = 64;
 // 1000.
 int ReceiveHwmFor(uint64_t budget_bytes, uint64_t max_frame_bytes);
 
+class NetworkLoop;
+
 class IngestServer {
  public:
   IngestServer(zmq::context_t& context, IngestOptions options, const core::LiveConfig& config,
                store::Store& store, const core::Clock& clock, IngestMetrics& metrics,
                std::shared_ptr<spdlog::logger> log);
+  ~IngestServer();
 
   // Binds the ZAP handler, then the server socket. Throws zmq::error_t on a bad endpoint.
   void Start();
   // The endpoint actually bound (with the port resolved).
-  std::string bound_endpoint() const;
+  std::string bound_endpoint() const { return bound_endpoint_; }
 
   // Serves until `stop` is set, then returns Ok after acking the group in progress. Returns
   // the storage error if a commit failed: nothing of that group was acked, the caller exits.
@@ -80,10 +87,9 @@ class IngestServer {
 
  private:
   struct Received;
-  bool ReceiveOne(Received* out);
+  void Process(InboundFrame frame, Received* out) const;
   kpihub::Status ServeGroup();
   wire::AckMessage BatchAck(Received& r, const store::ApplyResult* result);
-  void SendAck(const zmq::message_t& routing_id, const wire::AckMessage& ack);
   void LogPeriodActions(const Received& r, const wire::AckMessage& ack);
   void Account(const Received& r, const wire::AckMessage& ack);
   void CheckReaders();
@@ -95,13 +101,10 @@ class IngestServer {
   IngestMetrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;
   BatchIntake intake_;
-  ZapAuthenticator zap_;
-  zmq::socket_t router_;
-  int bound_port_ = -1;
-  ConnectionGate gate_;
-  HandshakeMonitor handshake_;
+  FrameQueue queue_;
+  std::unique_ptr<NetworkLoop> network_;
+  std::string bound_endpoint_;
   int64_t next_reader_check_us_ = 0;  // on clock_'s monotonic time
-  uint64_t zap_refusals_ = 0;  // for rate-limited logging
 };
 
 }  // namespace kpihub::ingest
