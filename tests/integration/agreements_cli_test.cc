@@ -3,6 +3,9 @@
 // of a bad day, an unknown department and a bad agreement in a catalogue.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <filesystem>
 #include <fstream>
 #include <map>
 
@@ -141,6 +144,48 @@ TEST_F(AgreementsCliTest, RefusesABadDayAnUnknownDepartmentAndABadAgreement) {
                                 "'finance', not to the provider 'tax'"),
             std::string::npos)
       << refused.output;
+}
+
+// The daemon reads agreements with the catalogue: on SIGHUP a bad one is refused (the
+// catalogue in force stays) and a good one is taken; `kpihub agreements --config` then reads
+// the same file.
+TEST(AgreementsReloadTest, ABadAgreementIsRefusedOnReloadAndAGoodOneIsTaken) {
+  DaemonHarness daemon({std::pair<std::string, std::string>{"scitech-1", "scitech"}});
+  const std::string catalogue = daemon.dir() + "/catalogue.toml";
+  const std::string shipped = SourceFile("config/catalogue.toml");
+  std::ofstream(catalogue) << shipped;
+  { std::ofstream(daemon.config_path(), std::ios::app) << "catalogue = \"catalogue.toml\"\n"; }
+  ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
+  const std::string good = R"(
+[[agreement]]
+code = "output_to_environment"
+name_zh = "工业总产值（环境监管）"
+provider = "scitech"
+consumers = ["environment"]
+indicators = ["industrial_output"]
+level = "aggregate"
+purpose_zh = "生态环境部门对照各园区工业总产值安排环境执法监管"
+clause = "§14"
+valid_from = "2021-01-01"
+)";
+  std::ofstream(catalogue) << shipped << Replace(good, "[\"industrial_output\"]", "[\"gdp\"]");
+  daemon.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(daemon, "reload refused")) << daemon.ReadLog();
+  EXPECT_NE(daemon.ReadLog().find("agreement 'output_to_environment': indicator 'gdp' belongs to "
+                                  "'finance', not to the provider 'scitech'"),
+            std::string::npos)
+      << daemon.ReadLog();
+
+  std::ofstream(catalogue) << shipped << good;
+  daemon.Signal(SIGHUP);
+  ASSERT_TRUE(WaitForLog(daemon, "reloaded catalogue")) << daemon.ReadLog();
+  CliResult listed = Kpihub("agreements --csv --consumer environment --at 2021-01-01 --config " +
+                            daemon.config_path());
+  ASSERT_EQ(listed.code, 0) << listed.output;
+  auto rows = RowsByCode(listed.output);
+  ASSERT_EQ(rows.size(), 1u) << listed.output;
+  EXPECT_EQ(rows["output_to_environment"][14], "in_force");
+  EXPECT_EQ(daemon.Stop(), 0) << daemon.ReadLog();
 }
 
 }  // namespace
