@@ -49,6 +49,10 @@ const Milestone* Catalogue::FindMilestone(std::string_view code) const {
   return FindIndexed(milestones_, milestone_index_, code);
 }
 
+const SharingAgreement* Catalogue::FindAgreementByCode(std::string_view code) const {
+  return FindIndexed(agreements_, agreement_index_, code);
+}
+
 const ParkTarget* Kpi::FindParkTarget(std::string_view park) const {
   for (const ParkTarget& t : park_targets) {
     if (t.park == park) return &t;
@@ -102,6 +106,10 @@ bool CatalogueBuilder::AddRule(Rule rule) {
 
 bool CatalogueBuilder::AddMilestone(Milestone milestone) {
   return AddIndexed(catalogue_->milestones_, catalogue_->milestone_index_, std::move(milestone));
+}
+
+bool CatalogueBuilder::AddAgreement(SharingAgreement agreement) {
+  return AddIndexed(catalogue_->agreements_, catalogue_->agreement_index_, std::move(agreement));
 }
 
 std::shared_ptr<const Catalogue> CatalogueBuilder::Finish(std::string fingerprint) {

@@ -23,6 +23,7 @@ class CatalogueBuilder {
   bool AddKpi(Kpi kpi);
   bool AddRule(Rule rule);
   bool AddMilestone(Milestone milestone);
+  bool AddAgreement(SharingAgreement agreement);
   void SetAtRiskTolerance(double tolerance) { catalogue_->at_risk_tolerance_ = tolerance; }
   void SetClosingFromYear(int year) { catalogue_->closing_from_year_ = year; }
   void SetDominance(uint32_t top, double share) {

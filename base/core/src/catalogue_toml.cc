@@ -8,6 +8,7 @@
 #include "catalogue_builder.h"
 #include "catalogue_judgement.h"
 #include "kpihub/core/catalogue.h"
+#include "sharing_toml.h"
 #include "toml_fields.h"
 
 namespace kpihub::core {
@@ -324,9 +325,10 @@ std::vector<const toml::table*> Loader::Tables(const char* key, bool required) {
 
 std::shared_ptr<const Catalogue> Load(const toml::table& root, std::string_view source,
                                       std::string_view text) {
-  RejectUnknownTopLevelKeys(
-      root, {"rules", "closing", "department", "park", "indicator", "kpi", "rule", "milestone"},
-      source);
+  RejectUnknownTopLevelKeys(root,
+                            {"rules", "closing", "department", "park", "indicator", "kpi", "rule",
+                             "milestone", "agreement"},
+                            source);
   Loader loader{root, source, CatalogueBuilder()};
   auto departments = loader.Tables("department", true);
   auto parks = loader.Tables("park", true);
@@ -334,6 +336,7 @@ std::shared_ptr<const Catalogue> Load(const toml::table& root, std::string_view 
   auto kpis = loader.Tables("kpi", false);
   auto rules = loader.Tables("rule", false);
   auto milestones = loader.Tables("milestone", false);
+  auto agreements = loader.Tables("agreement", false);
   loader.ReadRules();
   loader.ReadClosing();
   // Fixed order, whatever the order in the file: references always point backwards.
@@ -343,6 +346,7 @@ std::shared_ptr<const Catalogue> Load(const toml::table& root, std::string_view 
   for (const toml::table* t : kpis) loader.ReadKpi(*t);
   for (const toml::table* t : rules) loader.ReadRule(*t);
   for (const toml::table* t : milestones) ReadMilestone(*t, source, loader.builder);
+  for (const toml::table* t : agreements) ReadAgreement(*t, source, loader.builder);
   return loader.builder.Finish(Fnv1a64Hex(text));
 }
 

@@ -13,6 +13,7 @@
 #include "kpihub/core/decimal.h"
 #include "kpihub/core/status.h"
 #include "kpihub/core/period.h"
+#include "kpihub/core/sharing.h"
 
 namespace kpihub::core {
 
@@ -167,7 +168,8 @@ class Catalogue {
  public:
   using LoadResult = Result<std::shared_ptr<const Catalogue>>;
   // Parses and checks the whole catalogue: unique codes, known owner departments, indicators
-  // referenced by KPIs and rules exist, bounds ordered, every KPI and rule cites a clause.
+  // referenced by KPIs and rules exist, bounds ordered, every KPI and rule cites a clause,
+  // agreements name known departments and the provider's own indicators.
   // A failure (kInvalidArgument) says "<source>:<line>:<column>: <reason>".
   static LoadResult FromToml(std::string_view text, std::string_view source_name);
 
@@ -177,6 +179,7 @@ class Catalogue {
   const Kpi* FindKpi(std::string_view code) const;
   const Rule* FindRule(std::string_view code) const;
   const Milestone* FindMilestone(std::string_view code) const;
+  const SharingAgreement* FindAgreementByCode(std::string_view code) const;
 
   const std::vector<Department>& departments() const { return departments_; }
   const std::vector<Park>& parks() const { return parks_; }
@@ -184,6 +187,23 @@ class Catalogue {
   const std::vector<Kpi>& kpis() const { return kpis_; }
   const std::vector<Rule>& rules() const { return rules_; }
   const std::vector<Milestone>& milestones() const { return milestones_; }
+  // Sharing agreements ([[agreement]], core/sharing.h), in catalogue order.
+  const std::vector<SharingAgreement>& agreements() const { return agreements_; }
+
+  // Decides whether department `consumer` may read `indicator` at `level` at `unix_seconds`.
+  // Deny by default. A department reading its own indicator needs no agreement (kOwnData, at
+  // either level). Otherwise the first agreement in catalogue order that lists the consumer
+  // and the indicator, grants the level and is in force that day grants it (kGranted). A
+  // refusal says why, in this order: an agreement that grants the level from a later day
+  // (kNotYetInForce), one that granted it until an earlier day (kExpired), one that grants
+  // aggregates only (kAggregateOnly), none at all (kNoAgreement). Deterministic.
+  ShareDecision DecideShare(std::string_view consumer, std::string_view indicator,
+                            ShareLevel level, int64_t unix_seconds) const;
+  // The agreement under which `consumer` may read `indicator` at `level` at `unix_seconds`
+  // (DecideShare's kGranted agreement), or nullptr: refused, or own data (no agreement needed,
+  // which DecideShare tells apart).
+  const SharingAgreement* FindAgreement(std::string_view consumer, std::string_view indicator,
+                                        ShareLevel level, int64_t unix_seconds) const;
 
   // Share of the straight-line expectation below which a KPI is off track rather than at risk
   // (e.g. 0.1: within 10 % of the line is "at risk").
@@ -207,8 +227,9 @@ class Catalogue {
   std::vector<Kpi> kpis_;
   std::vector<Rule> rules_;
   std::vector<Milestone> milestones_;
+  std::vector<SharingAgreement> agreements_;
   std::unordered_map<std::string, size_t> department_index_, park_index_, indicator_index_,
-      kpi_index_, rule_index_, milestone_index_;
+      kpi_index_, rule_index_, milestone_index_, agreement_index_;
   double at_risk_tolerance_ = 0.1;
   std::optional<int> closing_from_year_;
   uint32_t dominance_top_ = 2;
