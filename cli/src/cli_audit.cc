@@ -8,6 +8,7 @@
 #include <map>
 #include <tuple>
 
+#include "kpihub/core/sharing.h"
 #include "cli_commands.h"
 #include "cli_names.h"
 #include "credit_code_mask.h"
@@ -42,15 +43,16 @@ struct AuditFilter {
   }
 };
 
-// The refusal reasons the query protocol is known to give; others print as their code.
+// The Chinese sentence of a sharing decision's refusal (core/sharing.h); other codes print as
+// their code.
 std::string RefusalZh(const std::string& outcome) {
-  static const std::map<std::string, std::string> kZh{
-      {"no_agreement", "无共享协议"},
-      {"agreement_not_in_force", "协议未生效或已过期"},
-      {"level_not_granted", "未授权企业明细"},
-      {"unknown_indicator", "指标不存在"}};
-  const auto it = kZh.find(outcome);
-  return it == kZh.end() ? "" : it->second;
+  for (core::ShareVerdict v :
+       {core::ShareVerdict::kNoAgreement, core::ShareVerdict::kNotYetInForce,
+        core::ShareVerdict::kExpired, core::ShareVerdict::kAggregateOnly,
+        core::ShareVerdict::kUnknownIndicator, core::ShareVerdict::kUnknownDepartment}) {
+    if (core::ShareVerdictName(v) == outcome) return std::string(core::ShareVerdictZh(v));
+  }
+  return "";
 }
 
 std::string OutcomeText(const std::string& outcome) {
