@@ -17,6 +17,7 @@
 #include <fstream>
 #include <mutex>
 #include <prometheus/registry.h>
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -260,6 +261,7 @@ ingest::IngestOptions IngestOptionsFor(const DaemonConfig& config,
   options.receive_hwm = ingest::ReceiveHwmFor(kReceiveBudgetPerConnection, config.max_frame_bytes);
   options.connections.max_connections = plan.ingest_connections;
   options.connections.max_per_key = config.max_connections_per_key;
+  options.accept_from = config.ingest_allow_from;
   return options;
 }
 
@@ -375,6 +377,10 @@ int StartHttp(const DaemonConfig& config, const std::vector<std::string>& addres
 int StartIngest(const DaemonConfig& config, ingest::IngestServer& server, spdlog::logger& log) {
   try {
     server.Start();
+    if (!config.ingest_allow_from.empty()) {
+      log.info("ingest accepts connections only from {} (ingest_allow_from)",
+               fmt::join(config.ingest_allow_from, ", "));
+    }
     return 0;
   } catch (const std::exception& e) {
     log.error("cannot bind the ingest socket on {} (listen): {}; is the address configured on "
