@@ -72,7 +72,10 @@ def ingest_tables(res):
     return lines
 
 
-FLOOD_ROWS = (("wrong_key", "wrong server key"), ("outside_allowlist", "from outside ingest_allow_from"))
+FLOOD_ROWS = (("wrong_key", "libzmq clients, wrong server key"),
+              ("outside_allowlist", "libzmq clients from outside ingest_allow_from"),
+              ("raw_wrong_key", "raw HELLO replay (attacker does no Curve work)"),
+              ("raw_outside_allowlist", "raw HELLO replay from outside ingest_allow_from"))
 
 
 def flood_table(res):
@@ -85,20 +88,20 @@ def flood_table(res):
              f"Daemon and adapter on CPU {f['cpus'][0]}, the flood on CPU {f['cpus'][1]}; medians of "
              "alternating quiet and flooded windows (each pair's ratio in brackets).\n",
              "| flood | quiet batches/s | flooded batches/s | flooded / quiet | after | refused handshakes/s "
-             "| daemon CPU µs per refused handshake | daemon CPU, quiet → flooded |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| daemon CPU µs per refused handshake | daemon CPU, quiet → flooded | raw flood's connections/s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for key, label in FLOOD_ROWS:
         r = f.get(key)
         if not r:
             continue
         if r.get("error"):
-            lines.append(f"| {label} | {r['error']} |||||||")
+            lines.append(f"| {label} | {r['error']} ||||||||")
             continue
         pairs = ", ".join(num(x, 2) for x in r.get("ratios", []))
         lines.append(f"| {label} | {num(r.get('quiet'))} | {num(r.get('flooded'))} | {num(r.get('ratio'), 2)} "
                      f"({pairs}) | {num(r.get('after'))} | {num(r.get('refused_per_s'))} | "
                      f"{num(r.get('cpu_us_per_refused'))} | {num(100 * (r.get('daemon_cpu_share_quiet') or 0))} % → "
-                     f"{num(100 * (r.get('daemon_cpu_share_flooded') or 0))} % |")
+                     f"{num(100 * (r.get('daemon_cpu_share_flooded') or 0))} % | {num(r.get('attempts_per_s'))} |")
     return lines
 
 

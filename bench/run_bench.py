@@ -231,14 +231,20 @@ class Suite:
                 p.wait()
 
     def flood_scenarios(self, shm, own, attacker):
-        for name, extra, source in (
-                ("wrong_key", "", "127.0.0.1"),
-                ("outside_allowlist", 'ingest_allow_from = ["127.0.0.1/32"]\n', "127.0.0.2")):
+        allow = 'ingest_allow_from = ["127.0.0.1/32"]\n'
+        # libzmq clients, whose rate is bound by the attacker's CPU (each attempt costs it more
+        # Curve work than the daemon), then bare TCP clients replaying a HELLO (--raw), which
+        # cost the attacker almost nothing: a flood from many hosts, bound by the daemon's CPU.
+        for name, extra, source, raw in (
+                ("wrong_key", "", "127.0.0.1", False),
+                ("outside_allowlist", allow, "127.0.0.2", False),
+                ("raw_wrong_key", "", "127.0.0.1", True),
+                ("raw_outside_allowlist", allow, "127.0.0.2", True)):
             state = tempfile.mkdtemp(prefix=f"kpihub-bench-flood-{name}-", dir=shm)
             try:
                 d = self.daemon(state, extra=extra, prefix=("taskset", "-c", str(own)))
                 try:
-                    r = self.flood_scenario(d, source, own, attacker)
+                    r = self.flood_scenario(d, source, own, attacker, raw)
                 finally:
                     d.stop()
             finally:
@@ -249,9 +255,9 @@ class Suite:
             log(f"flood {name}: {num(r.get('quiet'))} batches/s quiet, {num(r.get('flooded'))} flooded "
                 f"(ratio {num(r.get('ratio'), 2)}), {num(r.get('after'))} after; "
                 f"{num(r.get('refused_per_s'))} refused/s, {num(r.get('cpu_us_per_refused'))} µs CPU each; "
-                f"daemon {num(r.get('daemon_cpu_share_flooded'), 2)} of a CPU")
+                f"daemon {num(r.get('daemon_cpu_share_flooded'), 2)} of a CPU; raw flood {num(r.get('attempts_per_s'))} connections/s")
 
-    def flood_scenario(self, d, source, own, attacker):
+    def flood_scenario(self, d, source, own, attacker, raw):
         plan = FLOOD[self.mode]
         port = int(d.ready["metrics_port"])
         ingest_ep = d.ready["ingest"]
@@ -269,12 +275,13 @@ class Suite:
                     "seconds": t1 - t0, "batches": r.get("batches")}
 
         window()  # warm-up: map growth, first pages
-        quiet, flooded = [], []
+        quiet, flooded, attempt_rates = [], [], []
         for _ in range(plan["cycles"]):
             quiet.append(window())
             flood = subprocess.Popen([self.bench, "hello-flood", "--endpoint", flood_ep, "--clients",
-                                      str(plan["clients"]), "--cpu", str(attacker)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                      str(plan["clients"]), "--cpu", str(attacker)] + (["--raw"] if raw else []),
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            started = time.monotonic()
             try:
                 time.sleep(plan["ramp_s"])  # every client connected and reconnecting
                 if flood.poll() is not None:
@@ -282,7 +289,11 @@ class Suite:
                 flooded.append(window())
             finally:
                 flood.terminate()
-                flood.wait()
+                out, _ = flood.communicate()
+            # The raw flood counts the connections it completed (all of its life).
+            attempts = json.loads(out.strip().splitlines()[-1]).get("attempts") if out.strip() else None
+            if raw and attempts:
+                attempt_rates.append(attempts / (time.monotonic() - started))
             time.sleep(plan["ramp_s"] / 2)  # handshakes in progress end
         after = window()
         med = lambda rows, key: statistics.median(r[key] for r in rows)
@@ -299,6 +310,8 @@ class Suite:
                "daemon_cpu_share_flooded": statistics.median(r["cpu_s"] / r["seconds"] for r in flooded),
                "daemon_cpu_share_quiet": statistics.median(r["cpu_s"] / r["seconds"] for r in quiet)}
         out["ratio"] = statistics.median(out["ratios"])
+        if attempt_rates:
+            out["attempts_per_s"] = statistics.median(attempt_rates)
         refused = sum(r["refused"] for r in flooded)
         if refused:
             out["cpu_us_per_refused"] = sum(flood_cpu) * 1e6 / refused

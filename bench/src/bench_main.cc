@@ -135,6 +135,9 @@ void AddSeedAndAlternatives(CLI::App& app, Commands& c) {
   c.flood->add_option("--clients", c.flood_options.clients);
   c.flood->add_option("--cpu", c.flood_options.cpu, "run on this CPU only");
   c.flood->add_option("--seconds", c.flood_options.seconds, "stop after this long (0: at SIGTERM)");
+  c.flood->add_flag("--raw", c.flood_options.raw,
+                    "bare TCP clients replaying a greeting and a random HELLO, reconnecting at "
+                    "once: the daemon's work per attempt without the attacker's Curve work");
 }
 
 int RunAlternative(Commands& c) {
@@ -171,9 +174,10 @@ int Run(Commands& c, bench::KeyOrder key_order) {
     return RunAlternative(c);
   }
   if (c.flood->parsed()) {
-    const std::string error = bench::RunHelloFlood(c.flood_options);
-    std::printf("{\"clients\":%d,\"error\":\"%s\"}\n", c.flood_options.clients, error.c_str());
-    return error.empty() ? 0 : 2;
+    const bench::HelloFloodResult r = bench::RunHelloFlood(c.flood_options);
+    std::printf("{\"clients\":%d,\"attempts\":%llu,\"error\":\"%s\"}\n", c.flood_options.clients,
+                static_cast<unsigned long long>(r.attempts), r.error.c_str());
+    return r.error.empty() ? 0 : 2;
   }
   if (c.pg_kpi->parsed()) {
     const bench::KpiQueryResult r = bench::RunPostgresKpiQuery(c.conninfo);
