@@ -438,9 +438,11 @@ int Serve(const Options& options) {
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry);
   // Two I/O threads: handshakes (CURVE decryption of each HELLO) of a flood of refused clients
-  // are spread over both, and an admitted connection is not queued behind all of them. One
-  // thread made no measurable difference to a refused handshake's cost (250-290 us of CPU
-  // either way, bench "hello flood"; docs/security.md).
+  // are spread over both, and an admitted connection is not queued behind all of them. A
+  // refused handshake costs 250-290 us of CPU with one thread or two, but under a flood that
+  // saturates the daemon's CPU (bench "hello flood", raw replay) an adapter kept 0.39-0.41 of
+  // its throughput with one I/O thread against 0.48-0.56 with two; SCHED_BATCH for the I/O
+  // threads (ZMQ_THREAD_SCHED_POLICY) gave 0.43. docs/security.md has the figures.
   zmq::context_t context(2);
   context.set(zmq::ctxopt::max_sockets, plan.zmq_max_sockets);
   ingest::IngestServer server(context,
