@@ -100,6 +100,17 @@ def http_get(port, path="/metrics"):
     return time.perf_counter() - started, len(body)
 
 
+def metric_sum(port, name):
+    """The sum of every series of counter `name` on /metrics (0 when it has none yet)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=60) as r:
+        body = r.read().decode()
+    total = 0.0
+    for line in body.splitlines():
+        if line.startswith(name) and line[len(name):len(name) + 1] in ("{", " "):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
 def wait_file(path, proc, timeout, poll=0.002):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

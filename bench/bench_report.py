@@ -36,8 +36,8 @@ def mib(kib):
 
 
 def report(res, suite):
-    lines = ingest_tables(res) + alternatives_table(res) + scrape_memory_table(res, suite) + \
-        scale_table(res)
+    lines = ingest_tables(res) + flood_table(res) + alternatives_table(res) + \
+        scrape_memory_table(res, suite) + scale_table(res)
     lines += targets(res, suite)
     if res["errors"]:
         lines.append("\nSteps that failed: " + "; ".join(res["errors"]))
@@ -69,6 +69,39 @@ def ingest_tables(res):
             add(f"| {f['order']} | {num(f.get('rate'))} | {num(k.get('obs_per_s'))} | "
                 f"{num(k.get('p50_ms'), 2)} / {num(k.get('p99_ms'), 2)} | "
                 f"{num(c.get('p50_ms'), 2)} / {num(c.get('p99_ms'), 2)} |")
+    return lines
+
+
+FLOOD_ROWS = (("wrong_key", "libzmq clients, wrong server key"),
+              ("outside_allowlist", "libzmq clients from outside ingest_allow_from"),
+              ("raw_wrong_key", "raw HELLO replay (attacker does no Curve work)"),
+              ("raw_outside_allowlist", "raw HELLO replay from outside ingest_allow_from"))
+
+
+def flood_table(res):
+    """The adapter's throughput with and without a HELLO flood, and what the flood costs."""
+    f = res.get("flood")
+    if not f:
+        return []
+    lines = [f"\n### HELLO flood: one adapter (batches of 10, one in flight) against "
+             f"{num(f.get('wrong_key', {}).get('clients'))} clients without credentials\n",
+             f"Daemon and adapter on CPU {f['cpus'][0]}, the flood on CPU {f['cpus'][1]}; medians of "
+             "alternating quiet and flooded windows (each pair's ratio in brackets).\n",
+             "| flood | quiet batches/s | flooded batches/s | flooded / quiet | after | refused handshakes/s "
+             "| daemon CPU µs per refused handshake | daemon CPU, quiet → flooded | raw flood's connections/s |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for key, label in FLOOD_ROWS:
+        r = f.get(key)
+        if not r:
+            continue
+        if r.get("error"):
+            lines.append(f"| {label} | {r['error']} ||||||||")
+            continue
+        pairs = ", ".join(num(x, 2) for x in r.get("ratios", []))
+        lines.append(f"| {label} | {num(r.get('quiet'))} | {num(r.get('flooded'))} | {num(r.get('ratio'), 2)} "
+                     f"({pairs}) | {num(r.get('after'))} | {num(r.get('refused_per_s'))} | "
+                     f"{num(r.get('cpu_us_per_refused'))} | {num(100 * (r.get('daemon_cpu_share_quiet') or 0))} % → "
+                     f"{num(100 * (r.get('daemon_cpu_share_flooded') or 0))} % | {num(r.get('attempts_per_s'))} |")
     return lines
 
 
@@ -182,7 +215,10 @@ def targets(res, suite):
             (f"… against Pushgateway's sample rate ({order} keys for kpihub)", num(push, 1) + "×", "≥ 50×", (push or 0) >= 50),
             (f"… against PostgreSQL's upsert rate, same keys ({order})", num(pg, 1) + "×", "≥ 5×", (pg or 0) >= 5),
         ]
+    flood = res.get("flood", {}).get("wrong_key", {}).get("ratio")
     rows += [
+        ("adapter throughput under a 1,000-client HELLO flood, share of quiet", num(flood, 2), "≥ 0.5",
+         (flood or 0) >= 0.5),
         ("single-observation batches (best of 1 and 4 adapters)", f"{num(best_single)} batches/s", "≥ 20,000/s",
          (best_single or 0) >= 20000),
         ("/metrics, demo state, median", f"{num(res['scrape'].get('demo', {}).get('median_ms'), 2)} ms", "< 10 ms",
@@ -226,6 +262,12 @@ def missing_figures(res):
                 missing.append(f"fixed load {f['order']} {side}: {f.get('error') or d}")
     if not res.get("fixed_load"):
         missing.append("fixed load: no rows")
+    for key, _ in FLOOD_ROWS:
+        d = res.get("flood", {}).get(key, {})
+        if d.get("error") or not d.get("quiet") or not d.get("flooded"):
+            missing.append(f"hello flood {key}: {d}")
+    if not res.get("flood", {}).get("wrong_key", {}).get("refused_per_s"):
+        missing.append("hello flood wrong_key: no refused handshake counted")
     for name, d in res["alt"].items():
         if d.get("error") and "not installed" not in d["error"]:
             missing.append(f"{name}: {d['error']}")

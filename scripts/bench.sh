@@ -4,7 +4,7 @@
 # PostgreSQL on ephemeral loopback ports with the same workload, prints the table and writes
 # it into the "Results" block of docs/performance.md (the rest of that page is hand-written).
 #
-#   scripts/bench.sh            full run (about 10 minutes on 2 cores; figures for the doc)
+#   scripts/bench.sh            full run (about 12 minutes on 2 cores; figures for the doc)
 #   scripts/bench.sh --long     full run plus 50 million stored observations
 #   scripts/bench.sh --smoke    seconds; checks every row produces a figure, writes no doc
 #

@@ -5,6 +5,7 @@
 //   seed        writes observations through the store library (daemon stopped)
 //   pushgateway the same batches as groups to a Prometheus Pushgateway
 //   postgres    the same batches upserted into PostgreSQL; `postgres-kpi` times the KPI query
+//   hello-flood N clients with a wrong server key fail their CURVE handshake over and over
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "alternatives.h"
+#include "hello_flood.h"
 #include "ingest_load.h"
 #include "seed.h"
 #include "workload.h"
@@ -74,6 +76,7 @@ struct Commands {
   CLI::App* push = nullptr;
   CLI::App* pg = nullptr;
   CLI::App* pg_kpi = nullptr;
+  CLI::App* flood = nullptr;
   std::string dir;
   int key_count = 4;
   bench::IngestLoadOptions ingest;
@@ -82,6 +85,7 @@ struct Commands {
   bench::SeedOptions seed_options;
   bench::AlternativeLoadOptions alt;
   std::string conninfo;
+  bench::HelloFloodOptions flood_options;
 };
 
 void AddKeysAndIngest(CLI::App& app, Commands& c) {
@@ -123,6 +127,17 @@ void AddSeedAndAlternatives(CLI::App& app, Commands& c) {
   }
   c.pg_kpi = app.add_subcommand("postgres-kpi", "time the KPI query over the upserted table");
   c.pg_kpi->add_option("--target", c.conninfo)->required();
+  c.flood = app.add_subcommand("hello-flood", "clients with a wrong server key reconnect and "
+                               "fail their handshake until SIGTERM");
+  c.flood->add_option("--endpoint", c.flood_options.endpoint,
+                      "as libzmq connects; \"tcp://SRC:0;DST:PORT\" picks the source address")
+      ->required();
+  c.flood->add_option("--clients", c.flood_options.clients);
+  c.flood->add_option("--cpu", c.flood_options.cpu, "run on this CPU only");
+  c.flood->add_option("--seconds", c.flood_options.seconds, "stop after this long (0: at SIGTERM)");
+  c.flood->add_flag("--raw", c.flood_options.raw,
+                    "bare TCP clients replaying a greeting and a random HELLO, reconnecting at "
+                    "once: the daemon's work per attempt without the attacker's Curve work");
 }
 
 int RunAlternative(Commands& c) {
@@ -157,6 +172,12 @@ int Run(Commands& c, bench::KeyOrder key_order) {
   if (c.push->parsed() || c.pg->parsed()) {
     c.alt.order = key_order;
     return RunAlternative(c);
+  }
+  if (c.flood->parsed()) {
+    const bench::HelloFloodResult r = bench::RunHelloFlood(c.flood_options);
+    std::printf("{\"clients\":%d,\"attempts\":%llu,\"error\":\"%s\"}\n", c.flood_options.clients,
+                static_cast<unsigned long long>(r.attempts), r.error.c_str());
+    return r.error.empty() ? 0 : 2;
   }
   if (c.pg_kpi->parsed()) {
     const bench::KpiQueryResult r = bench::RunPostgresKpiQuery(c.conninfo);

@@ -9,6 +9,8 @@
 #include <sstream>
 #include <toml++/toml.h>
 
+#include <arpa/inet.h>
+
 #include "kpihub/platform/file.h"
 
 namespace kpihub::app {
@@ -132,11 +134,59 @@ Status CheckRanges(DaemonConfig* c, const std::string& source) {
   return Status::Ok();
 }
 
+constexpr const char* kAllowFrom = "ingest_allow_from";
+
+// Why `entry` is not an IPv4 address or network ADDRESS/BITS; empty when it is one. The
+// ingest socket listens on IPv4 only (libzmq's ZMQ_IPV6 is not set), so an IPv6 entry could
+// never match a peer and is refused rather than silently ignored.
+std::string AllowEntryProblem(const std::string& entry) {
+  const size_t slash = entry.find('/');
+  const std::string address = entry.substr(0, slash);
+  in_addr v4{};
+  in6_addr v6{};
+  if (inet_pton(AF_INET, address.c_str(), &v4) != 1) {
+    if (inet_pton(AF_INET6, address.c_str(), &v6) == 1) {
+      return "an IPv6 address; the ingest socket listens on IPv4 only";
+    }
+    return "not an IPv4 address (a.b.c.d, or a network a.b.c.d/bits)";
+  }
+  if (slash == std::string::npos) return "";
+  const std::string bits = entry.substr(slash + 1);
+  if (bits.empty() || bits.size() > 2 ||
+      bits.find_first_not_of("0123456789") != std::string::npos || std::stoi(bits) > 32) {
+    return "the prefix length after '/' must be 0 to 32";
+  }
+  return "";
+}
+
+Status TakeAllowFrom(const toml::table& table, const std::string& source, DaemonConfig* c) {
+  const toml::node* node = table.get(kAllowFrom);
+  if (node == nullptr) return Status::Ok();
+  const toml::array* list = node->as_array();
+  if (list == nullptr) {
+    return Status::InvalidArgument(Where(source, node->source()) + ": '" + kAllowFrom +
+                                   "' must be a list of strings, e.g. [\"10.12.0.0/16\"]");
+  }
+  for (const toml::node& item : *list) {
+    auto text = item.value<std::string>();
+    if (!text) {
+      return Status::InvalidArgument(Where(source, item.source()) + ": '" + kAllowFrom +
+                                     "' entries must be strings");
+    }
+    if (std::string problem = AllowEntryProblem(*text); !problem.empty()) {
+      return Status::InvalidArgument(Where(source, item.source()) + ": '" + kAllowFrom +
+                                     "' entry \"" + *text + "\": " + problem);
+    }
+    c->ingest_allow_from.push_back(*text);
+  }
+  return Status::Ok();
+}
+
 Status CheckKnownKeys(const toml::table& table, const std::string& source) {
   DaemonConfig scratch;
   const auto fields = Fields(&scratch);
   for (const auto& [key, node] : table) {
-    bool known = false;
+    bool known = key.str() == kAllowFrom;
     for (const auto& field : fields) known = known || key.str() == field.key;
     if (!known) {
       return Status::InvalidArgument(Where(source, node.source()) + ": unknown setting '" +
@@ -159,6 +209,7 @@ Result<DaemonConfig> ParseDaemonConfig(std::string_view text, const std::string&
   if (Status s = CheckKnownKeys(table, source_path); !s.ok()) return s;
   DaemonConfig c;
   if (Status s = TakeAll(table, source_path, &c); !s.ok()) return s;
+  if (Status s = TakeAllowFrom(table, source_path, &c); !s.ok()) return s;
   if (Status s = CheckLimits(c, source_path); !s.ok()) return s;
   if (Status s = CheckRanges(&c, source_path); !s.ok()) return s;
   std::string base = std::filesystem::path(source_path).parent_path().string();

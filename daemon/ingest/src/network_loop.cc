@@ -108,6 +108,13 @@ std::string NetworkLoop::Bind() {
   router_.set(zmq::sockopt::heartbeat_ivl, 5000);
   router_.set(zmq::sockopt::heartbeat_timeout, 15000);
   router_.set(zmq::sockopt::handshake_ivl, options_.handshake_timeout_ms);
+  // Applied by the listener at accept, so set before bind (deprecated in libzmq 4.3, kept).
+  for (const std::string& allowed : options_.accept_from) {
+    if (zmq_setsockopt(router_.handle(), ZMQ_TCP_ACCEPT_FILTER, allowed.data(), allowed.size()) !=
+        0) {
+      throw zmq::error_t();
+    }
+  }
   handshake_.Watch(router_);  // before bind: no handshake goes unobserved
   router_.bind(options_.endpoint);
   std::string bound = router_.get(zmq::sockopt::last_endpoint);

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <mutex>
 #include <prometheus/registry.h>
+#include <spdlog/fmt/ranges.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <thread>
@@ -260,6 +261,7 @@ ingest::IngestOptions IngestOptionsFor(const DaemonConfig& config,
   options.receive_hwm = ingest::ReceiveHwmFor(kReceiveBudgetPerConnection, config.max_frame_bytes);
   options.connections.max_connections = plan.ingest_connections;
   options.connections.max_per_key = config.max_connections_per_key;
+  options.accept_from = config.ingest_allow_from;
   return options;
 }
 
@@ -375,6 +377,10 @@ int StartHttp(const DaemonConfig& config, const std::vector<std::string>& addres
 int StartIngest(const DaemonConfig& config, ingest::IngestServer& server, spdlog::logger& log) {
   try {
     server.Start();
+    if (!config.ingest_allow_from.empty()) {
+      log.info("ingest accepts connections only from {} (ingest_allow_from)",
+               fmt::join(config.ingest_allow_from, ", "));
+    }
     return 0;
   } catch (const std::exception& e) {
     log.error("cannot bind the ingest socket on {} (listen): {}; is the address configured on "
@@ -387,7 +393,10 @@ int StartIngest(const DaemonConfig& config, ingest::IngestServer& server, spdlog
 // Large frames are freed back to the system at once: with glibc's dynamic threshold they
 // would be carved from the heap after the first free, and a flood of big frames would leave
 // the process holding what it no longer uses. The descriptor limit is raised to the hard one
-// and shared out between HTTP and ingest (resource_plan.h).
+// and shared out between HTTP and ingest (resource_plan.h). Raising M_TRIM_THRESHOLD and
+// M_TOP_PAD, or M_ARENA_MAX=1, did not lower the cost of a refused handshake (page faults and
+// mprotect calls unchanged): that page-table work is libsodium's guarded allocation of each
+// connection's keys (mmap, mlock, mprotect, munmap), not the heap.
 ResourcePlan PlanMemoryAndDescriptors(const DaemonConfig& config, spdlog::logger& log) {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   const ResourcePlan plan = PlanResources(RaiseDescriptorLimit());
@@ -429,7 +438,11 @@ int Serve(const Options& options) {
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry);
   // Two I/O threads: handshakes (CURVE decryption of each HELLO) of a flood of refused clients
-  // are spread over both, and an admitted connection is not queued behind all of them.
+  // are spread over both, and an admitted connection is not queued behind all of them. A
+  // refused handshake costs 250-290 us of CPU with one thread or two, but under a flood that
+  // saturates the daemon's CPU (bench "hello flood", raw replay) an adapter kept 0.39-0.41 of
+  // its throughput with one I/O thread against 0.48-0.56 with two; SCHED_BATCH for the I/O
+  // threads (ZMQ_THREAD_SCHED_POLICY) gave 0.43. docs/security.md has the figures.
   zmq::context_t context(2);
   context.set(zmq::ctxopt::max_sockets, plan.zmq_max_sockets);
   ingest::IngestServer server(context,

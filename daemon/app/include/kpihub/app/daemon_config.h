@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "kpihub/core/catalogue.h"
 #include "kpihub/core/key_registry.h"
@@ -33,6 +34,10 @@ struct DaemonConfig {
   uint32_t max_connections_per_key = 4;
   uint64_t initial_map_mib = 64;
   uint64_t max_map_mib = 64 * 1024;
+  // IPv4 addresses or networks ("10.12.0.0/16", "127.0.0.1") the ingest socket accepts
+  // connections from; empty: every address. Others are closed at accept, before any
+  // cryptography (ZMQ_TCP_ACCEPT_FILTER).
+  std::vector<std::string> ingest_allow_from;
 };
 
 // Parses a config file's text over the defaults. Relative paths are resolved against the

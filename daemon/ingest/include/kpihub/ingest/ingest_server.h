@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <spdlog/logger.h>
 
@@ -53,6 +54,9 @@ struct IngestOptions {
   QueueLimits queue;
   // A connection that has not completed its handshake in this time is closed.
   int handshake_timeout_ms = 10000;
+  // IPv4 addresses or networks ("10.12.0.0/16") a connection may come from; empty: any. A
+  // connection from elsewhere is closed at accept, before any CURVE work (ZMQ_TCP_ACCEPT_FILTER).
+  std::vector<std::string> accept_from;
 };
 
 // Never below this: libzmq 4.3.4 aborts (assertion !_io_error, stream_engine_base.cpp) when a
