@@ -96,6 +96,9 @@ TEST(AcceptAllowlistTest, AConnectionFromOutsideTheListIsClosedBeforeItsHandshak
                                           {{"reason", reason}}), 0), 0)
         << reason;
   }
+  // They are counted as refused at accept.
+  EXPECT_GE(MetricOr(metrics, SeriesKey("kpihub_ingest_connections_refused_total",
+                                        {{"reason", "at_accept"}}), 0), 3);
 }
 
 TEST(AcceptAllowlistTest, WithoutTheListEveryAddressIsServed) {

@@ -84,6 +84,8 @@ std::vector<FieldSpec> Fields(DaemonConfig* c) {
           {"max_observations", &c->max_observations, 1, 100000000},
           {"max_group_batches", &c->max_group_batches},
           {"max_connections_per_key", &c->max_connections_per_key, 1, 64},
+          {"ingest_queue_mib_per_key", &c->ingest_queue_mib_per_key, 1, 1u << 20},
+          {"ingest_queue_mib_total", &c->ingest_queue_mib_total, 1, 1u << 20},
           {"initial_map_mib", &c->initial_map_mib}, {"max_map_mib", &c->max_map_mib, 1, 1u << 24}};
 }
 

@@ -20,8 +20,12 @@ std::string HandshakeFailureReason(uint16_t event, uint32_t value) {
 }
 
 HandshakeMonitor::HandshakeMonitor(zmq::context_t& context, Observer observer,
-                                   ConnectionObserver connections)
-    : context_(context), observer_(std::move(observer)), connections_(std::move(connections)) {}
+                                   ConnectionObserver connections,
+                                   AcceptFailedObserver accept_failed)
+    : context_(context),
+      observer_(std::move(observer)),
+      connections_(std::move(connections)),
+      accept_failed_(std::move(accept_failed)) {}
 
 // Once nobody reads the events, libzmq's I/O thread blocks for ever on the first one its full
 // queue cannot take (holding the socket's monitor lock; the context can then not terminate).
@@ -42,6 +46,7 @@ void HandshakeMonitor::Watch(zmq::socket_t& server) {
   // connections' lifetimes for the connection limits (one monitor per socket in libzmq).
   int events = ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL;
   if (connections_) events |= ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED;
+  if (accept_failed_) events |= ZMQ_EVENT_ACCEPT_FAILED;
   if (zmq_socket_monitor(server.handle(), kMonitorEndpoint, events) != 0) {
     throw zmq::error_t();
   }
@@ -69,6 +74,10 @@ void HandshakeMonitor::HandlePending() {
     std::memcpy(&value, static_cast<const char*>(header.data()) + 2, sizeof value);
     if (connections_ && (event == ZMQ_EVENT_ACCEPTED || event == ZMQ_EVENT_DISCONNECTED)) {
       connections_(event == ZMQ_EVENT_ACCEPTED, static_cast<int>(value));
+      continue;
+    }
+    if (accept_failed_ && event == ZMQ_EVENT_ACCEPT_FAILED) {
+      accept_failed_(++accept_failures_);
       continue;
     }
     std::string reason = HandshakeFailureReason(event, value);

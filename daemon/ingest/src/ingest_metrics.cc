@@ -36,7 +36,8 @@ IngestMetrics::IngestMetrics(prometheus::Registry& registry)
       connections_refused_(BuildCounter()
                                .Name("kpihub_ingest_connections_refused_total")
                                .Help("Ingest connections closed by the connection limits, by "
-                                     "reason (total_limit, per_key_limit).")
+                                     "reason (total_limit, per_key_limit), or at accept "
+                                     "(at_accept: outside ingest_allow_from, or accept failed).")
                                .Register(registry)),
       open_connections_(BuildGauge()
                             .Name("kpihub_ingest_connections")

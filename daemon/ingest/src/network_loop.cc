@@ -56,6 +56,12 @@ NetworkLoop::NetworkLoop(zmq::context_t& context, const IngestOptions& options,
       }, [this](bool accepted, int fd) {
         accepted ? gate_.OnAccepted(fd) : gate_.OnDisconnected(fd);
         metrics_.SetOpenConnections(gate_.open_connections());
+      }, [this](uint64_t nth) {
+        metrics_.CountConnectionRefused("at_accept");
+        if (IsPowerOfTen(nth)) {
+          log_->warn("connection refused at accept count={} (an address outside "
+                     "ingest_allow_from, or no descriptor free)", nth);
+        }
       }) {
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");

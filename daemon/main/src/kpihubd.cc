@@ -261,6 +261,8 @@ ingest::IngestOptions IngestOptionsFor(const DaemonConfig& config,
   options.receive_hwm = ingest::ReceiveHwmFor(kReceiveBudgetPerConnection, config.max_frame_bytes);
   options.connections.max_connections = plan.ingest_connections;
   options.connections.max_per_key = config.max_connections_per_key;
+  options.queue.bytes_per_key = config.ingest_queue_mib_per_key << 20;
+  options.queue.bytes_total = config.ingest_queue_mib_total << 20;
   options.accept_from = config.ingest_allow_from;
   return options;
 }
@@ -400,8 +402,9 @@ int StartIngest(const DaemonConfig& config, ingest::IngestServer& server, spdlog
 ResourcePlan PlanMemoryAndDescriptors(const DaemonConfig& config, spdlog::logger& log) {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
   const ResourcePlan plan = PlanResources(RaiseDescriptorLimit());
-  log.info("limits {} ingest_connections_per_key<={}", Describe(plan),
-           config.max_connections_per_key);
+  log.info("limits {} ingest_connections_per_key<={} ingest_queue_mib_per_key={} "
+           "ingest_queue_mib_total={}", Describe(plan), config.max_connections_per_key,
+           config.ingest_queue_mib_per_key, config.ingest_queue_mib_total);
   return plan;
 }
 

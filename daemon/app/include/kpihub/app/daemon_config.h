@@ -32,6 +32,10 @@ struct DaemonConfig {
   uint32_t max_observations = 100000;
   uint32_t max_group_batches = 512;
   uint32_t max_connections_per_key = 4;
+  // Received frames waiting for, or in, a commit: per adapter key and in total, in MiB
+  // (docs/security.md, "Resource limits"); frames over them are answered retryLater unread.
+  uint64_t ingest_queue_mib_per_key = 64;
+  uint64_t ingest_queue_mib_total = 256;
   uint64_t initial_map_mib = 64;
   uint64_t max_map_mib = 64 * 1024;
   // IPv4 addresses or networks ("10.12.0.0/16", "127.0.0.1") the ingest socket accepts

@@ -28,8 +28,13 @@ class HandshakeMonitor {
   // Told of each connection accepted (true) or ended (false), with its descriptor.
   using ConnectionObserver = std::function<void(bool accepted, int fd)>;
 
+  // Told of each connection closed at accept (ZMQ_EVENT_ACCEPT_FAILED: an address outside
+  // ZMQ_TCP_ACCEPT_FILTER, or accept(2) failed), with how many there have been.
+  using AcceptFailedObserver = std::function<void(uint64_t nth)>;
+
   HandshakeMonitor(zmq::context_t& context, Observer observer,
-                   ConnectionObserver connections = nullptr);
+                   ConnectionObserver connections = nullptr,
+                   AcceptFailedObserver accept_failed = nullptr);
   // Stops the events before the socket reading them closes.
   ~HandshakeMonitor();
   HandshakeMonitor(const HandshakeMonitor&) = delete;
@@ -45,6 +50,8 @@ class HandshakeMonitor {
   zmq::context_t& context_;
   Observer observer_;
   ConnectionObserver connections_;
+  AcceptFailedObserver accept_failed_;
+  uint64_t accept_failures_ = 0;
   zmq::socket_t events_;
   void* watched_ = nullptr;  // the socket given to Watch
   std::map<std::string, uint64_t> counts_;

@@ -30,7 +30,7 @@ class IngestMetrics {
   // reason: a HandshakeMonitor reason (cryptographic, mechanism_mismatch, protocol, no_detail)
   void CountHandshakeFailure(const std::string& reason);
   void CountAckDropped();
-  // reason: total_limit, per_key_limit (ConnectionGate)
+  // reason: total_limit, per_key_limit (ConnectionGate), at_accept (ingest_allow_from)
   void CountConnectionRefused(const std::string& reason);
   void SetOpenConnections(size_t n);
   // reason: key_budget, total_budget (FrameQueue): a frame answered retry_later unread.
