@@ -22,6 +22,8 @@ TEST(DaemonConfigTest, ShippedExampleStatesTheBuiltInDefaults) {
   EXPECT_EQ(loaded->max_observations, defaults.max_observations);
   EXPECT_EQ(loaded->max_group_batches, defaults.max_group_batches);
   EXPECT_EQ(loaded->max_connections_per_key, defaults.max_connections_per_key);
+  EXPECT_EQ(loaded->ingest_queue_mib_per_key, defaults.ingest_queue_mib_per_key);
+  EXPECT_EQ(loaded->ingest_queue_mib_total, defaults.ingest_queue_mib_total);
   EXPECT_EQ(loaded->initial_map_mib, defaults.initial_map_mib);
   EXPECT_EQ(loaded->max_map_mib, defaults.max_map_mib);
 }
@@ -82,6 +84,12 @@ TEST(DaemonConfigTest, OutOfRangeNumbersAreRefusedWithTheKeyAndItsRange) {
   EXPECT_NE(error.find("out of range"), std::string::npos) << error;
   error = Error("max_connections_per_key = 0\n");
   EXPECT_NE(error.find("max_connections_per_key"), std::string::npos) << error;
+  error = Error("ingest_queue_mib_per_key = 0\n");
+  EXPECT_NE(error.find("'ingest_queue_mib_per_key' = 0 is out of range (1 to 1048576)"),
+            std::string::npos) << error;
+  error = Error("ingest_queue_mib_total = 1048577\n");
+  EXPECT_NE(error.find("'ingest_queue_mib_total' = 1048577 is out of range"), std::string::npos)
+      << error;
   error = Error("max_frame_bytes = 9223372036854775807\n");
   EXPECT_NE(error.find("'max_frame_bytes' = 9223372036854775807 is out of range (64 to 1073741824)"),
             std::string::npos) << error;
