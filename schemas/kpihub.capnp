@@ -125,6 +125,7 @@ enum QueryRefusal {
   resultTooLarge @7;       # more rows than one query may return: narrow it
   unregisteredKey @8;      # the session's key is no longer registered for reading
   auditUnavailable @9;     # the read could not be recorded, so it is not answered
+  storeUnavailable @10;    # the daemon's state could not be read now: retry later
 }
 
 struct Query {

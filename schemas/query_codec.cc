@@ -147,6 +147,7 @@ std::string_view QueryRefusalName(QueryRefusal reason) {
     case QueryRefusal::kResultTooLarge: return "result_too_large";
     case QueryRefusal::kUnregisteredKey: return "unregistered_key";
     case QueryRefusal::kAuditUnavailable: return "audit_unavailable";
+    case QueryRefusal::kStoreUnavailable: return "store_unavailable";
   }
   return "unknown";
 }

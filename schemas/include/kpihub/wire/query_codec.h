@@ -51,8 +51,9 @@ enum class QueryRefusal : uint16_t {
   kResultTooLarge = 7,
   kUnregisteredKey = 8,
   kAuditUnavailable = 9,
+  kStoreUnavailable = 10,
 };
-inline constexpr int kQueryRefusalCount = 10;
+inline constexpr int kQueryRefusalCount = 11;
 std::string_view QueryRefusalName(QueryRefusal reason);  // "bad_request", "no_agreement", ...
 
 // A Query, or the Chinese sentence saying why the frame is not one (answered bad_request).
