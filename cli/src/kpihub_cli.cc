@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
                    kpihub::cli::AddKeysCommand, kpihub::cli::AddReportCommand,
                    kpihub::cli::AddPeriodsCommand, kpihub::cli::AddRestatementsCommand,
                    kpihub::cli::AddSubmitCommand, kpihub::cli::AddApproveCommand,
-                   kpihub::cli::AddReopenCommand}) {
+                   kpihub::cli::AddReopenCommand, kpihub::cli::AddQueryCommand}) {
     auto runner = add(app);
     commands.emplace_back(app.get_subcommands([](CLI::App*) { return true; }).back(), runner);
   }
