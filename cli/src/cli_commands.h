@@ -47,6 +47,7 @@ CommandRunner AddKeysCommand(CLI::App& app);     // `add` and `revoke` write the
 CommandRunner AddReportCommand(CLI::App& app);   // writes the report file it is asked for
 CommandRunner AddPeriodsCommand(CLI::App& app);
 CommandRunner AddRestatementsCommand(CLI::App& app);
+CommandRunner AddAuditCommand(CLI::App& app);
 CommandRunner AddSubmitCommand(CLI::App& app);   // sends a period action to the daemon
 CommandRunner AddApproveCommand(CLI::App& app);  // sends a period action to the daemon
 CommandRunner AddReopenCommand(CLI::App& app);   // sends a period action to the daemon

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
                    kpihub::cli::AddExplainCommand, kpihub::cli::AddBackupCommand,
                    kpihub::cli::AddRestoreCommand, kpihub::cli::AddInitCommand,
                    kpihub::cli::AddKeysCommand, kpihub::cli::AddReportCommand,
+                   kpihub::cli::AddAuditCommand,
                    kpihub::cli::AddPeriodsCommand, kpihub::cli::AddRestatementsCommand,
                    kpihub::cli::AddSubmitCommand, kpihub::cli::AddApproveCommand,
                    kpihub::cli::AddReopenCommand, kpihub::cli::AddQueryCommand}) {

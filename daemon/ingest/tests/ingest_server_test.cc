@@ -99,6 +99,9 @@ class FaultInjectingStore : public store::Store {
   }
   kpihub::Status Verify(std::vector<std::string>* d) override { return real_.Verify(d); }
   store::StoreStats Stats() override { return real_.Stats(); }
+  kpihub::Status AppendAudit(std::vector<store::AuditRecord>* records) override {
+    return real_.AppendAudit(records);
+  }
 
  private:
   kpihub::Status Apply(const std::vector<store::BatchToApply>& b,

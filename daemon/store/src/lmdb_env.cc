@@ -135,6 +135,14 @@ Status OpenClosingTables(MDB_txn* txn, bool read_only, Tables* t) {
   return Status::Ok();
 }
 
+Status OpenAuditTable(MDB_txn* txn, bool read_only, Tables* t) {
+  Status s = OpenTable(txn, "audit", read_only, &t->audit);
+  if (s.code() == Status::Code::kNotFound && read_only) return Status::Ok();  // an older store
+  if (!s.ok()) return s;
+  t->audit_table = true;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status Corrupt(std::string_view table, std::string_view what) {
@@ -258,6 +266,7 @@ Status OpenTables(MDB_env* env, bool read_only, Tables* tables, uint32_t* upgrad
   }
   if (Status s = OpenDataTables(txn.get(), read_only, tables); !s.ok()) return s;
   if (Status s = OpenClosingTables(txn.get(), read_only, tables); !s.ok()) return s;
+  if (Status s = OpenAuditTable(txn.get(), read_only, tables); !s.ok()) return s;
   if (!present) {
     if (Status s = InitialiseFormatVersion(txn.get(), *tables); !s.ok()) return s;
   }

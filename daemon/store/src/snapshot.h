@@ -35,6 +35,8 @@ class LmdbSnapshot final : public Snapshot {
   Status ForEachPeriod(const std::function<void(const PeriodRecord&)>& fn) override;
   Status ForEachPeriodLog(const std::function<void(const PeriodLogEntry&)>& fn) override;
   Status ForEachRestatement(const std::function<void(const Restatement&)>& fn) override;
+  Status ForEachAudit(uint64_t from_id,
+                      const std::function<void(const AuditRecord&)>& fn) override;
   StoreStats Stats() override;
   uint64_t Version() const override { return mdb_txn_id(txn_.get()); }
 
@@ -44,6 +46,9 @@ class LmdbSnapshot final : public Snapshot {
   // Verify's part for closing: every year's state is the one its log leads to, through
   // allowed steps only, and every restatement names a change. Appends to `differences`.
   Status VerifyClosing(std::vector<std::string>* differences);
+  // Verify's part for the audit trail: every record reads and decodes, ids strictly
+  // increase, the count matches LMDB's header. Appends to `differences`.
+  Status VerifyAudit(std::vector<std::string>* differences);
 
  private:
   // Decodes every record of `dbi` with `decode(key, value, &record)` and hands it to `fn`.

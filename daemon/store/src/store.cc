@@ -10,6 +10,7 @@
 
 #include <lmdb.h>
 
+#include "audit_table.h"
 #include "backup.h"
 #include "data_file_identity.h"
 #include "kpihub/platform/disk_space.h"
@@ -44,6 +45,7 @@ class LmdbStore final : public Store {
                     std::vector<ApplyResult>* results) override;
   Status OpenSnapshot(std::unique_ptr<Snapshot>* out) override;
   Status SetCatalogueFingerprint(const std::string& fingerprint) override;
+  Status AppendAudit(std::vector<AuditRecord>* records) override;
   Status Verify(std::vector<std::string>* differences) override;
   StoreStats Stats() override;
   Status Backup(const std::string& dest_dir) override;
@@ -124,6 +126,23 @@ Status LmdbStore::SetCatalogueFingerprint(const std::string& fingerprint) {
   return RunWrite([&](MDB_txn* txn) {
     return PutRawRecord(txn, tables_.meta, kMetaCatalogueFingerprint, fingerprint);
   });
+}
+
+Status LmdbStore::AppendAudit(std::vector<AuditRecord>* records) {
+  if (options_.read_only) return ReadOnlyError();
+  if (records->empty()) return Status::Ok();
+  for (const AuditRecord& record : *records) {
+    if (record.outcome.empty()) {
+      return Status::Error(Status::Code::kInvalidArgument, "an audit record without an outcome");
+    }
+  }
+  std::lock_guard lock(write_mu_);
+  if (!sticky_error_.ok()) return sticky_error_;
+  std::vector<uint64_t> ids;
+  Status s = RunWrite([&](MDB_txn* txn) { return PutAuditRecords(txn, tables_, *records, &ids); });
+  if (!s.ok()) return s;
+  for (size_t i = 0; i < ids.size(); ++i) (*records)[i].id = ids[i];
+  return s;
 }
 
 Status LmdbStore::RunWrite(const TxnBody& body) {

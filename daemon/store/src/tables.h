@@ -83,6 +83,9 @@ struct Tables {
   MDB_dbi period_log = 0;
   MDB_dbi restatements = 0;
   bool closing = false;
+  // The audit trail of reads (audit_table.h); `audit_table` false as `closing` above.
+  MDB_dbi audit = 0;
+  bool audit_table = false;
 };
 
 // A cell's value, without its key.

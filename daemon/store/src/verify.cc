@@ -127,7 +127,8 @@ Status LmdbSnapshot::VerifyCells(std::vector<std::string>* differences) {
   for (const auto& [key, cell] : fresh) {
     differences->push_back(CellName(key) + ": missing, recomputed " + Describe(cell));
   }
-  return VerifyClosing(differences);
+  if (Status s = VerifyClosing(differences); !s.ok()) return s;
+  return VerifyAudit(differences);
 }
 
 }  // namespace kpihub::store::internal

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../src/audit_table.h"
 #include "../src/codec.h"
 #include "../src/tables.h"
 
@@ -163,6 +164,42 @@ TEST(CodecTest, OtherRecordsRoundTripAndAreStrict) {
   });
 }
 
+TEST(CodecTest, AuditRecordRoundTripsAndIsStrict) {
+  AuditRecord in;
+  in.unix_ms = 1700000000123;
+  in.consumer_key = "scitech-query-1";
+  in.consumer_department = "scitech";
+  in.provider_department = "tax";
+  in.agreement = "TAX-SCI-2021";
+  in.kind = "query";
+  in.request = "indicators=revenue parks=* periods=2020 level=park";
+  in.rows = 12;
+  in.outcome = "answered";
+  in.as_of = 99;
+  const std::string key = BigEndian64Key(7), value = EncodeAudit(in);
+  AuditRecord out;
+  ASSERT_TRUE(DecodeAudit(key, value, &out));
+  EXPECT_EQ(out.id, 7u);
+  EXPECT_EQ(out.unix_ms, in.unix_ms);
+  EXPECT_EQ(out.consumer_key, in.consumer_key);
+  EXPECT_EQ(out.consumer_department, in.consumer_department);
+  EXPECT_EQ(out.provider_department, in.provider_department);
+  EXPECT_EQ(out.agreement, in.agreement);
+  EXPECT_EQ(out.kind, in.kind);
+  EXPECT_EQ(out.request, in.request);
+  EXPECT_EQ(out.rows, in.rows);
+  EXPECT_EQ(out.outcome, in.outcome);
+  EXPECT_EQ(out.as_of, in.as_of);
+  ExpectStrict(key, value, [](std::string_view k, std::string_view v) {
+    AuditRecord r;
+    return DecodeAudit(k, v, &r);
+  });
+  EXPECT_FALSE(DecodeAudit("short", value, &out));
+  EXPECT_FALSE(DecodeAudit(BigEndian64Key(0), value, &out));
+  in.outcome.clear();
+  EXPECT_FALSE(DecodeAudit(key, EncodeAudit(in), &out));
+}
+
 TEST(CodecTest, HugeStringLengthIsRefused) {
   RecordWriter w;
   w.PutU32(0xffffffffu);  // claims 4 GiB follow
@@ -186,7 +223,9 @@ TEST(CodecTest, RandomBytesNeverCrash) {
     JournalEntry j;
     SenderState s;
     core::Cell c;
+    AuditRecord a;
     DecodeObservation(bytes, bytes, &o);
+    DecodeAudit(bytes.substr(0, 8), bytes, &a);
     DecodeHistory(bytes.substr(0, std::min<size_t>(bytes.size(), 12)), bytes, &h, &previous);
     DecodeDeadLetter(bytes.substr(0, 8), bytes, &d);
     DecodeJournal(bytes.substr(0, 8), bytes, &j);

@@ -125,6 +125,24 @@ struct DeadLetter {
   core::Observation observation;
 };
 
+// One read answered or refused by the query protocol, in the `audit` table. What was asked
+// is summarised without enterprise ids: the audit trail is info-level.
+struct AuditRecord {
+  uint64_t id = 0;               // assigned by AppendAudit: 1, 2, 3... in commit order
+  int64_t unix_ms = 0;           // when the read was answered or refused
+  std::string consumer_key;      // key registry id of the reading key
+  std::string consumer_department;
+  std::string provider_department;  // whose data was read ("" when refused before one is known)
+  std::string agreement;         // agreement code ("" when refused)
+  std::string kind;              // "query" (later also "subscribe")
+  std::string request;           // what was asked, summarised WITHOUT enterprise ids: e.g.
+                                 // "indicators=hightech_certified parks=* periods=2019..2020
+                                 // level=enterprise entities=3"
+  uint64_t rows = 0;             // rows returned
+  std::string outcome;           // "answered", or the refusal reason code (e.g. "no_agreement")
+  uint64_t as_of = 0;            // the data version the answer was read at (0 when refused)
+};
+
 struct StoreStats {
   uint64_t map_size_bytes = 0;   // current map size
   uint64_t used_bytes = 0;       // pages in use * page size

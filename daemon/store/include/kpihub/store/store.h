@@ -1,8 +1,10 @@
 // Store: the LMDB environment holding kpihub's state (see docs/architecture.md, "State").
 // Tables: meta, observations, cells (park aggregates), senders, journal, history, dead letters,
-// and the closing of years (periods, their log, restatements).
+// the closing of years (periods, their log, restatements) and the audit trail of reads.
 //
 // Thread-safety: ApplyGroup must be called from one thread at a time (LMDB has one writer).
+// AppendAudit may be called from another thread: the store's writer lock serialises it with
+// ApplyGroup.
 // OpenSnapshot may be called from any thread, concurrently with ApplyGroup; each Snapshot is
 // used by one thread at a time. A store opened read-only (the CLI) can run beside the daemon.
 //
@@ -59,6 +61,10 @@ class Snapshot {
   virtual Status ForEachPeriod(const std::function<void(const PeriodRecord&)>& fn) = 0;
   virtual Status ForEachPeriodLog(const std::function<void(const PeriodLogEntry&)>& fn) = 0;
   virtual Status ForEachRestatement(const std::function<void(const Restatement&)>& fn) = 0;
+  // The audit trail of reads, oldest first, from the record with id `from_id` on (1 or 0:
+  // from the first), so that a reader can page. None on a store written before it existed.
+  virtual Status ForEachAudit(uint64_t from_id,
+                              const std::function<void(const AuditRecord&)>& fn) = 0;
   virtual StoreStats Stats() = 0;
   // The version of the data this snapshot sees: the id of the last write transaction
   // committed before it was opened (by any process). Every commit makes it larger, so two
@@ -99,6 +105,13 @@ class Store {
                             std::vector<ApplyResult>* results) = 0;
 
   virtual Status OpenSnapshot(std::unique_ptr<Snapshot>* out) = 0;
+
+  // Appends `records` to the audit trail in one write transaction (serialised with
+  // ApplyGroup) and sets each record's id (1, 2, ... in commit order); durable on return.
+  // Ids are set only when the commit succeeded. kReadOnly on a read-only store; kMapFull and
+  // sticky kIoError as for ApplyGroup. An empty list writes nothing. Close this thread's
+  // snapshots first: growing the map waits for every snapshot of this process to close.
+  virtual Status AppendAudit(std::vector<AuditRecord>* records) = 0;
 
   // Records the catalogue fingerprint in the metadata (informational).
   virtual Status SetCatalogueFingerprint(const std::string& fingerprint) = 0;
