@@ -6,6 +6,7 @@
 // data version; a writing key never reads, a reading key never writes.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -268,6 +269,69 @@ TEST_F(ExchangeQueryTest, AWritingKeyNeverReadsAndAReadingKeyNeverWrites) {
       Certified(core::ShareLevel::kEnterprise), 20000);
   EXPECT_TRUE(ok.answered) << ok.detail;
   EXPECT_EQ(ok.enterprise.size(), 3u);
+}
+
+// The disclosure check: every reading key asks for every indicator of the catalogue at both
+// levels. An enterprise row reaches a consumer only for its own data or under an enterprise
+// agreement; an aggregate under an aggregate agreement is withheld wherever the published
+// figures withhold it (the lone enterprise in core, and the complement), never with a value.
+TEST_F(ExchangeQueryTest, NoConsumerGetsAWithheldFigureOrAnEnterpriseRowWithoutAnAgreementForIt) {
+  std::vector<core::Observation> obs;
+  for (uint32_t i = 0; i < 4; ++i) {
+    obs.push_back({"industrial_output", "auto_parts", MakeUscc(200 + i), "2020-06", 2.5e8, "", ""});
+    obs.push_back({"industrial_output", "smart_mfg", MakeUscc(300 + i), "2020-06", 1.0e8, "", ""});
+    obs.push_back({"hightech_certified", "smart_mfg", MakeUscc(300 + i), "2020", 1, "", ""});
+  }
+  obs.push_back({"industrial_output", "core", MakeUscc(400), "2020-06", 7.0e8, "", ""});
+  obs.push_back({"hightech_certified", "core", MakeUscc(400), "2020", 1, "", ""});
+  auto ack = ConnectAs(context_, daemon_, "scitech-1")->SendBatch(1, obs, 0, 20000);
+  ASSERT_TRUE(ack && ack->status == wire::AckStatus::kAccepted && ack->rejections.empty());
+  auto ta = ConnectAs(context_, daemon_, "tax-1")->SendBatch(
+      1, {{"rd_super_deduction", "core", MakeUscc(400), "2020", 5e6, "", ""}}, 0, 20000);
+  ASSERT_TRUE(ta && ta->status == wire::AckStatus::kAccepted && ta->rejections.empty());
+
+  auto catalogue = core::Catalogue::FromToml(CatalogueWithout(""), "catalogue.toml");
+  ASSERT_TRUE(catalogue.ok());
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  size_t enterprise_rows = 0, withheld = 0, asked = 0;
+  for (const auto& [dept, keys] : readers_) {
+    auto reader = Reader(keys);
+    for (const core::Indicator& indicator : (*catalogue)->indicators()) {
+      for (auto level : {core::ShareLevel::kAggregate, core::ShareLevel::kEnterprise}) {
+        wire::QueryRequest q;
+        q.indicators = {indicator.code};
+        q.level = level;
+        client::QueryResult r = reader->Query(q, 20000);
+        ASSERT_FALSE(r.timed_out) << dept << " " << indicator.code;
+        ++asked;
+        const core::ShareDecision d = (*catalogue)->DecideShare(dept, indicator.code, level, now);
+        if (!d.allowed()) {
+          EXPECT_FALSE(r.answered) << dept << " read " << indicator.code;
+          continue;
+        }
+        const bool enterprise_grant = d.verdict == core::ShareVerdict::kOwnData ||
+                                      d.agreement->level == core::ShareLevel::kEnterprise;
+        enterprise_rows += r.enterprise.size();
+        EXPECT_TRUE(r.enterprise.empty() || enterprise_grant) << dept << " " << indicator.code;
+        for (const auto& row : r.aggregate) {
+          if (row.withheld) {
+            ++withheld;
+            EXPECT_EQ(row.value, "") << dept << " " << indicator.code;
+            EXPECT_EQ(row.entities, 0u);
+          }
+          if (!enterprise_grant && indicator.enterprise_level && row.park == "core") {
+            EXPECT_TRUE(row.withheld) << dept << " saw the lone enterprise of core: "
+                                      << indicator.code << " " << row.value;
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(asked, 3 * 2 * (*catalogue)->indicators().size());
+  // The check saw both kinds: finance's certified rows, and the office's withheld cells.
+  EXPECT_GT(enterprise_rows, 0u);
+  EXPECT_GT(withheld, 0u);
 }
 
 }  // namespace
