@@ -102,36 +102,12 @@ QueryOutcome QueryEngine::Answer(const ReaderIdentity& reader, const core::LiveC
     out.audit[0].agreement = refused->agreement;
     return out;
   }
-  const std::string keep_key = KeepKey(reader, checked);
-  std::shared_ptr<const QueryRows> rows = query.as_of ? Find(keep_key, query.as_of, now_ms) : nullptr;
-  if (!rows) {
-    auto read = std::make_shared<QueryRows>();
-    std::unique_ptr<store::Snapshot> snapshot;
-    Status status = store_.OpenSnapshot(&snapshot);
-    if (status.ok() && query.as_of != 0 && snapshot->Version() != query.as_of) {
-      return Refuse(reader, query.request_id, QueryRefusal::kAsOfExpired,
-                    "数据版本 " + std::to_string(query.as_of) +
-                        " 的查询结果已不再保留，数据已有更新；请从第一页重新查询",
-                    summary);
-    }
-    if (status.ok()) {
-      status = ReadQueryRows(*snapshot, catalogue, checked.filter, options_.min_cell_entities,
-                             options_.max_result_rows, read.get());
-    }
-    snapshot.reset();  // short: a long reader makes the file grow
-    if (status.code() == Status::Code::kUnavailable) {
-      return Refuse(reader, query.request_id, QueryRefusal::kResultTooLarge,
-                    "结果超过 " + std::to_string(options_.max_result_rows) +
-                        " 行，请缩小查询范围（指标、园区、期间或企业）",
-                    summary);
-    }
-    if (!status.ok()) {
-      return Refuse(reader, query.request_id, QueryRefusal::kStoreUnavailable,
-                    "暂时无法读取数据，请稍后重试", summary);
-    }
-    rows = read;
-    Keep(keep_key, rows, now_ms);
-  }
+  wire::QueryRefusal reason = QueryRefusal::kNone;
+  std::string detail;
+  std::shared_ptr<const QueryRows> rows =
+      RowsFor(KeepKey(reader, checked), checked.filter, catalogue, query.as_of, now_ms, &reason,
+              &detail);
+  if (!rows) return Refuse(reader, query.request_id, reason, std::move(detail), summary);
   if (checked.offset > rows->size()) {
     return Refuse(reader, query.request_id, QueryRefusal::kBadRequest, "续页标记无效", summary);
   }
@@ -153,6 +129,45 @@ QueryOutcome QueryEngine::Answer(const ReaderIdentity& reader, const core::LiveC
     out.audit.push_back(std::move(r));
   }
   return out;
+}
+
+// The query's rows at `as_of` (0: now): kept from an earlier page, or read from a snapshot at
+// that version; null with the refusal when neither can be.
+std::shared_ptr<const QueryRows> QueryEngine::RowsFor(const std::string& key,
+                                                      const RowFilter& filter,
+                                                      const core::Catalogue& catalogue,
+                                                      uint64_t as_of, int64_t now_ms,
+                                                      QueryRefusal* reason, std::string* detail) {
+  if (as_of != 0) {
+    if (auto kept = Find(key, as_of, now_ms)) return kept;
+  }
+  auto read = std::make_shared<QueryRows>();
+  std::unique_ptr<store::Snapshot> snapshot;
+  Status status = store_.OpenSnapshot(&snapshot);
+  if (status.ok() && as_of != 0 && snapshot->Version() != as_of) {
+    *reason = QueryRefusal::kAsOfExpired;
+    *detail = "数据版本 " + std::to_string(as_of) +
+              " 的查询结果已不再保留，数据已有更新；请从第一页重新查询";
+    return nullptr;
+  }
+  if (status.ok()) {
+    status = ReadQueryRows(*snapshot, catalogue, filter, options_.min_cell_entities,
+                           options_.max_result_rows, read.get());
+  }
+  snapshot.reset();  // short: a long reader makes the file grow
+  if (status.code() == Status::Code::kUnavailable) {
+    *reason = QueryRefusal::kResultTooLarge;
+    *detail = "结果超过 " + std::to_string(options_.max_result_rows) +
+              " 行，请缩小查询范围（指标、园区、期间或企业）";
+    return nullptr;
+  }
+  if (!status.ok()) {
+    *reason = QueryRefusal::kStoreUnavailable;
+    *detail = "暂时无法读取数据，请稍后重试";
+    return nullptr;
+  }
+  Keep(key, read, now_ms);
+  return read;
 }
 
 std::shared_ptr<const QueryRows> QueryEngine::Find(const std::string& key, uint64_t as_of,

@@ -71,6 +71,10 @@ class QueryEngine {
     std::shared_ptr<const QueryRows> rows;
     int64_t last_used_ms = 0;
   };
+  std::shared_ptr<const QueryRows> RowsFor(const std::string& key, const RowFilter& filter,
+                                           const core::Catalogue& catalogue, uint64_t as_of,
+                                           int64_t now_ms, wire::QueryRefusal* reason,
+                                           std::string* detail);
   std::shared_ptr<const QueryRows> Find(const std::string& key, uint64_t as_of, int64_t now_ms);
   void Keep(std::string key, std::shared_ptr<const QueryRows> rows, int64_t now_ms);
 
