@@ -34,6 +34,7 @@ CommandRunner AddKeygenCommand(CLI::App& app);
 CommandRunner AddStatusCommand(CLI::App& app);
 CommandRunner AddKpisCommand(CLI::App& app);
 CommandRunner AddMilestonesCommand(CLI::App& app);
+CommandRunner AddAgreementsCommand(CLI::App& app);  // reads the catalogue only
 CommandRunner AddVerifyCommand(CLI::App& app);
 CommandRunner AddPushCommand(CLI::App& app);  // sends data
 CommandRunner AddHistoryCommand(CLI::App& app);

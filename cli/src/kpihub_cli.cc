@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<CLI::App*, kpihub::cli::CommandRunner>> commands;
   for (auto add : {kpihub::cli::AddKeygenCommand, kpihub::cli::AddStatusCommand,
                    kpihub::cli::AddKpisCommand, kpihub::cli::AddMilestonesCommand,
+                   kpihub::cli::AddAgreementsCommand,
                    kpihub::cli::AddVerifyCommand,
                    kpihub::cli::AddPushCommand, kpihub::cli::AddHistoryCommand,
                    kpihub::cli::AddRejectsCommand, kpihub::cli::AddExportCommand,

@@ -72,7 +72,7 @@ enum class ShareVerdict {
   kUnknownIndicator,   // not an indicator of the catalogue
   kUnknownDepartment,  // the consumer is not a department of the catalogue
 };
-// snake_case reason code, e.g. "no_agreement", "aggregate_only".
+// snake_case reason code: the enumerator in snake case ("no_agreement"), but "agreement_expired".
 std::string_view ShareVerdictName(ShareVerdict verdict);
 // Chinese text for a department's staff, e.g. "无共享协议".
 std::string_view ShareVerdictZh(ShareVerdict verdict);
