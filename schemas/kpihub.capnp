@@ -97,3 +97,78 @@ struct Ack {
   frameDetail @5 :Text;
   actionRejections @6 :List(Rejection);  # refused period actions; index into periodActions
 }
+
+# ---------------------------------------------------------------------------------------------
+# The exchange (docs/exchange.md, docs/protocol.md "Reading: Query and QueryPage"): a
+# department reads figures another department shares with it under a sharing agreement, on the
+# daemon's exchange socket (its own endpoint, keys registered as [[consumer]]). One Query frame
+# is answered by one QueryPage frame.
+
+enum ShareLevel {
+  aggregate @0;   # park figures as published: small cells withheld
+  enterprise @1;  # each enterprise's figures (needs an enterprise-level agreement)
+}
+
+enum QueryStatus {
+  answered @0;    # rows follow; more pages when continuation is not empty
+  refused @1;     # nothing read: see reason and detail
+}
+
+enum QueryRefusal {
+  none @0;                 # answered
+  badRequest @1;           # a field breaks a limit or is malformed; undecodable frames too
+  unknownIndicator @2;     # an indicator is not in the catalogue
+  noAgreement @3;          # no agreement lets this department read an indicator asked for
+  agreementNotInForce @4;  # the agreement is not yet, or no longer, in force
+  levelNotGranted @5;      # enterprise rows asked; the agreements grant aggregates only
+  asOfExpired @6;          # the next page cannot be served at asOf any more: start again
+  resultTooLarge @7;       # more rows than one query may return: narrow it
+  unregisteredKey @8;      # the session's key is no longer registered for reading
+  auditUnavailable @9;     # the read could not be recorded, so it is not answered
+  storeUnavailable @10;    # the daemon's state could not be read now: retry later
+}
+
+struct Query {
+  requestId @0 :UInt64;            # echoed in the answer; chosen by the client
+  indicators @1 :List(Text);       # catalogue indicator codes, at least 1, at most 64
+  parks @2 :List(Text);            # park codes; empty = every park (at most 64)
+  periodFrom @3 :Text;             # "", or a period (YYYY, YYYYQn, YYYY-MM): first one included
+  periodTo @4 :Text;               # "", or a period: last one included
+  entities @5 :List(Text);         # enterprise level only: credit codes (at most 1,000)
+  level @6 :ShareLevel;
+  pageSize @7 :UInt32;             # rows per page, 1..10,000; 0 = 1,000
+  continuation @8 :Text;           # "" for the first page; else the previous page's
+  asOf @9 :UInt64;                 # 0 for the first page; else the asOf of the first page
+}
+
+struct EnterpriseRow {
+  indicator @0 :Text;
+  park @1 :Text;
+  entity @2 :Text;                 # unified social credit code
+  period @3 :Text;
+  value @4 :Text;                  # exact decimal, e.g. "1234.56"
+  changedUnixMs @5 :Int64;         # when the figure (or its last revision) was received
+  agreement @6 :Text;              # the agreement it flows under ("" for own data)
+}
+
+struct AggregateRow {
+  indicator @0 :Text;
+  park @1 :Text;
+  period @2 :Text;
+  value @3 :Text;                  # exact decimal; "" when withheld
+  withheld @4 :Bool;               # a small or dominated cell (docs/security.md)
+  entities @5 :UInt32;             # enterprises in the cell (0: park-level figure or withheld)
+  agreement @6 :Text;
+}
+
+struct QueryPage {
+  requestId @0 :UInt64;
+  status @1 :QueryStatus;
+  reason @2 :QueryRefusal;         # none when answered
+  detail @3 :Text;                 # refused: a Chinese sentence, never an enterprise id
+  asOf @4 :UInt64;                 # the data version every page of this query is read at
+  level @5 :ShareLevel;
+  enterpriseRows @6 :List(EnterpriseRow);
+  aggregateRows @7 :List(AggregateRow);
+  continuation @8 :Text;           # "" when this is the last page
+}

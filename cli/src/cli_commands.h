@@ -52,5 +52,6 @@ CommandRunner AddAuditCommand(CLI::App& app);
 CommandRunner AddSubmitCommand(CLI::App& app);   // sends a period action to the daemon
 CommandRunner AddApproveCommand(CLI::App& app);  // sends a period action to the daemon
 CommandRunner AddReopenCommand(CLI::App& app);   // sends a period action to the daemon
+CommandRunner AddQueryCommand(CLI::App& app);    // reads shared figures from the exchange
 
 }  // namespace kpihub::cli

@@ -32,6 +32,7 @@ struct KeysArgs {
   std::string id, department, public_key_file;
   bool reload = false;
   int reload_timeout_s = 10;
+  bool reading = false;  // add: a reading key ([[consumer]], the exchange socket)
 };
 
 struct LoadedRegistry {
@@ -39,6 +40,7 @@ struct LoadedRegistry {
   std::string state_dir;
   std::shared_ptr<const core::Catalogue> catalogue;
   std::vector<core::AdapterKey> adapters;
+  std::vector<core::AdapterKey> consumers;  // reading keys, kept through every rewrite
 };
 
 std::optional<LoadedRegistry> Load(const KeysArgs& args, bool may_be_missing) {
@@ -60,22 +62,28 @@ std::optional<LoadedRegistry> Load(const KeysArgs& args, bool may_be_missing) {
     return std::nullopt;
   }
   out.adapters = (*registry)->adapters();
+  out.consumers = (*registry)->consumers();
   return out;
 }
 
-std::string Render(const std::vector<core::AdapterKey>& adapters) {
-  std::string text = "# kpihub key registry: who may send, as which adapter and department.\n"
+std::string Render(const std::vector<core::AdapterKey>& adapters,
+                   const std::vector<core::AdapterKey>& consumers) {
+  std::string text = "# kpihub key registry: who may send, as which adapter and department,\n"
+                     "# and who may read on the exchange socket ([[consumer]]).\n"
                      "# Maintained with `kpihub keys`; reload the daemon after a change.\n";
-  for (const auto& a : adapters) {
-    text += "\n[[adapter]]\nid = \"" + a.adapter_id + "\"\ndepartment = \"" + a.department +
-            "\"\npublic_key = \"" + a.public_key_z85 + "\"\n";
+  for (const auto& [kind, keys] : {std::pair{"adapter", &adapters}, {"consumer", &consumers}}) {
+    for (const auto& a : *keys) {
+      text += std::string("\n[[") + kind + "]]\nid = \"" + a.adapter_id + "\"\ndepartment = \"" +
+              a.department + "\"\npublic_key = \"" + a.public_key_z85 + "\"\n";
+    }
   }
   return text;
 }
 
 // Checks `adapters` as the daemon will load them, then replaces the file atomically.
-bool Save(const LoadedRegistry& registry, const std::vector<core::AdapterKey>& adapters) {
-  const std::string text = Render(adapters);
+bool Save(const LoadedRegistry& registry, const std::vector<core::AdapterKey>& adapters,
+          const std::vector<core::AdapterKey>& consumers) {
+  const std::string text = Render(adapters, consumers);
   auto check = core::KeyRegistry::FromToml(text, registry.path, *registry.catalogue);
   if (!check.ok()) {
     std::fprintf(stderr, "kpihub keys: refused, the registry would not load: %s\n",
@@ -88,7 +96,8 @@ bool Save(const LoadedRegistry& registry, const std::vector<core::AdapterKey>& a
     std::fprintf(stderr, "kpihub keys: %s\n", written.message().c_str());
     return false;
   }
-  std::printf("wrote %s (%zu adapters)\n", registry.path.c_str(), adapters.size());
+  std::printf("wrote %s (%zu adapters, %zu reading keys)\n", registry.path.c_str(),
+              adapters.size(), consumers.size());
   return true;
 }
 
@@ -158,6 +167,10 @@ int RunList(const KeysArgs& args) {
     std::printf("%-24s %-14s %s\n", a.adapter_id.c_str(), a.department.c_str(),
                 a.public_key_z85.c_str());
   }
+  for (const auto& a : registry->consumers) {
+    std::printf("%-24s %-14s %s (reads)\n", a.adapter_id.c_str(), a.department.c_str(),
+                a.public_key_z85.c_str());
+  }
   return 0;
 }
 
@@ -170,15 +183,17 @@ int RunAdd(const KeysArgs& args) {
     return 1;
   }
   auto adapters = registry->adapters;
-  for (const auto& a : adapters) {
-    if (a.adapter_id == args.id) {
+  auto consumers = registry->consumers;
+  for (const auto* list : {&adapters, &consumers}) {
+    for (const auto& a : *list) {
+      if (a.adapter_id != args.id) continue;
       std::fprintf(stderr, "kpihub keys add: adapter '%s' is already registered: revoke it "
                    "first to give it a new key\n", args.id.c_str());
       return 1;
     }
   }
-  adapters.push_back({args.id, args.department, key->public_z85});
-  if (!Save(*registry, adapters)) return 1;
+  (args.reading ? consumers : adapters).push_back({args.id, args.department, key->public_z85});
+  if (!Save(*registry, adapters, consumers)) return 1;
   return Finish(args, *registry, adapters.size());
 }
 
@@ -186,13 +201,17 @@ int RunRevoke(const KeysArgs& args) {
   auto registry = Load(args, false);
   if (!registry) return 1;
   auto adapters = registry->adapters;
-  std::erase_if(adapters, [&](const core::AdapterKey& a) { return a.adapter_id == args.id; });
-  if (adapters.size() == registry->adapters.size()) {
+  auto consumers = registry->consumers;
+  auto named = [&](const core::AdapterKey& a) { return a.adapter_id == args.id; };
+  std::erase_if(adapters, named);
+  std::erase_if(consumers, named);
+  if (adapters.size() + consumers.size() ==
+      registry->adapters.size() + registry->consumers.size()) {
     std::fprintf(stderr, "kpihub keys revoke: no adapter '%s' in %s\n", args.id.c_str(),
                  registry->path.c_str());
     return 1;
   }
-  if (!Save(*registry, adapters)) return 1;
+  if (!Save(*registry, adapters, consumers)) return 1;
   return Finish(args, *registry, adapters.size());
 }
 
@@ -219,6 +238,9 @@ CommandRunner AddKeysCommand(CLI::App& app) {
                     "seconds to wait for the daemon's verdict (default 10)");
   }
   add->add_option("id", args->id, "adapter id, e.g. tax-1")->required();
+  add->add_flag("--reading", args->reading,
+                "a reading key ([[consumer]]): it may query the exchange socket under the "
+                "department's sharing agreements, and never write");
   add->add_option("--department", args->department, "department code, e.g. tax")->required();
   add->add_option("--public-key", args->public_key_file,
                   "the adapter's .pub file (from `kpihub keygen`)")->required();

@@ -24,7 +24,7 @@ int main(int argc, char** argv) {
                    kpihub::cli::AddAuditCommand,
                    kpihub::cli::AddPeriodsCommand, kpihub::cli::AddRestatementsCommand,
                    kpihub::cli::AddSubmitCommand, kpihub::cli::AddApproveCommand,
-                   kpihub::cli::AddReopenCommand}) {
+                   kpihub::cli::AddReopenCommand, kpihub::cli::AddQueryCommand}) {
     auto runner = add(app);
     commands.emplace_back(app.get_subcommands([](CLI::App*) { return true; }).back(), runner);
   }

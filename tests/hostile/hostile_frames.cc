@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "kpihub/wire/query_codec.h"
+
 namespace kpihub::testing {
 namespace {
 
@@ -170,6 +172,43 @@ std::string CompactUnknownIndicators(uint64_t sequence, uint32_t first, uint32_t
     w.Text(obs + i * each + kObservationDataWords + kIndicator, code);
   }
   return w.Frame();
+}
+
+}  // namespace kpihub::testing
+
+namespace kpihub::testing {
+namespace {
+
+wire::QueryRequest PlainQuery(uint64_t request_id) {
+  wire::QueryRequest q;
+  q.request_id = request_id;
+  q.indicators = {"hightech_certified"};
+  return q;
+}
+
+}  // namespace
+
+std::string QueryTextWithoutNul(uint64_t request_id) {
+  wire::QueryRequest q = PlainQuery(request_id);
+  q.continuation = "abcdefg";  // 7 bytes and the NUL: exactly one word
+  q.as_of = 1;
+  std::string frame = wire::EncodeQuery(q);
+  const size_t at = frame.find(std::string("abcdefg\0", 8));
+  if (at != std::string::npos) frame[at + 7] = 'h';
+  return frame;
+}
+
+std::string QueryUnknownLevel(uint64_t request_id) {
+  wire::QueryRequest q = PlainQuery(request_id);
+  q.level = core::ShareLevel::kAggregate;
+  const std::string aggregate = wire::EncodeQuery(q);
+  q.level = core::ShareLevel::kEnterprise;
+  std::string frame = wire::EncodeQuery(q);
+  // The only byte that differs is the enum's.
+  for (size_t i = 0; i < frame.size() && i < aggregate.size(); ++i) {
+    if (frame[i] != aggregate[i]) frame[i] = 7;
+  }
+  return frame;
 }
 
 }  // namespace kpihub::testing

@@ -64,3 +64,13 @@ std::string ZeroSizedObservations(uint64_t sequence, uint32_t count);
 std::string CompactUnknownIndicators(uint64_t sequence, uint32_t first, uint32_t count);
 
 }  // namespace kpihub::testing
+
+namespace kpihub::testing {
+
+// Query frames (the exchange socket) that the real encoder cannot produce, made by changing
+// bytes of a real one: the continuation text loses its terminating NUL; the level enum holds
+// a value no schema defines (7).
+std::string QueryTextWithoutNul(uint64_t request_id);
+std::string QueryUnknownLevel(uint64_t request_id);
+
+}  // namespace kpihub::testing

@@ -21,20 +21,20 @@ bool IsAdapterId(std::string_view id) {
 }
 
 AdapterKey ReadAdapter(const toml::table& table, std::string_view source,
-                       const Catalogue& catalogue) {
-  TableReader reader(table, source, "[[adapter]]");
+                       const Catalogue& catalogue, const char* kind = "adapter") {
+  TableReader reader(table, source, kind[0] == 'a' ? "[[adapter]]" : "[[consumer]]");
   AdapterKey key{reader.String("id"), reader.String("department"), reader.String("public_key")};
   reader.RejectUnknownKeys();
   if (!IsAdapterId(key.adapter_id)) {
-    reader.Fail("id", "adapter id \"" + key.adapter_id + "\" must match [a-z0-9_-]{1,64}");
+    reader.Fail("id", std::string(kind) + " id \"" + key.adapter_id + "\" must match [a-z0-9_-]{1,64}");
   }
   if (catalogue.FindDepartment(key.department) == nullptr) {
     reader.Fail("department",
-                "adapter '" + key.adapter_id + "': unknown department '" + key.department + "'");
+                std::string(kind) + " '" + key.adapter_id + "': unknown department '" + key.department + "'");
   }
   if (!IsZ85Key(key.public_key_z85)) {
     // The key is public, but echoing a possibly pasted secret key into logs is not worth it.
-    reader.Fail("public_key", "adapter '" + key.adapter_id +
+    reader.Fail("public_key", std::string(kind) + " '" + key.adapter_id +
                                   "': public_key must be 40 Z85 characters encoding 32 bytes (a CURVE public key)");
   }
   return key;
@@ -62,7 +62,7 @@ KeyRegistry::LoadResult KeyRegistry::FromToml(std::string_view text, std::string
                                               const Catalogue& catalogue) {
   try {
     toml::table root = toml::parse(text, source_name);
-    RejectUnknownTopLevelKeys(root, {"adapter"}, source_name);
+    RejectUnknownTopLevelKeys(root, {"adapter", "consumer"}, source_name);
     auto registry = std::make_shared<KeyRegistry>();
     for (const toml::table* table : ArrayOfTables(root, "adapter", source_name)) {
       AdapterKey key = ReadAdapter(*table, source_name, catalogue);
@@ -79,6 +79,25 @@ KeyRegistry::LoadResult KeyRegistry::FromToml(std::string_view text, std::string
       registry->by_id_.emplace(key.adapter_id, registry->adapters_.size());
       registry->by_key_.emplace(key.public_key_z85, registry->adapters_.size());
       registry->adapters_.push_back(std::move(key));
+    }
+    // Ids share one space with the adapters' (metric labels, audit records), keys too: a key
+    // registered for writing must never be admitted for reading, nor the other way round.
+    std::unordered_map<std::string, size_t> consumer_ids;
+    for (const toml::table* table : ArrayOfTables(root, "consumer", source_name)) {
+      AdapterKey key = ReadAdapter(*table, source_name, catalogue, "consumer");
+      TableReader reader(*table, source_name, "[[consumer]]");
+      if (registry->by_id_.count(key.adapter_id) != 0 || consumer_ids.count(key.adapter_id) != 0) {
+        reader.Fail("id", "duplicate id '" + key.adapter_id + "' (ids are shared with [[adapter]])");
+      }
+      if (registry->by_key_.count(key.public_key_z85) != 0 ||
+          registry->consumer_by_key_.count(key.public_key_z85) != 0) {
+        reader.Fail("public_key", "consumer '" + key.adapter_id +
+                                      "': public_key already registered; a reading key needs a "
+                                      "key pair of its own");
+      }
+      consumer_ids.emplace(key.adapter_id, 0);
+      registry->consumer_by_key_.emplace(key.public_key_z85, registry->consumers_.size());
+      registry->consumers_.push_back(std::move(key));
     }
     if (registry->adapters_.empty()) {
       return Status::InvalidArgument(FormatAt(source_name, {},
@@ -98,6 +117,11 @@ KeyRegistry::LoadResult KeyRegistry::FromToml(std::string_view text, std::string
 const AdapterKey* KeyRegistry::FindByPublicKey(std::string_view z85) const {
   auto it = by_key_.find(std::string(z85));
   return it == by_key_.end() ? nullptr : &adapters_[it->second];
+}
+
+const AdapterKey* KeyRegistry::FindConsumerByPublicKey(std::string_view z85) const {
+  auto it = consumer_by_key_.find(std::string(z85));
+  return it == consumer_by_key_.end() ? nullptr : &consumers_[it->second];
 }
 
 const AdapterKey* KeyRegistry::FindById(std::string_view adapter_id) const {

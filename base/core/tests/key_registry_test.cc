@@ -129,3 +129,48 @@ TEST(KeyRegistryTest, Z85GroupsThatOverflowAreNotKeys) {
 
 }  // namespace
 }  // namespace kpihub::core
+
+namespace kpihub::core {
+namespace {
+
+std::string Entry(const char* kind, const char* id, const char* department, std::string_view key) {
+  return std::string("[[") + kind + "]]\nid = \"" + id + "\"\ndepartment = \"" + department +
+         "\"\npublic_key = \"" + std::string(key) + "\"\n";
+}
+
+// A reading key is found only as a consumer, a writing key only as an adapter: the ingest
+// socket and the exchange socket each look in their own list.
+TEST(KeyRegistryTest, ConsumersReadAndNeverWrite) {
+  auto result = KeyRegistry::FromToml(Entry("adapter", "tax-1", "tax", kKeyA) +
+                                          Entry("consumer", "tax-read", "tax", kKeyB),
+                                      "keys.toml", *TwoDepartments());
+  ASSERT_TRUE(result.ok()) << result.status().message();
+  const KeyRegistry& registry = **result;
+  EXPECT_EQ(registry.FindByPublicKey(kKeyB), nullptr);
+  EXPECT_EQ(registry.FindConsumerByPublicKey(kKeyA), nullptr);
+  ASSERT_NE(registry.FindConsumerByPublicKey(kKeyB), nullptr);
+  EXPECT_EQ(registry.FindConsumerByPublicKey(kKeyB)->adapter_id, "tax-read");
+  EXPECT_EQ(registry.FindConsumerByPublicKey(kKeyB)->department, "tax");
+  EXPECT_EQ(registry.consumers().size(), 1u);
+}
+
+TEST(KeyRegistryTest, AKeyOrAnIdIsNeverBothWritingAndReading) {
+  auto same_key = KeyRegistry::FromToml(Entry("adapter", "tax-1", "tax", kKeyA) +
+                                            Entry("consumer", "tax-read", "tax", kKeyA),
+                                        "keys.toml", *TwoDepartments());
+  ASSERT_FALSE(same_key.ok());
+  EXPECT_NE(same_key.status().message().find("already registered"), std::string::npos)
+      << same_key.status().message();
+  auto same_id = KeyRegistry::FromToml(Entry("adapter", "tax-1", "tax", kKeyA) +
+                                           Entry("consumer", "tax-1", "tax", kKeyB),
+                                       "keys.toml", *TwoDepartments());
+  ASSERT_FALSE(same_id.ok());
+  EXPECT_NE(same_id.status().message().find("duplicate id"), std::string::npos);
+  auto unknown = KeyRegistry::FromToml(Entry("adapter", "tax-1", "tax", kKeyA) +
+                                           Entry("consumer", "x-read", "nowhere", kKeyB),
+                                       "keys.toml", *TwoDepartments());
+  EXPECT_FALSE(unknown.ok());
+}
+
+}  // namespace
+}  // namespace kpihub::core

@@ -78,6 +78,7 @@ std::vector<FieldSpec> Fields(DaemonConfig* c) {
           {"report_key_file", &c->report_key_file},
           {"listen", &c->listen}, {"metrics_listen", &c->metrics_listen},
           {"metrics_basic_auth", &c->metrics_basic_auth}, {"log_level", &c->log_level},
+          {"exchange_listen", &c->exchange_listen},
           {"time_zone", &c->time_zone},
           {"min_cell_entities", &c->min_cell_entities},
           {"max_frame_bytes", &c->max_frame_bytes, 64, 1u << 30},

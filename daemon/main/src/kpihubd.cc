@@ -39,6 +39,7 @@
 #include "kpihub/platform/system_clock.h"
 #include "kpihub/wire/curve_keys.h"
 #include "build_revision.h"
+#include "exchange_thread.h"
 #include "resource_plan.h"
 #include "state_open.h"
 #include "kpihub/platform/map_fault.h"
@@ -452,6 +453,12 @@ int Serve(const Options& options) {
                               IngestOptionsFor(config, inputs->server_keys.secret_z85, plan),
                               live, *store, clock, metrics, log);
   if (int code = StartIngest(config, server, *log); code != 0) return code;
+  // The exchange socket (exchange_listen) on its own thread; stopped before the store closes.
+  ExchangeThread exchange;
+  if (int code = exchange.Start(config, inputs->server_keys.secret_z85, live, *store, clock,
+                                *registry, log); code != 0) {
+    return code;
+  }
   http->RegisterCollectable(registry);
   RegisterCollectors(*http, *store, live, clock, config, start_seconds, log);
   http->SetReady(true);  // storage open, ZAP handler bound

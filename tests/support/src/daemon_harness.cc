@@ -56,6 +56,7 @@ DaemonHarness::DaemonHarness(std::vector<std::pair<std::string, std::string>> ad
   config << "state_dir = \"state\"\nkey_registry = \"keys.toml\"\nserver_key = \"server.key\"\n"
          << "listen = \"" << ingest_port_.tcp_endpoint() << "\"\n"
          << "metrics_listen = \"" << metrics_port_reserved_.host_port() << "\"\n"
+         << "exchange_listen = \"" << exchange_port_.tcp_endpoint() << "\"\n"
          << "min_cell_entities = 3\nlog_level = \"debug\"\n";
 }
 

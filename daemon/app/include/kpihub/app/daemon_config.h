@@ -24,6 +24,9 @@ struct DaemonConfig {
   std::string report_key_file = "/etc/kpihub/report.key";
   std::string listen = "tcp://127.0.0.1:7730";
   std::string metrics_listen = "127.0.0.1:9730";
+  // The exchange socket (departments read shared figures), e.g. "tcp://127.0.0.1:7731";
+  // "" = off, the default: a read path is opened only when the operator asks for it.
+  std::string exchange_listen;
   std::string metrics_basic_auth;  // "" or a file with "user:password" on one line
   std::string log_level = "info";
   std::string time_zone = "Asia/Shanghai";  // of every moment `kpihub` reads and prints

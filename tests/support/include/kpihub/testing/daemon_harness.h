@@ -48,6 +48,8 @@ class DaemonHarness {
   int last_wait_status() const { return process_.last_wait_status(); }
 
   const std::string& endpoint() const { return endpoint_; }
+  // The exchange socket (exchange_listen), bound once the daemon is ready.
+  std::string exchange_endpoint() const { return exchange_port_.tcp_endpoint(); }
   int metrics_port() const { return metrics_port_; }
   const std::string& server_public() const { return server_.public_z85; }
   const TestAdapter& adapter(const std::string& id) const;
@@ -65,6 +67,7 @@ class DaemonHarness {
   TempDir dir_;
   // Held until after the child is gone; kpihubd.toml names these two ports.
   PortReservation ingest_port_, metrics_port_reserved_;
+  PortReservation exchange_port_;  // exchange_listen: never the packaged default 7731
   std::string state_dir_, config_path_, keys_path_, log_path_, ready_path_;
   wire::CurveKeyPair server_;
   std::vector<TestAdapter> adapters_;

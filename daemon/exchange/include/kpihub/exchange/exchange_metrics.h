@@ -1,0 +1,34 @@
+// ExchangeMetrics: what the exchange served and refused, registered in a prometheus-cpp
+// Registry. Labels come from the key registry (consumer ids), the catalogue (provider
+// departments, agreement codes) and the closed set of refusal reasons: bounded, and never an
+// enterprise id. Thread-safe (prometheus-cpp metrics are).
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/registry.h>
+
+#include <string>
+
+#include "kpihub/wire/query_codec.h"
+
+namespace kpihub::exchange {
+
+class ExchangeMetrics {
+ public:
+  explicit ExchangeMetrics(prometheus::Registry& registry);
+
+  // Rows sent to `consumer` from `provider`'s figures under `agreement` ("own_data").
+  void RowsServed(const std::string& consumer, const std::string& provider,
+                  const std::string& agreement, uint64_t rows);
+  void Refused(const std::string& consumer, wire::QueryRefusal reason);
+  // Pages answered (not refused).
+  void Answered(const std::string& consumer);
+
+ private:
+  prometheus::Family<prometheus::Counter>& rows_;
+  prometheus::Family<prometheus::Counter>& refusals_;
+  prometheus::Family<prometheus::Counter>& pages_;
+};
+
+}  // namespace kpihub::exchange

@@ -1,0 +1,73 @@
+// ExchangeServer: the exchange's ROUTER socket (a CURVE server with the daemon's key, its own
+// ZeroMQ context, ZAP handler and domain) and its loop, on a thread of its own: it reads the
+// Query frames waiting, answers each page from a store snapshot (QueryEngine), appends the
+// audit records of all of them in one durable commit, and only then sends the pages. When the
+// audit cannot be written no page is sent with rows: each is answered audit_unavailable.
+// Only keys registered as [[consumer]] are admitted; identity comes from the ZAP properties
+// of each frame, never from the frame.
+//
+// Not thread-safe: Start and Run are called from the one exchange thread (Start may be called
+// from the thread that then starts it). LiveConfig may be swapped from another thread at any
+// time; each page uses the view taken when it is answered.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "kpihub/core/clock.h"
+#include "kpihub/core/live_config.h"
+#include "kpihub/exchange/exchange_metrics.h"
+#include "kpihub/exchange/query_engine.h"
+#include "kpihub/store/store.h"
+
+namespace kpihub::exchange {
+
+struct ExchangeOptions {
+  std::string endpoint = "tcp://127.0.0.1:7731";  // "tcp://127.0.0.1:*" picks a free port
+  std::string server_secret_z85;
+  QueryEngineOptions engine;
+  int poll_timeout_ms = 100;  // how often the stop flag is checked
+  size_t max_pages_per_commit = 64;  // pages whose audit records share one commit
+  int send_hwm = 64;      // pages queued per peer before they are dropped (peer not reading)
+  int receive_hwm = 64;   // queries queued per connection before libzmq stops reading it
+};
+
+class ExchangeServer {
+ public:
+  ExchangeServer(ExchangeOptions options, const core::LiveConfig& config, store::Store& store,
+                 const core::Clock& clock, ExchangeMetrics& metrics,
+                 std::shared_ptr<spdlog::logger> log);
+  ~ExchangeServer();
+
+  // Binds the ZAP handler, then the server socket. Throws zmq::error_t on a bad endpoint.
+  void Start();
+  std::string bound_endpoint() const;
+  // Serves until `stop` is set. A failed audit write is not fatal here: the pages are
+  // refused, and ingest (which shares the store) stops the daemon on a sticky storage error.
+  void Run(const std::atomic<bool>& stop);
+
+ private:
+  struct Pending;
+  bool ReceiveOne(Pending* out);
+  void ServeWaiting();
+  void Account(const Pending& p, bool audited);
+
+  ExchangeOptions options_;
+  const core::LiveConfig& config_;
+  store::Store& store_;
+  const core::Clock& clock_;
+  ExchangeMetrics& metrics_;
+  std::shared_ptr<spdlog::logger> log_;
+  QueryEngine engine_;
+  zmq::context_t context_{1};
+  zmq::socket_t zap_;
+  zmq::socket_t router_;
+  uint64_t audit_failures_ = 0;  // for rate-limited logging
+};
+
+}  // namespace kpihub::exchange

@@ -1,0 +1,158 @@
+#include "kpihub/exchange/exchange_server.h"
+
+#include <zmq.h>
+
+#include "exchange_zap.h"
+
+namespace kpihub::exchange {
+
+struct ExchangeServer::Pending {
+  zmq::message_t routing_id;
+  ReaderIdentity reader;
+  QueryOutcome outcome;
+};
+
+ExchangeServer::ExchangeServer(ExchangeOptions options, const core::LiveConfig& config,
+                               store::Store& store, const core::Clock& clock,
+                               ExchangeMetrics& metrics, std::shared_ptr<spdlog::logger> log)
+    : options_(std::move(options)), config_(config), store_(store), clock_(clock),
+      metrics_(metrics), log_(std::move(log)), engine_(options_.engine, store, clock),
+      zap_(context_, zmq::socket_type::rep), router_(context_, zmq::socket_type::router) {}
+
+ExchangeServer::~ExchangeServer() {
+  zap_.close();
+  router_.close();
+}
+
+void ExchangeServer::Start() {
+  // The ZAP handler first: a CURVE server with no handler admits every key.
+  zap_.set(zmq::sockopt::linger, 0);
+  zap_.bind("inproc://zeromq.zap.01");
+  router_.set(zmq::sockopt::linger, 0);
+  router_.set(zmq::sockopt::curve_server, 1);
+  router_.set(zmq::sockopt::curve_secretkey, options_.server_secret_z85);
+  router_.set(zmq::sockopt::zap_domain, kExchangeZapDomain);
+  router_.set(zmq::sockopt::sndhwm, options_.send_hwm);
+  router_.set(zmq::sockopt::rcvhwm, options_.receive_hwm);
+  // Larger frames drop the connection unread; a Query is small (QueryLimits).
+  router_.set(zmq::sockopt::maxmsgsize,
+              static_cast<int64_t>(2 * options_.engine.limits.max_frame_bytes));
+  router_.set(zmq::sockopt::heartbeat_ivl, 5000);
+  router_.set(zmq::sockopt::heartbeat_timeout, 15000);
+  router_.set(zmq::sockopt::handshake_ivl, 10000);
+  router_.bind(options_.endpoint);
+}
+
+std::string ExchangeServer::bound_endpoint() const {
+  return router_.get(zmq::sockopt::last_endpoint);
+}
+
+void ExchangeServer::Run(const std::atomic<bool>& stop) {
+  zmq::pollitem_t items[] = {{zap_.handle(), 0, ZMQ_POLLIN, 0},
+                             {router_.handle(), 0, ZMQ_POLLIN, 0}};
+  while (!stop) {
+    try {
+      zmq::poll(items, 2, std::chrono::milliseconds(options_.poll_timeout_ms));
+      if (items[0].revents & ZMQ_POLLIN) (void)AnswerZapRequests(zap_, config_);
+      if (items[1].revents & ZMQ_POLLIN) ServeWaiting();
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      log_->error("exchange: {}", e.what());
+    }
+  }
+}
+
+// Reads one waiting frame and answers it (not sent yet); false when none is waiting.
+bool ExchangeServer::ReceiveOne(Pending* out) {
+  if (!router_.recv(out->routing_id, zmq::recv_flags::dontwait)) return false;
+  std::vector<zmq::message_t> parts;
+  for (bool more = true; more;) {
+    zmq::message_t part;
+    (void)router_.recv(part);  // the rest of a multipart message is already here
+    more = part.more();
+    parts.push_back(std::move(part));
+  }
+  try {
+    out->reader = {parts.front().gets("User-Id"), parts.front().gets("X-Department"),
+                   parts.front().gets("X-Public-Key")};
+  } catch (const zmq::error_t&) {
+    // No ZAP metadata: cannot happen with the handler bound; refused as unregistered.
+  }
+  const core::LiveConfig::View view = config_.Get();
+  if (parts.size() != 1) {
+    out->outcome = engine_.Refuse(out->reader, 0, wire::QueryRefusal::kBadRequest,
+                                  "一个查询是单帧消息，收到 " + std::to_string(parts.size()) + " 帧",
+                                  "undecodable");
+    return true;
+  }
+  auto query = wire::DecodeQuery(parts.front().data(), parts.front().size(), engine_.limits());
+  if (!query.ok()) {
+    out->outcome = engine_.Refuse(out->reader, 0, wire::QueryRefusal::kBadRequest,
+                                  query.status().message(), "undecodable");
+    return true;
+  }
+  out->outcome = engine_.Answer(out->reader, view, *query);
+  return true;
+}
+
+// Answers every waiting query, up to max_pages_per_commit: one audit commit for all, then the
+// pages. A page whose audit did not reach the disk is not sent with its rows.
+void ExchangeServer::ServeWaiting() {
+  std::vector<Pending> pending;
+  while (pending.size() < options_.max_pages_per_commit) {
+    Pending p;
+    if (!ReceiveOne(&p)) break;
+    pending.push_back(std::move(p));
+  }
+  if (pending.empty()) return;
+  std::vector<store::AuditRecord> records;
+  for (const Pending& p : pending) {
+    records.insert(records.end(), p.outcome.audit.begin(), p.outcome.audit.end());
+  }
+  Status audited = store_.AppendAudit(&records);
+  if (!audited.ok() && (++audit_failures_ & (audit_failures_ - 1)) == 0) {
+    log_->error("exchange: the audit trail cannot be written ({}); {} queries refused "
+                "audit_unavailable (failure {})", audited.ToString(), pending.size(),
+                audit_failures_);
+  }
+  for (Pending& p : pending) {
+    if (!audited.ok()) {
+      const uint64_t request_id = p.outcome.page.request_id;
+      p.outcome = QueryOutcome{};
+      p.outcome.page.request_id = request_id;
+      p.outcome.page.reason = wire::QueryRefusal::kAuditUnavailable;
+      p.outcome.page.detail = "查询无法记入审计日志，因此不予答复；请稍后重试";
+    }
+    Account(p, audited.ok());
+    const std::string frame = wire::EncodeQueryPage(p.outcome.page);
+    // A peer that does not read its answers loses them, not the other consumers.
+    if (router_.send(p.routing_id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      (void)router_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
+    }
+  }
+}
+
+// Metrics and the log line of one page. Enterprise ids are never logged: the summary holds
+// only catalogue codes and counts.
+void ExchangeServer::Account(const Pending& p, bool audited) {
+  const wire::QueryPageMessage& page = p.outcome.page;
+  const std::string& consumer = p.reader.consumer_id;
+  if (!page.answered) {
+    metrics_.Refused(consumer, page.reason);
+    const std::string summary = p.outcome.audit.empty() ? "" : p.outcome.audit.front().request;
+    log_->info("query refused consumer={} department={} reason={} {}", consumer,
+               p.reader.department, wire::QueryRefusalName(page.reason), summary);
+    return;
+  }
+  (void)audited;
+  metrics_.Answered(consumer);
+  uint64_t rows = 0;
+  for (const ServedRows& s : p.outcome.served) {
+    if (s.rows != 0) metrics_.RowsServed(consumer, s.provider, s.agreement, s.rows);
+    rows += s.rows;
+  }
+  log_->debug("query answered consumer={} department={} rows={} as_of={} more={}", consumer,
+              p.reader.department, rows, page.as_of, !page.continuation.empty());
+}
+
+}  // namespace kpihub::exchange

@@ -1,0 +1,131 @@
+// Hostile queries on the exchange socket: each bad Query frame sent by a registered reading
+// key over real CURVE to the real kpihubd is answered with its documented refusal (request id
+// 0 for a frame that does not decode), never with a row, and is audited; a good query right
+// after it is still answered.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "hostile_frames.h"
+#include "kpihub/client/connection.h"
+#include "kpihub/client/consumer.h"
+#include "kpihub/testing/daemon_harness.h"
+
+namespace kpihub::testing {
+namespace {
+
+using wire::QueryRefusal;
+
+struct HostileQuery {
+  const char* name;
+  std::string frame;
+  QueryRefusal reason;
+};
+
+wire::QueryRequest Good(uint64_t id) {
+  wire::QueryRequest q;
+  q.request_id = id;
+  q.indicators = {"hightech_certified"};
+  q.level = core::ShareLevel::kEnterprise;
+  return q;
+}
+
+std::vector<HostileQuery> Table() {
+  std::vector<HostileQuery> t;
+  const std::string good = wire::EncodeQuery(Good(5));
+  t.push_back({"garbage", std::string(40, '\xff'), QueryRefusal::kBadRequest});
+  t.push_back({"not whole words", good.substr(0, good.size() - 3), QueryRefusal::kBadRequest});
+  t.push_back({"cut short", good.substr(0, 16), QueryRefusal::kBadRequest});
+  t.push_back({"text without NUL", QueryTextWithoutNul(6), QueryRefusal::kBadRequest});
+  t.push_back({"unknown level", QueryUnknownLevel(7), QueryRefusal::kBadRequest});
+  wire::QueryRequest q = Good(8);
+  q.entities.assign(1001, "91410800MA45H7J36N");
+  t.push_back({"too many entities", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q = Good(9);
+  q.indicators.assign(65, "hightech_certified");
+  t.push_back({"too many indicators", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q = Good(10);
+  q.indicators = {std::string(300000, 'x')};
+  t.push_back({"frame over the limit", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q = Good(11);
+  q.page_size = 10001;
+  t.push_back({"page too large", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q = Good(12);
+  q.indicators = {"91410800MA45H7J36N"};
+  t.push_back({"credit code as indicator", wire::EncodeQuery(q), QueryRefusal::kUnknownIndicator});
+  q = Good(13);
+  q.level = core::ShareLevel::kAggregate;
+  q.entities = {"91410800MA45H7J36N"};
+  t.push_back({"entities at aggregate level", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q = Good(14);
+  q.entities = {"91410800MA45H7J36X"};
+  t.push_back({"bad credit code", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q = Good(15);
+  q.continuation = "-1";
+  q.as_of = 1;
+  t.push_back({"continuation not a number", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q = Good(16);
+  q.continuation = "4";
+  t.push_back({"continuation without as_of", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q = Good(17);
+  q.continuation = "4";
+  q.as_of = 999999999;
+  t.push_back({"as_of never served", wire::EncodeQuery(q), QueryRefusal::kAsOfExpired});
+  q = Good(18);
+  q.period_from = "2020-13";
+  t.push_back({"bad period", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q = Good(19);
+  q.parks = {"zone"};
+  t.push_back({"zone is not a park", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  return t;
+}
+
+TEST(HostileQueryTest, EveryBadQueryIsRefusedByItsReasonAndTheNextGoodOneIsAnswered) {
+  DaemonHarness daemon(std::vector<std::pair<std::string, std::string>>{{"scitech-1", "scitech"}});
+  const wire::CurveKeyPair reader = wire::GenerateCurveKeyPair();
+  std::ofstream(daemon.dir() + "/keys.toml", std::ios::app)
+      << "\n[[consumer]]\nid = \"finance-read\"\ndepartment = \"finance\"\npublic_key = \""
+      << reader.public_z85 << "\"\n";
+  ASSERT_TRUE(daemon.Start()) << daemon.ReadLog();
+  zmq::context_t context(1);
+  client::ConnectionOptions writer;
+  writer.endpoint = daemon.endpoint();
+  writer.server_public_z85 = daemon.server_public();
+  writer.client_keys = daemon.adapter("scitech-1").keys;
+  client::Connection scitech(context, writer);
+  std::vector<core::Observation> obs{{"hightech_certified", "core", MakeUscc(7), "2020", 1, "", ""}};
+  auto ack = scitech.SendBatch(1, obs, 0, 20000);
+  ASSERT_TRUE(ack && ack->status == wire::AckStatus::kAccepted);
+
+  client::ConsumerOptions options;
+  options.endpoint = daemon.exchange_endpoint();
+  options.server_public_z85 = daemon.server_public();
+  options.client_keys = reader;
+  client::Consumer consumer(context, options);
+  size_t refused = 0;
+  for (const HostileQuery& h : Table()) {
+    ASSERT_TRUE(consumer.SendFrame(h.frame)) << h.name;
+    auto page = consumer.ReceivePage(20000);
+    ASSERT_TRUE(page.has_value()) << h.name;
+    EXPECT_FALSE(page->answered) << h.name;
+    EXPECT_EQ(page->reason, h.reason) << h.name << ": " << page->detail;
+    EXPECT_TRUE(page->enterprise_rows.empty() && page->aggregate_rows.empty()) << h.name;
+    EXPECT_EQ(page->detail.find("91410800MA45H7J36"), std::string::npos) << h.name;
+    ++refused;
+    auto good = consumer.RequestPage(Good(0), 20000);
+    ASSERT_TRUE(good.has_value()) << "after " << h.name;
+    EXPECT_TRUE(good->answered) << "after " << h.name << ": " << good->detail;
+    EXPECT_EQ(good->enterprise_rows.size(), 1u) << "after " << h.name;
+  }
+  // Every refusal is counted, and the log never shows the credit codes the frames carried.
+  auto metrics = ScrapeMetrics(daemon.metrics_port());
+  double counted = 0;
+  for (const auto& [series, value] : metrics) {
+    if (series.rfind("kpihub_exchange_refusals_total{", 0) == 0) counted += value;
+  }
+  EXPECT_EQ(counted, static_cast<double>(refused));
+  EXPECT_EQ(daemon.ReadLog().find("91410800MA45H7J36"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kpihub::testing
