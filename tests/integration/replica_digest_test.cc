@@ -57,12 +57,12 @@ TEST_F(ReplicaDigestTest, SameFiguresGiveTheSameDigestAndAChangedOneDoesNot) {
   // A: one adapter, a wrong first version revised by its second batch.
   Send(a_, "scitech-1", 1, Output(100, 6, 1.0e6));
   auto first_ten = Output(100, 10, 2.5e6);
-  auto year_2021 = Output(500, 3, 7.25e5, "2021Q1");
+  auto year_2021 = Output(500, 3, 7.25e5, "2021-02");
   first_ten.insert(first_ten.end(), year_2021.begin(), year_2021.end());
   Send(a_, "scitech-1", 2, first_ten);
   // B: the same final figures from two adapters, in another split and order.
   Send(b_, "scitech-2", 1, Output(105, 5, 2.5e6));
-  Send(b_, "scitech-2", 2, Output(500, 3, 7.25e5, "2021Q1"));
+  Send(b_, "scitech-2", 2, Output(500, 3, 7.25e5, "2021-02"));
   Send(b_, "scitech-1", 1, Output(100, 5, 2.5e6));
 
   const double a2020 = Digest(a_, "2020"), a2021 = Digest(a_, "2021"), a_all = Digest(a_, "all");
