@@ -27,6 +27,7 @@
 #include "kpihub/app/log_setup.h"
 #include "kpihub/app/reload_status.h"
 #include "kpihub/export/closing_collector.h"
+#include "kpihub/export/digest_collector.h"
 #include "kpihub/export/feed_collector.h"
 #include "kpihub/export/milestone_collector.h"
 #include "kpihub/export/kpi_collector.h"
@@ -284,6 +285,7 @@ void RegisterCollectors(exporter::MetricsServer& http, store::Store& store,
   http.RegisterCollectable(std::make_shared<exporter::ClosingCollector>(store, live, clock, log));
   http.RegisterCollectable(std::make_shared<exporter::RuleCollector>(
       store, live, core::RollupOptions{config.min_cell_entities}, log));
+  http.RegisterCollectable(std::make_shared<exporter::DigestCollector>(store, log));
 }
 
 // SIGHUP: the catalogue and key registry are loaded afresh and swapped in together, or the
