@@ -152,6 +152,23 @@ std::string_view QueryRefusalName(QueryRefusal reason) {
   return "unknown";
 }
 
+std::string_view QueryRefusalZh(QueryRefusal reason) {
+  switch (reason) {
+    case QueryRefusal::kNone: return "";
+    case QueryRefusal::kBadRequest: return "请求格式不正确";
+    case QueryRefusal::kUnknownIndicator: return "未知指标";
+    case QueryRefusal::kNoAgreement: return "无共享协议";
+    case QueryRefusal::kAgreementNotInForce: return "共享协议尚未生效或已过期";
+    case QueryRefusal::kLevelNotGranted: return "共享协议仅提供汇总数据，不含企业明细";
+    case QueryRefusal::kAsOfExpired: return "查询时点的数据已不保留，请重新查询";
+    case QueryRefusal::kResultTooLarge: return "结果过大，请缩小查询范围";
+    case QueryRefusal::kUnregisteredKey: return "读取密钥未登记或已撤销";
+    case QueryRefusal::kAuditUnavailable: return "审计记录无法写入，未提供数据";
+    case QueryRefusal::kStoreUnavailable: return "数据暂时无法读取";
+  }
+  return "";
+}
+
 Result<QueryRequest> DecodeQuery(const void* data, size_t size, const QueryLimits& limits) {
   if (size > limits.max_frame_bytes) {
     return Status::InvalidArgument("请求帧 " + std::to_string(size) + " 字节，超过上限 " +

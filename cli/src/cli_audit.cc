@@ -8,7 +8,7 @@
 #include <map>
 #include <tuple>
 
-#include "kpihub/core/sharing.h"
+#include "kpihub/wire/query_codec.h"
 #include "cli_commands.h"
 #include "cli_names.h"
 #include "credit_code_mask.h"
@@ -43,14 +43,12 @@ struct AuditFilter {
   }
 };
 
-// The Chinese sentence of a sharing decision's refusal (core/sharing.h); other codes print as
+// The Chinese gloss of a query refusal's code (the audit's outcome); other codes print as
 // their code.
 std::string RefusalZh(const std::string& outcome) {
-  for (core::ShareVerdict v :
-       {core::ShareVerdict::kNoAgreement, core::ShareVerdict::kNotYetInForce,
-        core::ShareVerdict::kExpired, core::ShareVerdict::kAggregateOnly,
-        core::ShareVerdict::kUnknownIndicator, core::ShareVerdict::kUnknownDepartment}) {
-    if (core::ShareVerdictName(v) == outcome) return std::string(core::ShareVerdictZh(v));
+  for (int i = 1; i < wire::kQueryRefusalCount; ++i) {
+    const auto reason = static_cast<wire::QueryRefusal>(i);
+    if (wire::QueryRefusalName(reason) == outcome) return std::string(wire::QueryRefusalZh(reason));
   }
   return "";
 }

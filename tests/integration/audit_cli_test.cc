@@ -62,7 +62,7 @@ class AuditCliTest : public ::testing::Test {
         Record(2, "scitech-q1", "scitech", "tax", "TAX-SCI-2021", 5, "answered",
                "indicators=revenue parks=core periods=2020 level=enterprise entity=" + MakeUscc(7)),
         Record(3, "environment-q1", "environment", "finance", "FIN-ENV-2021", 0,
-               "aggregate_only"),
+               "level_not_granted"),
         Record(4, "scitech-q1", "scitech", "tax", "TAX-SCI-2021", 0, "rate_limited")};
     Status s = store->AppendAudit(&records);
     ASSERT_TRUE(s.ok()) << s.ToString();
@@ -101,7 +101,7 @@ TEST_F(AuditCliTest, ListsEveryReadOldestFirstWithTheRefusalsExplained) {
                           "no_agreement 无共享协议"),
             std::string::npos) << lines[1];
   EXPECT_NE(lines[3].find("read finance 财政 under FIN-ENV-2021  rows 0  refused "
-                          "aggregate_only 共享协议仅提供汇总数据，不含企业明细"),
+                          "level_not_granted 共享协议仅提供汇总数据，不含企业明细"),
             std::string::npos) << lines[3];
   // A reason this build has no gloss for prints as its code.
   EXPECT_NE(lines[4].find("refused rate_limited  query:"), std::string::npos) << lines[4];

@@ -55,6 +55,8 @@ enum class QueryRefusal : uint16_t {
 };
 inline constexpr int kQueryRefusalCount = 11;
 std::string_view QueryRefusalName(QueryRefusal reason);  // "bad_request", "no_agreement", ...
+// A short Chinese gloss of the reason for a department's staff, e.g. "无共享协议"; "" for kNone.
+std::string_view QueryRefusalZh(QueryRefusal reason);
 
 // A Query, or the Chinese sentence saying why the frame is not one (answered bad_request).
 // The sentence never quotes the frame's bytes.
