@@ -4,16 +4,20 @@
 # and fails if any took more than 100 ms, or if the fuzzer found a crash, a leak or a timeout.
 #   scripts/fuzz.sh 60      # CI: short run
 #   scripts/fuzz.sh 1800    # by hand: long run (see docs/reliability.md)
+#   scripts/fuzz.sh --build-only   # configure and build only (scripts/test.sh, ahead of the run)
 # Environment: KPIHUB_FUZZ_DIR (default build-fuzz), KPIHUB_FUZZ_JOBS (build jobs, default 2).
 # The corpus grows in $KPIHUB_FUZZ_DIR/corpus across runs; seeds come from fuzz/batch_corpus.cc.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+build_only=0
+if [ "${1:-}" = --build-only ]; then build_only=1; shift; fi
 seconds=${1:-60}
 dir=${KPIHUB_FUZZ_DIR:-build-fuzz}
 slow_ms=100
 
 CC=clang CXX=clang++ cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKPIHUB_FUZZ=ON >/dev/null
 cmake --build "$dir" -j"${KPIHUB_FUZZ_JOBS:-2}" --target batch_fuzzer batch_corpus >/dev/null
+[ "$build_only" = 0 ] || exit 0
 
 seeds="$dir/seeds" corpus="$dir/corpus" artifacts="$dir/artifacts"
 rm -rf "$seeds" "$artifacts"

@@ -110,7 +110,8 @@ void ExchangeServer::ServeWaiting() {
     records.insert(records.end(), p.outcome.audit.begin(), p.outcome.audit.end());
   }
   Status audited = store_.AppendAudit(&records);
-  if (!audited.ok() && (++audit_failures_ & (audit_failures_ - 1)) == 0) {
+  const uint64_t failures = audited.ok() ? audit_failures_ : ++audit_failures_;
+  if (!audited.ok() && (failures & (failures - 1)) == 0) {  // 1st, 2nd, 4th, 8th... failure
     log_->error("exchange: the audit trail cannot be written ({}); {} queries refused "
                 "audit_unavailable (failure {})", audited.ToString(), pending.size(),
                 audit_failures_);
