@@ -147,45 +147,46 @@ class RawFlood {
   uint64_t attempts_ = 0;
 };
 
-}  // namespace
-
-HelloFloodResult RunHelloFlood(const HelloFloodOptions& options) {
-  HelloFloodResult result;
+// Pins the process, raises its descriptor limit (two per client: its TCP connection and its
+// socket's mailbox) and blocks SIGTERM/SIGINT, taken with sigwait; before libzmq starts its
+// threads, which inherit the mask. An error text, or "".
+std::string PrepareProcess(const HelloFloodOptions& options, sigset_t* stop_signals) {
   if (options.cpu >= 0) {
     cpu_set_t set;
     CPU_ZERO(&set);
     CPU_SET(options.cpu, &set);
-    // Before the context: libzmq's I/O thread inherits the mask.
     if (sched_setaffinity(0, sizeof set, &set) != 0) {
-      result.error = "cannot pin to CPU " + std::to_string(options.cpu);
-      return result;
+      return "cannot pin to CPU " + std::to_string(options.cpu);
     }
   }
-  // Two descriptors per client (its TCP connection and its socket's mailbox).
   rlimit limit{};
   if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     (void)setrlimit(RLIMIT_NOFILE, &limit);
   }
-  // Signals are taken with sigwait; blocked before libzmq starts its threads.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGTERM);
-  sigaddset(&stop_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  sigemptyset(stop_signals);
+  sigaddset(stop_signals, SIGTERM);
+  sigaddset(stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, stop_signals, nullptr);
+  return "";
+}
 
-  if (options.raw) {
-    sockaddr_in source{}, target{};
-    bool has_source = false;
-    if (!ParseEndpoint(options.endpoint, &source, &has_source, &target)) {
-      result.error = "--raw needs tcp://[SRC:0;]IPV4:PORT, not " + options.endpoint;
-      return result;
-    }
-    RawFlood flood(options, target, has_source ? &source : nullptr);
-    result.attempts = flood.Run(stop_signals, options.seconds);
-    return result;
+// Until `seconds` have passed (0: for ever) or SIGTERM/SIGINT came.
+void WaitForStop(const sigset_t& stop_signals, double seconds) {
+  if (seconds > 0) {
+    timespec wait{static_cast<time_t>(seconds),
+                  static_cast<long>((seconds - static_cast<time_t>(seconds)) * 1e9)};
+    (void)sigtimedwait(&stop_signals, nullptr, &wait);
+  } else {
+    int signal_number = 0;
+    (void)sigwait(&stop_signals, &signal_number);
   }
+}
 
+// 1,000 (or options.clients) libzmq DEALERs that trust a server key nobody has: each fails
+// its handshake and reconnects as libzmq does.
+HelloFloodResult RunZmqFlood(const HelloFloodOptions& options, const sigset_t& stop_signals) {
+  HelloFloodResult result;
   zmq::context_t context(1);
   context.set(zmq::ctxopt::max_sockets, options.clients + 16);
   const std::string wrong_server = wire::GenerateCurveKeyPair().public_z85;
@@ -205,14 +206,26 @@ HelloFloodResult RunHelloFlood(const HelloFloodOptions& options) {
     result.error = "client " + std::to_string(clients.size()) + ": " + e.what();
     return result;
   }
-  if (options.seconds > 0) {
-    timespec wait{static_cast<time_t>(options.seconds),
-                  static_cast<long>((options.seconds - static_cast<time_t>(options.seconds)) * 1e9)};
-    (void)sigtimedwait(&stop_signals, nullptr, &wait);
-  } else {
-    int signal_number = 0;
-    (void)sigwait(&stop_signals, &signal_number);
+  WaitForStop(stop_signals, options.seconds);
+  return result;
+}
+
+}  // namespace
+
+HelloFloodResult RunHelloFlood(const HelloFloodOptions& options) {
+  HelloFloodResult result;
+  sigset_t stop_signals;
+  result.error = PrepareProcess(options, &stop_signals);
+  if (!result.error.empty()) return result;
+  if (!options.raw) return RunZmqFlood(options, stop_signals);
+  sockaddr_in source{}, target{};
+  bool has_source = false;
+  if (!ParseEndpoint(options.endpoint, &source, &has_source, &target)) {
+    result.error = "--raw needs tcp://[SRC:0;]IPV4:PORT, not " + options.endpoint;
+    return result;
   }
+  RawFlood flood(options, target, has_source ? &source : nullptr);
+  result.attempts = flood.Run(stop_signals, options.seconds);
   return result;
 }
 
