@@ -49,6 +49,11 @@ PLANS = {
     "smoke": dict(push_obs=2000, alt_obs=2000, scale=[2000, 4000], enterprises=200, scrapes=3, pg=True),
     "full": dict(push_obs=40000, alt_obs=200000, scale=[1000000, 10000000], enterprises=100000, scrapes=50, pg=True),
 }
+# The exchange: rows of the one large query (kpihub-query-bench), and how many runs (median).
+QUERY = {
+    "smoke": dict(rows=2000, runs=1),
+    "full": dict(rows=100000, runs=3),
+}
 # The seeded 100,000 enterprises x 4 years: a quarterly figure and two yearly flags each.
 ENTERPRISE_INDICATORS = "rd_expenditure,hightech_certified,above_scale_with_rd_institution"
 
@@ -63,6 +68,7 @@ class Suite:
         self.kpihub = f"{self.bin}/daemon/main/kpihub"
         self.bench = f"{self.bin}/bench/kpihub-bench"
         self.ceiling = f"{self.bin}/bench/kpihub-ceiling"
+        self.query_bench = f"{self.bin}/bench/kpihub-query-bench"
         self.adapter = f"{self.bin}/adapters/program/kpihub-adapter"
         base = args.work_dir or self.bin
         os.makedirs(base, exist_ok=True)
@@ -72,7 +78,7 @@ class Suite:
         subprocess.run([self.bench, "keys", "--dir", self.keys, "--adapters", "4"], check=True)
         self.cursor = 0  # next fresh workload index
         self.results = {"ingest": [], "alt": {}, "scrape": {}, "rss": {}, "startup": {},
-                        "scale": [], "errors": []}
+                        "scale": [], "query": {}, "errors": []}
         self.load_before = os.getloadavg()
 
     # ---- processes ---------------------------------------------------------------------
@@ -475,6 +481,28 @@ class Suite:
             d.stop()
         shutil.rmtree(state, ignore_errors=True)
 
+    # ---- the exchange: one large query -------------------------------------------------
+    def run_query(self):
+        """kpihub-query-bench: the daemon's own ExchangeServer on loopback, one query read
+        whole at the largest page size; the median of a few runs (each seeds a fresh store)."""
+        plan = QUERY[self.mode]
+        q = self.results["query"] = {"rows": plan["rows"], "seconds": []}
+        if not os.path.exists(self.query_bench):
+            q["error"] = f"{self.query_bench} not built (cmake --build ... --target kpihub-query-bench)"
+            return
+        store = f"{self.work}/query-store"
+        for _ in range(plan["runs"]):
+            r = run_json([self.query_bench, "--rows", str(plan["rows"]), "--dir", store], timeout=600)
+            if r.get("error") or r.get("rows") != plan["rows"]:
+                q["error"] = r.get("error") or f"unexpected answer: {r}"
+                break
+            q["seconds"].append(r["seconds"])
+            q["pages"] = r["pages"]
+        shutil.rmtree(store, ignore_errors=True)
+        if q["seconds"]:
+            q["median_s"] = statistics.median(q["seconds"])
+        log(f"exchange query: {q}")
+
     # ---- 5: scale ------------------------------------------------------------------------
     def run_scale(self):
         state = self.fresh("scale")
@@ -509,6 +537,7 @@ class Suite:
 
     def run(self):
         steps = [("ingest matrix", self.run_ingest_matrix), ("fixed load", self.run_fixed_load),
+                 ("exchange query", self.run_query),
                  ("hello flood", self.run_flood),
                  ("pushgateway", self.run_pushgateway),
                  ("postgres", self.run_postgres), ("scrape and memory", self.run_scrape_and_memory),

@@ -27,7 +27,8 @@ dir=${KPIHUB_BENCH_BUILD_DIR:-build-bench}
 if [ ! -f "$dir/CMakeCache.txt" ]; then
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
-cmake --build "$dir" -j"$(nproc)" --target kpihubd kpihub kpihub-adapter kpihub-bench kpihub-ceiling >/dev/null
+cmake --build "$dir" -j"$(nproc)" --target kpihubd kpihub kpihub-adapter kpihub-bench kpihub-ceiling \
+  kpihub-query-bench >/dev/null
 if [ "$mode" = smoke ]; then
   exec python3 bench/run_bench.py --smoke --bin-dir "$dir" --out "$dir/bench-smoke.md"
 fi

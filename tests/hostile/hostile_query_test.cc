@@ -1,10 +1,15 @@
 // Hostile queries on the exchange socket: each bad Query frame sent by a registered reading
 // key over real CURVE to the real kpihubd is answered with its documented refusal (request id
 // 0 for a frame that does not decode), never with a row, and is audited; a good query right
-// after it is still answered.
+// after it is still answered. A message of several frames is refused whole (bad_request, id 0),
+// even when its first frame is a good Query.
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <optional>
+#include <vector>
+
+#include <zmq.hpp>
 
 #include "hostile_frames.h"
 #include "kpihub/client/connection.h"
@@ -20,6 +25,40 @@ struct HostileQuery {
   const char* name;
   std::string frame;
   QueryRefusal reason;
+  std::vector<std::string> more_frames = {};  // sent as one multi-part message after `frame`
+};
+
+// A DEALER of its own for multi-part messages (the Consumer sends single frames only).
+class RawReader {
+ public:
+  RawReader(zmq::context_t& context, const std::string& endpoint, const std::string& server_public,
+            const wire::CurveKeyPair& keys)
+      : socket_(context, zmq::socket_type::dealer) {
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.set(zmq::sockopt::curve_serverkey, server_public);
+    socket_.set(zmq::sockopt::curve_publickey, keys.public_z85);
+    socket_.set(zmq::sockopt::curve_secretkey, keys.secret_z85);
+    socket_.connect(endpoint);
+  }
+
+  bool Send(const std::string& first, const std::vector<std::string>& more) {
+    if (!socket_.send(zmq::buffer(first), zmq::send_flags::sndmore)) return false;
+    for (size_t i = 0; i < more.size(); ++i) {
+      const auto flags = i + 1 < more.size() ? zmq::send_flags::sndmore : zmq::send_flags::none;
+      if (!socket_.send(zmq::buffer(more[i]), flags)) return false;
+    }
+    return true;
+  }
+
+  std::optional<wire::QueryPageMessage> Receive(int timeout_ms) {
+    socket_.set(zmq::sockopt::rcvtimeo, timeout_ms);
+    zmq::message_t answer;
+    if (!socket_.recv(answer)) return std::nullopt;
+    return wire::DecodeQueryPage(answer.data(), answer.size());
+  }
+
+ private:
+  zmq::socket_t socket_;
 };
 
 wire::QueryRequest Good(uint64_t id) {
@@ -77,6 +116,12 @@ std::vector<HostileQuery> Table() {
   q = Good(19);
   q.parks = {"zone"};
   t.push_back({"zone is not a park", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  // The first frame alone would be answered with a row: the whole message is refused.
+  t.push_back({"good query plus a frame", wire::EncodeQuery(Good(20)), QueryRefusal::kBadRequest,
+               {"x"}});
+  t.push_back({"good query plus an empty frame", wire::EncodeQuery(Good(21)),
+               QueryRefusal::kBadRequest, {""}});
+  t.push_back({"three frames", std::string(40, '\xff'), QueryRefusal::kBadRequest, {"a", "b"}});
   return t;
 }
 
@@ -102,10 +147,21 @@ TEST(HostileQueryTest, EveryBadQueryIsRefusedByItsReasonAndTheNextGoodOneIsAnswe
   options.server_public_z85 = daemon.server_public();
   options.client_keys = reader;
   client::Consumer consumer(context, options);
+  RawReader raw(context, daemon.exchange_endpoint(), daemon.server_public(), reader);
   size_t refused = 0;
   for (const HostileQuery& h : Table()) {
-    ASSERT_TRUE(consumer.SendFrame(h.frame)) << h.name;
-    auto page = consumer.ReceivePage(20000);
+    std::optional<wire::QueryPageMessage> page;
+    if (h.more_frames.empty()) {
+      ASSERT_TRUE(consumer.SendFrame(h.frame)) << h.name;
+      page = consumer.ReceivePage(20000);
+    } else {
+      ASSERT_TRUE(raw.Send(h.frame, h.more_frames)) << h.name;
+      page = raw.Receive(20000);
+      ASSERT_TRUE(page.has_value()) << h.name;
+      EXPECT_EQ(page->request_id, 0u) << h.name;  // not read from any of the frames
+      EXPECT_NE(page->detail.find(std::to_string(1 + h.more_frames.size()) + " 帧"),
+                std::string::npos) << h.name << ": " << page->detail;
+    }
     ASSERT_TRUE(page.has_value()) << h.name;
     EXPECT_FALSE(page->answered) << h.name;
     EXPECT_EQ(page->reason, h.reason) << h.name << ": " << page->detail;

@@ -3,13 +3,22 @@
 // enterprise agreement; a read outside any agreement is refused with its reason and audited;
 // an aggregate-only agreement gives withheld cells as withheld and never an enterprise row;
 // an agreement removed and SIGHUP refuses the next page; paging gives every row once at one
-// data version; a writing key never reads, a reading key never writes.
+// data version; a writing key never reads, a reading key never writes. The socket's
+// defences: the connection limits (per reading key, and the descriptor plan's share), the
+// handshake timeout, handshake and ZAP refusals counted and logged sparingly, and a port
+// picked at start named in the ready file.
 #include <gtest/gtest.h>
+#include <poll.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <fstream>
+#include <functional>
+#include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "kpihub/client/consumer.h"
 #include "ops_test_util.h"
@@ -87,6 +96,52 @@ class ExchangeQueryTest : public ::testing::Test {
   }
 
   std::string AuditCsv() { return Kpihub("audit --csv --config " + daemon_.config_path()).output; }
+
+  // Stops the daemon, applies `edit` to kpihubd.toml, starts it again.
+  void RestartWith(const std::function<void(std::string*)>& edit) {
+    ASSERT_EQ(daemon_.Stop(), 0) << daemon_.ReadLog();
+    std::ifstream in(daemon_.config_path());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string config = text.str();
+    edit(&config);
+    std::ofstream(daemon_.config_path()) << config;
+    ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog();
+  }
+
+  // Waits up to 30 s for `series` to reach `at_least`; its last value scraped.
+  double WaitForMetric(const std::string& series, double at_least) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    double value = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      value = MetricOr(ScrapeMetrics(daemon_.metrics_port()), series, 0);
+      if (value >= at_least) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return value;
+  }
+
+  // Asks until a page comes back (the reader's connection admitted), for up to 30 s.
+  bool AnsweredWithin30s(client::Consumer& reader) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto page = reader.RequestPage(Certified(core::ShareLevel::kEnterprise), 1000);
+      if (page.has_value()) return page->answered;
+    }
+    return false;
+  }
+
+  // The number after `key` in the last log line containing `line`; -1 when absent.
+  long LastLoggedNumber(const std::string& line, const std::string& key) {
+    const std::string log = daemon_.ReadLog();
+    const size_t at = log.rfind(line);
+    if (at == std::string::npos) return -1;
+    const size_t end = log.find('\n', at);
+    std::smatch m;
+    const std::string text = log.substr(at, end == std::string::npos ? end : end - at);
+    if (!std::regex_search(text, m, std::regex(key + "([0-9]+)"))) return -1;
+    return std::stol(m[1]);
+  }
 
   zmq::context_t context_{1};
   DaemonHarness daemon_;
@@ -332,6 +387,117 @@ TEST_F(ExchangeQueryTest, NoConsumerGetsAWithheldFigureOrAnEnterpriseRowWithoutA
   // The check saw both kinds: finance's certified rows, and the office's withheld cells.
   EXPECT_GT(enterprise_rows, 0u);
   EXPECT_GT(withheld, 0u);
+}
+
+// Reads `fd` until the peer closes it (end of stream or reset), for up to `timeout_ms`.
+bool ClosedByPeerWithin(int fd, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  char buf[256];
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    if (::read(fd, buf, sizeof buf) <= 0) return true;  // the server's greeting is read past
+  }
+  return false;
+}
+
+// How many of the 1st, 10th, 100th... there are up to `n`.
+int PowersOfTenUpTo(double n) { return n < 1 ? 0 : static_cast<int>(std::log10(n)) + 1; }
+
+TEST_F(ExchangeQueryTest, AnExchangePortPickedAtStartIsNamedInTheReadyFile) {
+  Certify(3);
+  const std::string reserved = daemon_.exchange_endpoint();
+  RestartWith([](std::string* config) {
+    *config = std::regex_replace(*config, std::regex("exchange_listen = \"[^\"]*\""),
+                                 "exchange_listen = \"tcp://127.0.0.1:*\"");
+  });
+  const std::string picked = daemon_.exchange_endpoint();
+  EXPECT_NE(picked, reserved);  // the reserved port is held, so never picked
+  EXPECT_EQ(picked.rfind("tcp://127.0.0.1:", 0), 0u) << picked;
+  EXPECT_EQ(picked.find('*'), std::string::npos) << picked;
+  EXPECT_TRUE(WaitForLog(daemon_, " exchange=" + picked + " ")) << daemon_.ReadLog();
+  client::QueryResult r = Reader(readers_["finance"])->Query(
+      Certified(core::ShareLevel::kEnterprise), 20000);
+  EXPECT_TRUE(r.answered) << r.detail;
+  EXPECT_EQ(r.enterprise.size(), 3u);
+}
+
+TEST_F(ExchangeQueryTest, AReadingKeyOverItsConnectionLimitIsRefusedUntilOneOfItsOwnCloses) {
+  Certify(3);
+  RestartWith([](std::string* config) { *config += "max_connections_per_key = 1\n"; });
+  auto first = Reader(readers_["finance"]);
+  auto page = first->RequestPage(Certified(core::ShareLevel::kEnterprise), 20000);
+  ASSERT_TRUE(page && page->answered) << (page ? page->detail : "no answer");
+  // A second connection of the same key is closed at its first query, unanswered.
+  auto second = Reader(readers_["finance"]);
+  EXPECT_FALSE(second->RequestPage(Certified(core::ShareLevel::kEnterprise), 3000).has_value());
+  const std::string refused = SeriesKey("kpihub_exchange_connections_refused_total",
+                                        {{"reason", "per_key_limit"}});
+  EXPECT_GE(WaitForMetric(refused, 1), 1);
+  EXPECT_TRUE(WaitForLog(daemon_, "exchange: connection refused reason=per_key_limit count=1"));
+  // Another reading key is not held back by finance's limit.
+  EXPECT_TRUE(Reader(readers_["tax"])->RequestPage(Certified(core::ShareLevel::kAggregate), 20000));
+  first.reset();  // finance's first connection ends: the second is then served
+  EXPECT_TRUE(AnsweredWithin30s(*second)) << daemon_.ReadLog();
+}
+
+TEST_F(ExchangeQueryTest, ConnectionsOverTheExchangeShareAreClosedAndSilentOnesTimeOut) {
+  Certify(3);
+  daemon_.set_descriptor_limit(256);
+  RestartWith([](std::string*) {});
+  // The descriptor plan's share, from the start log ("exchange ready ... connections<=N").
+  const long share = LastLoggedNumber("exchange ready", "connections<=");
+  ASSERT_GT(share, 0) << daemon_.ReadLog();
+  ASSERT_LT(share, 100);  // the exchange's eighth of 256 descriptors, not ingest's share
+  const std::string endpoint = daemon_.exchange_endpoint();
+  const int port = std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
+  std::vector<int> fds;
+  for (long i = 0; i < share + 3; ++i) {
+    fds.push_back(ConnectLoopback(port));
+    ASSERT_GE(fds.back(), 0);
+  }
+  const std::string total = SeriesKey("kpihub_exchange_connections_refused_total",
+                                      {{"reason", "total_limit"}});
+  EXPECT_GE(WaitForMetric(total, 3), 3) << daemon_.ReadLog();
+  // A connection that never starts its handshake is closed once the handshake timeout passes.
+  EXPECT_TRUE(ClosedByPeerWithin(fds.front(), 40000));
+  for (int fd : fds) ::close(fd);
+  // Their places are free again: a reader is served.
+  auto finance = Reader(readers_["finance"]);
+  EXPECT_TRUE(AnsweredWithin30s(*finance)) << daemon_.ReadLog();
+}
+
+TEST_F(ExchangeQueryTest, HandshakeAndZapRefusalsAreCountedAndLoggedOnlyOnPowersOfTen) {
+  // A reader that trusts another server key retries every 100 ms; a writing key is denied
+  // once per connection, so eleven connect.
+  client::ConsumerOptions lost;
+  lost.endpoint = daemon_.exchange_endpoint();
+  lost.server_public_z85 = wire::GenerateCurveKeyPair().public_z85;
+  lost.client_keys = readers_["finance"];
+  client::Consumer wrong_server(context_, lost);
+  std::vector<std::unique_ptr<client::Consumer>> writers;
+  for (int i = 0; i < 11; ++i) writers.push_back(Reader(daemon_.adapter("scitech-1").keys));
+  const std::string handshake = SeriesKey("kpihub_exchange_handshake_failures_total",
+                                          {{"reason", "cryptographic"}});
+  const std::string denied = SeriesKey("kpihub_exchange_zap_requests_total",
+                                       {{"mechanism", "CURVE"}, {"result", "denied"}});
+  ASSERT_GE(WaitForMetric(handshake, 10), 10);
+  ASSERT_GE(WaitForMetric(denied, 11), 11);
+  ASSERT_TRUE(WaitForLog(daemon_, "handshake failed reason=cryptographic count=10"));
+  ASSERT_TRUE(WaitForLog(daemon_, "reason=not_a_reading_key count=10"));
+  // The log has the 1st, 10th, 100th... of each, never one line per refusal.
+  const std::string log = daemon_.ReadLog();
+  auto metrics = ScrapeMetrics(daemon_.metrics_port());
+  const int handshake_lines =
+      CountOccurrences(log, "exchange: connection refused: handshake failed reason=cryptographic");
+  const int denied_lines = CountOccurrences(log, "reason=not_a_reading_key");
+  EXPECT_GE(handshake_lines, 2);
+  EXPECT_LE(handshake_lines, PowersOfTenUpTo(MetricOr(metrics, handshake, 0)));
+  EXPECT_GE(denied_lines, 2);
+  EXPECT_LE(denied_lines, PowersOfTenUpTo(MetricOr(metrics, denied, 0)));
+  // The ingest socket's counters are its own.
+  EXPECT_EQ(MetricOr(metrics, SeriesKey("kpihub_ingest_handshake_failures_total",
+                                        {{"reason", "cryptographic"}}), 0), 0);
 }
 
 }  // namespace

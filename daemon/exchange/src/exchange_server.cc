@@ -3,10 +3,22 @@
 #include <zmq.h>
 
 #include "exchange_zap.h"
+#include "kpihub/ingest/connection_gate.h"
+#include "kpihub/ingest/handshake_monitor.h"
 
 namespace kpihub::exchange {
+namespace {
+
+// Refused clients reconnect every 100 ms on their own: the 1st, 10th, 100th... are logged.
+bool IsPowerOfTen(uint64_t n) {
+  while (n >= 10 && n % 10 == 0) n /= 10;
+  return n == 1;
+}
+
+}  // namespace
 
 struct ExchangeServer::Pending {
+  bool dropped = false;  // its connection is over a limit and being closed: no answer
   zmq::message_t routing_id;
   ReaderIdentity reader;
   QueryOutcome outcome;
@@ -17,11 +29,65 @@ ExchangeServer::ExchangeServer(ExchangeOptions options, const core::LiveConfig& 
                                ExchangeMetrics& metrics, std::shared_ptr<spdlog::logger> log)
     : options_(std::move(options)), config_(config), store_(store), clock_(clock),
       metrics_(metrics), log_(std::move(log)), engine_(options_.engine, store, clock),
-      zap_(context_, zmq::socket_type::rep), router_(context_, zmq::socket_type::router) {}
+      zap_(context_, zmq::socket_type::rep), router_(context_, zmq::socket_type::router) {
+  ingest::ConnectionLimits limits;
+  limits.max_connections = options_.max_connections;
+  limits.max_per_key = options_.max_per_key;
+  gate_ = std::make_unique<ingest::ConnectionGate>(
+      limits, [this](int fd) { ingest::ShutDownIngestSocket(fd, bound_port_); },
+      [this](ingest::ConnectionGate::Refusal why, uint64_t nth) {
+        OnConnectionRefused(why == ingest::ConnectionGate::Refusal::kTotal, nth);
+      });
+  handshake_ = std::make_unique<ingest::HandshakeMonitor>(
+      context_,
+      [this](const std::string& reason, uint64_t nth) { OnHandshakeFailure(reason, nth); },
+      [this](bool accepted, int fd) {
+        accepted ? gate_->OnAccepted(fd) : gate_->OnDisconnected(fd);
+        metrics_.SetOpenConnections(gate_->open_connections());
+      },
+      [this](uint64_t nth) {
+        metrics_.CountConnectionRefused("at_accept");
+        if (IsPowerOfTen(nth)) {
+          log_->warn("exchange: connection refused at accept count={} (no descriptor free)", nth);
+        }
+      });
+}
 
 ExchangeServer::~ExchangeServer() {
+  handshake_.reset();  // stops the socket's events while the socket is still open
   zap_.close();
   router_.close();
+}
+
+void ExchangeServer::OnZapAnswer(bool admitted, const std::string& mechanism,
+                                 const std::string& consumer) {
+  metrics_.CountZap(admitted, mechanism);
+  if (admitted) {
+    log_->debug("exchange: connection admitted consumer={}", consumer);
+    return;
+  }
+  const uint64_t nth = ++zap_refusals_;
+  if (IsPowerOfTen(nth)) {
+    log_->warn("exchange: connection refused mechanism={} reason=not_a_reading_key count={} "
+               "(a writing key, an unregistered key, or not CURVE)", mechanism, nth);
+  }
+}
+
+void ExchangeServer::OnHandshakeFailure(const std::string& reason, uint64_t nth) {
+  metrics_.CountHandshakeFailure(reason);
+  if (IsPowerOfTen(nth)) {
+    log_->warn("exchange: connection refused: handshake failed reason={} count={} (client "
+               "trusts another server key, or does not use CURVE)", reason, nth);
+  }
+}
+
+void ExchangeServer::OnConnectionRefused(bool total, uint64_t nth) {
+  const char* reason = total ? "total_limit" : "per_key_limit";
+  metrics_.CountConnectionRefused(reason);
+  if (IsPowerOfTen(nth)) {
+    log_->warn("exchange: connection refused reason={} count={} (limit {})", reason, nth,
+               total ? options_.max_connections : options_.max_per_key);
+  }
 }
 
 void ExchangeServer::Start() {
@@ -39,8 +105,11 @@ void ExchangeServer::Start() {
               static_cast<int64_t>(2 * options_.engine.limits.max_frame_bytes));
   router_.set(zmq::sockopt::heartbeat_ivl, 5000);
   router_.set(zmq::sockopt::heartbeat_timeout, 15000);
-  router_.set(zmq::sockopt::handshake_ivl, 10000);
+  router_.set(zmq::sockopt::handshake_ivl, options_.handshake_timeout_ms);
+  handshake_->Watch(router_);  // before bind: no connection goes unobserved
   router_.bind(options_.endpoint);
+  const std::string bound = bound_endpoint();
+  bound_port_ = std::stoi(bound.substr(bound.rfind(':') + 1));
 }
 
 std::string ExchangeServer::bound_endpoint() const {
@@ -49,11 +118,18 @@ std::string ExchangeServer::bound_endpoint() const {
 
 void ExchangeServer::Run(const std::atomic<bool>& stop) {
   zmq::pollitem_t items[] = {{zap_.handle(), 0, ZMQ_POLLIN, 0},
-                             {router_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {router_.handle(), 0, ZMQ_POLLIN, 0},
+                             {handshake_->socket().handle(), 0, ZMQ_POLLIN, 0}};
+  const ZapObserver on_zap = [this](bool admitted, const std::string& mechanism,
+                                    const std::string& consumer) {
+    OnZapAnswer(admitted, mechanism, consumer);
+  };
   while (!stop) {
     try {
-      zmq::poll(items, 2, std::chrono::milliseconds(options_.poll_timeout_ms));
-      if (items[0].revents & ZMQ_POLLIN) (void)AnswerZapRequests(zap_, config_);
+      zmq::poll(items, 3, std::chrono::milliseconds(options_.poll_timeout_ms));
+      if (items[0].revents & ZMQ_POLLIN) (void)AnswerZapRequests(zap_, config_, on_zap);
+      // Connection events before frames: a frame's connection is then known to the gate.
+      if (items[2].revents & ZMQ_POLLIN) handshake_->HandlePending();
       if (items[1].revents & ZMQ_POLLIN) ServeWaiting();
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
@@ -77,6 +153,13 @@ bool ExchangeServer::ReceiveOne(Pending* out) {
                    parts.front().gets("X-Public-Key")};
   } catch (const zmq::error_t&) {
     // No ZAP metadata: cannot happen with the handler bound; refused as unregistered.
+  }
+  // Per-key connection limit, decided at a connection's first frame (the key is known only
+  // once ZAP admitted it; ZMQ_SRCFD names the connection).
+  const int fd = zmq_msg_get(parts.front().handle(), ZMQ_SRCFD);
+  if (!out->reader.public_key.empty() && !gate_->AdmitFrame(fd, out->reader.public_key)) {
+    out->dropped = true;
+    return true;
   }
   const core::LiveConfig::View view = config_.Get();
   if (parts.size() != 1) {
@@ -102,7 +185,7 @@ void ExchangeServer::ServeWaiting() {
   while (pending.size() < options_.max_pages_per_commit) {
     Pending p;
     if (!ReceiveOne(&p)) break;
-    pending.push_back(std::move(p));
+    if (!p.dropped) pending.push_back(std::move(p));
   }
   if (pending.empty()) return;
   std::vector<store::AuditRecord> records;
@@ -110,8 +193,9 @@ void ExchangeServer::ServeWaiting() {
     records.insert(records.end(), p.outcome.audit.begin(), p.outcome.audit.end());
   }
   Status audited = store_.AppendAudit(&records);
-  const uint64_t failures = audited.ok() ? audit_failures_ : ++audit_failures_;
-  if (!audited.ok() && (failures & (failures - 1)) == 0) {  // 1st, 2nd, 4th, 8th... failure
+  if (!audited.ok()) ++audit_failures_;
+  // Logged on the 1st, 2nd, 4th, 8th... failure.
+  if (!audited.ok() && (audit_failures_ & (audit_failures_ - 1)) == 0) {
     log_->error("exchange: the audit trail cannot be written ({}); {} queries refused "
                 "audit_unavailable (failure {})", audited.ToString(), pending.size(),
                 audit_failures_);

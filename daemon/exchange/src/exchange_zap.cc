@@ -18,9 +18,9 @@ void Reply(zmq::socket_t& socket, const std::string& version, const std::string&
   socket.send(zmq::buffer(metadata), zmq::send_flags::none);
 }
 
-// true when admitted.
+// true when admitted; the consumer id in *consumer.
 bool AnswerOne(zmq::socket_t& socket, std::vector<zmq::message_t>& request,
-               const core::LiveConfig& config) {
+               const core::LiveConfig& config, std::string* consumer_id) {
   // version, request id, domain, address, routing id, mechanism, credentials...
   const std::string version = request.size() > 0 ? request[0].to_string() : "1.0";
   const std::string request_id = request.size() > 1 ? request[1].to_string() : "";
@@ -39,6 +39,7 @@ bool AnswerOne(zmq::socket_t& socket, std::vector<zmq::message_t>& request,
     Reply(socket, version, request_id, "400", "not a registered reading key", "", "");
     return false;
   }
+  *consumer_id = consumer->adapter_id;
   Reply(socket, version, request_id, "200", "OK", consumer->adapter_id,
         ingest::EncodeZapProperty("X-Department", consumer->department) +
             ingest::EncodeZapProperty("X-Public-Key", key));
@@ -47,7 +48,8 @@ bool AnswerOne(zmq::socket_t& socket, std::vector<zmq::message_t>& request,
 
 }  // namespace
 
-int AnswerZapRequests(zmq::socket_t& socket, const core::LiveConfig& config) {
+int AnswerZapRequests(zmq::socket_t& socket, const core::LiveConfig& config,
+                      const ZapObserver& observer) {
   int refused = 0;
   while (true) {
     std::vector<zmq::message_t> request;
@@ -59,7 +61,11 @@ int AnswerZapRequests(zmq::socket_t& socket, const core::LiveConfig& config) {
       (void)socket.recv(next);
       request.push_back(std::move(next));
     }
-    if (!AnswerOne(socket, request, config)) ++refused;
+    const std::string mechanism = request.size() > 5 ? request[5].to_string() : "malformed";
+    std::string consumer;
+    const bool admitted = AnswerOne(socket, request, config, &consumer);
+    if (!admitted) ++refused;
+    if (observer) observer(admitted, mechanism, consumer);
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <zmq.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,14 @@ namespace kpihub::exchange {
 
 inline constexpr const char* kExchangeZapDomain = "kpihub-exchange";
 
+// Told of each answer: admitted or not, the mechanism libzmq named (NULL, PLAIN, CURVE...;
+// "malformed" for a request libzmq would not send) and the consumer id when admitted.
+using ZapObserver =
+    std::function<void(bool admitted, const std::string& mechanism, const std::string& consumer)>;
+
 // Answers every ZAP request waiting on `socket` (a REP bound to inproc://zeromq.zap.01).
 // Returns how many it refused.
-int AnswerZapRequests(zmq::socket_t& socket, const core::LiveConfig& config);
+int AnswerZapRequests(zmq::socket_t& socket, const core::LiveConfig& config,
+                      const ZapObserver& observer = nullptr);
 
 }  // namespace kpihub::exchange

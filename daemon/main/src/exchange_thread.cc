@@ -13,7 +13,7 @@ ExchangeThread::~ExchangeThread() {
 }
 
 int ExchangeThread::Start(const DaemonConfig& config, const std::string& server_secret_z85,
-                          const core::LiveConfig& live, store::Store& store,
+                          size_t max_connections, const core::LiveConfig& live, store::Store& store,
                           const core::Clock& clock, prometheus::Registry& registry,
                           std::shared_ptr<spdlog::logger> log) {
   if (config.exchange_listen.empty()) return 0;
@@ -25,6 +25,8 @@ int ExchangeThread::Start(const DaemonConfig& config, const std::string& server_
   options.endpoint = config.exchange_listen;
   options.server_secret_z85 = server_secret_z85;
   options.engine.min_cell_entities = config.min_cell_entities;
+  options.max_connections = max_connections;
+  options.max_per_key = config.max_connections_per_key;  // the same bound as a writing key's
   metrics_ = std::make_unique<exchange::ExchangeMetrics>(registry);
   server_ = std::make_unique<exchange::ExchangeServer>(options, live, store, clock, *metrics_, log);
   try {
@@ -35,8 +37,10 @@ int ExchangeThread::Start(const DaemonConfig& config, const std::string& server_
                config.exchange_listen, e.what());
     return 4;
   }
-  log->info("exchange ready endpoint={} reading_keys={}", server_->bound_endpoint(),
-            live.Get().registry->consumers().size());
+  endpoint_ = server_->bound_endpoint();
+  log->info("exchange ready endpoint={} reading_keys={} connections<={} connections_per_key<={}",
+            endpoint_, live.Get().registry->consumers().size(), options.max_connections,
+            options.max_per_key);
   thread_ = std::thread([this] { server_->Run(stop_); });
   return 0;
 }

@@ -28,15 +28,20 @@ class ExchangeThread {
  public:
   ExchangeThread();
   ~ExchangeThread();
-  // Binds the exchange socket and starts its thread. 0; 1 when exchange_listen is malformed;
-  // 4 when it cannot be bound now (kpihubd's exit codes).
+  // Binds the exchange socket and starts its thread, with at most `max_connections` open
+  // (the descriptor plan's share). 0; 1 when exchange_listen is malformed; 4 when it cannot
+  // be bound now (kpihubd's exit codes).
   int Start(const DaemonConfig& config, const std::string& server_secret_z85,
-            const core::LiveConfig& live, store::Store& store, const core::Clock& clock,
-            prometheus::Registry& registry, std::shared_ptr<spdlog::logger> log);
+            size_t max_connections, const core::LiveConfig& live, store::Store& store,
+            const core::Clock& clock, prometheus::Registry& registry,
+            std::shared_ptr<spdlog::logger> log);
+  // The bound endpoint (the port picked for "tcp://HOST:*"); "" when the exchange is off.
+  const std::string& endpoint() const { return endpoint_; }
 
  private:
   std::unique_ptr<exchange::ExchangeMetrics> metrics_;
   std::unique_ptr<exchange::ExchangeServer> server_;
+  std::string endpoint_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

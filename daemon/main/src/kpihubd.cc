@@ -158,13 +158,16 @@ class ReloadReport {
   uint64_t generation_ = 0;
 };
 
-void WriteReadyFile(const std::string& path, const std::string& ingest, int metrics_port) {
+// `exchange` is "" when the exchange socket is off: its line is then left out.
+void WriteReadyFile(const std::string& path, const std::string& ingest,
+                    const std::string& exchange, int metrics_port) {
   if (path.empty()) return;
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
-    out << "ingest=" << ingest << "\nmetrics_port=" << metrics_port << "\npid=" << getpid()
-        << "\n";
+    out << "ingest=" << ingest << "\n";
+    if (!exchange.empty()) out << "exchange=" << exchange << "\n";
+    out << "metrics_port=" << metrics_port << "\npid=" << getpid() << "\n";
   }
   std::filesystem::rename(tmp, path);
 }
@@ -231,11 +234,14 @@ kpihub::Status OpenStore(const store::StoreOptions& options, std::unique_ptr<sto
 }
 
 // Tells the ready file (tests, scripts), the log and systemd that the daemon serves.
-void AnnounceReady(const std::string& ready_file, const std::string& endpoint, int metrics_port,
-                   const std::string& state_dir, size_t adapters, spdlog::logger& log) {
-  WriteReadyFile(ready_file, endpoint, metrics_port);
-  log.info("ready ingest={} metrics=:{} state={} adapters={} version={}", endpoint, metrics_port,
-           state_dir, adapters, KPIHUB_VERSION);
+// `exchange` is the exchange socket's bound endpoint, "" when it is off.
+void AnnounceReady(const std::string& ready_file, const std::string& endpoint,
+                   const std::string& exchange, int metrics_port, const std::string& state_dir,
+                   size_t adapters, spdlog::logger& log) {
+  WriteReadyFile(ready_file, endpoint, exchange, metrics_port);
+  log.info("ready ingest={}{} metrics=:{} state={} adapters={} version={}", endpoint,
+           exchange.empty() ? "" : " exchange=" + exchange, metrics_port, state_dir, adapters,
+           KPIHUB_VERSION);
   sd_notify(0, "READY=1");
 }
 
@@ -404,7 +410,8 @@ int StartIngest(const DaemonConfig& config, ingest::IngestServer& server, spdlog
 // connection's keys (mmap, mlock, mprotect, munmap), not the heap.
 ResourcePlan PlanMemoryAndDescriptors(const DaemonConfig& config, spdlog::logger& log) {
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
-  const ResourcePlan plan = PlanResources(RaiseDescriptorLimit());
+  const ResourcePlan plan =
+      PlanResources(RaiseDescriptorLimit(), !config.exchange_listen.empty());
   log.info("limits {} ingest_connections_per_key<={} ingest_queue_mib_per_key={} "
            "ingest_queue_mib_total={}", Describe(plan), config.max_connections_per_key,
            config.ingest_queue_mib_per_key, config.ingest_queue_mib_total);
@@ -457,8 +464,9 @@ int Serve(const Options& options) {
   if (int code = StartIngest(config, server, *log); code != 0) return code;
   // The exchange socket (exchange_listen) on its own thread; stopped before the store closes.
   ExchangeThread exchange;
-  if (int code = exchange.Start(config, inputs->server_keys.secret_z85, live, *store, clock,
-                                *registry, log); code != 0) {
+  if (int code = exchange.Start(config, inputs->server_keys.secret_z85,
+                                plan.exchange_connections, live, *store, clock, *registry, log);
+      code != 0) {
     return code;
   }
   http->RegisterCollectable(registry);
@@ -469,7 +477,8 @@ int Serve(const Options& options) {
   reload.Record(true, inputs->view.registry->adapters().size(), "");
   std::atomic<bool> stop{false};
   SignalWatcher signals(stop, Reloader(config, live, *store, reload, *log));
-  AnnounceReady(options.ready_file, server.bound_endpoint(), http->port(), config.state_dir,
+  AnnounceReady(options.ready_file, server.bound_endpoint(), exchange.endpoint(), http->port(),
+                config.state_dir,
                 inputs->view.registry->adapters().size(), *log);
 
   kpihub::Status status = server.Run(stop, WatchdogPinger(clock));

@@ -92,6 +92,7 @@ const TestAdapter& DaemonHarness::adapter(const std::string& id) const {
 bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {
   fs::remove(ready_path_);
   endpoint_.clear();
+  exchange_endpoint_.clear();
   metrics_port_ = 0;
   std::vector<std::string> args = {BinaryPath("kpihubd"), "--config", config_path_,
                                    "--ready-file", ready_path_};
@@ -104,6 +105,7 @@ bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {
     std::string line;
     while (std::getline(ready, line)) {
       if (line.rfind("ingest=", 0) == 0) endpoint_ = line.substr(7);
+      if (line.rfind("exchange=", 0) == 0) exchange_endpoint_ = line.substr(9);
       if (line.rfind("metrics_port=", 0) == 0) metrics_port_ = std::stoi(line.substr(13));
     }
     if (!endpoint_.empty() && metrics_port_ > 0) return true;

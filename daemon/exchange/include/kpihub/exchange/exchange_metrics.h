@@ -6,6 +6,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <string>
@@ -24,11 +25,22 @@ class ExchangeMetrics {
   void Refused(const std::string& consumer, wire::QueryRefusal reason);
   // Pages answered (not refused).
   void Answered(const std::string& consumer);
+  // The socket's defences, as the ingest socket's: ZAP answers (mechanism from libzmq, a
+  // closed set), handshakes refused before ZAP (HandshakeFailureReason), connections closed
+  // by the limits (total_limit, per_key_limit, at_accept) and connections open.
+  void CountZap(bool allowed, const std::string& mechanism);
+  void CountHandshakeFailure(const std::string& reason);
+  void CountConnectionRefused(const std::string& reason);
+  void SetOpenConnections(size_t n);
 
  private:
   prometheus::Family<prometheus::Counter>& rows_;
   prometheus::Family<prometheus::Counter>& refusals_;
   prometheus::Family<prometheus::Counter>& pages_;
+  prometheus::Family<prometheus::Counter>& zap_;
+  prometheus::Family<prometheus::Counter>& handshake_failures_;
+  prometheus::Family<prometheus::Counter>& connections_refused_;
+  prometheus::Gauge& open_connections_;
 };
 
 }  // namespace kpihub::exchange

@@ -4,7 +4,9 @@
 // audit records of all of them in one durable commit, and only then sends the pages. When the
 // audit cannot be written no page is sent with rows: each is answered audit_unavailable.
 // Only keys registered as [[consumer]] are admitted; identity comes from the ZAP properties
-// of each frame, never from the frame.
+// of each frame, never from the frame. The socket has the ingest socket's defences: a
+// handshake timeout, a limit on connections in total and per reading key (ConnectionGate),
+// and handshake and ZAP refusals counted and logged on the 1st, 10th, 100th... only.
 //
 // Not thread-safe: Start and Run are called from the one exchange thread (Start may be called
 // from the thread that then starts it). LiveConfig may be swapped from another thread at any
@@ -25,6 +27,11 @@
 #include "kpihub/exchange/query_engine.h"
 #include "kpihub/store/store.h"
 
+namespace kpihub::ingest {
+class ConnectionGate;
+class HandshakeMonitor;
+}  // namespace kpihub::ingest
+
 namespace kpihub::exchange {
 
 struct ExchangeOptions {
@@ -35,6 +42,9 @@ struct ExchangeOptions {
   size_t max_pages_per_commit = 64;  // pages whose audit records share one commit
   int send_hwm = 64;      // pages queued per peer before they are dropped (peer not reading)
   int receive_hwm = 64;   // queries queued per connection before libzmq stops reading it
+  int handshake_timeout_ms = 10000;  // a connection not through its handshake by then is closed
+  size_t max_connections = 64;  // open connections, handshaking or not (the descriptor share)
+  size_t max_per_key = 4;       // authenticated connections of one reading key
 };
 
 class ExchangeServer {
@@ -56,6 +66,9 @@ class ExchangeServer {
   bool ReceiveOne(Pending* out);
   void ServeWaiting();
   void Account(const Pending& p, bool audited);
+  void OnZapAnswer(bool admitted, const std::string& mechanism, const std::string& consumer);
+  void OnHandshakeFailure(const std::string& reason, uint64_t nth);
+  void OnConnectionRefused(bool total, uint64_t nth);
 
   ExchangeOptions options_;
   const core::LiveConfig& config_;
@@ -67,7 +80,11 @@ class ExchangeServer {
   zmq::context_t context_{1};
   zmq::socket_t zap_;
   zmq::socket_t router_;
-  uint64_t audit_failures_ = 0;  // for rate-limited logging
+  int bound_port_ = 0;
+  std::unique_ptr<ingest::ConnectionGate> gate_;
+  std::unique_ptr<ingest::HandshakeMonitor> handshake_;  // stopped before router_ closes
+  // For rate-limited logging.
+  uint64_t audit_failures_ = 0, zap_refusals_ = 0, accept_failures_ = 0;
 };
 
 }  // namespace kpihub::exchange

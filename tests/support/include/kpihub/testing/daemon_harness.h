@@ -48,8 +48,11 @@ class DaemonHarness {
   int last_wait_status() const { return process_.last_wait_status(); }
 
   const std::string& endpoint() const { return endpoint_; }
-  // The exchange socket (exchange_listen), bound once the daemon is ready.
-  std::string exchange_endpoint() const { return exchange_port_.tcp_endpoint(); }
+  // The exchange socket: the ready file's "exchange=" line (the port picked when
+  // exchange_listen ends in ":*"), else the reserved port kpihubd.toml names.
+  std::string exchange_endpoint() const {
+    return exchange_endpoint_.empty() ? exchange_port_.tcp_endpoint() : exchange_endpoint_;
+  }
   int metrics_port() const { return metrics_port_; }
   const std::string& server_public() const { return server_.public_z85; }
   const TestAdapter& adapter(const std::string& id) const;
@@ -73,7 +76,7 @@ class DaemonHarness {
   std::vector<TestAdapter> adapters_;
   ChildProcess process_;  // SIGKILLed on destruction if still running
   int descriptor_limit_ = 0;
-  std::string endpoint_;
+  std::string endpoint_, exchange_endpoint_;
   int metrics_port_ = 0;
 };
 
