@@ -196,21 +196,9 @@ def scale_table(res):
     return lines
 
 
-def targets(res, suite):
-    single = [r for r in res["ingest"] if r["batch"] == 1]
-    best_single = max((r["kpihub"].get("batches_per_s") or 0 for r in single), default=None)
+def ingest_target_rows(res):
+    """The durable-ingest targets, for scattered and clustered keys."""
     alt = res["alt"]
-    scale = {s["stored"]: s for s in res["scale"]}
-    big = max(scale) if scale else None
-    small = min(scale) if scale else None
-    # The targets are judged from 1 to 10 million stored; a --long run's 50 million is shown
-    # beside them, for information.
-    ten = min(scale, key=lambda n: abs(n - 10_000_000)) if scale else None
-    heap = [mib(r.get("rss_load", {}).get("RssAnon")) for r in res["ingest"]] + \
-           [mib(s["rss_load"].get("RssAnon")) for s in res["scale"]]
-    heap = max((h for h in heap if h), default=None)
-    def growth_to(stored, field):
-        return ratio(scale[small][field].get("obs_per_s"), scale[stored][field].get("obs_per_s")) if scale else None
     rows = []
     for order in ("scattered", "clustered"):
         main = find_row(res, 100, 4, order) or {"kpihub": {}, "ceiling": {}}
@@ -225,6 +213,24 @@ def targets(res, suite):
             (f"… against Pushgateway's sample rate ({order} keys for kpihub)", num(push, 1) + "×", "≥ 50×", (push or 0) >= 50),
             (f"… against PostgreSQL's upsert rate, same keys ({order})", num(pg, 1) + "×", "≥ 5×", (pg or 0) >= 5),
         ]
+    return rows
+
+
+def targets(res, suite):
+    single = [r for r in res["ingest"] if r["batch"] == 1]
+    best_single = max((r["kpihub"].get("batches_per_s") or 0 for r in single), default=None)
+    scale = {s["stored"]: s for s in res["scale"]}
+    big = max(scale) if scale else None
+    small = min(scale) if scale else None
+    # The targets are judged from 1 to 10 million stored; a --long run's 50 million is shown
+    # beside them, for information.
+    ten = min(scale, key=lambda n: abs(n - 10_000_000)) if scale else None
+    heap = [mib(r.get("rss_load", {}).get("RssAnon")) for r in res["ingest"]] + \
+           [mib(s["rss_load"].get("RssAnon")) for s in res["scale"]]
+    heap = max((h for h in heap if h), default=None)
+    def growth_to(stored, field):
+        return ratio(scale[small][field].get("obs_per_s"), scale[stored][field].get("obs_per_s")) if scale else None
+    rows = ingest_target_rows(res)
     flood = res.get("flood", {}).get("wrong_key", {}).get("ratio")
     rows += [
         ("adapter throughput under a 1,000-client HELLO flood, share of quiet", num(flood, 2), "≥ 0.5",

@@ -41,6 +41,7 @@
 #include "kpihub/wire/curve_keys.h"
 #include "build_revision.h"
 #include "exchange_thread.h"
+#include "reload.h"
 #include "resource_plan.h"
 #include "state_open.h"
 #include "kpihub/platform/map_fault.h"
@@ -66,98 +67,6 @@ struct Options {
 
 // Loads the catalogue and registry named by `config`; the refusal ("catalogue refused: ...")
 // if either fails.
-Result<core::LiveConfig::View> LoadView(const DaemonConfig& config) {
-  auto catalogue = LoadCatalogue(config.catalogue);
-  if (!catalogue.ok()) return catalogue.status().WithContext("catalogue refused");
-  auto registry = LoadKeyRegistry(config.key_registry, **catalogue);
-  if (!registry.ok()) return registry.status().WithContext("key registry refused");
-  return core::LiveConfig::View{*catalogue, *registry};
-}
-
-// Waits for signals on its own thread (they are blocked everywhere else).
-class SignalWatcher {
- public:
-  SignalWatcher(std::atomic<bool>& stop, std::function<void()> on_reload)
-      : stop_(stop), on_reload_(std::move(on_reload)) {
-    thread_ = std::thread([this] { Loop(); });
-  }
-  ~SignalWatcher() {
-    done_ = true;
-    pthread_kill(thread_.native_handle(), SIGUSR2);
-    thread_.join();
-  }
-  static void BlockAll() {
-    sigset_t set = Set();
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  }
-
- private:
-  static sigset_t Set() {
-    sigset_t set;
-    sigemptyset(&set);
-    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR2}) sigaddset(&set, s);
-    return set;
-  }
-  void Loop() {
-    sigset_t set = Set();
-    while (!done_) {
-      int sig = 0;
-      if (sigwait(&set, &sig) != 0) continue;
-      if (sig == SIGHUP) on_reload_();
-      if (sig == SIGTERM || sig == SIGINT) stop_ = true;
-    }
-  }
-  std::atomic<bool>& stop_;
-  std::function<void()> on_reload_;
-  std::atomic<bool> done_{false};
-  std::thread thread_;
-};
-
-// The outcome of the configuration load at start and of every reload: the reload-status
-// file (read by `kpihub keys --reload`) and two gauges. Record is called from the signal
-// thread only.
-class ReloadReport {
- public:
-  ReloadReport(prometheus::Registry& registry, std::string state_dir, const core::Clock& clock,
-               spdlog::logger& log)
-      : state_dir_(std::move(state_dir)), clock_(clock), log_(log),
-        success_(prometheus::BuildGauge()
-                     .Name("kpihub_config_last_reload_success")
-                     .Help("1 if the last configuration load (start or SIGHUP) was taken, 0 if "
-                           "it was refused and the previous configuration stays in force.")
-                     .Register(registry)
-                     .Add({})),
-        timestamp_(prometheus::BuildGauge()
-                       .Name("kpihub_config_last_reload_timestamp_seconds")
-                       .Help("When the last configuration load (start or SIGHUP) was attempted.")
-                       .Register(registry)
-                       .Add({})) {}
-
-  void Record(bool success, size_t adapters, const std::string& error) {
-    ReloadStatus status;
-    status.pid = getpid();
-    status.generation = generation_++;
-    status.success = success;
-    status.unix_ms = clock_.NowUnixMillis();
-    status.adapters = adapters;
-    status.error = error;
-    success_.Set(success ? 1 : 0);
-    timestamp_.Set(static_cast<double>(status.unix_ms) / 1000.0);
-    if (Status written = WriteReloadStatus(state_dir_, status); !written.ok()) {
-      log_.warn("cannot write {}: `kpihub keys --reload` will not see this outcome ({})",
-                ReloadStatusPath(state_dir_), written.message());
-    }
-  }
-
- private:
-  std::string state_dir_;
-  const core::Clock& clock_;
-  spdlog::logger& log_;
-  prometheus::Gauge& success_;
-  prometheus::Gauge& timestamp_;
-  uint64_t generation_ = 0;
-};
-
 // `exchange` is "" when the exchange socket is off: its line is then left out.
 void WriteReadyFile(const std::string& path, const std::string& ingest,
                     const std::string& exchange, int metrics_port) {
@@ -294,26 +203,6 @@ void RegisterCollectors(exporter::MetricsServer& http, store::Store& store,
   http.RegisterCollectable(std::make_shared<exporter::DigestCollector>(store, log));
 }
 
-// SIGHUP: the catalogue and key registry are loaded afresh and swapped in together, or the
-// configuration in force stays; either outcome goes to `report`.
-std::function<void()> Reloader(const DaemonConfig& config, core::LiveConfig& live,
-                               store::Store& store, ReloadReport& report, spdlog::logger& log) {
-  return [&config, &live, &store, &report, &log] {
-    auto fresh = LoadView(config);
-    if (!fresh.ok()) {
-      log.error("{}", fresh.status().message());
-      log.error("reload refused, the configuration in force stays");
-      report.Record(false, live.Get().registry->adapters().size(), fresh.status().message());
-      return;
-    }
-    live.Set(*fresh);
-    (void)store.SetCatalogueFingerprint(fresh->catalogue->fingerprint());
-    log.info("reloaded catalogue ({} KPIs) and key registry ({} adapters)",
-             fresh->catalogue->kpis().size(), fresh->registry->adapters().size());
-    report.Record(true, fresh->registry->adapters().size(), "");
-  };
-}
-
 // The systemd watchdog is pinged from the ingest loop itself, so a stuck loop gets the daemon
 // restarted; a quarter of the timeout apart is enough and keeps the loop from a syscall per
 // pass. Without a watchdog the tick does nothing.
@@ -418,6 +307,31 @@ ResourcePlan PlanMemoryAndDescriptors(const DaemonConfig& config, spdlog::logger
   return plan;
 }
 
+// Two I/O threads: handshakes (CURVE decryption of each HELLO) of a flood of refused clients
+// are spread over both, and an admitted connection is not queued behind all of them. A
+// refused handshake costs 250-290 us of CPU with one thread or two, but under a flood that
+// saturates the daemon's CPU (bench "hello flood", raw replay) an adapter kept 0.39-0.41 of
+// its throughput with one I/O thread against 0.48-0.56 with two; SCHED_BATCH for the I/O
+// threads (ZMQ_THREAD_SCHED_POLICY) gave 0.43. docs/security.md has the figures.
+constexpr int kIngestIoThreads = 2;
+
+// HTTP first, so that /healthz answers and /readyz says 503 while the store opens; then the
+// state, whose lock beside the state folder is held until the store has closed
+// (state_open.h). 0, or the exit code.
+int StartHttpAndState(const DaemonConfig& config, const StartInputs& inputs,
+                      const ResourcePlan& plan, const platform::SystemClock& clock,
+                      spdlog::logger& log, std::unique_ptr<exporter::MetricsServer>* http,
+                      DaemonState* state) {
+  if (int code = StartHttp(config, inputs.metrics_addresses, plan, log, http); code != 0) {
+    return code;
+  }
+  StoreOpener open_store = [&](const store::StoreOptions& store_options,
+                               std::unique_ptr<store::Store>* out) {
+    return OpenStore(store_options, out, clock, log);
+  };
+  return OpenDaemonState(config, open_store, log, state);
+}
+
 int Serve(const Options& options) {
   const DaemonConfig& config = options.config;
   auto log = MakeDaemonLogger(config);
@@ -433,30 +347,16 @@ int Serve(const Options& options) {
   // stops first.
   DaemonState state;  // the state lock; declared before the store, so released after it
   std::unique_ptr<store::Store> store;
-  // HTTP first, so that /healthz answers and /readyz says 503 while the store opens.
   std::unique_ptr<exporter::MetricsServer> http;
-  if (int code = StartHttp(config, inputs->metrics_addresses, plan, *log, &http); code != 0) {
+  if (int code = StartHttpAndState(config, *inputs, plan, clock, *log, &http, &state); code != 0) {
     return code;
   }
-
-  // Holds the lock beside the state folder until the store has closed (state_open.h).
-  StoreOpener open_store = [&](const store::StoreOptions& store_options,
-                               std::unique_ptr<store::Store>* out) {
-    return OpenStore(store_options, out, clock, *log);
-  };
-  if (int code = OpenDaemonState(config, open_store, *log, &state); code != 0) return code;
   store = std::move(state.store);
   (void)store->SetCatalogueFingerprint(inputs->view.catalogue->fingerprint());
 
   auto registry = std::make_shared<prometheus::Registry>();
   ingest::IngestMetrics metrics(*registry);
-  // Two I/O threads: handshakes (CURVE decryption of each HELLO) of a flood of refused clients
-  // are spread over both, and an admitted connection is not queued behind all of them. A
-  // refused handshake costs 250-290 us of CPU with one thread or two, but under a flood that
-  // saturates the daemon's CPU (bench "hello flood", raw replay) an adapter kept 0.39-0.41 of
-  // its throughput with one I/O thread against 0.48-0.56 with two; SCHED_BATCH for the I/O
-  // threads (ZMQ_THREAD_SCHED_POLICY) gave 0.43. docs/security.md has the figures.
-  zmq::context_t context(2);
+  zmq::context_t context(kIngestIoThreads);
   context.set(zmq::ctxopt::max_sockets, plan.zmq_max_sockets);
   ingest::IngestServer server(context,
                               IngestOptionsFor(config, inputs->server_keys.secret_z85, plan),
