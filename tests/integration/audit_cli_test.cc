@@ -191,7 +191,9 @@ bool AuditTableThere(const std::string& state, bool drop) {
   EXPECT_EQ(mdb_txn_begin(env, nullptr, 0, &txn), 0);
   MDB_dbi dbi;
   const bool there = mdb_dbi_open(txn, "audit", 0, &dbi) == 0;
-  if (there && drop) EXPECT_EQ(mdb_drop(txn, dbi, 1), 0);
+  if (there && drop) {
+    EXPECT_EQ(mdb_drop(txn, dbi, 1), 0);
+  }
   EXPECT_EQ(mdb_txn_commit(txn), 0);
   mdb_env_close(env);
   return there;

@@ -239,7 +239,9 @@ TEST_F(ExchangeQueryTest, AnAggregateAgreementGivesWithheldCellsAsWithheldAndNoE
   size_t shown = 0;
   for (const auto& row : r.aggregate) {
     EXPECT_EQ(row.agreement, "scitech_aggregates_to_office");
-    if (row.park == "core") EXPECT_TRUE(row.withheld) << "a cell of one enterprise";
+    if (row.park == "core") {
+      EXPECT_TRUE(row.withheld) << "a cell of one enterprise";
+    }
     if (row.withheld) {
       EXPECT_EQ(row.value, "");
       EXPECT_EQ(row.entities, 0u);

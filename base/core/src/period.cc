@@ -24,15 +24,6 @@ std::optional<int> Digits(std::string_view text) {
   return v;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
 
 int FirstMonth(const Period& p) {
   switch (p.kind) {
@@ -44,6 +35,16 @@ int FirstMonth(const Period& p) {
 }
 
 }  // namespace
+
+// H. Hinnant's days_from_civil.
+int64_t DaysFromCivil(int64_t y, int m, int d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
 
 std::optional<Period> Period::Parse(std::string_view text) {
   if (text.size() != 4 && text.size() != 6 && text.size() != 7) return std::nullopt;
@@ -86,7 +87,7 @@ std::string Period::ToString() const {
 
 int64_t Period::StartUnixSeconds() const {
   // Local midnight of the first day, expressed in UTC.
-  return DaysFromCivil(year, static_cast<unsigned>(FirstMonth(*this)), 1) * 86400 -
+  return DaysFromCivil(year, FirstMonth(*this), 1) * 86400 -
          kZoneUtcOffsetSeconds;
 }
 

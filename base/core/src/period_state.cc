@@ -2,18 +2,10 @@
 
 #include <algorithm>
 
+#include "kpihub/core/period.h"
+
 namespace kpihub::core {
 namespace {
-
-// Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's algorithm).
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 constexpr int64_t kZoneOffsetSeconds = 8 * 3600;  // the zone's civil time, UTC+8
 

@@ -6,22 +6,13 @@
 #include <cstdio>
 
 #include "kpihub/core/catalogue.h"
+#include "kpihub/core/period.h"
 
 namespace kpihub::core {
 namespace {
 
 constexpr int64_t kZoneOffsetSeconds = 8 * 3600;  // the zone's civil time, UTC+8, no DST
 constexpr int64_t kSecondsPerDay = 86400;
-
-// Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's days_from_civil).
-int64_t DaysFromCivil(int64_t y, int m, int d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const int64_t yoe = y - era * 400;
-  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
 
 int DaysInMonth(int64_t year, int month) {
   static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};

@@ -33,4 +33,7 @@ struct Period {
 std::string_view PeriodKindName(PeriodKind kind);  // "year", "quarter", "month"
 std::optional<PeriodKind> ParsePeriodKind(std::string_view name);
 
+// Days since 1970-01-01 of a civil date (proleptic Gregorian), month 1-12, day 1-31.
+int64_t DaysFromCivil(int64_t year, int month, int day);
+
 }  // namespace kpihub::core
