@@ -126,6 +126,9 @@ enum QueryRefusal {
   unregisteredKey @8;      # the session's key is no longer registered for reading
   auditUnavailable @9;     # the read could not be recorded, so it is not answered
   storeUnavailable @10;    # the daemon's state could not be read now: retry later
+  tooManySubscriptions @11; # the daemon holds as many subscriptions as it may (or this key)
+  unknownSubscription @12;  # credit or unsubscribe for a subscription the daemon does not hold
+  subscriptionIdle @13;     # no credit or keep-alive for too long: subscribe again
 }
 
 struct Query {
@@ -139,6 +142,26 @@ struct Query {
   pageSize @7 :UInt32;             # rows per page, 1..10,000; 0 = 1,000
   continuation @8 :Text;           # "" for the first page; else the previous page's
   asOf @9 :UInt64;                 # 0 for the first page; else the asOf of the first page
+  # Subscriptions (docs/protocol.md, "Subscribing"). A frame without these fields is a query.
+  mode @10 :RequestMode;
+  resumeJournal @11 :UInt64;       # subscribe: the change id the consumer has stored durably
+  resumeIndex @12 :UInt32;         #   (0.0: none, start with a snapshot)
+  credit @13 :UInt32;              # subscribe, credit: more data messages the consumer can take
+}
+
+enum RequestMode {
+  query @0;        # one page of a query (the fields above)
+  subscribe @1;    # a snapshot, then every later change; requestId names the subscription
+  credit @2;       # more credit for subscription requestId; credit 0 is a keep-alive
+  unsubscribe @3;  # ends subscription requestId
+}
+
+enum PageKind {
+  queryPage @0;    # a page of a query
+  snapshot @1;     # a page of a subscription's snapshot: rows as they stand at the change id
+  changes @2;      # changes after the previous message's change id, up to this one, in order
+  heartbeat @3;    # no rows: nothing else to send up to the change id
+  ended @4;        # the subscription is over (refused, cut by a reload, idle): reason, detail
 }
 
 struct EnterpriseRow {
@@ -171,4 +194,11 @@ struct QueryPage {
   enterpriseRows @6 :List(EnterpriseRow);
   aggregateRows @7 :List(AggregateRow);
   continuation @8 :Text;           # "" when this is the last page
+  kind @9 :PageKind;
+  # Subscriptions: the change id this message brings the consumer to: the batch's journal id
+  # and the change's index in it (index 4294967295: every change of that batch). Store it
+  # durably with what the rows did, and resume from it.
+  changeJournal @10 :UInt64;
+  changeIndex @11 :UInt32;
+  snapshotDone @12 :Bool;          # the last page of the snapshot
 }

@@ -76,6 +76,11 @@ QueryRequest ReadQuery(proto::Query::Reader r, const QueryLimits& limits) {
   if (q.page_size == 0) q.page_size = limits.default_page_size;
   q.continuation = Bounded(r.getContinuation(), "continuation", limits.max_code_bytes);
   q.as_of = r.getAsOf();
+  const auto mode = static_cast<uint16_t>(r.getMode());
+  if (mode > static_cast<uint16_t>(RequestMode::kUnsubscribe)) throw Refusal{"字段 mode 的取值未知"};
+  q.mode = static_cast<RequestMode>(mode);
+  q.resume = {r.getResumeJournal(), r.getResumeIndex()};
+  q.credit = r.getCredit();
   return q;
 }
 
@@ -148,8 +153,36 @@ std::string_view QueryRefusalName(QueryRefusal reason) {
     case QueryRefusal::kUnregisteredKey: return "unregistered_key";
     case QueryRefusal::kAuditUnavailable: return "audit_unavailable";
     case QueryRefusal::kStoreUnavailable: return "store_unavailable";
+    case QueryRefusal::kTooManySubscriptions: return "too_many_subscriptions";
+    case QueryRefusal::kUnknownSubscription: return "unknown_subscription";
+    case QueryRefusal::kSubscriptionIdle: return "subscription_idle";
   }
   return "unknown";
+}
+
+std::string_view RequestModeName(RequestMode mode) {
+  switch (mode) {
+    case RequestMode::kQuery: return "query";
+    case RequestMode::kSubscribe: return "subscribe";
+    case RequestMode::kCredit: return "credit";
+    case RequestMode::kUnsubscribe: return "unsubscribe";
+  }
+  return "unknown";
+}
+
+std::string_view PageKindName(PageKind kind) {
+  switch (kind) {
+    case PageKind::kQueryPage: return "query_page";
+    case PageKind::kSnapshot: return "snapshot";
+    case PageKind::kChanges: return "changes";
+    case PageKind::kHeartbeat: return "heartbeat";
+    case PageKind::kEnded: return "ended";
+  }
+  return "unknown";
+}
+
+std::string ChangeId::ToString() const {
+  return std::to_string(journal) + "." + (index == kWholeBatch ? "*" : std::to_string(index));
 }
 
 std::string_view QueryRefusalZh(QueryRefusal reason) {
@@ -165,6 +198,9 @@ std::string_view QueryRefusalZh(QueryRefusal reason) {
     case QueryRefusal::kUnregisteredKey: return "读取密钥未登记或已撤销";
     case QueryRefusal::kAuditUnavailable: return "审计记录无法写入，未提供数据";
     case QueryRefusal::kStoreUnavailable: return "数据暂时无法读取";
+    case QueryRefusal::kTooManySubscriptions: return "订阅数已达上限";
+    case QueryRefusal::kUnknownSubscription: return "订阅不存在或已结束，请重新订阅";
+    case QueryRefusal::kSubscriptionIdle: return "订阅长时间无响应已结束，请重新订阅";
   }
   return "";
 }
@@ -213,6 +249,10 @@ std::string EncodeQuery(const QueryRequest& q) {
   root.setPageSize(q.page_size);
   root.setContinuation(Whole(q.continuation));
   root.setAsOf(q.as_of);
+  root.setMode(static_cast<proto::RequestMode>(q.mode));
+  root.setResumeJournal(q.resume.journal);
+  root.setResumeIndex(q.resume.index);
+  root.setCredit(q.credit);
   return ToBytes(message);
 }
 
@@ -227,6 +267,10 @@ std::string EncodeQueryPage(const QueryPageMessage& page) {
   root.setLevel(ToWire(page.level));
   WriteRows(root, page);
   root.setContinuation(Whole(page.continuation));
+  root.setKind(static_cast<proto::PageKind>(page.kind));
+  root.setChangeJournal(page.change.journal);
+  root.setChangeIndex(page.change.index);
+  root.setSnapshotDone(page.snapshot_done);
   return ToBytes(message);
 }
 
@@ -251,6 +295,13 @@ std::optional<QueryPageMessage> DecodeQueryPage(const void* data, size_t size) {
                                  : core::ShareLevel::kAggregate;
                 ReadRows(root, &page);
                 page.continuation = Copy(root.getContinuation());
+                // An unknown kind (a newer daemon) ends the subscription on the client's side.
+                const auto kind = static_cast<uint16_t>(root.getKind());
+                page.kind = kind <= static_cast<uint16_t>(PageKind::kEnded)
+                                ? static_cast<PageKind>(kind)
+                                : PageKind::kEnded;
+                page.change = {root.getChangeJournal(), root.getChangeIndex()};
+                page.snapshot_done = root.getSnapshotDone();
                 ok = true;
               })) {
     (void)exception;

@@ -27,6 +27,24 @@ struct QueryLimits {
   int nesting_limit = 4;                // the schema nests 2 deep
 };
 
+// What a frame on the exchange socket asks for (docs/protocol.md, "Subscribing").
+enum class RequestMode : uint16_t { kQuery = 0, kSubscribe = 1, kCredit = 2, kUnsubscribe = 3 };
+std::string_view RequestModeName(RequestMode mode);  // "query", "subscribe", ...
+
+// A place in the value history: the change with this index in the batch with this journal id.
+// Index kWholeBatch: after every change of that batch. {0, 0}: before everything.
+struct ChangeId {
+  static constexpr uint32_t kWholeBatch = 0xFFFFFFFFu;
+  uint64_t journal = 0;
+  uint32_t index = 0;
+  bool none() const { return journal == 0; }
+  bool operator==(const ChangeId&) const = default;
+  bool operator<(const ChangeId& o) const {
+    return journal != o.journal ? journal < o.journal : index < o.index;
+  }
+  std::string ToString() const;  // "journal.index", "journal.*" for kWholeBatch
+};
+
 struct QueryRequest {
   uint64_t request_id = 0;
   std::vector<std::string> indicators;
@@ -37,6 +55,9 @@ struct QueryRequest {
   uint32_t page_size = 0;               // 0: the default
   std::string continuation;             // "" on the first page
   uint64_t as_of = 0;                   // 0 on the first page
+  RequestMode mode = RequestMode::kQuery;
+  ChangeId resume;                      // subscribe: the change id stored durably
+  uint32_t credit = 0;                  // subscribe, credit
 };
 
 // Mirrors the wire enum QueryRefusal; names are the snake_case codes of logs, metrics, audit.
@@ -52,8 +73,11 @@ enum class QueryRefusal : uint16_t {
   kUnregisteredKey = 8,
   kAuditUnavailable = 9,
   kStoreUnavailable = 10,
+  kTooManySubscriptions = 11,
+  kUnknownSubscription = 12,
+  kSubscriptionIdle = 13,
 };
-inline constexpr int kQueryRefusalCount = 11;
+inline constexpr int kQueryRefusalCount = 14;
 std::string_view QueryRefusalName(QueryRefusal reason);  // "bad_request", "no_agreement", ...
 // A short Chinese gloss of the reason for a department's staff, e.g. "无共享协议"; "" for kNone.
 std::string_view QueryRefusalZh(QueryRefusal reason);
@@ -78,6 +102,9 @@ struct AggregateRowValue {
   std::string agreement;
 };
 
+enum class PageKind : uint16_t { kQueryPage = 0, kSnapshot = 1, kChanges = 2, kHeartbeat = 3, kEnded = 4 };
+std::string_view PageKindName(PageKind kind);
+
 struct QueryPageMessage {
   uint64_t request_id = 0;
   bool answered = false;
@@ -88,6 +115,9 @@ struct QueryPageMessage {
   std::vector<EnterpriseRowValue> enterprise_rows;
   std::vector<AggregateRowValue> aggregate_rows;
   std::string continuation;  // "" on the last page
+  PageKind kind = PageKind::kQueryPage;
+  ChangeId change;            // subscriptions: where this message brings the consumer
+  bool snapshot_done = false;
 };
 
 std::string EncodeQueryPage(const QueryPageMessage& page);
