@@ -10,7 +10,8 @@ ExchangeMetrics::ExchangeMetrics(prometheus::Registry& registry)
                 .Register(registry)),
       refusals_(prometheus::BuildCounter()
                     .Name("kpihub_exchange_refusals_total")
-                    .Help("Queries the exchange refused, per reading key and reason.")
+                    .Help("Queries the exchange refused, and subscriptions it refused or ended, per "
+                          "reading key and reason.")
                     .Register(registry)),
       pages_(prometheus::BuildCounter()
                  .Name("kpihub_exchange_pages_total")

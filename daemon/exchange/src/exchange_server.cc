@@ -261,6 +261,7 @@ void ExchangeServer::Account(const SubscriptionOutput& o) {
     return;
   }
   if (page.kind == wire::PageKind::kEnded) {
+    metrics_.Refused(consumer, page.reason);
     metrics_.SubscriptionEnded(page.reason);
     log_->info("subscription ended consumer={} department={} id={} reason={}", consumer,
                o.reader.department, page.request_id, wire::QueryRefusalName(page.reason));
