@@ -149,9 +149,15 @@ std::map<std::string, std::string> SeriesValues(const json& result, const std::s
   return out;
 }
 
+// The selector with one more matcher: `{__name__=~"..."}` and `zone="x"` give
+// `{__name__=~"...", zone="x"}`.
+std::string WithMatcher(const std::string& selector, const std::string& matcher) {
+  return selector.substr(0, selector.size() - 1) + ", " + matcher + "}";
+}
+
 class FederationLiveTest : public ::testing::Test {
  protected:
-  FederationLiveTest() {
+  FederationLiveTest() : dirs_(Zones().size() + 1) {
     for (size_t i = 0; i < Zones().size(); ++i) daemons_.push_back(std::make_unique<DaemonHarness>(SampleAdapters()));
   }
 
@@ -178,40 +184,26 @@ class FederationLiveTest : public ::testing::Test {
     }
   }
 
-  zmq::context_t context_{1};
-  std::vector<std::unique_ptr<DaemonHarness>> daemons_;
-};
-
-TEST_F(FederationLiveTest, ProvinceHoldsEachZonesOwnFiguresAndTheBoardAnswersPerZone) {
-  const auto started = Clock::now();
-  const auto deadline = started + kBudget;
-  for (auto& d : daemons_) ASSERT_TRUE(d->Start()) << d->ReadLog();
-  ASSERT_NO_FATAL_FAILURE(Feed(deadline));
-  const auto fed = Clock::now();
-
-  const std::string selector = FederatedSelector();
-  ASSERT_FALSE(selector.empty()) << "no match[] selector in dashboards/prometheus-province.yml";
-  std::vector<TempDir> dirs(Zones().size() + 1);
-  std::vector<std::unique_ptr<Prometheus>> zone_proms;
-  std::vector<int> zone_ports;
-  for (size_t i = 0; i < Zones().size(); ++i) {
-    zone_proms.push_back(std::make_unique<Prometheus>(dirs[i].path(), ZoneConfig(Zones()[i], daemons_[i]->metrics_port())));
-    ASSERT_TRUE(zone_proms.back()->Start(deadline)) << zone_proms.back()->Log();
-    zone_ports.push_back(zone_proms.back()->port());
+  // Each zone's Prometheus on its kpihubd, then the province's on the three.
+  void StartPrometheus(Clock::time_point deadline) {
+    std::vector<int> zone_ports;
+    for (size_t i = 0; i < Zones().size(); ++i) {
+      zones_.push_back(std::make_unique<Prometheus>(dirs_[i].path(), ZoneConfig(Zones()[i], daemons_[i]->metrics_port())));
+      ASSERT_TRUE(zones_.back()->Start(deadline)) << zones_.back()->Log();
+      zone_ports.push_back(zones_.back()->port());
+    }
+    province_ = std::make_unique<Prometheus>(dirs_.back().path(), ProvinceConfig(zone_ports));
+    ASSERT_TRUE(province_->Start(deadline)) << province_->Log();
   }
-  Prometheus province(dirs.back().path(), ProvinceConfig(zone_ports));
-  ASSERT_TRUE(province.Start(deadline)) << province.Log();
 
-  // Until the province holds exactly each zone's own series of the federated rules, at the
-  // zone's values: the zone needs a scrape of kpihubd and a rule evaluation, the province a
-  // scrape of the zone after that.
-  auto differences = [&] {
+  // Zones whose federated series (in the province, without the zone labels) are not exactly
+  // the zone's own, at the zone's values.
+  std::vector<std::string> Differences() const {
     std::vector<std::string> out;
     for (size_t i = 0; i < Zones().size(); ++i) {
-      auto own = SeriesValues(zone_proms[i]->Query(selector), {});
-      auto federated = SeriesValues(
-          province.Query(selector.substr(0, selector.size() - 1) + ", zone=\"" + Zones()[i].code + "\"}"),
-          {"zone", "zone_zh"});
+      auto own = SeriesValues(zones_[i]->Query(selector_), {});
+      auto federated = SeriesValues(province_->Query(WithMatcher(selector_, "zone=\"" + Zones()[i].code + "\"")),
+                                    {"zone", "zone_zh"});
       if (own.empty()) out.push_back(Zones()[i].code + ": no rule series in the zone yet");
       if (own != federated) {
         out.push_back(Zones()[i].code + ": " + std::to_string(own.size()) + " series in the zone, " +
@@ -219,73 +211,104 @@ TEST_F(FederationLiveTest, ProvinceHoldsEachZonesOwnFiguresAndTheBoardAnswersPer
       }
     }
     return out;
-  };
-  std::vector<std::string> missing = differences();
-  while (!missing.empty() && !HasFailure() && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the poll's pace, not a sync
-    missing = differences();
   }
-  for (const std::string& m : missing) ADD_FAILURE() << m;
-  ASSERT_FALSE(HasFailure()) << province.Log();
-  const auto converged = Clock::now();
 
-  // Every series of a zone carries both zone labels, and the three zones' figures are each
-  // their own: the zone's 2020 output is its kpihubd's own figure, in 亿元, and differs
-  // between zones by their revisions.
-  const std::string open_selector = selector.substr(0, selector.size() - 1);
-  EXPECT_EQ(province.Query(open_selector + ", zone=\"\"}").size(), 0u) << "series without a zone";
-  EXPECT_EQ(province.Query(open_selector + ", zone_zh=\"\"}").size(), 0u) << "series without a zone name";
-  std::set<std::string> kpis;
-  for (const json& s : zone_proms[0]->Query("kpihub:kpi:info")) kpis.insert(s["metric"].value("kpi", ""));
-  ASSERT_EQ(kpis.size(), 12u) << "the twelve KPIs of the catalogue";
-  std::map<std::string, double> output_2020;
-  for (size_t i = 0; i < Zones().size(); ++i) {
-    const Zone& z = Zones()[i];
-    for (const std::string& kpi : kpis) {
-      for (const char* rule : {"kpihub:kpi_value:display", "kpihub:kpi_status:code"}) {
-        json r = province.Query(std::string(rule) + "{kpi=\"" + kpi + "\", park=\"zone\", period=\"2020\", zone=\"" + z.code + "\"}");
-        ASSERT_EQ(r.size(), 1u) << rule << " " << kpi << " in " << z.code;
-        EXPECT_EQ(r[0]["metric"].value("zone_zh", ""), z.name_zh);
-      }
-      EXPECT_EQ(province.Query("kpihub:kpi:info{kpi=\"" + kpi + "\", zone=\"" + z.code + "\"}").size(), 1u) << kpi;
+  // The zone needs a scrape of kpihubd and a rule evaluation, the province a scrape of the
+  // zone after that.
+  void WaitUntilProvinceMatchesZones(Clock::time_point deadline) {
+    std::vector<std::string> missing = Differences();
+    while (!missing.empty() && !HasFailure() && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the poll's pace, not a sync
+      missing = Differences();
     }
-    json own = province.Query(R"(kpihub:kpi_value:display{kpi="industrial_output", park="zone", period="2020", zone=")" + z.code + "\"}");
-    ASSERT_EQ(own.size(), 1u);
-    output_2020[z.code] = std::stod(own[0]["value"][1].get<std::string>());
-    const double daemon_yuan = MetricOr(ScrapeMetrics(daemons_[i]->metrics_port()),
-                                        SeriesKey("kpihub_kpi_value", {{"kpi", "industrial_output"}, {"park", "zone"}, {"period", "2020"}}),
-                                        std::nan(""));
-    EXPECT_NEAR(output_2020[z.code], daemon_yuan / 1e8, 1e-6) << z.code;
+    for (const std::string& m : missing) ADD_FAILURE() << m;
   }
-  EXPECT_NEAR(output_2020["luoyang"] - output_2020["jiaozuo"], 10.0, 1e-6);  // 1e9 yuan in 亿元
-  EXPECT_NEAR(output_2020["zhengzhou"] - output_2020["luoyang"], 10.0, 1e-6);
 
-  // Every query of the province board answers for every zone, named by its Chinese name.
-  const json board = ReadJsonFile(SourcePath("dashboards/grafana/dashboards/kpihub-province.json"));
-  std::vector<std::pair<std::string, std::string>> queries;
-  for (const BoardQuery& q : PanelQueries(board)) {
-    queries.emplace_back("panel " + std::to_string(q.panel_id) + " " + q.ref_id, Substitute(q.expr, DefaultVariableValues()));
+  // Each of the twelve KPIs once per zone with both zone labels, and the zone's own figure:
+  // its 2020 output is its kpihubd's, in 亿元, and differs between zones by their revisions.
+  void ExpectEachZonesOwnKpis() {
+    EXPECT_EQ(province_->Query(WithMatcher(selector_, "zone=\"\"")).size(), 0u) << "series without a zone";
+    EXPECT_EQ(province_->Query(WithMatcher(selector_, "zone_zh=\"\"")).size(), 0u) << "series without a zone name";
+    std::set<std::string> kpis;
+    for (const json& s : zones_[0]->Query("kpihub:kpi:info")) kpis.insert(s["metric"].value("kpi", ""));
+    ASSERT_EQ(kpis.size(), 12u) << "the twelve KPIs of the catalogue";
+    std::map<std::string, double> output_2020;
+    for (size_t i = 0; i < Zones().size(); ++i) {
+      const Zone& z = Zones()[i];
+      for (const std::string& kpi : kpis) {
+        for (const char* rule : {"kpihub:kpi_value:display", "kpihub:kpi_status:code"}) {
+          json r = province_->Query(std::string(rule) + "{kpi=\"" + kpi + "\", park=\"zone\", period=\"2020\", zone=\"" + z.code + "\"}");
+          ASSERT_EQ(r.size(), 1u) << rule << " " << kpi << " in " << z.code;
+          EXPECT_EQ(r[0]["metric"].value("zone_zh", ""), z.name_zh);
+        }
+        EXPECT_EQ(province_->Query("kpihub:kpi:info{kpi=\"" + kpi + "\", zone=\"" + z.code + "\"}").size(), 1u) << kpi;
+      }
+      json own = province_->Query(R"(kpihub:kpi_value:display{kpi="industrial_output", park="zone", period="2020", zone=")" + z.code + "\"}");
+      ASSERT_EQ(own.size(), 1u);
+      output_2020[z.code] = std::stod(own[0]["value"][1].get<std::string>());
+      const double daemon_yuan = MetricOr(ScrapeMetrics(daemons_[i]->metrics_port()),
+                                          SeriesKey("kpihub_kpi_value", {{"kpi", "industrial_output"}, {"park", "zone"}, {"period", "2020"}}),
+                                          std::nan(""));
+      EXPECT_NEAR(output_2020[z.code], daemon_yuan / 1e8, 1e-6) << z.code;
+    }
+    EXPECT_NEAR(output_2020["luoyang"] - output_2020["jiaozuo"], 10.0, 1e-6);  // 1e9 yuan in 亿元
+    EXPECT_NEAR(output_2020["zhengzhou"] - output_2020["luoyang"], 10.0, 1e-6);
   }
-  ASSERT_GE(queries.size(), 5u);
-  for (const auto& [what, promql] : queries) {
-    std::set<std::string> zones_answered;
-    for (const json& s : province.Query(promql)) zones_answered.insert(s["metric"].value("zone_zh", ""));
-    EXPECT_EQ(zones_answered, (std::set<std::string>{"焦作高新区", "洛阳高新区", "郑州高新区"})) << what << ": " << promql;
-  }
-  for (const auto& v : board["templating"]["list"]) {
-    std::string expr = VariableExpression(v.value("definition", ""));
-    if (!expr.empty()) {
-      EXPECT_FALSE(province.Query(Substitute(expr, DefaultVariableValues())).empty()) << expr;
+
+  // Every query of the province board answers for every zone, named by its Chinese name, and
+  // every variable has values.
+  void ExpectBoardAnswersPerZone() {
+    const json board = ReadJsonFile(SourcePath("dashboards/grafana/dashboards/kpihub-province.json"));
+    const std::vector<BoardQuery> queries = PanelQueries(board);
+    ASSERT_GE(queries.size(), 5u);
+    for (const BoardQuery& q : queries) {
+      const std::string promql = Substitute(q.expr, DefaultVariableValues());
+      std::set<std::string> zones_answered;
+      for (const json& s : province_->Query(promql)) zones_answered.insert(s["metric"].value("zone_zh", ""));
+      EXPECT_EQ(zones_answered, (std::set<std::string>{"焦作高新区", "洛阳高新区", "郑州高新区"}))
+          << "panel " << q.panel_id << " " << q.ref_id << ": " << promql;
+    }
+    for (const auto& v : board["templating"]["list"]) {
+      std::string expr = VariableExpression(v.value("definition", ""));
+      if (!expr.empty()) {
+        EXPECT_FALSE(province_->Query(Substitute(expr, DefaultVariableValues())).empty()) << expr;
+      }
     }
   }
 
   // What one zone gives the province at each federation scrape (docs/scaling.md).
-  auto federate = HttpGet(zone_ports[0], "/federate?match[]=" + UrlEncode(selector));
-  ASSERT_TRUE(federate.has_value());
-  std::cout << "[ measure  ] /federate of one zone: " << zone_proms[0]->Query(selector).size() << " series, "
-            << federate->size() << " bytes; fed in " << std::chrono::duration<double>(fed - started).count()
-            << " s, province matched the zones " << std::chrono::duration<double>(converged - fed).count()
+  void PrintFederateSize() {
+    auto federate = HttpGet(zones_[0]->port(), "/federate?match[]=" + UrlEncode(selector_));
+    ASSERT_TRUE(federate.has_value());
+    std::cout << "[ measure  ] /federate of one zone: " << zones_[0]->Query(selector_).size() << " series, "
+              << federate->size() << " bytes\n";
+  }
+
+  zmq::context_t context_{1};
+  std::vector<std::unique_ptr<DaemonHarness>> daemons_;
+  const std::string selector_ = FederatedSelector();
+  std::vector<TempDir> dirs_;  // each Prometheus's; outlives the servers declared below
+  std::vector<std::unique_ptr<Prometheus>> zones_;
+  std::unique_ptr<Prometheus> province_;
+};
+
+TEST_F(FederationLiveTest, ProvinceHoldsEachZonesOwnFiguresAndTheBoardAnswersPerZone) {
+  const auto started = Clock::now();
+  const auto deadline = started + kBudget;
+  ASSERT_FALSE(selector_.empty()) << "no match[] selector in dashboards/prometheus-province.yml";
+  for (auto& d : daemons_) ASSERT_TRUE(d->Start()) << d->ReadLog();
+  ASSERT_NO_FATAL_FAILURE(Feed(deadline));
+  const auto fed = Clock::now();
+  ASSERT_NO_FATAL_FAILURE(StartPrometheus(deadline));
+  WaitUntilProvinceMatchesZones(deadline);
+  ASSERT_FALSE(HasFailure()) << province_->Log();
+  std::cout << "[ measure  ] fed in " << std::chrono::duration<double>(fed - started).count()
+            << " s; the province matched the zones " << std::chrono::duration<double>(Clock::now() - fed).count()
             << " s later\n";
+
+  ExpectEachZonesOwnKpis();
+  ExpectBoardAnswersPerZone();
+  PrintFederateSize();
   for (auto& d : daemons_) EXPECT_EQ(d->Stop(), 0);
 }
 
