@@ -54,6 +54,14 @@ QUERY = {
     "smoke": dict(rows=2000, runs=1),
     "full": dict(rows=100000, runs=3),
 }
+# The exchange's subscriptions: subscribers (each its own reading key), ingest rows with and
+# without them (pairs, observations each, scattered 100 x 4), and the change latency at a fixed
+# offered rate (batches of 100 per second: 100/s is the rate the demo's adapters feed its
+# sample at, 22,226 figures in about 2 s) for some seconds.
+SUBSCRIBE = {
+    "smoke": dict(readers=10, pairs=1, obs=2000, rate=20, seconds=2),
+    "full": dict(readers=100, pairs=3, obs=300000, rate=100, seconds=30),
+}
 # The seeded 100,000 enterprises x 4 years: a quarterly figure and two yearly flags each.
 ENTERPRISE_INDICATORS = "rd_expenditure,hightech_certified,above_scale_with_rd_institution"
 
@@ -75,10 +83,12 @@ class Suite:
         self.work = tempfile.mkdtemp(prefix="bench-run-", dir=base)
         self.keys = f"{self.work}/keys"
         os.makedirs(self.keys)
-        subprocess.run([self.bench, "keys", "--dir", self.keys, "--adapters", "4"], check=True)
+        subprocess.run([self.bench, "keys", "--dir", self.keys, "--adapters", "4", "--readers",
+                        str(SUBSCRIBE[self.mode]["readers"])], check=True)
+        self.subscribe_bench = f"{self.bin}/bench/kpihub-subscribe-bench"
         self.cursor = 0  # next fresh workload index
         self.results = {"ingest": [], "alt": {}, "scrape": {}, "rss": {}, "startup": {},
-                        "scale": [], "query": {}, "errors": []}
+                        "scale": [], "query": {}, "subscribe": {}, "errors": []}
         self.load_before = os.getloadavg()
 
     # ---- processes ---------------------------------------------------------------------
@@ -503,6 +513,60 @@ class Suite:
             q["median_s"] = statistics.median(q["seconds"])
         log(f"exchange query: {q}")
 
+    # ---- the exchange's subscriptions -----------------------------------------------------
+    def subscribers(self, d, plan, tag):
+        """kpihub-subscribe-bench with plan['readers'] subscribers on daemon d, ready (every
+        snapshot received) when this returns."""
+        state = f"{self.work}/subscribers-{tag}"
+        return Process([self.subscribe_bench, "--endpoint", d.ready["exchange"], "--server-pub",
+                        f"{self.keys}/server.pub", "--keys-dir", self.keys, "--readers",
+                        str(plan["readers"]), "--ready-file", f"{state}.ready"],
+                       f"{state}.log", f"{state}.ready")
+
+    def stop_subscribers(self, sub):
+        sub.stop()
+        with open(sub.log.name) as f:
+            lines = [l for l in f.read().splitlines() if l.startswith("{")]
+        return json.loads(lines[-1]) if lines else {"error": "no result"}
+
+    def run_subscribe(self):
+        """Ingest with and without plan['readers'] subscribers (fresh daemons, alternated), and
+        how long a committed change takes to reach them at a fixed offered rate."""
+        plan = SUBSCRIBE[self.mode]
+        res = self.results["subscribe"] = {"readers": plan["readers"], "without": [], "with": []}
+        extra = 'exchange_listen = "tcp://127.0.0.1:*"\n'
+        for pair in range(plan["pairs"]):
+            for side in ("without", "with"):
+                state = self.fresh(f"subscribe-{side}-{pair}")
+                d = self.daemon(state, extra=extra)
+                sub = None
+                try:
+                    if side == "with":
+                        sub = self.subscribers(d, plan, f"{side}-{pair}")
+                    r = with_cpu(d.pid, lambda: self.ingest(d.ready["ingest"], 100, 4, "scattered", plan["obs"]))
+                    res[side].append(r.get("obs_per_s"))
+                    if sub:
+                        res.setdefault("load_latency", []).append(self.stop_subscribers(sub))
+                        sub = None
+                finally:
+                    if sub:
+                        sub.stop()
+                    d.stop()
+                    shutil.rmtree(state, ignore_errors=True)
+        if all(res["without"]) and all(res["with"]):
+            res["ratio"] = statistics.median(res["with"]) / statistics.median(res["without"])
+        state = self.fresh("subscribe-latency")
+        d = self.daemon(state, extra=extra)
+        try:
+            sub = self.subscribers(d, plan, "latency")
+            n = plan["rate"] * 100 * plan["seconds"]
+            res["offered"] = self.ingest(d.ready["ingest"], 100, 4, "scattered", n, rate=plan["rate"])
+            res["latency"] = self.stop_subscribers(sub)
+        finally:
+            d.stop()
+            shutil.rmtree(state, ignore_errors=True)
+        log(f"subscriptions: ingest with/without {res.get('ratio')}, latency {res.get('latency')}")
+
     # ---- 5: scale ------------------------------------------------------------------------
     def run_scale(self):
         state = self.fresh("scale")
@@ -537,7 +601,7 @@ class Suite:
 
     def run(self):
         steps = [("ingest matrix", self.run_ingest_matrix), ("fixed load", self.run_fixed_load),
-                 ("exchange query", self.run_query),
+                 ("exchange query", self.run_query), ("subscriptions", self.run_subscribe),
                  ("hello flood", self.run_flood),
                  ("pushgateway", self.run_pushgateway),
                  ("postgres", self.run_postgres), ("scrape and memory", self.run_scrape_and_memory),

@@ -1,6 +1,6 @@
 // kpihub-bench: the load side of the benchmark suite (bench/run_bench.py drives it). Each
 // subcommand prints one JSON line with its figures.
-//   keys        server and adapter CURVE keys plus a key registry for kpihubd
+//   keys        server, adapter and reading CURVE keys plus a key registry for kpihubd
 //   ingest      N adapters push batches to kpihubd or kpihub-ceiling, durable acks timed
 //   seed        writes observations through the store library (daemon stopped)
 //   pushgateway the same batches as groups to a Prometheus Pushgateway
@@ -25,7 +25,7 @@ namespace {
 
 using namespace kpihub;
 
-int Keys(const std::string& dir, int adapters) {
+int Keys(const std::string& dir, int adapters, int readers) {
   if (Status s = wire::WriteKeyFiles(dir, "server", wire::GenerateCurveKeyPair()); !s.ok()) {
     std::fprintf(stderr, "kpihub-bench keys: %s\n", s.message().c_str());
     return 1;
@@ -39,6 +39,18 @@ int Keys(const std::string& dir, int adapters) {
       return 1;
     }
     registry << "[[adapter]]\nid = \"" << id << "\"\ndepartment = \""
+             << bench::Workload::department() << "\"\npublic_key = \"" << keys.public_z85
+             << "\"\n\n";
+  }
+  // Reading keys of the same department: its subscribers read its own figures.
+  for (int r = 0; r < readers; ++r) {
+    const std::string id = "reader-" + std::to_string(r);
+    const wire::CurveKeyPair keys = wire::GenerateCurveKeyPair();
+    if (Status s = wire::WriteKeyFiles(dir, id, keys); !s.ok()) {
+      std::fprintf(stderr, "kpihub-bench keys: %s\n", s.message().c_str());
+      return 1;
+    }
+    registry << "[[consumer]]\nid = \"" << id << "\"\ndepartment = \""
              << bench::Workload::department() << "\"\npublic_key = \"" << keys.public_z85
              << "\"\n\n";
   }
@@ -79,6 +91,7 @@ struct Commands {
   CLI::App* flood = nullptr;
   std::string dir;
   int key_count = 4;
+  int reader_count = 0;
   bench::IngestLoadOptions ingest;
   std::string server_pub, order = "scattered";
   std::vector<std::string> adapter_keys;
@@ -92,6 +105,7 @@ void AddKeysAndIngest(CLI::App& app, Commands& c) {
   c.keys = app.add_subcommand("keys", "write server and adapter keys and keys.toml");
   c.keys->add_option("--dir", c.dir)->required();
   c.keys->add_option("--adapters", c.key_count);
+  c.keys->add_option("--readers", c.reader_count, "reading keys reader-0... of the same department");
   c.load = app.add_subcommand("ingest", "push batches to kpihubd or kpihub-ceiling");
   c.load->add_option("--endpoint", c.ingest.endpoint)->required();
   c.load->add_option("--server-pub", c.server_pub)->required();
@@ -154,7 +168,7 @@ int RunAlternative(Commands& c) {
 }
 
 int Run(Commands& c, bench::KeyOrder key_order) {
-  if (c.keys->parsed()) return Keys(c.dir, c.key_count);
+  if (c.keys->parsed()) return Keys(c.dir, c.key_count, c.reader_count);
   if (c.load->parsed()) {
     if (!LoadKeys(c.server_pub, c.adapter_keys, &c.ingest)) return 1;
     c.ingest.order = key_order;
