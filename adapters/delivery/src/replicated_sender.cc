@@ -163,6 +163,7 @@ bool Replicated::ReportDelivered(uint64_t from, uint64_t through, const wire::Ac
   for (uint64_t seq = from; seq <= through; ++seq) {
     auto batch = outbox_.Load(seq);
     if (!batch.ok()) return Failed(batch.status());
+    if (batch->entries.empty()) continue;  // a refused frame's number, reported as refused
     wire::AckMessage by_entry;
     if (ack && ack->sequence == seq) {
       by_entry = *ack;
