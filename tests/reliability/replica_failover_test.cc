@@ -191,7 +191,9 @@ class ReplicaFailoverTest : public ::testing::Test {
 
   void StartPrometheus() {
     std::ofstream config(prom_dir_.path() + "/prometheus.yml");
-    config << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n"
+    // A scrape may take its whole interval on a loaded machine: a timed-out scrape of A would
+    // blank the board for reasons that are not the failover's.
+    config << "global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\n  evaluation_interval: 1s\n"
            << "rule_files:\n  - " << std::string(KPIHUB_RULES_FILE) << "\n"
            << "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n";
     for (auto [d, name] : {std::pair{&a_, "a"}, std::pair{&b_, "b"}}) {

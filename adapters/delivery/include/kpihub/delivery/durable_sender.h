@@ -160,6 +160,7 @@ class DurableSender {
   // With replicas: each one's state, in the order of `replicas`; empty otherwise.
   std::vector<ReplicaStatus> replica_status() const;
 
+  // The replica pair's side (src/replicated_sender.h), owned here when `replicas` is set.
   class Replicated;
 
  private:
