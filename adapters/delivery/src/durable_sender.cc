@@ -5,71 +5,14 @@
 #include <map>
 #include <optional>
 
+#include "batch_frames.h"
 #include "kpihub/delivery/link_monitor.h"
 #include "kpihub/platform/curve_dealer.h"
+#include "replicated_sender.h"
 
 namespace kpihub::delivery {
-namespace {
 
 using wire::AckStatus;
-
-// Reconnects follow the back-off; with `immediate` nothing queues while there is no session,
-// so a batch is only counted as sent when a daemon could receive it.
-platform::CurveDealerOptions DealerOptions(const SenderOptions& o) {
-  auto dealer = platform::CurveClient(o.server_public_z85, o.client_keys.public_z85,
-                                      o.client_keys.secret_z85);
-  dealer.heartbeat_ms = o.heartbeat_ms;
-  dealer.immediate = true;
-  dealer.reconnect_ivl_ms = std::max(10, o.backoff_initial_ms / 2);
-  dealer.reconnect_ivl_max_ms = o.backoff_max_ms;
-  // Sends here never block (dontwait), but a refused key gets no session and a blocking send
-  // would wait for ever (libzmq 4.3.4): bound it should one ever be added.
-  dealer.send_timeout_ms = std::max(1, o.ack_timeout_ms);
-  return dealer;
-}
-
-// Cuts `entries` into batches of at most `size`, and where an observation follows an action:
-// the daemon applies a batch's actions after all its observations.
-std::vector<std::vector<OutboxEntry>> CutBatches(const std::vector<OutboxEntry>& entries, size_t size) {
-  std::vector<std::vector<OutboxEntry>> batches;
-  for (const OutboxEntry& e : entries) {
-    const bool after_action = !batches.empty() && !batches.back().empty() &&
-                              batches.back().back().action.has_value() && !e.action;
-    if (batches.empty() || batches.back().size() >= size || after_action) batches.emplace_back();
-    batches.back().push_back(e);
-  }
-  return batches;
-}
-
-// The Batch frame of a stored batch: its observations, then its actions.
-std::string EncodeStoredBatch(const StoredBatch& batch, int64_t sent_unix_ms) {
-  std::vector<core::Observation> observations;
-  std::vector<core::PeriodAction> actions;
-  for (const auto& e : batch.entries) {
-    if (e.action) actions.push_back(*e.action);
-    else observations.push_back(e.observation);
-  }
-  return wire::EncodeBatch(batch.sequence, sent_unix_ms, observations, actions);
-}
-
-// `rejections` re-indexed from a wire list (observations, or actions) to `batch.entries`.
-// An index beyond the list is a daemon bug: kept, pointing past the entries, so that the
-// listener's range check sees it instead of it vanishing here.
-std::vector<core::Rejection> ToEntryIndices(const StoredBatch& batch,
-                                            const std::vector<core::Rejection>& rejections,
-                                            bool actions) {
-  std::vector<uint32_t> entry_of;
-  for (size_t i = 0; i < batch.entries.size(); ++i) {
-    if (batch.entries[i].action.has_value() == actions) entry_of.push_back(static_cast<uint32_t>(i));
-  }
-  std::vector<core::Rejection> out = rejections;
-  for (auto& r : out) {
-    r.index = r.index < entry_of.size() ? entry_of[r.index] : static_cast<uint32_t>(batch.entries.size());
-  }
-  return out;
-}
-
-}  // namespace
 
 Status LoadCurveKeys(const std::string& key_file, const std::string& server_key_file,
                      SenderOptions* options) {
@@ -80,6 +23,38 @@ Status LoadCurveKeys(const std::string& key_file, const std::string& server_key_
   options->client_keys = *mine;
   options->server_public_z85 = server->public_z85;
   return Status::Ok();
+}
+
+Status LoadReplicaKeys(const std::vector<std::string>& endpoints,
+                       const std::vector<std::string>& server_key_files, SenderOptions* options) {
+  if (endpoints.size() != server_key_files.size()) {
+    return Status::InvalidArgument("each endpoint needs its own server key: " +
+                                   std::to_string(endpoints.size()) + " endpoints, " +
+                                   std::to_string(server_key_files.size()) + " server keys");
+  }
+  options->replicas.clear();
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    auto server = wire::ReadKeyFile(server_key_files[i], /*need_secret=*/false);
+    if (!server.ok()) return server.status();
+    for (const auto& r : options->replicas) {
+      if (r.server_public_z85 == server->public_z85) {
+        return Status::InvalidArgument(server_key_files[i] + ": two replicas with the same server "
+                                       "key; each replica has a key of its own");
+      }
+    }
+    options->replicas.push_back({endpoints[i], server->public_z85});
+  }
+  return Status::Ok();
+}
+
+std::string_view ReplicaStateName(ReplicaState state) {
+  switch (state) {
+    case ReplicaState::kCurrent: return "current";
+    case ReplicaState::kBehind: return "behind";
+    case ReplicaState::kDown: return "down";
+    case ReplicaState::kNeedsRebuild: return "needs_rebuild";
+  }
+  return "unknown";
 }
 
 std::string_view DrainResultName(DrainResult result) {
@@ -168,7 +143,7 @@ Status DurableSender::Impl::Enqueue(const std::vector<OutboxEntry>& entries) {
 }
 
 void DurableSender::Impl::Connect() {
-  socket_ = std::make_unique<zmq::socket_t>(platform::NewCurveDealer(context_, DealerOptions(options_)));
+  socket_ = std::make_unique<zmq::socket_t>(platform::NewCurveDealer(context_, DealerOptions(options_, options_.server_public_z85)));
   monitor_ = std::make_unique<LinkMonitor>(context_, *socket_);
   socket_->connect(options_.endpoint);
 }
@@ -391,15 +366,31 @@ DrainResult DurableSender::Impl::Drain(int64_t max_wait_ms,
 }
 
 DurableSender::DurableSender(zmq::context_t& context, Outbox& outbox, SenderOptions options,
-                             const core::Clock& clock, DeliveryListener* listener)
-    : impl_(std::make_unique<Impl>(context, outbox, std::move(options), clock, listener)) {}
-DurableSender::~DurableSender() = default;
-Status DurableSender::Enqueue(const std::vector<OutboxEntry>& entries) { return impl_->Enqueue(entries); }
-DrainResult DurableSender::Drain(int64_t max_wait_ms, const std::function<bool()>& keep_going) {
-  return impl_->Drain(max_wait_ms, keep_going);
+                             const core::Clock& clock, DeliveryListener* listener) {
+  if (options.replicas.empty()) {
+    impl_ = std::make_unique<Impl>(context, outbox, std::move(options), clock, listener);
+  } else {
+    replicated_ = std::make_unique<Replicated>(context, outbox, std::move(options), clock, listener);
+  }
 }
-const SenderCounters& DurableSender::counters() const { return impl_->counters_; }
-size_t DurableSender::pending_batches() const { return impl_->pending_.size(); }
-const std::string& DurableSender::error() const { return impl_->error_; }
+DurableSender::~DurableSender() = default;
+Status DurableSender::Enqueue(const std::vector<OutboxEntry>& entries) {
+  return impl_ ? impl_->Enqueue(entries) : replicated_->Enqueue(entries);
+}
+DrainResult DurableSender::Drain(int64_t max_wait_ms, const std::function<bool()>& keep_going) {
+  return impl_ ? impl_->Drain(max_wait_ms, keep_going) : replicated_->Drain(max_wait_ms, keep_going);
+}
+const SenderCounters& DurableSender::counters() const {
+  return impl_ ? impl_->counters_ : replicated_->counters();
+}
+size_t DurableSender::pending_batches() const {
+  return impl_ ? impl_->pending_.size() : replicated_->pending_batches();
+}
+const std::string& DurableSender::error() const {
+  return impl_ ? impl_->error_ : replicated_->error();
+}
+std::vector<ReplicaStatus> DurableSender::replica_status() const {
+  return impl_ ? std::vector<ReplicaStatus>{} : replicated_->Replicas();
+}
 
 }  // namespace kpihub::delivery

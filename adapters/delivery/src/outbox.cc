@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "kpihub/platform/disk_space.h"
 #include "kpihub/platform/lmdb.h"
@@ -21,6 +22,23 @@ using platform::Txn;
 
 constexpr size_t kInitialMapBytes = size_t{1} << 30;  // sparse; grows on MDB_MAP_FULL
 constexpr char kNextSequenceKey[] = "next_sequence";
+constexpr char kCursorPrefix[] = "replica/";
+
+// A cursor record: acked (8 bytes, big-endian), behind_since (8), released (1).
+std::string EncodeCursor(const ReplicaCursor& c) {
+  std::string out = SequenceKey(c.acked) + SequenceKey(static_cast<uint64_t>(c.behind_since_unix_ms));
+  out.push_back(c.released ? 1 : 0);
+  return out;
+}
+
+std::optional<ReplicaCursor> DecodeCursor(std::string_view bytes) {
+  if (bytes.size() != 17) return std::nullopt;
+  ReplicaCursor c;
+  c.acked = SequenceFromKey(bytes.substr(0, 8));
+  c.behind_since_unix_ms = static_cast<int64_t>(SequenceFromKey(bytes.substr(8, 8)));
+  c.released = bytes[16] != 0;
+  return c;
+}
 
 // Takes the directory's lock file: two processes must not drain one outbox.
 Result<int> LockDirectory(const std::string& dir) {
@@ -234,6 +252,67 @@ Status Outbox::Renumber(uint64_t first) {
   if (!s.ok()) return Fail("renumber", s);
   next_sequence_ = next;
   return s;
+}
+
+}  // namespace kpihub::delivery
+
+namespace kpihub::delivery {
+
+Result<std::map<std::string, ReplicaCursor>> Outbox::Cursors() const {
+  Txn txn;
+  if (Status s = Txn::Begin(env_->env, MDB_RDONLY, &txn); !s.ok()) return s.WithContext(dir_);
+  std::map<std::string, ReplicaCursor> out;
+  Status s = platform::ScanPrefix(
+      txn.get(), env_->meta, kCursorPrefix, [&](std::string_view key, std::string_view value) {
+        auto cursor = DecodeCursor(value);
+        if (!cursor) return Status::Corruption(std::string(key) + " is corrupt");
+        out[std::string(key.substr(sizeof kCursorPrefix - 1))] = *cursor;
+        return Status::Ok();
+      });
+  if (!s.ok()) return s.WithContext(dir_ + ": read replica cursors");
+  return out;
+}
+
+// Runs `write` in one write transaction and commits it; a failure is sticky.
+Status Outbox::Commit(const std::string& what, const std::function<Status(MDB_txn*)>& write) {
+  if (Status s = CheckWritable(); !s.ok()) return s;
+  Txn txn;
+  Status s = Txn::Begin(env_->env, 0, &txn);
+  if (s.ok()) s = write(txn.get());
+  if (s.ok()) {
+    if (int rc = txn.Commit(); rc != 0) s = platform::LmdbWriteError(rc, "commit");
+  }
+  return s.ok() ? s : Fail(what, s);
+}
+
+Status Outbox::Advance(const std::map<std::string, ReplicaCursor>& cursors,
+                       uint64_t remove_through) {
+  return Commit("advance", [&](MDB_txn* txn) {
+    for (const auto& [id, cursor] : cursors) {
+      Status s = platform::PutRecord(txn, env_->meta, kCursorPrefix + id, EncodeCursor(cursor));
+      if (!s.ok()) return s;
+    }
+    std::vector<std::string> gone;
+    Status s = platform::ScanPrefix(txn, env_->batches, "", [&](std::string_view key, std::string_view) {
+      if (SequenceFromKey(key) > remove_through) return Status::Error(Status::Code::kNotFound, "");
+      gone.emplace_back(key);
+      return Status::Ok();
+    });
+    if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
+    for (const std::string& key : gone) {
+      if (Status d = platform::DeleteRecord(txn, env_->batches, key); !d.ok()) return d;
+    }
+    return Status::Ok();
+  });
+}
+
+Status Outbox::Empty(uint64_t sequence) {
+  Result<StoredBatch> batch = Load(sequence);
+  if (!batch.ok()) return batch.status();
+  batch->entries.clear();
+  return Commit("empty a refused batch", [&](MDB_txn* txn) {
+    return platform::PutRecord(txn, env_->batches, SequenceKey(sequence), EncodeOutboxRecord(*batch));
+  });
 }
 
 }  // namespace kpihub::delivery

@@ -14,6 +14,30 @@ void Series(std::string& out, const char* name, const char* type, const char* he
          name + labels + " " + number + "\n";
 }
 
+// kpihub_adapter_replica_state (1 for the replica's state, 0 for the others) and
+// kpihub_adapter_replica_acked_sequence, one series per replica endpoint.
+void ReplicaSeries(std::string& out, const std::string& department,
+                   const std::vector<delivery::ReplicaStatus>& replicas) {
+  using delivery::ReplicaState;
+  out += "# HELP kpihub_adapter_replica_state State of each replica of the pair for this adapter "
+         "(down: batches no longer wait for it; needs_rebuild: restore it from the other's backup).\n"
+         "# TYPE kpihub_adapter_replica_state gauge\n";
+  for (const auto& r : replicas) {
+    for (ReplicaState s : {ReplicaState::kCurrent, ReplicaState::kBehind, ReplicaState::kDown,
+                           ReplicaState::kNeedsRebuild}) {
+      out += "kpihub_adapter_replica_state{department=\"" + department + "\",endpoint=\"" + r.endpoint +
+             "\",state=\"" + std::string(delivery::ReplicaStateName(s)) + "\"} " +
+             (r.state == s ? "1" : "0") + "\n";
+    }
+  }
+  out += "# HELP kpihub_adapter_replica_acked_sequence Highest batch sequence each replica acknowledged.\n"
+         "# TYPE kpihub_adapter_replica_acked_sequence gauge\n";
+  for (const auto& r : replicas) {
+    out += "kpihub_adapter_replica_acked_sequence{department=\"" + department + "\",endpoint=\"" +
+           r.endpoint + "\"} " + std::to_string(r.acked) + "\n";
+  }
+}
+
 }  // namespace
 
 std::string AdapterMetrics::Render(const std::string& department) const {
@@ -27,6 +51,7 @@ std::string AdapterMetrics::Render(const std::string& department) const {
   Series(out, "kpihub_adapter_files_failed_total", "counter", "Export files refused as a whole (moved to failed/).", l, static_cast<double>(files_failed));
   Series(out, "kpihub_adapter_batches_pending", "gauge", "Batches in the outbox not yet acknowledged.", l, static_cast<double>(batches_pending));
   Series(out, "kpihub_adapter_last_success_timestamp_seconds", "gauge", "When the outbox was last emptied (every batch acknowledged); 0: not yet.", l, static_cast<double>(last_success_unix_seconds));
+  if (!replicas.empty()) ReplicaSeries(out, department, replicas);
   return out;
 }
 

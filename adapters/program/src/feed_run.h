@@ -58,6 +58,9 @@ class ReportingListener : public delivery::DeliveryListener {
  public:
   void OnDelivered(const delivery::StoredBatch& batch, const wire::AckMessage& ack) override;
   void OnRefused(const delivery::StoredBatch& batch, const wire::AckMessage& ack) override;
+  // A replica of a pair down, needing a rebuild, or back: a log line naming its endpoint and
+  // what the operator does (replica_log.cc).
+  void OnReplicaState(const delivery::ReplicaStatus& replica) override;
   uint64_t rejected() const { return rejected_; }  // observations and actions
   uint64_t report_errors() const { return report_errors_; }
   const std::vector<ActionOutcome>& action_outcomes() const { return action_outcomes_; }

@@ -55,4 +55,26 @@ Status HandshakeWatch::Check() {
   return verdict_;
 }
 
+ReplicaHandshakes::ReplicaHandshakes(zmq::context_t& context,
+                                     const delivery::SenderOptions& options) {
+  if (options.replicas.empty()) {
+    watches_.emplace_back("", std::make_unique<HandshakeWatch>(context, options));
+    return;
+  }
+  for (const auto& replica : options.replicas) {
+    delivery::SenderOptions one = options;
+    one.endpoint = replica.endpoint;
+    one.server_public_z85 = replica.server_public_z85;
+    watches_.emplace_back(replica.endpoint + ": ", std::make_unique<HandshakeWatch>(context, one));
+  }
+}
+
+Status ReplicaHandshakes::Check() {
+  for (auto& [prefix, watch] : watches_) {
+    Status s = watch->Check();
+    if (!s.ok()) return prefix.empty() ? s : Status::Error(s.code(), prefix + s.message());
+  }
+  return Status::Ok();
+}
+
 }  // namespace kpihub::adapter

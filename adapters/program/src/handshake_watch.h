@@ -16,6 +16,9 @@
 
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "kpihub/core/status.h"
 #include "kpihub/delivery/durable_sender.h"
@@ -38,6 +41,17 @@ class HandshakeWatch {
   std::unique_ptr<delivery::LinkMonitor> monitor_;
   Status verdict_;
   int failed_handshakes_ = 0;
+};
+
+// A HandshakeWatch per daemon the sender delivers to (one, or each replica of a pair); with
+// replicas a verdict names the replica's endpoint. Not thread-safe, like the watch.
+class ReplicaHandshakes {
+ public:
+  ReplicaHandshakes(zmq::context_t& context, const delivery::SenderOptions& options);
+  Status Check();
+
+ private:
+  std::vector<std::pair<std::string, std::unique_ptr<HandshakeWatch>>> watches_;
 };
 
 }  // namespace kpihub::adapter

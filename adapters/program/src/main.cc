@@ -5,7 +5,10 @@
 //       --state-dir /var/lib/kpihub-adapter/tax (--input FILE... | --watch DIR) [--dry-run]
 //       [--metrics-file /var/lib/prometheus/node-exporter/kpihub-adapter-tax.prom]
 //       [--restatement REASON] [--submit YEAR]
+//       [--endpoint URL --server-key FILE]... [--replica-down-after SECONDS]
 //
+// --endpoint and --server-key given several times (in pairs, in the same order) deliver every
+// batch to each replica of a pair (docs/operations.md, "A replica pair").
 // With neither --input nor --watch it only drains what an earlier run left in the outbox.
 // --restatement marks every figure of the run as a restatement of an approved year, with that
 // reason; --submit queues the department's submission of YEAR after the run's figures, in the
@@ -49,7 +52,9 @@ std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
 
 struct Args {
-  std::string profile, key, server_key, endpoint = "tcp://127.0.0.1:7730", state_dir;
+  std::string profile, key, state_dir;
+  std::vector<std::string> endpoints, server_keys;  // one each, or one pair per replica
+  double replica_down_after_s = 3600;
   std::string catalogue, watch, metrics_file;
   std::string restatement;  // non-empty: every figure of the run is a restatement
   int submit_year = 0;      // > 0: submit the department's year after the run's figures
@@ -231,6 +236,7 @@ class MetricsFile {
     m.files_done = done;
     m.files_failed = failed;
     m.batches_pending = sender_.pending_batches();
+    m.replicas = sender_.replica_status();
     if (m.batches_pending == 0) last_success_ = platform::SystemClock().NowUnixMillis() / 1000;
     m.last_success_unix_seconds = last_success_;
     Status s = m.WriteTextfile(path_, department_);
@@ -259,6 +265,10 @@ int ReportRun(const Args& a, const FileTotals& t, delivery::DrainResult result,
               ull(c.batches_resent), ull(t.rejected + listener.rejected()), ull(t.rejected),
               ull(listener.rejected()), sender.pending_batches(),
               std::string(delivery::DrainResultName(result)).c_str());
+  for (const auto& r : sender.replica_status()) {
+    std::printf("replica %s: %s, acked through batch %llu\n", r.endpoint.c_str(),
+                std::string(delivery::ReplicaStateName(r.state)).c_str(), ull(r.acked));
+  }
   if (!refusal.ok()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", refusal.message().c_str());
   if (!sender.error().empty()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", sender.error().c_str());
   if (listener.report_errors()) platform::LogLine(platform::Priority::kError, "kpihub-adapter: %llu rejections could not be written to their report\n", ull(listener.report_errors()));
@@ -298,13 +308,21 @@ delivery::DrainResult RunFiles(const Args& a, const feed::Profile& p,
   return result;
 }
 
+// The sender's options: one daemon, or (several --endpoint) every replica of a pair.
+Status SenderOptionsFor(const Args& a, delivery::SenderOptions* options) {
+  options->endpoint = a.endpoints.front();
+  options->batch_size = a.batch_size;
+  options->window = a.window;
+  options->ack_timeout_ms = a.ack_timeout_ms;
+  options->replica_down_after_ms = static_cast<int64_t>(a.replica_down_after_s * 1000);
+  Status keys = delivery::LoadCurveKeys(a.key, a.server_keys.front(), options);
+  if (keys.ok() && a.endpoints.size() > 1) keys = delivery::LoadReplicaKeys(a.endpoints, a.server_keys, options);
+  return keys;
+}
+
 int RunSending(const Args& a, const feed::Profile& p) {
   delivery::SenderOptions options;
-  options.endpoint = a.endpoint;
-  options.batch_size = a.batch_size;
-  options.window = a.window;
-  options.ack_timeout_ms = a.ack_timeout_ms;
-  if (Status keys = delivery::LoadCurveKeys(a.key, a.server_key, &options); !keys.ok()) {
+  if (Status keys = SenderOptionsFor(a, &options); !keys.ok()) {
     platform::LogLine(platform::Priority::kError, "kpihub-adapter: %s\n", keys.message().c_str());
     return 1;
   }
@@ -314,7 +332,7 @@ int RunSending(const Args& a, const feed::Profile& p) {
   platform::SystemClock clock;
   ReportingListener listener;
   delivery::DurableSender sender(context, **outbox, options, clock, &listener);
-  HandshakeWatch handshake(context, options);
+  ReplicaHandshakes handshake(context, options);
   Progress progress(sender, listener);
   MetricsFile metrics(a, p, sender, listener);
   if (sender.pending_batches() > 0) {
@@ -367,8 +385,11 @@ int main(int argc, char** argv) {
   input->excludes(watch);
   app.add_flag("--dry-run", a.dry_run, "check --input against the catalogue; send nothing");
   app.add_option("--key", a.key, "this adapter's secret key file (kpihub keygen)");
-  app.add_option("--server-key", a.server_key, "the daemon's public key file");
-  app.add_option("--endpoint", a.endpoint, "the daemon's ingest endpoint")->capture_default_str();
+  app.add_option("--server-key", a.server_keys, "the daemon's public key file (repeat: one per --endpoint)");
+  app.add_option("--endpoint", a.endpoints, "the daemon's ingest endpoint (default tcp://127.0.0.1:7730; "
+                 "repeat for each replica of a pair, with its --server-key in the same order)");
+  app.add_option("--replica-down-after", a.replica_down_after_s, "seconds a replica may stay behind "
+                 "the others before batches stop waiting for it")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--state-dir", a.state_dir, "the adapter's own state (outbox)");
   app.add_option("--deadline", a.deadline_s, "--input: seconds to wait for acks (< 0: forever)")->capture_default_str();
   app.add_option("--batch-size", a.batch_size, "observations per batch")->capture_default_str();
@@ -388,8 +409,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (a.dry_run && a.inputs.empty()) { kpihub::platform::LogLine(kpihub::platform::Priority::kError, "kpihub-adapter: --dry-run needs --input\n"); return 1; }
-  if (!a.dry_run && (a.key.empty() || a.server_key.empty() || a.state_dir.empty())) {
+  if (!a.dry_run && (a.key.empty() || a.server_keys.empty() || a.state_dir.empty())) {
     kpihub::platform::LogLine(kpihub::platform::Priority::kError, "kpihub-adapter: sending needs --key, --server-key and --state-dir\n");
+    return 1;
+  }
+  if (a.endpoints.empty()) a.endpoints.push_back("tcp://127.0.0.1:7730");
+  if (!a.dry_run && a.endpoints.size() != a.server_keys.size()) {
+    kpihub::platform::LogLine(kpihub::platform::Priority::kError, "kpihub-adapter: %zu --endpoint but %zu --server-key: give one --server-key per --endpoint, in the same order\n", a.endpoints.size(), a.server_keys.size());
     return 1;
   }
   struct sigaction sa {};

@@ -18,6 +18,18 @@
 //  - A refused frame (`malformed`) cannot be fixed by resending: its entries are reported to
 //    the listener as refused, the batch leaves the outbox, and its sequence number is reused.
 //
+// A replica pair (`replicas`: two or more daemons, each with its own server key): every batch
+// goes to each replica, over a connection of its own with its own window, resends, rewinds and
+// back-off. The one outbox keeps each replica's cursor (the highest sequence it acked) and a
+// batch leaves it when every replica holding batches has acked it. A replica that stays behind
+// the others for `replica_down_after_ms` is reported down (OnReplicaState) and batches no longer
+// wait for it, so the outbox stays bounded; when it answers again it catches up from what the
+// outbox holds, or, if it needs batches the outbox no longer holds, it is reported as needing a
+// rebuild from the other replica's `kpihub backup` (docs/operations.md, "A replica pair"), and
+// from then on the outbox keeps its batches again. Sequences are the same for every replica. A
+// refused frame is refused by every replica alike: reported once, and its batch is replaced by
+// an empty one under the same sequence, which every replica then consumes.
+//
 // The daemon acks in arrival order, and acks of refused frames carry sequence 0; with several
 // batches in flight such an ack cannot be matched, so the sender falls back to one batch in
 // flight until the refused batch is identified.
@@ -43,6 +55,12 @@
 
 namespace kpihub::delivery {
 
+// One replica of a pair: its ingest endpoint and its server.pub.
+struct ReplicaEndpoint {
+  std::string endpoint;
+  std::string server_public_z85;
+};
+
 struct SenderOptions {
   std::string endpoint = "tcp://127.0.0.1:7730";
   std::string server_public_z85;  // the daemon's server.pub
@@ -53,6 +71,30 @@ struct SenderOptions {
   int ack_timeout_ms = 10000;      // no ack for this long: resend what is in flight
   int backoff_initial_ms = 250;    // first pause after a timeout or retryLater
   int backoff_max_ms = 30000;      // cap of the doubling pause (also the reconnect interval cap)
+  // Non-empty: deliver to each of these (endpoint and server_public_z85 above are unused).
+  std::vector<ReplicaEndpoint> replicas;
+  // A replica behind the others this long is reported down and no longer holds batches.
+  int64_t replica_down_after_ms = 3600 * 1000;
+};
+
+// Reads each server public key file into `options->replicas`, paired with `endpoints` in order.
+Status LoadReplicaKeys(const std::vector<std::string>& endpoints,
+                       const std::vector<std::string>& server_key_files, SenderOptions* options);
+
+enum class ReplicaState {
+  kCurrent,       // has acked as much as any other replica
+  kBehind,        // another replica acked more; batches wait for this one
+  kDown,          // behind longer than replica_down_after_ms: batches no longer wait for it
+  kNeedsRebuild,  // needs batches the outbox no longer holds: restore it from the other's backup
+};
+std::string_view ReplicaStateName(ReplicaState state);
+
+struct ReplicaStatus {
+  std::string endpoint;
+  ReplicaState state = ReplicaState::kCurrent;
+  uint64_t acked = 0;     // highest sequence it acknowledged
+  uint64_t expected = 0;  // kNeedsRebuild: the sequence it asked for
+  uint64_t batches_sent = 0, batches_resent = 0, rewinds = 0, reconnects = 0;
 };
 
 // Reads the adapter's secret key file and the daemon's public key file (kpihub keygen format).
@@ -70,6 +112,8 @@ class DeliveryListener {
   virtual void OnDelivered(const StoredBatch& batch, const wire::AckMessage& ack) = 0;
   // The daemon refused the whole frame (`malformed`); none of its entries was applied.
   virtual void OnRefused(const StoredBatch& batch, const wire::AckMessage& ack) = 0;
+  // With replicas: one changed to kDown, kNeedsRebuild, or back to kCurrent/kBehind from those.
+  virtual void OnReplicaState(const ReplicaStatus& /*replica*/) {}
 };
 
 struct SenderCounters {
@@ -113,10 +157,16 @@ class DurableSender {
   size_t pending_batches() const;  // in the outbox, as of the last Enqueue or ack
   // The message of the failure that ended the last Drain or Enqueue; empty if none.
   const std::string& error() const;
+  // With replicas: each one's state, in the order of `replicas`; empty otherwise.
+  std::vector<ReplicaStatus> replica_status() const;
+
+  // The replica pair's side (src/replicated_sender.h), owned here when `replicas` is set.
+  class Replicated;
 
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<Replicated> replicated_;
 };
 
 }  // namespace kpihub::delivery

@@ -6,11 +6,17 @@
 // Errors are sticky: after the first failed write the outbox refuses further writes (LMDB
 // cannot tell what reached the disk), and the caller should stop.
 //
+// With several replicas (DurableSender's `replicas`) the outbox also keeps, per replica, the
+// highest sequence it acknowledged, written in the same transaction as the removal of the
+// batches every replica holding batches has acknowledged.
+//
 // Not thread-safe: one thread (the adapter's sending loop) owns an Outbox. Two processes must
 // not share a state directory; Open takes an exclusive lock file to refuse that.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +46,13 @@ struct StoredBatch {
   std::vector<OutboxEntry> entries;
 };
 
+// What one replica of a pair has acknowledged, kept in the outbox.
+struct ReplicaCursor {
+  uint64_t acked = 0;                // the replica applied every sequence up to this one
+  int64_t behind_since_unix_ms = 0;  // since when another replica has acked more; 0: not behind
+  bool released = false;             // reported down: batches no longer wait for it
+};
+
 class Outbox {
  public:
   // Opens (creating if needed, mode 0700) the outbox in `dir`. Fails (kUnavailable) when
@@ -65,6 +78,15 @@ class Outbox {
   // holds (a refused frame did not consume its number, or the daemon's state was restored).
   Status Renumber(uint64_t first);
 
+  // The replicas' cursors, by replica id (its server public key).
+  Result<std::map<std::string, ReplicaCursor>> Cursors() const;
+  // Stores `cursors` and removes every batch numbered up to `remove_through`, in one synced
+  // transaction: a crash never leaves a batch removed that a cursor does not cover.
+  Status Advance(const std::map<std::string, ReplicaCursor>& cursors, uint64_t remove_through);
+  // Replaces batch `sequence` by an empty one (same number and time): its frame was refused
+  // and must not be sent again, but every replica still has to consume its number.
+  Status Empty(uint64_t sequence);
+
   // One more than the highest sequence ever assigned (1 for a new outbox).
   uint64_t next_sequence() const { return next_sequence_; }
   bool failed() const { return failed_; }
@@ -77,6 +99,7 @@ class Outbox {
   Status Fail(const std::string& what, const Status& cause);
   Status WriteOnce(const std::vector<std::vector<OutboxEntry>>& batches, int64_t now_unix_ms,
                    std::vector<uint64_t>* sequences);
+  Status Commit(const std::string& what, const std::function<Status(MDB_txn*)>& write);
   Status MoveRecords(MDB_txn* txn, const std::vector<uint64_t>& pending, uint64_t first,
                      uint64_t* next);
 
