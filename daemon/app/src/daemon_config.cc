@@ -82,6 +82,7 @@ std::vector<FieldSpec> Fields(DaemonConfig* c) {
           {"exchange_max_subscriptions", &c->exchange_max_subscriptions, 1, 100000},
           {"exchange_heartbeat_ms", &c->exchange_heartbeat_ms, 100, 600000},
           {"exchange_subscription_idle_ms", &c->exchange_subscription_idle_ms, 1000, 86400000},
+          {"exchange_nice", &c->exchange_nice, 0, 19},
           {"time_zone", &c->time_zone},
           {"min_cell_entities", &c->min_cell_entities},
           {"max_frame_bytes", &c->max_frame_bytes, 64, 1u << 30},

@@ -2,6 +2,8 @@
 
 #include <zmq.h>
 
+#include <algorithm>
+
 #include "exchange_zap.h"
 #include "kpihub/ingest/connection_gate.h"
 #include "kpihub/ingest/handshake_monitor.h"
@@ -128,8 +130,13 @@ void ExchangeServer::Run(const std::atomic<bool>& stop) {
   };
   while (!stop) {
     try {
-      const int timeout_ms = subscriptions_.Active() ? options_.subscription_round_ms
-                                                     : options_.poll_timeout_ms;
+      int timeout_ms = options_.poll_timeout_ms;
+      if (subscriptions_.Active()) {
+        const auto next = last_round_ + std::chrono::milliseconds(options_.subscription_round_ms);
+        timeout_ms = static_cast<int>(std::clamp<int64_t>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(next - std::chrono::steady_clock::now()).count(),
+            0, options_.subscription_round_ms));
+      }
       zmq::poll(items, 3, std::chrono::milliseconds(timeout_ms));
       if (items[0].revents & ZMQ_POLLIN) (void)AnswerZapRequests(zap_, config_, on_zap);
       // Connection events before frames: a frame's connection is then known to the gate.
@@ -202,7 +209,10 @@ void ExchangeServer::ServeWaiting(bool readable) {
     if (!ReceiveOne(&p, &subscribed)) break;
     if (!p.dropped && !p.subscription) pending.push_back(std::move(p));
   }
-  if (subscriptions_.Active()) {
+  const auto now = std::chrono::steady_clock::now();
+  if (subscriptions_.Active() &&
+      now - last_round_ >= std::chrono::milliseconds(options_.subscription_round_ms)) {
+    last_round_ = now;
     subscriptions_.Pump(config_.Get(), &subscribed);
     metrics_.SetSubscriptions(subscriptions_.size());
   }

@@ -22,16 +22,18 @@ bool SameAggregate(const wire::AggregateRowValue& a, const wire::AggregateRowVal
   return a.value == b.value && a.withheld == b.withheld && a.entities == b.entities;
 }
 
-// Whether a change is one of the enterprise rows `filter` selects.
+// Whether a change (its period parsed once per round) is one of the enterprise rows `filter`
+// selects.
 bool Selects(const RowFilter& filter, const std::set<std::string>& indicators,
-             const store::HistoryEntry& change) {
+             const store::HistoryEntry& change, const std::optional<core::Period>& period) {
   const core::FigureKey& k = change.key;
   if (k.entity.empty() || !indicators.count(k.indicator)) return false;
   if (!filter.parks.empty() && !filter.parks.count(k.park)) return false;
   if (!filter.entities.empty() && !filter.entities.count(k.entity)) return false;
-  auto period = core::Period::Parse(k.period);
   return period && InPeriodRange(*period, filter.from, filter.to);
 }
+
+ChangeId IdOf(const store::HistoryEntry& change) { return {change.journal_id, change.index}; }
 
 }  // namespace
 
@@ -58,6 +60,19 @@ struct Subscriptions::Sub {
   uint64_t queue_as_of = 0;
   // Aggregate level: the rows as last sent, by indicator, park and period.
   std::map<std::string, wire::AggregateRowValue> published;
+};
+
+// What one round works from: one snapshot, and the changes after the earliest cursor among
+// the enterprise subscriptions that may be sent changes, read once for all of them.
+struct Subscriptions::Round {
+  store::Snapshot& snapshot;
+  uint64_t last_journal = 0;
+  const core::LiveConfig::View& view;
+  ChangeId from;                                 // the window holds changes after this id,
+  std::vector<store::HistoryEntry> changes;      // in commit order
+  std::vector<std::optional<core::Period>> periods;
+  bool complete = false;                         // up to the snapshot's last change
+  ChangeId end() const { return {last_journal, ChangeId::kWholeBatch}; }
 };
 
 Subscriptions::Subscriptions(SubscriptionOptions options, QueryEngineOptions engine,
@@ -183,6 +198,8 @@ void Subscriptions::Pump(const core::LiveConfig::View& view, std::vector<Subscri
   if (!store_.OpenSnapshot(&snapshot).ok() || !snapshot->LastJournalId(&last_journal).ok()) {
     return;  // the store cannot be read now: try again next round
   }
+  Round round{*snapshot, last_journal, view};
+  LoadWindow(round);
   const int64_t now_ms = clock_.NowUnixMillis();
   for (auto it = subs_.begin(); it != subs_.end();) {
     Sub& sub = *it->second;
@@ -199,7 +216,7 @@ void Subscriptions::Pump(const core::LiveConfig::View& view, std::vector<Subscri
       continue;
     }
     const size_t before = out->size();
-    Serve(sub, *snapshot, last_journal, view, out);
+    Serve(sub, round, out);
     if (sub.ended) {
       it = subs_.erase(it);
       continue;
@@ -215,36 +232,59 @@ void Subscriptions::Pump(const core::LiveConfig::View& view, std::vector<Subscri
   }
 }
 
-void Subscriptions::Serve(Sub& sub, store::Snapshot& snapshot, uint64_t last_journal,
-                          const core::LiveConfig::View& view,
-                          std::vector<SubscriptionOutput>* out) {
+void Subscriptions::LoadWindow(Round& round) {
+  bool any = false;
+  for (const auto& [key, sub] : subs_) {
+    if (sub->request.level != core::ShareLevel::kEnterprise || sub->needs_snapshot ||
+        sub->queue || sub->credit == 0 || !(sub->sent < round.end())) {
+      continue;
+    }
+    round.from = any ? std::min(round.from, sub->sent) : sub->sent;
+    any = true;
+  }
+  if (!any) return;
+  round.complete = true;
+  Status s = round.snapshot.ForEachChangeAfter(
+      round.from.journal, round.from.index, [&](const store::HistoryEntry& change) {
+        if (round.changes.size() >= options_.max_scan_per_round) {
+          round.complete = false;
+          return false;
+        }
+        round.changes.push_back(change);
+        round.periods.push_back(core::Period::Parse(change.key.period));
+        return true;
+      });
+  if (!s.ok()) {  // unreadable now: nothing is sent from it, the next round tries again
+    round.changes.clear();
+    round.complete = false;
+  }
+}
+
+void Subscriptions::Serve(Sub& sub, Round& round, std::vector<SubscriptionOutput>* out) {
   // A cursor beyond this daemon's history (its state was restored from an older backup):
   // the consumer gets a snapshot and replaces what it had.
-  if (sub.sent.journal > last_journal) sub.needs_snapshot = true;
+  if (sub.sent.journal > round.last_journal) sub.needs_snapshot = true;
   if (sub.needs_snapshot && !sub.queue && sub.credit > 0) {
-    if (!StartSnapshot(sub, snapshot, last_journal, *view.catalogue, out)) return;
+    if (!StartSnapshot(sub, round, out)) return;
   }
   while (sub.credit > 0 && sub.queue) SendSnapshotPage(sub, out);
   if (sub.queue || sub.needs_snapshot) return;
-  const ChangeId end{last_journal, ChangeId::kWholeBatch};
   if (sub.request.level == core::ShareLevel::kEnterprise) {
-    while (sub.credit > 0 && sub.sent < end) {
-      const size_t before = out->size();
-      SendEnterpriseChanges(sub, snapshot, last_journal, out);
-      if (out->size() == before && sub.sent < end) break;  // scan limit: next round
+    while (sub.credit > 0 && sub.sent < round.end()) {
+      const ChangeId before = sub.sent;
+      SendEnterpriseChanges(sub, round, out);
+      if (sub.sent == before) break;  // past what this round read: the next round goes on
     }
-  } else if (sub.credit > 0 && sub.sent < end) {
-    SendAggregateChanges(sub, snapshot, last_journal, *view.catalogue, out);
+  } else if (sub.credit > 0 && sub.sent < round.end()) {
+    SendAggregateChanges(sub, round);
     while (sub.credit > 0 && sub.queue) SendSnapshotPage(sub, out);
   }
 }
 
-bool Subscriptions::StartSnapshot(Sub& sub, store::Snapshot& snapshot, uint64_t last_journal,
-                                  const core::Catalogue& catalogue,
-                                  std::vector<SubscriptionOutput>* out) {
+bool Subscriptions::StartSnapshot(Sub& sub, Round& round, std::vector<SubscriptionOutput>* out) {
   auto rows = std::make_shared<QueryRows>();
-  Status s = ReadQueryRows(snapshot, catalogue, sub.checked.filter, engine_.min_cell_entities,
-                           engine_.max_result_rows, rows.get());
+  Status s = ReadQueryRows(round.snapshot, *round.view.catalogue, sub.checked.filter,
+                           engine_.min_cell_entities, engine_.max_result_rows, rows.get());
   if (s.code() == Status::Code::kUnavailable) {
     out->push_back(Ended(sub.key, sub.reader, QueryRefusal::kResultTooLarge,
                          "快照超过 " + std::to_string(engine_.max_result_rows) +
@@ -260,9 +300,9 @@ bool Subscriptions::StartSnapshot(Sub& sub, store::Snapshot& snapshot, uint64_t 
   for (const auto& r : rows->aggregate) sub.published[AggregateKey(r)] = r;
   sub.queue = std::move(rows);
   sub.queue_offset = 0;
-  sub.queue_at = {last_journal, ChangeId::kWholeBatch};
+  sub.queue_at = round.end();
   sub.queue_kind = PageKind::kSnapshot;
-  sub.queue_as_of = snapshot.Version();
+  sub.queue_as_of = round.snapshot.Version();
   sub.needs_snapshot = false;
   return true;
 }
@@ -300,36 +340,29 @@ void Subscriptions::SendSnapshotPage(Sub& sub, std::vector<SubscriptionOutput>* 
   out->push_back(std::move(o));
 }
 
-void Subscriptions::SendEnterpriseChanges(Sub& sub, store::Snapshot& snapshot,
-                                          uint64_t last_journal,
+// The changes after the subscription's cursor in this round's window, up to a message's rows.
+void Subscriptions::SendEnterpriseChanges(Sub& sub, const Round& round,
                                           std::vector<SubscriptionOutput>* out) {
+  if (sub.sent < round.from) return;  // not in this round's window (it became ready since)
+  auto it = std::upper_bound(round.changes.begin(), round.changes.end(), sub.sent,
+                             [](const ChangeId& id, const store::HistoryEntry& c) { return id < IdOf(c); });
   std::vector<wire::EnterpriseRowValue> rows;
   ChangeId reached = sub.sent;
-  size_t scanned = 0;
-  bool stopped = false;
-  Status s = snapshot.ForEachChangeAfter(
-      sub.sent.journal, sub.sent.index, [&](const store::HistoryEntry& change) {
-        if (change.journal_id > last_journal) return false;
-        if (rows.size() >= sub.request.page_size || scanned >= options_.max_scan_per_round) {
-          stopped = true;
-          return false;
-        }
-        ++scanned;
-        reached = {change.journal_id, change.index};
-        if (!Selects(sub.checked.filter, sub.indicators, change)) return true;
-        const core::FigureKey& k = change.key;
-        rows.push_back({k.indicator, k.park, k.entity, k.period, change.new_value.ToString(),
-                        change.unix_ms, sub.checked.grants.at(k.indicator).agreement});
-        return true;
-      });
-  if (!s.ok()) return;  // unreadable now: the next round tries again
-  if (!stopped) reached = {last_journal, ChangeId::kWholeBatch};
+  for (; it != round.changes.end() && rows.size() < sub.request.page_size; ++it) {
+    reached = IdOf(*it);
+    const auto& period = round.periods[static_cast<size_t>(it - round.changes.begin())];
+    if (!Selects(sub.checked.filter, sub.indicators, *it, period)) continue;
+    const core::FigureKey& k = it->key;
+    rows.push_back({k.indicator, k.park, k.entity, k.period, it->new_value.ToString(),
+                    it->unix_ms, sub.checked.grants.at(k.indicator).agreement});
+  }
+  if (it == round.changes.end() && round.complete) reached = round.end();
   if (rows.empty()) {
     sub.sent = std::max(sub.sent, reached);  // nothing for this consumer up to there
     return;
   }
   SubscriptionOutput o = Data(sub, PageKind::kChanges);
-  o.outcome.page.as_of = snapshot.Version();
+  o.outcome.page.as_of = round.snapshot.Version();
   o.outcome.page.change = reached;
   o.outcome.page.enterprise_rows = std::move(rows);
   sub.sent = reached;
@@ -340,26 +373,23 @@ void Subscriptions::SendEnterpriseChanges(Sub& sub, store::Snapshot& snapshot,
 
 // Aggregates: when a change since the last round touches an indicator of the subscription,
 // the rows are read again and those that differ from what was sent are queued.
-void Subscriptions::SendAggregateChanges(Sub& sub, store::Snapshot& snapshot,
-                                         uint64_t last_journal, const core::Catalogue& catalogue,
-                                         std::vector<SubscriptionOutput>* out) {
+void Subscriptions::SendAggregateChanges(Sub& sub, Round& round) {
   bool touched = false;
   size_t scanned = 0;
-  Status s = snapshot.ForEachChangeAfter(sub.sent.journal, sub.sent.index,
-                                         [&](const store::HistoryEntry& change) {
-                                           touched = sub.indicators.count(change.key.indicator) ||
-                                                     ++scanned >= options_.max_scan_per_round;
-                                           return !touched;
-                                         });
+  Status s = round.snapshot.ForEachChangeAfter(
+      sub.sent.journal, sub.sent.index, [&](const store::HistoryEntry& change) {
+        touched = sub.indicators.count(change.key.indicator) ||
+                  ++scanned >= options_.max_scan_per_round;
+        return !touched;
+      });
   if (!s.ok()) return;
-  const ChangeId end{last_journal, ChangeId::kWholeBatch};
   if (!touched) {
-    sub.sent = end;
+    sub.sent = round.end();
     return;
   }
   QueryRows now;
-  s = ReadQueryRows(snapshot, catalogue, sub.checked.filter, engine_.min_cell_entities,
-                    engine_.max_result_rows, &now);
+  s = ReadQueryRows(round.snapshot, *round.view.catalogue, sub.checked.filter,
+                    engine_.min_cell_entities, engine_.max_result_rows, &now);
   if (!s.ok()) return;
   auto changed = std::make_shared<QueryRows>();
   for (const auto& r : now.aggregate) {
@@ -368,15 +398,14 @@ void Subscriptions::SendAggregateChanges(Sub& sub, store::Snapshot& snapshot,
     before = r;
   }
   if (changed->aggregate.empty()) {
-    sub.sent = end;
+    sub.sent = round.end();
     return;
   }
   sub.queue = std::move(changed);
   sub.queue_offset = 0;
-  sub.queue_at = end;
+  sub.queue_at = round.end();
   sub.queue_kind = PageKind::kChanges;
-  sub.queue_as_of = snapshot.Version();
-  (void)out;
+  sub.queue_as_of = round.snapshot.Version();
 }
 
 SubscriptionOutput Subscriptions::Data(Sub& sub, PageKind kind) {

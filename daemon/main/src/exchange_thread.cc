@@ -1,5 +1,12 @@
 #include "exchange_thread.h"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+
 #include "kpihub/app/listen_address.h"
 #include "kpihub/exchange/exchange_server.h"
 
@@ -31,22 +38,40 @@ int ExchangeThread::Start(const DaemonConfig& config, const std::string& server_
   options.subscriptions.heartbeat_ms = config.exchange_heartbeat_ms;
   options.subscriptions.idle_ms = config.exchange_subscription_idle_ms;
   metrics_ = std::make_unique<exchange::ExchangeMetrics>(registry);
-  server_ = std::make_unique<exchange::ExchangeServer>(options, live, store, clock, *metrics_, log);
-  try {
-    server_->Start();
-  } catch (const std::exception& e) {
-    log->error("cannot bind the exchange socket on {} (exchange_listen): {}; is the address "
-               "configured on this host and the port free? (exit 4: systemd retries)",
-               config.exchange_listen, e.what());
-    return 4;
+  std::promise<int> started;
+  std::future<int> outcome = started.get_future();
+  // The server is made on its own thread, after that thread lowered its priority: libzmq's
+  // I/O threads, started with the context's first socket, inherit it. Ingest comes first when
+  // the CPU is short; subscribers then lag and catch up (their credit bounds what waits).
+  thread_ = std::thread([this, options, &live, &store, &clock, log, &started,
+                         nice = config.exchange_nice] {
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), static_cast<int>(nice)) != 0) {
+      log->warn("exchange: cannot lower the exchange thread's priority to nice {}: {}", nice,
+                std::strerror(errno));
+    }
+    try {
+      server_ = std::make_unique<exchange::ExchangeServer>(options, live, store, clock, *metrics_, log);
+      server_->Start();
+    } catch (const std::exception& e) {
+      log->error("cannot bind the exchange socket on {} (exchange_listen): {}; is the address "
+                 "configured on this host and the port free? (exit 4: systemd retries)",
+                 options.endpoint, e.what());
+      started.set_value(4);
+      return;
+    }
+    endpoint_ = server_->bound_endpoint();
+    started.set_value(0);
+    server_->Run(stop_);
+  });
+  if (int code = outcome.get(); code != 0) {
+    thread_.join();
+    return code;
   }
-  endpoint_ = server_->bound_endpoint();
   log->info("exchange ready endpoint={} reading_keys={} connections<={} connections_per_key<={} "
-            "subscriptions<={} heartbeat_ms={} subscription_idle_ms={}",
+            "subscriptions<={} heartbeat_ms={} subscription_idle_ms={} nice={}",
             endpoint_, live.Get().registry->consumers().size(), options.max_connections,
             options.max_per_key, options.subscriptions.max_subscriptions,
-            options.subscriptions.heartbeat_ms, options.subscriptions.idle_ms);
-  thread_ = std::thread([this] { server_->Run(stop_); });
+            options.subscriptions.heartbeat_ms, options.subscriptions.idle_ms, config.exchange_nice);
   return 0;
 }
 

@@ -33,6 +33,9 @@ struct DaemonConfig {
   uint32_t exchange_max_subscriptions = 256;
   uint32_t exchange_heartbeat_ms = 5000;
   uint32_t exchange_subscription_idle_ms = 60000;
+  // The exchange thread's (and its ZeroMQ I/O thread's) nice value: ingest first when the
+  // CPU is short.
+  uint32_t exchange_nice = 10;
   std::string metrics_basic_auth;  // "" or a file with "user:password" on one line
   std::string log_level = "info";
   std::string time_zone = "Asia/Shanghai";  // of every moment `kpihub` reads and prints

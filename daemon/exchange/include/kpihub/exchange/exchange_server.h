@@ -18,6 +18,7 @@
 #include <zmq.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -49,7 +50,8 @@ struct ExchangeOptions {
   size_t max_connections = 64;  // open connections, handshaking or not (the descriptor share)
   size_t max_per_key = 4;       // authenticated connections of one reading key
   SubscriptionOptions subscriptions;
-  int subscription_round_ms = 10;  // with subscriptions open: how often commits are looked for
+  int subscription_round_ms = 20;  // with subscriptions open: how often commits are looked for
+                                   // (and so at most how often their audit is committed)
 };
 
 class ExchangeServer {
@@ -93,6 +95,7 @@ class ExchangeServer {
   std::unique_ptr<ingest::HandshakeMonitor> handshake_;  // stopped before router_ closes
   // For rate-limited logging.
   uint64_t audit_failures_ = 0, zap_refusals_ = 0, accept_failures_ = 0;
+  std::chrono::steady_clock::time_point last_round_{};
 };
 
 }  // namespace kpihub::exchange

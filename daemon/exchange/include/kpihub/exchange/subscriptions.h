@@ -34,7 +34,7 @@ struct SubscriptionOptions {
   int64_t heartbeat_ms = 5000;         // a heartbeat when nothing else was sent for this long
   int64_t idle_ms = 60000;             // nothing heard from the consumer: ended, subscription_idle
   int64_t recheck_ms = 1000;           // access decided again at least this often
-  size_t max_scan_per_round = 100000;  // changes read for one subscription in one round
+  size_t max_scan_per_round = 20000;   // changes read in one round (one read for all)
   size_t max_snapshot_rows = 2000000;  // snapshot rows held for all subscriptions
 };
 
@@ -75,15 +75,13 @@ class Subscriptions {
                  const wire::QueryRequest& request, std::vector<SubscriptionOutput>* out);
   bool Recheck(Sub& sub, const core::LiveConfig::View& view, int64_t now_ms,
                std::vector<SubscriptionOutput>* out);
-  void Serve(Sub& sub, store::Snapshot& snapshot, uint64_t last_journal,
-             const core::LiveConfig::View& view, std::vector<SubscriptionOutput>* out);
-  bool StartSnapshot(Sub& sub, store::Snapshot& snapshot, uint64_t last_journal,
-                     const core::Catalogue& catalogue, std::vector<SubscriptionOutput>* out);
+  struct Round;
+  void LoadWindow(Round& round);
+  void Serve(Sub& sub, Round& round, std::vector<SubscriptionOutput>* out);
+  bool StartSnapshot(Sub& sub, Round& round, std::vector<SubscriptionOutput>* out);
   void SendSnapshotPage(Sub& sub, std::vector<SubscriptionOutput>* out);
-  void SendEnterpriseChanges(Sub& sub, store::Snapshot& snapshot, uint64_t last_journal,
-                             std::vector<SubscriptionOutput>* out);
-  void SendAggregateChanges(Sub& sub, store::Snapshot& snapshot, uint64_t last_journal,
-                            const core::Catalogue& catalogue, std::vector<SubscriptionOutput>* out);
+  void SendEnterpriseChanges(Sub& sub, const Round& round, std::vector<SubscriptionOutput>* out);
+  void SendAggregateChanges(Sub& sub, Round& round);
   SubscriptionOutput Data(Sub& sub, wire::PageKind kind);
   // Counts the rows of `o` per provider and agreement and adds their audit records; with
   // `every_grant` each grant gets a record, with 0 rows when the page has none of its rows.
