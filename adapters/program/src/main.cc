@@ -5,6 +5,7 @@
 //       --state-dir /var/lib/kpihub-adapter/tax (--input FILE... | --watch DIR) [--dry-run]
 //       [--metrics-file /var/lib/prometheus/node-exporter/kpihub-adapter-tax.prom]
 //       [--restatement REASON] [--submit YEAR]
+//   kpihub-adapter pull ...   (receives a subscription into files: pull_command.cc)
 //
 // With neither --input nor --watch it only drains what an earlier run left in the outbox.
 // --restatement marks every figure of the run as a restatement of an approved year, with that
@@ -33,6 +34,7 @@
 #include "feed_run.h"
 #include "handshake_watch.h"
 #include "outbox_feeder.h"
+#include "pull_command.h"
 #include "kpihub/core/validation.h"
 #include "kpihub/platform/journal.h"
 #include "kpihub/feed/profile.h"
@@ -358,6 +360,7 @@ int RunSending(const Args& a, const feed::Profile& p) {
 
 int main(int argc, char** argv) {
   using namespace kpihub::adapter;
+  if (argc > 1 && std::string_view(argv[1]) == "pull") return RunPullCommand(argc - 1, argv + 1);
   Args a;
   CLI::App app{"kpihub-adapter: feed kpihubd from a department's exports, driven by a profile"};
   app.add_option("--profile", a.profile, "department profile (TOML)")->required();
