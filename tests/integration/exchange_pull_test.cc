@@ -1,0 +1,218 @@
+// Subscriptions end to end: finance runs the real `kpihub-adapter pull` as a child process on
+// scitech's certified list (enterprise level) from the real kpihubd, while scitech certifies
+// enterprises and revises certifications. Across a SIGKILL of kpihubd (restarted on its
+// state) and a SIGKILL of the pull process (restarted on its state dir), each taken while
+// changes flow, finance's files hold every change exactly once: counted per (entity, period,
+// value) over all files. GB18030 CSV decodes with the finance profile's Chinese headers;
+// JSON lines parse.
+#include <gtest/gtest.h>
+#include <iconv.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "kpihub/testing/adapter_process.h"
+#include "ops_test_util.h"
+
+namespace kpihub::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// (entity, period, value) -> how often it is in the files
+using RowCounts = std::map<std::tuple<std::string, std::string, std::string>, int>;
+
+struct PulledFiles {
+  RowCounts changes;   // rows of `<name>-<journal>-<index>.jsonl` files
+  RowCounts snapshot;  // rows of snapshot files
+  int snapshots = 0, change_files = 0;
+  bool parsed = true;  // every line a JSON object with the expected fields
+};
+
+// Reads every finished file in `dir` (temp files start with '.').
+PulledFiles ReadPulled(const std::string& dir) {
+  PulledFiles out;
+  const std::regex line_re(
+      R"re(^\{"kind":"(snapshot|changes)","change":"[0-9]+\.([0-9]+|\*)","indicator":"hightech_certified",)re"
+      R"re("park":"core","entity":"([0-9A-Z]{18})","period":"([0-9]{4})","value":"([0-9.]+)",)re"
+      R"re("changed_unix_ms":[0-9]+,"agreement":"hightech_list_to_finance_[a-z]+"\}$)re");
+  if (!fs::exists(dir)) return out;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name[0] == '.') continue;
+    const bool snapshot = name.find("-snapshot-") != std::string::npos;
+    (snapshot ? out.snapshots : out.change_files)++;
+    std::ifstream in(entry.path());
+    std::string line;
+    while (std::getline(in, line)) {
+      std::smatch m;
+      if (!std::regex_match(line, m, line_re)) {
+        out.parsed = false;
+        continue;
+      }
+      (snapshot ? out.snapshot : out.changes)[{m[3].str(), m[4].str(), m[5].str()}]++;
+    }
+  }
+  return out;
+}
+
+class ExchangePullTest : public ::testing::Test {
+ protected:
+  ExchangePullTest()
+      : daemon_(std::vector<std::pair<std::string, std::string>>{{"scitech-1", "scitech"}}) {}
+
+  void SetUp() override {
+    finance_ = wire::GenerateCurveKeyPair();
+    ASSERT_TRUE(wire::WriteKeyFiles(daemon_.dir(), "finance-read", finance_).ok());
+    std::ofstream(daemon_.dir() + "/keys.toml", std::ios::app)
+        << "\n[[consumer]]\nid = \"finance-read\"\ndepartment = \"finance\"\npublic_key = \""
+        << finance_.public_z85 << "\"\n";
+    ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog();
+  }
+
+  // scitech sends one batch: serial -> value for hightech_certified, core, 2020. The batch
+  // is sent again (same sequence) until acknowledged: the daemon may be starting.
+  void Push(const std::vector<std::pair<uint32_t, double>>& figures) {
+    std::vector<core::Observation> obs;
+    for (const auto& [serial, value] : figures) {
+      obs.push_back({"hightech_certified", "core", MakeUscc(serial), "2020", value, "", ""});
+    }
+    const uint64_t sequence = next_sequence_++;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto ack = ConnectAs(context_, daemon_, "scitech-1")->SendBatch(sequence, obs, 0, 5000);
+      if (!ack || ack->status == wire::AckStatus::kRetryLater) continue;
+      ASSERT_TRUE(ack->status == wire::AckStatus::kAccepted ||
+                  ack->status == wire::AckStatus::kDuplicate) << static_cast<int>(ack->status);
+      ASSERT_TRUE(ack->rejections.empty());
+      for (const auto& [serial, value] : figures) {
+        expected_[{MakeUscc(serial), "2020", value == 0 ? "0" : "1"}]++;
+      }
+      return;
+    }
+    FAIL() << "batch " << sequence << " not acknowledged within 60 s";
+  }
+
+  std::vector<std::string> PullArgs(const std::vector<std::string>& extra) {
+    std::vector<std::string> args = {
+        "pull", "--key", daemon_.dir() + "/finance-read.key", "--server-key",
+        daemon_.dir() + "/server.pub", "--endpoint", daemon_.exchange_endpoint(),
+        "--state-dir", daemon_.dir() + "/finance-state", "--level", "enterprise", "--keepalive-ms", "300", "--silence-ms", "10000",
+        "--answer-timeout", "60"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  }
+
+  // `kpihub-adapter pull` on scitech's certified list, with `extra` options.
+  std::unique_ptr<AdapterProcess> StartPull(std::vector<std::string> extra,
+                                            const std::string& indicator = "hightech_certified") {
+    extra.insert(extra.end(), {"--indicator", indicator});
+    return std::make_unique<AdapterProcess>(PullArgs(extra),
+                                            daemon_.dir() + "/pull-" + std::to_string(++pulls_) + ".log");
+  }
+
+  // Waits up to 90 s until the change files hold every expected change at least once.
+  bool WaitForChanges(const std::string& out) {
+    return WaitUntil([&] {
+      RowCounts got = ReadPulled(out).changes;
+      for (const auto& [row, n] : expected_) {
+        if (got[row] < n) return false;
+      }
+      return true;
+    }, 90000);
+  }
+
+  zmq::context_t context_{1};
+  DaemonHarness daemon_;
+  wire::CurveKeyPair finance_;
+  uint64_t next_sequence_ = 1;
+  int pulls_ = 0;
+  RowCounts expected_;  // the changes pushed after the snapshot
+};
+
+TEST_F(ExchangePullTest, EveryChangeIsInFinancesFilesExactlyOnceAcrossKills) {
+  Push({{100, 1}, {101, 1}, {102, 1}, {103, 1}, {104, 1}});
+  const RowCounts snapshot_rows = expected_;
+  expected_.clear();
+  const std::string out = daemon_.dir() + "/finance-out";
+  auto pull = StartPull({"--out", out, "--format", "jsonl", "--page-size", "3"});
+  ASSERT_TRUE(WaitUntil([&] { return ReadPulled(out).snapshots == 1; }, 60000)) << pull->Log();
+
+  // Changes flow; kpihubd is killed while finance may still be taking them.
+  Push({{100, 0}});  // a revision: certification withdrawn
+  Push({{105, 1}, {106, 1}});
+  for (uint32_t i = 0; i < 8; ++i) Push({{200 + i, 1}});
+  daemon_.Kill(SIGKILL);
+  ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog();
+  Push({{100, 1}});  // revised again: appears a second time, with its new value
+  for (uint32_t i = 8; i < 16; ++i) Push({{200 + i, 1}});
+  ASSERT_TRUE(WaitForChanges(out)) << pull->Log() << daemon_.ReadLog();
+
+  // The pull process is killed while changes flow, and started again on its state.
+  for (uint32_t i = 16; i < 24; ++i) Push({{200 + i, 1}});
+  pull->Kill(SIGKILL);
+  Push({{101, 0}, {102, 0}});
+  pull = StartPull({"--out", out, "--format", "jsonl", "--page-size", "3"});
+  for (uint32_t i = 24; i < 32; ++i) Push({{200 + i, 1}});
+  ASSERT_TRUE(WaitForChanges(out)) << pull->Log();
+
+  pull->Kill(SIGTERM);
+  PulledFiles files = ReadPulled(out);
+  EXPECT_TRUE(files.parsed);
+  EXPECT_EQ(files.snapshots, 1) << "a resumed enterprise subscription sends changes, not a snapshot";
+  EXPECT_EQ(files.snapshot, snapshot_rows);
+  EXPECT_EQ(files.changes, expected_);  // each change once: no gap, no repeat
+  // The credit codes are in the files, never in the log.
+  const std::string log = pull->Log();
+  EXPECT_NE(log.find("wrote hightech_certified-"), std::string::npos) << log;
+  EXPECT_EQ(log.find(MakeUscc(100)), std::string::npos) << log;
+}
+
+std::string FromGb18030(const std::string& bytes) {
+  iconv_t cd = iconv_open("UTF-8", "GB18030");
+  std::string out(bytes.size() * 4 + 16, '\0');
+  char* in = const_cast<char*>(bytes.data());
+  size_t in_left = bytes.size(), out_left = out.size();
+  char* o = out.data();
+  const size_t rc = iconv(cd, &in, &in_left, &o, &out_left);
+  iconv_close(cd);
+  if (rc == static_cast<size_t>(-1)) return "<not GB18030>";
+  out.resize(out.size() - out_left);
+  return out;
+}
+
+TEST_F(ExchangePullTest, Gb18030CsvCarriesTheProfilesChineseHeaders) {
+  Push({{100, 1}, {101, 1}});
+  const std::string out = daemon_.dir() + "/finance-csv";
+  auto pull = StartPull({"--out", out, "--once", "--encoding", "gb18030", "--profile",
+                         std::string(KPIHUB_SOURCE_DIR) + "/config/profiles/finance.toml"});
+  ASSERT_EQ(pull->Wait(90000), 0) << pull->Log();
+  std::vector<fs::path> files;
+  for (const auto& e : fs::directory_iterator(out)) files.push_back(e.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_NE(files[0].filename().string().find("hightech_certified-snapshot-"), std::string::npos);
+  std::ifstream in(files[0], std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  const std::string text = FromGb18030(bytes.str());
+  EXPECT_EQ(text.substr(0, text.find("\r\n")),
+            "指标,园区,统一社会信用代码,拨付年度,数值,变更时间,共享协议");
+  EXPECT_NE(text.find("hightech_certified,core," + MakeUscc(100) + ",2020,1,"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("hightech_certified,core," + MakeUscc(101) + ",2020,1,"), std::string::npos);
+}
+
+TEST_F(ExchangePullTest, ARefusedSubscriptionExitsThreeWithTheReasonInBothLanguages) {
+  // finance has no agreement for scitech's R&D expenditure.
+  auto pull = StartPull({"--out", daemon_.dir() + "/refused", "--once"}, "rd_expenditure");
+  ASSERT_EQ(pull->Wait(90000), 3) << pull->Log();
+  EXPECT_NE(pull->Log().find("no_agreement 无共享协议"), std::string::npos) << pull->Log();
+}
+
+}  // namespace
+}  // namespace kpihub::testing
