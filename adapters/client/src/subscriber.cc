@@ -109,9 +109,10 @@ Subscriber::Impl::Attempt Subscriber::Impl::Handle(
     message.snapshot_restart = !mid_snapshot_;
     mid_snapshot_ = !page.snapshot_done;
   } else if (page.kind == PageKind::kChanges) {
-    // A snapshot cut short is over; changes at or before what is stored were applied already.
+    // A snapshot cut short is over. Changes before what is stored were applied already; the
+    // same id again is an aggregate round's earlier page (its rows replace rows).
     mid_snapshot_ = false;
-    if (!outcome_.last.none() && !(outcome_.last < page.change)) {
+    if (page.change < outcome_.last) {
       return Send(RequestMode::kCredit, 1) ? Attempt::kContinue : Attempt::kResubscribe;
     }
   } else if (mid_snapshot_) {

@@ -43,8 +43,13 @@ class FileSink {
     if (page.enterprise_rows.empty() && page.aggregate_rows.empty()) {
       return files_.Advance(page.change);
     }
+    // An aggregate round in several messages repeats the id it started from on all but the
+    // last: those files get a counter, and sort between the two ids.
+    repeat_ = page.change == files_.cursor().change ? repeat_ + 1 : 0;
     const std::string name = options_.name + "-" + std::to_string(page.change.journal) + "-" +
-                             std::to_string(page.change.index) + "." + output_.extension();
+                             std::to_string(page.change.index) +
+                             (repeat_ ? "-" + std::to_string(repeat_ + 1) : "") + "." +
+                             output_.extension();
     return Write(name, output_.Rows(page), page.change, RowCount(page));
   }
 
@@ -89,6 +94,7 @@ class FileSink {
   std::string snapshot_rows_;
   size_t snapshot_count_ = 0;
   uint64_t messages_ = 0;
+  uint32_t repeat_ = 0;
   bool caught_up_ = false;
 };
 
