@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <iconv.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -102,9 +103,12 @@ class ExchangePullTest : public ::testing::Test {
     std::vector<std::string> args = {
         "pull", "--key", daemon_.dir() + "/finance-read.key", "--server-key",
         daemon_.dir() + "/server.pub", "--endpoint", daemon_.exchange_endpoint(),
-        "--state-dir", daemon_.dir() + "/finance-state", "--level", "enterprise", "--keepalive-ms", "300", "--silence-ms", "10000",
-        "--answer-timeout", "60"};
+        "--state-dir", daemon_.dir() + "/finance-state", "--level", "enterprise",
+        "--keepalive-ms", "300", "--answer-timeout", "60"};
     args.insert(args.end(), extra.begin(), extra.end());
+    if (std::find(args.begin(), args.end(), "--silence-ms") == args.end()) {
+      args.insert(args.end(), {"--silence-ms", "10000"});
+    }
     return args;
   }
 
@@ -171,6 +175,33 @@ TEST_F(ExchangePullTest, EveryChangeIsInFinancesFilesExactlyOnceAcrossKills) {
   const std::string log = pull->Log();
   EXPECT_NE(log.find("wrote hightech_certified-"), std::string::npos) << log;
   EXPECT_EQ(log.find(MakeUscc(100)), std::string::npos) << log;
+}
+
+// A daemon that stops answering without closing the link (stopped, or a peer lost behind a
+// firewall) is noticed by silence: the pull process subscribes again on a new connection
+// from its cursor, and nothing is lost or repeated.
+TEST_F(ExchangePullTest, ASilentDaemonIsLeftForANewConnectionFromTheCursor) {
+  Push({{100, 1}});
+  expected_.clear();
+  const std::string out = daemon_.dir() + "/finance-silence";
+  // Above the daemon's 5 s heartbeat, so an idle but healthy link is never left.
+  auto pull = StartPull({"--out", out, "--format", "jsonl", "--silence-ms", "7000"});
+  ASSERT_TRUE(WaitUntil([&] { return ReadPulled(out).snapshots == 1; }, 60000)) << pull->Log();
+  Push({{101, 1}});
+  ASSERT_TRUE(WaitForChanges(out)) << pull->Log();
+  daemon_.Signal(SIGSTOP);
+  const bool left = WaitUntil([&] {
+    return pull->Log().find("subscribing again after change") != std::string::npos;
+  }, 60000);
+  daemon_.Signal(SIGCONT);
+  ASSERT_TRUE(left) << pull->Log();
+  EXPECT_NE(pull->Log().find("(no message for 7000 ms)"), std::string::npos) << pull->Log();
+  Push({{100, 0}, {102, 1}});
+  ASSERT_TRUE(WaitForChanges(out)) << pull->Log();
+  pull->Kill(SIGTERM);
+  PulledFiles files = ReadPulled(out);
+  EXPECT_EQ(files.snapshots, 1);
+  EXPECT_EQ(files.changes, expected_);
 }
 
 std::string FromGb18030(const std::string& bytes) {

@@ -71,6 +71,7 @@ class Subscriber::Impl {
   wire::QueryRequest query_;
   SubscribeOutcome outcome_;
   bool mid_snapshot_ = false;
+  std::string why_;  // why the last attempt asks to resubscribe
   int64_t last_sent_ms_ = 0;
 };
 
@@ -99,7 +100,10 @@ Subscriber::Impl::Attempt Subscriber::Impl::Handle(
     wire::QueryPageMessage page,
     const std::function<Status(const SubscriptionMessage&)>& on_message) {
   if (page.kind == PageKind::kEnded || !page.answered || page.kind == PageKind::kQueryPage) {
-    if (Resubscribable(page.reason)) return Attempt::kResubscribe;
+    if (Resubscribable(page.reason)) {
+      why_ = std::string(wire::QueryRefusalName(page.reason));
+      return Attempt::kResubscribe;
+    }
     outcome_.reason = page.reason;
     outcome_.detail = page.detail;
     return Attempt::kEnded;
@@ -139,6 +143,7 @@ Subscriber::Impl::Attempt Subscriber::Impl::RunAttempt(
     const std::function<bool()>& keep_going) {
   Connect();
   mid_snapshot_ = false;
+  why_ = "the link refused a frame";
   query_.request_id = NewRequestId();
   if (!Send(RequestMode::kSubscribe, options_.window)) return Attempt::kResubscribe;
   int64_t last_heard_ms = NowMs();
@@ -148,7 +153,10 @@ Subscriber::Impl::Attempt Subscriber::Impl::RunAttempt(
       return Attempt::kStopped;
     }
     const int64_t now = NowMs();
-    if (now - last_heard_ms >= options_.silence_ms) return Attempt::kResubscribe;
+    if (now - last_heard_ms >= options_.silence_ms) {
+      why_ = "no message for " + std::to_string(options_.silence_ms) + " ms";
+      return Attempt::kResubscribe;
+    }
     if (now - last_sent_ms_ >= options_.keepalive_ms && !Send(RequestMode::kCredit, 0)) {
       return Attempt::kResubscribe;
     }
@@ -190,6 +198,7 @@ SubscribeOutcome Subscriber::Impl::Run(
       case Attempt::kResubscribe:
         socket_.reset();
         ++outcome_.reconnects;
+        if (options_.on_reconnect) options_.on_reconnect(why_);
         if (PauseBeforeReconnect(keep_going)) continue;
         outcome_.end = SubscribeOutcome::End::kStopped;
         break;

@@ -158,7 +158,13 @@ int RunPull(zmq::context_t& context, const PullOptions& options, const PullOutpu
     if (sink.messages() == 0 && NowMs() - started > options.answer_timeout_ms) no_answer = true;
     return !no_answer && !stop_requested() && !(options.once && sink.caught_up());
   };
-  client::Subscriber subscriber(context, options.consumer, options.subscriber);
+  client::SubscriberOptions subscriber_options = options.subscriber;
+  subscriber_options.on_reconnect = [&](std::string_view why) {
+    LogLine(Priority::kNotice, "subscription %s: subscribing again after change %s (%.*s)\n",
+            options.name.c_str(), files.cursor().change.ToString().c_str(),
+            static_cast<int>(why.size()), why.data());
+  };
+  client::Subscriber subscriber(context, options.consumer, subscriber_options);
   auto outcome = subscriber.Run(options.query, files.cursor().change,
                                 [&](const client::SubscriptionMessage& m) { return sink.Apply(m); },
                                 keep_going);
