@@ -158,6 +158,8 @@ TEST_F(ExchangePullTest, EveryChangeIsInFinancesFilesExactlyOnceAcrossKills) {
   ASSERT_TRUE(WaitForChanges(out)) << pull->Log() << daemon_.ReadLog();
 
   // The pull process is killed while changes flow, and started again on its state.
+  // It went on from its cursor on a new subscription, not by luck of a kept connection.
+  EXPECT_NE(pull->Log().find("subscribing again after change"), std::string::npos) << pull->Log();
   for (uint32_t i = 16; i < 24; ++i) Push({{200 + i, 1}});
   pull->Kill(SIGKILL);
   Push({{101, 0}, {102, 0}});
