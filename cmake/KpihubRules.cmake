@@ -23,8 +23,11 @@ foreach(name kpihub-rules.yml kpihub-rules.test.yml)
 endforeach()
 # The shipped scrape configuration beside them, so that `promtool check config` reads its
 # relative rule_files path against the rendered rules.
-configure_file("${PROJECT_SOURCE_DIR}/dashboards/prometheus.yml" "${PROJECT_BINARY_DIR}/dashboards/prometheus.yml"
-               COPYONLY)
+# Likewise the province's pair (a zone's configuration with its external labels, and the
+# provincial Prometheus federating the zones; docs/monitoring.md, "Province federation").
+foreach(name prometheus.yml prometheus-zone.yml prometheus-province.yml)
+  configure_file("${PROJECT_SOURCE_DIR}/dashboards/${name}" "${PROJECT_BINARY_DIR}/dashboards/${name}" COPYONLY)
+endforeach()
 
 install(FILES "${KPIHUB_RULES_DIR}/kpihub-rules.yml" "${PROJECT_SOURCE_DIR}/dashboards/prometheus/kpihub-rules.yml.in"
         DESTINATION "${CMAKE_INSTALL_DATADIR}/kpihub/dashboards/prometheus")

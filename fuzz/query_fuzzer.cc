@@ -1,7 +1,10 @@
 // libFuzzer harness: one input is one frame as the exchange socket receives it from a reading
-// key. It runs wire::DecodeQuery with the daemon's default limits and checks what must hold
-// for any input: a frame is refused with a short sentence, or decodes within every limit
-// (list lengths, text lengths, page size) and re-encodes to the same query.
+// key (a query page, a subscription, credit, unsubscribe). It runs wire::DecodeQuery with the
+// daemon's default limits and checks what must hold for any input: a frame is refused with a
+// short sentence, or decodes within every limit (list lengths, text lengths, page size, a
+// known mode) and re-encodes to the same request. The same bytes are also read as the
+// daemon's answer (wire::DecodeQueryPage, what a subscriber reads): never a crash, and a
+// page kind the client knows.
 #include <cstdio>
 #include <cstdlib>
 
@@ -30,13 +33,17 @@ bool WithinLimits(const kpihub::wire::QueryRequest& q, const kpihub::wire::Query
          short_texts(q.parks) && short_texts(q.entities) &&
          q.period_from.size() <= l.max_code_bytes && q.period_to.size() <= l.max_code_bytes &&
          q.continuation.size() <= l.max_code_bytes && q.page_size >= 1 &&
-         q.page_size <= l.max_page_size;
+         q.page_size <= l.max_page_size &&
+         static_cast<uint16_t>(q.mode) <= static_cast<uint16_t>(kpihub::wire::RequestMode::kUnsubscribe);
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const kpihub::wire::QueryLimits limits;
+  if (auto page = kpihub::wire::DecodeQueryPage(data, size)) {
+    FUZZ_CHECK(static_cast<uint16_t>(page->kind) <= static_cast<uint16_t>(kpihub::wire::PageKind::kEnded));
+  }
   auto decoded = kpihub::wire::DecodeQuery(data, size, limits);
   if (!decoded.ok()) {
     // A fixed sentence with numbers: never the frame's bytes.
@@ -53,5 +60,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(round->period_from == decoded->period_from && round->period_to == decoded->period_to);
   FUZZ_CHECK(round->page_size == decoded->page_size && round->as_of == decoded->as_of);
   FUZZ_CHECK(round->continuation == decoded->continuation);
+  FUZZ_CHECK(round->mode == decoded->mode && round->resume == decoded->resume);
+  FUZZ_CHECK(round->credit == decoded->credit);
   return 0;
 }

@@ -85,7 +85,7 @@ inline std::string VariableExpression(const std::string& definition) {
 // Labels holding catalogue codes: a person reads the name beside them, never the code itself.
 inline const std::set<std::string>& CodeLabels() {
   static const std::set<std::string> codes = {"kpi", "park", "milestone", "rule", "indicator",
-                                              "instance", "job"};
+                                              "instance", "job", "zone"};
   return codes;
 }
 

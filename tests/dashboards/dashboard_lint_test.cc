@@ -2,8 +2,10 @@
 // panel ids, grid positions inside the 24 columns and never overlapping, the data source
 // always through the `datasource` variable, every variable used defined, Chinese titles with
 // English, and every PromQL expression parsing (promtool check rules on a generated file).
-// The leadership board is for people: rows titled by Chinese names, never codes; a unit on
-// every value; the CLI's status words; binding and strive targets told apart.
+// The leadership and province boards are for people: rows titled by Chinese names, never codes;
+// a unit on every value; the CLI's status words. On the leadership board binding and strive
+// targets are told apart; the province board compares zones on series the provincial
+// Prometheus federates (dashboards/prometheus-province.yml).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -170,16 +172,17 @@ INSTANTIATE_TEST_SUITE_P(Boards, DashboardLint, ::testing::ValuesIn(Boards()),
                            return name;
                          });
 
-class LeadershipBoard : public ::testing::Test {
+// The boards people read: the leadership group's, and the province's comparison of zones.
+class PeoplesBoard : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    ASSERT_NO_THROW(board_ = ReadJsonFile(std::string(KPIHUB_SOURCE_DIR) +
-                                          "/dashboards/grafana/dashboards/kpihub-leadership.json"));
+    ASSERT_NO_THROW(board_ = ReadJsonFile(std::string(KPIHUB_SOURCE_DIR) + "/dashboards/grafana/dashboards/" +
+                                          GetParam()));
   }
   json board_;
 };
 
-TEST_F(LeadershipBoard, RowsAreTitledByNamesNeverCodes) {
+TEST_P(PeoplesBoard, RowsAreTitledByNamesNeverCodes) {
   for (const json* p : AllPanels(board_)) {
     if (p->value("type", "") == "row") continue;
     for (const std::string& code : CodesShownAsTitles(*p)) {
@@ -197,7 +200,7 @@ TEST_F(LeadershipBoard, RowsAreTitledByNamesNeverCodes) {
   }
 }
 
-TEST_F(LeadershipBoard, EveryValuePanelShowsItsUnit) {
+TEST_P(PeoplesBoard, EveryValuePanelShowsItsUnit) {
   for (const json* p : AllPanels(board_)) {
     if (p->value("type", "") == "row") continue;
     EXPECT_TRUE(ShowsUnit(*p)) << "'" << p->value("title", "") << "' shows values without a unit";
@@ -205,7 +208,7 @@ TEST_F(LeadershipBoard, EveryValuePanelShowsItsUnit) {
 }
 
 // The CLI's words (kpihub kpis), and no word of the vocabulary they replaced.
-TEST_F(LeadershipBoard, StatusesInTheCliVocabulary) {
+TEST_P(PeoplesBoard, StatusesInTheCliVocabulary) {
   const std::string text = board_.dump();
   for (const char* word : {"进度正常", "存在风险", "进度滞后", "未评估", "无数据"}) {
     EXPECT_NE(text.find(word), std::string::npos) << word;
@@ -221,6 +224,19 @@ TEST_F(LeadershipBoard, StatusesInTheCliVocabulary) {
   }
 }
 
+INSTANTIATE_TEST_SUITE_P(Boards, PeoplesBoard,
+                         ::testing::Values("kpihub-leadership.json", "kpihub-province.json"),
+                         [](const auto& info) { return info.param == "kpihub-leadership.json" ? "leadership" : "province"; });
+
+class LeadershipBoard : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_THROW(board_ = ReadJsonFile(std::string(KPIHUB_SOURCE_DIR) +
+                                          "/dashboards/grafana/dashboards/kpihub-leadership.json"));
+  }
+  json board_;
+};
+
 TEST_F(LeadershipBoard, BindingAndStriveTargetsToldApartWithTheirDeadline) {
   const std::string text = board_.dump();
   for (const char* needle : {"strength_zh", "deadline_zh", "约束性 binding", "力争 strive", "kpihub_milestone_info",
@@ -228,6 +244,41 @@ TEST_F(LeadershipBoard, BindingAndStriveTargetsToldApartWithTheirDeadline) {
                              "kpihub_kpi_zone_share_ratio", "kpihub_kpi_zone_contribution_ratio"}) {
     EXPECT_NE(text.find(needle), std::string::npos) << needle;
   }
+}
+
+// The names of the series the provincial Prometheus federates: the regex of `__name__` in the
+// match[] selector of dashboards/prometheus-province.yml.
+std::string FederatedNames() {
+  std::ifstream in(std::string(KPIHUB_SOURCE_DIR) + "/dashboards/prometheus-province.yml");
+  std::smatch m;
+  for (std::string line; std::getline(in, line);) {
+    if (std::regex_search(line, m, std::regex(R"re(\{__name__=~"([^"]+)"\})re"))) return m[1];
+  }
+  return "";
+}
+
+// Every series the province board reads is one the zones give away through /federate (else its
+// panel is empty however healthy the zones are), and every panel compares the zones by name.
+TEST(ProvinceBoard, ReadsOnlyFederatedSeriesAndComparesZones) {
+  const json board = ReadJsonFile(std::string(KPIHUB_SOURCE_DIR) + "/dashboards/grafana/dashboards/kpihub-province.json");
+  const std::string federated = FederatedNames();
+  ASSERT_FALSE(federated.empty()) << "no match[] with __name__ in prometheus-province.yml";
+  std::vector<std::string> exprs;
+  for (const BoardQuery& q : PanelQueries(board)) {
+    exprs.push_back(q.expr);
+    EXPECT_NE(q.expr.find("zone_zh"), std::string::npos) << q.panel_title << ": not per zone by name";
+  }
+  for (const auto& v : board["templating"]["list"]) {
+    if (v.value("type", "") == "query") exprs.push_back(VariableExpression(v.value("definition", "")));
+  }
+  const std::regex series(R"(\bkpihub[_:][A-Za-z0-9_:]*)");
+  int checked = 0;
+  for (const std::string& e : exprs) {
+    for (std::sregex_iterator it(e.begin(), e.end(), series), end; it != end; ++it, ++checked) {
+      EXPECT_TRUE(std::regex_match(it->str(), std::regex(federated))) << it->str() << " is not federated: " << e;
+    }
+  }
+  EXPECT_GT(checked, 6);
 }
 
 // The checks above can fail: a code as a matrix row, a code column left in a table, a legend
@@ -261,10 +312,11 @@ TEST(BoardChecks, CatchCodesAsTitlesAndMissingUnits) {
 
 TEST(DashboardFiles, TheBoardsShip) {
   auto boards = Boards();
-  ASSERT_EQ(boards.size(), 3u);
+  ASSERT_EQ(boards.size(), 4u);
   EXPECT_NE(boards[0].find("kpihub-adapters.json"), std::string::npos);
   EXPECT_NE(boards[1].find("kpihub-leadership.json"), std::string::npos);
   EXPECT_NE(boards[2].find("kpihub-operations.json"), std::string::npos);
+  EXPECT_NE(boards[3].find("kpihub-province.json"), std::string::npos);
 }
 
 TEST(SubstituteTest, ReplacesLongestNamesFirstAndBracedForms) {

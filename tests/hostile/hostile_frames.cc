@@ -211,4 +211,17 @@ std::string QueryUnknownLevel(uint64_t request_id) {
   return frame;
 }
 
+std::string QueryUnknownMode(uint64_t request_id) {
+  wire::QueryRequest q = PlainQuery(request_id);
+  q.mode = wire::RequestMode::kSubscribe;
+  const std::string subscribe = wire::EncodeQuery(q);
+  q.mode = wire::RequestMode::kCredit;
+  std::string frame = wire::EncodeQuery(q);
+  // The only byte that differs is the enum's (1 and 2): made 9, a mode no version defines.
+  for (size_t i = 0; i < frame.size() && i < subscribe.size(); ++i) {
+    if (frame[i] != subscribe[i]) frame[i] = 9;
+  }
+  return frame;
+}
+
 }  // namespace kpihub::testing

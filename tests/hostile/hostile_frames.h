@@ -72,5 +72,6 @@ namespace kpihub::testing {
 // a value no schema defines (7).
 std::string QueryTextWithoutNul(uint64_t request_id);
 std::string QueryUnknownLevel(uint64_t request_id);
+std::string QueryUnknownMode(uint64_t request_id);
 
 }  // namespace kpihub::testing

@@ -1,7 +1,7 @@
-// Hostile queries on the exchange socket: each bad Query frame sent by a registered reading
-// key over real CURVE to the real kpihubd is answered with its documented refusal (request id
-// 0 for a frame that does not decode), never with a row, and is audited; a good query right
-// after it is still answered. A message of several frames is refused whole (bad_request, id 0),
+// Hostile queries on the exchange socket: each bad Query frame (a query page or a subscription
+// frame) sent by a registered reading key over real CURVE to the real kpihubd is answered with
+// its documented refusal (request id 0 for a frame that does not decode), never with a row,
+// and is audited; a good query right after it is still answered. A message of several frames is refused whole (bad_request, id 0),
 // even when its first frame is a good Query.
 #include <gtest/gtest.h>
 
@@ -116,6 +116,29 @@ std::vector<HostileQuery> Table() {
   q = Good(19);
   q.parks = {"zone"};
   t.push_back({"zone is not a park", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  // Subscription frames (mode subscribe, credit, unsubscribe).
+  t.push_back({"unknown mode", QueryUnknownMode(22), QueryRefusal::kBadRequest});
+  q = Good(23);
+  q.mode = wire::RequestMode::kCredit;
+  q.credit = 64;
+  t.push_back({"credit for no subscription", wire::EncodeQuery(q), QueryRefusal::kUnknownSubscription});
+  q.mode = wire::RequestMode::kUnsubscribe;
+  t.push_back({"unsubscribe from nothing", wire::EncodeQuery(q), QueryRefusal::kUnknownSubscription});
+  q = Good(24);
+  q.mode = wire::RequestMode::kSubscribe;
+  q.credit = 8;
+  q.indicators = {"rd_super_deduction"};
+  t.push_back({"subscription outside any agreement", wire::EncodeQuery(q), QueryRefusal::kNoAgreement});
+  q.indicators = {"hightech_certified"};
+  q.page_size = 10001;
+  t.push_back({"subscription page too large", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q.page_size = 0;
+  q.parks = {"zone"};
+  t.push_back({"subscription to no park", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
+  q.parks.clear();
+  q.level = core::ShareLevel::kAggregate;
+  q.entities = {"91410800MA45H7J36N"};
+  t.push_back({"subscription with entities at aggregate level", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
   // The first frame alone would be answered with a row: the whole message is refused.
   t.push_back({"good query plus a frame", wire::EncodeQuery(Good(20)), QueryRefusal::kBadRequest,
                {"x"}});

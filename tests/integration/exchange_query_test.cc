@@ -21,29 +21,13 @@
 #include <thread>
 
 #include "kpihub/client/consumer.h"
+#include "exchange_test_util.h"
 #include "ops_test_util.h"
 
 namespace kpihub::testing {
 namespace {
 
 using wire::QueryRefusal;
-
-// The shipped catalogue, without the [[agreement]] tables whose code starts with `drop`.
-std::string CatalogueWithout(const std::string& drop) {
-  std::ifstream in(std::string(KPIHUB_SOURCE_DIR) + "/config/catalogue.toml");
-  std::stringstream all;
-  all << in.rdbuf();
-  std::string text = all.str(), out;
-  size_t pos = 0;
-  while (true) {
-    size_t start = text.find("[[agreement]]\ncode = \"" + drop, pos);
-    if (drop.empty() || start == std::string::npos) break;
-    size_t end = text.find("\n\n", start);
-    out += text.substr(pos, start - pos);
-    pos = end == std::string::npos ? text.size() : end + 1;
-  }
-  return out + text.substr(pos);
-}
 
 class ExchangeQueryTest : public ::testing::Test {
  protected:

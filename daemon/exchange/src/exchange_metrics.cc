@@ -10,7 +10,8 @@ ExchangeMetrics::ExchangeMetrics(prometheus::Registry& registry)
                 .Register(registry)),
       refusals_(prometheus::BuildCounter()
                     .Name("kpihub_exchange_refusals_total")
-                    .Help("Queries the exchange refused, per reading key and reason.")
+                    .Help("Queries the exchange refused, and subscriptions it refused or ended, per "
+                          "reading key and reason.")
                     .Register(registry)),
       pages_(prometheus::BuildCounter()
                  .Name("kpihub_exchange_pages_total")
@@ -36,7 +37,17 @@ ExchangeMetrics::ExchangeMetrics(prometheus::Registry& registry)
                             .Name("kpihub_exchange_connections")
                             .Help("Open exchange connections (handshaking or authenticated).")
                             .Register(registry)
-                            .Add({})) {}
+                            .Add({})),
+      subscriptions_(prometheus::BuildGauge()
+                         .Name("kpihub_exchange_subscriptions")
+                         .Help("Subscriptions open on the exchange socket.")
+                         .Register(registry)
+                         .Add({})),
+      subscriptions_ended_(prometheus::BuildCounter()
+                               .Name("kpihub_exchange_subscriptions_ended_total")
+                               .Help("Subscriptions the daemon ended or refused, by reason "
+                                     "(a reload that removed access, idle, limits...).")
+                               .Register(registry)) {}
 
 void ExchangeMetrics::RowsServed(const std::string& consumer, const std::string& provider,
                                  const std::string& agreement, uint64_t rows) {
@@ -67,6 +78,16 @@ void ExchangeMetrics::CountConnectionRefused(const std::string& reason) {
 
 void ExchangeMetrics::SetOpenConnections(size_t n) {
   open_connections_.Set(static_cast<double>(n));
+}
+
+}  // namespace kpihub::exchange
+
+namespace kpihub::exchange {
+
+void ExchangeMetrics::SetSubscriptions(size_t n) { subscriptions_.Set(static_cast<double>(n)); }
+
+void ExchangeMetrics::SubscriptionEnded(wire::QueryRefusal reason) {
+  subscriptions_ended_.Add({{"reason", std::string(wire::QueryRefusalName(reason))}}).Increment();
 }
 
 }  // namespace kpihub::exchange

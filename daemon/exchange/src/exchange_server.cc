@@ -19,6 +19,7 @@ bool IsPowerOfTen(uint64_t n) {
 
 struct ExchangeServer::Pending {
   bool dropped = false;  // its connection is over a limit and being closed: no answer
+  bool subscription = false;  // a subscription frame: handled by Subscriptions
   zmq::message_t routing_id;
   ReaderIdentity reader;
   QueryOutcome outcome;
@@ -29,6 +30,7 @@ ExchangeServer::ExchangeServer(ExchangeOptions options, const core::LiveConfig& 
                                ExchangeMetrics& metrics, std::shared_ptr<spdlog::logger> log)
     : options_(std::move(options)), config_(config), store_(store), clock_(clock),
       metrics_(metrics), log_(std::move(log)), engine_(options_.engine, store, clock),
+      subscriptions_(options_.subscriptions, options_.engine, store, clock),
       zap_(context_, zmq::socket_type::rep), router_(context_, zmq::socket_type::router) {
   ingest::ConnectionLimits limits;
   limits.max_connections = options_.max_connections;
@@ -126,11 +128,13 @@ void ExchangeServer::Run(const std::atomic<bool>& stop) {
   };
   while (!stop) {
     try {
-      zmq::poll(items, 3, std::chrono::milliseconds(options_.poll_timeout_ms));
+      const int timeout_ms = subscriptions_.Active() ? options_.subscription_round_ms
+                                                     : options_.poll_timeout_ms;
+      zmq::poll(items, 3, std::chrono::milliseconds(timeout_ms));
       if (items[0].revents & ZMQ_POLLIN) (void)AnswerZapRequests(zap_, config_, on_zap);
       // Connection events before frames: a frame's connection is then known to the gate.
       if (items[2].revents & ZMQ_POLLIN) handshake_->HandlePending();
-      if (items[1].revents & ZMQ_POLLIN) ServeWaiting();
+      ServeWaiting((items[1].revents & ZMQ_POLLIN) != 0);
     } catch (const zmq::error_t& e) {
       if (e.num() == EINTR) continue;
       log_->error("exchange: {}", e.what());
@@ -139,7 +143,7 @@ void ExchangeServer::Run(const std::atomic<bool>& stop) {
 }
 
 // Reads one waiting frame and answers it (not sent yet); false when none is waiting.
-bool ExchangeServer::ReceiveOne(Pending* out) {
+bool ExchangeServer::ReceiveOne(Pending* out, std::vector<SubscriptionOutput>* subscription_out) {
   if (!router_.recv(out->routing_id, zmq::recv_flags::dontwait)) return false;
   std::vector<zmq::message_t> parts;
   for (bool more = true; more;) {
@@ -174,31 +178,49 @@ bool ExchangeServer::ReceiveOne(Pending* out) {
                                   query.status().message(), "undecodable");
     return true;
   }
+  if (query->mode != wire::RequestMode::kQuery) {
+    out->subscription = true;
+    const size_t before = subscriptions_.size();
+    subscriptions_.Handle(std::string(static_cast<const char*>(out->routing_id.data()),
+                                      out->routing_id.size()),
+                          out->reader, view, *query, subscription_out);
+    if (subscriptions_.size() != before) metrics_.SetSubscriptions(subscriptions_.size());
+    return true;
+  }
   out->outcome = engine_.Answer(out->reader, view, *query);
   return true;
 }
 
-// Answers every waiting query, up to max_pages_per_commit: one audit commit for all, then the
-// pages. A page whose audit did not reach the disk is not sent with its rows.
-void ExchangeServer::ServeWaiting() {
+// Answers every waiting query, up to max_pages_per_commit, and serves the subscriptions what
+// is due: one audit commit for all, then the pages. A page whose audit did not reach the disk
+// is not sent with its rows.
+void ExchangeServer::ServeWaiting(bool readable) {
   std::vector<Pending> pending;
-  while (pending.size() < options_.max_pages_per_commit) {
+  std::vector<SubscriptionOutput> subscribed;
+  while (readable && pending.size() < options_.max_pages_per_commit) {
     Pending p;
-    if (!ReceiveOne(&p)) break;
-    if (!p.dropped) pending.push_back(std::move(p));
+    if (!ReceiveOne(&p, &subscribed)) break;
+    if (!p.dropped && !p.subscription) pending.push_back(std::move(p));
   }
-  if (pending.empty()) return;
+  if (subscriptions_.Active()) {
+    subscriptions_.Pump(config_.Get(), &subscribed);
+    metrics_.SetSubscriptions(subscriptions_.size());
+  }
+  if (pending.empty() && subscribed.empty()) return;
   std::vector<store::AuditRecord> records;
   for (const Pending& p : pending) {
     records.insert(records.end(), p.outcome.audit.begin(), p.outcome.audit.end());
   }
-  Status audited = store_.AppendAudit(&records);
+  for (const SubscriptionOutput& o : subscribed) {
+    records.insert(records.end(), o.outcome.audit.begin(), o.outcome.audit.end());
+  }
+  Status audited = records.empty() ? Status::Ok() : store_.AppendAudit(&records);
   if (!audited.ok()) ++audit_failures_;
   // Logged on the 1st, 2nd, 4th, 8th... failure.
   if (!audited.ok() && (audit_failures_ & (audit_failures_ - 1)) == 0) {
     log_->error("exchange: the audit trail cannot be written ({}); {} queries refused "
-                "audit_unavailable (failure {})", audited.ToString(), pending.size(),
-                audit_failures_);
+                "audit_unavailable, subscriptions with data due ended (failure {})",
+                audited.ToString(), pending.size(), audit_failures_);
   }
   for (Pending& p : pending) {
     if (!audited.ok()) {
@@ -209,11 +231,44 @@ void ExchangeServer::ServeWaiting() {
       p.outcome.page.detail = "查询无法记入审计日志，因此不予答复；请稍后重试";
     }
     Account(p, audited.ok());
-    const std::string frame = wire::EncodeQueryPage(p.outcome.page);
-    // A peer that does not read its answers loses them, not the other consumers.
-    if (router_.send(p.routing_id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-      (void)router_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
-    }
+    Send(p.routing_id, wire::EncodeQueryPage(p.outcome.page));
+  }
+  if (!audited.ok()) subscriptions_.AuditFailed(&subscribed);
+  for (const SubscriptionOutput& o : subscribed) {
+    Account(o);
+    if (!o.send) continue;
+    Send(zmq::message_t(o.routing_id.data(), o.routing_id.size()),
+         wire::EncodeQueryPage(o.outcome.page));
+  }
+}
+
+// A peer that does not read its answers loses them, not the other consumers.
+void ExchangeServer::Send(const zmq::message_t& routing_id, const std::string& frame) {
+  zmq::message_t id(routing_id.data(), routing_id.size());
+  if (router_.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+    (void)router_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
+  }
+}
+
+// Metrics and log lines of a subscription's message; never an enterprise id.
+void ExchangeServer::Account(const SubscriptionOutput& o) {
+  const wire::QueryPageMessage& page = o.outcome.page;
+  const std::string& consumer = o.reader.consumer_id;
+  if (!o.send) {
+    log_->info("subscription opened consumer={} department={} id={} {}", consumer,
+               o.reader.department, page.request_id,
+               o.outcome.audit.empty() ? "" : o.outcome.audit.front().request);
+    return;
+  }
+  if (page.kind == wire::PageKind::kEnded) {
+    metrics_.Refused(consumer, page.reason);
+    metrics_.SubscriptionEnded(page.reason);
+    log_->info("subscription ended consumer={} department={} id={} reason={}", consumer,
+               o.reader.department, page.request_id, wire::QueryRefusalName(page.reason));
+    return;
+  }
+  for (const ServedRows& s : o.outcome.served) {
+    if (s.rows != 0) metrics_.RowsServed(consumer, s.provider, s.agreement, s.rows);
   }
 }
 

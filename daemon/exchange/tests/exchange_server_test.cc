@@ -1,6 +1,8 @@
 // The exchange server over a real loopback socket and a real LMDB store whose commits can be
 // made to fail (the store's own fault hook): an audit that cannot be written means no row
-// leaves the daemon — the page is refused audit_unavailable — while a good one is answered.
+// leaves the daemon — the page is refused audit_unavailable, a subscription is ended
+// audit_unavailable without its snapshot — while a good one is answered. The store's change
+// reader resumes exactly after a change id.
 #include <gtest/gtest.h>
 
 #include <spdlog/sinks/null_sink.h>
@@ -108,6 +110,70 @@ TEST_F(ExchangeServerTest, AnAuditThatCannotBeWrittenSendsNoRow) {
   EXPECT_EQ(trail[0].outcome, "answered");
   EXPECT_EQ(trail[0].rows, 3u);
   EXPECT_EQ(trail[0].agreement, "hightech_list_to_finance_startup");
+}
+
+TEST_F(ExchangeServerTest, ASubscriptionWhoseAuditCannotBeWrittenIsEndedWithoutItsSnapshot) {
+  fail_commits_ = true;
+  client::Consumer consumer(context_, {server_->bound_endpoint(), server_keys_.public_z85,
+                                       reader_, 5000, 5000});
+  wire::QueryRequest q;
+  q.request_id = 3;
+  q.mode = wire::RequestMode::kSubscribe;
+  q.indicators = {"hightech_certified"};
+  q.level = core::ShareLevel::kEnterprise;
+  q.credit = 8;
+  ASSERT_TRUE(consumer.SendFrame(wire::EncodeQuery(q)));
+  auto ended = consumer.ReceivePage(20000);
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->kind, wire::PageKind::kEnded);
+  EXPECT_EQ(ended->reason, wire::QueryRefusal::kAuditUnavailable) << ended->detail;
+  EXPECT_TRUE(ended->enterprise_rows.empty());
+  // Nothing follows it: the subscription is gone, not paused.
+  auto after = consumer.ReceivePage(500);
+  EXPECT_FALSE(after.has_value() && !after->enterprise_rows.empty());
+
+  // Storage errors are sticky (store.h): no later record, so nothing was recorded as read.
+  std::unique_ptr<store::Snapshot> snapshot;
+  ASSERT_TRUE(store_->OpenSnapshot(&snapshot).ok());
+  size_t records = 0;
+  ASSERT_TRUE(snapshot->ForEachAudit(0, [&](const store::AuditRecord&) { ++records; }).ok());
+  EXPECT_EQ(records, 0u);
+}
+
+TEST_F(ExchangeServerTest, TheChangeReaderResumesExactlyAfterAChangeId) {
+  store::BatchToApply batch{"scitech-1", "scitech", 2, 0, {}, {}};
+  for (uint32_t i = 0; i < 3; ++i) {
+    core::ValidObservation o;
+    o.key = {"hightech_certified", "core", "2020", core::SyntheticUscc(i)};
+    o.value = core::Decimal::FromInt(0);  // each revised
+    o.index = i;
+    batch.accepted.push_back(o);
+  }
+  std::vector<store::ApplyResult> results;
+  ASSERT_TRUE(store_->ApplyGroup({batch}, &results).ok());
+  std::unique_ptr<store::Snapshot> snapshot;
+  ASSERT_TRUE(store_->OpenSnapshot(&snapshot).ok());
+  uint64_t last = 0;
+  ASSERT_TRUE(snapshot->LastJournalId(&last).ok());
+  EXPECT_EQ(last, 2u);
+  auto after = [&](uint64_t journal, uint32_t index) {
+    std::vector<std::pair<uint64_t, uint32_t>> ids;
+    EXPECT_TRUE(snapshot->ForEachChangeAfter(journal, index, [&](const store::HistoryEntry& h) {
+      ids.emplace_back(h.journal_id, h.index);
+      EXPECT_EQ(h.adapter, "scitech-1");
+      return true;
+    }).ok());
+    return ids;
+  };
+  EXPECT_EQ(after(0, 0).size(), 6u);
+  EXPECT_EQ(after(1, 0xFFFFFFFFu), (std::vector<std::pair<uint64_t, uint32_t>>{{2, 0}, {2, 1}, {2, 2}}));
+  EXPECT_EQ(after(2, 0), (std::vector<std::pair<uint64_t, uint32_t>>{{2, 1}, {2, 2}}));
+  EXPECT_TRUE(after(2, 2).empty());
+  EXPECT_TRUE(after(9, 0).empty());
+  // fn returning false stops the walk.
+  size_t seen = 0;
+  ASSERT_TRUE(snapshot->ForEachChangeAfter(0, 0, [&](const store::HistoryEntry&) { return ++seen < 2; }).ok());
+  EXPECT_EQ(seen, 2u);
 }
 
 }  // namespace

@@ -27,6 +27,9 @@ int ExchangeThread::Start(const DaemonConfig& config, const std::string& server_
   options.engine.min_cell_entities = config.min_cell_entities;
   options.max_connections = max_connections;
   options.max_per_key = config.max_connections_per_key;  // the same bound as a writing key's
+  options.subscriptions.max_subscriptions = config.exchange_max_subscriptions;
+  options.subscriptions.heartbeat_ms = config.exchange_heartbeat_ms;
+  options.subscriptions.idle_ms = config.exchange_subscription_idle_ms;
   metrics_ = std::make_unique<exchange::ExchangeMetrics>(registry);
   server_ = std::make_unique<exchange::ExchangeServer>(options, live, store, clock, *metrics_, log);
   try {
@@ -38,9 +41,11 @@ int ExchangeThread::Start(const DaemonConfig& config, const std::string& server_
     return 4;
   }
   endpoint_ = server_->bound_endpoint();
-  log->info("exchange ready endpoint={} reading_keys={} connections<={} connections_per_key<={}",
+  log->info("exchange ready endpoint={} reading_keys={} connections<={} connections_per_key<={} "
+            "subscriptions<={} heartbeat_ms={} subscription_idle_ms={}",
             endpoint_, live.Get().registry->consumers().size(), options.max_connections,
-            options.max_per_key);
+            options.max_per_key, options.subscriptions.max_subscriptions,
+            options.subscriptions.heartbeat_ms, options.subscriptions.idle_ms);
   thread_ = std::thread([this] { server_->Run(stop_); });
   return 0;
 }

@@ -29,6 +29,9 @@ class LmdbSnapshot final : public Snapshot {
                               const std::function<void(const StoredObservation&)>& fn) override;
   Status ForEachHistory(const core::FigureKey& prefix,
                         const std::function<void(const HistoryEntry&)>& fn) override;
+  Status ForEachChangeAfter(uint64_t journal_id, uint32_t index,
+                            const std::function<bool(const HistoryEntry&)>& fn) override;
+  Status LastJournalId(uint64_t* out) override;
   Status ForEachJournal(const std::function<void(const JournalEntry&)>& fn) override;
   Status ForEachDeadLetter(const std::function<void(const DeadLetter&)>& fn) override;
   Status GetObservation(const core::FigureKey& key, StoredObservation* out) override;

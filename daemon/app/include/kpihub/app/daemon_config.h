@@ -27,6 +27,12 @@ struct DaemonConfig {
   // The exchange socket (departments read shared figures), e.g. "tcp://127.0.0.1:7731";
   // "" = off, the default: a read path is opened only when the operator asks for it.
   std::string exchange_listen;
+  // Subscriptions on the exchange socket (docs/exchange.md): how many in all, the heartbeat
+  // interval, and how long a subscriber may stay silent (no credit, no keep-alive) before
+  // its subscription is ended.
+  uint32_t exchange_max_subscriptions = 256;
+  uint32_t exchange_heartbeat_ms = 5000;
+  uint32_t exchange_subscription_idle_ms = 60000;
   std::string metrics_basic_auth;  // "" or a file with "user:password" on one line
   std::string log_level = "info";
   std::string time_zone = "Asia/Shanghai";  // of every moment `kpihub` reads and prints

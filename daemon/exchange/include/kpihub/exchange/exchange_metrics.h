@@ -32,6 +32,9 @@ class ExchangeMetrics {
   void CountHandshakeFailure(const std::string& reason);
   void CountConnectionRefused(const std::string& reason);
   void SetOpenConnections(size_t n);
+  // Subscriptions open now, and those ended by the daemon (kind ended) per reason.
+  void SetSubscriptions(size_t n);
+  void SubscriptionEnded(wire::QueryRefusal reason);
 
  private:
   prometheus::Family<prometheus::Counter>& rows_;
@@ -41,6 +44,8 @@ class ExchangeMetrics {
   prometheus::Family<prometheus::Counter>& handshake_failures_;
   prometheus::Family<prometheus::Counter>& connections_refused_;
   prometheus::Gauge& open_connections_;
+  prometheus::Gauge& subscriptions_;
+  prometheus::Family<prometheus::Counter>& subscriptions_ended_;
 };
 
 }  // namespace kpihub::exchange

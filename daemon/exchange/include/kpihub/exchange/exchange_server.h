@@ -1,6 +1,8 @@
 // ExchangeServer: the exchange's ROUTER socket (a CURVE server with the daemon's key, its own
 // ZeroMQ context, ZAP handler and domain) and its loop, on a thread of its own: it reads the
-// Query frames waiting, answers each page from a store snapshot (QueryEngine), appends the
+// Query frames waiting, answers each page from a store snapshot (QueryEngine), serves the
+// subscriptions what is due (Subscriptions: every subscription_round_ms while any is open,
+// so a commit reaches subscribers within about that time plus one audit commit), appends the
 // audit records of all of them in one durable commit, and only then sends the pages. When the
 // audit cannot be written no page is sent with rows: each is answered audit_unavailable.
 // Only keys registered as [[consumer]] are admitted; identity comes from the ZAP properties
@@ -25,6 +27,7 @@
 #include "kpihub/core/live_config.h"
 #include "kpihub/exchange/exchange_metrics.h"
 #include "kpihub/exchange/query_engine.h"
+#include "kpihub/exchange/subscriptions.h"
 #include "kpihub/store/store.h"
 
 namespace kpihub::ingest {
@@ -45,6 +48,8 @@ struct ExchangeOptions {
   int handshake_timeout_ms = 10000;  // a connection not through its handshake by then is closed
   size_t max_connections = 64;  // open connections, handshaking or not (the descriptor share)
   size_t max_per_key = 4;       // authenticated connections of one reading key
+  SubscriptionOptions subscriptions;
+  int subscription_round_ms = 10;  // with subscriptions open: how often commits are looked for
 };
 
 class ExchangeServer {
@@ -63,9 +68,11 @@ class ExchangeServer {
 
  private:
   struct Pending;
-  bool ReceiveOne(Pending* out);
-  void ServeWaiting();
+  bool ReceiveOne(Pending* out, std::vector<SubscriptionOutput>* subscription_out);
+  void ServeWaiting(bool readable);
   void Account(const Pending& p, bool audited);
+  void Account(const SubscriptionOutput& o);
+  void Send(const zmq::message_t& routing_id, const std::string& frame);
   void OnZapAnswer(bool admitted, const std::string& mechanism, const std::string& consumer);
   void OnHandshakeFailure(const std::string& reason, uint64_t nth);
   void OnConnectionRefused(bool total, uint64_t nth);
@@ -77,6 +84,7 @@ class ExchangeServer {
   ExchangeMetrics& metrics_;
   std::shared_ptr<spdlog::logger> log_;
   QueryEngine engine_;
+  Subscriptions subscriptions_;
   zmq::context_t context_{1};
   zmq::socket_t zap_;
   zmq::socket_t router_;

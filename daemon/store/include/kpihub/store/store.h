@@ -52,6 +52,13 @@ class Snapshot {
   // Every change to figures whose key starts with the given fields (empty = any), oldest first.
   virtual Status ForEachHistory(const core::FigureKey& prefix,
                                 const std::function<void(const HistoryEntry&)>& fn) = 0;
+  // The changes committed after the change (journal_id, index) — index 0xFFFFFFFF: after
+  // every change of that batch; (0, 0): all — in commit order, with who made them. Stops
+  // when `fn` returns false. Walks the value history from that key on: no full scan.
+  virtual Status ForEachChangeAfter(uint64_t journal_id, uint32_t index,
+                                    const std::function<bool(const HistoryEntry&)>& fn) = 0;
+  // The id of the last batch committed (0: none).
+  virtual Status LastJournalId(uint64_t* out) = 0;
   virtual Status ForEachJournal(const std::function<void(const JournalEntry&)>& fn) = 0;
   virtual Status ForEachDeadLetter(const std::function<void(const DeadLetter&)>& fn) = 0;
   virtual Status GetObservation(const core::FigureKey& key, StoredObservation* out) = 0;
