@@ -3,8 +3,10 @@
 // enterprises and revises certifications. Across a SIGKILL of kpihubd (restarted on its
 // state) and a SIGKILL of the pull process (restarted on its state dir), each taken while
 // changes flow, finance's files hold every change exactly once: counted per (entity, period,
-// value) over all files. GB18030 CSV decodes with the finance profile's Chinese headers;
-// JSON lines parse.
+// value) over all files; likewise when the daemon falls silent without closing the link.
+// The office's aggregate files, applied in order, give what a query reads, also when a round
+// of changes needs several files. GB18030 CSV decodes with the finance profile's Chinese
+// headers; JSON lines parse; a refusal exits 3 with its reason.
 #include <gtest/gtest.h>
 #include <iconv.h>
 
@@ -17,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "kpihub/client/consumer.h"
 #include "kpihub/testing/adapter_process.h"
 #include "ops_test_util.h"
 
@@ -204,6 +207,104 @@ TEST_F(ExchangePullTest, ASilentDaemonIsLeftForANewConnectionFromTheCursor) {
   PulledFiles files = ReadPulled(out);
   EXPECT_EQ(files.snapshots, 1);
   EXPECT_EQ(files.changes, expected_);
+}
+
+// Aggregate rows as (park, period) -> value, or "withheld", from one file's JSON lines.
+std::map<std::pair<std::string, std::string>, std::string> AggregateRows(const fs::path& file) {
+  static const std::regex line_re(
+      R"re(^\{"kind":"(snapshot|changes)","change":"[0-9]+\.([0-9]+|\*)","indicator":"hightech_certified",)re"
+      R"re("park":"([a-z_]+)","period":"([0-9]{4})","value":(null|"[0-9.]+"),"withheld":(true|false),)re"
+      R"re("entities":[0-9]+,"agreement":"scitech_aggregates_to_office"\}$)re");
+  std::map<std::pair<std::string, std::string>, std::string> rows;
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (!std::regex_match(line, m, line_re)) {
+      ADD_FAILURE() << file << ": " << line;
+      continue;
+    }
+    const std::string value = m[5].str();
+    rows[{m[3].str(), m[4].str()}] = m[6] == "true" ? "withheld" : value.substr(1, value.size() - 2);
+  }
+  return rows;
+}
+
+// A round of aggregate changes larger than one message comes in several files, none
+// overwriting another; applied in the order of their names' numbers (a snapshot replacing
+// everything), they give the figures a query reads.
+TEST_F(ExchangePullTest, AggregateFilesAppliedInOrderGiveWhatAQueryReads) {
+  auto office = wire::GenerateCurveKeyPair();
+  ASSERT_TRUE(wire::WriteKeyFiles(daemon_.dir(), "office-read", office).ok());
+  std::ofstream(daemon_.dir() + "/keys.toml", std::ios::app)
+      << "\n[[consumer]]\nid = \"office-read\"\ndepartment = \"office\"\npublic_key = \""
+      << office.public_z85 << "\"\n";
+  ASSERT_EQ(daemon_.Stop(), 0);
+  ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog();
+  auto certify = [&](uint32_t first, uint32_t n) {
+    std::vector<core::Observation> obs;
+    for (const char* year : {"2018", "2019", "2020"}) {
+      for (uint32_t i = first; i < first + n; ++i) {
+        obs.push_back({"hightech_certified", "core", MakeUscc(i), year, 1, "", ""});
+      }
+    }
+    auto ack = ConnectAs(context_, daemon_, "scitech-1")->SendBatch(next_sequence_++, obs, 0, 20000);
+    ASSERT_TRUE(ack && ack->status == wire::AckStatus::kAccepted);
+  };
+  certify(100, 6);
+  const std::string out = daemon_.dir() + "/office-out";
+  std::vector<std::string> args = PullArgs({"--out", out, "--format", "jsonl", "--page-size", "1",
+                                            "--indicator", "hightech_certified"});
+  *std::find(args.begin(), args.end(), "enterprise") = "aggregate";
+  *std::find(args.begin(), args.end(), daemon_.dir() + "/finance-read.key") =
+      daemon_.dir() + "/office-read.key";
+  AdapterProcess pull(args, daemon_.dir() + "/pull-office.log");
+  auto names = [&] {
+    std::vector<std::string> v;
+    if (fs::exists(out)) {
+      for (const auto& e : fs::directory_iterator(out)) {
+        if (e.path().filename().string()[0] != '.') v.push_back(e.path().filename().string());
+      }
+    }
+    return v;
+  };
+  ASSERT_TRUE(WaitUntil([&] { return names().size() == 1; }, 60000)) << pull.Log();
+  certify(110, 3);  // every period's count changes in one batch: one round of three rows
+  ASSERT_TRUE(WaitUntil([&] { return names().size() == 4; }, 60000)) << pull.Log();
+  pull.Kill(SIGTERM);
+
+  // Order: the snapshot, then by (journal, index, number), numbers compared as numbers.
+  std::vector<std::pair<std::vector<uint64_t>, std::string>> ordered;
+  const std::regex name_re(R"(hightech_certified-(snapshot-)?([0-9]+)(?:-([0-9]+))?(?:-([0-9]+))?\.jsonl)");
+  for (const auto& name : names()) {
+    std::smatch m;
+    ASSERT_TRUE(std::regex_match(name, m, name_re)) << name;
+    ordered.push_back({{m[1].matched ? 0u : 1u, std::stoull(m[2]),
+                        m[3].matched ? std::stoull(m[3]) : 0, m[4].matched ? std::stoull(m[4]) : 1},
+                       name});
+  }
+  std::sort(ordered.begin(), ordered.end());
+  // The round came in three messages: the first two carry the id it started from.
+  EXPECT_EQ(std::count_if(ordered.begin(), ordered.end(), [](const auto& o) { return o.first[3] > 1; }), 2)
+      << ordered.back().second;
+  std::map<std::pair<std::string, std::string>, std::string> applied;
+  for (const auto& [key, name] : ordered) {
+    for (const auto& [cell, value] : AggregateRows(out + "/" + name)) applied[cell] = value;
+  }
+  client::ConsumerOptions options;
+  options.endpoint = daemon_.exchange_endpoint();
+  options.server_public_z85 = daemon_.server_public();
+  options.client_keys = office;
+  wire::QueryRequest q;
+  q.indicators = {"hightech_certified"};
+  client::QueryResult r = client::Consumer(context_, options).Query(q, 20000);
+  ASSERT_TRUE(r.answered) << r.detail;
+  std::map<std::pair<std::string, std::string>, std::string> queried;
+  for (const auto& row : r.aggregate) {
+    queried[{row.park, row.period}] = row.withheld ? "withheld" : row.value;
+  }
+  EXPECT_EQ(applied, queried);
+  EXPECT_EQ(queried.size(), 3u);
 }
 
 std::string FromGb18030(const std::string& bytes) {
