@@ -270,7 +270,9 @@ Status SubscriptionFiles::Write(const std::string& final_name, const std::string
   with_intent.intent = FileIntent{temp_name, final_name, change};
   if (s = state_.Store(name_, with_intent); !s.ok()) return s;
   cursor_ = std::move(with_intent);
-  if (stop_after_ == StopAfter::kIntentRecorded) return Status::Unavailable("stopped after the intent");
+  if (stop_after_ == StopAfter::kIntentRecorded) {
+    return Status::Unavailable("stopped after the intent");
+  }
   return FinishIntent();
 }
 

@@ -56,13 +56,15 @@ void AddOptions(CLI::App& app, PullArgs& a) {
   app.add_option("--to", a.to, "last period");
   app.add_option("--level", a.level, "aggregate or enterprise")
       ->check(CLI::IsMember({"aggregate", "enterprise"}))->capture_default_str();
-  app.add_option("--entity", a.entities, "with --level enterprise: only this credit code (repeatable)");
+  app.add_option("--entity", a.entities,
+                 "with --level enterprise: only this credit code (repeatable)");
   app.add_option("--format", a.format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}))
       ->capture_default_str();
   app.add_option("--encoding", a.encoding, "CSV encoding: utf-8 or gb18030")
       ->check(CLI::IsMember({"utf-8", "gb18030"}))->capture_default_str();
   app.add_option("--profile", a.profile, "the department's profile: its column names head the CSV");
-  app.add_option("--catalogue", a.catalogue, "catalogue file for --profile (default: the built-in one)");
+  app.add_option("--catalogue", a.catalogue,
+                 "catalogue file for --profile (default: the built-in one)");
   app.add_flag("--once", a.once, "stop once caught up");
   app.add_option("--page-size", a.page_size, "most rows per file (1..1000)")
       ->check(CLI::Range(1, 1000))->capture_default_str();
@@ -75,16 +77,24 @@ void AddOptions(CLI::App& app, PullArgs& a) {
       ->capture_default_str();
 }
 
+std::nullopt_t Refuse(const Status& s) {
+  LogLine(Priority::kError, "kpihub-adapter pull: %s\n", s.message().c_str());
+  return std::nullopt;
+}
+
+// The profile of --profile, checked against --catalogue or the built-in catalogue.
 std::optional<feed::Profile> LoadPullProfile(const PullArgs& a) {
-  auto catalogue_text = a.catalogue.empty() ? Result<std::string>(std::string(BuiltInCatalogueText()))
-                                            : platform::ReadRegularFile(a.catalogue);
-  if (!catalogue_text.ok()) { LogLine(Priority::kError, "kpihub-adapter pull: %s\n", catalogue_text.status().message().c_str()); return std::nullopt; }
-  auto catalogue = core::Catalogue::FromToml(*catalogue_text, a.catalogue.empty() ? "built-in catalogue" : a.catalogue);
-  if (!catalogue.ok()) { LogLine(Priority::kError, "kpihub-adapter pull: %s\n", catalogue.status().message().c_str()); return std::nullopt; }
+  const std::string source = a.catalogue.empty() ? "built-in catalogue" : a.catalogue;
+  auto catalogue_text = a.catalogue.empty()
+                            ? Result<std::string>(std::string(BuiltInCatalogueText()))
+                            : platform::ReadRegularFile(a.catalogue);
+  if (!catalogue_text.ok()) return Refuse(catalogue_text.status());
+  auto catalogue = core::Catalogue::FromToml(*catalogue_text, source);
+  if (!catalogue.ok()) return Refuse(catalogue.status());
   auto text = platform::ReadRegularFile(a.profile);
-  if (!text.ok()) { LogLine(Priority::kError, "kpihub-adapter pull: %s\n", text.status().message().c_str()); return std::nullopt; }
+  if (!text.ok()) return Refuse(text.status());
   auto profile = feed::LoadProfile(*text, a.profile, **catalogue);
-  if (!profile.ok()) { LogLine(Priority::kError, "kpihub-adapter pull: %s\n", profile.status().message().c_str()); return std::nullopt; }
+  if (!profile.ok()) return Refuse(profile.status());
   return std::move(profile).value();
 }
 
