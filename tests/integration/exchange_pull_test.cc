@@ -19,6 +19,7 @@
 #include <sstream>
 #include <thread>
 
+#include "exchange_test_util.h"
 #include "kpihub/client/consumer.h"
 #include "kpihub/testing/adapter_process.h"
 #include "ops_test_util.h"
@@ -305,6 +306,25 @@ TEST_F(ExchangePullTest, AggregateFilesAppliedInOrderGiveWhatAQueryReads) {
   }
   EXPECT_EQ(applied, queried);
   EXPECT_EQ(queried.size(), 3u);
+}
+
+// An agreement removed by a reload ends the running subscription: the pull process stops
+// with exit 3 and the reason, and what it stored stays (a restart resumes from it).
+TEST_F(ExchangePullTest, AnAgreementRemovedByAReloadEndsThePullWithExitThree) {
+  std::ofstream(daemon_.dir() + "/catalogue.toml") << CatalogueWithout("");
+  std::ofstream(daemon_.config_path(), std::ios::app) << "catalogue = \"catalogue.toml\"\n";
+  ASSERT_EQ(daemon_.Stop(), 0);
+  ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog();
+  Push({{100, 1}});
+  const std::string out = daemon_.dir() + "/finance-ended";
+  auto pull = StartPull({"--out", out, "--format", "jsonl"});
+  ASSERT_TRUE(WaitUntil([&] { return ReadPulled(out).snapshots == 1; }, 60000)) << pull->Log();
+  std::ofstream(daemon_.dir() + "/catalogue.toml") << CatalogueWithout("hightech_list_to_finance");
+  daemon_.Signal(SIGHUP);
+  ASSERT_EQ(pull->Wait(60000), 3) << pull->Log();
+  EXPECT_NE(pull->Log().find("订阅已结束 the daemon ended the subscription: no_agreement 无共享协议"),
+            std::string::npos) << pull->Log();
+  EXPECT_EQ(ReadPulled(out).snapshots, 1);
 }
 
 std::string FromGb18030(const std::string& bytes) {
