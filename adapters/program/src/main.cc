@@ -6,6 +6,7 @@
 //       [--metrics-file /var/lib/prometheus/node-exporter/kpihub-adapter-tax.prom]
 //       [--restatement REASON] [--submit YEAR]
 //       [--endpoint URL --server-key FILE]... [--replica-down-after SECONDS]
+//   kpihub-adapter pull ...   (receives a subscription into files: pull_command.cc)
 //
 // --endpoint and --server-key given several times (in pairs, in the same order) deliver every
 // batch to each replica of a pair (docs/operations.md, "A replica pair").
@@ -36,6 +37,7 @@
 #include "feed_run.h"
 #include "handshake_watch.h"
 #include "outbox_feeder.h"
+#include "pull_command.h"
 #include "kpihub/core/validation.h"
 #include "kpihub/platform/journal.h"
 #include "kpihub/feed/profile.h"
@@ -376,6 +378,7 @@ int RunSending(const Args& a, const feed::Profile& p) {
 
 int main(int argc, char** argv) {
   using namespace kpihub::adapter;
+  if (argc > 1 && std::string_view(argv[1]) == "pull") return RunPullCommand(argc - 1, argv + 1);
   Args a;
   CLI::App app{"kpihub-adapter: feed kpihubd from a department's exports, driven by a profile"};
   app.add_option("--profile", a.profile, "department profile (TOML)")->required();

@@ -20,6 +20,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "kpihub/client/consumer.h"
 #include "kpihub/core/status.h"
@@ -32,6 +33,8 @@ struct SubscriberOptions {
   int keepalive_ms = 5000;     // a credit-0 frame at least this often, so the daemon keeps it
   int silence_ms = 30000;      // nothing heard for this long: reconnect and resubscribe
   int reconnect_pause_ms = 1000;
+  // Called on Run's thread before each reconnect, with why (for the caller's log).
+  std::function<void(std::string_view why)> on_reconnect;
 };
 
 struct SubscriptionMessage {
