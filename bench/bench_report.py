@@ -1,6 +1,7 @@
 """The benchmark report: the Markdown tables and targets rendered from a run's results (the
 dict run_bench.Suite.run returns, or its JSON), the rows missing a figure, the machine
 description, and the generated block of docs/performance.md."""
+import statistics
 import datetime
 import os
 import platform
@@ -36,7 +37,7 @@ def mib(kib):
 
 
 def report(res, suite):
-    lines = ingest_tables(res) + query_table(res) + flood_table(res) + alternatives_table(res) + \
+    lines = ingest_tables(res) + query_table(res) + subscribe_table(res) + flood_table(res) + alternatives_table(res) + \
         scrape_memory_table(res, suite) + scale_table(res)
     lines += targets(res, suite)
     if res["errors"]:
@@ -147,6 +148,26 @@ def query_table(res):
             f"| {num(q.get('rows'))} | {num(q.get('pages'))} | {num(q.get('median_s'), 3)} | {runs} |"]
 
 
+def subscribe_table(res):
+    """The exchange's subscriptions: ingest with and without subscribers, change latency."""
+    sub = res.get("subscribe", {})
+    lat = sub.get("latency", {})
+    runs = lambda side: ", ".join(num(x) for x in sub.get(side, []) if x) or "—"
+    offered = sub.get("offered", {})
+    return ["\n### The exchange: subscribers\n",
+            f"Daemon on CPU {sub.get('cpus', ['—'])[0]}; the adapters (100 x 4, scattered) and "
+            f"{num(sub.get('readers'))} subscribers (each its own reading key and connection, enterprise "
+            "level, one credit back per message) on the other.\n",
+            "| | ingest obs/s (runs) | median |",
+            "|---|---|---:|",
+            f"| without subscribers | {runs('without')} | {num(statistics.median([x for x in sub.get('without', []) if x]) if any(sub.get('without', [])) else None)} |",
+            f"| with {num(sub.get('readers'))} subscribers | {runs('with')} | {num(statistics.median([x for x in sub.get('with', []) if x]) if any(sub.get('with', [])) else None)} |",
+            f"\nWith / without: **{num(sub.get('ratio'), 2)}**. At {num(offered.get('batches_per_s'))} offered "
+            f"batches of 100 per second, {num(lat.get('rows'))} changed rows reached the subscribers, "
+            f"{num(lat.get('p50_ms'))} ms after the daemon received their batch at the median, "
+            f"{num(lat.get('p99_ms'))} ms at p99, {num(lat.get('max_ms'))} ms at most."]
+
+
 def scrape_memory_table(res, suite):
     """/metrics time and size, RSS idle and under load, start-up time by stored size."""
     lines = []
@@ -240,6 +261,12 @@ def targets(res, suite):
         (f"exchange query of {num(res.get('query', {}).get('rows'))} rows, median",
          f"{num(res.get('query', {}).get('median_s'), 3)} s", "< 1 s",
          (res.get("query", {}).get("median_s") or 1e9) < 1),
+        (f"ingest with {num(res.get('subscribe', {}).get('readers'))} subscribers, share of without",
+         num(res.get("subscribe", {}).get("ratio"), 2), "≥ 0.8",
+         (res.get("subscribe", {}).get("ratio") or 0) >= 0.8),
+        (f"change to {num(res.get('subscribe', {}).get('readers'))} subscribers, p99",
+         f"{num(res.get('subscribe', {}).get('latency', {}).get('p99_ms'))} ms", "< 100 ms",
+         0 <= (res.get("subscribe", {}).get("latency", {}).get("p99_ms") if res.get("subscribe", {}).get("latency", {}).get("p99_ms") is not None else 1e9) < 100),
         ("/metrics, demo state, median", f"{num(res['scrape'].get('demo', {}).get('median_ms'), 2)} ms", "< 10 ms",
          (res["scrape"].get("demo", {}).get("median_ms") or 1e9) < 10),
         (f"start-up to ready, {num(ten)} stored", f"{num(scale[ten]['startup_s'], 3) if ten else '—'} s", "< 1 s",
@@ -295,6 +322,9 @@ def missing_figures(res):
     q = res.get("query", {})
     if q.get("error") or not q.get("median_s"):
         missing.append(f"exchange query: {q}")
+    sub = res.get("subscribe", {})
+    if not sub.get("ratio") or not sub.get("latency", {}).get("rows") or sub.get("latency", {}).get("ended"):
+        missing.append(f"subscriptions: {sub}")
     for name in ("demo", "enterprises"):
         d = res["scrape"].get(name, {})
         if d.get("error") or not d.get("bytes"):

@@ -514,11 +514,11 @@ class Suite:
         log(f"exchange query: {q}")
 
     # ---- the exchange's subscriptions -----------------------------------------------------
-    def subscribers(self, d, plan, tag):
+    def subscribers(self, d, plan, tag, prefix=()):
         """kpihub-subscribe-bench with plan['readers'] subscribers on daemon d, ready (every
         snapshot received) when this returns."""
         state = f"{self.work}/subscribers-{tag}"
-        return Process([self.subscribe_bench, "--endpoint", d.ready["exchange"], "--server-pub",
+        return Process(list(prefix) + [self.subscribe_bench, "--endpoint", d.ready["exchange"], "--server-pub",
                         f"{self.keys}/server.pub", "--keys-dir", self.keys, "--readers",
                         str(plan["readers"]), "--ready-file", f"{state}.ready"],
                        f"{state}.log", f"{state}.ready")
@@ -533,17 +533,24 @@ class Suite:
         """Ingest with and without plan['readers'] subscribers (fresh daemons, alternated), and
         how long a committed change takes to reach them at a fixed offered rate."""
         plan = SUBSCRIBE[self.mode]
-        res = self.results["subscribe"] = {"readers": plan["readers"], "without": [], "with": []}
+        # The daemon on a CPU of its own; the adapters and the subscribers, which run on the
+        # departments' machines, on the other: the ratio is the daemon's own cost of serving.
+        cpus = sorted(os.sched_getaffinity(0))
+        own, other = cpus[0], cpus[1] if len(cpus) > 1 else cpus[0]
+        mine, theirs = ("taskset", "-c", str(own)), ("taskset", "-c", str(other))
+        res = self.results["subscribe"] = {"readers": plan["readers"], "without": [], "with": [],
+                                           "cpus": [own, other]}
         extra = 'exchange_listen = "tcp://127.0.0.1:*"\n'
         for pair in range(plan["pairs"]):
             for side in ("without", "with"):
                 state = self.fresh(f"subscribe-{side}-{pair}")
-                d = self.daemon(state, extra=extra)
+                d = self.daemon(state, extra=extra, prefix=mine)
                 sub = None
                 try:
                     if side == "with":
-                        sub = self.subscribers(d, plan, f"{side}-{pair}")
-                    r = with_cpu(d.pid, lambda: self.ingest(d.ready["ingest"], 100, 4, "scattered", plan["obs"]))
+                        sub = self.subscribers(d, plan, f"{side}-{pair}", theirs)
+                    r = with_cpu(d.pid, lambda: self.ingest(d.ready["ingest"], 100, 4, "scattered", plan["obs"],
+                                                            prefix=theirs))
                     res[side].append(r.get("obs_per_s"))
                     if sub:
                         res.setdefault("load_latency", []).append(self.stop_subscribers(sub))
@@ -556,11 +563,12 @@ class Suite:
         if all(res["without"]) and all(res["with"]):
             res["ratio"] = statistics.median(res["with"]) / statistics.median(res["without"])
         state = self.fresh("subscribe-latency")
-        d = self.daemon(state, extra=extra)
+        d = self.daemon(state, extra=extra, prefix=mine)
         try:
-            sub = self.subscribers(d, plan, "latency")
+            sub = self.subscribers(d, plan, "latency", theirs)
             n = plan["rate"] * 100 * plan["seconds"]
-            res["offered"] = self.ingest(d.ready["ingest"], 100, 4, "scattered", n, rate=plan["rate"])
+            res["offered"] = self.ingest(d.ready["ingest"], 100, 4, "scattered", n, rate=plan["rate"],
+                                         prefix=theirs)
             res["latency"] = self.stop_subscribers(sub)
         finally:
             d.stop()

@@ -8,11 +8,13 @@
 # the daemon and the CLI publish — KPIs of the zone and of every park, withheld small cells,
 # rule violations, the exports — and every rejected row against what the sample generator
 # computed on its own (samples/demo/expected-*.csv, tests/oracle/oracle_compare.py), and prints
-# MATCH or MISMATCH.
+# MATCH or MISMATCH. Then one exchange: finance receives science and technology's certified
+# list (the §10 start-up subsidy's agreement) with `kpihub-adapter pull`, as GB18030 CSV files
+# with its profile's Chinese headers, and the audit trail shows the read.
 # Each run starts from empty state (keys are kept), so it is repeatable.
 # On a terminal it keeps serving until Ctrl-C; otherwise it stops the daemon and exits.
 # Environment: KPIHUB_BUILD_DIR (default build), KPIHUB_DEMO_DIR (default demo-state),
-# KPIHUB_DEMO_INGEST_PORT (7730), KPIHUB_DEMO_METRICS_PORT (9730).
+# KPIHUB_DEMO_INGEST_PORT (7730), KPIHUB_DEMO_METRICS_PORT (9730), KPIHUB_DEMO_EXCHANGE_PORT (7731).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh demo
@@ -24,6 +26,7 @@ ADAPTER=$BUILD/adapters/program/kpihub-adapter
 DEMO=${KPIHUB_DEMO_DIR:-demo-state}
 INGEST_PORT=${KPIHUB_DEMO_INGEST_PORT:-7730}
 METRICS_PORT=${KPIHUB_DEMO_METRICS_PORT:-9730}
+EXCHANGE_PORT=${KPIHUB_DEMO_EXCHANGE_PORT:-7731}
 DEPARTMENTS=(tax finance scitech environment)
 SAMPLE=samples/demo
 START=$(date +%s.%N)
@@ -34,7 +37,7 @@ REGISTER=push-scitech-milestones.csv  # the milestone register, sent with `kpihu
 # Each department's adapter key, a key of its own for closing years (`kpihub submit`: never
 # the adapter's, whose sequence numbers belong to the adapter), and the office's key.
 for name in server "${DEPARTMENTS[@]/%/-demo}" "${DEPARTMENTS[@]/%/-closing-demo}" \
-    scitech-register-demo office-demo; do
+    scitech-register-demo office-demo finance-read-demo; do
   [ -f "$DEMO/keys/$name.key" ] || "$BIN/kpihub" keygen "$name" --out "$DEMO/keys" >/dev/null
 done
 register() {  # id department
@@ -49,6 +52,8 @@ register() {  # id department
   done
   register scitech-register-demo scitech
   register office-demo office
+  # finance's reading key: it reads on the exchange socket only, never writes.
+  register finance-read-demo finance | sed 's/^\[\[adapter\]\]$/[[consumer]]/'
 } > "$DEMO/keys.toml"
 cat > "$DEMO/kpihubd.toml" <<TOML
 # Demo configuration: everything else is the built-in default (config/kpihubd.toml).
@@ -57,9 +62,11 @@ key_registry = "keys.toml"
 server_key = "keys/server.key"
 listen = "tcp://127.0.0.1:$INGEST_PORT"
 metrics_listen = "127.0.0.1:$METRICS_PORT"
+exchange_listen = "tcp://127.0.0.1:$EXCHANGE_PORT"
 TOML
 # The marker beside the state folder goes too: this run starts a new store on purpose.
-rm -rf "$DEMO/state" "$DEMO/state.created" "$DEMO/state.lock" "$DEMO/ready" "$DEMO/inbox" "$DEMO"/adapter-*
+rm -rf "$DEMO/state" "$DEMO/state.created" "$DEMO/state.lock" "$DEMO/ready" "$DEMO/inbox" "$DEMO"/adapter-* \
+  "$DEMO/pull-finance" "$DEMO/finance-inbox"
 
 "$BIN/kpihubd" --config "$DEMO/kpihubd.toml" --ready-file "$DEMO/ready" 2>"$DEMO/kpihubd.log" &
 DAEMON=$!
@@ -138,16 +145,38 @@ verdict=MATCH
 python3 tests/oracle/oracle_compare.py --kpihub "$BIN/kpihub" --config "$DEMO/kpihubd.toml" \
   --metrics-port "$METRICS_PORT" --inbox "$DEMO/inbox" --expected "$SAMPLE" \
   --work "$DEMO/observed" || verdict=MISMATCH
+echo
+echo "== the exchange: finance receives science and technology's certified list (经认定的高新技术企业) =="
+# Under the agreement hightech_list_to_finance_startup (§10); every read is audited.
+pulled=0 exchange=OK
+"$ADAPTER" pull --key "$DEMO/keys/finance-read-demo.key" --server-key "$DEMO/keys/server.pub" \
+  --endpoint "tcp://127.0.0.1:$EXCHANGE_PORT" --state-dir "$DEMO/pull-finance" \
+  --out "$DEMO/finance-inbox" --indicator hightech_certified --level enterprise \
+  --format csv --encoding gb18030 --profile config/profiles/finance.toml --once \
+  >"$DEMO/pull.out" 2>"$DEMO/pull.log" || pulled=$?
+if [ "$pulled" -ne 0 ]; then
+  echo "kpihub-adapter pull failed (exit $pulled); see $DEMO/pull.log" >&2
+  exchange=FAILED
+else
+  for f in "$DEMO"/finance-inbox/*.csv; do
+    # Credit codes stay in the department's files; the terminal shows the header and a count.
+    printf '%s: %s rows, columns: %s\n' "$(basename "$f")" "$(($(wc -l <"$f") - 1))" \
+      "$(head -1 "$f" | iconv -f GB18030 -t UTF-8)"
+  done
+  "$BIN/kpihub" audit --config "$DEMO/kpihubd.toml" --by-provider --provider scitech
+fi
+
 elapsed=$(awk -v a="$START" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 if [ "$verdict" = MATCH ]; then
   echo; echo "MATCH: the published figures and every rejection equal the independent calculation (${elapsed} s)"
 else
   echo; echo "MISMATCH: the daemon's figures differ from the independent calculation (${elapsed} s)"
 fi
+[ "$exchange" = OK ] || echo "EXCHANGE FAILED: finance did not receive the certified list (see above)"
 
 if [ -t 0 ] && [ -t 1 ]; then
   echo
   echo "kpihubd is serving http://127.0.0.1:$METRICS_PORT/metrics — press Ctrl-C to stop."
   wait "$DAEMON" || true
 fi
-[ "$verdict" = MATCH ]
+[ "$verdict" = MATCH ] && [ "$exchange" = OK ]
