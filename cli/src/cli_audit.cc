@@ -22,6 +22,11 @@ constexpr char kAuditHelp[] =
     "provider, agreement, what was asked, rows, outcome); --by-provider: per providing "
     "department, who read its data";
 
+// Every outcome but a refusal's code: a page answered, a subscription opened.
+bool IsRefusal(const std::string& outcome) {
+  return outcome != "answered" && outcome != "subscribed";
+}
+
 struct AuditArgs {
   StateLocation where;
   std::string consumer, provider, agreement, since, until;
@@ -39,7 +44,7 @@ struct AuditFilter {
     return (consumer.empty() || r.consumer_department == consumer) &&
            (provider.empty() || r.provider_department == provider) &&
            (agreement.empty() || r.agreement == agreement) && r.unix_ms >= since_ms &&
-           r.unix_ms <= until_ms && (!refused_only || r.outcome != "answered");
+           r.unix_ms <= until_ms && (!refused_only || IsRefusal(r.outcome));
   }
 };
 
@@ -54,7 +59,7 @@ std::string RefusalZh(const std::string& outcome) {
 }
 
 std::string OutcomeText(const std::string& outcome) {
-  if (outcome == "answered") return outcome;
+  if (!IsRefusal(outcome)) return outcome;
   const std::string zh = RefusalZh(outcome);
   return "refused " + outcome + (zh.empty() ? "" : " " + zh);
 }
@@ -101,7 +106,7 @@ using ReaderKey = std::tuple<std::string, std::string, std::string, std::string>
 void Count(const store::AuditRecord& r, std::map<ReaderKey, ReaderTally>* tallies) {
   ReaderTally& t = (*tallies)[{r.provider_department, r.consumer_department, r.consumer_key,
                                r.agreement}];
-  if (r.outcome == "answered") {
+  if (!IsRefusal(r.outcome)) {
     ++t.reads;
     t.rows += r.rows;
   } else {
@@ -191,7 +196,7 @@ int RunAudit(const AuditArgs& args) {
   Status status = opened->snapshot->ForEachAudit(0, [&](const store::AuditRecord& r) {
     if (!filter.Matches(r)) return;
     ++listed;
-    if (r.outcome != "answered") ++refused;
+    if (IsRefusal(r.outcome)) ++refused;
     if (args.by_provider) {
       Count(r, &tallies);
     } else {

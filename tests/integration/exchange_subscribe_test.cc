@@ -162,6 +162,10 @@ TEST_F(ExchangeSubscribeTest, ASnapshotThenEachRevisionOnceInOrderAndAResumeMiss
   EXPECT_NE(audit.find(",subscribe,"), std::string::npos) << audit;
   EXPECT_NE(audit.find("subscribed"), std::string::npos) << audit;
   EXPECT_EQ(audit.find(MakeUscc(101)), std::string::npos) << "no credit code in the audit";
+  // The provider's report counts the subscription and its messages as reads, none refused.
+  const std::string report =
+      Kpihub("audit --by-provider --provider scitech --config " + daemon_.config_path()).output;
+  EXPECT_NE(report.find("refused 0"), std::string::npos) << report;
 }
 
 TEST_F(ExchangeSubscribeTest, CreditBoundsWhatTheDaemonSendsAhead) {
