@@ -1,5 +1,6 @@
-// A replica pair live: two real kpihubd (each its own state and server key) fed by adapters
-// running the real delivery library with both endpoints, and Debian's Prometheus scraping
+// A replica pair live: two real kpihubd (each its own state and server key; ingest on
+// 127.0.0.1 and 127.0.0.2, as on two hosts) fed by adapters running the real delivery library
+// with both endpoints, and Debian's Prometheus scraping
 // both with `replica` labels and the shipped rules. (a) One replica SIGKILLed under load: the
 // board's recording rule keeps returning one series per figure during the outage; restarted,
 // it catches up from the adapters' outboxes to the same digests. (b) One replica's state lost:
@@ -185,7 +186,9 @@ class ReplicaFailoverTest : public ::testing::Test {
     }
     registry.close();
     ASSERT_TRUE(a_.Start()) << a_.ReadLog();
+    b_.ListenOn("127.0.0.2");  // the second replica on another address, as on another host
     ASSERT_TRUE(b_.Start()) << b_.ReadLog();
+    ASSERT_NE(b_.endpoint().find("127.0.0.2"), std::string::npos) << b_.endpoint();
     StartPrometheus();
   }
 

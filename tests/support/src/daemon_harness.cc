@@ -114,6 +114,14 @@ bool DaemonHarness::Start(const std::vector<std::string>& extra_args) {
   return false;
 }
 
+void DaemonHarness::ListenOn(const std::string& host) {
+  std::string config = ReadWholeFile(config_path_);
+  const std::string from = "\nlisten = \"tcp://127.0.0.1:";  // not exchange_listen
+  const size_t at = config.find(from);
+  if (at != std::string::npos) config.replace(at, from.size(), "\nlisten = \"tcp://" + host + ":");
+  std::ofstream(config_path_, std::ios::trunc) << config;
+}
+
 int DaemonHarness::Stop() {
   if (!process_.running()) return -1;
   process_.Signal(SIGTERM);

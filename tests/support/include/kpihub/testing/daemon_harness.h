@@ -41,6 +41,9 @@ class DaemonHarness {
   int WaitExit(int timeout_ms) { return process_.Wait(timeout_ms); }
   bool running() const { return process_.running(); }
   pid_t pid() const { return process_.pid(); }
+  // Binds the ingest socket on another loopback address (e.g. "127.0.0.2", a second host of
+  // a replica pair) from the next Start on; metrics and the exchange stay on 127.0.0.1.
+  void ListenOn(const std::string& host);
   // RLIMIT_NOFILE (soft and hard) of the next Start's process; 0 leaves it inherited.
   void set_descriptor_limit(int n) { descriptor_limit_ = n; }
   // The wait status (waitpid) of the last exit Start or WaitExit saw: tells a refusal (an exit
