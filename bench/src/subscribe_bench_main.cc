@@ -91,6 +91,41 @@ int64_t Percentile(std::vector<int64_t>& v, double p) {
   return v[k];
 }
 
+// Reads every subscriber's messages until SIGTERM or `seconds`, keeping them alive; writes
+// `ready_file` once every snapshot is in (the latencies count from then).
+Totals Serve(std::vector<Subscriber>& subs, double seconds, const std::string& ready_file,
+             bool* ready_out) {
+  Totals totals;
+  bool& ready = *ready_out;
+  const auto start = std::chrono::steady_clock::now();
+  auto last_keepalive = start;
+  std::vector<zmq::pollitem_t> items;
+  for (auto& s : subs) items.push_back({s.socket.handle(), 0, ZMQ_POLLIN, 0});
+  while (!g_stop) {
+    const auto now = std::chrono::steady_clock::now();
+    if (seconds > 0 && now - start > std::chrono::duration<double>(seconds)) break;
+    try {
+      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;  // SIGTERM: the loop ends at its top
+      throw;
+    }
+    for (size_t i = 0; i < subs.size(); ++i) {
+      if (items[i].revents & ZMQ_POLLIN) Drain(subs[i], totals);
+    }
+    if (now - last_keepalive > std::chrono::seconds(5)) {
+      for (auto& s : subs) Send(s.socket, wire::RequestMode::kCredit, 0, {});
+      last_keepalive = now;
+    }
+    if (!ready && std::all_of(subs.begin(), subs.end(), [](const Subscriber& s) { return s.snapshot_done; })) {
+      ready = true;
+      totals = Totals{totals.messages, totals.rows, totals.ended, {}};  // snapshot time not counted
+      if (!ready_file.empty()) std::ofstream(ready_file) << "ready\n";
+    }
+  }
+  return totals;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -127,34 +162,8 @@ int main(int argc, char** argv) {
     subs.back().socket.connect(endpoint);
     Send(subs.back().socket, wire::RequestMode::kSubscribe, 16, indicators);
   }
-  Totals totals;
   bool ready = false;
-  const auto start = std::chrono::steady_clock::now();
-  auto last_keepalive = start;
-  std::vector<zmq::pollitem_t> items;
-  for (auto& s : subs) items.push_back({s.socket.handle(), 0, ZMQ_POLLIN, 0});
-  while (!g_stop) {
-    const auto now = std::chrono::steady_clock::now();
-    if (seconds > 0 && now - start > std::chrono::duration<double>(seconds)) break;
-    try {
-      zmq::poll(items.data(), items.size(), std::chrono::milliseconds(100));
-    } catch (const zmq::error_t& e) {
-      if (e.num() == EINTR) continue;  // SIGTERM: the loop ends at its top
-      throw;
-    }
-    for (size_t i = 0; i < subs.size(); ++i) {
-      if (items[i].revents & ZMQ_POLLIN) Drain(subs[i], totals);
-    }
-    if (now - last_keepalive > std::chrono::seconds(5)) {
-      for (auto& s : subs) Send(s.socket, wire::RequestMode::kCredit, 0, {});
-      last_keepalive = now;
-    }
-    if (!ready && std::all_of(subs.begin(), subs.end(), [](const Subscriber& s) { return s.snapshot_done; })) {
-      ready = true;
-      totals = Totals{totals.messages, totals.rows, totals.ended, {}};  // snapshot time not counted
-      if (!ready_file.empty()) std::ofstream(ready_file) << "ready\n";
-    }
-  }
+  Totals totals = Serve(subs, seconds, ready_file, &ready);
   auto& l = totals.latency_ms;
   const int64_t p50 = Percentile(l, 0.50), p99 = Percentile(l, 0.99), p999 = Percentile(l, 0.999);
   const int64_t max = l.empty() ? -1 : *std::max_element(l.begin(), l.end());

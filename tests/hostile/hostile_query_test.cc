@@ -69,6 +69,8 @@ wire::QueryRequest Good(uint64_t id) {
   return q;
 }
 
+void AddSubscriptionFrames(std::vector<HostileQuery>* out);
+
 std::vector<HostileQuery> Table() {
   std::vector<HostileQuery> t;
   const std::string good = wire::EncodeQuery(Good(5));
@@ -116,8 +118,21 @@ std::vector<HostileQuery> Table() {
   q = Good(19);
   q.parks = {"zone"};
   t.push_back({"zone is not a park", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
-  // Subscription frames (mode subscribe, credit, unsubscribe).
+  // The first frame alone would be answered with a row: the whole message is refused.
+  t.push_back({"good query plus a frame", wire::EncodeQuery(Good(20)), QueryRefusal::kBadRequest,
+               {"x"}});
+  t.push_back({"good query plus an empty frame", wire::EncodeQuery(Good(21)),
+               QueryRefusal::kBadRequest, {""}});
+  t.push_back({"three frames", std::string(40, '\xff'), QueryRefusal::kBadRequest, {"a", "b"}});
+  AddSubscriptionFrames(&t);
+  return t;
+}
+
+// Subscription frames (mode subscribe, credit, unsubscribe).
+void AddSubscriptionFrames(std::vector<HostileQuery>* out) {
+  std::vector<HostileQuery>& t = *out;
   t.push_back({"unknown mode", QueryUnknownMode(22), QueryRefusal::kBadRequest});
+  wire::QueryRequest q;
   q = Good(23);
   q.mode = wire::RequestMode::kCredit;
   q.credit = 64;
@@ -139,13 +154,6 @@ std::vector<HostileQuery> Table() {
   q.level = core::ShareLevel::kAggregate;
   q.entities = {"91410800MA45H7J36N"};
   t.push_back({"subscription with entities at aggregate level", wire::EncodeQuery(q), QueryRefusal::kBadRequest});
-  // The first frame alone would be answered with a row: the whole message is refused.
-  t.push_back({"good query plus a frame", wire::EncodeQuery(Good(20)), QueryRefusal::kBadRequest,
-               {"x"}});
-  t.push_back({"good query plus an empty frame", wire::EncodeQuery(Good(21)),
-               QueryRefusal::kBadRequest, {""}});
-  t.push_back({"three frames", std::string(40, '\xff'), QueryRefusal::kBadRequest, {"a", "b"}});
-  return t;
 }
 
 TEST(HostileQueryTest, EveryBadQueryIsRefusedByItsReasonAndTheNextGoodOneIsAnswered) {
