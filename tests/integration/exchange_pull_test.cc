@@ -135,6 +135,9 @@ class ExchangePullTest : public ::testing::Test {
     }, 90000);
   }
 
+  std::map<std::pair<std::string, std::string>, std::string> QueriedAggregates(
+      const wire::CurveKeyPair& keys);
+
   zmq::context_t context_{1};
   DaemonHarness daemon_;
   wire::CurveKeyPair finance_;
@@ -231,6 +234,44 @@ std::map<std::pair<std::string, std::string>, std::string> AggregateRows(const f
   return rows;
 }
 
+// File names with their order: the snapshot, then by (journal, index, number), numbers
+// compared as numbers.
+std::vector<std::pair<std::vector<uint64_t>, std::string>> InApplyOrder(
+    const std::vector<std::string>& names) {
+  std::vector<std::pair<std::vector<uint64_t>, std::string>> ordered;
+  const std::regex name_re(R"(hightech_certified-(snapshot-)?([0-9]+)(?:-([0-9]+))?(?:-([0-9]+))?\.jsonl)");
+  for (const auto& name : names) {
+    std::smatch m;
+    if (!std::regex_match(name, m, name_re)) {
+      ADD_FAILURE() << "unexpected file " << name;
+      continue;
+    }
+    ordered.push_back({{m[1].matched ? 0u : 1u, std::stoull(m[2]),
+                        m[3].matched ? std::stoull(m[3]) : 0, m[4].matched ? std::stoull(m[4]) : 1},
+                       name});
+  }
+  std::sort(ordered.begin(), ordered.end());
+  return ordered;
+}
+
+// What an aggregate query of hightech_certified reads now, by (park, period).
+std::map<std::pair<std::string, std::string>, std::string> ExchangePullTest::QueriedAggregates(
+    const wire::CurveKeyPair& keys) {
+  client::ConsumerOptions options;
+  options.endpoint = daemon_.exchange_endpoint();
+  options.server_public_z85 = daemon_.server_public();
+  options.client_keys = keys;
+  wire::QueryRequest q;
+  q.indicators = {"hightech_certified"};
+  client::QueryResult r = client::Consumer(context_, options).Query(q, 20000);
+  EXPECT_TRUE(r.answered) << r.detail;
+  std::map<std::pair<std::string, std::string>, std::string> queried;
+  for (const auto& row : r.aggregate) {
+    queried[{row.park, row.period}] = row.withheld ? "withheld" : row.value;
+  }
+  return queried;
+}
+
 // A round of aggregate changes larger than one message comes in several files, none
 // overwriting another; applied in the order of their names' numbers (a snapshot replacing
 // everything), they give the figures a query reads.
@@ -274,17 +315,7 @@ TEST_F(ExchangePullTest, AggregateFilesAppliedInOrderGiveWhatAQueryReads) {
   ASSERT_TRUE(WaitUntil([&] { return names().size() == 4; }, 60000)) << pull.Log();
   pull.Kill(SIGTERM);
 
-  // Order: the snapshot, then by (journal, index, number), numbers compared as numbers.
-  std::vector<std::pair<std::vector<uint64_t>, std::string>> ordered;
-  const std::regex name_re(R"(hightech_certified-(snapshot-)?([0-9]+)(?:-([0-9]+))?(?:-([0-9]+))?\.jsonl)");
-  for (const auto& name : names()) {
-    std::smatch m;
-    ASSERT_TRUE(std::regex_match(name, m, name_re)) << name;
-    ordered.push_back({{m[1].matched ? 0u : 1u, std::stoull(m[2]),
-                        m[3].matched ? std::stoull(m[3]) : 0, m[4].matched ? std::stoull(m[4]) : 1},
-                       name});
-  }
-  std::sort(ordered.begin(), ordered.end());
+  const auto ordered = InApplyOrder(names());
   // The round came in three messages: the first two carry the id it started from.
   EXPECT_EQ(std::count_if(ordered.begin(), ordered.end(), [](const auto& o) { return o.first[3] > 1; }), 2)
       << ordered.back().second;
@@ -292,18 +323,7 @@ TEST_F(ExchangePullTest, AggregateFilesAppliedInOrderGiveWhatAQueryReads) {
   for (const auto& [key, name] : ordered) {
     for (const auto& [cell, value] : AggregateRows(out + "/" + name)) applied[cell] = value;
   }
-  client::ConsumerOptions options;
-  options.endpoint = daemon_.exchange_endpoint();
-  options.server_public_z85 = daemon_.server_public();
-  options.client_keys = office;
-  wire::QueryRequest q;
-  q.indicators = {"hightech_certified"};
-  client::QueryResult r = client::Consumer(context_, options).Query(q, 20000);
-  ASSERT_TRUE(r.answered) << r.detail;
-  std::map<std::pair<std::string, std::string>, std::string> queried;
-  for (const auto& row : r.aggregate) {
-    queried[{row.park, row.period}] = row.withheld ? "withheld" : row.value;
-  }
+  const auto queried = QueriedAggregates(office);
   EXPECT_EQ(applied, queried);
   EXPECT_EQ(queried.size(), 3u);
 }

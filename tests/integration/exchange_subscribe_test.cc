@@ -96,6 +96,7 @@ class ExchangeSubscribeTest : public ::testing::Test {
   }
 
   std::string AuditCsv() { return Kpihub("audit --csv --config " + daemon_.config_path()).output; }
+  void ExpectSubscriptionAudited();
 
   DaemonHarness daemon_;
   zmq::context_t context_{1};
@@ -158,11 +159,16 @@ TEST_F(ExchangeSubscribeTest, ASnapshotThenEachRevisionOnceInOrderAndAResumeMiss
   EXPECT_EQ(beat->kind, PageKind::kHeartbeat);
   EXPECT_EQ(beat->change, (ChangeId{3, ChangeId::kWholeBatch}));
 
+  ExpectSubscriptionAudited();
+}
+
+// The subscription and its messages are in the audit trail, without a credit code, and the
+// provider's report counts them as reads, none refused.
+void ExchangeSubscribeTest::ExpectSubscriptionAudited() {
   const std::string audit = AuditCsv();
   EXPECT_NE(audit.find(",subscribe,"), std::string::npos) << audit;
   EXPECT_NE(audit.find("subscribed"), std::string::npos) << audit;
   EXPECT_EQ(audit.find(MakeUscc(101)), std::string::npos) << "no credit code in the audit";
-  // The provider's report counts the subscription and its messages as reads, none refused.
   const std::string report =
       Kpihub("audit --by-provider --provider scitech --config " + daemon_.config_path()).output;
   EXPECT_NE(report.find("refused 0"), std::string::npos) << report;

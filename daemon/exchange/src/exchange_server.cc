@@ -103,6 +103,7 @@ void ExchangeServer::Start() {
   router_.set(zmq::sockopt::curve_secretkey, options_.server_secret_z85);
   router_.set(zmq::sockopt::zap_domain, kExchangeZapDomain);
   router_.set(zmq::sockopt::sndhwm, options_.send_hwm);
+  router_.set(zmq::sockopt::router_mandatory, 1);
   router_.set(zmq::sockopt::rcvhwm, options_.receive_hwm);
   // Larger frames drop the connection unread; a Query is small (QueryLimits).
   router_.set(zmq::sockopt::maxmsgsize,
@@ -247,16 +248,26 @@ void ExchangeServer::ServeWaiting(bool readable) {
   for (const SubscriptionOutput& o : subscribed) {
     Account(o);
     if (!o.send) continue;
-    Send(zmq::message_t(o.routing_id.data(), o.routing_id.size()),
-         wire::EncodeQueryPage(o.outcome.page));
+    const bool queued = Send(zmq::message_t(o.routing_id.data(), o.routing_id.size()),
+                             wire::EncodeQueryPage(o.outcome.page));
+    // A data message that could not be queued must not leave a gap: the subscription goes,
+    // and its consumer's next frame is answered unknown_subscription (it resumes).
+    if (!queued && (o.outcome.page.kind == wire::PageKind::kSnapshot ||
+                    o.outcome.page.kind == wire::PageKind::kChanges)) {
+      subscriptions_.Drop(o.routing_id, o.outcome.page.request_id);
+    }
   }
 }
 
-// A peer that does not read its answers loses them, not the other consumers.
-void ExchangeServer::Send(const zmq::message_t& routing_id, const std::string& frame) {
+// A peer that does not read its answers loses them, not the other consumers. False when the
+// message was not queued: the peer's queue is full, or it is gone.
+bool ExchangeServer::Send(const zmq::message_t& routing_id, const std::string& frame) {
   zmq::message_t id(routing_id.data(), routing_id.size());
-  if (router_.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-    (void)router_.send(zmq::buffer(frame), zmq::send_flags::dontwait);
+  try {
+    if (!router_.send(id, zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+    return router_.send(zmq::buffer(frame), zmq::send_flags::dontwait).has_value();
+  } catch (const zmq::error_t&) {
+    return false;  // EHOSTUNREACH: the connection closed
   }
 }
 

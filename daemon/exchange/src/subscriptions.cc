@@ -486,6 +486,10 @@ void Subscriptions::AuditFailed(std::vector<SubscriptionOutput>* outputs) {
   }
 }
 
+void Subscriptions::Drop(const std::string& routing_id, uint64_t request_id) {
+  subs_.erase({routing_id, request_id});
+}
+
 size_t Subscriptions::SnapshotRowsHeld() const {
   size_t n = 0;
   for (const auto& [k, s] : subs_) n += s->queue ? s->queue->size() : 0;

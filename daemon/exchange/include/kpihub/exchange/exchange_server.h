@@ -44,7 +44,11 @@ struct ExchangeOptions {
   QueryEngineOptions engine;
   int poll_timeout_ms = 100;  // how often the stop flag is checked
   size_t max_pages_per_commit = 64;  // pages whose audit records share one commit
-  int send_hwm = 64;      // pages queued per peer before they are dropped (peer not reading)
+  // Messages queued per peer; one more is refused (ZMQ_ROUTER_MANDATORY), never dropped
+  // unseen: a query page is lost (the client asks again), a subscription whose message
+  // cannot be queued is dropped (its consumer resumes from its change id). Above the most
+  // credit of a subscription, so that a heartbeat never takes the place of a data message.
+  int send_hwm = 256;
   int receive_hwm = 64;   // queries queued per connection before libzmq stops reading it
   int handshake_timeout_ms = 10000;  // a connection not through its handshake by then is closed
   size_t max_connections = 64;  // open connections, handshaking or not (the descriptor share)
@@ -74,7 +78,7 @@ class ExchangeServer {
   void ServeWaiting(bool readable);
   void Account(const Pending& p, bool audited);
   void Account(const SubscriptionOutput& o);
-  void Send(const zmq::message_t& routing_id, const std::string& frame);
+  bool Send(const zmq::message_t& routing_id, const std::string& frame);
   void OnZapAnswer(bool admitted, const std::string& mechanism, const std::string& consumer);
   void OnHandshakeFailure(const std::string& reason, uint64_t nth);
   void OnConnectionRefused(bool total, uint64_t nth);

@@ -64,6 +64,9 @@ class Subscriptions {
   // from what it stored.
   void AuditFailed(std::vector<SubscriptionOutput>* outputs);
 
+  // Forgets a subscription (a message of it could not be sent): the consumer's next credit
+  // or keep-alive is answered unknown_subscription, and it resumes from its change id.
+  void Drop(const std::string& routing_id, uint64_t request_id);
   size_t size() const { return subs_.size(); }
   // Whether a round may have something to do before the next frame arrives.
   bool Active() const { return !subs_.empty(); }
