@@ -35,17 +35,7 @@ class ExchangeQueryTest : public ::testing::Test {
 
   void SetUp() override {
     // Reading keys, one per department that reads; appended to the harness's registry.
-    std::ofstream keys(daemon_.dir() + "/keys.toml", std::ios::app);
-    for (const char* dept : {"finance", "tax", "office"}) {
-      const std::string id = std::string(dept) + "-read";
-      readers_[dept] = wire::GenerateCurveKeyPair();
-      ASSERT_TRUE(wire::WriteKeyFiles(daemon_.dir(), id, readers_[dept]).ok());
-      keys << "\n[[consumer]]\nid = \"" << id << "\"\ndepartment = \"" << dept
-           << "\"\npublic_key = \"" << readers_[dept].public_z85 << "\"\n";
-    }
-    keys.close();
-    std::ofstream(daemon_.dir() + "/catalogue.toml") << CatalogueWithout("");
-    std::ofstream(daemon_.config_path(), std::ios::app) << "catalogue = \"catalogue.toml\"\n";
+    AddReadersAndCatalogue(daemon_, {"finance", "tax", "office"}, &readers_);
     ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog();
   }
 

@@ -27,16 +27,7 @@ class ExchangeSubscribeTest : public ::testing::Test {
   ExchangeSubscribeTest() : daemon_(std::vector<std::pair<std::string, std::string>>{{"scitech-1", "scitech"}}) {}
 
   void SetUp() override {
-    std::ofstream keys(daemon_.dir() + "/keys.toml", std::ios::app);
-    for (const char* dept : {"finance", "office", "environment"}) {
-      const std::string id = std::string(dept) + "-read";
-      readers_[dept] = wire::GenerateCurveKeyPair();
-      keys << "\n[[consumer]]\nid = \"" << id << "\"\ndepartment = \"" << dept
-           << "\"\npublic_key = \"" << readers_[dept].public_z85 << "\"\n";
-    }
-    keys.close();
-    std::ofstream(daemon_.dir() + "/catalogue.toml") << CatalogueWithout("");
-    std::ofstream(daemon_.config_path(), std::ios::app) << "catalogue = \"catalogue.toml\"\n";
+    AddReadersAndCatalogue(daemon_, {"finance", "office", "environment"}, &readers_);
     ASSERT_TRUE(daemon_.Start()) << daemon_.ReadLog();
   }
 

@@ -2,8 +2,13 @@
 #pragma once
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <vector>
+
+#include "kpihub/testing/daemon_harness.h"
+#include "kpihub/wire/curve_keys.h"
 
 namespace kpihub::testing {
 
@@ -22,6 +27,25 @@ inline std::string CatalogueWithout(const std::string& drop) {
     pos = end == std::string::npos ? text.size() : end + 1;
   }
   return out + text.substr(pos);
+}
+
+// Gives each department a reading key "<dept>-read" (key files in the daemon's directory,
+// a [[consumer]] entry appended to its keys.toml), and makes the daemon read the shipped
+// catalogue from catalogue.toml (so that a test can rewrite it and reload).
+inline void AddReadersAndCatalogue(const DaemonHarness& daemon,
+                                   const std::vector<std::string>& departments,
+                                   std::map<std::string, wire::CurveKeyPair>* readers) {
+  std::ofstream keys(daemon.dir() + "/keys.toml", std::ios::app);
+  for (const std::string& dept : departments) {
+    const std::string id = dept + "-read";
+    (*readers)[dept] = wire::GenerateCurveKeyPair();
+    (void)wire::WriteKeyFiles(daemon.dir(), id, (*readers)[dept]);
+    keys << "\n[[consumer]]\nid = \"" << id << "\"\ndepartment = \"" << dept
+         << "\"\npublic_key = \"" << (*readers)[dept].public_z85 << "\"\n";
+  }
+  keys.close();
+  std::ofstream(daemon.dir() + "/catalogue.toml") << CatalogueWithout("");
+  std::ofstream(daemon.config_path(), std::ios::app) << "catalogue = \"catalogue.toml\"\n";
 }
 
 }  // namespace kpihub::testing

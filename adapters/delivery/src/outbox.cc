@@ -14,6 +14,7 @@
 #include "kpihub/platform/lmdb.h"
 #include "kpihub/platform/lmdb_file_check.h"
 #include "outbox_record.h"
+#include "state_dir.h"
 
 namespace kpihub::delivery {
 namespace {
@@ -38,22 +39,6 @@ std::optional<ReplicaCursor> DecodeCursor(std::string_view bytes) {
   c.behind_since_unix_ms = static_cast<int64_t>(SequenceFromKey(bytes.substr(8, 8)));
   c.released = bytes[16] != 0;
   return c;
-}
-
-// Takes the directory's lock file: two processes must not drain one outbox.
-Result<int> LockDirectory(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IoError(dir + ": " + ec.message());
-  chmod(dir.c_str(), 0700);
-  int lock_fd = open((dir + "/outbox.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    Status busy = Status::Unavailable(dir + ": outbox is in use by another process (" +
-                                      std::strerror(errno) + ")");
-    if (lock_fd >= 0) close(lock_fd);
-    return busy;
-  }
-  return lock_fd;
 }
 
 }  // namespace
@@ -92,19 +77,12 @@ Outbox::~Outbox() {
 }
 
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& dir) {
-  Result<int> lock_fd = LockDirectory(dir);
+  // Two processes must not drain one outbox.
+  Result<int> lock_fd = internal::LockAndCheckStateDir(
+      dir, "outbox.lock", "outbox",
+      "not a usable outbox; move it aside (the batches it held must be resent from the "
+      "department's export)");
   if (!lock_fd.ok()) return lock_fd.status();
-  // LMDB trusts the file it maps: a truncated outbox would be SIGBUS on first touch.
-  const auto check = platform::CheckLmdbDataFile(dir + "/data.mdb");
-  if (check.kind == platform::LmdbFileCheck::Kind::kDamaged ||
-      check.kind == platform::LmdbFileCheck::Kind::kEmpty) {
-    close(*lock_fd);
-    return Status::Corruption(
-        check.kind == platform::LmdbFileCheck::Kind::kEmpty
-            ? dir + "/data.mdb is empty (0 bytes): not an outbox; move it aside (the batches "
-                    "it held must be resent from the department's export)"
-            : check.problem);
-  }
   auto env = std::make_unique<Env>();
   platform::LmdbEnvOptions options;
   options.path = dir;

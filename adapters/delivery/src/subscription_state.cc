@@ -14,6 +14,7 @@
 
 #include "kpihub/platform/lmdb.h"
 #include "kpihub/platform/lmdb_file_check.h"
+#include "state_dir.h"
 
 namespace kpihub::delivery {
 namespace {
@@ -22,21 +23,6 @@ using platform::Txn;
 
 constexpr size_t kMapBytes = size_t{64} << 20;  // a few records per subscription
 constexpr char kRecordVersion[] = "v1";
-
-Result<int> LockDirectory(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Status::IoError(dir + ": " + ec.message());
-  chmod(dir.c_str(), 0700);
-  int fd = open((dir + "/subscriptions.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    Status busy = Status::Unavailable(dir + ": subscription state is in use by another process (" +
-                                      std::strerror(errno) + ")");
-    if (fd >= 0) close(fd);
-    return busy;
-  }
-  return fd;
-}
 
 // One line of tab-separated fields; names and fingerprints never hold a tab or newline.
 std::string Encode(const SubscriptionCursor& c) {
@@ -150,16 +136,10 @@ SubscriptionState::~SubscriptionState() {
 }
 
 Result<std::unique_ptr<SubscriptionState>> SubscriptionState::Open(const std::string& dir) {
-  Result<int> lock_fd = LockDirectory(dir);
+  Result<int> lock_fd = internal::LockAndCheckStateDir(
+      dir, "subscriptions.lock", "subscription state",
+      "damaged; move it aside to start every subscription afresh with a snapshot");
   if (!lock_fd.ok()) return lock_fd.status();
-  // LMDB trusts the file it maps: a truncated one would be SIGBUS on first touch.
-  const auto check = platform::CheckLmdbDataFile(dir + "/data.mdb");
-  if (check.kind == platform::LmdbFileCheck::Kind::kDamaged ||
-      check.kind == platform::LmdbFileCheck::Kind::kEmpty) {
-    close(*lock_fd);
-    return Status::Corruption(dir + "/data.mdb is damaged; move it aside to start every "
-                              "subscription afresh with a snapshot (" + check.problem + ")");
-  }
   auto env = std::make_unique<Env>();
   platform::LmdbEnvOptions options;
   options.path = dir;
