@@ -307,19 +307,7 @@ TEST_F(ExchangeQueryTest, AWritingKeyNeverReadsAndAReadingKeyNeverWrites) {
 // agreement; an aggregate under an aggregate agreement is withheld wherever the published
 // figures withhold it (the lone enterprise in core, and the complement), never with a value.
 TEST_F(ExchangeQueryTest, NoConsumerGetsAWithheldFigureOrAnEnterpriseRowWithoutAnAgreementForIt) {
-  std::vector<core::Observation> obs;
-  for (uint32_t i = 0; i < 4; ++i) {
-    obs.push_back({"industrial_output", "auto_parts", MakeUscc(200 + i), "2020-06", 2.5e8, "", ""});
-    obs.push_back({"industrial_output", "smart_mfg", MakeUscc(300 + i), "2020-06", 1.0e8, "", ""});
-    obs.push_back({"hightech_certified", "smart_mfg", MakeUscc(300 + i), "2020", 1, "", ""});
-  }
-  obs.push_back({"industrial_output", "core", MakeUscc(400), "2020-06", 7.0e8, "", ""});
-  obs.push_back({"hightech_certified", "core", MakeUscc(400), "2020", 1, "", ""});
-  auto ack = ConnectAs(context_, daemon_, "scitech-1")->SendBatch(1, obs, 0, 20000);
-  ASSERT_TRUE(ack && ack->status == wire::AckStatus::kAccepted && ack->rejections.empty());
-  auto ta = ConnectAs(context_, daemon_, "tax-1")->SendBatch(
-      1, {{"rd_super_deduction", "core", MakeUscc(400), "2020", 5e6, "", ""}}, 0, 20000);
-  ASSERT_TRUE(ta && ta->status == wire::AckStatus::kAccepted && ta->rejections.empty());
+  ASSERT_NO_FATAL_FAILURE(SeedDisclosureFigures(context_, daemon_));
 
   auto catalogue = core::Catalogue::FromToml(CatalogueWithout(""), "catalogue.toml");
   ASSERT_TRUE(catalogue.ok());

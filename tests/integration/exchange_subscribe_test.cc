@@ -3,9 +3,12 @@
 // order, with change ids it can resume from; credit bounds what the daemon sends ahead; an
 // agreement removed and SIGHUP ends a live subscription with its reason, audited; a
 // subscription outside any agreement is refused; aggregates come as published, withheld
-// cells without a value.
+// cells without a value; and the disclosure check: every reading key x every indicator x
+// both levels subscribed, no withheld figure and no enterprise row without an agreement for
+// it, in the snapshot or in the changes after it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -13,6 +16,7 @@
 
 #include "exchange_test_util.h"
 #include "kpihub/client/consumer.h"
+#include "kpihub/core/catalogue.h"
 #include "ops_test_util.h"
 
 namespace kpihub::testing {
@@ -24,7 +28,8 @@ using wire::QueryRefusal;
 
 class ExchangeSubscribeTest : public ::testing::Test {
  protected:
-  ExchangeSubscribeTest() : daemon_(std::vector<std::pair<std::string, std::string>>{{"scitech-1", "scitech"}}) {}
+  ExchangeSubscribeTest() : daemon_(std::vector<std::pair<std::string, std::string>>{{"scitech-1", "scitech"},
+                                                                 {"tax-1", "tax"}}) {}
 
   void SetUp() override {
     AddReadersAndCatalogue(daemon_, {"finance", "office", "environment"}, &readers_);
@@ -88,6 +93,17 @@ class ExchangeSubscribeTest : public ::testing::Test {
 
   std::string AuditCsv() { return Kpihub("audit --csv --config " + daemon_.config_path()).output; }
   void ExpectSubscriptionAudited();
+  // Subscribes `reader` (request id `id`) to one indicator at `level`, reads up to the end of
+  // its snapshot (or its end), and checks every row against `catalogue`'s decision for `dept`;
+  // unsubscribes unless `keep`. Counts enterprise rows and withheld cells seen.
+  void CheckSubscription(client::Consumer& reader, const std::string& dept, uint64_t id,
+                         const core::Indicator& indicator, core::ShareLevel level,
+                         const core::Catalogue& catalogue, bool keep, size_t* enterprise_rows,
+                         size_t* withheld);
+  // The rules a row must follow for `dept` reading `indicator` under `decision`.
+  static void ExpectDisclosable(const wire::QueryPageMessage& page, const std::string& dept,
+                                const core::Indicator& indicator, const core::ShareDecision& d,
+                                size_t* enterprise_rows, size_t* withheld);
 
   DaemonHarness daemon_;
   zmq::context_t context_{1};
@@ -257,6 +273,116 @@ TEST_F(ExchangeSubscribeTest, AggregatesComeAsPublishedAndChangedCellsFollow) {
     }
     ASSERT_TRUE(office->SendFrame(Frame(7, wire::RequestMode::kCredit, 1)));
   }
+}
+
+void ExchangeSubscribeTest::ExpectDisclosable(const wire::QueryPageMessage& page,
+                                              const std::string& dept,
+                                              const core::Indicator& indicator,
+                                              const core::ShareDecision& d, size_t* enterprise_rows,
+                                              size_t* withheld) {
+  const bool enterprise_grant = d.verdict == core::ShareVerdict::kOwnData ||
+                                d.agreement->level == core::ShareLevel::kEnterprise;
+  *enterprise_rows += page.enterprise_rows.size();
+  EXPECT_TRUE(page.enterprise_rows.empty() || enterprise_grant) << dept << " " << indicator.code;
+  for (const auto& row : page.aggregate_rows) {
+    if (row.withheld) {
+      ++*withheld;
+      EXPECT_EQ(row.value, "") << dept << " " << indicator.code;
+      EXPECT_EQ(row.entities, 0u);
+    }
+    if (!enterprise_grant && indicator.enterprise_level && row.park == "core") {
+      EXPECT_TRUE(row.withheld) << dept << " saw the lone enterprise of core: " << indicator.code
+                                << " " << row.value;
+    }
+  }
+}
+
+void ExchangeSubscribeTest::CheckSubscription(client::Consumer& reader, const std::string& dept,
+                                              uint64_t id, const core::Indicator& indicator,
+                                              core::ShareLevel level,
+                                              const core::Catalogue& catalogue, bool keep,
+                                              size_t* enterprise_rows, size_t* withheld) {
+  wire::QueryRequest q = Subscribe(level, 64);
+  q.request_id = id;
+  q.indicators = {indicator.code};
+  ASSERT_TRUE(reader.SendFrame(wire::EncodeQuery(q)));
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  const core::ShareDecision d = catalogue.DecideShare(dept, indicator.code, level, now);
+  while (true) {
+    auto page = NextData(reader);
+    ASSERT_TRUE(page.has_value()) << dept << " " << indicator.code << ": no answer";
+    if (page->request_id != id) continue;  // a late message of an earlier subscription
+    // Refused: no grant, or enterprise rows of an indicator reported per park (bad_request).
+    const bool park_level_rows = level == core::ShareLevel::kEnterprise && !indicator.enterprise_level;
+    if (!d.allowed() || park_level_rows) {
+      EXPECT_EQ(page->kind, PageKind::kEnded) << dept << " subscribed to " << indicator.code;
+      EXPECT_TRUE(page->enterprise_rows.empty() && page->aggregate_rows.empty());
+      if (!d.allowed()) return;
+      EXPECT_EQ(page->reason, wire::QueryRefusal::kBadRequest) << page->detail;
+      return;
+    }
+    ASSERT_EQ(page->kind, PageKind::kSnapshot) << dept << " " << indicator.code << ": " << page->detail;
+    ExpectDisclosable(*page, dept, indicator, d, enterprise_rows, withheld);
+    if (page->snapshot_done) break;
+  }
+  if (!keep) ASSERT_TRUE(reader.SendFrame(Frame(id, wire::RequestMode::kUnsubscribe, 0)));
+}
+
+TEST_F(ExchangeSubscribeTest, NoSubscriberGetsAWithheldFigureOrAnEnterpriseRowWithoutAnAgreementForIt) {
+  ASSERT_NO_FATAL_FAILURE(SeedDisclosureFigures(context_, daemon_));
+  sequence_ = 1;
+  auto catalogue = core::Catalogue::FromToml(CatalogueWithout(""), "catalogue.toml");
+  ASSERT_TRUE(catalogue.ok());
+  size_t enterprise_rows = 0, withheld = 0, opened = 0;
+  for (const auto& [dept, keys] : readers_) {
+    auto reader = Reader(dept);
+    uint64_t id = 100;
+    for (const core::Indicator& indicator : (*catalogue)->indicators()) {
+      for (auto level : {core::ShareLevel::kAggregate, core::ShareLevel::kEnterprise}) {
+        ASSERT_NO_FATAL_FAILURE(CheckSubscription(*reader, dept, ++id, indicator, level,
+                                                  **catalogue, false, &enterprise_rows, &withheld));
+        ++opened;
+      }
+    }
+  }
+  EXPECT_EQ(opened, readers_.size() * 2 * (*catalogue)->indicators().size());
+  EXPECT_GT(enterprise_rows, 0u);  // finance's certified rows
+  EXPECT_GT(withheld, 0u);         // the office's withheld cells
+
+  // The changes after a snapshot follow the same rules: core's lone enterprise revised.
+  const core::Indicator* output = (*catalogue)->FindIndicator("industrial_output");
+  const core::Indicator* certified = (*catalogue)->FindIndicator("hightech_certified");
+  auto office = Reader("office");
+  auto finance = Reader("finance");
+  ASSERT_NO_FATAL_FAILURE(CheckSubscription(*office, "office", 1, *output, core::ShareLevel::kAggregate,
+                                            **catalogue, true, &enterprise_rows, &withheld));
+  ASSERT_NO_FATAL_FAILURE(CheckSubscription(*finance, "finance", 1, *certified, core::ShareLevel::kEnterprise,
+                                            **catalogue, true, &enterprise_rows, &withheld));
+  // Core's lone enterprise revised (its cell stays withheld: no change to send), and one
+  // enterprise of each other park (the park shown changes).
+  auto ack = ConnectAs(context_, daemon_, "scitech-1")->SendBatch(
+      2, {{"industrial_output", "core", MakeUscc(400), "2020-06", 7.5e8, "", ""},
+          {"industrial_output", "auto_parts", MakeUscc(200), "2020-06", 2.6e8, "", ""},
+          {"industrial_output", "smart_mfg", MakeUscc(300), "2020-06", 1.1e8, "", ""},
+          {"hightech_certified", "core", MakeUscc(400), "2020", 0, "", ""}}, 0, 20000);
+  ASSERT_TRUE(ack && ack->status == wire::AckStatus::kAccepted && ack->rejections.empty());
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch()).count();
+  auto office_change = NextData(*office);
+  ASSERT_TRUE(office_change.has_value());
+  EXPECT_EQ(office_change->kind, PageKind::kChanges);
+  ExpectDisclosable(*office_change, "office", *output,
+                    (*catalogue)->DecideShare("office", "industrial_output", core::ShareLevel::kAggregate, now),
+                    &enterprise_rows, &withheld);
+  EXPECT_TRUE(std::any_of(office_change->aggregate_rows.begin(), office_change->aggregate_rows.end(),
+                          [](const wire::AggregateRowValue& r) { return !r.withheld; }))
+      << "the park shown changed";
+  auto finance_change = NextData(*finance);
+  ASSERT_TRUE(finance_change.has_value());
+  ASSERT_EQ(finance_change->kind, PageKind::kChanges);
+  ASSERT_EQ(finance_change->enterprise_rows.size(), 1u);
+  EXPECT_EQ(finance_change->enterprise_rows[0].value, "0");
 }
 
 }  // namespace

@@ -7,7 +7,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "kpihub/testing/daemon_harness.h"
+#include "ops_test_util.h"
 #include "kpihub/wire/curve_keys.h"
 
 namespace kpihub::testing {
@@ -46,6 +49,25 @@ inline void AddReadersAndCatalogue(const DaemonHarness& daemon,
   keys.close();
   std::ofstream(daemon.dir() + "/catalogue.toml") << CatalogueWithout("");
   std::ofstream(daemon.config_path(), std::ios::app) << "catalogue = \"catalogue.toml\"\n";
+}
+
+// The disclosure checks' figures: scitech's output and certifications in three parks (core
+// holds one enterprise: a small cell, and the park that would reveal it), and one tax figure
+// of core's lone enterprise. Needs adapters scitech-1 and tax-1; their first batches.
+inline void SeedDisclosureFigures(zmq::context_t& context, const DaemonHarness& daemon) {
+  std::vector<core::Observation> obs;
+  for (uint32_t i = 0; i < 4; ++i) {
+    obs.push_back({"industrial_output", "auto_parts", MakeUscc(200 + i), "2020-06", 2.5e8, "", ""});
+    obs.push_back({"industrial_output", "smart_mfg", MakeUscc(300 + i), "2020-06", 1.0e8, "", ""});
+    obs.push_back({"hightech_certified", "smart_mfg", MakeUscc(300 + i), "2020", 1, "", ""});
+  }
+  obs.push_back({"industrial_output", "core", MakeUscc(400), "2020-06", 7.0e8, "", ""});
+  obs.push_back({"hightech_certified", "core", MakeUscc(400), "2020", 1, "", ""});
+  auto ack = ConnectAs(context, daemon, "scitech-1")->SendBatch(1, obs, 0, 20000);
+  ASSERT_TRUE(ack && ack->status == wire::AckStatus::kAccepted && ack->rejections.empty());
+  auto ta = ConnectAs(context, daemon, "tax-1")->SendBatch(
+      1, {{"rd_super_deduction", "core", MakeUscc(400), "2020", 5e6, "", ""}}, 0, 20000);
+  ASSERT_TRUE(ta && ta->status == wire::AckStatus::kAccepted && ta->rejections.empty());
 }
 
 }  // namespace kpihub::testing
