@@ -52,7 +52,7 @@ crashes=$(find "$artifacts" -type f | wc -l)
 # Replay: every corpus input and seed once, timed by libFuzzer ("Executed FILE in N ms").
 replay="$dir/replay-$name.log"
 find "$corpus" "$seeds" -type f -print0 |
-  xargs -0 -n 500 "$fuzzer" -timeout=1 -rss_limit_mb=2560 >"$replay" 2>&1 || crashes=$((crashes + 1))
+  xargs -0 -r -n 500 "$fuzzer" -timeout=1 -rss_limit_mb=2560 >"$replay" 2>&1 || crashes=$((crashes + 1))
 inputs=$(find "$corpus" "$seeds" -type f | wc -l)
 replayed=$(grep -c '^Executed ' "$replay" || true)
 # An input over the limit is timed twice more and judged by its fastest run: scheduling
