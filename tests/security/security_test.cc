@@ -108,7 +108,9 @@ class SecurityMatrixTest : public ::testing::Test {
   void UnknownKey() {
     // Unknown key.
     auto stranger = Dealer(wire::GenerateCurveKeyPair(), daemon_.server_public());
-    ASSERT_TRUE(stranger->Send(wire::EncodeBatch(1, 0, {Gdp("2020Q3", 666)})));
+    // The send may already find no session: libzmq drops a refused handshake's pipe, so on a
+    // busy machine the refusal can come before the frame is queued. Either way nothing lands.
+    (void)stranger->Send(wire::EncodeBatch(1, 0, {Gdp("2020Q3", 666)}));
     bool counted_now = WaitMetric("kpihub_zap_requests_total", kZapDenied, 1);
     Refusal(!stranger->Receive(kNoAnswerMs), counted_now, WaitLog(kDenied, 1), "unknown key");
   }
@@ -121,7 +123,7 @@ class SecurityMatrixTest : public ::testing::Test {
     {
       double before = Metric("kpihub_zap_requests_total", kZapDenied);
       auto revoked = Dealer("scitech-2");
-      ASSERT_TRUE(revoked->Send(wire::EncodeBatch(1, 0, {Output(5, 9e9)})));
+      (void)revoked->Send(wire::EncodeBatch(1, 0, {Output(5, 9e9)}));  // may find no session
       bool counted_now = WaitMetric("kpihub_zap_requests_total", kZapDenied, before + 1);
       // ZAP refusals are logged on the 1st, 10th, 100th... (with the count): this 2nd one is
       // in the counter, and the log has said that such refusals happen.
@@ -145,7 +147,7 @@ class SecurityMatrixTest : public ::testing::Test {
   void WrongServerKey() {
     // The daemon's key is not the one the client trusts: the handshake fails.
     auto confused = Dealer(daemon_.adapter("finance-1").keys, wire::GenerateCurveKeyPair().public_z85);
-    ASSERT_TRUE(confused->Send(wire::EncodeBatch(3, 0, {Gdp("2020Q3", 666)})));
+    (void)confused->Send(wire::EncodeBatch(3, 0, {Gdp("2020Q3", 666)}));  // may find no session
     bool counted_now = WaitMetric("kpihub_ingest_handshake_failures_total", {{"reason", "cryptographic"}}, 1);
     Refusal(!confused->Receive(kNoAnswerMs), counted_now,
             WaitLog("handshake failed reason=cryptographic", 1), "wrong server key");
@@ -155,7 +157,7 @@ class SecurityMatrixTest : public ::testing::Test {
     // No CURVE at all. The server sees the mechanism mismatch, unless the client, which sees
     // it too, hangs up first: then the handshake ends without detail.
     auto plain = Dealer(wire::CurveKeyPair{}, "");
-    ASSERT_TRUE(plain->Send(wire::EncodeBatch(3, 0, {Gdp("2020Q3", 666)})));
+    (void)plain->Send(wire::EncodeBatch(3, 0, {Gdp("2020Q3", 666)}));  // may find no session
     auto refused_without_curve = [&] {
       return Metric("kpihub_ingest_handshake_failures_total", {{"reason", "mechanism_mismatch"}}) +
              Metric("kpihub_ingest_handshake_failures_total", {{"reason", "no_detail"}});
