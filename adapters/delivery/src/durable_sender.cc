@@ -9,6 +9,7 @@
 #include "kpihub/delivery/link_monitor.h"
 #include "kpihub/platform/curve_dealer.h"
 #include "replicated_sender.h"
+#include "sender_core.h"
 
 namespace kpihub::delivery {
 
@@ -68,12 +69,11 @@ std::string_view DrainResultName(DrainResult result) {
   return "unknown";
 }
 
-class DurableSender::Impl {
+class DurableSender::Impl : public SenderCore {
  public:
   Impl(zmq::context_t& context, Outbox& outbox, SenderOptions options, const core::Clock& clock,
        DeliveryListener* listener)
-      : context_(context), outbox_(outbox), options_(std::move(options)), clock_(clock),
-        listener_(listener) {
+      : SenderCore(context, outbox, std::move(options), clock, listener) {
     auto pending = outbox_.Pending();
     if (pending.ok()) pending_ = *std::move(pending);
     else error_ = pending.status().message();
@@ -82,9 +82,7 @@ class DurableSender::Impl {
   Status Enqueue(const std::vector<OutboxEntry>& entries);
   DrainResult Drain(int64_t max_wait_ms, const std::function<bool()>& keep_going);
 
-  SenderCounters counters_;
   std::vector<uint64_t> pending_;  // in the outbox, ascending; the first in_flight_ are sent
-  std::string error_;
 
  private:
   void Connect();
@@ -102,18 +100,7 @@ class DurableSender::Impl {
   void CheckAckTimeout();
   size_t WindowNow() const { return probe_left_ > 0 ? 1 : std::max<size_t>(1, options_.window); }
   void Forget(size_t index);
-  int64_t SteadyMs() const { return clock_.NowSteadyMicros() / 1000; }
-  // Records a failure's message for error(); false, for `return Failed(...)`.
-  bool Failed(const Status& status) {
-    error_ = status.message();
-    return false;
-  }
 
-  zmq::context_t& context_;
-  Outbox& outbox_;
-  SenderOptions options_;
-  const core::Clock& clock_;
-  DeliveryListener* listener_;
   std::unique_ptr<zmq::socket_t> socket_;
   std::unique_ptr<LinkMonitor> monitor_;
   size_t in_flight_ = 0;
@@ -171,8 +158,7 @@ void DurableSender::Impl::ResendAll() {
 }
 
 void DurableSender::Impl::BackOff() {
-  backoff_ms_ = backoff_ms_ == 0 ? options_.backoff_initial_ms
-                                 : std::min(backoff_ms_ * 2, options_.backoff_max_ms);
+  backoff_ms_ = NextBackoffMs(backoff_ms_);
   resume_at_ms_ = SteadyMs() + backoff_ms_;
 }
 
@@ -200,19 +186,8 @@ bool DurableSender::Impl::Deliver(uint64_t sequence, const wire::AckMessage& ack
   if (!batch.ok()) return Failed(batch.status());
   if (Status s = outbox_.Remove(sequence); !s.ok()) return Failed(s);
   Forget(static_cast<size_t>(it - pending_.begin()));
-  const auto actions = static_cast<size_t>(std::count_if(
-      batch->entries.begin(), batch->entries.end(), [](const OutboxEntry& e) { return e.action.has_value(); }));
-  counters_.batches_delivered++;
-  counters_.observations_delivered += batch->entries.size() - actions;
-  counters_.observations_rejected += ack.rejections.size();
-  counters_.actions_delivered += actions;
-  counters_.actions_rejected += ack.action_rejections.size();
   backoff_ms_ = 0;
-  if (!listener_) return true;
-  wire::AckMessage by_entry = ack;
-  by_entry.rejections = ToEntryIndices(*batch, ack.rejections, /*actions=*/false);
-  by_entry.action_rejections = ToEntryIndices(*batch, ack.action_rejections, /*actions=*/true);
-  listener_->OnDelivered(*batch, by_entry);
+  CountDelivered(*batch, ack);
   return true;
 }
 
@@ -236,8 +211,7 @@ bool DurableSender::Impl::Refuse(uint64_t sequence, const wire::AckMessage& ack)
   if (!batch.ok()) return Failed(batch.status());
   if (Status s = outbox_.Remove(sequence); !s.ok()) return Failed(s);
   Forget(static_cast<size_t>(it - pending_.begin()));
-  counters_.batches_refused++;
-  if (listener_) listener_->OnRefused(*batch, ack);
+  CountRefused(*batch, ack);
   return true;
 }
 

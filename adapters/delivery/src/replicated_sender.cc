@@ -13,8 +13,7 @@ using Replicated = DurableSender::Replicated;
 
 Replicated::Replicated(zmq::context_t& context, Outbox& outbox, SenderOptions options,
                        const core::Clock& clock, DeliveryListener* listener)
-    : context_(context), outbox_(outbox), options_(std::move(options)), clock_(clock),
-      listener_(listener) {
+    : SenderCore(context, outbox, std::move(options), clock, listener) {
   Load();
 }
 
@@ -144,8 +143,7 @@ void Replicated::ResendAll(ReplicaLink& link) {
 }
 
 void Replicated::BackOff(ReplicaLink& link) {
-  link.backoff_ms = link.backoff_ms == 0 ? options_.backoff_initial_ms
-                                         : std::min(link.backoff_ms * 2, options_.backoff_max_ms);
+  link.backoff_ms = NextBackoffMs(link.backoff_ms);
   link.resume_at_ms = SteadyMs() + link.backoff_ms;
 }
 
@@ -172,17 +170,7 @@ bool Replicated::ReportDelivered(uint64_t from, uint64_t through, const wire::Ac
       by_entry.status = AckStatus::kDuplicate;
       by_entry.next_expected = through + 1;
     }
-    const auto actions = static_cast<size_t>(std::count_if(
-        batch->entries.begin(), batch->entries.end(), [](const OutboxEntry& e) { return e.action.has_value(); }));
-    counters_.batches_delivered++;
-    counters_.observations_delivered += batch->entries.size() - actions;
-    counters_.observations_rejected += by_entry.rejections.size();
-    counters_.actions_delivered += actions;
-    counters_.actions_rejected += by_entry.action_rejections.size();
-    if (!listener_) continue;
-    by_entry.rejections = ToEntryIndices(*batch, by_entry.rejections, /*actions=*/false);
-    by_entry.action_rejections = ToEntryIndices(*batch, by_entry.action_rejections, /*actions=*/true);
-    listener_->OnDelivered(*batch, by_entry);
+    CountDelivered(*batch, by_entry);
   }
   return true;
 }
@@ -264,8 +252,7 @@ bool Replicated::Refuse(uint64_t sequence, const wire::AckMessage& ack) {
   if (!batch.ok()) return Failed(batch.status());
   if (batch->entries.empty()) return true;  // another replica refused it first
   if (Status s = outbox_.Empty(sequence); !s.ok()) return Failed(s);
-  counters_.batches_refused++;
-  if (listener_) listener_->OnRefused(*batch, ack);
+  CountRefused(*batch, ack);
   return true;
 }
 

@@ -14,6 +14,7 @@
 
 #include "kpihub/delivery/durable_sender.h"
 #include "kpihub/delivery/link_monitor.h"
+#include "sender_core.h"
 
 namespace kpihub::delivery {
 
@@ -36,7 +37,7 @@ struct ReplicaLink {
   ReplicaStatus counters;  // the counter fields only
 };
 
-class DurableSender::Replicated {
+class DurableSender::Replicated : private SenderCore {
  public:
   Replicated(zmq::context_t& context, Outbox& outbox, SenderOptions options,
              const core::Clock& clock, DeliveryListener* listener);
@@ -75,22 +76,10 @@ class DurableSender::Replicated {
   void BackOff(ReplicaLink& link);
   void CheckAckTimeout(ReplicaLink& link);
   bool ReleaseDown();
-  int64_t SteadyMs() const { return clock_.NowSteadyMicros() / 1000; }
-  bool Failed(const Status& status) {
-    error_ = status.message();
-    return false;
-  }
 
-  zmq::context_t& context_;
-  Outbox& outbox_;
-  SenderOptions options_;
-  const core::Clock& clock_;
-  DeliveryListener* listener_;
   std::vector<ReplicaLink> links_;
   std::map<std::string, ReplicaCursor> cursors_;  // by server public key
   uint64_t front_ = 1;  // lowest sequence the outbox holds (next_sequence when empty)
-  SenderCounters counters_;
-  std::string error_;
 };
 
 }  // namespace kpihub::delivery
