@@ -6,7 +6,6 @@
 #include "kpihub/core/period_state.h"
 #include "kpihub/export/gauge_family.h"
 #include "kpihub/store/rollup_feed.h"
-#include "store_read.h"
 
 namespace kpihub::exporter {
 namespace {
@@ -176,37 +175,32 @@ void AddBasis(const core::Catalogue& catalogue, const std::vector<core::KpiFigur
 
 }  // namespace
 
-std::shared_ptr<const RenderedFamilies> KpiCollector::Current() const {
-  auto view = config_.Get();
-  std::unique_ptr<store::Snapshot> snapshot = OpenScrapeSnapshot(store_, *log_, "scrape");
-  if (snapshot == nullptr) return nullptr;
-  const ScrapeKey key{snapshot->Version(), view.catalogue};
-  return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
-    core::Rollup rollup(*view.catalogue, options_);
-    kpihub::Status read = store::FeedRollup(*snapshot, &rollup);
-    core::PeriodStates states;
-    if (read.ok()) {
-      read = snapshot->ForEachPeriod(
-          [&](const store::PeriodRecord& p) { states[{p.department, p.year}] = p.state; });
-    }
-    snapshot.reset();  // the read transaction ends before the (longer) rollup
-    if (!ScrapeReadOk(read, *log_, "scrape")) return nullptr;
-    core::RollupResult result = rollup.Finish();
-    KpiFamilies f;
-    AddKpiCatalogue(*view.catalogue, f);
-    for (const core::KpiFigure& k : result.kpi_figures) AddKpiFigure(k, f);
-    AddLatest(result.kpi_figures, f);
-    AddBaselines(result.kpi_figures, f);
-    AddIndicators(result, f);
-    AddBasis(*view.catalogue, result.kpi_figures, states, f);
-    std::vector<prometheus::MetricFamily> out;
-    for (GaugeFamily* g : {&f.info, &f.park_info, &f.target, &f.baseline, &f.value, &f.progress,
-                           &f.expected, &f.status, &f.share, &f.contribution, &f.latest,
-                           &f.indicator, &f.withheld, &f.approved}) {
-      g->MoveTo(&out);
-    }
-    return Render(std::move(out));
-  });
+std::shared_ptr<const RenderedFamilies> KpiCollector::Compute(
+    std::unique_ptr<store::Snapshot> snapshot, const core::Catalogue& catalogue) const {
+  core::Rollup rollup(catalogue, options());
+  kpihub::Status read = store::FeedRollup(*snapshot, &rollup);
+  core::PeriodStates states;
+  if (read.ok()) {
+    read = snapshot->ForEachPeriod(
+        [&](const store::PeriodRecord& p) { states[{p.department, p.year}] = p.state; });
+  }
+  snapshot.reset();  // the read transaction ends before the (longer) rollup
+  if (!ReadOk(read)) return nullptr;
+  core::RollupResult result = rollup.Finish();
+  KpiFamilies f;
+  AddKpiCatalogue(catalogue, f);
+  for (const core::KpiFigure& k : result.kpi_figures) AddKpiFigure(k, f);
+  AddLatest(result.kpi_figures, f);
+  AddBaselines(result.kpi_figures, f);
+  AddIndicators(result, f);
+  AddBasis(catalogue, result.kpi_figures, states, f);
+  std::vector<prometheus::MetricFamily> out;
+  for (GaugeFamily* g : {&f.info, &f.park_info, &f.target, &f.baseline, &f.value, &f.progress,
+                         &f.expected, &f.status, &f.share, &f.contribution, &f.latest,
+                         &f.indicator, &f.withheld, &f.approved}) {
+    g->MoveTo(&out);
+  }
+  return Render(std::move(out));
 }
 
 }  // namespace kpihub::exporter

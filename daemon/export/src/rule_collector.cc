@@ -9,7 +9,6 @@
 #include "kpihub/core/rule_check.h"
 #include "kpihub/export/gauge_family.h"
 #include "kpihub/store/rollup_feed.h"
-#include "store_read.h"
 
 namespace kpihub::exporter {
 namespace {
@@ -138,26 +137,20 @@ std::vector<prometheus::MetricFamily> Families(const core::Catalogue& catalogue,
 
 }  // namespace
 
-std::shared_ptr<const RenderedFamilies> RuleCollector::Current() const {
-  auto view = config_.Get();
-  const core::Catalogue& catalogue = *view.catalogue;
+std::shared_ptr<const RenderedFamilies> RuleCollector::Compute(
+    std::unique_ptr<store::Snapshot> snapshot, const core::Catalogue& catalogue) const {
   if (catalogue.rules().empty()) return Render({});
-  std::unique_ptr<store::Snapshot> snapshot = OpenScrapeSnapshot(store_, *log_, "rule scrape");
-  if (snapshot == nullptr) return nullptr;
-  const ScrapeKey key{snapshot->Version(), view.catalogue};
-  return cache_.Get(key, [&]() -> std::shared_ptr<const RenderedFamilies> {
-    // Park rules read park-year figures before small-cell suppression (the rollup keeps the
-    // withheld ones, flagged); only counts of publishable park-years leave.
-    core::RollupOptions unsuppressed = options_;
-    unsuppressed.confidential = true;
-    core::Rollup rollup(catalogue, unsuppressed);
-    core::RuleCheck check(catalogue);
-    kpihub::Status read = ReadState(*snapshot, catalogue, rollup, check);
-    snapshot.reset();
-    if (!ScrapeReadOk(read, *log_, "rule scrape")) return nullptr;
-    const core::RollupResult result = rollup.Finish();
-    return Render(Families(catalogue, result, check.Finish(result)));
-  });
+  // Park rules read park-year figures before small-cell suppression (the rollup keeps the
+  // withheld ones, flagged); only counts of publishable park-years leave.
+  core::RollupOptions unsuppressed = options();
+  unsuppressed.confidential = true;
+  core::Rollup rollup(catalogue, unsuppressed);
+  core::RuleCheck check(catalogue);
+  kpihub::Status read = ReadState(*snapshot, catalogue, rollup, check);
+  snapshot.reset();
+  if (!ReadOk(read)) return nullptr;
+  const core::RollupResult result = rollup.Finish();
+  return Render(Families(catalogue, result, check.Finish(result)));
 }
 
 }  // namespace kpihub::exporter
