@@ -13,9 +13,7 @@ namespace {
 struct QueryArgs {
   std::string endpoint = "tcp://127.0.0.1:7731";
   std::string server_key, key;
-  std::vector<std::string> indicators, parks, entity_filter;
-  std::string from, to, level = "aggregate";
-  uint32_t page_size = 0;
+  client::QueryScope scope;
   bool csv = false, entities = false;
   int timeout_ms = 30000;
 };
@@ -48,22 +46,15 @@ void PrintAggregate(const QueryArgs& args, const client::QueryResult& r) {
 }
 
 int RunQuery(const QueryArgs& args) {
-  auto server = wire::ReadKeyFile(args.server_key, false);
-  auto client_keys = server.ok() ? wire::ReadKeyFile(args.key, true) : server;
-  if (!client_keys.ok()) {
-    std::fprintf(stderr, "kpihub query: %s\n", client_keys.status().message().c_str());
+  client::ConsumerOptions options;
+  options.endpoint = args.endpoint;
+  if (Status keys = client::LoadReadingKeys(args.key, args.server_key, &options); !keys.ok()) {
+    std::fprintf(stderr, "kpihub query: %s\n", keys.message().c_str());
     return 1;
   }
-  wire::QueryRequest query;
-  query.indicators = args.indicators;
-  query.parks = args.parks;
-  query.period_from = args.from;
-  query.period_to = args.to;
-  query.entities = args.entity_filter;
-  query.level = args.level == "enterprise" ? core::ShareLevel::kEnterprise : core::ShareLevel::kAggregate;
-  query.page_size = args.page_size;
+  const wire::QueryRequest query = client::ToRequest(args.scope);
   zmq::context_t context(1);
-  client::Consumer consumer(context, {args.endpoint, server->public_z85, *client_keys, 5000, 5000});
+  client::Consumer consumer(context, options);
   client::QueryResult result = consumer.Query(query, args.timeout_ms);
   if (result.timed_out) {
     std::fprintf(stderr, "kpihub query: %s from %s (daemon down, exchange_listen off, or the key "
@@ -93,14 +84,14 @@ CommandRunner AddQueryCommand(CLI::App& app) {
   cmd->add_option("--endpoint", args->endpoint, "exchange endpoint (exchange_listen)");
   cmd->add_option("--server-key", args->server_key, "daemon public key file")->required();
   cmd->add_option("--key", args->key, "this department's reading key (.key)")->required();
-  cmd->add_option("--indicator", args->indicators, "indicator code (repeatable)")->required();
-  cmd->add_option("--park", args->parks, "park code (repeatable; default every park)");
-  cmd->add_option("--from", args->from, "first period, e.g. 2019, 2019Q1, 2019-01");
-  cmd->add_option("--to", args->to, "last period");
-  cmd->add_option("--level", args->level, "aggregate (default) or enterprise")
+  cmd->add_option("--indicator", args->scope.indicators, "indicator code (repeatable)")->required();
+  cmd->add_option("--park", args->scope.parks, "park code (repeatable; default every park)");
+  cmd->add_option("--from", args->scope.from, "first period, e.g. 2019, 2019Q1, 2019-01");
+  cmd->add_option("--to", args->scope.to, "last period");
+  cmd->add_option("--level", args->scope.level, "aggregate (default) or enterprise")
       ->check(CLI::IsMember({"aggregate", "enterprise"}));
-  cmd->add_option("--entity", args->entity_filter, "enterprise credit code (repeatable)");
-  cmd->add_option("--page-size", args->page_size, "rows per page (1..10000)");
+  cmd->add_option("--entity", args->scope.entities, "enterprise credit code (repeatable)");
+  cmd->add_option("--page-size", args->scope.page_size, "rows per page (1..10000)");
   cmd->add_flag("--csv", args->csv, "CSV on stdout");
   cmd->add_flag("--entities", args->entities,
                 "show enterprises' credit codes in full (masked otherwise)");

@@ -192,7 +192,9 @@ TEST_F(ExchangeSubscribeTest, CreditBoundsWhatTheDaemonSendsAhead) {
   // Without credit nothing but heartbeats comes; the daemon holds its place.
   for (int i = 0; i < 3; ++i) {
     auto page = finance->ReceivePage(300);
-    if (page) EXPECT_EQ(page->kind, PageKind::kHeartbeat);
+    if (page) {
+      EXPECT_EQ(page->kind, PageKind::kHeartbeat);
+    }
   }
   size_t rows = first->enterprise_rows.size();
   bool done = false;
@@ -326,7 +328,9 @@ void ExchangeSubscribeTest::CheckSubscription(client::Consumer& reader, const st
     ExpectDisclosable(*page, dept, indicator, d, enterprise_rows, withheld);
     if (page->snapshot_done) break;
   }
-  if (!keep) ASSERT_TRUE(reader.SendFrame(Frame(id, wire::RequestMode::kUnsubscribe, 0)));
+  if (!keep) {
+    ASSERT_TRUE(reader.SendFrame(Frame(id, wire::RequestMode::kUnsubscribe, 0)));
+  }
 }
 
 TEST_F(ExchangeSubscribeTest, NoSubscriberGetsAWithheldFigureOrAnEnterpriseRowWithoutAnAgreementForIt) {

@@ -24,6 +24,29 @@ int64_t NowMs() {
 
 }  // namespace
 
+Status LoadReadingKeys(const std::string& key_file, const std::string& server_key_file,
+                       ConsumerOptions* options) {
+  auto mine = wire::ReadKeyFile(key_file, /*need_secret=*/true);
+  if (!mine.ok()) return mine.status();
+  auto server = wire::ReadKeyFile(server_key_file, /*need_secret=*/false);
+  if (!server.ok()) return server.status();
+  options->client_keys = *mine;
+  options->server_public_z85 = server->public_z85;
+  return Status::Ok();
+}
+
+wire::QueryRequest ToRequest(const QueryScope& scope) {
+  wire::QueryRequest q;
+  q.indicators = scope.indicators;
+  q.parks = scope.parks;
+  q.period_from = scope.from;
+  q.period_to = scope.to;
+  q.entities = scope.entities;
+  q.level = scope.level == "enterprise" ? core::ShareLevel::kEnterprise : core::ShareLevel::kAggregate;
+  q.page_size = scope.page_size;
+  return q;
+}
+
 Consumer::Consumer(zmq::context_t& context, const ConsumerOptions& options)
     : socket_(platform::NewCurveDealer(context, DealerOptions(options))) {
   socket_.connect(options.endpoint);

@@ -33,13 +33,19 @@ using platform::Priority;
 std::atomic<bool> g_pull_stop{false};
 void OnPullSignal(int) { g_pull_stop.store(true); }
 
+client::QueryScope WithPageSize(uint32_t rows) {
+  client::QueryScope scope;
+  scope.page_size = rows;
+  return scope;
+}
+
 struct PullArgs {
   std::string key, server_key, endpoint = "tcp://127.0.0.1:7731", state_dir, out, name;
-  std::vector<std::string> indicators, parks, entities;
-  std::string from, to, level = "aggregate", format = "csv", encoding = "utf-8";
+  client::QueryScope scope = WithPageSize(1000);
+  std::string format = "csv", encoding = "utf-8";
   std::string profile, catalogue;
   bool once = false;
-  uint32_t page_size = 1000, window = 8;
+  uint32_t window = 8;
   int keepalive_ms = 5000, silence_ms = 30000, answer_timeout_s = 30;
 };
 
@@ -50,13 +56,13 @@ void AddOptions(CLI::App& app, PullArgs& a) {
   app.add_option("--state-dir", a.state_dir, "where the subscription's cursor is kept")->required();
   app.add_option("--out", a.out, "directory the files are written to")->required();
   app.add_option("--name", a.name, "the subscription's name (default: its only indicator)");
-  app.add_option("--indicator", a.indicators, "indicator code (repeatable)")->required();
-  app.add_option("--park", a.parks, "park code (repeatable; default every park)");
-  app.add_option("--from", a.from, "first period, e.g. 2019, 2019Q1, 2019-01");
-  app.add_option("--to", a.to, "last period");
-  app.add_option("--level", a.level, "aggregate or enterprise")
+  app.add_option("--indicator", a.scope.indicators, "indicator code (repeatable)")->required();
+  app.add_option("--park", a.scope.parks, "park code (repeatable; default every park)");
+  app.add_option("--from", a.scope.from, "first period, e.g. 2019, 2019Q1, 2019-01");
+  app.add_option("--to", a.scope.to, "last period");
+  app.add_option("--level", a.scope.level, "aggregate or enterprise")
       ->check(CLI::IsMember({"aggregate", "enterprise"}))->capture_default_str();
-  app.add_option("--entity", a.entities,
+  app.add_option("--entity", a.scope.entities,
                  "with --level enterprise: only this credit code (repeatable)");
   app.add_option("--format", a.format, "csv or jsonl")->check(CLI::IsMember({"csv", "jsonl"}))
       ->capture_default_str();
@@ -66,7 +72,7 @@ void AddOptions(CLI::App& app, PullArgs& a) {
   app.add_option("--catalogue", a.catalogue,
                  "catalogue file for --profile (default: the built-in one)");
   app.add_flag("--once", a.once, "stop once caught up");
-  app.add_option("--page-size", a.page_size, "most rows per file (1..1000)")
+  app.add_option("--page-size", a.scope.page_size, "most rows per file (1..1000)")
       ->check(CLI::Range(1, 1000))->capture_default_str();
   app.add_option("--window", a.window, "messages the daemon may send ahead (1..64)")
       ->check(CLI::Range(1, 64))->capture_default_str();
@@ -100,7 +106,8 @@ std::optional<feed::Profile> LoadPullProfile(const PullArgs& a) {
 
 // The options as a run's; false (and said why) when they do not make one.
 bool BuildOptions(const PullArgs& a, PullOptions* o) {
-  o->name = a.name.empty() && a.indicators.size() == 1 ? a.indicators[0] : a.name;
+  const auto& indicators = a.scope.indicators;
+  o->name = a.name.empty() && indicators.size() == 1 ? indicators[0] : a.name;
   if (!std::regex_match(o->name, std::regex("[A-Za-z0-9_]{1,64}"))) {
     LogLine(Priority::kError, "kpihub-adapter pull: --name must be 1 to 64 letters, digits or _ "
             "(needed with several --indicator)\n");
@@ -108,25 +115,13 @@ bool BuildOptions(const PullArgs& a, PullOptions* o) {
   }
   o->out_dir = a.out;
   o->state_dir = a.state_dir;
-  auto& q = o->query;
-  q.mode = wire::RequestMode::kSubscribe;
-  q.indicators = a.indicators;
-  q.parks = a.parks;
-  q.period_from = a.from;
-  q.period_to = a.to;
-  q.entities = a.entities;
-  q.level = a.level == "enterprise" ? core::ShareLevel::kEnterprise : core::ShareLevel::kAggregate;
-  q.page_size = a.page_size;
-  auto mine = wire::ReadKeyFile(a.key, /*need_secret=*/true);
-  auto server = wire::ReadKeyFile(a.server_key, /*need_secret=*/false);
-  if (!mine.ok() || !server.ok()) {
-    LogLine(Priority::kError, "kpihub-adapter pull: %s\n",
-            (mine.ok() ? server.status() : mine.status()).message().c_str());
+  o->query = client::ToRequest(a.scope);
+  o->query.mode = wire::RequestMode::kSubscribe;
+  o->consumer.endpoint = a.endpoint;
+  if (Status keys = client::LoadReadingKeys(a.key, a.server_key, &o->consumer); !keys.ok()) {
+    LogLine(Priority::kError, "kpihub-adapter pull: %s\n", keys.message().c_str());
     return false;
   }
-  o->consumer.endpoint = a.endpoint;
-  o->consumer.client_keys = *mine;
-  o->consumer.server_public_z85 = server->public_z85;
   o->subscriber.window = a.window;
   o->subscriber.keepalive_ms = a.keepalive_ms;
   o->subscriber.silence_ms = a.silence_ms;
@@ -148,7 +143,7 @@ int RunPullCommand(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : 1;
   }
-  if (!a.entities.empty() && a.level != "enterprise") {
+  if (!a.scope.entities.empty() && a.scope.level != "enterprise") {
     LogLine(Priority::kError, "kpihub-adapter pull: --entity needs --level enterprise\n");
     return 1;
   }
@@ -157,7 +152,7 @@ int RunPullCommand(int argc, char** argv) {
   std::optional<feed::Profile> profile;
   if (!a.profile.empty() && !(profile = LoadPullProfile(a))) return 1;
   PullOutput output(a.format == "csv" ? PullFormat::kCsv : PullFormat::kJsonl,
-                    a.encoding == "gb18030", options.query.level, a.indicators,
+                    a.encoding == "gb18030", options.query.level, a.scope.indicators,
                     profile ? &*profile : nullptr);
   struct sigaction sa {};
   sa.sa_handler = OnPullSignal;  // no SA_RESTART: the receive loop sees the stop promptly

@@ -29,6 +29,22 @@ struct ConsumerOptions {
   int send_timeout_ms = 5000;  // a send never waits longer (a refused key gets no session)
 };
 
+// Reads the department's reading key (secret) and the daemon's public key from their files
+// into `options`; the first that cannot be read is the error.
+Status LoadReadingKeys(const std::string& key_file, const std::string& server_key_file,
+                       ConsumerOptions* options);
+
+// What a department asks for, as `kpihub query` and `kpihub-adapter pull` take it.
+struct QueryScope {
+  std::vector<std::string> indicators, parks, entities;  // entities: credit codes
+  std::string from, to;                                   // periods, e.g. 2019, 2019Q1
+  std::string level = "aggregate";                        // or "enterprise"
+  uint32_t page_size = 0;                                 // 0: the daemon's default
+};
+
+// The query request (mode query) for `scope`.
+wire::QueryRequest ToRequest(const QueryScope& scope);
+
 struct QueryResult {
   bool answered = false;          // every page was answered
   wire::QueryRefusal reason = wire::QueryRefusal::kNone;  // when refused
