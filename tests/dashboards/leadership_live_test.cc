@@ -9,11 +9,9 @@
 // Every wait draws on one budget (kBudget) well inside the test's 120 s ctest timeout; every
 // process is stopped by PID.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <chrono>
 #include <cmath>
-#include <fstream>
 #include <iostream>
 #include <regex>
 #include <thread>
@@ -22,7 +20,7 @@
 #include "kpihub/client/connection.h"
 #include "kpihub/testing/adapter_process.h"
 #include "kpihub/testing/daemon_harness.h"
-#include "kpihub/testing/port_reservation.h"
+#include "kpihub/testing/prometheus_server.h"
 #include "kpihub/testing/source_file.h"
 
 namespace kpihub::testing {
@@ -45,58 +43,24 @@ bool HasCjk(const std::string& s) {
   return false;
 }
 
-// Debian's prometheus on a reserved loopback port with a temp config and TSDB, the shipped
-// rules evaluated every second.
-class Prometheus {
- public:
-  Prometheus(const std::string& dir, int target_port) : dir_(dir), port_(reserved_.port()) {
-    std::ofstream(dir + "/prometheus.yml")
-        << "global:\n  scrape_interval: 5s\n  scrape_timeout: 5s\n  evaluation_interval: 1s\n"
-        << "rule_files:\n  - " << KPIHUB_RULES_FILE << "\n"
-        << "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n"
-        << "      - targets: ['127.0.0.1:" << target_port << "']\n";
-  }
-  ~Prometheus() { process_.Kill(SIGTERM); }
+// A prometheus.yml scraping the daemon at `target_port` every 5 s, the shipped rules evaluated
+// every second.
+std::string ScrapeConfig(int target_port) {
+  return "global:\n  scrape_interval: 5s\n  scrape_timeout: 5s\n  evaluation_interval: 1s\n"
+         "rule_files:\n  - " KPIHUB_RULES_FILE "\n"
+         "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n"
+         "      - targets: ['127.0.0.1:" + std::to_string(target_port) + "']\n";
+}
 
-  bool Start(Clock::time_point deadline) {
-    process_.Start({"/usr/bin/prometheus", "--config.file=" + dir_ + "/prometheus.yml",
-                    "--storage.tsdb.path=" + dir_ + "/tsdb",
-                    "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=warn"},
-                   dir_ + "/prometheus.log");
-    while (Clock::now() < deadline) {
-      int code = 0;
-      if (HttpGet(port_, "/-/ready", "", &code) && code == 200) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+// The value of a query that must give exactly one series; NaN otherwise.
+double One(const PrometheusServer& prometheus, const std::string& promql) {
+  json r = prometheus.Query(promql);
+  if (r.size() != 1) {
+    ADD_FAILURE() << r.size() << " series for " << promql;
+    return std::nan("");
   }
-  // The result vector of an instant query; a query Prometheus refuses fails the test.
-  json Query(const std::string& promql) const {
-    auto body = HttpGet(port_, "/api/v1/query?query=" + UrlEncode(promql));
-    json reply = body ? json::parse(*body, nullptr, false) : json();
-    if (reply.is_discarded() || reply.is_null() || reply.value("status", "") != "success") {
-      ADD_FAILURE() << "query failed: " << promql << ": " << body.value_or("(no answer)");
-      return json::array();
-    }
-    return reply["data"]["result"];
-  }
-  // The value of a query that must give exactly one series; NaN otherwise.
-  double One(const std::string& promql) const {
-    json r = Query(promql);
-    if (r.size() != 1) {
-      ADD_FAILURE() << r.size() << " series for " << promql;
-      return std::nan("");
-    }
-    return std::stod(r[0]["value"][1].get<std::string>());
-  }
-  std::string Log() const { return ReadWholeFile(dir_ + "/prometheus.log"); }
-
- private:
-  std::string dir_;
-  PortReservation reserved_;
-  int port_;
-  ChildProcess process_;
-};
+  return std::stod(r[0]["value"][1].get<std::string>());
+}
 
 struct Query {
   std::string what;   // panel or variable, for messages
@@ -168,7 +132,7 @@ class LeadershipLiveTest : public ::testing::Test {
   }
 
   // Until every query returns data (recorded series need an evaluation after a scrape).
-  void ExpectAllReturnData(const Prometheus& prometheus, const std::vector<Query>& queries,
+  void ExpectAllReturnData(const PrometheusServer& prometheus, const std::vector<Query>& queries,
                            Clock::time_point deadline) {
     std::vector<std::string> missing = {"every query: the budget ran out first"};
     while (Clock::now() < deadline) {
@@ -188,7 +152,7 @@ class LeadershipLiveTest : public ::testing::Test {
 
 // Every series a reader sees is titled by a Chinese name: the *_zh labels its panel titles
 // rows by are there and Chinese, and a series keeping a code label has a Chinese name beside it.
-void ExpectChineseNames(const Prometheus& prometheus, const std::vector<Query>& queries) {
+void ExpectChineseNames(const PrometheusServer& prometheus, const std::vector<Query>& queries) {
   for (const Query& q : queries) {
     for (const json& series : prometheus.Query(q.promql)) {
       const json& labels = series["metric"];
@@ -217,8 +181,8 @@ TEST_F(LeadershipLiveTest, EveryQueryReturnsDataInPeoplesWords) {
   ASSERT_NO_FATAL_FAILURE(FeedMilestone());
 
   TempDir dir;
-  Prometheus prometheus(dir.path(), daemon_.metrics_port());
-  ASSERT_TRUE(prometheus.Start(deadline)) << prometheus.Log();
+  PrometheusServer prometheus(dir.path(), ScrapeConfig(daemon_.metrics_port()));
+  ASSERT_TRUE(prometheus.Start(std::chrono::milliseconds(RemainingMs(deadline)))) << prometheus.Log();
   const std::vector<Query> queries = BoardQueries();
   ASSERT_GT(queries.size(), 15u);
   ExpectAllReturnData(prometheus, queries, deadline);
@@ -226,35 +190,35 @@ TEST_F(LeadershipLiveTest, EveryQueryReturnsDataInPeoplesWords) {
   ExpectChineseNames(prometheus, queries);
 
   // Park and KPI pickers show names: the zone as 全区, every park of the catalogue named.
-  EXPECT_EQ(prometheus.One(R"(count(kpihub:park:info{park="zone", park_zh="全区"}))"), 1);
-  EXPECT_EQ(prometheus.One("count(kpihub:park:info) - count(kpihub_park_info{park!=\"zone\"})"), 1);
+  EXPECT_EQ(One(prometheus, R"(count(kpihub:park:info{park="zone", park_zh="全区"}))"), 1);
+  EXPECT_EQ(One(prometheus, "count(kpihub:park:info) - count(kpihub_park_info{park!=\"zone\"})"), 1);
 
   // Display units: yuan in 亿元, ratios in %, the same figures as the daemon's.
   const std::string zone2020 = R"(park="zone", period="2020")";
-  EXPECT_NEAR(prometheus.One(R"(kpihub:kpi_value:display{kpi="industrial_output", unit_zh="亿元", )" + zone2020 + "}"),
-              prometheus.One(R"(kpihub_kpi_value{kpi="industrial_output", )" + zone2020 + "}") / 1e8, 1e-6);
-  EXPECT_NEAR(prometheus.One(R"(kpihub:kpi_value:display{kpi="rd_intensity", unit_zh="%", )" + zone2020 + "}"),
-              prometheus.One(R"(kpihub_kpi_value{kpi="rd_intensity", )" + zone2020 + "}") * 100, 1e-9);
-  EXPECT_EQ(prometheus.One(R"(count(kpihub:kpi_value:display{unit_zh=""}) or vector(0))"), 0);
+  EXPECT_NEAR(One(prometheus, R"(kpihub:kpi_value:display{kpi="industrial_output", unit_zh="亿元", )" + zone2020 + "}"),
+              One(prometheus, R"(kpihub_kpi_value{kpi="industrial_output", )" + zone2020 + "}") / 1e8, 1e-6);
+  EXPECT_NEAR(One(prometheus, R"(kpihub:kpi_value:display{kpi="rd_intensity", unit_zh="%", )" + zone2020 + "}"),
+              One(prometheus, R"(kpihub_kpi_value{kpi="rd_intensity", )" + zone2020 + "}") * 100, 1e-9);
+  EXPECT_EQ(One(prometheus, R"(count(kpihub:kpi_value:display{unit_zh=""}) or vector(0))"), 0);
   // 力争 targets are marked in their title.
-  EXPECT_EQ(prometheus.One(R"(count(kpihub:kpi:info{strength="strive", title_zh!~".*（力争）"}) or vector(0))"), 0);
-  EXPECT_GE(prometheus.One(R"(count(kpihub:kpi:info{strength="strive"}))"), 1);
+  EXPECT_EQ(One(prometheus, R"(count(kpihub:kpi:info{strength="strive", title_zh!~".*（力争）"}) or vector(0))"), 0);
+  EXPECT_GE(One(prometheus, R"(count(kpihub:kpi:info{strength="strive"}))"), 1);
 
   // A park without a target of its own for a zone-scope KPI is not judged (-1, grey), never
   // off track; its share of the zone is on the board instead.
-  EXPECT_EQ(prometheus.One(R"(kpihub:kpi_status:code{kpi="industrial_output", park="tengyun", period="2020"})"), -1);
+  EXPECT_EQ(One(prometheus, R"(kpihub:kpi_status:code{kpi="industrial_output", park="tengyun", period="2020"})"), -1);
   EXPECT_EQ(prometheus.Query(R"(kpihub_kpi_zone_share_ratio{kpi="industrial_output", park="tengyun", period="2020"})").size(), 1u);
-  EXPECT_EQ(prometheus.One(R"(count(kpihub:kpi_status:code{park!="zone"} == 0 unless on (kpi, park) kpihub_kpi_target) or vector(0))"), 0)
+  EXPECT_EQ(One(prometheus, R"(count(kpihub:kpi_status:code{park!="zone"} == 0 unless on (kpi, park) kpihub_kpi_target) or vector(0))"), 0)
       << "a park without a target shown off track";
   EXPECT_EQ(prometheus.Query(R"(ALERTS{alertname="KpihubKpiOffTrack", park!="zone"})").size(), 0u);
 
   // No year has been approved: every figure is provisional (初步数), none 正式数.
-  EXPECT_GE(prometheus.One(R"(count(kpihub_kpi_approved{year="2020"} == 0))"), 1);
-  EXPECT_EQ(prometheus.One(R"(count(kpihub_kpi_approved == 1) or vector(0))"), 0);
+  EXPECT_GE(One(prometheus, R"(count(kpihub_kpi_approved{year="2020"} == 0))"), 1);
+  EXPECT_EQ(One(prometheus, R"(count(kpihub_kpi_approved == 1) or vector(0))"), 0);
 
   // The milestone fed above: achieved (3), in June 2019 as the board prints it.
-  EXPECT_EQ(prometheus.One(R"(kpihub:milestone_status:code{milestone="national_incubator"})"), 3);
-  const double achieved_ms = prometheus.One(
+  EXPECT_EQ(One(prometheus, R"(kpihub:milestone_status:code{milestone="national_incubator"})"), 3);
+  const double achieved_ms = One(prometheus, 
       R"(max by (milestone) (kpihub_milestone_achieved_timestamp_seconds{milestone="national_incubator"} * 1000))");
   EXPECT_GE(achieved_ms, 1559260800000.0);  // 2019-05-31 00:00 UTC: June 1 in any zone east of UTC-24
   EXPECT_LT(achieved_ms, 1559433600000.0);  // 2019-06-02 00:00 UTC

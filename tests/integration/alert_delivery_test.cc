@@ -17,6 +17,7 @@
 #include "kpihub/client/connection.h"
 #include "kpihub/testing/daemon_harness.h"
 #include "kpihub/testing/port_reservation.h"
+#include "kpihub/testing/prometheus_server.h"
 #include "monitoring_services.h"
 
 namespace kpihub::testing {
@@ -73,13 +74,13 @@ void WriteAlertmanagerConfig(const std::string& path, const std::string& webhook
 }
 
 // Scrapes kpihubd and evaluates the shipped rules every second, alerting through `am_port`.
-void WritePrometheusConfig(const std::string& path, int am_port, int metrics_port) {
-  std::ofstream(path) << "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                      << "alerting:\n  alertmanagers:\n    - static_configs:\n"
-                      << "        - targets: ['127.0.0.1:" << am_port << "']\n"
-                      << "rule_files:\n  - " << KPIHUB_RULES_FILE << "\n"
-                      << "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n"
-                      << "      - targets: ['127.0.0.1:" << metrics_port << "']\n";
+std::string PrometheusConfig(int am_port, int metrics_port) {
+  return "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+         "alerting:\n  alertmanagers:\n    - static_configs:\n"
+         "        - targets: ['127.0.0.1:" + std::to_string(am_port) + "']\n"
+         "rule_files:\n  - " KPIHUB_RULES_FILE "\n"
+         "scrape_configs:\n  - job_name: kpihub\n    static_configs:\n"
+         "      - targets: ['127.0.0.1:" + std::to_string(metrics_port) + "']\n";
 }
 
 // The labels and annotations a firing KpihubFeedLate for finance must carry, the runbook
@@ -142,15 +143,8 @@ TEST(AlertDeliveryTest, AShippedAlertReachesTheWebhookWithAnAbsoluteRunbookLink)
   ASSERT_TRUE(alertmanager.StartAndWaitReady(am_port, "/-/ready", 20s)) << alertmanager.Log();
 
   TempDir prom_dir;
-  PortReservation prom_reserved;
-  const int prom_port = prom_reserved.port();
-  WritePrometheusConfig(prom_dir.path() + "/prometheus.yml", am_port, daemon.metrics_port());
-  ServiceProcess prometheus({"/usr/bin/prometheus", "--config.file=" + prom_dir.path() + "/prometheus.yml",
-                             "--storage.tsdb.path=" + prom_dir.path() + "/tsdb",
-                             "--web.listen-address=127.0.0.1:" + std::to_string(prom_port),
-                             "--log.level=warn"},
-                            prom_dir.path() + "/prometheus.log");
-  ASSERT_TRUE(prometheus.StartAndWaitReady(prom_port, "/-/ready", 20s)) << prometheus.Log();
+  PrometheusServer prometheus(prom_dir.path(), PrometheusConfig(am_port, daemon.metrics_port()));
+  ASSERT_TRUE(prometheus.Start(20s)) << prometheus.Log();
 
   std::string body = webhook.WaitForBody(
       [](const std::string& b) { return !FiringAlert(b, "KpihubFeedLate").is_null(); }, 60s);

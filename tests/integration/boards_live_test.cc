@@ -199,7 +199,7 @@ class BoardsLiveTest : public ::testing::Test {
     };
     std::map<std::string, std::string> code_of;  // department_zh -> code
     for (const core::Department& d : catalogue_->departments()) code_of[d.name_zh] = d.code;
-    json states = prometheus.Query(PanelQuery("kpihub-operations.json", 27, "A"));
+    json states = prometheus.Data(PanelQuery("kpihub-operations.json", 27, "A"));
     ASSERT_FALSE(states.is_null());
     std::map<std::pair<std::string, std::string>, double> shown;  // (department, year)
     for (const json& row : states["result"]) {
@@ -233,7 +233,7 @@ class BoardsLiveTest : public ::testing::Test {
     auto daemon = [&](const std::string& name, std::map<std::string, std::string> labels) {
       return MetricOr(exported, SeriesKey(name, std::move(labels)), std::nan(""));
     };
-    json restated = prometheus.Query(PanelQuery("kpihub-operations.json", 28, "A"));
+    json restated = prometheus.Data(PanelQuery("kpihub-operations.json", 28, "A"));
     ASSERT_FALSE(restated.is_null());
     ASSERT_EQ(restated["result"].size(), 1u) << restated.dump();
     const json& r = restated["result"][0];
@@ -254,7 +254,7 @@ class BoardsLiveTest : public ::testing::Test {
     auto daemon = [&](const std::string& name, std::map<std::string, std::string> labels) {
       return MetricOr(exported, SeriesKey(name, std::move(labels)), std::nan(""));
     };
-    json basis = prometheus.Query(PanelQuery("kpihub-leadership.json", 2, "G"));
+    json basis = prometheus.Data(PanelQuery("kpihub-leadership.json", 2, "G"));
     ASSERT_FALSE(basis.is_null());
     std::map<std::string, double> approved;
     for (const json& row : basis["result"]) {
@@ -461,8 +461,8 @@ TEST_F(BoardsLiveTest, EveryPanelAndRuleReturnsDataAndAStoppedFeedAlerts) {
   ASSERT_NO_FATAL_FAILURE(CheckScrape());
 
   TempDir prom_dir;
-  PrometheusServer prometheus(prom_dir.path(), daemon_.metrics_port());
-  ASSERT_TRUE(prometheus.Start()) << prometheus.Log();
+  PrometheusServer prometheus(prom_dir.path(), BoardsScrapeConfig(daemon_.metrics_port()));
+  ASSERT_TRUE(prometheus.Start(std::chrono::seconds(15))) << prometheus.Log();
   const auto queries = AllQueries();
   ASSERT_GT(queries.size(), 40u);
   // What is left of the budget, less what the alert needs: the contract, a scrape interval,
@@ -471,7 +471,7 @@ TEST_F(BoardsLiveTest, EveryPanelAndRuleReturnsDataAndAStoppedFeedAlerts) {
   ExpectAllReturnData(prometheus, queries, *finance, &finance_seq, budget_end - alert_phase);
   // Each scrape after a commit recomputes the rollup: how long the longest took (a scrape
   // over scrape_timeout leaves the boards empty).
-  json longest = prometheus.Query("max_over_time(scrape_duration_seconds[10m])");
+  json longest = prometheus.Data("max_over_time(scrape_duration_seconds[10m])");
   if (!longest.is_null() && !longest["result"].empty()) {
     std::printf("longest scrape: %s s\n", longest["result"][0]["value"][1].get<std::string>().c_str());
   }

@@ -28,9 +28,8 @@
 #include "kpihub/client/connection.h"
 #include "kpihub/testing/adapter_process.h"
 #include "kpihub/testing/daemon_harness.h"
-#include "kpihub/testing/port_reservation.h"
+#include "kpihub/testing/prometheus_server.h"
 #include "kpihub/testing/source_file.h"
-#include "monitoring_services.h"
 #include "ops_test_util.h"
 
 namespace kpihub::testing {
@@ -65,39 +64,6 @@ std::string FederatedSelector() {
   }
   return "";
 }
-
-// Debian's prometheus on a reserved loopback port with `config` and a temp TSDB.
-class Prometheus {
- public:
-  Prometheus(const std::string& dir, const std::string& config)
-      : dir_(dir),
-        process_({"/usr/bin/prometheus", "--config.file=" + dir + "/prometheus.yml",
-                  "--storage.tsdb.path=" + dir + "/tsdb",
-                  "--web.listen-address=127.0.0.1:" + std::to_string(reserved_.port()), "--log.level=warn"},
-                 dir + "/prometheus.log") {
-    std::ofstream(dir + "/prometheus.yml") << config;
-  }
-  bool Start(Clock::time_point deadline) {
-    return process_.StartAndWaitReady(port(), "/-/ready", std::chrono::milliseconds(RemainingMs(deadline)));
-  }
-  int port() const { return reserved_.port(); }
-  // The result vector of an instant query; a query Prometheus refuses fails the test.
-  json Query(const std::string& promql) const {
-    auto body = HttpGet(port(), "/api/v1/query?query=" + UrlEncode(promql));
-    json reply = body ? json::parse(*body, nullptr, false) : json();
-    if (reply.is_discarded() || reply.is_null() || reply.value("status", "") != "success") {
-      ADD_FAILURE() << "query failed: " << promql << ": " << body.value_or("(no answer)");
-      return json::array();
-    }
-    return reply["data"]["result"];
-  }
-  std::string Log() const { return process_.Log(); }
-
- private:
-  std::string dir_;
-  PortReservation reserved_;  // held for the server's whole life (Go sets SO_REUSEADDR)
-  ServiceProcess process_;
-};
 
 // `text` with each `from` replaced by its `to`; a `from` that is not there fails the test
 // (the shipped file changed under the test).
@@ -188,12 +154,12 @@ class FederationLiveTest : public ::testing::Test {
   void StartPrometheus(Clock::time_point deadline) {
     std::vector<int> zone_ports;
     for (size_t i = 0; i < Zones().size(); ++i) {
-      zones_.push_back(std::make_unique<Prometheus>(dirs_[i].path(), ZoneConfig(Zones()[i], daemons_[i]->metrics_port())));
-      ASSERT_TRUE(zones_.back()->Start(deadline)) << zones_.back()->Log();
+      zones_.push_back(std::make_unique<PrometheusServer>(dirs_[i].path(), ZoneConfig(Zones()[i], daemons_[i]->metrics_port())));
+      ASSERT_TRUE(zones_.back()->Start(std::chrono::milliseconds(RemainingMs(deadline)))) << zones_.back()->Log();
       zone_ports.push_back(zones_.back()->port());
     }
-    province_ = std::make_unique<Prometheus>(dirs_.back().path(), ProvinceConfig(zone_ports));
-    ASSERT_TRUE(province_->Start(deadline)) << province_->Log();
+    province_ = std::make_unique<PrometheusServer>(dirs_.back().path(), ProvinceConfig(zone_ports));
+    ASSERT_TRUE(province_->Start(std::chrono::milliseconds(RemainingMs(deadline)))) << province_->Log();
   }
 
   // Zones whose federated series (in the province, without the zone labels) are not exactly
@@ -288,8 +254,8 @@ class FederationLiveTest : public ::testing::Test {
   std::vector<std::unique_ptr<DaemonHarness>> daemons_;
   const std::string selector_ = FederatedSelector();
   std::vector<TempDir> dirs_;  // each Prometheus's; outlives the servers declared below
-  std::vector<std::unique_ptr<Prometheus>> zones_;
-  std::unique_ptr<Prometheus> province_;
+  std::vector<std::unique_ptr<PrometheusServer>> zones_;
+  std::unique_ptr<PrometheusServer> province_;
 };
 
 TEST_F(FederationLiveTest, ProvinceHoldsEachZonesOwnFiguresAndTheBoardAnswersPerZone) {

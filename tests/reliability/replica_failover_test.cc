@@ -22,9 +22,8 @@
 #include "kpihub/delivery/durable_sender.h"
 #include "kpihub/platform/system_clock.h"
 #include "kpihub/testing/daemon_harness.h"
-#include "kpihub/testing/port_reservation.h"
 #include "kpihub/testing/temp_dir.h"
-#include "monitoring_services.h"
+#include "kpihub/testing/prometheus_server.h"
 
 namespace kpihub::reliability {
 namespace {
@@ -193,7 +192,7 @@ class ReplicaFailoverTest : public ::testing::Test {
   }
 
   void StartPrometheus() {
-    std::ofstream config(prom_dir_.path() + "/prometheus.yml");
+    std::ostringstream config;
     // A scrape may take its whole interval on a loaded machine: a timed-out scrape of A would
     // blank the board for reasons that are not the failover's.
     config << "global:\n  scrape_interval: 2s\n  scrape_timeout: 2s\n  evaluation_interval: 1s\n"
@@ -203,15 +202,8 @@ class ReplicaFailoverTest : public ::testing::Test {
       config << "      - targets: ['127.0.0.1:" << d->metrics_port() << "']\n        labels:\n"
              << "          replica: " << name << "\n";
     }
-    config.close();
-    prometheus_ = std::make_unique<testing::ServiceProcess>(
-        std::vector<std::string>{"/usr/bin/prometheus", "--config.file=" + prom_dir_.path() + "/prometheus.yml",
-                                 "--storage.tsdb.path=" + prom_dir_.path() + "/tsdb",
-                                 "--web.listen-address=127.0.0.1:" + std::to_string(prom_port_.port()),
-                                 "--log.level=warn"},
-        prom_dir_.path() + "/prometheus.log");
-    ASSERT_TRUE(prometheus_->StartAndWaitReady(prom_port_.port(), "/-/ready", std::chrono::seconds(60)))
-        << prometheus_->Log();
+    prometheus_ = std::make_unique<testing::PrometheusServer>(prom_dir_.path(), config.str());
+    ASSERT_TRUE(prometheus_->Start(std::chrono::seconds(60))) << prometheus_->Log();
   }
 
   void StartFeeders() {
@@ -231,7 +223,7 @@ class ReplicaFailoverTest : public ::testing::Test {
 
   // Number of series an instant query returns; -1 when Prometheus did not answer it.
   int Series(const std::string& promql) const {
-    auto body = testing::HttpGet(prom_port_.port(), "/api/v1/query?query=" + testing::UrlEncode(promql));
+    auto body = testing::HttpGet(prometheus_->port(), "/api/v1/query?query=" + testing::UrlEncode(promql));
     if (!body || body->find("\"status\":\"success\"") == std::string::npos) return -1;
     return testing::CountOccurrences(*body, "\"metric\":");
   }
@@ -303,8 +295,7 @@ class ReplicaFailoverTest : public ::testing::Test {
   DaemonHarness a_{Adapters()};
   DaemonHarness b_{Adapters()};
   testing::TempDir prom_dir_, outboxes_;
-  testing::PortReservation prom_port_;
-  std::unique_ptr<testing::ServiceProcess> prometheus_;
+  std::unique_ptr<testing::PrometheusServer> prometheus_;
   std::vector<std::unique_ptr<PairFeeder>> feeders_;
 };
 
