@@ -55,6 +55,14 @@ Result<CurveKeyPair> ReadKeyFile(const std::string& path, bool need_secret) {
   return keys;
 }
 
+Result<ClientKeys> ReadClientKeys(const std::string& key_file, const std::string& server_key_file) {
+  auto mine = ReadKeyFile(key_file, /*need_secret=*/true);
+  if (!mine.ok()) return mine.status();
+  auto server = ReadKeyFile(server_key_file, /*need_secret=*/false);
+  if (!server.ok()) return server.status();
+  return ClientKeys{*std::move(mine), server->public_z85};
+}
+
 Status WriteKeyFiles(const std::string& dir, const std::string& name, const CurveKeyPair& keys) {
   std::string pub = "public_key = \"" + keys.public_z85 + "\"\n";
   std::string sec = "# CURVE secret key of " + name + ": keep it private (mode 0600).\n" + pub +

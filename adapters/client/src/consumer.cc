@@ -26,12 +26,10 @@ int64_t NowMs() {
 
 Status LoadReadingKeys(const std::string& key_file, const std::string& server_key_file,
                        ConsumerOptions* options) {
-  auto mine = wire::ReadKeyFile(key_file, /*need_secret=*/true);
-  if (!mine.ok()) return mine.status();
-  auto server = wire::ReadKeyFile(server_key_file, /*need_secret=*/false);
-  if (!server.ok()) return server.status();
-  options->client_keys = *mine;
-  options->server_public_z85 = server->public_z85;
+  auto keys = wire::ReadClientKeys(key_file, server_key_file);
+  if (!keys.ok()) return keys.status();
+  options->client_keys = keys->mine;
+  options->server_public_z85 = keys->server_public_z85;
   return Status::Ok();
 }
 
