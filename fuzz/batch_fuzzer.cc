@@ -13,20 +13,12 @@
 #include <sstream>
 
 #include "batch_fixture.h"
+#include "fuzz_check.h"
 #include "kpihub/core/uscc.h"
 
 namespace {
 
 using kpihub::fuzz::BatchFixture;
-
-#define FUZZ_CHECK(cond)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::fprintf(stderr, "invariant broken: %s (%s:%d)\n", #cond,   \
-                   __FILE__, __LINE__);                               \
-      std::abort();                                                   \
-    }                                                                 \
-  } while (0)
 
 const BatchFixture* fixture = nullptr;
 

@@ -8,18 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "fuzz_check.h"
 #include "kpihub/wire/query_codec.h"
 
 namespace {
-
-#define FUZZ_CHECK(cond)                                              \
-  do {                                                                \
-    if (!(cond)) {                                                    \
-      std::fprintf(stderr, "invariant broken: %s (%s:%d)\n", #cond,   \
-                   __FILE__, __LINE__);                               \
-      std::abort();                                                   \
-    }                                                                 \
-  } while (0)
 
 bool WithinLimits(const kpihub::wire::QueryRequest& q, const kpihub::wire::QueryLimits& l) {
   auto short_texts = [&](const std::vector<std::string>& texts) {
