@@ -15,7 +15,6 @@ import argparse
 import glob
 import json
 import os
-import pwd
 import shutil
 import statistics
 import subprocess
@@ -23,9 +22,11 @@ import sys
 import tempfile
 import time
 
-from bench_procs import (Process, RssSampler, cpu_seconds, free_port, http_get, log, metric_sum,
-                         rss_kib, run_json, shared_dir, with_cpu)
-from bench_report import find_row, machine, missing_figures, num, read_doc, report, write_doc
+from bench_alternatives import AlternativeSteps
+from bench_exchange import SUBSCRIBE, ExchangeSteps
+from bench_flood import FloodSteps
+from bench_procs import Process, RssSampler, http_get, log, rss_kib, run_json, with_cpu
+from bench_report import find_row, machine, missing_figures, read_doc, report, write_doc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
@@ -37,36 +38,15 @@ SIZES = {
     "full": {1: 20000, 100: 600000, 1000: 600000},
 }
 WINDOW = {1: 256, 100: 64, 1000: 8}
-# The HELLO flood scenario: quiet/flooded window pairs, adapter batches (of 10 figures, one in
-# flight) per window, flooding clients, seconds the flood is given to ramp up.
-FLOOD = {
-    "smoke": dict(cycles=1, batches=30, clients=100, ramp_s=0.5),
-    "full": dict(cycles=7, batches=1000, clients=1000, ramp_s=2),
-}
-# Refused handshakes, summed over the reasons.
-FAILURES = "kpihub_ingest_handshake_failures_total"
 PLANS = {
     "smoke": dict(push_obs=2000, alt_obs=2000, scale=[2000, 4000], enterprises=200, scrapes=3, pg=True),
     "full": dict(push_obs=40000, alt_obs=200000, scale=[1000000, 10000000], enterprises=100000, scrapes=50, pg=True),
-}
-# The exchange: rows of the one large query (kpihub-query-bench), and how many runs (median).
-QUERY = {
-    "smoke": dict(rows=2000, runs=1),
-    "full": dict(rows=100000, runs=3),
-}
-# The exchange's subscriptions: subscribers (each its own reading key), ingest rows with and
-# without them (pairs, observations each, scattered 100 x 4), and the change latency at a fixed
-# offered rate (batches of 100 per second: 100/s is the rate the demo's adapters feed its
-# sample at, 22,226 figures in about 2 s) for some seconds.
-SUBSCRIBE = {
-    "smoke": dict(readers=10, pairs=1, obs=2000, rate=20, seconds=2),
-    "full": dict(readers=100, pairs=3, obs=300000, rate=100, seconds=30),
 }
 # The seeded 100,000 enterprises x 4 years: a quarterly figure and two yearly flags each.
 ENTERPRISE_INDICATORS = "rd_expenditure,hightech_certified,above_scale_with_rd_institution"
 
 
-class Suite:
+class Suite(FloodSteps, AlternativeSteps, ExchangeSteps):
     def __init__(self, args):
         self.args = args
         self.mode = "smoke" if args.smoke else "full"
@@ -220,206 +200,6 @@ class Suite:
                 f"p99 {entry['kpihub'].get('p99_ms')} ms, ceiling p50 {entry['ceiling'].get('p50_ms')} ms")
 
     # ---- 1c: HELLO flood -------------------------------------------------------------------
-    def run_flood(self):
-        """An adapter sending batches of 10 figures one at a time while 1,000 clients without
-        credentials (kpihub-bench hello-flood, its own process) fail their handshake over and
-        over: once with a wrong server key, once from outside the daemon's accept allowlist.
-        The flood runs on a CPU of its own, as an attacker on other hosts would; the daemon and
-        the adapter share another. Quiet and flooded windows alternate; medians are reported."""
-        cpus = sorted(os.sched_getaffinity(0))
-        own, attacker = cpus[0], cpus[1] if len(cpus) > 1 else cpus[0]
-        # The state on tmpfs when there is one: a commit's fsync then costs no disk wait (which
-        # other load on the machine varies), and the adapter's rate is bound by the CPU it
-        # shares with the daemon, the resource the flood takes. The harsher case for the ratio.
-        shm = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else self.work
-        self.results["flood"] = {"cpus": [own, attacker], "state_on": "tmpfs" if shm == "/dev/shm" else "disk"}
-        # Both CPUs are kept out of their idle states in every window by a spinner at idle
-        # priority (SCHED_IDLE: it runs only when nothing else wants the CPU). On a virtual
-        # machine waking a halted vCPU costs more than a batch: without it the quiet windows,
-        # where the CPU halts between batches, came out slower than the flooded ones.
-        spin = "import os\nos.sched_setaffinity(0, {%d})\nos.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))\nwhile True: pass"
-        spinners = [subprocess.Popen([sys.executable, "-c", spin % cpu]) for cpu in {own, attacker}]
-        try:
-            self.flood_scenarios(shm, own, attacker)
-        finally:
-            for p in spinners:
-                p.kill()
-                p.wait()
-
-    def flood_scenarios(self, shm, own, attacker):
-        allow = 'ingest_allow_from = ["127.0.0.1/32"]\n'
-        # libzmq clients, whose rate is bound by the attacker's CPU (each attempt costs it more
-        # Curve work than the daemon), then bare TCP clients replaying a HELLO (--raw), which
-        # cost the attacker almost nothing: a flood from many hosts, bound by the daemon's CPU.
-        for name, extra, source, raw in (
-                ("wrong_key", "", "127.0.0.1", False),
-                ("outside_allowlist", allow, "127.0.0.2", False),
-                ("raw_wrong_key", "", "127.0.0.1", True),
-                ("raw_outside_allowlist", allow, "127.0.0.2", True)):
-            state = tempfile.mkdtemp(prefix=f"kpihub-bench-flood-{name}-", dir=shm)
-            try:
-                d = self.daemon(state, extra=extra, prefix=("taskset", "-c", str(own)))
-                try:
-                    r = self.flood_scenario(d, source, own, attacker, raw)
-                finally:
-                    d.stop()
-            finally:
-                shutil.rmtree(state, ignore_errors=True)
-                for leftover in glob.glob(f"{state}.*"):
-                    os.remove(leftover)
-            self.results["flood"][name] = r
-            log(f"flood {name}: {num(r.get('quiet'))} batches/s quiet, {num(r.get('flooded'))} flooded "
-                f"(ratio {num(r.get('ratio'), 2)}), {num(r.get('after'))} after; "
-                f"{num(r.get('refused_per_s'))} refused/s, {num(r.get('cpu_us_per_refused'))} µs CPU each; "
-                f"daemon {num(r.get('daemon_cpu_share_flooded'), 2)} of a CPU; raw flood {num(r.get('attempts_per_s'))} connections/s")
-
-    def flood_scenario(self, d, source, own, attacker, raw):
-        plan = FLOOD[self.mode]
-        port = int(d.ready["metrics_port"])
-        ingest_ep = d.ready["ingest"]
-        flood_ep = f"tcp://{source}:0;{ingest_ep[len('tcp://'):]}"
-        pin = ("taskset", "-c", str(own))
-        n = plan["batches"] * 10
-
-        def window():
-            c0, f0, t0 = cpu_seconds(d.pid), metric_sum(port, FAILURES), time.monotonic()
-            r = self.ingest(ingest_ep, 10, 1, "clustered", n, window=1, prefix=pin)
-            c1, f1, t1 = cpu_seconds(d.pid), metric_sum(port, FAILURES), time.monotonic()
-            if r.get("error"):
-                raise RuntimeError(f"adapter: {r['error']}")
-            return {"batches_per_s": r.get("batches_per_s"), "cpu_s": c1 - c0, "refused": f1 - f0,
-                    "seconds": t1 - t0, "batches": r.get("batches")}
-
-        window()  # warm-up: map growth, first pages
-        quiet, flooded, attempt_rates = [], [], []
-        for _ in range(plan["cycles"]):
-            quiet.append(window())
-            flood = subprocess.Popen([self.bench, "hello-flood", "--endpoint", flood_ep, "--clients",
-                                      str(plan["clients"]), "--cpu", str(attacker)] + (["--raw"] if raw else []),
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            started = time.monotonic()
-            try:
-                time.sleep(plan["ramp_s"])  # every client connected and reconnecting
-                if flood.poll() is not None:
-                    raise RuntimeError(f"hello-flood exited: {flood.stderr.read()[-400:]}")
-                flooded.append(window())
-            finally:
-                flood.terminate()
-                out, _ = flood.communicate()
-            # The raw flood counts the connections it completed (all of its life).
-            attempts = json.loads(out.strip().splitlines()[-1]).get("attempts") if out.strip() else None
-            if raw and attempts:
-                attempt_rates.append(attempts / (time.monotonic() - started))
-            time.sleep(plan["ramp_s"] / 2)  # handshakes in progress end
-        after = window()
-        med = lambda rows, key: statistics.median(r[key] for r in rows)
-        # The adapter's own cost, from the quiet windows, is taken off the daemon's CPU time
-        # under the flood: what is left is the flood's.
-        per_batch = sum(r["cpu_s"] for r in quiet) / max(1, sum(r["batches"] for r in quiet))
-        flood_cpu = [max(0.0, r["cpu_s"] - per_batch * r["batches"]) for r in flooded]
-        out = {"quiet": med(quiet, "batches_per_s"), "flooded": med(flooded, "batches_per_s"),
-               "after": after["batches_per_s"], "clients": plan["clients"],
-               "ratios": [f["batches_per_s"] / q["batches_per_s"] for q, f in zip(quiet, flooded)],
-               "quiet_runs": [r["batches_per_s"] for r in quiet],
-               "flooded_runs": [r["batches_per_s"] for r in flooded],
-               "refused_per_s": statistics.median(r["refused"] / r["seconds"] for r in flooded),
-               "daemon_cpu_share_flooded": statistics.median(r["cpu_s"] / r["seconds"] for r in flooded),
-               "daemon_cpu_share_quiet": statistics.median(r["cpu_s"] / r["seconds"] for r in quiet)}
-        out["ratio"] = statistics.median(out["ratios"])
-        if attempt_rates:
-            out["attempts_per_s"] = statistics.median(attempt_rates)
-        refused = sum(r["refused"] for r in flooded)
-        if refused:
-            out["cpu_us_per_refused"] = sum(flood_cpu) * 1e6 / refused
-        return out
-
-    # ---- 3: alternatives -----------------------------------------------------------------
-    def run_pushgateway(self):
-        """Debian's Pushgateway as a zone would run it, then at its best (consistency check off:
-        by default every push is checked against every metric it holds)."""
-        exe = shutil.which("prometheus-pushgateway") or shutil.which("pushgateway")
-        for name, flags in (("pushgateway", []), ("pushgateway-nocheck", ["--push.disable-consistency-check"])):
-            if not exe:
-                self.results["alt"][name] = {"error": "prometheus-pushgateway not installed"}
-                continue
-            port = free_port()
-            logf = open(f"{self.work}/{name}.log", "wb")
-            proc = subprocess.Popen([exe, f"--web.listen-address=127.0.0.1:{port}",
-                                     f"--persistence.file={self.work}/{name}.data"] + flags,
-                                    stdout=logf, stderr=logf)
-            try:
-                deadline = time.monotonic() + 20
-                while time.monotonic() < deadline:
-                    try:
-                        http_get(port, "/-/ready")
-                        break
-                    except OSError:
-                        time.sleep(0.05)
-                n = self.plan["push_obs"]
-                r = with_cpu(proc.pid, lambda: run_json(
-                    [self.bench, "pushgateway", "--target", f"http://127.0.0.1:{port}", "--adapters", "4",
-                     "--batch", "100", "--observations", str(n), "--order", "scattered",
-                     "--first-index", str(self.take(n))]))
-                r["rss"] = rss_kib(proc.pid)
-                self.results["alt"][name] = r
-                log(f"{name}: {r.get('obs_per_s')} samples/s {r.get('error') or ''}")
-            finally:
-                proc.terminate()
-                proc.wait()
-                logf.close()
-
-    def run_postgres(self):
-        bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-        if not bindirs:
-            self.results["alt"]["postgres"] = {"error": "postgresql not installed"}
-            return
-        pgbin = bindirs[-1]
-        # The server refuses to run as root: as root it runs as nobody, which cannot be assumed
-        # to reach the work folder (a checkout under /root, mode 700, say). Its data folder is
-        # then in a fresh directory of its own that everyone can traverse.
-        own_root = None
-        prefix = []
-        if os.geteuid() == 0:
-            user = "nobody"
-            uid = pwd.getpwnam(user).pw_uid
-            own_root = tempfile.mkdtemp(prefix="kpihub-bench-pg-", dir=shared_dir(os.path.dirname(self.work)))
-            os.chmod(own_root, 0o755)
-            data = f"{own_root}/pg"
-            os.makedirs(data)
-            os.chown(data, uid, -1)
-            prefix = ["runuser", "-u", user, "--"]
-        else:
-            data = f"{self.work}/pg"
-            os.makedirs(data)
-        try:
-            self.postgres_in(pgbin, data, prefix)
-        finally:
-            if own_root:
-                shutil.rmtree(own_root, ignore_errors=True)
-
-    def postgres_in(self, pgbin, data, prefix):
-        port = free_port()
-        subprocess.run(prefix + [f"{pgbin}/initdb", "-D", f"{data}/db", "-U", "bench", "--auth=trust",
-                                 "-E", "UTF8", "--no-sync"], check=True, capture_output=True)
-        opts = (f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c fsync=on "
-                "-c synchronous_commit=on -c shared_buffers=256MB")
-        subprocess.run(prefix + [f"{pgbin}/pg_ctl", "-D", f"{data}/db", "-o", opts, "-l",
-                                 f"{data}/server.log", "-w", "start"], check=True, capture_output=True)
-        conninfo = f"host=127.0.0.1 port={port} user=bench dbname=postgres"
-        try:
-            for order in ("scattered", "clustered"):
-                n = self.plan["alt_obs"]
-                r = run_json([self.bench, "postgres", "--target", conninfo, "--adapters", "4",
-                              "--batch", "100", "--observations", str(n), "--order", order,
-                              "--first-index", str(self.take(n))])
-                self.results["alt"][f"postgres-{order}"] = r
-                log(f"postgres {order}: {r.get('obs_per_s')} rows/s {r.get('error') or ''}")
-            self.results["alt"]["postgres-kpi"] = run_json([self.bench, "postgres-kpi", "--target", conninfo])
-        finally:
-            subprocess.run(prefix + [f"{pgbin}/pg_ctl", "-D", f"{data}/db", "-m", "fast", "-w", "stop"],
-                           capture_output=True)
-
-    # ---- 4: scrape, memory, start-up ----------------------------------------------------
     def scrape(self, port):
         times, size = [], 0
         http_get(port)  # first scrape warms the page cache like any later one
@@ -492,90 +272,6 @@ class Suite:
         shutil.rmtree(state, ignore_errors=True)
 
     # ---- the exchange: one large query -------------------------------------------------
-    def run_query(self):
-        """kpihub-query-bench: the daemon's own ExchangeServer on loopback, one query read
-        whole at the largest page size; the median of a few runs (each seeds a fresh store)."""
-        plan = QUERY[self.mode]
-        q = self.results["query"] = {"rows": plan["rows"], "seconds": []}
-        if not os.path.exists(self.query_bench):
-            q["error"] = f"{self.query_bench} not built (cmake --build ... --target kpihub-query-bench)"
-            return
-        store = f"{self.work}/query-store"
-        for _ in range(plan["runs"]):
-            r = run_json([self.query_bench, "--rows", str(plan["rows"]), "--dir", store], timeout=600)
-            if r.get("error") or r.get("rows") != plan["rows"]:
-                q["error"] = r.get("error") or f"unexpected answer: {r}"
-                break
-            q["seconds"].append(r["seconds"])
-            q["pages"] = r["pages"]
-        shutil.rmtree(store, ignore_errors=True)
-        if q["seconds"]:
-            q["median_s"] = statistics.median(q["seconds"])
-        log(f"exchange query: {q}")
-
-    # ---- the exchange's subscriptions -----------------------------------------------------
-    def subscribers(self, d, plan, tag, prefix=()):
-        """kpihub-subscribe-bench with plan['readers'] subscribers on daemon d, ready (every
-        snapshot received) when this returns."""
-        state = f"{self.work}/subscribers-{tag}"
-        return Process(list(prefix) + [self.subscribe_bench, "--endpoint", d.ready["exchange"], "--server-pub",
-                        f"{self.keys}/server.pub", "--keys-dir", self.keys, "--readers",
-                        str(plan["readers"]), "--ready-file", f"{state}.ready"],
-                       f"{state}.log", f"{state}.ready")
-
-    def stop_subscribers(self, sub):
-        sub.stop()
-        with open(sub.log.name) as f:
-            lines = [l for l in f.read().splitlines() if l.startswith("{")]
-        return json.loads(lines[-1]) if lines else {"error": "no result"}
-
-    def run_subscribe(self):
-        """Ingest with and without plan['readers'] subscribers (fresh daemons, alternated), and
-        how long a committed change takes to reach them at a fixed offered rate."""
-        plan = SUBSCRIBE[self.mode]
-        # The daemon on a CPU of its own; the adapters and the subscribers, which run on the
-        # departments' machines, on the other: the ratio is the daemon's own cost of serving.
-        cpus = sorted(os.sched_getaffinity(0))
-        own, other = cpus[0], cpus[1] if len(cpus) > 1 else cpus[0]
-        mine, theirs = ("taskset", "-c", str(own)), ("taskset", "-c", str(other))
-        res = self.results["subscribe"] = {"readers": plan["readers"], "without": [], "with": [],
-                                           "cpus": [own, other]}
-        extra = 'exchange_listen = "tcp://127.0.0.1:*"\n'
-        for pair in range(plan["pairs"]):
-            for side in ("without", "with"):
-                state = self.fresh(f"subscribe-{side}-{pair}")
-                d = self.daemon(state, extra=extra, prefix=mine)
-                sub = None
-                try:
-                    if side == "with":
-                        sub = self.subscribers(d, plan, f"{side}-{pair}", theirs)
-                    r = with_cpu(d.pid, lambda: self.ingest(d.ready["ingest"], 100, 4, "scattered", plan["obs"],
-                                                            prefix=theirs))
-                    res[side].append(r.get("obs_per_s"))
-                    if sub:
-                        res.setdefault("load_latency", []).append(self.stop_subscribers(sub))
-                        sub = None
-                finally:
-                    if sub:
-                        sub.stop()
-                    d.stop()
-                    shutil.rmtree(state, ignore_errors=True)
-        if all(res["without"]) and all(res["with"]):
-            res["ratio"] = statistics.median(res["with"]) / statistics.median(res["without"])
-        state = self.fresh("subscribe-latency")
-        d = self.daemon(state, extra=extra, prefix=mine)
-        try:
-            sub = self.subscribers(d, plan, "latency", theirs)
-            n = plan["rate"] * 100 * plan["seconds"]
-            res["offered"] = self.ingest(d.ready["ingest"], 100, 4, "scattered", n, rate=plan["rate"],
-                                         prefix=theirs)
-            res["latency"] = self.stop_subscribers(sub)
-        finally:
-            d.stop()
-            shutil.rmtree(state, ignore_errors=True)
-        log(f"subscriptions: ingest with/without {res.get('ratio')}, latency {res.get('latency')}")
-
-    # ---- 5: scale ------------------------------------------------------------------------
     def run_scale(self):
         state = self.fresh("scale")
         seeded = added = 0
