@@ -20,7 +20,7 @@ file(CONFIGURE OUTPUT "${PROJECT_BINARY_DIR}/packaging/kpihubd.toml" CONTENT "${
 install(FILES "${PROJECT_BINARY_DIR}/packaging/kpihubd.toml" "${PROJECT_SOURCE_DIR}/config/catalogue.toml"
         DESTINATION "${KPIHUB_CONF_DIR}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 install(FILES systemd/kpihubd.service systemd/kpihub-adapter@.service
-              systemd/kpihub-adapter@.timer systemd/kpihub-adapter@.path
+              systemd/kpihub-adapter@.timer systemd/kpihub-adapter@.path systemd/kpihub-pull@.service
         DESTINATION "${KPIHUB_SYSTEMD_UNIT_DIR}")
 install(FILES systemd/kpihub.sysusers DESTINATION "${KPIHUB_SYSUSERS_DIR}" RENAME kpihub.conf)
 install(FILES systemd/kpihub.tmpfiles DESTINATION "${KPIHUB_TMPFILES_DIR}" RENAME kpihub.conf)

@@ -15,6 +15,7 @@ expect /usr/bin/kpihubd /usr/bin/kpihub /usr/bin/kpihub-adapter \
   /etc/kpihub/kpihubd.toml /etc/kpihub/catalogue.toml \
   /lib/systemd/system/kpihubd.service /lib/systemd/system/kpihub-adapter@.service \
   /lib/systemd/system/kpihub-adapter@.timer /lib/systemd/system/kpihub-adapter@.path \
+  /lib/systemd/system/kpihub-pull@.service \
   /usr/lib/sysusers.d/kpihub.conf /usr/lib/tmpfiles.d/kpihub.conf \
   /usr/share/doc/kpihub/README.md /usr/share/doc/kpihub/operations.md \
   /usr/share/kpihub/dashboards /usr/share/kpihub/profiles/tax.toml \

@@ -31,8 +31,8 @@ for f in "$work"/units/*; do
   check_verify "$f"
   count=$((count + 1))
 done
-[ "$count" -ge 4 ] || { echo "FAIL expected at least 4 units, found $count"; fail=1; }
-for name in kpihubd.service kpihub-adapter@.service; do
+[ "$count" -ge 5 ] || { echo "FAIL expected at least 5 units, found $count"; fail=1; }
+for name in kpihubd.service kpihub-adapter@.service kpihub-pull@.service; do
   line=$(systemd-analyze security --offline=true "$units/$name" 2>&1 | grep 'Overall exposure level') || {
     echo "FAIL no security score for $name"; fail=1; continue; }
   score=$(sed -E 's/.*: ([0-9]+\.[0-9]+) .*/\1/' <<<"$line")
